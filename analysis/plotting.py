@@ -1,0 +1,50 @@
+"""One place for figure style and the CJK font.
+
+A fresh machine has no font with Chinese glyphs, so matplotlib would draw
+tofu boxes.  The ``mplfonts`` package (PyPI) ships Noto Sans CJK SC (SIL Open
+Font License); we use it by file path and never write into matplotlib's
+install folder.
+
+>>> from analysis.plotting import cjk_font_path, use_cjk_font
+>>> cjk_font_path().name
+'NotoSansCJKsc-Regular.otf'
+"""
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FONT_FAMILY = "Noto Sans CJK SC"
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path:
+    """Path of the Noto Sans CJK SC font shipped by ``mplfonts``."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the mplfonts package is not installed: pip install -r requirements.txt")
+    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / FONT_FILE
+    if not path.is_file():
+        raise RuntimeError(f"{path}: CJK font file missing from the mplfonts package")
+    return path
+
+
+def use_cjk_font() -> str:
+    """Register the CJK font with matplotlib and make it the default family.
+
+    Returns the family name.  Call it before drawing; it is idempotent.
+    """
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    path = str(cjk_font_path())
+    if path not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    mpl.rcParams["font.family"] = [FONT_FAMILY, "DejaVu Sans"]
+    mpl.rcParams["axes.unicode_minus"] = False
+    mpl.rcParams["figure.dpi"] = 100
+    mpl.rcParams["savefig.dpi"] = 150
+    mpl.rcParams["svg.hashsalt"] = "analysis"
+    return FONT_FAMILY
