@@ -1,0 +1,19 @@
+"""Errors raised on bad input.
+
+Every message names the file and, where it applies, the line or row, so a user
+can open the file and fix it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input data: the message says which file, where, and what is wrong."""
+
+    def __init__(self, path: str | Path, problem: str, line: int | None = None, *, kind: str = "line"):
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        where = f"{self.path}, {kind} {line}" if line is not None else self.path
+        super().__init__(f"{where}: {problem}")
