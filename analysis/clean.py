@@ -42,8 +42,16 @@ IDEOGRAPH_RE = re.compile(f"[{_IDEOGRAPH}]")
 # Vertical presentation forms.  In mainland vertical setting ﹃﹄ stand for the
 # double quotes “” and ﹁﹂ for the single quotes ‘’ (NFKC would give the
 # corner brackets 『』「」 instead, which the same paper's horizontal text does
-# not use); the rest of the block (︵︶ ︰ …) maps to its horizontal form by NFKC.
-_VERTICAL_QUOTES = str.maketrans({"\ufe43": "“", "\ufe44": "”", "\ufe41": "‘", "\ufe42": "’"})
+# not use); brackets and punctuation map to their full-width horizontal forms,
+# anything else in the block by NFKC.
+_VERTICAL_QUOTES = str.maketrans({
+    "\ufe43": "“", "\ufe44": "”", "\ufe41": "‘", "\ufe42": "’",
+    # NFKC would give ASCII for these; Chinese text uses the full-width forms.
+    "\ufe35": "（", "\ufe36": "）", "\ufe37": "｛", "\ufe38": "｝", "\ufe39": "〔", "\ufe3a": "〕",
+    "\ufe3b": "【", "\ufe3c": "】", "\ufe3d": "《", "\ufe3e": "》", "\ufe3f": "〈", "\ufe40": "〉",
+    "\ufe10": "，", "\ufe11": "、", "\ufe12": "。", "\ufe13": "：", "\ufe14": "；", "\ufe15": "！",
+    "\ufe16": "？", "\ufe19": "…", "\ufe31": "—", "\ufe32": "–",
+})
 _VERTICAL_FORMS = re.compile("[\ufe10-\ufe19\ufe30-\ufe4f]")
 
 SENTENCE_PUNCTUATION = "，。；：！？,;:!?"

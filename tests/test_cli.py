@@ -1,0 +1,53 @@
+"""The command line: ``python -m analysis build``."""
+import os
+import subprocess
+import sys
+
+import pandas as pd
+
+from analysis.__main__ import main
+from analysis.corpus import ARTICLE_COLUMNS
+
+
+def test_build_sample_corpus(tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build")}
+    result = subprocess.run([sys.executable, "-m", "analysis", "build", "--out", str(out)],
+                            capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    articles = pd.read_parquet(out / "articles.parquet")
+    assert list(articles.columns) == ARTICLE_COLUMNS and len(articles) == 9
+    copy = pd.read_csv(out / "articles.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(copy["article_id"]) == list(articles["article_id"])
+    assert list(copy["text"]) == list(articles["text"])
+    assert len(pd.read_parquet(out / "captions.parquet")) == 2
+    assert "articles: 9 rows" in result.stdout
+
+
+def test_build_twice_gives_identical_files(tmp_path):
+    for name in ("a", "b"):
+        assert main(["build", "--out", str(tmp_path / name), "--quiet"]) == 0
+    for name in ("articles.csv", "captions.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_bad_input_writes_nothing(tmp_path, corpus_copy, capsys):
+    (corpus_copy / "001_37b71d2a634c19f4.txt").write_text("改过了", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--corpus", str(corpus_copy), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "checksum mismatch" in err and "manifest.csv, line 3" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_article_table_from_command_line(tmp_path):
+    table = tmp_path / "mine.csv"
+    pd.DataFrame({"date": ["2024-05-01"], "text": ["区委书记王少峰出席。"], "title": ["标题"]}).to_csv(table, index=False)
+    assert main(["build", "--out", str(tmp_path / "out"), "--articles", str(table), "--paper", "某报", "--quiet"]) == 0
+    articles = pd.read_parquet(tmp_path / "out" / "articles.parquet")
+    assert list(articles["headline"]) == ["标题"] and list(articles["paper"]) == ["某报"]
+
+
+def test_articles_and_corpus_are_exclusive(tmp_path, capsys):
+    assert main(["build", "--out", str(tmp_path), "--articles", "a.csv", "--corpus", "x"]) == 2
+    assert "either --articles or --corpus" in capsys.readouterr().err
