@@ -27,12 +27,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--paper", default="", help="paper name for an article table without a paper column")
     build.add_argument("--leaders", help="leader registry CSV (default: data/leaders.csv)")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    manifest = sub.add_parser("manifest", help="write a manifest.csv template (with checksums) for a folder of pages")
+    manifest.add_argument("folder", help="folder of page .txt files")
+    manifest.add_argument("--paper", required=True, help="newspaper name for every row")
+    manifest.add_argument("--force", action="store_true", help="overwrite an existing manifest.csv")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    if args.command == "manifest":
+        return _manifest(args)
     if args.articles and (args.corpus or args.manifest):
         print("error: give either --articles or --corpus/--manifest, not both", file=sys.stderr)
         return 2
@@ -47,6 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         for name, frame in tables.items():
             print(f"{args.out}/{name}: {len(frame)} rows")
+    return 0
+
+
+def _manifest(args) -> int:
+    from .pages import write_manifest_template
+
+    try:
+        path, missing_dates = write_manifest_template(args.folder, args.paper, force=args.force)
+    except (InputError, FileExistsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    if missing_dates:
+        print(f"fill in issue_date (YYYY-MM-DD) for {missing_dates} page(s): no date in their file names")
     return 0
 
 

@@ -196,3 +196,45 @@ def read_pages(corpus: str | Path, manifest: str | Path | None = None) -> list[P
     if unlisted:
         raise InputError(corpus, f"page file(s) not in the manifest {manifest}: {', '.join(unlisted)}")
     return pages
+
+
+_NAME_DATE = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
+
+
+def write_manifest_template(folder: str | Path, paper: str, *, force: bool = False) -> tuple[Path, int]:
+    """Write ``folder/manifest.csv`` listing every page file with its checksum.
+
+    The issue date is taken from the file name when it holds one
+    (``2024-03-01_p1.txt``, ``20240301.txt``), else left empty for the user to
+    fill in.  Returns the manifest path and the number of rows without a date.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "corpus folder not found")
+    target = folder / "manifest.csv"
+    if target.exists() and not force:
+        raise FileExistsError(f"{target} exists; pass --force to overwrite it")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+    if not files:
+        raise InputError(folder, "no page .txt files found")
+    rows, undated = [], 0
+    for path in files:
+        match = _NAME_DATE.search(path.stem)
+        issue_date = ""
+        if match:
+            try:
+                issue_date = Date(*map(int, match.groups())).isoformat()
+            except ValueError:
+                issue_date = ""
+        undated += not issue_date
+        rows.append({"file": path.relative_to(folder).as_posix(), "paper": paper, "issue_date": issue_date,
+                     "page": "", "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "source": "",
+                     "extraction": "", "notes": ""})
+    from .io import atomic_path
+
+    with atomic_path(target) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return target, undated

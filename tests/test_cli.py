@@ -51,3 +51,16 @@ def test_article_table_from_command_line(tmp_path):
 def test_articles_and_corpus_are_exclusive(tmp_path, capsys):
     assert main(["build", "--out", str(tmp_path), "--articles", "a.csv", "--corpus", "x"]) == 2
     assert "either --articles or --corpus" in capsys.readouterr().err
+
+
+def test_manifest_template_round_trip(tmp_path, corpus_copy, capsys):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for k, page in enumerate(sorted(corpus_copy.glob("*.txt"))):
+        (folder / f"2024-12-0{k + 1}_p1.txt").write_bytes(page.read_bytes())
+    assert main(["manifest", str(folder), "--paper", "丰台报"]) == 0
+    assert main(["manifest", str(folder), "--paper", "丰台报"]) == 2  # no silent overwrite
+    assert "exists" in capsys.readouterr().err
+    assert main(["build", "--out", str(tmp_path / "out"), "--corpus", str(folder), "--quiet"]) == 0
+    articles = pd.read_parquet(tmp_path / "out" / "articles.parquet")
+    assert len(articles) == 9 and set(articles["issue_date"]) == {"2024-12-01", "2024-12-02"}
