@@ -244,11 +244,16 @@ def split_articles(page_text: str, issue_date: str = "") -> PageSegmentation:
             continue
         first = block.raw[0]
         is_lead = first.startswith(LEAD_MARK)
-        interrupted = bool(pending) and articles and not ends_sentence(last_text) and not is_lead
+        interrupted = bool(pending) and bool(articles) and not ends_sentence(last_text) and not is_lead
         starts = is_lead or not articles or (bool(pending) and not interrupted)
         if starts:
             articles.append(Article())
-        articles[-1].paragraphs.append(block)
+        if interrupted:
+            # The headline sat between two columns of one sentence: rejoin them.
+            previous = articles[-1].paragraphs[-1]
+            articles[-1].paragraphs[-1] = Block("paragraph", previous.lines + block.lines, previous.raw + block.raw)
+        else:
+            articles[-1].paragraphs.append(block)
         if pending:
             forced = starts and not is_lead
             runs.append((pending, pending_before, len(articles) - 1 if starts else None, forced))

@@ -145,3 +145,47 @@ def test_unattributable_headline_is_reported():
 ])
 def test_dateline(body, issue, expected):
     assert resolve_dateline(body, issue) == expected
+
+
+def _ideographs(text):
+    import re
+    return len(re.findall(r"[\u4e00-\u9fff]", text))
+
+
+@pytest.mark.parametrize("name, issue", [(PAGE_FEB, "2025-02-13"), (PAGE_DEC, "2024-12-01")])
+def test_no_text_lost_or_duplicated(page_text, name, issue):
+    """Every Chinese character of the page ends up exactly once in some field."""
+    from analysis.clean import parse_caption
+
+    raw = page_text(name)
+    seg = split_articles(raw, issue)
+    captions = [line for line in raw.splitlines() if parse_caption(line)]
+    expected = _ideographs(raw) - sum(_ideographs(c) for c in captions)
+    got = sum(_ideographs(a.text) + _ideographs(a.headline) + _ideographs(a.subheadline) + _ideographs(a.byline)
+              for a in seg.articles)
+    got += _ideographs("本报讯") * sum(1 for a in seg.articles if a.byline)
+    got += sum(_ideographs(b.text) for b in seg.unattributed)
+    assert got == expected
+    assert sum(_ideographs(c.caption + c.credit) for c in seg.captions) * 2 + 2 * len(seg.captions) == sum(
+        _ideographs(c) for c in captions)  # doubled text, and 摄 doubled
+
+
+def test_headline_interrupting_a_sentence_does_not_split_the_article():
+    # A vertical headline printed between two columns of one sentence.
+    page = ("本报讯（记者 张三）3月1日，区里召开会议，部署\n\n植\n树\n造\n林\n任\n务\n部\n署\n\n"
+            "全年植树造林任务。会议要求各街镇抓好落实。\n")
+    seg = split_articles(page, "2025-03-02")
+    assert len(seg.articles) == 1
+    assert seg.articles[0].text == "3月1日，区里召开会议，部署全年植树造林任务。会议要求各街镇抓好落实。"
+    assert seg.articles[0].headline == "植树造林任务部署"
+
+
+def test_pages_in_any_order_do_not_crash(page_text):
+    import random
+    rng = random.Random(0)
+    lines = page_text(PAGE_FEB).splitlines() + page_text(PAGE_DEC).splitlines()
+    for _ in range(30):
+        sample = rng.sample(lines, k=rng.randint(0, 60))
+        seg = split_articles("\n".join(sample), "2025-01-01")
+        for art in seg.articles:
+            assert art.date_basis in ("dateline", "issue")
