@@ -176,10 +176,11 @@ def parse_caption(line: str) -> tuple[str, str] | None:
     ('工作人员给孩子们赠送小礼物', '姜灏')
     """
     text = line.strip()
+    # Cheap checks first: undoubling is quadratic in the line's length.
+    if not text.endswith("摄") or len(text) > 400:
+        return None
     if doubled_fraction(text) > 0.3:
         text = undouble(text)
-    if not text.endswith("摄") or len(text) > 200:
-        return None
     match = _CREDIT.match(text)
     if not match or not match.group("caption"):
         return None
