@@ -13,6 +13,7 @@ import pandas as pd
 
 from .corpus import read_corpus
 from .io import write_csv, write_parquet
+from .leaders import leader_mentions
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,14 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
         "captions": result.captions,
         "unattributed_headlines": result.unattributed,
     }
+    tables["mentions"] = leader_mentions(result.articles, registry=leaders)
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables
 
 
 # Which tables get a Parquet file (for code) besides the CSV (for people).
-PARQUET = {"articles", "captions"}
+PARQUET = {"articles", "captions", "mentions"}
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]:

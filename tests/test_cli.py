@@ -64,3 +64,27 @@ def test_manifest_template_round_trip(tmp_path, corpus_copy, capsys):
     assert main(["build", "--out", str(tmp_path / "out"), "--corpus", str(folder), "--quiet"]) == 0
     articles = pd.read_parquet(tmp_path / "out" / "articles.parquet")
     assert len(articles) == 9 and set(articles["issue_date"]) == {"2024-12-01", "2024-12-02"}
+
+
+def test_bad_leader_registry_names_row_and_writes_nothing(tmp_path, capsys):
+    from analysis.paths import DATA_DIR
+
+    rows = (DATA_DIR / "leaders.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = rows[0].split(",")
+    broken = rows[1].split(",")
+    broken[header.index("start")] = "2024-02-30"
+    bad = tmp_path / "leaders.csv"
+    bad.write_text("\n".join([rows[0], rows[1], ",".join(broken)]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--quiet", "--leaders", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "leaders.csv" in err and "row" in err and "2024-02-30" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_build_writes_mentions(tmp_path):
+    assert main(["build", "--out", str(tmp_path), "--quiet"]) == 0
+    mentions = pd.read_parquet(tmp_path / "mentions.parquet")
+    assert {"article_id", "date", "name", "title", "level", "kind", "location", "offset", "order", "context"} <= set(mentions.columns)
+    assert set(mentions["article_id"]) <= set(pd.read_parquet(tmp_path / "articles.parquet")["article_id"])
+    assert (mentions["name"] == "王少峰").sum() >= 5

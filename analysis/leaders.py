@@ -1,0 +1,602 @@
+"""Who the paper names: a dated registry of officials and a one-pass mention extractor.
+
+>>> from analysis.corpus import load_articles
+>>> from analysis.leaders import leader_mentions
+>>> mentions = leader_mentions(load_articles())
+>>> int((mentions["name"] == "高峰").sum())      # 区人大常委会主任高峰, twice anchored, once by an earlier mention
+3
+
+Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row):
+
+``data/leaders.csv``
+    the registry, one row per person and post (see :func:`load_registry`);
+``data/leader_titles.csv``
+    title words that anchor a name (``书记``, ``区长``, ``主任`` …) and whether they
+    stand before the name (``区委书记王少峰``), after it (``习近平总书记``) or both;
+``data/leader_phrases.csv``
+    regular expressions, matched on the text right after a name or title:
+    ``ritual`` (传达学习习近平总书记…重要指示精神), ``doctrine`` (习近平新时代中国特色社会主义思想),
+    ``title_only_follow`` (what may follow a title used without a name) and
+    ``name_stop`` (what may end a name candidate, for :func:`discover_officials`);
+``data/leader_surnames.csv``
+    surnames used to filter name candidates in :func:`discover_officials`.
+
+The mentions table (:data:`MENTION_COLUMNS`), one row per mention, sorted by
+``issue_date, source, article_id, location rank (headline, subheadline, lead,
+body), offset``:
+
+============ =====================================================================
+article_id   the article (see :func:`analysis.corpus.load_articles`)
+issue_date   the issue's date (YYYY-MM-DD)
+date         the article's date (dateline, else issue date)
+name         the person (registry ``name``; aliases are mapped to it)
+title        the title as written beside the name (``区委副书记、区长``; for an
+             enumeration ``连宇、张婕…`` the list's title), '' when none
+position     registry posts of the person in force on ``date`` (``；``-joined);
+             '' when no registry row covers the date
+organisation organisations of those posts
+level        national, municipal, district or other ('' when no post in force)
+kind         ``coverage`` (the person's own activity), ``ritual`` (citation of
+             the person's instructions, 传达学习…精神), ``doctrine`` (the name
+             inside a doctrinal formulation), ``title-only`` (a bare title
+             resolved to the post's holder on ``date``), ``foreign`` (a foreign
+             visitor: a person, not an official of the Chinese state)
+location     headline, subheadline, lead (first paragraph of ``text``) or body
+offset       character offset of the name (or bare title) in that field
+             (``headline``/``subheadline``/``text``)
+order        1-based place among the persons named in the same sentence
+             (protocol order); 0 for ritual and doctrine mentions
+sentence     sentence number within the field (0-based), for co-mentions
+context      up to 20 characters either side
+source       raw page file (or article table) of the article
+line         raw line of the name's first character (headline line for
+             headlines and subheadlines)
+============ =====================================================================
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import pandas as pd
+
+from .corpus import source_line
+from .errors import InputError
+from .paths import DATA_DIR
+
+REGISTRY_PATH = DATA_DIR / "leaders.csv"
+TITLES_PATH = DATA_DIR / "leader_titles.csv"
+PHRASES_PATH = DATA_DIR / "leader_phrases.csv"
+SURNAMES_PATH = DATA_DIR / "leader_surnames.csv"
+
+REGISTRY_COLUMNS = ["name", "aliases", "title", "organisation", "level", "start", "end", "source"]
+#: Optional registry columns and their default.
+REGISTRY_OPTIONAL = {"category": "official", "needs_anchor": "no", "note": ""}
+LEVELS = ("national", "municipal", "district", "other")
+CATEGORIES = ("official", "foreign", "other")
+PHRASE_KINDS = ("ritual", "doctrine", "title_only_follow", "name_stop")
+TITLE_PLACES = ("before", "after", "both")
+
+MENTION_COLUMNS = [
+    "article_id", "issue_date", "date", "name", "title", "position", "organisation", "level", "kind",
+    "location", "offset", "order", "sentence", "context", "source", "line",
+]
+LOCATIONS = ("headline", "subheadline", "lead", "body")
+KINDS = ("coverage", "ritual", "doctrine", "title-only", "foreign")
+
+DISCOVERY_COLUMNS = ["name", "title", "titles", "count", "articles", "first_date", "last_date",
+                     "in_registry", "example_source", "example_line", "example"]
+
+# A clause ends at these; 、 does not end one, so 区委副书记、区长 stays one title chain.
+CLAUSE_BREAK = "，。；：！？“”‘’「」《》（）()\n"
+SENTENCE_BREAK = re.compile(r"[。！？\n]")
+CJK = "\u4e00-\u9fff"
+CONTEXT = 20
+MAX_TITLE = 30
+
+
+class RegistryError(InputError):
+    """A registry, title or phrase file that cannot be used (names the file and row)."""
+
+
+# --------------------------------------------------------------------------- data files
+
+def _read_csv(path: Path, required: list[str], what: str) -> pd.DataFrame:
+    if not Path(path).is_file():
+        raise RegistryError(path, f"{what} file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise RegistryError(path, f"cannot read {what} as UTF-8 CSV: {err}") from err
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise RegistryError(path, f"missing column(s) {', '.join(missing)} in the header "
+                                  f"(expected {', '.join(required)})", 1, kind="row")
+    return frame.apply(lambda col: col.str.strip())
+
+
+def _date(value: str, path: Path, row: int, column: str) -> str:
+    """``YYYY-MM-DD`` checked to be a real calendar day ('' stays '': an open end)."""
+    if value == "":
+        return ""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    except ValueError:
+        raise RegistryError(path, f"unparsable {column} date {value!r} (expected YYYY-MM-DD, or empty)",
+                            row, kind="row") from None
+
+
+def load_registry(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate a leader registry CSV (default ``data/leaders.csv``).
+
+    Columns (required): ``name, aliases`` (``;``-separated other spellings),
+    ``title, organisation, level`` (national, municipal, district, other),
+    ``start, end`` (YYYY-MM-DD; empty = open), ``source``.  Optional:
+    ``category`` (official, foreign, other; default official), ``needs_anchor``
+    (yes/no: the name is also a common word, e.g. 高峰 "peak"), ``note``.
+    Returned with an extra ``row`` column: the CSV row number (header = 1).
+
+    Raises :class:`RegistryError` naming the row for a missing column, an
+    unknown level, an unparsable date, an end before its start, or the same
+    person listed twice for the same post on overlapping dates.
+
+    >>> registry = load_registry()
+    >>> registry.loc[registry["name"] == "初军威", "title"].tolist()
+    ['区委副书记', '区长']
+    """
+    path = Path(path) if path else REGISTRY_PATH
+    frame = _read_csv(path, REGISTRY_COLUMNS, "leader registry")
+    for column, default in REGISTRY_OPTIONAL.items():
+        if column not in frame.columns:
+            frame[column] = default
+        frame[column] = frame[column].replace("", default)
+    frame["row"] = range(2, len(frame) + 2)
+    for record in frame.to_dict("records"):
+        row = record["row"]
+        if not record["name"]:
+            raise RegistryError(path, "empty name", row, kind="row")
+        if record["level"] not in LEVELS:
+            raise RegistryError(path, f"level {record['level']!r} is not one of {', '.join(LEVELS)}", row, kind="row")
+        if record["category"] not in CATEGORIES:
+            raise RegistryError(path, f"category {record['category']!r} is not one of {', '.join(CATEGORIES)}",
+                                row, kind="row")
+        if record["needs_anchor"] not in ("yes", "no"):
+            raise RegistryError(path, f"needs_anchor {record['needs_anchor']!r} must be yes or no", row, kind="row")
+        start = _date(record["start"], path, row, "start")
+        end = _date(record["end"], path, row, "end")
+        if start and end and end < start:
+            raise RegistryError(path, f"end {end} is before start {start}", row, kind="row")
+    frame["start"] = [_date(v, path, r, "start") for v, r in zip(frame["start"], frame["row"])]
+    frame["end"] = [_date(v, path, r, "end") for v, r in zip(frame["end"], frame["row"])]
+    _check_overlaps(frame, path)
+    _check_aliases(frame, path)
+    columns = REGISTRY_COLUMNS + list(REGISTRY_OPTIONAL) + ["row"]
+    return frame[columns + [c for c in frame.columns if c not in columns]].reset_index(drop=True)
+
+
+def _check_overlaps(frame: pd.DataFrame, path: Path) -> None:
+    """The same person twice in the same post on overlapping dates is a data error."""
+    for _, group in frame.groupby(["name", "title", "organisation"], sort=False):
+        spans = sorted(zip(group["start"], group["end"], group["row"]), key=lambda s: (s[0], s[2]))
+        for (s1, e1, r1), (s2, e2, r2) in zip(spans, spans[1:]):
+            # Empty start = since ever, empty end = still in post.
+            if e1 == "" or (s2 or "0000-00-00") <= e1:
+                raise RegistryError(path, f"{group['name'].iloc[0]} is listed twice as {group['title'].iloc[0] or '(no title)'}"
+                                          f" on overlapping dates (rows {r1} and {r2})", r2, kind="row")
+
+
+def _check_aliases(frame: pd.DataFrame, path: Path) -> None:
+    owner: dict[str, tuple[str, int]] = {}
+    for name, aliases, row in zip(frame["name"], frame["aliases"], frame["row"]):
+        for spelling in [name] + [a.strip() for a in aliases.split(";") if a.strip()]:
+            if len(spelling) < 2:
+                raise RegistryError(path, f"name or alias {spelling!r} is shorter than two characters", row, kind="row")
+            other = owner.setdefault(spelling, (name, row))
+            if other[0] != name:
+                raise RegistryError(path, f"{spelling!r} names both {other[0]} (row {other[1]}) and {name}", row,
+                                    kind="row")
+
+
+def load_titles(path: str | Path | None = None) -> pd.DataFrame:
+    """Title words (``title, place, source``); ``place`` is before, after or both.
+
+    >>> "书记" in set(load_titles()["title"])
+    True
+    """
+    path = Path(path) if path else TITLES_PATH
+    frame = _read_csv(path, ["title", "place", "source"], "title list")
+    for i, (title, place) in enumerate(zip(frame["title"], frame["place"]), start=2):
+        if not title or place not in TITLE_PLACES:
+            raise RegistryError(path, f"need a title and a place in {', '.join(TITLE_PLACES)}", i, kind="row")
+    return frame
+
+
+def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
+    """Phrase patterns (``kind, pattern, source``), each checked to compile.
+
+    >>> sorted(set(load_phrases()["kind"]))
+    ['doctrine', 'name_stop', 'ritual', 'title_only_follow']
+    """
+    path = Path(path) if path else PHRASES_PATH
+    frame = _read_csv(path, ["kind", "pattern", "source"], "phrase list")
+    for i, (kind, pattern) in enumerate(zip(frame["kind"], frame["pattern"]), start=2):
+        if kind not in PHRASE_KINDS:
+            raise RegistryError(path, f"kind {kind!r} is not one of {', '.join(PHRASE_KINDS)}", i, kind="row")
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise RegistryError(path, f"pattern does not compile: {err}", i, kind="row") from None
+    return frame
+
+
+def load_surnames(path: str | Path | None = None) -> frozenset[str]:
+    """Surnames used to filter discovery candidates."""
+    path = Path(path) if path else SURNAMES_PATH
+    return frozenset(_read_csv(path, ["surname", "source"], "surname list")["surname"])
+
+
+# --------------------------------------------------------------------------- the matcher
+
+@dataclass(frozen=True)
+class _Person:
+    name: str
+    category: str
+    needs_anchor: bool
+    posts: tuple  # (title, organisation, level, start, end)
+
+
+class Matcher:
+    """Everything compiled once for a registry: the automaton and the patterns.
+
+    Build with :func:`matcher`; :func:`leader_mentions` does it for you.
+    """
+
+    def __init__(self, registry: pd.DataFrame, titles: pd.DataFrame, phrases: pd.DataFrame):
+        self.registry = registry
+        self.persons: dict[str, _Person] = {}
+        for name, group in registry.groupby("name", sort=False):
+            first = group.iloc[0]
+            self.persons[name] = _Person(
+                name, first["category"], bool((group["needs_anchor"] == "yes").any()),
+                tuple(zip(group["title"], group["organisation"], group["level"], group["start"], group["end"])))
+        self.automaton = ahocorasick.Automaton()
+        for name, aliases in zip(registry["name"], registry["aliases"]):
+            for spelling in [name] + [a.strip() for a in aliases.split(";") if a.strip()]:
+                self.automaton.add_word(spelling, ("name", name, len(spelling)))
+        # Posts of the registry can stand alone (区委书记主持会议): resolved by date.
+        self.holders: dict[str, list[tuple[str, str, str, str, str]]] = {}
+        for row in registry.itertuples():
+            if row.title and row.title not in self.persons:
+                self.holders.setdefault(row.title, []).append(
+                    (row.name, row.organisation, row.level, row.start, row.end))
+        for title in self.holders:
+            if title not in self.automaton:
+                self.automaton.add_word(title, ("title", title, len(title)))
+        if len(self.automaton) == 0:
+            self.automaton.add_word("\0", ("none", "", 1))
+        self.automaton.make_automaton()
+        before = sorted(titles.loc[titles["place"] != "after", "title"], key=lambda t: (-len(t), t))
+        after = sorted(titles.loc[titles["place"] != "before", "title"], key=lambda t: (-len(t), t))
+        self.title_end = re.compile("(?:" + "|".join(map(re.escape, before)) + ")$") if before else None
+        self.title_after = re.compile("(?:" + "|".join(map(re.escape, after)) + ")") if after else None
+        self.title_any = re.compile("(?:" + "|".join(map(re.escape, before)) + ")") if before else None
+
+        def union(kind):
+            patterns = phrases.loc[phrases["kind"] == kind, "pattern"].tolist()
+            return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+        self.ritual = union("ritual")
+        self.doctrine = union("doctrine")
+        self.follow = union("title_only_follow")
+        self.name_stop = union("name_stop")
+
+    def posts_on(self, name: str, date: str) -> list[tuple[str, str, str]]:
+        """(title, organisation, level) of ``name``'s registry posts in force on ``date``."""
+        return [(t, o, lv) for t, o, lv, s, e in self.persons[name].posts if _in_force(s, e, date)]
+
+    def holder(self, title: str, date: str) -> tuple[str, str, str] | None:
+        """The one person holding ``title`` on ``date`` (name, organisation, level), or None."""
+        found = {(n, o, lv) for n, o, lv, s, e in self.holders.get(title, []) if _in_force(s, e, date)}
+        names = {n for n, _, _ in found}
+        return sorted(found)[0] if len(names) == 1 else None
+
+
+def _in_force(start: str, end: str, date: str) -> bool:
+    if not date:
+        return False
+    return (not start or start <= date) and (not end or date <= end)
+
+
+@lru_cache(maxsize=8)
+def _cached_matcher(registry: str, titles: str, phrases: str, _stamp: tuple) -> Matcher:
+    return Matcher(load_registry(registry), load_titles(titles), load_phrases(phrases))
+
+
+def matcher(registry=None, titles=None, phrases=None) -> Matcher:
+    """A :class:`Matcher` for a registry (path, DataFrame or None for the default)."""
+    if isinstance(registry, Matcher):
+        return registry
+    titles_path = Path(titles) if titles else TITLES_PATH
+    phrases_path = Path(phrases) if phrases else PHRASES_PATH
+    if isinstance(registry, pd.DataFrame):
+        frame = registry.copy()
+        for column, default in REGISTRY_OPTIONAL.items():
+            if column not in frame.columns:
+                frame[column] = default
+        return Matcher(frame, load_titles(titles_path), load_phrases(phrases_path))
+    path = Path(registry) if registry else REGISTRY_PATH
+    stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in (path, titles_path, phrases_path))
+    return _cached_matcher(str(path), str(titles_path), str(phrases_path), stamp)
+
+
+# --------------------------------------------------------------------------- extraction
+
+def _clause_start(text: str, pos: int, floor: int) -> int:
+    i = pos
+    while i > floor and text[i - 1] not in CLAUSE_BREAK:
+        i -= 1
+    return i
+
+
+def _fields(article) -> list[tuple[str, str]]:
+    return [("headline", str(article.get("headline", "") or "")),
+            ("subheadline", str(article.get("subheadline", "") or "")),
+            ("text", str(article.get("text", "") or ""))]
+
+
+def _scan_field(m: Matcher, text: str, date: str, anchored: set[str]) -> list[dict]:
+    """All mentions in one field of one article, in text order (``anchored`` is updated)."""
+    found: list[dict] = []
+    prev_end = 0          # end of the previous person match: a title never reaches back past it
+    prev_title = ""
+    for end_index, (what, key, length) in m.automaton.iter_long(text):
+        start, end = end_index - length + 1, end_index + 1
+        if what == "name":
+            person = m.persons[key]
+            cut = max(_clause_start(text, start, 0), prev_end)
+            prefix = text[cut:start].lstrip("、")
+            title, anchor = "", False
+            if prefix and m.title_end is not None and m.title_end.search(prefix):
+                title, anchor = prefix[-MAX_TITLE:], True
+            elif prev_title and text[prev_end:start] == "、":
+                title, anchor = prev_title, True            # enumeration: 连宇、张婕、…
+            else:
+                after = m.title_after.match(text, end) if m.title_after is not None else None
+                if after:
+                    title, anchor = after.group(), True
+            if person.needs_anchor and not anchor:
+                # An earlier anchored mention carries over only where a person can stand:
+                # at the start of a clause (…。高峰指出) or before a verb of speech
+                # or attendance, so 攀登新高峰 stays a peak even in 高峰's article.
+                at_clause_start = _clause_start(text, start, 0) == start
+                before_verb = m.name_stop is not None and m.name_stop.match(text, end)
+                if key not in anchored or not (at_clause_start or before_verb):
+                    continue
+            if anchor:
+                anchored.add(key)
+            tail = text[end:end + 80]
+            kind = _phrase_kind(m, tail) or ("foreign" if person.category == "foreign" else "coverage")
+            posts = m.posts_on(key, date)
+            found.append(dict(name=key, title=title, kind=kind, offset=start, end=end, posts=posts))
+            prev_end, prev_title = end, title
+        elif what == "title":
+            if start == prev_end and found:
+                continue                                  # 习近平总书记: the title of the name before it
+            if start > 0 and text[start - 1] == "副":
+                continue
+            if m.follow is None or not m.follow.match(text, end):
+                continue
+            holder = m.holder(key, date)
+            if holder is None:
+                continue
+            name, organisation, level = holder
+            tail = text[end:end + 80]
+            kind = _phrase_kind(m, tail) or "title-only"
+            found.append(dict(name=name, title=key, kind=kind, offset=start, end=end,
+                              posts=[(key, organisation, level)] + [p for p in m.posts_on(name, date) if p[0] != key]))
+    return found
+
+
+def _phrase_kind(m: Matcher, tail: str) -> str:
+    if m.ritual is not None and m.ritual.match(tail):
+        return "ritual"
+    if m.doctrine is not None and m.doctrine.match(tail):
+        return "doctrine"
+    return ""
+
+
+def _sentence_numbers(text: str, offsets: list[int]) -> list[int]:
+    breaks = [b.start() for b in SENTENCE_BREAK.finditer(text)]
+    import bisect
+    return [bisect.bisect_left(breaks, o) for o in offsets]
+
+
+def _check_articles(articles: pd.DataFrame) -> None:
+    missing = [c for c in ("article_id", "text") if c not in articles.columns]
+    if missing:
+        raise ValueError(f"articles table lacks column(s) {', '.join(missing)} (see analysis.corpus.load_articles)")
+
+
+def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None) -> pd.DataFrame:
+    """Every mention of a registered person in ``articles`` (columns: :data:`MENTION_COLUMNS`).
+
+    ``registry`` is a registry CSV path (``--leaders FILE``), a DataFrame from
+    :func:`load_registry`, or None for ``data/leaders.csv``.  One pass of an
+    Aho–Corasick automaton per field finds all names and posts at once.
+
+    >>> from analysis.corpus import load_articles
+    >>> m = leader_mentions(load_articles())
+    >>> m.loc[m["name"] == "习近平", "kind"].unique().tolist()
+    ['ritual']
+    """
+    _check_articles(articles)
+    m = matcher(registry, titles, phrases)
+    rows = []
+    for article in articles.to_dict("records"):
+        date = str(article.get("date", "") or article.get("issue_date", "") or "")
+        anchored: set[str] = set()
+        for field, text in _fields(article):
+            if not text:
+                continue
+            found = _scan_field(m, text, date, anchored)
+            if not found:
+                continue
+            lead_end = text.find("\n") if "\n" in text else len(text)
+            sentences = _sentence_numbers(text, [f["offset"] for f in found])
+            counters: dict[int, int] = {}
+            for f, sentence in zip(found, sentences):
+                if f["kind"] in ("ritual", "doctrine"):
+                    order = 0
+                else:
+                    counters[sentence] = order = counters.get(sentence, 0) + 1
+                if field == "text":
+                    location = "lead" if f["offset"] < lead_end else "body"
+                    line = source_line(article, f["offset"]) if "line_map" in article else int(article.get("line_start", 0) or 0)
+                else:
+                    location = field
+                    line = int(article.get("headline_line", 0) or 0)
+                posts = f["posts"]
+                rows.append({
+                    "article_id": article["article_id"],
+                    "issue_date": str(article.get("issue_date", "") or ""),
+                    "date": date,
+                    "name": f["name"],
+                    "title": f["title"],
+                    "position": "；".join(p[0] for p in posts),
+                    "organisation": "；".join(dict.fromkeys(p[1] for p in posts)),
+                    "level": posts[0][2] if posts else "",
+                    "kind": f["kind"],
+                    "location": location,
+                    "offset": f["offset"],
+                    "order": order,
+                    "sentence": sentence,
+                    "context": text[max(0, f["offset"] - CONTEXT):f["end"] + CONTEXT],
+                    "source": str(article.get("source", "") or ""),
+                    "line": line,
+                })
+    frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    for column in ("offset", "order", "sentence", "line"):
+        frame[column] = frame[column].astype("int64")
+    rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
+    frame = frame.assign(_rank=rank).sort_values(
+        ["issue_date", "source", "article_id", "_rank", "offset"], kind="stable").drop(columns="_rank")
+    return frame.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- discovery
+
+def discover_officials(articles: pd.DataFrame, registry=None, *, include_registered: bool = False,
+                       titles=None, phrases=None, surnames=None) -> pd.DataFrame:
+    """Title + name patterns (enumerations included) naming officials, for extending the registry.
+
+    Finds ``<title word><name>`` and the lists after it
+    (区人大常委会副主任连宇、张婕、李春滨…).  A candidate name is two or three
+    characters (or a foreign name with ``·``), starting with a known surname
+    or followed by punctuation; a name-ending word (出席, 主持 …) trims a
+    three-character candidate to two (高峰出席 → 高峰).
+
+    Columns: ``name``, ``title`` (most frequent title as written), ``titles``
+    (all, ``；``-joined), ``count`` (mentions found this way), ``articles``,
+    ``first_date``, ``last_date``, ``in_registry``, ``example_source``,
+    ``example_line``, ``example``.  Sorted by count (descending), then name.
+    Only names missing from the registry unless ``include_registered``.
+
+    >>> from analysis.corpus import load_articles
+    >>> found = discover_officials(load_articles(), registry=pd.DataFrame(columns=REGISTRY_COLUMNS))
+    >>> "连宇" in set(found["name"])
+    True
+    """
+    _check_articles(articles)
+    m = matcher(registry, titles, phrases)
+    known = set(m.persons)
+    for aliases in m.registry["aliases"]:
+        known.update(a.strip() for a in aliases.split(";") if a.strip())
+    surnames = load_surnames(surnames) if not isinstance(surnames, frozenset) else surnames
+    if m.title_any is None:
+        return pd.DataFrame(columns=DISCOVERY_COLUMNS)
+    # Title words only: a match must not swallow the next title (常委会主任高峰).
+    pattern = re.compile(f"({m.title_any.pattern})")
+    hits = []
+    for article in articles.to_dict("records"):
+        date = str(article.get("date", "") or article.get("issue_date", "") or "")
+        for field, text in _fields(article):
+            last_end = 0
+            for match in pattern.finditer(text):
+                end_title = match.end(1)
+                if match.start(1) < last_end:
+                    continue
+                cut = max(_clause_start(text, match.start(1), 0), last_end)
+                title = text[cut:end_title].lstrip("、")[-MAX_TITLE:]
+                pos = end_title
+                while True:
+                    name, pos = _candidate(text, pos, m, surnames)
+                    if not name:
+                        break
+                    line = (source_line(article, pos - len(name)) if field == "text" and "line_map" in article
+                            else int(article.get("headline_line", 0) or 0))
+                    hits.append((name, title, article["article_id"], date, str(article.get("source", "")), line,
+                                 text[max(0, pos - len(name) - CONTEXT):pos + CONTEXT]))
+                    last_end = pos
+                    if pos < len(text) and text[pos] == "、":
+                        pos += 1
+                        continue
+                    break
+    if not hits:
+        return pd.DataFrame(columns=DISCOVERY_COLUMNS)
+    frame = pd.DataFrame(hits, columns=["name", "title", "article_id", "date", "source", "line", "context"])
+    # One hit per (article, offset) even when two title words overlap (书记 inside 副书记).
+    frame = frame.drop_duplicates(["article_id", "source", "line", "context"])
+    out = []
+    for name, group in frame.groupby("name", sort=True):
+        counts = group["title"].value_counts()
+        best = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0][0]
+        first = group.sort_values(["date", "source", "line"], kind="stable").iloc[0]
+        out.append({
+            "name": name, "title": best, "titles": "；".join(sorted(counts.index)), "count": len(group),
+            "articles": group["article_id"].nunique(), "first_date": group["date"].min(),
+            "last_date": group["date"].max(), "in_registry": name in known,
+            "example_source": first["source"], "example_line": int(first["line"]), "example": first["context"],
+        })
+    result = pd.DataFrame(out, columns=DISCOVERY_COLUMNS)
+    if not include_registered:
+        result = result[~result["in_registry"]]
+    result = result.sort_values(["count", "name"], ascending=[False, True], kind="stable")
+    return result.reset_index(drop=True)
+
+
+def _candidate(text: str, pos: int, m: Matcher, surnames: frozenset[str]) -> tuple[str, int]:
+    """A name starting at ``pos`` (and where it ends), or ('', pos).
+
+    The longest candidate followed by a clear end wins: punctuation or a
+    name-ending word (高峰出席 → 高峰, 安娜·帕拉希奥率团 → 安娜·帕拉希奥).
+    """
+    foreign = re.compile(f"([{CJK}]{{2,4}}·)([{CJK}]{{2,6}})").match(text, pos)
+    if foreign:
+        head = foreign.group(1)
+        for size in range(len(foreign.group(2)), 1, -1):
+            end = pos + len(head) + size
+            if _ends_name(text, end, m):
+                return text[pos:end], end
+        return "", pos
+    run = re.compile(f"[{CJK}]{{2,3}}").match(text, pos)
+    if not run:
+        return "", pos
+    for size in range(len(run.group()), 1, -1):
+        name, end = text[pos:pos + size], pos + size
+        if m.title_any is not None and m.title_any.match(name):
+            return "", pos                                # a second title, not a name
+        if name[0] in surnames and _ends_name(text, end, m):
+            return name, end
+        if end < len(text) and text[end] in "，；。":
+            return name, end                              # 麒麟，: no known surname, but a clear end
+    return "", pos
+
+
+def _ends_name(text: str, end: int, m: Matcher) -> bool:
+    return end >= len(text) or text[end] in CLAUSE_BREAK + "、" or bool(
+        m.name_stop is not None and m.name_stop.match(text, end))

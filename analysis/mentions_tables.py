@@ -1,0 +1,394 @@
+"""Tables and figures from the mentions table of :mod:`analysis.leaders`.
+
+Every function takes the mentions table (and, where counts are normalised or
+gaps matter, the articles table) and returns a DataFrame with documented
+columns and a stable order; the ``plot_*`` functions draw one of them.
+
+>>> from analysis.corpus import load_articles
+>>> from analysis.leaders import leader_mentions
+>>> articles = load_articles()
+>>> mentions = leader_mentions(articles)
+>>> counts = mention_counts(mentions, articles, freq="M")
+>>> bool(counts.loc["2025-01"].isna().all())  # no issue of January 2025 in the corpus: a gap, not zeros
+True
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .leaders import KINDS, LOCATIONS
+
+#: Mentions of the person's own activity (what prominence studies count).
+ACTIVITY_KINDS = ("coverage", "title-only")
+FREQS = {"W": "W-SUN", "M": "M"}
+
+
+def _periods(dates: pd.Series, freq: str) -> pd.Series:
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)} (week, month), not {freq!r}")
+    return pd.to_datetime(dates, format="%Y-%m-%d").dt.to_period(FREQS[freq])
+
+
+def _period_index(articles: pd.DataFrame, freq: str) -> pd.PeriodIndex:
+    periods = _periods(articles["issue_date"], freq)
+    return pd.period_range(periods.min(), periods.max(), freq=FREQS[freq])
+
+
+def _label(index: pd.PeriodIndex, freq: str) -> pd.Index:
+    if freq == "M":
+        return pd.Index([str(p) for p in index], name="period")
+    return pd.Index([p.start_time.strftime("%Y-%m-%d") for p in index], name="period")
+
+
+def mention_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", per: str = "raw",
+                   kinds=ACTIVITY_KINDS, by: str = "name") -> pd.DataFrame:
+    """Mentions per period (rows) and person (columns), binned by issue date.
+
+    ``freq``: ``"W"`` (weeks starting Monday, labelled by their Monday) or
+    ``"M"`` (months).  ``per``: ``"raw"`` counts, ``"article"`` (per article
+    in the corpus that period) or ``"issue"`` (per issue).  A period with no
+    issue in the corpus is NaN (a gap), not 0.  ``kinds``: which mention
+    kinds count (default: own activity, not ritual or doctrine).  Columns are
+    sorted by total count (descending), then name.
+    """
+    if per not in ("raw", "article", "issue"):
+        raise ValueError(f"per must be raw, article or issue, not {per!r}")
+    index = _period_index(articles, freq)
+    chosen = mentions[mentions["kind"].isin(kinds)]
+    periods = _periods(chosen["issue_date"], freq)
+    table = (pd.crosstab(periods, chosen[by]) if len(chosen) else pd.DataFrame(index=index[:0]))
+    table = table.reindex(index, fill_value=0).astype(float)
+    issue_periods = _periods(articles.drop_duplicates(["issue_date", "source"])["issue_date"], freq)
+    n_issues = issue_periods.value_counts().reindex(index, fill_value=0)
+    n_issue_days = _periods(articles.drop_duplicates("issue_date")["issue_date"], freq).value_counts().reindex(
+        index, fill_value=0)
+    n_articles = _periods(articles["issue_date"], freq).value_counts().reindex(index, fill_value=0)
+    if per == "article":
+        table = table.div(n_articles.replace(0, np.nan), axis=0)
+    elif per == "issue":
+        table = table.div(n_issue_days.replace(0, np.nan), axis=0)
+    table[n_issues.to_numpy() == 0] = np.nan  # no issue in the corpus: unknown, not zero
+    order = sorted(table.columns, key=lambda c: (-np.nansum(table[c].to_numpy()), c))
+    table = table[order]
+    table.index = _label(index, freq)
+    table.columns.name = by
+    return table
+
+
+def prominence(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS) -> pd.DataFrame:
+    """Where on the page each person is named: counts by location.
+
+    Columns: ``name``, ``headline``, ``subheadline``, ``lead``, ``body``,
+    ``total``, ``articles`` (distinct articles), ``headline_share`` and
+    ``lead_share`` (of the total).  Sorted by total (descending), then name.
+    """
+    chosen = mentions[mentions["kind"].isin(kinds)]
+    table = pd.crosstab(chosen["name"], chosen["location"]).reindex(columns=list(LOCATIONS), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table["articles"] = chosen.groupby("name")["article_id"].nunique().reindex(table.index)
+    table["headline_share"] = (table["headline"] + table["subheadline"]) / table["total"]
+    table["lead_share"] = table["lead"] / table["total"]
+    table = table.reset_index()
+    table.columns.name = None
+    return table.sort_values(["total", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def title_timeline(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Titles as written, per person, with their first and last date.
+
+    Columns: ``name``, ``title``, ``count``, ``first_date``, ``last_date``.
+    Mentions without a title beside the name are left out.  Sorted by name,
+    first date, title.
+    """
+    titled = mentions[mentions["title"] != ""]
+    table = titled.groupby(["name", "title"]).agg(
+        count=("article_id", "size"), first_date=("date", "min"), last_date=("date", "max")).reset_index()
+    return table.sort_values(["name", "first_date", "title"], kind="stable").reset_index(drop=True)
+
+
+def co_mentions(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS + ("foreign",), unit: str = "article") -> pd.DataFrame:
+    """Who appears with whom: pairs named in the same article (or sentence).
+
+    Columns: ``a``, ``b`` (a < b), ``count`` (articles or sentences naming
+    both), ``first_date``, ``last_date``.  Sorted by count (descending), a, b.
+    """
+    chosen = mentions[mentions["kind"].isin(kinds)]
+    keys = ["article_id"] if unit == "article" else ["article_id", "location", "sentence"]
+    rows = []
+    for _, group in chosen.groupby(keys, sort=True):
+        names = sorted(set(group["name"]))
+        date = group["date"].iloc[0]
+        rows.extend((a, b, date) for a, b in combinations(names, 2))
+    frame = pd.DataFrame(rows, columns=["a", "b", "date"])
+    table = frame.groupby(["a", "b"]).agg(count=("date", "size"), first_date=("date", "min"),
+                                          last_date=("date", "max")).reset_index()
+    return table.sort_values(["count", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", level: str = "national",
+                per: str = "issue") -> pd.DataFrame:
+    """Mentions of one level's leaders per period, one column per kind.
+
+    With ``level="national"`` this is the citation ritual of the national
+    leadership (``ritual`` and ``doctrine``) kept apart from ``coverage``.
+    Same binning, normalisation and gaps as :func:`mention_counts`; columns
+    are :data:`analysis.leaders.KINDS`.
+    """
+    chosen = mentions[mentions["level"] == level]
+    table = mention_counts(chosen, articles, freq=freq, per=per, kinds=KINDS, by="kind")
+    table = table.reindex(columns=list(KINDS), fill_value=0.0)
+    table[issue_gaps(articles, freq)] = np.nan
+    return table
+
+
+def issue_gaps(articles: pd.DataFrame, freq: str = "M") -> np.ndarray:
+    """Boolean per period of :func:`mention_counts`: True where the corpus has no issue."""
+    index = _period_index(articles, freq)
+    present = set(_periods(articles["issue_date"], freq))
+    return np.array([p not in present for p in index])
+
+
+def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Roll calls: sentences naming two or more persons, in printed order.
+
+    Columns: ``date``, ``article_id``, ``location``, ``sentence``, ``n``,
+    ``sequence`` (names joined by `` > ``), ``titles``.  Sorted by date,
+    article, location, sentence.
+    """
+    chosen = mentions[mentions["order"] > 0]
+    rows = []
+    for (article_id, location, sentence), group in chosen.groupby(["article_id", "location", "sentence"], sort=False):
+        if len(group) < 2:
+            continue
+        group = group.sort_values("order")
+        rows.append({"date": group["date"].iloc[0], "article_id": article_id, "location": location,
+                     "sentence": int(sentence), "n": len(group), "sequence": " > ".join(group["name"]),
+                     "titles": " > ".join(t or "—" for t in group["title"])})
+    frame = pd.DataFrame(rows, columns=["date", "article_id", "location", "sentence", "n", "sequence", "titles"])
+    rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
+    return (frame.assign(_r=rank).sort_values(["date", "article_id", "_r", "sentence"], kind="stable")
+            .drop(columns="_r").reset_index(drop=True))
+
+
+def order_changes(mentions: pd.DataFrame) -> pd.DataFrame:
+    """For each pair listed together in a roll call: who came first, how often.
+
+    Columns: ``a``, ``b`` (a < b), ``a_first``, ``b_first``, ``first_date``,
+    ``last_date``, ``changed`` (both orders occur: a change worth reading,
+    not a measure of salience).  Sorted by changed (True first), a, b.
+    """
+    chosen = mentions[mentions["order"] > 0]
+    rows = []
+    for _, group in chosen.groupby(["article_id", "location", "sentence"], sort=True):
+        if len(group) < 2:
+            continue
+        first_place = group.sort_values("order").drop_duplicates("name")
+        ranks = dict(zip(first_place["name"], first_place["order"]))
+        date = group["date"].iloc[0]
+        for a, b in combinations(sorted(ranks), 2):
+            rows.append((a, b, int(ranks[a] < ranks[b]), int(ranks[b] < ranks[a]), date))
+    frame = pd.DataFrame(rows, columns=["a", "b", "a_first", "b_first", "date"])
+    table = frame.groupby(["a", "b"]).agg(a_first=("a_first", "sum"), b_first=("b_first", "sum"),
+                                          first_date=("date", "min"), last_date=("date", "max")).reset_index()
+    table["changed"] = (table["a_first"] > 0) & (table["b_first"] > 0)
+    return table.sort_values(["changed", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+TRACE_COLUMNS = ["article_id", "headline", "date", "issue_date", "source", "line", "location", "name", "title",
+                 "kind", "context"]
+
+
+def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = None, kind: str | None = None,
+          location: str | None = None, period: str | None = None, freq: str = "M") -> pd.DataFrame:
+    """The lines behind a count: the mentions matching the filters, with article and source line.
+
+    ``period`` is a label of :func:`mention_counts` (``"2024-12"`` for a
+    month, the Monday ``"2024-11-25"`` for a week).  Columns:
+    :data:`TRACE_COLUMNS`, in the mentions table's order.
+
+    >>> from analysis.corpus import load_articles
+    >>> from analysis.leaders import leader_mentions
+    >>> a = load_articles()
+    >>> trace(leader_mentions(a), a, name="高峰")["line"].tolist()
+    [115, 204, 210]
+    """
+    chosen = mentions
+    if name is not None:
+        chosen = chosen[chosen["name"] == name]
+    if kind is not None:
+        chosen = chosen[chosen["kind"] == kind]
+    if location is not None:
+        chosen = chosen[chosen["location"] == location]
+    if period is not None:
+        labels = _label(pd.PeriodIndex(_periods(chosen["issue_date"], freq)), freq) if len(chosen) else pd.Index([])
+        chosen = chosen[np.asarray(labels == period, dtype=bool)]
+    headlines = articles.set_index("article_id")["headline"]
+    out = chosen.assign(headline=chosen["article_id"].map(headlines).fillna(""))
+    return out[TRACE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- accuracy
+
+GOLD_KEY = ["article_id", "location", "name", "kind"]
+
+
+def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
+    """Precision and recall of ``mentions`` against a hand-checked gold table.
+
+    Both tables have ``article_id, location, name, kind`` (and ``line``); a
+    mention matches a gold row with the same four values (as a multiset:
+    two gold rows need two mentions).  Returns ``{"precision", "recall",
+    "f1", "true_positives", "predicted", "gold", "missed", "spurious",
+    "title_agreement", "line_agreement", "by_kind"}`` where ``missed`` and
+    ``spurious`` are DataFrames and ``by_kind`` a DataFrame of per-kind
+    precision and recall.
+    """
+    def keyed(frame):
+        frame = frame.copy()
+        frame["_n"] = frame.groupby(GOLD_KEY, sort=False).cumcount()
+        return frame
+
+    pred, ref = keyed(mentions), keyed(gold)
+    merged = pred.merge(ref, on=GOLD_KEY + ["_n"], how="outer", suffixes=("", "_gold"), indicator=True)
+    hits = merged[merged["_merge"] == "both"]
+    tp, n_pred, n_gold = len(hits), len(pred), len(ref)
+    precision = tp / n_pred if n_pred else math.nan
+    recall = tp / n_gold if n_gold else math.nan
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    by_kind = []
+    for kind in KINDS:
+        p = int((pred["kind"] == kind).sum())
+        g = int((ref["kind"] == kind).sum())
+        t = int((hits["kind"] == kind).sum())
+        if p or g:
+            by_kind.append({"kind": kind, "predicted": p, "gold": g, "true_positives": t,
+                            "precision": t / p if p else math.nan, "recall": t / g if g else math.nan})
+    title_ok = (hits["title"].fillna("") == hits["title_gold"].fillna("")).mean() if "title_gold" in hits and tp else math.nan
+    line_ok = (hits["line"] == hits["line_gold"]).mean() if "line_gold" in hits and tp else math.nan
+    return {
+        "precision": precision, "recall": recall, "f1": f1, "true_positives": tp, "predicted": n_pred,
+        "gold": n_gold, "title_agreement": float(title_ok), "line_agreement": float(line_ok),
+        "missed": merged.loc[merged["_merge"] == "right_only", GOLD_KEY].reset_index(drop=True),
+        "spurious": merged.loc[merged["_merge"] == "left_only", GOLD_KEY].reset_index(drop=True),
+        "by_kind": pd.DataFrame(by_kind, columns=["kind", "predicted", "gold", "true_positives", "precision", "recall"]),
+    }
+
+
+def read_gold(path) -> pd.DataFrame:
+    """A gold annotation CSV (``article_id, location, line, name, title, kind, note``)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame["line"] = frame["line"].astype("int64")
+    return frame
+
+
+# --------------------------------------------------------------------------- figures
+
+def plot_timeline(counts: pd.DataFrame, ax=None, top: int = 6):
+    """Lines per person over periods; NaN periods (no issue in the corpus) stay gaps."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    ax = ax or plt.subplots(figsize=(8, 3.5))[1]
+    x = np.arange(len(counts.index))
+    for name in list(counts.columns)[:top]:
+        ax.plot(x, counts[name].to_numpy(), marker="o", label=name, alpha=0.8)
+    missing = counts.isna().all(axis=1).to_numpy()
+    for i in np.flatnonzero(missing):
+        ax.axvspan(i - 0.5, i + 0.5, color="0.9", zorder=0)
+    ax.set_xticks(x, counts.index, rotation=45, ha="right")
+    ax.set_ylabel("mentions")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return ax
+
+
+def plot_prominence(table: pd.DataFrame, ax=None):
+    """Stacked horizontal bars: headline, lead and body mentions per person."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    ax = ax or plt.subplots(figsize=(7, 0.3 * len(table) + 1))[1]
+    table = table.iloc[::-1]
+    left = np.zeros(len(table))
+    for column, label in (("headline", "headline"), ("subheadline", "subheadline"), ("lead", "lead"),
+                          ("body", "body")):
+        values = table[column].to_numpy(dtype=float)
+        ax.barh(table["name"], values, left=left, label=label)
+        left += values
+    ax.set_xlabel("mentions")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_network(pairs: pd.DataFrame, mentions: pd.DataFrame, ax=None, kinds=ACTIVITY_KINDS + ("foreign",)):
+    """Co-mention network on a circle: node size = mentions, edge width = shared articles."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    ax = ax or plt.subplots(figsize=(7, 7))[1]
+    chosen = mentions[mentions["kind"].isin(kinds)]
+    sizes = chosen["name"].value_counts()
+    levels = chosen.drop_duplicates("name").set_index("name")["level"]
+    # Order of first appearance keeps people reported together on one arc of the circle.
+    names = list(dict.fromkeys(chosen["name"]))
+    angle = {n: 2 * math.pi * i / len(names) for i, n in enumerate(names)}
+    pos = {n: (math.cos(a), math.sin(a)) for n, a in angle.items()}
+    for row in pairs.itertuples():
+        (x1, y1), (x2, y2) = pos[row.a], pos[row.b]
+        ax.plot([x1, x2], [y1, y2], color="0.6", linewidth=0.8 * row.count, zorder=1)
+    colours = {"national": "tab:red", "municipal": "tab:orange", "district": "tab:blue", "other": "tab:green",
+               "": "0.5"}
+    for n in names:
+        x, y = pos[n]
+        ax.scatter([x], [y], s=60 + 60 * sizes[n], color=colours.get(levels.get(n, ""), "0.5"), zorder=2)
+        ha = "left" if x > 0.2 else "right" if x < -0.2 else "center"
+        ax.annotate(n, (x, y), xytext=(1.1 * x + 0.04 * np.sign(x), 1.1 * y), ha=ha, va="center", fontsize=9)
+    for level, colour in colours.items():
+        if level and (levels == level).any():
+            ax.scatter([], [], color=colour, label=level)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def plot_kind_series(series: pd.DataFrame, ax=None):
+    """Bars per period: ritual and doctrine versus coverage; gaps shaded."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    ax = ax or plt.subplots(figsize=(7, 3))[1]
+    x = np.arange(len(series.index))
+    bottom = np.zeros(len(x))
+    for kind in series.columns:
+        values = np.nan_to_num(series[kind].to_numpy(dtype=float))
+        if values.any():
+            ax.bar(x, values, bottom=bottom, label=kind)
+            bottom += values
+    for i in np.flatnonzero(series.isna().all(axis=1).to_numpy()):
+        ax.axvspan(i - 0.5, i + 0.5, color="0.9", zorder=0)
+    ax.set_xticks(x, series.index, rotation=45, ha="right")
+    ax.set_ylabel("mentions")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return ax
+
+
+def accuracy_table(result: dict) -> pd.DataFrame:
+    """One row per kind plus ``all``: predicted, gold, true positives, precision, recall (from :func:`evaluate`)."""
+    overall = pd.DataFrame([{"kind": "all", "predicted": result["predicted"], "gold": result["gold"],
+                             "true_positives": result["true_positives"], "precision": result["precision"],
+                             "recall": result["recall"]}])
+    return pd.concat([result["by_kind"], overall], ignore_index=True).round(3)

@@ -1,0 +1,284 @@
+"""Leader mentions on the real sample pages, checked against a hand annotation."""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.corpus import load_articles
+from analysis.leaders import (MENTION_COLUMNS, REGISTRY_COLUMNS, REGISTRY_PATH, RegistryError, discover_officials,
+                              leader_mentions, load_phrases, load_registry, load_titles)
+from analysis.mentions_tables import (co_mentions, evaluate, kind_series, mention_counts, order_changes,
+                                      plot_kind_series, plot_network, plot_prominence, plot_timeline, prominence,
+                                      protocol_sequences, read_gold, title_timeline, trace)
+from analysis.paths import RAW_DIR
+
+matplotlib.use("Agg")
+
+GOLD = Path(__file__).with_name("gold_mentions.csv")
+
+# Written out by reading the two pages article by article (see gold_mentions.csv for each mention).
+EXPECTED_COUNTS = {
+    "王少峰": 6, "习近平": 5, "初军威": 4, "高峰": 3, "蒋达峰": 3, "安娜·帕拉希奥": 3, "苏和": 2, "田涛": 2,
+    "于吉顺": 1, "谷立民": 1, "麒麟": 1, "李世琪": 1, "白诗德": 1, "李立": 1, "余俊生": 1, "王学勇": 1,
+    "王江辉": 1, "李岚": 1, "张俊峰": 1, "连宇": 1, "张婕": 1, "李春滨": 1, "穆志军": 1, "陈燃": 1,
+    "赵春丽": 1, "武凯": 1, "刘泽锋": 1,
+}
+# Every official printed with a title on the sample pages (习近平's title follows his name).
+TITLED_OFFICIALS = {
+    "王少峰", "初军威", "高峰", "蒋达峰", "安娜·帕拉希奥", "苏和", "田涛", "于吉顺", "谷立民", "麒麟", "李世琪",
+    "白诗德", "王学勇", "王江辉", "李岚", "张俊峰", "连宇", "张婕", "李春滨", "穆志军", "陈燃", "赵春丽", "武凯",
+    "刘泽锋",
+}
+
+
+@pytest.fixture(scope="module")
+def articles():
+    return load_articles(cache=False)
+
+
+@pytest.fixture(scope="module")
+def mentions(articles):
+    return leader_mentions(articles)
+
+
+def article(text, date="2025-02-12", headline="", article_id="t-01"):
+    return pd.DataFrame([{"article_id": article_id, "source": "test.txt", "issue_date": date, "date": date,
+                          "headline": headline, "subheadline": "", "text": text, "headline_line": 0,
+                          "line_start": 1, "line_end": 1}])
+
+
+# --------------------------------------------------------------------------- registry
+
+def test_registry_loads_with_row_numbers():
+    registry = load_registry()
+    assert list(registry.columns[:8]) == REGISTRY_COLUMNS
+    assert registry["row"].iloc[0] == 2
+    assert (registry["source"] != "").all()
+    assert set(registry["level"]) <= {"national", "municipal", "district", "other"}
+    # Five deputies of one post at once is normal, not an overlap.
+    assert (registry["title"] == "区人大常委会副主任").sum() == 5
+
+
+def write_registry(tmp_path, edit):
+    frame = pd.read_csv(REGISTRY_PATH, dtype=str, keep_default_na=False)
+    frame = edit(frame)
+    path = tmp_path / "leaders.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.drop(columns="start"), "missing column(s) start"),
+    (lambda f: f.assign(start=f["start"].where(f.index != 3, "2024-13-01")), "row 5: unparsable start date '2024-13-01'"),
+    (lambda f: f.assign(start=f["start"].where(f.index != 3, "2024/11/29")), "row 5: unparsable start date"),
+    (lambda f: f.assign(end=f["end"].where(f.index != 3, "2024-01-01")), "row 5: end 2024-01-01 is before start"),
+    (lambda f: pd.concat([f.iloc[:5], f.iloc[[2]].assign(start="2025-01-01")], ignore_index=True),
+     "row 7: 王少峰 is listed twice as 区委书记 on overlapping dates (rows 4 and 7)"),
+    (lambda f: f.assign(level=f["level"].where(f.index != 0, "central")), "row 2: level 'central'"),
+])
+def test_bad_registry_names_the_row(tmp_path, edit, message):
+    path = write_registry(tmp_path, edit)
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+    assert isinstance(err.value, ValueError)
+
+
+def test_same_post_after_the_previous_term_is_fine(tmp_path):
+    def second_term(frame):
+        first = frame.iloc[[2]].assign(start="2021-01-01", end="2024-06-30")
+        return pd.concat([frame.assign(start=frame["start"].where(frame.index != 2, "2024-07-01")), first],
+                         ignore_index=True)
+    registry = load_registry(write_registry(tmp_path, second_term))
+    assert (registry["name"] == "王少峰").sum() == 2
+
+
+def test_phrase_and_title_files_load():
+    assert {"ritual", "doctrine"} <= set(load_phrases()["kind"])
+    assert {"书记", "总书记"} <= set(load_titles()["title"])
+
+
+# --------------------------------------------------------------------------- extraction on the sample
+
+def test_columns_and_order(mentions):
+    assert list(mentions.columns) == MENTION_COLUMNS
+    again = leader_mentions(load_articles(cache=False))
+    pd.testing.assert_frame_equal(mentions, again)
+
+
+def test_count_of_every_person(mentions):
+    assert Counter(mentions["name"]) == Counter(EXPECTED_COUNTS)
+
+
+def test_matches_the_gold_annotation_article_by_article(mentions):
+    gold = read_gold(GOLD)
+    assert sum(EXPECTED_COUNTS.values()) == len(gold)
+    key = ["article_id", "location", "line", "name", "title", "kind"]
+    for article_id, expected in gold.groupby("article_id"):
+        found = mentions[mentions["article_id"] == article_id]
+        assert sorted(map(tuple, found[key].to_numpy().tolist())) == sorted(map(tuple, expected[key].to_numpy().tolist())), article_id
+    assert set(mentions["article_id"]) <= set(gold["article_id"])
+    result = evaluate(mentions, gold)
+    assert result["precision"] == 1.0 and result["recall"] == 1.0
+
+
+def test_evaluate_counts_misses_and_spurious(mentions):
+    gold = read_gold(GOLD)
+    result = evaluate(mentions.iloc[2:], pd.concat([gold, gold.iloc[[0]].assign(name="某某")]))
+    assert result["true_positives"] == len(mentions) - 2
+    assert len(result["missed"]) == 3 and len(result["spurious"]) == 0
+    assert result["recall"] == pytest.approx((len(mentions) - 2) / (len(gold) + 1))
+
+
+def test_lines_point_at_the_name_in_the_raw_page(mentions):
+    for row in mentions[mentions["location"].isin(["lead", "body"])].itertuples():
+        lines = (RAW_DIR / row.source).read_text(encoding="utf-8").split("\n")
+        assert row.name[0] in lines[row.line - 1], (row.name, row.line)
+
+
+def test_gao_feng_anchored(mentions):
+    gao = mentions[mentions["name"] == "高峰"]
+    assert gao["title"].tolist() == ["区人大常委会主任", "区人大常委会主任", ""]
+    assert gao["position"].eq("区人大常委会主任").all()
+    # The page also says 战略高地 and 高标准: no stray 高峰.
+    assert len(gao) == 3
+
+
+def test_common_word_without_anchor_is_no_person():
+    peak = article("要勇攀科技创新高峰，迎来发展新高峰。高峰时段交通压力较大。")
+    assert leader_mentions(peak).empty
+    later = article("区人大常委会主任高峰出席会议。会上，高峰指出，要攀登新高峰。")
+    found = leader_mentions(later)
+    # The titled mention anchors 高峰指出 later on, but 攀登新高峰 stays a peak.
+    assert found["name"].tolist() == ["高峰", "高峰"]
+    assert found["offset"].tolist() == [8, 18]
+    assert leader_mentions(article("会上，高峰指出，要攀登新高峰。")).empty   # no anchor at all
+    qilin = article("麒麟文化节开幕。")
+    assert leader_mentions(qilin).empty
+
+
+def test_title_chain_and_enumeration(mentions):
+    chu = mentions[(mentions["name"] == "初军威") & (mentions["location"] == "lead")]
+    assert set(chu["title"]) == {"区委副书记、区长"}
+    assert set(chu["position"]) == {"区委副书记；区长"}
+    deputies = mentions[mentions["title"] == "区人大常委会副主任"]
+    assert deputies["name"].tolist() == ["连宇", "张婕", "李春滨", "穆志军", "陈燃"]
+    assert deputies["order"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_ritual_kept_apart_from_coverage(mentions):
+    xi = mentions[mentions["name"] == "习近平"]
+    assert set(xi["kind"]) == {"ritual"} and set(xi["order"]) == {0}
+    assert xi["location"].tolist() == ["lead", "body", "headline", "lead", "body"]
+    doctrine = article("深入学习贯彻习近平新时代中国特色社会主义思想。习近平总书记在北京考察。")
+    assert leader_mentions(doctrine)["kind"].tolist() == ["doctrine", "coverage"]
+
+
+def test_foreign_visitors_are_persons_not_officials(mentions):
+    foreign = mentions[mentions["kind"] == "foreign"]
+    assert Counter(foreign["name"]) == Counter({"安娜·帕拉希奥": 3, "白诗德": 1})
+
+
+def test_protocol_order_in_the_roll_call(mentions):
+    roll = mentions[(mentions["article_id"] == "001_37b71d2a634c19f4-03") & (mentions["location"] == "lead")
+                    & (mentions["order"] > 0) & (mentions["sentence"] == 2)]
+    assert roll.sort_values("order")["name"].tolist() == ["初军威", "高峰", "李岚", "蒋达峰"]
+
+
+def test_bare_title_resolved_by_date():
+    on_date = leader_mentions(article("区委书记主持会议并讲话。", date="2025-02-12"))
+    assert on_date[["name", "title", "kind", "position"]].values.tolist() == [["王少峰", "区委书记", "title-only", "区委书记"]]
+    before = leader_mentions(article("区委书记主持会议并讲话。", date="2020-03-01"))
+    assert before.empty
+    # 丰台区长期以来 is not 区长 (page 000, lines 16-17).
+    assert leader_mentions(article("苏和对丰台区长期以来给予的支持表示感谢。", date="2025-02-11"))["kind"].tolist() == ["coverage"]
+
+
+def test_mention_outside_the_registry_dates_is_not_attributed():
+    found = leader_mentions(article("区委书记王少峰主持会议。", date="2020-03-01"))
+    assert found["name"].tolist() == ["王少峰"]
+    assert found[["position", "level", "organisation"]].values.tolist() == [["", "", ""]]
+    assert found["title"].tolist() == ["区委书记"]    # as written, still recorded
+
+
+def test_other_registry_file(tmp_path, articles):
+    path = write_registry(tmp_path, lambda f: f[f["name"] == "高峰"])
+    found = leader_mentions(articles, registry=str(path))
+    assert set(found["name"]) == {"高峰"} and len(found) == 3
+
+
+# --------------------------------------------------------------------------- discovery
+
+def test_discovery_lists_the_titled_officials(articles):
+    empty = pd.DataFrame(columns=REGISTRY_COLUMNS)
+    found = discover_officials(articles, registry=empty)
+    assert set(found["name"]) == TITLED_OFFICIALS
+    row = found.set_index("name").loc["穆志军"]
+    assert row["title"] == "区人大常委会副主任" and row["example_line"] == 250
+    assert found.set_index("name").loc["高峰", "count"] == 2
+    assert discover_officials(articles).empty            # the shipped registry already has them all
+    partial = load_registry().query("name != '连宇'")
+    assert discover_officials(articles, registry=partial)["name"].tolist() == ["连宇"]
+
+
+# --------------------------------------------------------------------------- tables
+
+def test_counts_show_missing_issues_as_gaps(mentions, articles):
+    monthly = mention_counts(mentions, articles, freq="M")
+    assert monthly.index.tolist() == ["2024-12", "2025-01", "2025-02"]
+    assert monthly.loc["2025-01"].isna().all()
+    activity = mentions[mentions["kind"].isin(["coverage", "title-only"])]
+    assert np.nansum(monthly.to_numpy()) == len(activity)
+    assert monthly.loc["2025-02", "王少峰"] == 4
+    per_article = mention_counts(mentions, articles, freq="M", per="article")
+    assert per_article.loc["2025-02", "王少峰"] == pytest.approx(4 / 4)
+    weekly = mention_counts(mentions, articles, freq="W", per="issue")
+    assert weekly.isna().all(axis=1).sum() == len(weekly) - 2
+
+
+def test_every_count_can_be_traced(mentions, articles):
+    monthly = mention_counts(mentions, articles, freq="M")
+    for period, row in monthly.iterrows():
+        for name, value in row.dropna().items():
+            lines = trace(mentions[mentions["kind"].isin(["coverage", "title-only"])], articles,
+                          name=name, period=period)
+            assert len(lines) == value
+            assert (lines["line"] > 0).all() and (lines["source"] != "").all()
+
+
+def test_prominence_titles_network_and_order(mentions, articles):
+    table = prominence(mentions)
+    assert table[["headline", "subheadline", "lead", "body"]].sum(axis=1).equals(table["total"])
+    assert table.iloc[0]["name"] == "王少峰"
+    titles = title_timeline(mentions)
+    assert set(titles.loc[titles["name"] == "王少峰", "title"]) == {"区委书记", "丰台区委书记"}
+    pairs = co_mentions(mentions).set_index(["a", "b"])
+    assert pairs.loc[("初军威", "王少峰"), "count"] == 2
+    assert (co_mentions(mentions)["a"] < co_mentions(mentions)["b"]).all()
+    sequences = protocol_sequences(mentions)
+    assert "苏和 > 于吉顺 > 王少峰 > 初军威" in set(sequences["sequence"])
+    assert not order_changes(mentions)["changed"].any()
+    ritual = kind_series(mentions, articles, freq="M", per="raw")
+    assert ritual.loc["2025-02", "ritual"] == 3 and ritual.loc["2024-12", "ritual"] == 2
+    assert ritual.loc["2025-01"].isna().all()
+
+
+def test_figures_render_chinese_without_missing_glyphs(mentions, articles, tmp_path):
+    import matplotlib.pyplot as plt
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        for draw in (lambda: plot_timeline(mention_counts(mentions, articles)),
+                     lambda: plot_prominence(prominence(mentions)),
+                     lambda: plot_network(co_mentions(mentions), mentions),
+                     lambda: plot_kind_series(kind_series(mentions, articles))):
+            ax = draw()
+            ax.figure.savefig(tmp_path / "figure.png")
+            plt.close(ax.figure)
