@@ -1,0 +1,425 @@
+"""Term tables: frequency, document frequency, n-grams, collocations, keyness, KWIC.
+
+All tables are computed from the articles table and the tokens table
+(:func:`analysis.tokens.tokenize_articles`).  Conventions, as corpus
+linguists report them:
+
+* a **term** is a token that contains a letter (Han or Latin) and is not a
+  stopword (``data/stopwords.csv``); pure numbers and stopwords are counted
+  in the corpus size but are never terms;
+* **corpus size** (``n_tokens``) is the number of word tokens, stopwords and
+  numbers included, so a rate per 10,000 tokens reads as "per 10,000 running
+  words";
+* **document frequency** counts articles containing the term at least once.
+
+Every count can be traced to its text with :func:`kwic`, which lists the
+same occurrences the counts are made of, with source file and line.
+
+>>> from analysis.corpus import load_articles
+>>> from analysis.tokens import tokenize_articles
+>>> arts = load_articles(); toks = tokenize_articles(arts)
+>>> tf = term_frequency(arts, toks)
+>>> list(tf.columns)
+['term', 'count', 'rate_per_10k', 'doc_freq', 'n_tokens', 'n_docs']
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.tokens import is_term, load_stopwords, token_offsets, tokenize_articles
+
+GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
+TF_COLUMNS = ["term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
+KEYNESS_COLUMNS = [
+    "term", "count_target", "count_reference", "rate_target", "rate_reference",
+    "g2", "p_value", "log_ratio", "key_for",
+]
+KWIC_COLUMNS = [
+    "article_id", "issue_date", "date", "headline", "source", "line", "offset", "left", "match", "right",
+]
+
+
+def _aligned(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+    """Articles joined with their tokens by ``article_id`` (articles' order)."""
+    if len(articles) == 0:
+        out = articles.copy()
+        out["tokens"] = pd.Series([], dtype=object)
+        return out
+    if "tokens" not in tokens.columns or "article_id" not in tokens.columns:
+        raise ValueError("tokens table needs columns article_id and tokens (see tokenize_articles)")
+    by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
+    missing = [a for a in articles["article_id"].astype(str) if a not in by_id]
+    if missing:
+        raise ValueError(f"no tokens for {len(missing)} article(s), e.g. {missing[0]!r}; re-run tokenize_articles")
+    out = articles.copy()
+    out["tokens"] = [list(by_id[a]) for a in articles["article_id"].astype(str)]
+    return out
+
+
+def _group_values(articles: pd.DataFrame, by: str | None) -> pd.Series:
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {list(GROUPINGS)}, not {by!r}")
+    if by == "issue":
+        return articles["issue_date"].astype(str)
+    if by == "month":
+        # Publication month of the issue (not the event date in the dateline).
+        return articles["issue_date"].astype(str).str.slice(0, 7)
+    return pd.Series([""] * len(articles), index=articles.index)
+
+
+def article_term_counts(
+    tokens: pd.DataFrame, stopwords: frozenset[str] | None = None
+) -> pd.DataFrame:
+    """Long table of term counts per article.
+
+    Columns: ``article_id``, ``term``, ``count`` (int), ``n_tokens`` (word
+    tokens in the article).  Sorted by article (input order), count
+    descending, term.  Summing ``count`` over articles gives the corpus
+    counts of :func:`term_frequency`.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"article_id": ["a"], "tokens": [["发展", "的", "发展", "2024"]]})
+    >>> article_term_counts(t)[["term", "count", "n_tokens"]].values.tolist()
+    [['发展', 2, 4]]
+    """
+    stop = load_stopwords() if stopwords is None else stopwords
+    rows = []
+    for order, (article_id, toks) in enumerate(zip(tokens["article_id"], tokens["tokens"])):
+        toks = list(toks)
+        counts = Counter(t for t in toks if t not in stop and is_term(t))
+        for term, count in counts.items():
+            rows.append((order, str(article_id), term, count, len(toks)))
+    frame = pd.DataFrame(rows, columns=["order", "article_id", "term", "count", "n_tokens"])
+    frame = frame.sort_values(["order", "count", "term"], ascending=[True, False, True], kind="mergesort")
+    return frame.drop(columns="order").reset_index(drop=True).astype({"count": "int64", "n_tokens": "int64"})
+
+
+def term_frequency(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    by: str | None = None,
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Term frequency and document frequency, for the corpus or per group.
+
+    ``by``: None (whole corpus), ``"issue"`` (per ``issue_date``) or
+    ``"month"`` (per publication month ``YYYY-MM`` of the issue).
+
+    Columns: the group column first when grouped (``issue_date`` or
+    ``month``), then ``term``, ``count`` (occurrences), ``rate_per_10k``
+    (count per 10,000 word tokens of the group), ``doc_freq`` (articles of
+    the group containing the term), ``n_tokens`` (word tokens in the group,
+    stopwords included), ``n_docs`` (articles in the group).  Sorted by
+    group, count descending, then term.  An empty corpus gives an empty
+    table with these columns.
+
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"article_id": ["x"], "issue_date": ["2025-02-13"]})
+    >>> t = pd.DataFrame({"article_id": ["x"], "tokens": [["丰台", "的", "丰台", "发展"]]})
+    >>> term_frequency(a, t)[["term", "count", "rate_per_10k"]].values.tolist()
+    [['丰台', 2, 5000.0], ['发展', 1, 2500.0]]
+    """
+    group_col = GROUPINGS.get(by, "?")
+    data = _aligned(articles, tokens)
+    groups = _group_values(data, by)
+    counts = article_term_counts(data[["article_id", "tokens"]], stopwords)
+    columns = ([group_col] if group_col else []) + TF_COLUMNS
+    if counts.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("count", "doc_freq", "n_tokens", "n_docs")
+                                          else "float64" if c == "rate_per_10k" else object)
+                             for c in columns})
+    group_of = dict(zip(data["article_id"].astype(str), groups))
+    counts["group"] = counts["article_id"].map(group_of)
+    sizes = pd.DataFrame({"group": groups.values, "n_tokens": [len(t) for t in data["tokens"]]})
+    sizes = sizes.groupby("group", sort=True).agg(n_tokens=("n_tokens", "sum"), n_docs=("n_tokens", "size"))
+    table = counts.groupby(["group", "term"], sort=True).agg(
+        count=("count", "sum"), doc_freq=("article_id", "nunique")
+    ).reset_index()
+    table = table.join(sizes, on="group")
+    table["rate_per_10k"] = table["count"] / table["n_tokens"] * 10_000
+    table = table.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="mergesort")
+    if group_col:
+        table = table.rename(columns={"group": group_col})
+    return table[columns].reset_index(drop=True).astype(
+        {"count": "int64", "doc_freq": "int64", "n_tokens": "int64", "n_docs": "int64"}
+    )
+
+
+# --------------------------------------------------------------------------- n-grams
+
+
+def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str]) -> Iterable[list[str]]:
+    """Runs of terms that touch in the text (no punctuation, space or stopword between)."""
+    run: list[str] = []
+    end = -1
+    for token, at in zip(toks, token_offsets(text, toks)):
+        ok = token not in stop and is_term(token)
+        if ok and run and at == end:
+            run.append(token)
+        else:
+            if run:
+                yield run
+            run = [token] if ok else []
+        end = at + len(token)
+    if run:
+        yield run
+
+
+def ngram_frequency(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    n: int = 2,
+    min_count: int = 2,
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Frequency of n-grams of terms that are adjacent in the text.
+
+    An n-gram never spans punctuation, a line break or a stopword, so
+    ``推动/高质量发展`` counts only where the two words touch.
+
+    Columns: ``ngram`` (terms joined by a space), ``count``, ``doc_freq``.
+    Sorted by count descending, then ngram; n-grams seen fewer than
+    ``min_count`` times are dropped.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    stop = load_stopwords() if stopwords is None else stopwords
+    data = _aligned(articles, tokens)
+    counts: Counter[str] = Counter()
+    docs: Counter[str] = Counter()
+    for text, toks in zip(data["text"] if len(data) else [], data["tokens"]):
+        seen = set()
+        for run in _contiguous_runs(str(text), toks, stop):
+            for i in range(len(run) - n + 1):
+                gram = " ".join(run[i : i + n])
+                counts[gram] += 1
+                seen.add(gram)
+        docs.update(seen)
+    rows = [(g, c, docs[g]) for g, c in counts.items() if c >= min_count]
+    table = pd.DataFrame(rows, columns=["ngram", "count", "doc_freq"]).astype({"count": "int64", "doc_freq": "int64"})
+    return table.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def _xlogx_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    return terms
+
+
+def collocations(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    min_count: int = 2,
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Adjacent term pairs scored by log-likelihood (G²) and PMI.
+
+    Columns: ``w1``, ``w2``, ``count`` (pair), ``count_w1``, ``count_w2``
+    (the words' term counts), ``pmi`` (log2), ``g2`` (Dunning's
+    log-likelihood of the 2×2 table over ``n`` = all word tokens).  Sorted by
+    g2 descending, then w1, w2.
+    """
+    stop = load_stopwords() if stopwords is None else stopwords
+    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop)
+    cols = ["w1", "w2", "count", "count_w1", "count_w2", "pmi", "g2"]
+    if grams.empty:
+        return pd.DataFrame(columns=cols)
+    data = _aligned(articles, tokens)
+    unigram = Counter(t for toks in data["tokens"] for t in toks)
+    n = sum(len(t) for t in data["tokens"])
+    pairs = grams["ngram"].str.split(" ", expand=True)
+    c12 = grams["count"].to_numpy(float)
+    c1 = pairs[0].map(unigram).to_numpy(float)
+    c2 = pairs[1].map(unigram).to_numpy(float)
+    observed = np.stack([c12, c1 - c12, c2 - c12, n - c1 - c2 + c12])
+    row = np.stack([c1, c1, n - c1, n - c1])
+    col = np.stack([c2, n - c2, c2, n - c2])
+    expected = row * col / n
+    g2 = 2 * _xlogx_ratio(observed, expected).sum(axis=0)
+    table = pd.DataFrame({
+        "w1": pairs[0], "w2": pairs[1], "count": grams["count"],
+        "count_w1": c1.astype("int64"), "count_w2": c2.astype("int64"),
+        "pmi": np.log2(c12 * n / (c1 * c2)), "g2": g2,
+    })
+    return table.sort_values(["g2", "w1", "w2"], ascending=[False, True, True], kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- keyness
+
+
+def log_likelihood(a: float, b: float, total_a: float, total_b: float) -> float:
+    """Log-likelihood G² of a term seen ``a`` times in A and ``b`` times in B.
+
+    Rayson & Garside (2000): E1 = A(a+b)/(A+B), E2 = B(a+b)/(A+B),
+    G² = 2(a ln(a/E1) + b ln(b/E2)), with 0 ln 0 = 0.
+
+    >>> round(log_likelihood(10, 0, 1000, 1000), 4)
+    13.8629
+    """
+    e1 = total_a * (a + b) / (total_a + total_b)
+    e2 = total_b * (a + b) / (total_a + total_b)
+    g2 = 0.0
+    if a > 0:
+        g2 += a * math.log(a / e1)
+    if b > 0:
+        g2 += b * math.log(b / e2)
+    return 2 * g2
+
+
+def keyness_counts(
+    target: Mapping[str, int], target_total: int, reference: Mapping[str, int], reference_total: int,
+    min_count: int = 1,
+) -> pd.DataFrame:
+    """Keyness of every term between two frequency lists.
+
+    Columns: ``term``, ``count_target``, ``count_reference``,
+    ``rate_target``, ``rate_reference`` (per 10,000 tokens), ``g2``
+    (log-likelihood, 1 d.f.), ``p_value``, ``log_ratio`` (Hardie's binary log
+    of the ratio of relative frequencies; a zero count is taken as 0.5), and
+    ``key_for`` ("target" when relatively more frequent in the target,
+    else "reference").  Terms with fewer than ``min_count`` occurrences in
+    both together are dropped.  Sorted by g2 descending, then term.
+
+    >>> k = keyness_counts({"甲": 10}, 1000, {"甲": 0, "乙": 5}, 1000)
+    >>> k[["term", "key_for"]].values.tolist()
+    [['甲', 'target'], ['乙', 'reference']]
+    """
+    if target_total <= 0 or reference_total <= 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in KEYNESS_COLUMNS})
+    rows = []
+    for term in sorted(set(target) | set(reference)):
+        a, b = int(target.get(term, 0)), int(reference.get(term, 0))
+        if a + b < min_count or a + b == 0:
+            continue
+        g2 = log_likelihood(a, b, target_total, reference_total)
+        ratio = math.log2(((a or 0.5) / target_total) / ((b or 0.5) / reference_total))
+        rows.append((
+            term, a, b, a / target_total * 10_000, b / reference_total * 10_000, g2,
+            math.erfc(math.sqrt(g2 / 2)),  # chi-square survival function, 1 d.f.
+            ratio, "target" if a / target_total > b / reference_total else "reference",
+        ))
+    table = pd.DataFrame(rows, columns=KEYNESS_COLUMNS)
+    return table.sort_values(["g2", "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def keyness(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    target,
+    min_count: int = 3,
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Keyness of the target sub-corpus against the rest of the corpus.
+
+    ``target`` selects the target articles: a boolean mask aligned with
+    ``articles``, or a dict such as ``{"issue_date": "2025-02-13"}`` (rows
+    whose columns equal these values).  The reference corpus is every other
+    article.  Columns as :func:`keyness_counts`.
+
+    >>> from analysis.corpus import load_articles
+    >>> arts = load_articles()
+    >>> key = keyness(arts, tokenize_articles(arts), {"issue_date": "2025-02-13"})
+    >>> key.columns[-1]
+    'key_for'
+    """
+    data = _aligned(articles, tokens)
+    if isinstance(target, Mapping):
+        mask = pd.Series(True, index=data.index)
+        for column, value in target.items():
+            mask &= data[column].astype(str) == str(value)
+    else:
+        mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
+    stop = load_stopwords() if stopwords is None else stopwords
+
+    def freq(rows: pd.DataFrame) -> tuple[Counter, int]:
+        toks = [t for ts in rows["tokens"] for t in ts]
+        return Counter(t for t in toks if t not in stop and is_term(t)), len(toks)
+
+    (ca, na), (cb, nb) = freq(data[mask]), freq(data[~mask])
+    return keyness_counts(ca, na, cb, nb, min_count=min_count)
+
+
+# --------------------------------------------------------------------------- KWIC
+
+
+def kwic(
+    articles: pd.DataFrame,
+    term: str,
+    tokens: pd.DataFrame | None = None,
+    width: int = 15,
+    match: str = "token",
+) -> pd.DataFrame:
+    """Keyword in context: every occurrence of ``term`` with its source.
+
+    ``match="token"`` lists occurrences of ``term`` as a token (exactly the
+    occurrences counted by :func:`term_frequency`); ``match="substring"``
+    lists every occurrence of the string, inside longer words too.
+
+    Columns: ``article_id``, ``issue_date``, ``date``, ``headline``,
+    ``source`` (raw file), ``line`` (raw line number of the match),
+    ``offset`` (character offset in ``text``), ``left``, ``match``,
+    ``right`` (``width`` characters of context; paragraph breaks shown as
+    " / ").  In article order, then offset.
+
+    >>> from analysis.corpus import load_articles
+    >>> kwic(load_articles(), "安娜·帕拉希奥")["line"].tolist()
+    [3, 30, 50]
+    """
+    from analysis.corpus import source_line
+
+    if match not in ("token", "substring"):
+        raise ValueError("match must be 'token' or 'substring'")
+    if match == "token" and tokens is None and len(articles):
+        tokens = tokenize_articles(articles)
+    data = _aligned(articles, tokens) if match == "token" else articles
+    rows = []
+    for _, article in data.iterrows():
+        text = str(article["text"])
+        if match == "token":
+            toks = article["tokens"]
+            offsets = [at for tok, at in zip(toks, token_offsets(text, toks)) if tok == term]
+        else:
+            offsets, at = [], text.find(term)
+            while at >= 0 and term:
+                offsets.append(at)
+                at = text.find(term, at + len(term))
+        for at in offsets:
+            left = text[max(0, at - width) : at].replace("\n", " / ")
+            right = text[at + len(term) : at + len(term) + width].replace("\n", " / ")
+            rows.append((
+                str(article["article_id"]), article.get("issue_date", ""), article.get("date", ""),
+                article.get("headline", ""), article.get("source", ""), int(source_line(article, at)),
+                at, left, term, right,
+            ))
+    return pd.DataFrame(rows, columns=KWIC_COLUMNS).astype({"line": "int64", "offset": "int64"})
+
+
+# --------------------------------------------------------------------------- build outputs
+
+
+def term_tables(articles: pd.DataFrame, *, cache: bool | str = True) -> dict[str, pd.DataFrame]:
+    """Every table of the term chapter, for ``python -m analysis build``.
+
+    Returns ``{name: DataFrame}``: ``tokens`` (article_id, tokens: write it
+    as Parquet, a list column does not fit CSV), ``term_frequency`` (corpus),
+    ``term_frequency_by_issue``, ``term_frequency_by_month``,
+    ``formulations`` (:func:`analysis.formulations.formulation_table`) and
+    ``formulation_occurrences``.  An empty articles table gives empty tables.
+    """
+    from analysis.formulations import extract_formulations, formulation_table
+
+    tokens = tokenize_articles(articles, cache=cache)
+    occurrences = extract_formulations(articles)
+    return {
+        "tokens": tokens,
+        "term_frequency": term_frequency(articles, tokens),
+        "term_frequency_by_issue": term_frequency(articles, tokens, by="issue"),
+        "term_frequency_by_month": term_frequency(articles, tokens, by="month"),
+        "formulations": formulation_table(occurrences, articles),
+        "formulation_occurrences": occurrences,
+    }
