@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Build the book: environment (scripts/setup.sh), derived tables in
+# _build/data, then every notebook executed and the HTML written to
+# _build/html. Any warning, broken reference or notebook error fails the build.
+# ANALYSIS_CORPUS (optional) points everything at another corpus.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+
+export PYTHONHASHSEED=0
+export MPLCONFIGDIR="$PWD/_build/cache/matplotlib"
+export JUPYTER_PREFER_ENV_PATH=1
+
+echo "book: derived tables -> _build/data"
+.venv/bin/python -m analysis build --out _build/data --quiet
+echo "book: building _build/html"
+.venv/bin/jupyter-book build . --all -W -n --keep-going
+echo "book: open _build/html/index.html"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Everything CI checks: unit tests, the book build with -W, strict nbval on
+# every notebook in book/, and the browser check of the built HTML.
+# Installs Debian's chromium with apt-get when it is missing. Every step runs
+# even when an earlier one fails, so one run reports everything; the exit
+# status is non-zero if any step failed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+
+export PYTHONHASHSEED=0
+export MPLCONFIGDIR="$PWD/_build/cache/matplotlib"
+export JUPYTER_PREFER_ENV_PATH=1
+# The committed notebook outputs describe the sample corpus.
+unset ANALYSIS_CORPUS
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "test: installing chromium (Debian package)"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+start=$SECONDS
+failed=()
+step() {
+    local name="$1"; shift
+    echo; echo "=== test: $name ($((SECONDS - start)) s elapsed)"
+    if "$@"; then echo "=== test: $name passed"; else failed+=("$name"); echo "=== test: $name FAILED"; fi
+}
+
+step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py -q
+step "book build" bash scripts/book.sh
+# nbval_store_history (tests/): run cells as Jupyter does, so a trailing ";" silences them.
+step "strict nbval" env PYTHONPATH=tests .venv/bin/pytest -p nbval_store_history --nbval \
+    --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg book -q
+step "browser check" .venv/bin/pytest tests/test_browser.py -q -rA
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "=== test: FAILED after $((SECONDS - start)) s: ${failed[*]}"
+    exit 1
+fi
+echo "=== test: all passed in $((SECONDS - start)) s; screenshot in _build/screenshots/"

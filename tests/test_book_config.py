@@ -1,0 +1,172 @@
+"""The book's configuration, references and committed notebooks, checked without building."""
+from __future__ import annotations
+
+import re
+import stat
+
+import nbformat
+import pybtex.database
+import pytest
+import yaml
+
+from analysis.paths import PROJECT_ROOT
+
+BOOK = PROJECT_ROOT / "book"
+CHAPTERS = ["book/01_corpus", "book/02_term_frequency", "book/03_leaders", "book/04_topics"]
+BACK_MATTER = ["book/methods", "book/reproducibility", "book/bibliography"]
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+
+
+def _yaml(name: str) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / name).read_text(encoding="utf-8"))
+
+
+def _toc_files(toc: dict) -> list[str]:
+    return [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+
+
+def _source(docname: str):
+    for suffix in (".md", ".ipynb"):
+        if (PROJECT_ROOT / f"{docname}{suffix}").is_file():
+            return PROJECT_ROOT / f"{docname}{suffix}"
+    return None
+
+
+def test_toc_lists_intro_chapters_and_back_matter_in_order():
+    toc = _yaml("_toc.yml")
+    assert toc["format"] == "jb-book"
+    assert toc["root"] == "book/intro"
+    assert _toc_files(toc) == CHAPTERS + BACK_MATTER
+
+
+def test_every_toc_entry_has_a_source_file():
+    toc = _yaml("_toc.yml")
+    missing = [doc for doc in [toc["root"], *_toc_files(toc)] if _source(doc) is None]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+def test_every_notebook_in_book_is_in_the_toc():
+    listed = set(_toc_files(_yaml("_toc.yml")))
+    orphans = [nb.name for nb in NOTEBOOKS if f"book/{nb.stem}" not in listed]
+    assert not orphans, f"notebooks not in _toc.yml (never built): {orphans}"
+
+
+def test_config_builds_strictly_and_only_the_toc():
+    config = _yaml("_config.yml")
+    assert config["only_build_toc_files"] is True
+    assert {".venv", "_build", "data"} <= set(config["exclude_patterns"])
+    execute = config["execute"]
+    assert execute["execute_notebooks"] == "force"
+    assert execute["raise_on_error"] is True and execute["allow_errors"] is False
+    assert execute["stderr_output"] in {"warn", "error", "severe"}
+    assert config["sphinx"]["config"]["language"] == "zh_CN"
+    assert "sphinxcontrib.bibtex" in config["sphinx"]["config"]["extensions"]
+    for bib in config["bibtex_bibfiles"]:
+        assert (PROJECT_ROOT / bib).is_file(), bib
+
+
+def _cited_keys() -> dict[str, set[str]]:
+    cited: dict[str, set[str]] = {}
+    texts = {path.name: path.read_text(encoding="utf-8") for path in BOOK.glob("*.md")}
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        texts[path.name] = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    for name, text in texts.items():
+        for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text):
+            for key in group.split(","):
+                cited.setdefault(key.strip(), set()).add(name)
+    return cited
+
+
+def test_every_citation_is_in_references_bib_and_every_entry_is_complete():
+    bib = pybtex.database.parse_file(str(BOOK / "references.bib"))
+    cited = _cited_keys()
+    unknown = {key: sorted(files) for key, files in cited.items() if key not in bib.entries}
+    assert not unknown, f"cited but not in references.bib: {unknown}"
+    assert cited, "the book cites nothing"
+    for key, entry in bib.entries.items():
+        fields = {name.lower() for name in entry.fields}
+        assert {"title", "year"} <= fields, f"{key}: missing title or year"
+        assert entry.persons.get("author"), f"{key}: no author"
+        assert fields & {"doi", "url"}, f"{key}: neither doi nor url, a reader cannot find it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_executed_and_clean(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, f"{path.name}: no code cells"
+    counts = [cell.execution_count for cell in code]
+    assert None not in counts, f"{path.name}: cell(s) not executed, commit it with outputs"
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: not run top to bottom once: {counts}"
+    for number, cell in enumerate(code, start=1):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{path.name}, code cell {number}: error output"
+            assert output.get("name") != "stderr", f"{path.name}, code cell {number}: stderr output"
+            text = str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+            assert not re.search(r"(/work/|/tmp/|/home/|/root/|site-packages)", text), (
+                f"{path.name}, code cell {number}: machine path in output")
+            assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{path.name}, code cell {number}: object repr"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_reads_the_corpus_setting(path):
+    """Every call is ``load_articles()`` without arguments, so ANALYSIS_CORPUS re-targets it."""
+    notebook = nbformat.read(path, as_version=4)
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    calls = re.findall(r"load_articles\(([^)]*)\)", source)
+    assert all(arguments.strip() == "" for arguments in calls), f"{path.name}: load_articles{calls}"
+
+
+def test_nbval_sanitize_file_is_ascii():
+    data = (PROJECT_ROOT / "tests" / "nbval_sanitize.cfg").read_bytes()
+    assert data.isascii(), "nbval 0.11 reads sanitize files in the locale encoding"
+    assert re.search(rb"^regex: ", data, re.M)
+
+
+def test_ci_entry_point_runs_the_readme_test_command():
+    run = PROJECT_ROOT / ".ci" / "run"
+    assert run.stat().st_mode & stat.S_IXUSR
+    text = run.read_text(encoding="utf-8")
+    assert "set -euo pipefail" in text and "bash scripts/test.sh" in text
+    test_sh = (PROJECT_ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    for step in ("pytest tests", "scripts/book.sh", "--nbval ", "test_browser.py"):
+        assert step in test_sh, step
+    assert "--nbval-lax" not in test_sh
+
+
+def _run_nbval(notebook, cwd):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(PROJECT_ROOT / "tests"),
+           "MPLCONFIGDIR": str(PROJECT_ROOT / "_build" / "cache" / "matplotlib")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "nbval_store_history", "--nbval", "--nbval-current-env",
+         "--nbval-sanitize-with", str(PROJECT_ROOT / "tests" / "nbval_sanitize.cfg"),
+         "-q", "-p", "no:cacheprovider", "--rootdir", str(cwd), str(notebook)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_strict_nbval_fails_on_a_changed_number_and_honours_semicolons(tmp_path):
+    """The nbval command of scripts/test.sh: a trailing ';' silences a cell, a changed number fails."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("total = sum(range(5))\ntotal"),
+        nbformat.v4.new_code_cell("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+                                  "fig, ax = plt.subplots()\nax.set_title('丰台报');"),
+    ])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    assert notebook.cells[1].outputs == [], "a trailing ';' should leave no output under Jupyter"
+    path = tmp_path / "check.ipynb"
+    nbformat.write(notebook, path)
+    passed = _run_nbval(path, tmp_path)
+    assert passed.returncode == 0, passed.stdout[-3000:]
+
+    notebook.cells[0].outputs[0]["data"]["text/plain"] = "11"
+    nbformat.write(notebook, path)
+    changed = _run_nbval(path, tmp_path)
+    assert changed.returncode != 0 and "Cell outputs differ" in changed.stdout, changed.stdout[-3000:]

@@ -1,0 +1,449 @@
+"""The built book, as a reader sees it: every page opened in headless Chromium.
+
+The HTML in ``_build/html`` is served on localhost and each page is opened in
+Debian's ``chromium`` (``scripts/test.sh`` installs it), driven through the
+DevTools protocol over a pipe (``--remote-debugging-pipe``), so no driver and
+no extra Python package is needed. Checked: every page loads without a failed
+request to the book's own server, every image decodes, every internal link
+(and its ``#fragment``) resolves, Chinese text is drawn with real glyphs
+rather than empty boxes, and a screenshot of the first page with a figure is
+saved to ``_build/screenshots/`` for a person to look at.
+
+Chromium gets the CJK font the figures use (Noto Sans CJK SC from
+``mplfonts``) through a private fontconfig file, because a fresh machine has
+no Chinese font; a reader's own browser brings its own.
+
+If ``_build/html`` is missing, the book is built first (it is never skipped).
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import html
+import http.server
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from analysis.paths import PROJECT_ROOT
+from analysis.plotting import cjk_font_path
+
+HTML_DIR = PROJECT_ROOT / "_build" / "html"
+SCREENSHOT_DIR = PROJECT_ROOT / "_build" / "screenshots"
+# Support folders of a Sphinx build: assets and sources, not pages.
+NOT_PAGES = {"_static", "_sources", "_images", "reports", "_sphinx_design_static"}
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--remote-debugging-pipe", "--hide-scrollbars",
+]
+TIMEOUT = 30.0
+
+
+class BrowserError(RuntimeError):
+    """Chromium failed, timed out or answered a command with an error."""
+
+
+class Chromium:
+    """Headless Chromium driven through the DevTools protocol on fds 3 and 4.
+
+    Messages are JSON objects separated by NUL bytes. One page target is
+    attached in flattened mode; its events are kept in ``self.events``.
+    """
+
+    def __init__(self, executable: str, user_data_dir: Path, env: dict[str, str], log_path: Path):
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+        self.log_path = log_path
+        # A tiny Python launcher moves our pipe ends onto fds 3 and 4 and execs
+        # Chromium (preexec_fn is unsafe with the server thread running; dash
+        # cannot redirect fds above 9).
+        launcher = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+                    "os.execv(sys.argv[3], sys.argv[3:])")
+        command = [sys.executable, "-c", launcher, str(to_chrome_r), str(from_chrome_w), executable,
+                   *CHROMIUM_FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"]
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(command, pass_fds=(to_chrome_r, from_chrome_w), env=env,
+                                        stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict] = []
+        self.session = ""
+        self.version = self.call("Browser.getVersion")["product"]
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Network", "Runtime"):
+            self.call(f"{domain}.enable")
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+
+    def log_tail(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-2000:]
+
+    def _receive(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BrowserError(f"no answer from Chromium within {TIMEOUT} s\n{self.log_tail()}")
+            ready, _, _ = select.select([self._from_chrome], [], [], remaining)
+            if ready:
+                chunk = os.read(self._from_chrome, 1 << 20)
+                if not chunk:
+                    raise BrowserError(f"Chromium exited (code {self.process.poll()})\n{self.log_tail()}")
+                self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method: str, params: dict | None = None, browser: bool = False) -> dict:
+        """Send one command and return its result; events meanwhile go to ``self.events``."""
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params or {}}
+        if self.session and not browser:
+            message["sessionId"] = self.session
+        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            reply = self._receive(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise BrowserError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            if "method" in reply:
+                self.events.append(reply)
+
+    def wait_for(self, event: str) -> dict:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            for index, seen in enumerate(self.events):
+                if seen.get("method") == event:
+                    return self.events.pop(index)
+            message = self._receive(deadline)
+            if "method" in message:
+                self.events.append(message)
+
+    def open(self, url: str) -> list[dict]:
+        """Load ``url`` until its load event; return the events seen while loading."""
+        self.events.clear()
+        result = self.call("Page.navigate", {"url": url})
+        if result.get("errorText"):
+            raise BrowserError(f"{url}: {result['errorText']}")
+        self.wait_for("Page.loadEventFired")
+        events, self.events = self.events, []
+        return events
+
+    def evaluate(self, expression: str):
+        """Evaluate JavaScript (awaiting a promise) and return its JSON value."""
+        result = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise BrowserError(f"JavaScript failed: {result['exceptionDetails'].get('text')}")
+        return result["result"].get("value")
+
+    def screenshot(self, path: Path) -> Path:
+        data = self.call("Page.captureScreenshot", {"format": "png"})["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(base64.b64decode(data))
+        os.replace(tmp, path)
+        return path
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close", browser=True)
+        except BrowserError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for fd in (self._to_chrome, self._from_chrome):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._log.close()
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def built_html() -> Path:
+    """``_build/html``, built with the book's own command when missing."""
+    if not (HTML_DIR / "index.html").is_file():
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")
+        env = {**os.environ, "PYTHONHASHSEED": "0", "JUPYTER_PREFER_ENV_PATH": "1",
+               "MPLCONFIGDIR": str(PROJECT_ROOT / "_build" / "cache" / "matplotlib")}
+        env.pop("ANALYSIS_BUILD_DIR", None)
+        env.pop("ANALYSIS_CORPUS", None)
+        done = subprocess.run([str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"],
+                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"book build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert (HTML_DIR / "index.html").is_file(), f"{HTML_DIR}/index.html missing after the build"
+    return HTML_DIR
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` on a free port of 127.0.0.1; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(built_html):
+    """Base URL of a local HTTP server on the built HTML."""
+    with serve(built_html) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, ("Chromium not found: install Debian's package (apt-get install chromium); "
+                        "scripts/test.sh does it")
+    root = tmp_path_factory.mktemp("chromium")
+    fonts = root / "fonts"
+    fonts.mkdir()
+    (fonts / cjk_font_path().name).symlink_to(cjk_font_path())
+    system = "<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>"
+    (root / "fonts.conf").write_text(
+        f"<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n  {system}\n"
+        f"  <dir>{html.escape(str(fonts))}</dir>\n  <cachedir>{html.escape(str(root / 'fontcache'))}</cachedir>\n"
+        f"</fontconfig>\n", encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(root / "fonts.conf"), "HOME": str(root)}
+    chromium = Chromium(executable, root / "profile", env, root / "chromium.log")
+    yield chromium
+    chromium.close()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+REDIRECT = re.compile(r'^<meta http-equiv="Refresh" content="0; url=([^"]+)" />\s*$')
+
+
+def book_pages(html_dir: Path) -> list[str]:
+    """Every HTML page of the build, as paths relative to ``html_dir`` (POSIX), sorted.
+
+    Redirect stubs (the root ``index.html`` that jupyter-book points at the
+    first page) are not pages; :func:`redirects` lists them.
+    """
+    pages = []
+    for path in sorted(html_dir.rglob("*.html")):
+        relative = path.relative_to(html_dir)
+        if relative.parts[0] not in NOT_PAGES and not REDIRECT.match(path.read_text(encoding="utf-8")):
+            pages.append(relative.as_posix())
+    return pages
+
+
+def redirects(html_dir: Path) -> dict[str, str]:
+    """``{stub: target}`` for the redirect stubs of the build, paths relative to ``html_dir``."""
+    found = {}
+    for path in sorted(html_dir.glob("*.html")):
+        match = REDIRECT.match(path.read_text(encoding="utf-8"))
+        if match:
+            target = (path.parent / match.group(1)).resolve().relative_to(html_dir.resolve())
+            found[path.relative_to(html_dir).as_posix()] = target.as_posix()
+    return found
+
+
+PAGE_REPORT = r"""
+(async () => {
+  const images = Array.from(document.images);
+  await Promise.all(images.map(img => {
+    img.loading = "eager";
+    if (img.complete) return null;
+    return new Promise(done => {
+      img.addEventListener("load", done); img.addEventListener("error", done);
+      setTimeout(done, 10000);
+    });
+  }));
+  return {
+    title: document.title,
+    lang: document.documentElement.lang,
+    textLength: document.body ? document.body.innerText.length : 0,
+    images: images.map(img => ({src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
+                                output: !!img.closest(".cell_output, .output")})),
+    links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+  };
+})()
+"""
+
+# Chinese text drawn with the page's font next to two private-use characters
+# that no font has: with no CJK font both are the same empty boxes.
+TOFU_CHECK = r"""
+(() => {
+  const font = getComputedStyle(document.body).fontFamily;
+  const draw = text => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 160; canvas.height = 60;
+    const ctx = canvas.getContext("2d");
+    ctx.font = "40px " + font; ctx.fillStyle = "#000"; ctx.fillText(text, 0, 45);
+    return canvas.toDataURL();
+  };
+  return {font: font, chinese: draw("丰台"), missing: draw("\uE000\uE001"), blank: draw("")};
+})()
+"""
+
+
+def _ids(html_text: str) -> set[str]:
+    return {html.unescape(m) for m in re.findall(r'\s(?:id|name)="([^"]+)"', html_text)}
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+def site_problems(html_dir: Path, server: str, browser: Chromium) -> list[str]:
+    """Open every page of ``html_dir`` (served at ``server``); return what is wrong, one line each.
+
+    Reported: a redirect stub pointing nowhere, a failed request or HTTP
+    error for the site's own files, a JavaScript exception, an empty page, a
+    page whose ``lang`` is not zh-CN, an image that does not decode, an
+    internal link to a missing file or to a missing ``#anchor``.
+    """
+    pages = book_pages(html_dir)
+    problems: list[str] = []
+    for stub, target in redirects(html_dir).items():
+        if target not in pages:
+            problems.append(f"{stub}: redirects to {target}, which is not a page of the book")
+    if "index.html" not in pages and "index.html" not in redirects(html_dir):
+        problems.append("no index.html: the book has no entry page")
+    links: dict[str, set[str]] = {}
+    for page in pages:
+        url = urllib.parse.urljoin(server, page)
+        events = browser.open(url)
+        requested = {}
+        for event in events:
+            params = event.get("params", {})
+            if event["method"] == "Network.requestWillBeSent":
+                requested[params["requestId"]] = params["request"]["url"]
+            elif event["method"] == "Network.responseReceived":
+                response = params["response"]
+                # The browser asks for /favicon.ico on its own; the book declares none.
+                if (response["url"].startswith(server) and response["status"] >= 400
+                        and response["url"] != server + "favicon.ico"):
+                    problems.append(f"{page}: {response['status']} for {response['url'][len(server):]}")
+            elif event["method"] == "Network.loadingFailed" and not params.get("canceled"):
+                # Only the book's own files count: CDN scripts (MathJax) need the internet.
+                failed = requested.get(params["requestId"], "")
+                if failed.startswith(server):
+                    problems.append(f"{page}: request failed ({params.get('errorText')}): {failed}")
+            elif event["method"] == "Runtime.exceptionThrown":
+                details = params["exceptionDetails"]
+                message = details.get("exception", {}).get("description") or details.get("text")
+                problems.append(f"{page}: JavaScript error {message} at {details.get('url', '')}")
+        report = browser.evaluate(PAGE_REPORT)
+        if report["textLength"] < 20:
+            problems.append(f"{page}: page is (nearly) empty")
+        if report["lang"] != "zh-CN":
+            problems.append(f"{page}: html lang is {report['lang']!r}, expected 'zh-CN'")
+        for image in report["images"]:
+            if not image["ok"]:
+                problems.append(f"{page}: image does not load: {image['src']}")
+        for link in report["links"]:
+            if link.startswith(server):
+                links.setdefault(link, set()).add(page)
+
+    targets: dict[str, str | None] = {}
+    for link, sources in sorted(links.items()):
+        address, _, fragment = link.partition("#")
+        if address not in targets:
+            try:
+                with urllib.request.urlopen(address, timeout=TIMEOUT) as answer:
+                    targets[address] = answer.read().decode("utf-8", errors="replace")
+            except urllib.error.URLError as err:
+                targets[address] = None
+                problems.append(f"{sorted(sources)[0]}: broken link to {address[len(server):]} ({err})")
+        body = targets[address]
+        if body is None or not fragment or not address.endswith((".html", "/")):
+            continue
+        if urllib.parse.unquote(fragment) not in _ids(body):
+            problems.append(f"{sorted(sources)[0]}: link to missing anchor {link[len(server):]}")
+    return problems
+
+
+def test_every_page_loads_with_images_and_working_links(built_html, server, browser):
+    pages = book_pages(built_html)
+    assert len(pages) >= 8, f"too few pages built: {pages}"
+    problems = site_problems(built_html, server, browser)
+    assert not problems, f"{len(problems)} problem(s) in the built book:\n" + "\n".join(problems)
+
+
+def test_the_check_reports_broken_images_links_and_anchors(tmp_path, browser):
+    """The checker itself: a copy of one built page, damaged three ways, must fail three ways."""
+    site = tmp_path / "site"
+    shutil.copytree(HTML_DIR, site)
+    page = site / "book" / "methods.html"
+    text = page.read_text(encoding="utf-8")
+    damage = ('<img src="../_images/no-such-figure.png" alt="x">'
+              '<a href="no-such-page.html">x</a><a href="intro.html#no-such-anchor">x</a>')
+    page.write_text(text.replace("</main>", damage + "</main>", 1), encoding="utf-8")
+    with serve(site) as url:
+        problems = site_problems(site, url, browser)
+    found = "\n".join(problems)
+    assert "book/methods.html: image does not load" in found and "no-such-figure.png" in found, found
+    assert "broken link to book/no-such-page.html" in found, found
+    assert "missing anchor book/intro.html#no-such-anchor" in found, found
+    assert all(line.startswith("book/methods.html") for line in problems), found
+
+
+
+
+def test_chinese_text_is_drawn_with_real_glyphs(built_html, server, browser):
+    first = redirects(built_html).get("index.html", "index.html")
+    browser.open(urllib.parse.urljoin(server, first))
+    title = browser.evaluate("document.title")
+    assert "丰台报" in title, f"{first}: title has no Chinese: {title!r}"
+    drawn = browser.evaluate(TOFU_CHECK)
+    assert drawn["chinese"] != drawn["blank"], "Chinese text draws nothing"
+    assert drawn["chinese"] != drawn["missing"], (
+        f"Chinese text is drawn as empty boxes (tofu) with font {drawn['font']!r}")
+
+
+def test_screenshot_of_a_figure_page(built_html, server, browser):
+    chapters = [p for p in book_pages(built_html) if p.startswith("book/") and p[5:7].isdigit()]
+    for page in chapters:
+        browser.open(urllib.parse.urljoin(server, page))
+        report = browser.evaluate(PAGE_REPORT)
+        figures = [image for image in report["images"] if image["output"]]
+        if figures:
+            break
+    else:
+        pytest.fail(f"no chapter page shows a figure: {chapters}")
+    assert all(image["ok"] for image in figures), f"{page}: a figure does not load: {figures}"
+    browser.evaluate("""(async () => {
+        const img = Array.from(document.images).find(i => i.closest(".cell_output, .output"));
+        img.scrollIntoView({block: "center"});
+        await new Promise(done => setTimeout(done, 300));
+        return true; })()""")
+    shot = browser.screenshot(SCREENSHOT_DIR / (Path(page).stem + ".png"))
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000, f"{shot}: not a real screenshot"
+    print(f"screenshot of {page}: {shot.relative_to(PROJECT_ROOT)}")
