@@ -13,7 +13,9 @@ import pandas as pd
 
 from .corpus import read_corpus
 from .io import write_csv, write_parquet
+from .frequency import term_tables
 from .leaders import leader_mentions
+from .topics import TopicInputError, topic_tables
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +30,22 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
         "unattributed_headlines": result.unattributed,
     }
     tables["mentions"] = leader_mentions(result.articles, registry=leaders)
+    tables.update(term_tables(result.articles))
+    try:
+        tables.update(topic_tables(tables["tokens"]))
+    except TopicInputError as exc:
+        # Too few articles (or terms) to cluster is a property of the corpus, not an error:
+        # the other tables are still worth writing.
+        log.warning("topic clustering skipped: %s", exc)
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables
 
 
-# Which tables get a Parquet file (for code) besides the CSV (for people).
-PARQUET = {"articles", "captions", "mentions"}
+# Which tables get a Parquet file (for code) besides the CSV (for people);
+# a list column (tokens) does not fit CSV, so that one is Parquet only.
+PARQUET = {"articles", "captions", "mentions", "tokens"}
+PARQUET_ONLY = {"tokens"}
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]:
@@ -45,7 +56,8 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]
     for name, frame in tables.items():
         if name in PARQUET:
             written.append(write_parquet(frame, out / f"{name}.parquet"))
-        written.append(write_csv(frame, out / f"{name}.csv"))
+        if name not in PARQUET_ONLY:
+            written.append(write_csv(frame, out / f"{name}.csv"))
     return written
 
 

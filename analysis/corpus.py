@@ -169,7 +169,8 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def segment_pages(pages: list[Page], progress: bool = False) -> Corpus:
     """Segment validated pages into the three tables."""
-    from tqdm.auto import tqdm
+    # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns on stderr without it.
+    from tqdm.std import tqdm
 
     rows, caption_rows, lost = [], [], []
     for page in tqdm(pages, desc="segmenting pages", unit="page", disable=not progress):
@@ -268,11 +269,17 @@ def read_article_table(path: str | Path, paper: str = "") -> pd.DataFrame:
     """Read a ready article table (CSV, JSON Lines or Parquet) into the articles table.
 
     Required columns: ``date`` (YYYY-MM-DD) and ``text``; optional: ``title``,
-    ``page``, ``section``, ``id``, ``paper``.  Text is normalised like page
-    text (justification spaces, vertical forms), paragraphs kept.
+    ``page``, ``section``, ``id``, ``paper``.  ``headline`` and
+    ``article_id`` are read as ``title`` and ``id`` when those are absent, so
+    the ``articles.parquet`` this package writes can be read back.  Text is
+    normalised like page text (justification spaces, vertical forms),
+    paragraphs kept.
     """
     path = Path(path)
     frame, row_word, first = _read_table(path)
+    for alias, name in (("headline", "title"), ("article_id", "id")):
+        if alias in frame.columns and name not in frame.columns:
+            frame = frame.rename(columns={alias: name})
     missing = [c for c in ("date", "text") if c not in frame.columns]
     if missing:
         raise InputError(path, f"article table lacks required column(s) {', '.join(missing)}; "

@@ -27,8 +27,11 @@ def test_build_sample_corpus(tmp_path):
 def test_build_twice_gives_identical_files(tmp_path):
     for name in ("a", "b"):
         assert main(["build", "--out", str(tmp_path / name), "--quiet"]) == 0
-    for name in ("articles.csv", "captions.csv"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert {"articles.csv", "term_frequency.csv", "clusters.csv", "mentions.csv"} <= set(names)
+    for name in names:
+        if name.endswith(".csv"):  # Parquet embeds writer metadata; its content is compared elsewhere
+            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 def test_bad_input_writes_nothing(tmp_path, corpus_copy, capsys):
@@ -46,6 +49,9 @@ def test_article_table_from_command_line(tmp_path):
     assert main(["build", "--out", str(tmp_path / "out"), "--articles", str(table), "--paper", "某报", "--quiet"]) == 0
     articles = pd.read_parquet(tmp_path / "out" / "articles.parquet")
     assert list(articles["headline"]) == ["标题"] and list(articles["paper"]) == ["某报"]
+    # One article cannot be clustered: the other tables are still written, without topic files.
+    assert (tmp_path / "out" / "term_frequency.csv").exists()
+    assert not (tmp_path / "out" / "clusters.csv").exists()
 
 
 def test_articles_and_corpus_are_exclusive(tmp_path, capsys):
@@ -88,3 +94,21 @@ def test_build_writes_mentions(tmp_path):
     assert {"article_id", "date", "name", "title", "level", "kind", "location", "offset", "order", "context"} <= set(mentions.columns)
     assert set(mentions["article_id"]) <= set(pd.read_parquet(tmp_path / "articles.parquet")["article_id"])
     assert (mentions["name"] == "王少峰").sum() >= 5
+
+
+def test_build_writes_tokens_terms_and_topics(tmp_path):
+    assert main(["build", "--out", str(tmp_path), "--quiet"]) == 0
+    articles = pd.read_parquet(tmp_path / "articles.parquet")
+    tokens = pd.read_parquet(tmp_path / "tokens.parquet")
+    assert list(tokens.columns) == ["article_id", "tokens"]
+    assert list(tokens["article_id"]) == list(articles["article_id"])
+    assert not (tmp_path / "tokens.csv").exists()  # a list column does not fit CSV
+    terms = pd.read_csv(tmp_path / "term_frequency.csv", encoding="utf-8-sig", keep_default_na=False)
+    n_tokens = sum(len(t) for t in tokens["tokens"])
+    assert terms["count"].sum() <= n_tokens and "王少峰" in set(terms["term"])
+    assert "本报讯" not in set(terms["term"])
+    clusters = pd.read_csv(tmp_path / "clusters.csv", encoding="utf-8-sig")
+    assert list(clusters.columns) == ["article_id", "cluster", "x", "y"]
+    assert sorted(clusters["article_id"]) == sorted(articles["article_id"])
+    cluster_terms = pd.read_csv(tmp_path / "cluster_terms.csv", encoding="utf-8-sig")
+    assert set(cluster_terms["cluster"]) == set(clusters["cluster"])

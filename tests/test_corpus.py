@@ -107,6 +107,17 @@ def test_article_table_forms_give_the_same_table(tmp_path):
                                       other.drop(columns=["source", "line_start", "line_end", "line_map"]))
 
 
+def test_own_articles_parquet_reads_back(tmp_path):
+    """The articles.parquet of ``python -m analysis build`` is itself a valid article table."""
+    sample = load_articles()
+    sample.to_parquet(tmp_path / "articles.parquet", index=False)
+    again = load_articles(articles=tmp_path / "articles.parquet", paper="丰台报")
+    assert sorted(again["article_id"]) == sorted(sample["article_id"])
+    again, sample = again.set_index("article_id"), sample.set_index("article_id")
+    for column in ("headline", "text", "date"):
+        assert again[column].to_dict() == sample[column].to_dict(), column
+
+
 def test_article_table_minimal_columns_and_generated_ids(tmp_path):
     path = tmp_path / "mine.csv"
     pd.DataFrame({"date": ["2024-01-02", "2024-01-03"], "text": ["区委书记 王 少 峰 出席。", "第二篇"]}).to_csv(path, index=False)
