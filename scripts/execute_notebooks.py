@@ -1,6 +1,7 @@
 """Execute notebooks in place, top to bottom, as nbval will re-run them.
 
     python scripts/execute_notebooks.py book/01_corpus.ipynb [more.ipynb ...]
+    python scripts/execute_notebooks.py          # every chapter in _toc.yml order, reproducibility last
 
 Run from the project root with PYTHONHASHSEED=0 (scripts/setup.sh exports it),
 so the stored outputs are exactly what `pytest --nbval` reproduces.
@@ -14,7 +15,12 @@ from nbclient import NotebookClient
 
 if os.environ.get("PYTHONHASHSEED") != "0":
     sys.exit("set PYTHONHASHSEED=0 first (nbval runs with it)")
-for name in sys.argv[1:]:
+names = sys.argv[1:]
+if not names:
+    # The reproducibility page summarises the others' inputs, so it goes last.
+    chapters = sorted(str(p) for p in Path("book").glob("[0-9][0-9]_*.ipynb"))
+    names = chapters + ["book/reproducibility.ipynb"]
+for name in names:
     path = Path(name)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
