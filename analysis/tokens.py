@@ -34,7 +34,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.io import write_text
 from analysis.paths import DATA_DIR, cache_dir
 
 #: Default user dictionary and stopword list.
@@ -253,14 +253,8 @@ def _resolved_frequencies(words: pd.DataFrame, digest: str) -> list[tuple[str, i
         freq = int(freq) or tokenizer.suggest_freq(word, False)
         tokenizer.add_word(word, freq, tag or None)
         out.append((word, int(freq), tag or None))
-    _atomic_write_text(path, json.dumps(out, ensure_ascii=False))
+    write_text(json.dumps(out, ensure_ascii=False), path)
     return out
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _default_backend() -> str:

@@ -25,6 +25,21 @@ def page_text():
     return lambda name: (RAW_DIR / name).read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def articles():
+    """The sample corpus's articles table (read without the cache: session fixtures
+    are set up before the private build folder above)."""
+    from analysis.corpus import load_articles
+    return load_articles(cache=False)
+
+
+@pytest.fixture(scope="session")
+def tokens(articles, tmp_path_factory):
+    """Tokens of the sample articles, cached in a private folder."""
+    from analysis.tokens import tokenize_articles
+    return tokenize_articles(articles, cache=tmp_path_factory.mktemp("tokens"))
+
+
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
     """A writable copy of the sample corpus with its manifest inside."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_articles
 from analysis.formulations import (
     classify_quote,
     extract_formulations,
@@ -13,11 +12,6 @@ from analysis.formulations import (
     formulation_table,
     numeral_value,
 )
-
-
-@pytest.fixture(scope="module")
-def articles():
-    return load_articles()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_articles
 from analysis.frequency import (
     article_term_counts,
     collocations,
@@ -19,16 +18,6 @@ from analysis.frequency import (
     term_tables,
 )
 from analysis.tokens import load_stopwords, tokenize_articles
-
-
-@pytest.fixture(scope="module")
-def articles():
-    return load_articles()
-
-
-@pytest.fixture(scope="module")
-def tokens(articles, tmp_path_factory):
-    return tokenize_articles(articles, cache=tmp_path_factory.mktemp("tokens"))
 
 
 @pytest.fixture(scope="module")

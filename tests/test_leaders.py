@@ -1,7 +1,6 @@
 """Leader mentions on the real sample pages, checked against a hand annotation."""
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -35,11 +34,6 @@ TITLED_OFFICIALS = {
     "白诗德", "王学勇", "王江辉", "李岚", "张俊峰", "连宇", "张婕", "李春滨", "穆志军", "陈燃", "赵春丽", "武凯",
     "刘泽锋",
 }
-
-
-@pytest.fixture(scope="module")
-def articles():
-    return load_articles(cache=False)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_articles
 from analysis.tokens import (
     DictionaryError,
     Segmenter,
@@ -15,16 +14,6 @@ from analysis.tokens import (
     token_offsets,
     tokenize_articles,
 )
-
-
-@pytest.fixture(scope="module")
-def articles():
-    return load_articles()
-
-
-@pytest.fixture(scope="module")
-def tokens(articles, tmp_path_factory):
-    return tokenize_articles(articles, cache=tmp_path_factory.mktemp("tokens"))
 
 
 def all_tokens(tokens):
