@@ -1,4 +1,4 @@
-"""Atomic writes for derived files.
+"""Reading data files strictly, and atomic writes for derived files.
 
 A derived file is written to a temporary file in the same folder and moved
 into place with :func:`os.replace`, so a reader never sees half a file and a
@@ -14,6 +14,26 @@ from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
+
+from .errors import InputError
+
+
+def decode_utf8(raw: bytes, path: str | Path, error: type[InputError] = InputError) -> str:
+    """Decode a data file's bytes as UTF-8 (a leading byte-order mark is dropped).
+
+    Anything else raises ``error`` naming the file, the line of the first bad
+    byte and the byte itself, since a spreadsheet's "save as CSV" often
+    produces GBK or Latin-1 without saying so.
+
+    >>> decode_utf8("王少峰".encode(), "names.csv")
+    '王少峰'
+    """
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line) from None
 
 
 def sha256_file(path: str | Path) -> str:

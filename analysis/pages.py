@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .clean import IDEOGRAPH_RE
 from .errors import InputError
+from .io import atomic_path, decode_utf8
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,7 @@ def read_manifest(manifest: str | Path) -> list[dict]:
     manifest = Path(manifest)
     if not manifest.is_file():
         raise InputError(manifest, "manifest file not found")
-    raw = manifest.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(manifest, "manifest is not UTF-8 text", line) from None
+    text = decode_utf8(manifest.read_bytes(), manifest)
     reader = csv.DictReader(text.splitlines(keepends=True))
     columns = [c.strip() for c in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
@@ -230,7 +226,6 @@ def write_manifest_template(folder: str | Path, paper: str, *, force: bool = Fal
         rows.append({"file": path.relative_to(folder).as_posix(), "paper": paper, "issue_date": issue_date,
                      "page": "", "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "source": "",
                      "extraction": "", "notes": ""})
-    from .io import atomic_path
 
     with atomic_path(target) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:

@@ -44,7 +44,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.io import write_text
+from analysis.io import decode_utf8, write_text
 from analysis.paths import DATA_DIR, cache_dir
 
 #: Default user dictionary and stopword list.
@@ -76,15 +76,7 @@ def _read_table(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str
     path = Path(path)
     if not path.is_file():
         raise DictionaryError(path, "file not found")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DictionaryError(
-            path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line
-        ) from None
-    text = text.removeprefix("\ufeff")
+    text = decode_utf8(path.read_bytes(), path, DictionaryError)
     rows: list[tuple[int, dict[str, str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = None

@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
-export PYTHONHASHSEED=0
-export MPLCONFIGDIR="$PWD/_build/cache/matplotlib"
-export JUPYTER_PREFER_ENV_PATH=1
+source scripts/env.sh
 
 echo "book: derived tables -> _build/data"
 .venv/bin/python -m analysis build --out _build/data --quiet

@@ -10,10 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON="${PYTHON:-python3}"
-export PYTHONHASHSEED=0
-export MPLCONFIGDIR="$PWD/_build/cache/matplotlib"
-# Use the virtualenv's Jupyter kernel even if the user has their own "python3" kernelspec.
-export JUPYTER_PREFER_ENV_PATH=1
+source scripts/env.sh
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 mkdir -p "$MPLCONFIGDIR"
 

@@ -8,9 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
-export PYTHONHASHSEED=0
-export MPLCONFIGDIR="$PWD/_build/cache/matplotlib"
-export JUPYTER_PREFER_ENV_PATH=1
+source scripts/env.sh
 # The committed notebook outputs describe the sample corpus.
 unset ANALYSIS_CORPUS
 

@@ -204,6 +204,18 @@ def test_manifest_missing_column(corpus_copy):
     expect_error("line 1: header lacks column.*sha256", corpus=corpus_copy)
 
 
+def test_manifest_not_utf8_names_line(corpus_copy):
+    path = corpus_copy / "manifest.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))  # a spreadsheet's "save as CSV"
+    expect_error(r"manifest.csv, line 2: not valid UTF-8 \(byte 0x", corpus=corpus_copy)
+
+
+def test_manifest_with_bom_is_read(corpus_copy):
+    path = corpus_copy / "manifest.csv"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    assert len(read_corpus(corpus=corpus_copy, cache=False).articles) == 9
+
+
 @pytest.mark.parametrize("missing", ["date", "text"])
 def test_article_table_missing_column(tmp_path, missing):
     path = tmp_path / "mine.csv"
