@@ -58,10 +58,9 @@ from .clean import clean_line
 from .errors import InputError
 from .io import write_parquet
 from .pages import Page, parse_iso_date, read_pages
-from .paths import RAW_DIR, SAMPLE_MANIFEST, cache_dir
+from .corpus_folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
+from .paths import cache_dir
 
-CORPUS_ENV = "ANALYSIS_CORPUS"
-TABLE_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet")
 
 ARTICLE_COLUMNS = [
     "article_id", "source", "paper", "issue_date", "page", "headline", "subheadline", "byline",
@@ -85,22 +84,34 @@ class Corpus:
 
 
 def resolve_corpus(corpus=None, manifest=None, articles=None) -> tuple[str, Path, Path | None]:
-    """Decide what to read: ``("pages", folder, manifest)`` or ``("table", file, None)``."""
+    """Decide what to read: ``("pages", folder, manifest)`` or ``("table", file, None)``.
+
+    ``corpus`` may be a page folder with ``manifest.csv``, a corpus folder
+    holding an article table (see :mod:`analysis.corpus_folder`) or a bare
+    article-table file; with nothing given, ``$ANALYSIS_CORPUS`` or the sample.
+    """
     if articles is not None:
         return "table", Path(articles), None
-    if corpus is None and manifest is None:
-        target = os.environ.get(CORPUS_ENV, "").strip()
-        if not target:
-            return "pages", RAW_DIR, SAMPLE_MANIFEST
-        path = Path(target).expanduser()
-        if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
-            return "table", path, None
-        if path.is_dir():
-            return "pages", path, path / "manifest.csv"
-        raise InputError(path, f"{CORPUS_ENV} must name a corpus folder with manifest.csv or an article table "
-                               f"({', '.join(TABLE_SUFFIXES)}); this is neither")
-    folder = Path(corpus) if corpus is not None else Path(manifest).parent
-    return "pages", folder, Path(manifest) if manifest is not None else folder / "manifest.csv"
+    if manifest is not None:
+        folder = Path(corpus) if corpus is not None else Path(manifest).parent
+        return "pages", _page_folder(folder), Path(manifest)
+    if corpus is not None and Path(corpus).is_dir() and not (Path(corpus) / "manifest.csv").is_file() \
+            and not any((Path(corpus) / name).is_file() for name in TABLE_NAMES):
+        # A bare folder of pages whose manifest is elsewhere is reported by read_pages.
+        return "pages", Path(corpus), Path(corpus) / "manifest.csv"
+    folder = open_corpus(corpus)
+    if folder.kind == "table":
+        return "table", folder.text, None
+    return "pages", folder.pages_dir, folder.text
+
+
+def _page_folder(folder: Path) -> Path:
+    for sub in ("raw", "pages"):
+        if not (folder / "manifest.csv").is_file():
+            break
+        if (folder / sub).is_dir():
+            return folder / sub
+    return folder
 
 
 def _code_version() -> str:
@@ -123,6 +134,9 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     reads one Parquet file.
     """
     kind, path, manifest_path = resolve_corpus(corpus, manifest, articles)
+    if kind == "table" and not paper:
+        # The corpus description (corpus.toml beside the table) names the paper.
+        paper = open_corpus(path).paper
     if kind == "table":
         key_parts = [_code_version(), "table", paper, hashlib.sha256(_read_bytes(path)).hexdigest()]
     else:

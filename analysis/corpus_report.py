@@ -14,7 +14,7 @@ from .clean import clean_line, parse_caption
 from .corpus import resolve_corpus
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
-from .paths import DATA_DIR
+from .corpus_folder import fact_path
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
@@ -39,8 +39,8 @@ def manifest_table(corpus=None, manifest=None) -> pd.DataFrame:
 
 def known_names(registry: str | Path | None = None) -> list[str]:
     """Person names of the leader registry (``data/leaders.csv``), longest first; [] if there is none."""
-    path = Path(registry) if registry else DATA_DIR / "leaders.csv"
-    if not path.is_file():
+    path = Path(registry) if registry else fact_path("leaders")
+    if path is None or not path.is_file():
         return []
     names = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").get("name", pd.Series(dtype=str))
     return sorted({n for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))

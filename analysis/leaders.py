@@ -65,6 +65,7 @@ import pandas as pd
 
 from .corpus import source_line
 from .errors import InputError
+from .corpus_folder import fact_path
 from .paths import DATA_DIR
 
 REGISTRY_PATH = DATA_DIR / "leaders.csv"
@@ -149,7 +150,10 @@ def load_registry(path: str | Path | None = None) -> pd.DataFrame:
     >>> registry.loc[registry["name"] == "初军威", "title"].tolist()
     ['区委副书记', '区长']
     """
-    path = Path(path) if path else REGISTRY_PATH
+    path = Path(path) if path else fact_path("leaders")
+    if path is None:
+        # The configured corpus has no registry yet: no registered persons (discovery still works).
+        return empty_registry()
     frame = _read_csv(path, REGISTRY_COLUMNS, "leader registry")
     for column, default in REGISTRY_OPTIONAL.items():
         if column not in frame.columns:
@@ -202,13 +206,18 @@ def _check_aliases(frame: pd.DataFrame, path: Path) -> None:
                                     kind="row")
 
 
+def empty_registry() -> pd.DataFrame:
+    """A registry with no persons (the columns of :func:`load_registry`)."""
+    return pd.DataFrame(columns=REGISTRY_COLUMNS + list(REGISTRY_OPTIONAL) + ["row"], dtype=str)
+
+
 def load_titles(path: str | Path | None = None) -> pd.DataFrame:
     """Title words (``title, place, source``); ``place`` is before, after or both.
 
     >>> "书记" in set(load_titles()["title"])
     True
     """
-    path = Path(path) if path else TITLES_PATH
+    path = Path(path) if path else fact_path("titles")
     frame = _read_csv(path, ["title", "place", "source"], "title list")
     for i, (title, place) in enumerate(zip(frame["title"], frame["place"]), start=2):
         if not title or place not in TITLE_PLACES:
@@ -222,7 +231,7 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     >>> sorted(set(load_phrases()["kind"]))
     ['doctrine', 'name_stop', 'ritual', 'title_only_follow']
     """
-    path = Path(path) if path else PHRASES_PATH
+    path = Path(path) if path else fact_path("phrases")
     frame = _read_csv(path, ["kind", "pattern", "source"], "phrase list")
     for i, (kind, pattern) in enumerate(zip(frame["kind"], frame["pattern"]), start=2):
         if kind not in PHRASE_KINDS:
@@ -236,7 +245,7 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
 
 def load_surnames(path: str | Path | None = None) -> frozenset[str]:
     """Surnames used to filter discovery candidates."""
-    path = Path(path) if path else SURNAMES_PATH
+    path = Path(path) if path else fact_path("surnames")
     return frozenset(_read_csv(path, ["surname", "source"], "surname list")["surname"])
 
 
@@ -321,15 +330,17 @@ def matcher(registry=None, titles=None, phrases=None) -> Matcher:
     """A :class:`Matcher` for a registry (path, DataFrame or None for the default)."""
     if isinstance(registry, Matcher):
         return registry
-    titles_path = Path(titles) if titles else TITLES_PATH
-    phrases_path = Path(phrases) if phrases else PHRASES_PATH
+    titles_path = Path(titles) if titles else fact_path("titles")
+    phrases_path = Path(phrases) if phrases else fact_path("phrases")
     if isinstance(registry, pd.DataFrame):
         frame = registry.copy()
         for column, default in REGISTRY_OPTIONAL.items():
             if column not in frame.columns:
                 frame[column] = default
         return Matcher(frame, load_titles(titles_path), load_phrases(phrases_path))
-    path = Path(registry) if registry else REGISTRY_PATH
+    path = Path(registry) if registry else fact_path("leaders")
+    if path is None:
+        return Matcher(empty_registry(), load_titles(titles_path), load_phrases(phrases_path))
     stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in (path, titles_path, phrases_path))
     return _cached_matcher(str(path), str(titles_path), str(phrases_path), stamp)
 

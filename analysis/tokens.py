@@ -45,6 +45,7 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.io import decode_utf8, write_text
+from analysis.corpus_folder import fact_path
 from analysis.paths import DATA_DIR, cache_dir
 
 #: Default user dictionary and stopword list.
@@ -122,7 +123,7 @@ def read_user_dictionary(path: str | Path | None = None) -> pd.DataFrame:
     >>> read_user_dictionary().query("word == '王少峰'")["category"].item()
     'person'
     """
-    path = Path(path) if path is not None else USERDICT_PATH
+    path = Path(path) if path is not None else fact_path("userdict")
     seen: dict[str, int] = {}
     out = []
     for line, row in _read_table(path, USERDICT_COLUMNS):
@@ -141,7 +142,7 @@ def read_user_dictionary(path: str | Path | None = None) -> pd.DataFrame:
 
 def read_stopwords(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate the stopword list: columns ``word``, ``category``, ``source``, ``line``."""
-    path = Path(path) if path is not None else STOPWORDS_PATH
+    path = Path(path) if path is not None else fact_path("stopwords")
     seen: dict[str, int] = {}
     out = []
     for line, row in _read_table(path, STOPWORD_COLUMNS):
@@ -156,11 +157,11 @@ def load_stopwords(path: str | Path | None = None) -> frozenset[str]:
     >>> "本报讯" in load_stopwords() and "的" in load_stopwords()
     True
     """
-    return _load_stopwords_cached(str(Path(path) if path is not None else STOPWORDS_PATH), _mtime(path))
+    return _load_stopwords_cached(str(Path(path) if path is not None else fact_path("stopwords")), _mtime(path))
 
 
 def _mtime(path: str | Path | None) -> int:
-    path = Path(path) if path is not None else STOPWORDS_PATH
+    path = Path(path) if path is not None else fact_path("stopwords")
     try:
         return path.stat().st_mtime_ns
     except OSError:
@@ -277,7 +278,7 @@ class Segmenter:
             self.backend = _default_backend()
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown segmentation backend {self.backend!r}; choose one of {BACKENDS}")
-        path = Path(self.userdict) if self.userdict is not None else USERDICT_PATH
+        path = Path(self.userdict) if self.userdict is not None else fact_path("userdict")
         self.userdict = path
         self._words = read_user_dictionary(path)
         digest = _file_digest(path)
@@ -355,7 +356,7 @@ def _segmenter(backend: str, userdict: str, _mtime_ns: int) -> Segmenter:
 
 def get_segmenter(backend: str = "auto", userdict: str | Path | None = None) -> Segmenter:
     """A shared :class:`Segmenter` (rebuilt when the dictionary file changes)."""
-    path = Path(userdict) if userdict is not None else USERDICT_PATH
+    path = Path(userdict) if userdict is not None else fact_path("userdict")
     backend = _default_backend() if backend == "auto" else backend
     try:
         mtime = path.stat().st_mtime_ns

@@ -19,7 +19,7 @@ from analysis.paths import RAW_DIR
 
 matplotlib.use("Agg")
 
-GOLD = Path(__file__).with_name("gold_mentions.csv")
+GOLD = Path(__file__).resolve().parent.parent / "data" / "gold_mentions.csv"
 
 # Written out by reading the two pages article by article (see gold_mentions.csv for each mention).
 EXPECTED_COUNTS = {
