@@ -2,17 +2,26 @@
 
 Examples::
 
-    python -m analysis build --out _build/data                      # the sample corpus
-    python -m analysis build --out out --corpus pages/ --manifest pages/manifest.csv
+    python -m analysis build --out _build/data                      # the sample corpus (or $ANALYSIS_CORPUS)
+    python -m analysis build --out out --corpus my_corpus/          # a corpus folder: text + facts
     python -m analysis build --out out --articles my_articles.parquet --paper 某某报
+    python -m analysis registry-template --corpus my_corpus/        # a registry draft from titled names
+    python -m analysis annotate --corpus my_corpus/ --sample 200    # a sample to check by hand
+    python -m analysis synthetic --out gen/ --articles 2400         # the generated test corpus
+
+``--corpus`` sets ``ANALYSIS_CORPUS`` for the whole run, so the text and
+every fact (registry, dictionaries) come from that folder.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
+from .corpus_folder import using_corpus
 from .errors import InputError
+from .io import write_csv
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,12 +30,28 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="read a corpus and write every derived table")
     build.add_argument("--out", required=True, help="output folder (created if missing)")
     source = build.add_argument_group("corpus (default: the sample corpus, or $ANALYSIS_CORPUS)")
-    source.add_argument("--corpus", help="folder of page text files")
+    source.add_argument("--corpus", help="corpus folder (manifest.csv + pages, or articles.csv|jsonl|parquet, "
+                                          "plus optional facts: leaders.csv, userdict.csv …)")
     source.add_argument("--manifest", help="manifest CSV of the pages (default: CORPUS/manifest.csv)")
     source.add_argument("--articles", help="ready article table (.csv, .jsonl or .parquet) with date and text columns")
     build.add_argument("--paper", default="", help="paper name for an article table without a paper column")
     build.add_argument("--leaders", help="leader registry CSV (default: data/leaders.csv)")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    template = sub.add_parser("registry-template", help="write officials found by their titles as a registry draft")
+    template.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
+    template.add_argument("--out", help="output CSV (default: CORPUS/leaders.draft.csv)")
+    template.add_argument("--min-count", type=int, default=1, help="keep names seen at least this often")
+    annotate = sub.add_parser("annotate", help="write a stratified sample of candidate mentions to check by hand")
+    annotate.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
+    annotate.add_argument("--sample", type=int, default=200, help="size of the sample (default 200)")
+    annotate.add_argument("--out", help="output CSV (default: CORPUS/annotation_sample.csv)")
+    annotate.add_argument("--seed", type=int, default=0)
+    synthetic = sub.add_parser("synthetic", help="write the generated multi-year test corpus folder")
+    synthetic.add_argument("--out", required=True, help="folder to write")
+    synthetic.add_argument("--articles", type=int, default=2400)
+    synthetic.add_argument("--start", default="2019-01-01")
+    synthetic.add_argument("--end", default="2022-12-31")
+    synthetic.add_argument("--seed", type=int, default=0)
     manifest = sub.add_parser("manifest", help="write a manifest.csv template (with checksums) for a folder of pages")
     manifest.add_argument("folder", help="folder of page .txt files")
     manifest.add_argument("--paper", required=True, help="newspaper name for every row")
@@ -36,9 +61,26 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    corpus = getattr(args, "corpus", None) if not getattr(args, "manifest", None) else None
+    # One setting re-targets the text and every fact file for the whole run.
+    with using_corpus(corpus):
+        return _main(args)
+
+
+def _main(args) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.command == "manifest":
         return _manifest(args)
+    if args.command == "synthetic":
+        from .synthetic import generate_corpus
+
+        folder = generate_corpus(args.out, args.articles, start=args.start, end=args.end, seed=args.seed)
+        print(f"wrote {folder}")
+        return 0
+    if args.command == "registry-template":
+        return _guarded(_registry_template, args)
+    if args.command == "annotate":
+        return _guarded(_annotate, args)
     if args.articles and (args.corpus or args.manifest):
         print("error: give either --articles or --corpus/--manifest, not both", file=sys.stderr)
         return 2
@@ -53,6 +95,42 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         for name, frame in tables.items():
             print(f"{args.out}/{name}: {len(frame)} rows")
+    return 0
+
+
+def _guarded(command, args) -> int:
+    try:
+        return command(args)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _registry_template(args) -> int:
+    from .corpus_folder import open_corpus
+    from .registry_draft import registry_draft
+    from .tables import load_table
+
+    folder = open_corpus()
+    out = Path(args.out) if args.out else folder.root / "leaders.draft.csv"
+    draft = registry_draft(load_table("articles"), load_table("registry"), min_count=args.min_count)
+    write_csv(draft, out)
+    print(f"wrote {out}: {len(draft)} officials found by title; check each row, then save as leaders.csv")
+    return 0
+
+
+def _annotate(args) -> int:
+    from .corpus_folder import open_corpus
+    from .tables import load_table
+    from .validation import annotation_sample
+
+    folder = open_corpus()
+    out = Path(args.out) if args.out else folder.root / "annotation_sample.csv"
+    sample = annotation_sample(load_table("articles"), load_table("mentions"), args.sample,
+                               registry=load_table("registry"), seed=args.seed)
+    write_csv(sample, out)
+    print(f"wrote {out}: {len(sample)} candidates; fill `correct` (yes/no), save as "
+          f"{folder.root / 'annotated_mentions.csv'}")
     return 0
 
 

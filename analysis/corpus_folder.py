@@ -22,7 +22,9 @@ and, optionally, the facts that the analysis needs about that paper:
 ``aliases.csv``      one term for several spellings (default: ``data/``)
 ``boilerplate.csv``  dateline and agency formulas (default: ``data/``)
 ``glossary.csv``     English glosses (default: ``data/``)
-``gold_mentions.csv`` hand annotation of mentions (missing: counts unvalidated)
+``gold_mentions.csv`` full hand annotation of mentions (the sample has one)
+``annotated_mentions.csv`` a marked sample (``python -m analysis annotate``)
+                     (missing, with no gold: counts unvalidated)
 ==================== ==========================================================
 
 ``data/`` is the sample corpus in exactly this form.  One setting re-targets
@@ -43,6 +45,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +70,10 @@ FACT_FILES = {
     "boilerplate": "boilerplate.csv",
     "glossary": "glossary.csv",
     "gold": "gold_mentions.csv",
+    "annotation": "annotated_mentions.csv",
 }
 #: Facts that belong to one paper: a folder without them has none (no default).
-NO_DEFAULT = frozenset({"leaders", "gold"})
+NO_DEFAULT = frozenset({"leaders", "gold", "annotation"})
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,28 @@ def open_corpus(path: str | Path | None = None) -> CorpusFolder:
             return CorpusFolder(folder, "table", folder / name, None, description, facts, defaulted, False)
     raise InputError(folder, "not a corpus folder: it holds neither manifest.csv (pages) nor an article table "
                              f"({', '.join(TABLE_NAMES)})")
+
+
+@contextmanager
+def using_corpus(path: str | Path | None):
+    """Within the block, ``ANALYSIS_CORPUS`` is ``path`` (``None``: unchanged); restored after.
+
+    >>> with using_corpus("data"):
+    ...     open_corpus().paper
+    '丰台报'
+    """
+    if path is None:
+        yield
+        return
+    before = os.environ.get(CORPUS_ENV)
+    os.environ[CORPUS_ENV] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CORPUS_ENV, None)
+        else:
+            os.environ[CORPUS_ENV] = before
 
 
 def fact_path(name: str, corpus: str | Path | CorpusFolder | None = None) -> Path | None:
