@@ -10,7 +10,7 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 echo "book: derived tables -> _build/data"
-.venv/bin/python -m analysis build --out _build/data --quiet
+.venv/bin/python -m analysis build --out "${ANALYSIS_TABLES:-_build/data}" --quiet
 echo "book: building _build/html"
 .venv/bin/jupyter-book build . --all -W -n --keep-going
 echo "book: open _build/html/index.html"

@@ -1,0 +1,109 @@
+"""What the chapters say: sentences computed from the built tables.
+
+The notebooks narrate; the numbers, names and findings in their prose come
+from functions here, so that the book reads true on any corpus.  Each chapter
+has a module (``corpus``, ``terms``, ``leaders``, ``topics``) whose functions
+take the built tables (:mod:`analysis.tables`) and return Markdown; this
+module holds what they share:
+
+* :func:`context` -- the corpus the book is about (paper, span, size, whether
+  it is the sample) from the build's ``build_info`` table;
+* :func:`say` -- Markdown that Jupyter (and the book) renders as prose;
+* :func:`sample_note` -- a note that is shown only for the sample corpus
+  (observations made by reading the two sample pages);
+* :func:`time_bin` -- the period that fits a corpus's span (day, week,
+  month, quarter or year), so a one-month corpus is not one dot a person.
+
+>>> time_bin("2024-12-01", "2025-02-13")
+'W'
+>>> time_bin("2019-01-01", "2022-12-30")
+'Q'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: Period codes (pandas) by the span of the corpus: the first whose limit (days) is not exceeded.
+BINS = [(45, "D"), (400, "W"), (1100, "M"), (3700, "Q"), (10**9, "Y")]
+BIN_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+
+
+def time_bin(first_date: str, last_date: str) -> str:
+    """The pandas period code for a corpus spanning ``first_date`` to ``last_date`` (YYYY-MM-DD)."""
+    if not first_date or not last_date:
+        return "M"
+    days = (pd.Timestamp(last_date) - pd.Timestamp(first_date)).days
+    return next(code for limit, code in BINS if days <= limit)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The corpus a chapter is about (see :func:`context`)."""
+
+    corpus: str
+    paper: str
+    is_sample: bool
+    n_articles: int
+    first_date: str
+    last_date: str
+    defaulted_facts: tuple
+
+    @property
+    def bin(self) -> str:
+        return time_bin(self.first_date, self.last_date)
+
+    @property
+    def bin_name(self) -> str:
+        return BIN_NAMES[self.bin]
+
+    @property
+    def span(self) -> str:
+        """``2019-01-01 to 2022-12-30`` (or one date)."""
+        if self.first_date == self.last_date:
+            return self.first_date
+        return f"{self.first_date} to {self.last_date}"
+
+
+def context(info: dict | None = None) -> Context:
+    """The :class:`Context` of the built tables (``info``: a ``build_info`` row, default: read it)."""
+    if info is None:
+        from analysis.tables import build_info
+
+        info = build_info()
+    defaulted = tuple(x for x in str(info.get("defaulted_facts", "")).split(";") if x)
+    return Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
+                   str(info["first_date"]), str(info["last_date"]), defaulted)
+
+
+class say:
+    """Markdown prose for a notebook cell's output (rendered by myst-nb; plain text is the same Markdown).
+
+    >>> say("**9** articles")
+    **9** articles
+    """
+
+    def __init__(self, markdown: str):
+        self.markdown = markdown.strip()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
+def sample_note(markdown: str, ctx: Context | None = None) -> say:
+    """A note about the sample pages, shown only when the book is built on the sample corpus."""
+    ctx = ctx or context()
+    if not ctx.is_sample:
+        return say("")
+    return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")
+
+
+def number(n: int | float) -> str:
+    """``1,234`` for integers, ``0.25`` for fractions (two decimals)."""
+    if isinstance(n, float) and not float(n).is_integer():
+        return f"{n:,.2f}"
+    return f"{int(n):,}"
