@@ -13,6 +13,7 @@ import pandas as pd
 
 from .corpus import read_corpus
 from .corpus_folder import open_corpus
+from .errors import InputError
 from .frequency import collocations, ngram_frequency, term_tables
 from .io import write_csv, write_parquet
 from .leaders import discover_officials, empty_registry, leader_mentions, load_registry
@@ -38,6 +39,7 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
         "captions": result.captions,
         "unattributed_headlines": result.unattributed,
     }
+    _check_annotations(folder, result.articles)
     registry = leaders if leaders is not None else folder.fact("leaders")
     registry_frame = load_registry(registry) if registry is not None else empty_registry()
     tables["registry"] = registry_frame
@@ -60,6 +62,23 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables
+
+
+def _check_annotations(folder, articles: pd.DataFrame) -> None:
+    """A hand annotation in the corpus folder must be readable and about this corpus's articles."""
+    from .mentions_tables import read_gold
+    from .validation import check_annotation, read_annotation
+
+    if folder.fact("annotation") is not None:
+        path = folder.fact("annotation")
+        check_annotation(read_annotation(path), articles, path)
+    if folder.fact("gold") is not None:
+        path = folder.fact("gold")
+        try:
+            gold = read_gold(path)
+        except (ValueError, KeyError, pd.errors.ParserError) as err:
+            raise InputError(path, f"cannot read the gold annotation: {err}") from None
+        check_annotation(gold, articles, path)
 
 
 # Every table gets a Parquet file (for code: the notebooks read these) and a
