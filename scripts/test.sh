@@ -27,12 +27,21 @@ step() {
     if "$@"; then echo "=== test: $name passed"; else failed+=("$name"); echo "=== test: $name FAILED"; fi
 }
 
-step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py -q
+step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py --ignore=tests/test_generated_book.py -q
 step "book build" bash scripts/book.sh
 # nbval_store_history (tests/): run cells as Jupyter does, so a trailing ";" silences them.
 step "strict nbval" env PYTHONPATH=tests .venv/bin/pytest -p nbval_store_history --nbval \
     --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg book -q
 step "browser check" .venv/bin/pytest tests/test_browser.py -q -rA
+# The same book on a second corpus: the generated multi-year 长河报 (analysis.synthetic).
+gen_book() {
+    rm -rf _build/gen
+    .venv/bin/python -m analysis synthetic --out _build/gen/corpus --articles 2000 >/dev/null
+    ANALYSIS_CORPUS="$PWD/_build/gen/corpus" ANALYSIS_TABLES="$PWD/_build/gen/data" BOOK_OUT="$PWD/_build/gen" \
+        bash scripts/book.sh
+}
+step "book on the generated corpus" gen_book
+step "generated corpus book check" .venv/bin/pytest tests/test_generated_book.py -q -rA
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
