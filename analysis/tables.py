@@ -53,11 +53,26 @@ def _current(folder: Path) -> bool:
     path = folder / "build_info.parquet"
     if not path.is_file():
         return False
-    try:
-        info = pd.read_parquet(path).iloc[0]
-        return info["fingerprint"] == open_corpus().fingerprint()
-    except Exception:  # an unreadable stamp means: rebuild
-        return False
+    corpus = open_corpus()
+    # Hashing a large corpus on every load_table call would cost seconds: remember the
+    # answer while neither the stamp nor any corpus file has changed.
+    key = (str(path.resolve()), path.stat().st_mtime_ns, corpus.root.resolve(), _corpus_stamp(corpus))
+    if key not in _CHECKED:
+        try:
+            _CHECKED[key] = pd.read_parquet(path).iloc[0]["fingerprint"] == corpus.fingerprint()
+        except Exception:  # an unreadable stamp means: rebuild
+            _CHECKED[key] = False
+    return _CHECKED[key]
+
+
+_CHECKED: dict = {}
+
+
+def _corpus_stamp(corpus: CorpusFolder) -> tuple:
+    files = [corpus.text] + [p for _, p in sorted(corpus.facts.items()) if p is not None]
+    if corpus.pages_dir is not None:
+        files += sorted(corpus.pages_dir.glob("*.txt"))
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 
 def ensure_tables(folder: str | Path | None = None) -> Path:
