@@ -373,8 +373,10 @@ class OutputFolder:
         if not ancestor.is_dir():
             raise OutputError(out, f"--out lies under {ancestor}, which is a file")
         if out.is_dir():
+            # Orphaned ``.<table>.*.tmp`` files of older versions are removed, not refused.
             foreign = sorted(p.name for p in out.iterdir()
-                             if p.is_dir() or p.suffix not in self.OUTPUT_SUFFIXES)
+                             if p.is_dir() or (p.suffix not in self.OUTPUT_SUFFIXES
+                                               and not (p.name.startswith(".") and p.suffix == ".tmp")))
             if foreign:
                 shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
                 raise OutputError(out, f"--out holds files a build does not write ({shown}); a build "

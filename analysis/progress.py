@@ -61,12 +61,12 @@ class Steps:
             from tqdm.std import tqdm
 
             self._bar = tqdm(total=len(self.names), desc=desc, unit="step", file=sys.stderr,
-                             leave=False, dynamic_ncols=True, bar_format="{desc}: {n}/{total} steps |{bar}| {elapsed}")
+                             leave=False, dynamic_ncols=True, bar_format="{desc} ({n}/{total} steps) {elapsed}")
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         if self._bar is not None:
-            self._bar.set_description(f"build: {name}")
+            self._bar.set_description(f"build: {name}", refresh=True)
         yield
         self.done.append(name)
         if self._bar is not None:
