@@ -246,6 +246,8 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
     try:
         start = 1
         while True:
+            # A record spanning lines ended its first line inside quotes, so the
+            # quote to blame is on the line where the record starts.
             start = reader.line_num + 1
             try:
                 row = next(reader)
@@ -255,11 +257,16 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
                 message = str(exc)
                 if "unexpected end of data" in message or "EOF" in message:
                     raise error(path, "unclosed quote: the quoted field opened on this line never ends",
-                                _quote_line(lines, start)) from None
-                raise error(path, f"malformed CSV ({message})", reader.line_num) from None
+                                start) from None
+                if reader.line_num > start:
+                    raise error(path, f"unclosed quote? the quoted field opened on this line runs on to line "
+                                      f"{reader.line_num}, where the CSV breaks ({message})",
+                                start) from None
+                raise error(path, f"stray quote: text follows a closing quote inside a field ({message}); "
+                                  "quote the whole field and double quotes inside it", start) from None
             if not multiline and reader.line_num > start:
                 raise error(path, "a quoted field runs over several lines (an unclosed quote?); "
-                                  f"fields of a {what} are one line each", _quote_line(lines, start))
+                                  f"fields of a {what} are one line each", start)
             if header is None:
                 header = [c.strip() for c in row]
                 if exact is not None and header != list(exact):
@@ -280,21 +287,6 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
     if header is None:
         raise error(path, f"{what} is empty", 1)
     return header, records
-
-
-def _quote_line(lines: list[str], start: int) -> int:
-    """The physical line, from ``start`` on, where the quote left open at the end opens."""
-    inside, opened = False, start
-    for number in range(start, len(lines) + 1):
-        for ch in lines[number - 1]:
-            if ch == '"':
-                inside = not inside
-                if inside:
-                    opened = number
-        if not inside and number > start:
-            # Balanced again: a later field spans lines; report where it opened.
-            break
-    return opened
 
 
 # --------------------------------------------------------------------------- output folders

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as _Date
 from functools import lru_cache
 from pathlib import Path
 
@@ -132,8 +133,9 @@ def _date(value: str, path: Path, row: int, column: str) -> str:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError(value)
-        day = pd.Timestamp(value).strftime("%Y-%m-%d")
-    except (ValueError, pd.errors.OutOfBoundsDatetime):
+        # date.isoformat, not strftime: "%Y" drops the leading zeros of years before 1000.
+        day = _Date.fromisoformat(value).isoformat()
+    except ValueError:
         raise RegistryError(path, f"unparsable {column} date {value!r} (expected YYYY-MM-DD, or empty)",
                             row, kind="row") from None
     first, last = date_range()
