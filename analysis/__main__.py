@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="read a corpus and write every derived table")
-    build.add_argument("--out", required=True, help="output folder (created if missing)")
+    build.add_argument("--out", required=True,
+                       help="output folder (created if missing; replaced as a whole when the build succeeds)")
     source = build.add_argument_group("corpus (default: the sample corpus, or $ANALYSIS_CORPUS)")
     source.add_argument("--corpus", help="corpus folder (manifest.csv + pages, or articles.csv|jsonl|parquet, "
                                           "plus optional facts: leaders.csv, userdict.csv …)")
@@ -86,12 +88,17 @@ def _main(args) -> int:
         return 2
     from .build import build
 
+    # SIGTERM (a killed job) unwinds like Ctrl-C, so the staging folder is removed.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         tables = build(args.out, args.corpus, args.manifest, args.articles, paper=args.paper,
                        leaders=args.leaders, progress=not args.quiet)
-    except InputError as err:
+    except InputError as err:  # OutputError (--out unusable, disk full) included
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.out} is unchanged", file=sys.stderr)
+        return 130
     if not args.quiet:
         for name, frame in tables.items():
             print(f"{args.out}/{name}: {len(frame)} rows")
@@ -132,6 +139,10 @@ def _annotate(args) -> int:
     print(f"wrote {out}: {len(sample)} candidates; fill `correct` (yes/no), save as "
           f"{folder.root / 'annotated_mentions.csv'}")
     return 0
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _manifest(args) -> int:

@@ -1,12 +1,25 @@
-"""``python -m analysis build``: every derived table of the book, written atomically.
+"""``python -m analysis build``: every derived table of the book, all or nothing.
 
-All tables are computed first and written only when every step has
-succeeded, each file through a temporary file and :func:`os.replace`, so bad
-input never leaves a half-written output folder.
+The output folder always holds the tables of one complete run:
+
+* ``--out`` is checked (a folder, not under a file, writable) and locked
+  before any computing, so a second build into the same folder stops at once
+  with a clear message instead of mixing two corpora;
+* the tables are written into a fresh sibling folder, with ``build.json``
+  (the list of files, their sizes and checksums) written last, and that
+  folder replaces ``out`` in one rename;
+* a failure (bad input, a full disk, Ctrl-C) deletes the sibling and leaves
+  the previous tables untouched; what a killed build leaves behind is removed
+  by the next build (see :class:`analysis.io.OutputFolder`).
+
+Readers keep reading ``out/<table>.parquet`` and ``out/<table>.csv``.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,50 +28,71 @@ from .corpus import read_corpus
 from .corpus_folder import open_corpus
 from .errors import InputError
 from .frequency import collocations, ngram_frequency, term_tables
-from .io import write_csv, write_parquet
+from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders import discover_officials, empty_registry, leader_mentions, load_registry
+from .progress import Steps, progress_bar
 from .tables import build_info_table
 from .topics import TopicInputError, cluster_terms, clusters_table, fit_topics
 
 log = logging.getLogger(__name__)
 
+#: Test hook: seconds to pause in the write phase after the first file (fault-injection tests
+#: kill or interrupt the build there).  Has no effect when unset.
+PAUSE_ENV = "ANALYSIS_TEST_PAUSE_WRITE"
+
+STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics", "writing"]
+
 
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-                 progress: bool = False) -> dict[str, pd.DataFrame]:
+                 progress: bool = False, steps: Steps | None = None, **options) -> dict[str, pd.DataFrame]:
     """Compute every output table; return ``{name: DataFrame}`` (nothing written).
 
     The facts (registry, dictionaries) are those of the corpus folder
     (:mod:`analysis.corpus_folder`); ``leaders`` overrides the registry.
+    ``steps`` (optional) reports each step on a progress bar; further keyword
+    ``options`` are reserved for new inputs and must be empty today.
     """
+    if options:
+        raise TypeError(f"build_tables() got unexpected keyword argument(s) {', '.join(options)}")
+    steps = steps or Steps(STEPS, enabled=False)
     folder = open_corpus(articles if articles is not None else corpus if corpus is not None
                          else Path(manifest).parent if manifest is not None else None)
-    result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
+    with steps.step("reading"):
+        result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
+        _check_annotations(folder, result.articles)
     tables: dict[str, pd.DataFrame] = {
         "build_info": build_info_table(folder, result.articles),
         "articles": result.articles,
         "captions": result.captions,
         "unattributed_headlines": result.unattributed,
     }
-    _check_annotations(folder, result.articles)
-    registry = leaders if leaders is not None else folder.fact("leaders")
-    registry_frame = load_registry(registry) if registry is not None else empty_registry()
-    tables["registry"] = registry_frame
-    tables["mentions"] = leader_mentions(result.articles, registry=registry_frame,
-                                         titles=folder.fact("titles"), phrases=folder.fact("phrases"))
-    tables["discovered_officials"] = discover_officials(result.articles, registry=registry_frame)
-    tables.update(term_tables(result.articles))
-    tables["collocations"] = collocations(result.articles, tables["tokens"])
-    tables["trigrams"] = ngram_frequency(result.articles, tables["tokens"], n=3)
-    try:
-        model = fit_topics(tables["tokens"])
-    except TopicInputError as exc:
-        # Too few articles (or terms) to cluster is a property of the corpus, not an error:
-        # the other tables are still worth writing.
-        log.warning("topic clustering skipped: %s", exc)
-    else:
-        tables["clusters"] = clusters_table(model)
-        tables["cluster_terms"] = cluster_terms(model, 10)
-        tables["topic_selection"] = model.selection
+    with steps.step("mentions"):
+        registry = leaders if leaders is not None else folder.fact("leaders")
+        registry_frame = load_registry(registry) if registry is not None else empty_registry()
+        tables["registry"] = registry_frame
+        tables["mentions"] = leader_mentions(result.articles, registry=registry_frame,
+                                             titles=folder.fact("titles"), phrases=folder.fact("phrases"))
+        tables["discovered_officials"] = discover_officials(result.articles, registry=registry_frame)
+    with steps.step("tokenising"):
+        from .tokens import tokenize_articles
+
+        # Fills the token cache, so that term_tables below only reads it back.
+        tokenize_articles(result.articles)
+    with steps.step("terms and formulations"):
+        tables.update(term_tables(result.articles))
+        tables["collocations"] = collocations(result.articles, tables["tokens"])
+        tables["trigrams"] = ngram_frequency(result.articles, tables["tokens"], n=3)
+    with steps.step("topics"):
+        try:
+            model = fit_topics(tables["tokens"])
+        except TopicInputError as exc:
+            # Too few articles (or terms) to cluster is a property of the corpus, not an error:
+            # the other tables are still worth writing.
+            log.warning("topic clustering skipped: %s", exc)
+        else:
+            tables["clusters"] = clusters_table(model)
+            tables["cluster_terms"] = cluster_terms(model, 10)
+            tables["topic_selection"] = model.selection
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables
@@ -85,23 +119,78 @@ def _check_annotations(folder, articles: pd.DataFrame) -> None:
 # CSV (for people); a list column (tokens) does not fit CSV, so that one is
 # Parquet only.
 PARQUET_ONLY = {"tokens"}
+MANIFEST = "build.json"
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]:
-    """Write tables to ``out`` (Parquet for code where listed, CSV for everyone)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in tables.items():
-        written.append(write_parquet(frame, out / f"{name}.parquet"))
+def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    out = []
+    for name in tables:
+        out.append((name, f"{name}.parquet"))
         if name not in PARQUET_ONLY:
-            written.append(write_csv(frame, out / f"{name}.csv"))
+            out.append((name, f"{name}.csv"))
+    return out
+
+
+def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = False) -> list[Path]:
+    """Write every table and, last, ``build.json`` into ``folder`` (a staging folder)."""
+    pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
+    written = []
+    for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
+                                                      enabled=progress)):
+        writer = write_parquet if filename.endswith(".parquet") else write_csv
+        written.append(writer(tables[name], folder / filename))
+        if pause and k == 0:
+            # Fault-injection hook: announce the write phase, then wait to be killed.
+            print(f"{PAUSE_ENV}: paused after {filename}", flush=True)
+            time.sleep(pause)
+    manifest = {
+        "complete": True,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "files": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in written},
+        "rows": {name: int(len(frame)) for name, frame in tables.items()},
+    }
+    written.append(write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", folder / MANIFEST))
     return written
 
 
+def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, progress: bool = False) -> list[Path]:
+    """Replace ``out`` by a folder holding exactly ``tables`` (Parquet where listed, CSV for everyone).
+
+    All or nothing: see the module docstring.  Returns the paths in ``out``.
+    """
+    folder = OutputFolder(out)
+    with folder as staging:
+        try:
+            written = _write_into(tables, staging, progress)
+        except OSError as err:
+            raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
+                                          "the previous tables are unchanged") from None
+    return [folder.out / p.name for p in written]
+
+
 def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-          progress: bool = False) -> dict[str, pd.DataFrame]:
-    """Compute and write every table into ``out``; return the tables."""
-    tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress)
-    write_tables(tables, out)
+          progress: bool = False, **options) -> dict[str, pd.DataFrame]:
+    """Compute and write every table into ``out``; return the tables.
+
+    ``out`` is checked and locked before anything is computed.
+
+    >>> build("/dev/null/out")
+    Traceback (most recent call last):
+    ...
+    analysis.io.OutputError: /dev/null/out: --out lies under /dev/null, which is a file
+    """
+    folder = OutputFolder(out)
+    steps = Steps(STEPS, enabled=progress)
+    try:
+        with folder as staging:
+            tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
+                                  steps=steps, **options)
+            with steps.step("writing"):
+                try:
+                    _write_into(tables, staging, progress)
+                except OSError as err:
+                    raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
+                                                  "the previous tables are unchanged") from None
+    finally:
+        steps.close()
     return tables

@@ -88,9 +88,31 @@ def remove_justification_spaces(text: str) -> str:
     return _MULTISPACE.sub(" ", text)
 
 
+# Characters that print as nothing: zero-width spaces and joiners, word
+# joiner, byte-order marks inside the text, soft hyphen, and control
+# characters other than tab and what str.splitlines counts as a line break
+# (so line numbers stay put), NUL from broken extractions included.
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060-\u2064\ufeff\u00ad\x00-\x08\x0e-\x1b\x1f\x7f]")
+
+
+def scrub_invisible(text: str) -> str:
+    r"""Remove zero-width characters, soft hyphens and control characters (not tab or line breaks).
+
+    Line breaks are kept, so line numbers do not move.
+
+    >>> scrub_invisible("丰\u200b台\x00区\n第二行")
+    '丰台区\n第二行'
+    """
+    return _INVISIBLE.sub("", text)
+
+
 def clean_line(line: str) -> str:
-    """Repair one extracted line: trim, horizontal forms, no justification spaces."""
-    return remove_justification_spaces(normalize_forms(line.strip()))
+    r"""Repair one extracted line: trim, horizontal forms, no justification spaces, no invisible characters.
+
+    >>> clean_line("\u200b\u200b")
+    ''
+    """
+    return remove_justification_spaces(normalize_forms(scrub_invisible(line).strip()))
 
 
 def joiner(left: str, right: str) -> str:

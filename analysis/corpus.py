@@ -42,11 +42,15 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import io
 import json
+import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import articles as _articles_module
@@ -56,10 +60,12 @@ from . import pages as _pages_module
 from .articles import split_articles
 from .clean import clean_line
 from .errors import InputError
-from .io import write_parquet
-from .pages import Page, parse_iso_date, read_pages
+from .io import decode_data_file, read_csv_records, sniff_format, write_parquet
+from .pages import Page, check_plausible, date_range, parse_iso_date, read_pages
 from .corpus_folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
 from .paths import cache_dir
+
+log = logging.getLogger(__name__)
 
 
 ARTICLE_COLUMNS = [
@@ -129,34 +135,63 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
 
     Give either a page folder (``corpus``, optionally ``manifest``) or an
     article table (``articles``); with neither, see :data:`CORPUS_ENV`.
-    Results are cached under the build folder, keyed by the bytes of every
-    input file and the version of the code, so a re-run on an unchanged corpus
-    reads one Parquet file.
+    Results are cached under the build folder, keyed by everything that
+    reaches the output (the bytes and name of every input file, ``paper``,
+    the time zone and date range, the version of the code), so a re-run on an
+    unchanged corpus reads three Parquet files.  A cache entry that cannot be
+    read or does not have the expected columns is discarded with a warning
+    and rebuilt.
     """
     kind, path, manifest_path = resolve_corpus(corpus, manifest, articles)
     if kind == "table" and not paper:
         # The corpus description (corpus.toml beside the table) names the paper.
         paper = open_corpus(path).paper
+    settings = [paper, str(paper_timezone()), *date_range()]
     if kind == "table":
-        key_parts = [_code_version(), "table", paper, hashlib.sha256(_read_bytes(path)).hexdigest()]
+        key_parts = [_code_version(), "table", path.name, *settings, hashlib.sha256(_read_bytes(path)).hexdigest()]
     else:
         pages = read_pages(path, manifest_path)
-        key_parts = [_code_version(), "pages", hashlib.sha256(Path(manifest_path).read_bytes()).hexdigest()]
-        key_parts += [p.sha256 for p in pages]
-    key = hashlib.sha256("|".join(key_parts).encode()).hexdigest()[:24]
+        key_parts = [_code_version(), "pages", *settings, hashlib.sha256(Path(manifest_path).read_bytes()).hexdigest()]
+        key_parts += [f"{p.file}\x1f{p.sha256}" for p in pages]
+    key = hashlib.sha256("\x1e".join(key_parts).encode()).hexdigest()[:24]
     folder = cache_dir("corpus")
     names = {name: folder / f"{key}-{name}.parquet" for name in ("articles", "captions", "unattributed")}
     if cache and all(p.is_file() for p in names.values()):
-        tables = {name: pd.read_parquet(p) for name, p in names.items()}
-        return Corpus(tables["articles"], tables["captions"], tables["unattributed"])
+        cached = _read_cached(names)
+        if cached is not None:
+            return cached
     if kind == "table":
-        result = Corpus(read_article_table(path, paper=paper), _empty(CAPTION_COLUMNS), _empty(UNATTRIBUTED_COLUMNS))
+        result = Corpus(read_article_table(path, paper=paper, progress=progress), _empty(CAPTION_COLUMNS),
+                        _empty(UNATTRIBUTED_COLUMNS))
     else:
         result = segment_pages(pages, progress=progress)
     if cache:
         for name, p in names.items():
             write_parquet(getattr(result, name), p)
     return result
+
+
+_CACHED_COLUMNS = {"articles": ARTICLE_COLUMNS, "captions": CAPTION_COLUMNS, "unattributed": UNATTRIBUTED_COLUMNS}
+
+
+def _read_cached(names: dict[str, Path]) -> Corpus | None:
+    """The cached tables, or None (entries removed, one warning) when any is unreadable or foreign."""
+    tables = {}
+    try:
+        for name, p in names.items():
+            frame = pd.read_parquet(p)
+            if list(frame.columns) != _CACHED_COLUMNS[name]:
+                raise ValueError(f"columns {list(frame.columns)}")
+            if name == "articles" and not frame.empty and not frame["text"].map(type).eq(str).all():
+                raise ValueError("text column is not text")
+            tables[name] = frame
+    except Exception as err:  # pyarrow's ArrowInvalid, OSError, ValueError: any of them means rebuild
+        log.warning("corpus cache entry %s is unusable (%s: %s); discarding and rebuilding it",
+                    p.name, type(err).__name__, str(err)[:120])
+        for q in names.values():
+            q.unlink(missing_ok=True)
+        return None
+    return Corpus(tables["articles"], tables["captions"], tables["unattributed"])
 
 
 def load_articles(corpus=None, manifest=None, articles=None, *, paper: str = "", cache: bool = True) -> pd.DataFrame:
@@ -183,11 +218,10 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def segment_pages(pages: list[Page], progress: bool = False) -> Corpus:
     """Segment validated pages into the three tables."""
-    # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns on stderr without it.
-    from tqdm.std import tqdm
+    from .progress import progress_bar
 
     rows, caption_rows, lost = [], [], []
-    for page in tqdm(pages, desc="segmenting pages", unit="page", disable=not progress):
+    for page in progress_bar(pages, desc="segmenting pages", unit="page", enabled=progress):
         seg = split_articles(page.text, page.issue_date)
         stem = Path(page.file).with_suffix("").as_posix().replace("/", "_")
         common = {"source": page.file, "paper": page.paper, "issue_date": page.issue_date, "page": page.page}
@@ -248,47 +282,176 @@ def source_line(article, offset: int) -> int:
 # --------------------------------------------------------------------------- article tables
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
-    """Read an article table; return it, the word for its rows, and the row-number offset."""
+    """Read an article table; return it, the word for its rows, and the row-number offset.
+
+    Rows carry their place in the file in a ``_line`` column: the physical
+    line where a CSV record starts (multi-line cells included), the line of a
+    JSON Lines object, the record number of a JSON array; Parquet rows are
+    numbered from 1.
+    """
     suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(path, f"unknown article-table format {suffix!r}; use {', '.join(TABLE_SUFFIXES)}")
+    raw = _read_bytes(path)
+    kind = sniff_format(raw)
+    if suffix == ".parquet":
+        if kind != "a Parquet file":
+            raise InputError(path, f"is {kind or 'not a Parquet file (no PAR1 magic bytes)'}, not a Parquet table")
+        try:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(io.BytesIO(raw))
+        except Exception as err:  # pyarrow raises its own ArrowInvalid/OSError family
+            raise InputError(path, f"cannot be read as Parquet: {err}") from None
+        frame = table.to_pandas()
+        frame["_line"] = range(1, len(frame) + 1)
+        return frame, "row", 1
+    if suffix == ".csv":
+        header, records = read_csv_records(path, what="article table", multiline=True, raw=raw)
+        frame = pd.DataFrame([r.fields for r in records], columns=header, dtype=object)
+        frame["_line"] = [r.line for r in records]
+        return frame, "line", 2
+    text = decode_data_file(raw, path, what="article table")
+    if text.lstrip().startswith("["):
+        # A JSON array of objects (pandas' orient="records"): rows are numbered records.
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(path, f"not valid JSON: {err.msg}", err.lineno) from None
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                raise InputError(path, f"a JSON array of objects is expected; item is {type(item).__name__}",
+                                 number, kind="record")
+            item["_line"] = number
+        return pd.DataFrame(items), "record", 1
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as err:
+            hint = " (a pretty-printed JSON object? write one object per line)" if line.strip() in "{[" else ""
+            raise InputError(path, f"not a JSON object: {err.msg}{hint}", number) from None
+        if not isinstance(item, dict):
+            raise InputError(path, f"each line must be a JSON object, not {type(item).__name__}", number)
+        item["_line"] = number
+        rows.append(item)
+    return pd.DataFrame(rows), "line", 0
+
+
+#: Environment variable naming the paper's time zone (default Asia/Shanghai).
+TIMEZONE_ENV = "ANALYSIS_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# A date, optionally with a time of day and a zone; anything else is refused.
+_TIMESTAMP = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(?P<zone>Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def paper_timezone(name: str | None = None):
+    """The time zone in which the paper's dates are counted (``$ANALYSIS_TIMEZONE``, default Asia/Shanghai)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = name or os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE
     try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), "line", 2
-        if suffix in (".jsonl", ".json"):
-            rows = []
-            with open(path, encoding="utf-8-sig") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        item = json.loads(line)
-                    except json.JSONDecodeError as err:
-                        raise InputError(path, f"not a JSON object: {err.msg}", number) from None
-                    if not isinstance(item, dict):
-                        raise InputError(path, "each line must be a JSON object", number)
-                    item["_line"] = number
-                    rows.append(item)
-            return pd.DataFrame(rows), "line", 0
-        if suffix == ".parquet":
-            return pd.read_parquet(path), "row", 1
-    except UnicodeDecodeError as err:
-        raise InputError(path, f"not UTF-8 text ({err.reason})") from None
-    except (pd.errors.ParserError, ValueError, OSError) as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError(path, f"cannot be read as {suffix[1:]}: {err}") from None
-    raise InputError(path, f"unknown article-table format {suffix!r}; use {', '.join(TABLE_SUFFIXES)}")
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"${TIMEZONE_ENV}", f"unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
 
 
-def read_article_table(path: str | Path, paper: str = "") -> pd.DataFrame:
-    """Read a ready article table (CSV, JSON Lines or Parquet) into the articles table.
+def table_date(value, path, where: int, kind: str = "line", tz=None) -> str:
+    """An article table's ``date`` cell as the paper's local YYYY-MM-DD.
 
-    Required columns: ``date`` (YYYY-MM-DD) and ``text``; optional: ``title``,
+    Accepts a ``YYYY-MM-DD`` string, an ISO timestamp (``2024-12-01T08:30``,
+    ``2024-11-30T16:00:00Z``), a datetime or a date.  A timestamp with a zone
+    is converted to the paper's zone (:func:`paper_timezone`): a Beijing
+    midnight stored in UTC is the previous evening in UTC but the right day
+    here.  Garbage after the date, impossible times and dates outside
+    :func:`~analysis.pages.date_range` are refused, naming the place.
+
+    >>> table_date("2024-11-30T16:00:00Z", "t.csv", 2)
+    '2024-12-01'
+    >>> table_date("2024-12-01 99:99", "t.csv", 2)
+    Traceback (most recent call last):
+    ...
+    analysis.errors.InputError: t.csv, line 2: date '2024-12-01 99:99' is not a valid date or timestamp ...
+    """
+    from datetime import date as Date, datetime
+
+    tz = tz or paper_timezone()
+    if _missing(value):
+        return parse_iso_date("", path, where, "date", kind=kind)
+    if isinstance(value, (pd.Timestamp, datetime)):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(tz)
+        return check_plausible(stamp.date().isoformat(), path, where, "date", kind)
+    if isinstance(value, Date):
+        return check_plausible(value.isoformat(), path, where, "date", kind)
+    if not isinstance(value, str):
+        raise InputError(path, f"date {value!r} is a {type(value).__name__}, not a date (YYYY-MM-DD)", where, kind=kind)
+    text = value.strip()
+    match = _TIMESTAMP.fullmatch(text)
+    if not match or not match.group("time"):
+        return parse_iso_date(text, path, where, "date", kind=kind)
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(path, f"date {value!r} is not a valid date or timestamp (YYYY-MM-DD or "
+                               "YYYY-MM-DDTHH:MM[:SS][zone])", where, kind=kind) from None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(tz)
+    return check_plausible(stamp.date().isoformat(), path, where, "date", kind)
+
+
+def _text_cell(value, path, where: int, kind: str, column: str) -> str:
+    """A text cell: a string or missing; bytes, lists, numbers are refused (not stringified)."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    shown = type(value).__name__
+    if isinstance(value, (bytes, bytearray)):
+        shown = "bytes (binary)"
+    raise InputError(path, f"{column} is {shown}, not text; store {column} as a string column", where, kind=kind)
+
+
+def _label_cell(value, path, where: int, kind: str, column: str) -> str:
+    """An id or page cell: text, or an integer (page 3, id 17)."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return _text_cell(value, path, where, kind, column)
+
+
+def read_article_table(path: str | Path, paper: str = "", *, progress: bool = False) -> pd.DataFrame:
+    """Read a ready article table (CSV, JSON Lines, JSON array or Parquet) into the articles table.
+
+    Required columns: ``date`` (YYYY-MM-DD, or a timestamp: see
+    :func:`table_date`) and ``text`` (a string); optional: ``title``,
     ``page``, ``section``, ``id``, ``paper``.  ``headline`` and
     ``article_id`` are read as ``title`` and ``id`` when those are absent, so
     the ``articles.parquet`` this package writes can be read back.  Text is
-    normalised like page text (justification spaces, vertical forms),
-    paragraphs kept.
+    normalised like page text (justification spaces, vertical forms,
+    invisible characters), paragraphs kept.  Rows with the same date and
+    text as an earlier row are reported (a warning) and kept once.
+
+    >>> from analysis.paths import DATA_DIR
+    >>> len(read_article_table(DATA_DIR / "no-such.csv"))
+    Traceback (most recent call last):
+    ...
+    analysis.errors.InputError: ...no-such.csv: article table not found
     """
+    from .progress import progress_bar
+
     path = Path(path)
     frame, row_word, first = _read_table(path)
     for alias, name in (("headline", "title"), ("article_id", "id")):
@@ -298,35 +461,39 @@ def read_article_table(path: str | Path, paper: str = "") -> pd.DataFrame:
     if missing:
         raise InputError(path, f"article table lacks required column(s) {', '.join(missing)}; "
                                f"found {', '.join(map(str, frame.columns)) or 'none'}")
-    rows, seen_ids = [], {}
-    for k, record in enumerate(frame.to_dict("records")):
+    tz = paper_timezone()
+    rows, seen_ids, seen_text = [], {}, {}
+    records = frame.to_dict("records")
+    for k, record in enumerate(progress_bar(records, desc="reading articles", unit="article", enabled=progress)):
         where = int(record.get("_line", k + first))
-        date = record["date"]
-        if isinstance(date, pd.Timestamp):
-            date = date.date().isoformat()
-        date = parse_iso_date("" if _missing(date) else str(date)[:10] if len(str(date)) > 10 and str(date)[10] in "T " else date,
-                              path, where, "date", kind=row_word)
-        text = record["text"]
-        if _missing(text) or not str(text).strip():
-            raise InputError(path, "text is empty", where, kind=row_word)
-        paragraphs = [clean_line(p) for p in str(text).splitlines()]
+        date = table_date(record["date"], path, where, row_word, tz)
+        text = _text_cell(record["text"], path, where, row_word, "text")
+        paragraphs = [clean_line(p) for p in text.splitlines()]
         body = "\n".join(p for p in paragraphs if p)
-        title = "" if _missing(record.get("title")) else clean_line(str(record["title"]))
-        if "id" in record and not _missing(record["id"]) and str(record["id"]).strip():
-            article_id = str(record["id"]).strip()
+        if not body:
+            raise InputError(path, "text is empty" + (" (only invisible characters)" if text.strip() else ""),
+                             where, kind=row_word)
+        if (date, body) in seen_text:
+            log.warning("%s, %s %s: same date and text as %s %s; counted once",
+                        path, row_word, where, row_word, seen_text[(date, body)])
+            continue
+        seen_text[(date, body)] = where
+        title = clean_line(_text_cell(record.get("title"), path, where, row_word, "title"))
+        given_id = _label_cell(record.get("id"), path, where, row_word, "id").strip()
+        if given_id:
+            article_id = given_id
         else:
             article_id = hashlib.sha1(f"{date}\x1f{title}\x1f{body}".encode()).hexdigest()[:12]
         if article_id in seen_ids:
-            if "id" in record and not _missing(record.get("id")):
+            if given_id:
                 raise InputError(path, f"id {article_id!r} repeats {row_word} {seen_ids[article_id]}", where, kind=row_word)
             article_id = f"{article_id}-{where}"
         seen_ids[article_id] = where
-        page_value = record.get("page")
-        paper_value = record.get("paper")
+        paper_value = _text_cell(record.get("paper"), path, where, row_word, "paper").strip()
         rows.append({
             "article_id": article_id, "source": path.name,
-            "paper": paper if _missing(paper_value) or not str(paper_value).strip() else str(paper_value),
-            "issue_date": date, "page": "" if _missing(page_value) else str(page_value),
+            "paper": paper_value or paper,
+            "issue_date": date, "page": _label_cell(record.get("page"), path, where, row_word, "page"),
             "headline": title, "subheadline": "", "byline": "", "dateline": "", "date": date,
             "date_basis": "issue", "text": body, "n_chars": len(body), "headline_line": 0,
             "line_start": where, "line_end": where, "line_map": f"0:{where}",

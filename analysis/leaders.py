@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as _Date
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +67,8 @@ import pandas as pd
 from .corpus import source_line
 from .errors import InputError
 from .corpus_folder import fact_path
+from .io import read_csv_records
+from .pages import date_range
 from .paths import DATA_DIR
 
 REGISTRY_PATH = DATA_DIR / "leaders.csv"
@@ -106,30 +109,41 @@ class RegistryError(InputError):
 # --------------------------------------------------------------------------- data files
 
 def _read_csv(path: Path, required: list[str], what: str) -> pd.DataFrame:
+    """A strict UTF-8 CSV as a frame of stripped strings (see :func:`analysis.io.read_csv_records`).
+
+    Empty files, binary files (Excel), other encodings, unclosed quotes and
+    rows with the wrong number of fields are refused naming the file and line.
+    """
     if not Path(path).is_file():
         raise RegistryError(path, f"{what} file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise RegistryError(path, f"cannot read {what} as UTF-8 CSV: {err}") from err
-    missing = [c for c in required if c not in frame.columns]
+    header, records = read_csv_records(path, what=what, error=RegistryError)
+    missing = [c for c in required if c not in header]
     if missing:
         raise RegistryError(path, f"missing column(s) {', '.join(missing)} in the header "
                                   f"(expected {', '.join(required)})", 1, kind="row")
-    return frame.apply(lambda col: col.str.strip())
+    if not records:
+        raise RegistryError(path, f"{what} has a header but no rows")
+    # One line per row (multi-line fields are refused), so the CSV row number is the line.
+    return pd.DataFrame([r.fields for r in records], columns=header, dtype=object).astype(str)
 
 
 def _date(value: str, path: Path, row: int, column: str) -> str:
-    """``YYYY-MM-DD`` checked to be a real calendar day ('' stays '': an open end)."""
+    """``YYYY-MM-DD`` checked to be a real, plausible calendar day ('' stays '': an open end)."""
     if value == "":
         return ""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError(value)
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
+        # date.isoformat, not strftime: "%Y" drops the leading zeros of years before 1000.
+        day = _Date.fromisoformat(value).isoformat()
     except ValueError:
         raise RegistryError(path, f"unparsable {column} date {value!r} (expected YYYY-MM-DD, or empty)",
                             row, kind="row") from None
+    first, last = date_range()
+    if not first <= day <= last:
+        raise RegistryError(path, f"{column} date {day} lies outside the plausible range {first} to {last}",
+                            row, kind="row")
+    return day
 
 
 def load_registry(path: str | Path | None = None) -> pd.DataFrame:

@@ -25,14 +25,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
-from .clean import IDEOGRAPH_RE
+from .clean import IDEOGRAPH_RE, scrub_invisible
 from .errors import InputError
-from .io import atomic_path, decode_utf8
+from .io import atomic_path, has_private_use, read_csv_records
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,46 @@ REQUIRED_COLUMNS = ("file", "paper", "issue_date", "page", "sha256")
 OPTIONAL_COLUMNS = ("source", "extraction", "notes", "encoding")
 PAGE_SUFFIXES = (".txt",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: Environment variables that move the plausible range of dates (YYYY-MM-DD).
+DATE_MIN_ENV, DATE_MAX_ENV = "ANALYSIS_DATE_MIN", "ANALYSIS_DATE_MAX"
+DEFAULT_DATE_MIN = "1900-01-01"
+
+
+def date_range() -> tuple[str, str]:
+    """The plausible range of issue and article dates, ``(first, last)`` as YYYY-MM-DD.
+
+    Default 1900-01-01 to one year after today; ``$ANALYSIS_DATE_MIN`` and
+    ``$ANALYSIS_DATE_MAX`` move either end.  A date outside it is a typo
+    (``0001``, ``2204``) or a broken export, never a newspaper issue.
+
+    >>> date_range()[0]
+    '1900-01-01'
+    """
+    today = Date.today()
+    try:
+        default_max = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        default_max = today.replace(year=today.year + 1, day=28)
+    bounds = []
+    for env, default in ((DATE_MIN_ENV, DEFAULT_DATE_MIN), (DATE_MAX_ENV, default_max.isoformat())):
+        value = os.environ.get(env, "").strip() or default
+        try:
+            if not _ISO_DATE.match(value):
+                raise ValueError
+            bounds.append(Date.fromisoformat(value).isoformat())
+        except ValueError:
+            raise InputError(f"${env}", f"{value!r} is not a date of the form YYYY-MM-DD") from None
+    return bounds[0], bounds[1]
+
+
+def check_plausible(value: str, path, line: int, column: str, kind: str = "line") -> str:
+    """Refuse an ISO date outside :func:`date_range`, naming the place."""
+    first, last = date_range()
+    if not first <= value <= last:
+        raise InputError(path, f"{column} {value} lies outside the plausible range {first} to {last} "
+                               f"(set ${DATE_MIN_ENV}/${DATE_MAX_ENV} to change it)", line, kind=kind)
+    return value
 
 
 @dataclass(frozen=True)
@@ -58,14 +99,15 @@ class Page:
 
 
 def parse_iso_date(value: str, path, line: int, column: str, kind: str = "line") -> str:
-    """Validate a YYYY-MM-DD date, raising an InputError that names the place."""
+    """Validate a YYYY-MM-DD date within :func:`date_range`, raising an InputError that names the place."""
     value = str(value).strip()
     try:
         if not _ISO_DATE.match(value):
             raise ValueError
-        return Date.fromisoformat(value).isoformat()
+        parsed = Date.fromisoformat(value).isoformat()
     except ValueError:
         raise InputError(path, f"{column} {value!r} is not a date of the form YYYY-MM-DD", line, kind=kind) from None
+    return check_plausible(parsed, path, line, column, kind)
 
 
 def read_manifest(manifest: str | Path) -> list[dict]:
@@ -73,21 +115,12 @@ def read_manifest(manifest: str | Path) -> list[dict]:
     manifest = Path(manifest)
     if not manifest.is_file():
         raise InputError(manifest, "manifest file not found")
-    text = decode_utf8(manifest.read_bytes(), manifest)
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise InputError(manifest, f"header lacks column(s) {', '.join(missing)}; found {', '.join(columns) or 'none'}", 1)
+    # One line per page: a quoted field running over lines is an unclosed quote.
+    _, records = read_csv_records(manifest, what="manifest", required=REQUIRED_COLUMNS)
     rows = []
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            raise InputError(manifest, "row has more fields than the header", line)
-        clean = {k.strip(): (v or "").strip() for k, v in row.items()}
-        if not any(clean.values()):
-            continue
-        clean["_line"] = line
+    for record in records:
+        clean = dict(record.fields)
+        clean["_line"] = record.line
         rows.append(clean)
     if not rows:
         raise InputError(manifest, "manifest lists no pages")
@@ -121,6 +154,17 @@ def decode_page(raw: bytes, path: Path, encoding: str = "") -> tuple[str, str]:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
             raise InputError(path, "is neither UTF-8 nor GB18030/GBK text (first bad byte here)", line) from None
+        if has_private_use(text):
+            try:
+                raw.decode("big5")
+            except UnicodeDecodeError:
+                big5 = False
+            else:
+                big5 = True
+            hint = ("; it decodes cleanly as Big5 (Traditional Chinese): if it is, put big5 in the manifest's "
+                    "encoding column" if big5 else "; name its encoding in the manifest's encoding column")
+            raise InputError(path, "is not UTF-8 (first bad byte here), and read as GB18030 it holds private-use "
+                                   "characters, so it is not GB18030/GBK either" + hint, line) from None
         visible = [ch for ch in text if not ch.isspace()]
         if not visible or len(IDEOGRAPH_RE.findall(text)) / len(visible) < 0.3:
             raise InputError(
@@ -161,6 +205,7 @@ def read_pages(corpus: str | Path, manifest: str | Path | None = None) -> list[P
     rows = read_manifest(manifest)
     pages: list[Page] = []
     seen: dict[Path, int] = {}
+    seen_digest: dict[str, tuple[int, str]] = {}
     for row in rows:
         line = row["_line"]
         path = _resolve(corpus, row["file"], manifest, line)
@@ -180,9 +225,18 @@ def read_pages(corpus: str | Path, manifest: str | Path | None = None) -> list[P
             raise InputError(manifest, f"sha256 is empty for {row['file']!r} (its checksum is {digest})", line)
         if digest != expected:
             raise InputError(manifest, f"checksum mismatch for {row['file']!r}: manifest says {expected}, file has {digest}", line)
+        if digest in seen_digest:
+            other_line, other_file = seen_digest[digest]
+            log.warning("%s, line %s: page %r has the same bytes as %r (line %s); counted once",
+                        manifest, line, row["file"], other_file, other_line)
+            continue
+        seen_digest[digest] = (line, row["file"])
         text, encoding = decode_page(raw, path, row.get("encoding", ""))
+        # Zero-width characters and NULs are invisible in every viewer but split
+        # words and reach the CSV files; they carry no text.
+        text = scrub_invisible(text)
         if not text.strip():
-            raise InputError(path, "page is empty (no text)")
+            raise InputError(path, "page is empty (no visible text)")
         pages.append(Page(row["file"], path, paper, issue_date, row["page"], digest, encoding, text, line))
     unlisted = sorted(
         p.relative_to(corpus.resolve()).as_posix()

@@ -44,9 +44,11 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.io import decode_utf8, write_text
 from analysis.corpus_folder import fact_path
+from analysis.io import read_csv_records, write_text
 from analysis.paths import DATA_DIR, cache_dir
+
+log = logging.getLogger(__name__)
 
 #: Default user dictionary and stopword list.
 USERDICT_PATH = DATA_DIR / "userdict.csv"
@@ -77,29 +79,8 @@ def _read_table(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str
     path = Path(path)
     if not path.is_file():
         raise DictionaryError(path, "file not found")
-    text = decode_utf8(path.read_bytes(), path, DictionaryError)
-    rows: list[tuple[int, dict[str, str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = None
-    for record in reader:
-        line = reader.line_num
-        if header is None:
-            header = [c.strip() for c in record]
-            if header != columns:
-                raise DictionaryError(
-                    path, f"header must be {','.join(columns)!r}, found {','.join(record)!r}", line
-                )
-            continue
-        if not record or all(not field.strip() for field in record):
-            continue
-        if len(record) != len(columns):
-            raise DictionaryError(
-                path, f"expected {len(columns)} fields ({','.join(columns)}), found {len(record)}", line
-            )
-        rows.append((line, dict(zip(columns, (field.strip() for field in record)))))
-    if header is None:
-        raise DictionaryError(path, f"empty file; expected header {','.join(columns)!r}", 1)
-    return rows
+    _, records = read_csv_records(path, what="word list", exact=columns, error=DictionaryError)
+    return [(record.line, record.fields) for record in records]
 
 
 def _check_word(path: Path, line: int, word: str, seen: dict[str, int]) -> None:
@@ -399,14 +380,37 @@ class TokenCache:
         return digest.hexdigest()
 
     def _connect(self):
+        """Open the cache, replacing a file that is not a token cache (truncated, foreign, corrupt)."""
         import sqlite3
 
-        con = sqlite3.connect(self.path, timeout=60)
-        con.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL)")
-        return con
+        for attempt in (1, 2):
+            con = sqlite3.connect(self.path, timeout=60)
+            try:
+                con.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL)")
+                columns = [row[1] for row in con.execute("PRAGMA table_info(tokens)")]
+                if columns != ["key", "tokens"]:
+                    raise sqlite3.DatabaseError(f"table tokens has columns {columns}")
+                return con
+            except sqlite3.DatabaseError as err:
+                con.close()
+                if attempt == 2:
+                    raise
+                self._discard(err)
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, list[str]]:
-        """Cached tokens for those of ``keys`` that are present."""
+    def _discard(self, err) -> None:
+        log.warning("token cache %s is unusable (%s); discarding and rebuilding it", self.path, err)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def get_many(self, keys: Sequence[str], texts: dict[str, str] | None = None) -> dict[str, list[str]]:
+        """Cached tokens for those of ``keys`` that are present.
+
+        With ``texts`` (key → text), an entry whose tokens are not substrings
+        of its text in order is corrupt: it is left out (and so recomputed and
+        overwritten), with one warning.
+        """
+        import sqlite3
+
         found: dict[str, list[str]] = {}
         if not keys:
             return found
@@ -417,9 +421,21 @@ class TokenCache:
                 chunk = unique[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, value in con.execute(f"SELECT key, tokens FROM tokens WHERE key IN ({marks})", chunk):
-                    found[key] = value.split("\n") if value else []
+                    found[key] = value.split("\n") if isinstance(value, str) and value else []
+        except sqlite3.DatabaseError as err:
+            # Corruption inside the file shows only when pages are read.
+            con.close()
+            self._discard(err)
+            return {}
         finally:
             con.close()
+        if texts:
+            bad = [key for key, tokens in found.items() if key in texts and not _tokens_fit(texts[key], tokens)]
+            if bad:
+                log.warning("token cache %s: %d entr%s do not match their text; recomputing them",
+                            self.path, len(bad), "y" if len(bad) == 1 else "ies")
+                for key in bad:
+                    del found[key]
         return found
 
     def put_many(self, items: Iterable[tuple[str, Sequence[str]]]) -> None:
@@ -429,12 +445,33 @@ class TokenCache:
         rows = [(key, "\n".join(tokens)) for key, tokens in items]
         if not rows:
             return
+        import sqlite3
+
         con = self._connect()
         try:
             with con:
                 con.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", rows)
+        except sqlite3.DatabaseError as err:
+            con.close()
+            self._discard(err)
+            con = self._connect()
+            with con:
+                con.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", rows)
         finally:
             con.close()
+
+
+def _tokens_fit(text: str, tokens: Sequence[str]) -> bool:
+    """True when every token is a non-empty substring of ``text``, in order."""
+    pos = 0
+    for token in tokens:
+        if not token:
+            return False
+        at = text.find(token, pos)
+        if at < 0:
+            return False
+        pos = at + len(token)
+    return True
 
 
 def tokenize_articles(
@@ -470,7 +507,7 @@ def tokenize_articles(
         seg = get_segmenter(backend, userdict)
         store = None if cache is False else TokenCache(None if cache is True else cache)
         keys = {i: TokenCache.key(seg.fingerprint, texts[i]) for i in todo}
-        cached = store.get_many(list(keys.values())) if store is not None else {}
+        cached = store.get_many(list(keys.values()), {k: texts[i] for i, k in keys.items()}) if store is not None else {}
         fresh: dict[str, list[str]] = {}
         for i in todo:
             key = keys[i]

@@ -1,0 +1,78 @@
+"""One progress helper for every long step: tqdm bars on stderr, or nothing.
+
+Bars are shown only when asked for (``python -m analysis build`` without
+``--quiet``) and never inside a notebook kernel, where they would end up in
+the saved outputs and break the strict re-run checks.
+
+>>> list(progress_bar(range(3), desc="counting", enabled=False))
+[0, 1, 2]
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()
+    except AttributeError:
+        return False
+    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+def _enabled(enabled: bool) -> bool:
+    return bool(enabled) and not in_notebook()
+
+
+def progress_bar(items: Iterable[T], *, desc: str, unit: str = "it", enabled: bool = False,
+                 total: int | None = None) -> Iterable[T]:
+    """``items``, with a progress bar on stderr when ``enabled`` (and not in a notebook)."""
+    if not _enabled(enabled):
+        return items
+    # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns without it.
+    from tqdm.std import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+class Steps:
+    """A bar over the named steps of a longer job; ``with steps.step("topics"):`` around each.
+
+    >>> steps = Steps(["reading", "writing"], enabled=False)
+    >>> with steps.step("reading"):
+    ...     pass
+    >>> steps.done
+    ['reading']
+    """
+
+    def __init__(self, names: list[str], *, desc: str = "build", enabled: bool = False):
+        self.names = list(names)
+        self.done: list[str] = []
+        self._bar = None
+        if _enabled(enabled):
+            from tqdm.std import tqdm
+
+            self._bar = tqdm(total=len(self.names), desc=desc, unit="step", file=sys.stderr,
+                             leave=False, dynamic_ncols=True, bar_format="{desc} ({n}/{total} steps) {elapsed}")
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self._bar is not None:
+            self._bar.set_description(f"build: {name}", refresh=True)
+        yield
+        self.done.append(name)
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

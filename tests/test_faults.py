@@ -1,0 +1,362 @@
+"""Fault injection: kill, interrupt, race, fill the disk and corrupt the caches on purpose.
+
+Every test here failed on the code before the output folder was swapped in as
+a whole (issue 14): builds left a new ``articles.parquet`` beside old tables,
+orphaned ``.tmp`` files, tracebacks, or mixed two corpora in one folder.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import build as build_module
+from analysis.__main__ import main
+from analysis.corpus import read_corpus
+from analysis.io import OutputError, OutputFolder
+from analysis.paths import PROJECT_ROOT
+from analysis.tokens import TokenCache, tokenize_articles
+
+ONE_ARTICLE = {"date": ["2024-05-01"], "text": ["区委书记王少峰出席会议并讲话。"], "title": ["旧表"]}
+
+
+def old_build(tmp_path: Path, out: Path) -> dict[str, bytes]:
+    """Build a one-article corpus into ``out``; return its files' bytes (the 'previous tables')."""
+    table = tmp_path / "old.csv"
+    pd.DataFrame(ONE_ARTICLE).to_csv(table, index=False)
+    assert main(["build", "--out", str(out), "--articles", str(table), "--paper", "旧报", "--quiet"]) == 0
+    return snapshot(out)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def leftovers(out: Path) -> list[str]:
+    """Staging folders, old folders and lock files of ``out`` in its parent."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def start_paused_build(out: Path, pause: float = 30) -> subprocess.Popen:
+    """A CLI build of the sample corpus that pauses in the write phase after its first file."""
+    env = {**os.environ, build_module.PAUSE_ENV: str(pause), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--out", str(out), "--quiet"],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # blocks until the hook announces the pause (or the process dies)
+    assert build_module.PAUSE_ENV in line, (line, proc.stderr.read() if proc.poll() is not None else "")
+    return proc
+
+
+# --------------------------------------------------------------------------- killed and interrupted builds
+
+def test_sigkill_during_write_leaves_old_tables_and_next_build_cleans_up(tmp_path, caplog):
+    out = tmp_path / "out"
+    before = old_build(tmp_path, out)
+    proc = start_paused_build(out)
+    staging = [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp-")]
+    assert len(staging) == 1 and any(staging[0].glob("*.parquet"))  # really mid-write
+    proc.kill()
+    proc.wait(timeout=10)
+    assert snapshot(out) == before  # the previous run's tables, nothing new beside them
+    assert len(pd.read_parquet(out / "articles.parquet")) == 1
+    assert any(name.startswith(".out.tmp-") for name in leftovers(out))  # what SIGKILL leaves
+    caplog.set_level(logging.WARNING)
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    assert leftovers(out) == []
+    assert "interrupted build" in caplog.text and str(proc.pid) in caplog.text
+    assert len(pd.read_parquet(out / "articles.parquet")) == 9
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_write_cleans_up_and_keeps_old_tables(tmp_path, sig):
+    out = tmp_path / "out"
+    before = old_build(tmp_path, out)
+    proc = start_paused_build(out)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert snapshot(out) == before
+    assert leftovers(out) == []  # no staging folder, no lock file
+
+
+def test_second_build_into_same_folder_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    proc = start_paused_build(out, pause=3)
+    table = tmp_path / "other.csv"
+    pd.DataFrame(ONE_ARTICLE).to_csv(table, index=False)
+    assert main(["build", "--out", str(out), "--articles", str(table), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"another build (pid {proc.pid}) is writing this folder" in err
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    # The folder holds the first build's corpus only, described by its build.json.
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert manifest["rows"]["articles"] == 9 == len(pd.read_parquet(out / "articles.parquet"))
+    assert set(manifest["files"]) | {"build.json"} == {p.name for p in out.iterdir()}
+    assert leftovers(out) == []
+
+
+def test_lock_is_released_after_a_failed_build(tmp_path, corpus_copy):
+    (corpus_copy / "001_37b71d2a634c19f4.txt").write_text("改过了", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--corpus", str(corpus_copy), "--quiet"]) == 2
+    assert leftovers(out) == [] and not out.exists()
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+
+
+# --------------------------------------------------------------------------- full disk
+
+def _mount_tmpfs(folder: Path, options: str) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return False
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                            capture_output=True, check=False)
+    return result.returncode == 0
+
+
+def _umount(folder: Path) -> None:
+    subprocess.run(["umount", str(folder)], capture_output=True, check=False)
+
+
+def _fill_after(monkeypatch, n_files: int) -> None:
+    """Simulate a disk that fills up after ``n_files`` tables (where no tmpfs can be mounted)."""
+    real = build_module.write_csv
+    count = {"n": 0}
+
+    def write_csv(frame, path):
+        count["n"] += 1
+        if count["n"] > n_files:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(frame, path)
+
+    monkeypatch.setattr(build_module, "write_csv", write_csv)
+
+
+def test_full_disk_keeps_old_tables(tmp_path, monkeypatch, capsys):
+    """A real 256 KiB tmpfs when the machine allows mounting one, else a simulated ENOSPC."""
+    disk = tmp_path / "disk"
+    mounted = _mount_tmpfs(disk, "size=256k")
+    try:
+        out = disk / "out"
+        before = old_build(tmp_path, out)  # the one-article tables fit
+        if not mounted:
+            _fill_after(monkeypatch, 4)
+        assert main(["build", "--out", str(out), "--quiet"]) == 2  # the sample corpus's ~380 KB do not
+        err = capsys.readouterr().err
+        assert "No space left on device" in err and "previous tables are unchanged" in err
+        assert "Traceback" not in err
+        assert snapshot(out) == before
+        assert leftovers(out) == []
+    finally:
+        if mounted:
+            _umount(disk)
+
+
+def test_simulated_enospc_midway(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    before = old_build(tmp_path, out)
+    _fill_after(monkeypatch, 4)
+    assert main(["build", "--out", str(out), "--quiet"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert snapshot(out) == before and leftovers(out) == []
+
+
+# --------------------------------------------------------------------------- --out checked first
+
+@pytest.fixture
+def no_computing(monkeypatch):
+    """Fail the test if the build starts reading the corpus."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed before checking --out")
+    monkeypatch.setattr(build_module, "read_corpus", refuse)
+
+
+def test_out_is_a_file(tmp_path, capsys, no_computing):
+    target = tmp_path / "tables"
+    target.write_text("not a folder")
+    assert main(["build", "--out", str(target), "--quiet"]) == 2
+    assert "--out names a file, not a folder" in capsys.readouterr().err
+    assert target.read_text() == "not a folder"
+
+
+def test_out_under_a_file(tmp_path, capsys, no_computing):
+    (tmp_path / "file").write_text("x")
+    assert main(["build", "--out", str(tmp_path / "file" / "sub" / "out"), "--quiet"]) == 2
+    assert f"lies under {tmp_path / 'file'}, which is a file" in capsys.readouterr().err
+
+
+def test_out_read_only(tmp_path, capsys, no_computing, monkeypatch):
+    disk = tmp_path / "ro"
+    mounted = _mount_tmpfs(disk, "ro,size=64k")
+    try:
+        if not mounted:
+            # Without a read-only mount, make creating anything beside --out fail as it would there.
+            def read_only(*args, **kwargs):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+            monkeypatch.setattr("analysis.io.os.open", read_only)
+        assert main(["build", "--out", str(disk / "out"), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "cannot write beside the output folder: Read-only file system" in err
+    finally:
+        if mounted:
+            _umount(disk)
+
+
+def test_out_with_foreign_files_is_refused(tmp_path, capsys, no_computing):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["build", "--out", str(out), "--quiet"]) == 2
+    assert "holds files a build does not write (notes.txt)" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_stale_staging_of_dead_pid_and_old_orphans_are_removed(tmp_path):
+    out = tmp_path / "out"
+    old_build(tmp_path, out)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = tmp_path / f".out.tmp-{dead}-abcd"
+    stale.mkdir()
+    (stale / "articles.parquet").write_bytes(b"half")
+    (out / ".articles.csv.x1y2.tmp").write_text("orphan of an older version")
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    assert leftovers(out) == []
+    assert not any(p.name.endswith(".tmp") for p in out.iterdir())
+
+
+def test_fallback_swap_and_recovery_from_a_half_swap(tmp_path, monkeypatch):
+    """Where renameat2 is missing, two renames; a kill between them is repaired next time."""
+    monkeypatch.setattr("analysis.io._rename_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    before = old_build(tmp_path, out)
+    # A kill between the renames leaves no out and the previous tables in .out.old-*.
+    out.rename(tmp_path / ".out.old-4242-beef")
+    with pytest.raises(RuntimeError):
+        with OutputFolder(out):
+            raise RuntimeError("fails before publishing")
+    assert snapshot(out) == before and leftovers(out) == []
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    assert len(pd.read_parquet(out / "articles.parquet")) == 9 and leftovers(out) == []
+
+
+def test_output_error_is_an_input_error_with_the_folder():
+    err = OutputError("/x/out", "cannot write")
+    assert isinstance(err, ValueError) and str(err) == "/x/out: cannot write"
+
+
+# --------------------------------------------------------------------------- caches that heal
+
+@pytest.fixture
+def build_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "build"
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["truncate", "foreign", "text"])
+def test_corrupt_corpus_cache_entry_is_rebuilt(build_dir, caplog, damage):
+    first = read_corpus().articles
+    entry = next((build_dir / "cache" / "corpus").glob("*-articles.parquet"))
+    if damage == "truncate":
+        entry.write_bytes(entry.read_bytes()[:200])
+    elif damage == "foreign":
+        pd.DataFrame({"x": [1, 2]}).to_parquet(entry)
+    else:  # right columns, but the text column is not text
+        broken = first.copy()
+        broken["text"] = [t.encode() for t in broken["text"]]
+        broken.to_parquet(entry)
+    caplog.set_level(logging.WARNING)
+    again = read_corpus().articles
+    pd.testing.assert_frame_equal(again, first)
+    assert caplog.text.count("corpus cache entry") == 1 and "rebuilding" in caplog.text
+    pd.testing.assert_frame_equal(pd.read_parquet(entry), first)  # healed on disk
+    caplog.clear()
+    read_corpus()
+    assert "cache" not in caplog.text
+
+
+def cache_with(folder: Path, articles: pd.DataFrame) -> Path:
+    tokenize_articles(articles, cache=folder)
+    return folder / TokenCache.FILE
+
+
+@pytest.mark.parametrize("damage", ["truncate", "foreign-bytes", "foreign-sqlite"])
+def test_corrupt_token_cache_is_rebuilt(tmp_path, articles, tokens, caplog, damage):
+    path = cache_with(tmp_path, articles)
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:1500])
+    elif damage == "foreign-bytes":
+        path.write_text("this is not a database\n" * 50)
+    else:
+        path.unlink()
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE tokens (id INTEGER, word TEXT)")
+        con.commit()
+        con.close()
+    caplog.set_level(logging.WARNING)
+    again = tokenize_articles(articles, cache=tmp_path)
+    assert again["tokens"].tolist() == tokens["tokens"].tolist()
+    assert caplog.text.count("token cache") == 1 and "rebuilding" in caplog.text
+    caplog.clear()
+    assert tokenize_articles(articles, cache=tmp_path)["tokens"].tolist() == tokens["tokens"].tolist()
+    assert caplog.text == ""  # healed: the second run reads it silently
+
+
+def test_corrupt_token_cache_entry_is_recomputed(tmp_path, articles, tokens, caplog):
+    path = cache_with(tmp_path, articles)
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE tokens SET tokens = '伪造\n词语'")
+    con.close()
+    caplog.set_level(logging.WARNING)
+    assert tokenize_articles(articles, cache=tmp_path)["tokens"].tolist() == tokens["tokens"].tolist()
+    assert "do not match their text" in caplog.text
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM tokens WHERE tokens LIKE '伪造%'").fetchone()[0] == 0
+    con.close()
+
+
+def test_build_with_a_corrupt_cache_succeeds(tmp_path, build_dir):
+    assert main(["build", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    for entry in (build_dir / "cache").rglob("*"):
+        if entry.is_file() and entry.suffix in (".parquet", ".sqlite"):
+            entry.write_bytes(b"garbage")
+    assert main(["build", "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
+    assert [k for k in a if k.endswith(".csv") and a[k] != b[k]] == []
+
+
+def test_build_json_lists_every_file_with_its_checksum(tmp_path):
+    from analysis.io import sha256_file
+
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert manifest["complete"] is True
+    for name, info in manifest["files"].items():
+        assert sha256_file(out / name) == info["sha256"] and (out / name).stat().st_size == info["bytes"]
+    assert set(manifest["files"]) == {p.name for p in out.iterdir()} - {"build.json"}
+
+
+def test_progress_reports_every_step(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("analysis.progress.in_notebook", lambda: False)
+    assert main(["build", "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    for step in build_module.STEPS:
+        assert f"build: {step}" in err, step
+    assert "writing tables" in err
+    assert main(["build", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "build:" not in capsys.readouterr().err
