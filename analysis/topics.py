@@ -52,6 +52,16 @@ MINIBATCH_THRESHOLD = 5_000
 SILHOUETTE_SAMPLE = 5_000
 #: Largest k tried by default.
 MAX_K = 12
+#: k-means++ starts per k (methods "sparse" and "svd"; the "exact" method uses 10) …
+N_INIT = 3
+#: … except below this many articles, where 10 starts cost little and few points
+#: trap k-means++ more often (the 9-article sample: 3 starts find a worse k=2 split).
+SMALL_CORPUS = 500
+#: Above this many articles (with kept terms) method "auto" clusters in LSA space ("svd").
+SVD_THRESHOLD = 10_000
+#: LSA dimensions of the "svd" method.
+SVD_COMPONENTS = 100
+METHODS = ("auto", "sparse", "svd", "exact")
 
 CLUSTERS_COLUMNS = ["article_id", "cluster", "x", "y"]
 CLUSTER_TERMS_COLUMNS = ["cluster", "rank", "term", "weight", "doc_freq", "n_articles"]
@@ -178,7 +188,8 @@ def tfidf_matrix(
 
 
 def _kmeans(X: sp.csr_matrix, k: int, seed: int):
-    """Fit k-means; mini-batches above MINIBATCH_THRESHOLD rows.  Returns (labels, inertia, method)."""
+    """The ``"exact"`` (pre-2026) fit: ten k-means++ restarts on the sparse
+    matrix, mini-batches above MINIBATCH_THRESHOLD rows.  Returns (labels, inertia, method)."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.exceptions import ConvergenceWarning
 
@@ -207,13 +218,15 @@ def _canonical(labels: np.ndarray) -> np.ndarray:
     uniq, first, counts = np.unique(labels[valid], return_index=True, return_counts=True)
     rows = np.flatnonzero(valid)[first]
     order = sorted(range(len(uniq)), key=lambda i: (-counts[i], rows[i]))
-    mapping = {int(uniq[i]): new for new, i in enumerate(order)}
+    lookup = np.zeros(int(uniq.max()) + 1 if len(uniq) else 0, dtype=np.int64)
+    lookup[uniq[order]] = np.arange(len(uniq))
     out = labels.copy()
-    out[valid] = [mapping[int(x)] for x in labels[valid]]
+    out[valid] = lookup[labels[valid]]
     return out
 
 
 def _silhouette(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> float:
+    """The ``"exact"`` method's silhouette: scikit-learn's, on a sample above SILHOUETTE_SAMPLE rows."""
     from sklearn.metrics import silhouette_score
 
     n_labels = len(np.unique(labels))
@@ -223,7 +236,118 @@ def _silhouette(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> float:
     return float(silhouette_score(X, labels, metric="cosine", sample_size=sample, random_state=seed))
 
 
-def choose_k(matrix, ks=None, *, seed: int = 0) -> pd.DataFrame:
+def cosine_silhouette(X, labels) -> tuple[float, float]:
+    """Mean silhouette (cosine distance) of every row, and the k-means inertia, from cluster sums.
+
+    ``X``: rows of unit length (sparse or dense), ``labels``: 0 … k-1.  With
+    unit rows the mean cosine distance from row i to cluster C is
+    ``1 - x_i · S_C / |C|`` (``S_C`` the sum of C's rows; i's own row taken
+    out of its own cluster), so the exact silhouette over all rows costs one
+    sparse product, O(non-zeros × k), instead of n² distances: the same
+    value as ``sklearn.metrics.silhouette_score(X, labels, metric="cosine")``
+    to rounding, with no sampling at any size.  Singletons score 0 (as in
+    scikit-learn); NaN when there are fewer than 2 or as many clusters as rows.
+    Inertia: sum of squared distances to the exact cluster means.
+
+    >>> X = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+    >>> round(cosine_silhouette(X, np.array([0, 0, 1]))[0], 4)
+    0.4333
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = X.shape[0]
+    k = int(labels.max()) + 1 if n else 0
+    member = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    sums = member @ X
+    sums = sums.toarray() if sp.issparse(sums) else np.asarray(sums)
+    sims = X @ sums.T
+    sims = np.asarray(sims)  # n × k, dense
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    sq_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X) else (X * X).sum(axis=1)
+    inertia = float(sq_norms.sum() - ((sums * sums).sum(axis=1) / np.maximum(sizes, 1)).sum())
+    used = sizes > 0
+    if used.sum() < 2 or used.sum() >= n:
+        return float("nan"), max(inertia, 0.0)
+    rows = np.arange(n)
+    own_size = sizes[labels]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = 1.0 - (sims[rows, labels] - sq_norms) / (own_size - 1)
+        mean_dist = 1.0 - sims / sizes
+    # Distances below 0 are float noise (scikit-learn clips them the same way).
+    a = np.maximum(a, 0.0)
+    mean_dist[:, ~used] = np.inf
+    mean_dist[rows, labels] = np.inf
+    b = np.maximum(mean_dist.min(axis=1), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s = np.where(own_size > 1, np.nan_to_num(s), 0.0)
+    return float(s.mean()), max(inertia, 0.0)
+
+
+@dataclass(frozen=True)
+class KFit:
+    """One k's clustering, kept by :func:`choose_k` so that :func:`fit_topics`
+    need not refit.  ``labels``: canonical (0 = largest), one per row of the
+    matrix given to :func:`choose_k` (its non-empty rows).  ``centroids``:
+    k × terms, exact TF-IDF means (dense).  ``silhouette``, ``inertia``: as in
+    the selection table.  ``method``: as :attr:`TopicModel.method`."""
+
+    k: int
+    labels: np.ndarray
+    centroids: np.ndarray
+    silhouette: float
+    inertia: float
+    method: str
+
+
+def _resolve_method(method: str, n: int, n_terms: int) -> str:
+    if method not in METHODS:
+        raise TopicInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "auto":
+        return "svd" if n > SVD_THRESHOLD and n_terms > SVD_COMPONENTS else "sparse"
+    return method
+
+
+def _n_init(n: int) -> int:
+    return 10 if n < SMALL_CORPUS else N_INIT
+
+
+def _reduced(X: sp.csr_matrix, seed: int) -> np.ndarray:
+    """LSA space for the ``"svd"`` method: SVD_COMPONENTS truncated-SVD
+    dimensions, rows scaled to unit length (so k-means there is spherical,
+    like on the TF-IDF rows)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    n_comp = max(1, min(SVD_COMPONENTS, X.shape[0] - 1, X.shape[1] - 1))
+    Z = TruncatedSVD(n_components=n_comp, algorithm="randomized", n_iter=5, random_state=seed).fit_transform(X)
+    norms = np.linalg.norm(Z, axis=1)
+    return Z / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+def _fit_k(X: sp.csr_matrix, space, k: int, seed: int, method: str) -> KFit:
+    """k-means (k-means++ start, N_INIT restarts, 10 below SMALL_CORPUS rows) in ``space`` (X itself, or
+    its LSA reduction); silhouette, inertia and centroids on X."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        raw = KMeans(n_clusters=k, init="k-means++", n_init=_n_init(X.shape[0]),
+                     random_state=seed).fit_predict(space)
+    labels = _canonical(np.asarray(raw, dtype=np.int64))
+    sil, inertia = cosine_silhouette(X, labels)
+    return KFit(k=k, labels=labels, centroids=_centroids(X, labels, k), silhouette=sil, inertia=inertia,
+                method="kmeans" if method == "sparse" else f"lsa{space.shape[1]}-kmeans")
+
+
+def _selection_frame(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=SELECTION_COLUMNS[:-1])
+    score = frame["silhouette"].fillna(-np.inf)
+    frame["chosen"] = False
+    frame.loc[score[score == score.max()].index[0], "chosen"] = True
+    return frame.astype({"k": "int64", "smallest_cluster": "int64"})
+
+
+def choose_k(matrix, ks=None, *, seed: int = 0, method: str = "auto", return_fits: bool = False):
     """Silhouette of k-means for each k; the best k is marked ``chosen``.
 
     ``matrix``: a :class:`Tfidf` or a CSR matrix with unit rows (zero rows
@@ -232,6 +356,16 @@ def choose_k(matrix, ks=None, *, seed: int = 0) -> pd.DataFrame:
     -1 … 1; higher means articles sit closer to their own cluster than to the
     next), ``inertia`` (k-means objective), ``smallest_cluster`` (articles),
     ``chosen`` (bool: highest silhouette, ties to the smaller k).  Sorted by k.
+
+    ``method``: ``"auto"`` (default: ``"sparse"`` up to SVD_THRESHOLD
+    articles, ``"svd"`` above), ``"sparse"`` (k-means on the TF-IDF rows,
+    N_INIT k-means++ starts), ``"svd"`` (k-means on SVD_COMPONENTS LSA
+    dimensions; silhouette and inertia still measured on the TF-IDF rows) or
+    ``"exact"`` (the method before 2026: ten starts per k, mini-batches
+    above MINIBATCH_THRESHOLD, silhouette sampled above SILHOUETTE_SAMPLE;
+    kept for comparison, see ``benchmarks/bench_topics.py``).
+    ``return_fits``: also return ``{k: KFit}`` (``None`` for ``"exact"``),
+    which :func:`fit_topics` uses instead of refitting the chosen k.
 
     >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
     ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
@@ -243,22 +377,32 @@ def choose_k(matrix, ks=None, *, seed: int = 0) -> pd.DataFrame:
     X = X[np.diff(X.indptr) > 0]
     n = X.shape[0]
     if n < 3:
-        raise TopicInputError(f"choosing k needs at least 3 articles with kept terms, found {n}")
+        raise TopicInputError(f"choosing k needs at least 3 articles with kept terms, found {n}: "
+                              "add articles, or give k explicitly")
     ks = list(range(2, min(MAX_K, n - 1) + 1)) if ks is None else sorted({int(k) for k in ks})
     bad = [k for k in ks if k < 2 or k >= n]
     if bad or not ks:
         raise TopicInputError(f"k must be between 2 and {n - 1} (articles with terms - 1), got {bad or ks}")
+    method = _resolve_method(method, n, X.shape[1])
     rows = []
-    for k in ks:
-        labels, inertia, _ = _kmeans(X, k, seed)
-        sizes = np.bincount(labels, minlength=k)
-        # Rounded so that the table, and the choice, do not hinge on the last float bits.
-        rows.append((k, round(_silhouette(X, labels, seed), 6), round(inertia, 6), int(sizes.min())))
-    frame = pd.DataFrame(rows, columns=SELECTION_COLUMNS[:-1])
-    score = frame["silhouette"].fillna(-np.inf)
-    frame["chosen"] = False
-    frame.loc[score[score == score.max()].index[0], "chosen"] = True
-    return frame.astype({"k": "int64", "smallest_cluster": "int64"})
+    fits: dict[int, KFit] | None = None
+    if method == "exact":
+        for k in ks:
+            labels, inertia, _ = _kmeans(X, k, seed)
+            sizes = np.bincount(labels, minlength=k)
+            # Rounded so that the table, and the choice, do not hinge on the last float bits.
+            rows.append((k, round(_silhouette(X, labels, seed), 6), round(inertia, 6), int(sizes.min())))
+    else:
+        space = _reduced(X, seed) if method == "svd" else X
+        fits = {k: _fit_k(X, space, k, seed, method) for k in ks}
+        for k, fit in fits.items():
+            sizes = np.bincount(fit.labels, minlength=k)
+            rows.append((k, round(fit.silhouette, 6), round(fit.inertia, 6), int(sizes.min())))
+    frame = _selection_frame(rows)
+    if frame["silhouette"].isna().all():
+        raise TopicInputError(f"the {n} articles with kept terms are indistinguishable (no k in {ks} splits "
+                              "them into clusters): add articles, or lower min_df")
+    return (frame, fits) if return_fits else frame
 
 
 # --------------------------------------------------------------------------- model
@@ -273,7 +417,9 @@ class TopicModel:
     kept term.  ``centroids``: k × terms, the mean TF-IDF vector of each
     cluster (dense; small).  ``coords``: n × 2 LSA coordinates.
     ``selection``: the :func:`choose_k` table (empty when k was given).
-    ``method``: ``"kmeans"`` or ``"minibatch-kmeans"``.
+    ``method``: ``"kmeans"`` (k-means on the TF-IDF rows), ``"lsa100-kmeans"``
+    (on 100 LSA dimensions) or, with ``method="exact"``, ``"kmeans"`` /
+    ``"minibatch-kmeans"``.  ``params``: the settings that produced it.
     """
 
     tfidf: Tfidf
@@ -284,6 +430,7 @@ class TopicModel:
     selection: pd.DataFrame
     method: str
     seed: int
+    params: dict = field(default_factory=dict)
 
 
 def _centroids(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
@@ -336,37 +483,59 @@ def fit_topics(
     max_df: int | float = 0.9,
     max_features: int | None = None,
     min_chars: int = 2,
+    method: str = "auto",
 ) -> TopicModel:
     """TF-IDF, k chosen by silhouette (unless ``k`` is given), k-means, LSA map.
 
     ``tokens``: the tokens table, or a :class:`Tfidf` already computed (the
     vocabulary settings are then ignored).  Articles keep the tokens table's
     order.  Same input and seed, same model: seeds are fixed and clusters
-    renumbered by size.
+    renumbered by size.  ``method``: see :func:`choose_k`; the chosen k's
+    clustering is the one fitted during the choice (no refit), except with
+    ``"exact"``, which refits as the code before 2026 did.  Too few articles
+    (fewer than 3 with kept terms, or k out of range) raise
+    :class:`TopicInputError`, which the command line reports and skips.
 
     >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
     ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
     >>> fit_topics(t, min_df=1, max_df=1.0).labels.tolist()
     [0, 0, 1, 1]
     """
-    tfidf = tokens if isinstance(tokens, Tfidf) else tfidf_matrix(tokens, stopwords, min_df=min_df, max_df=max_df, max_features=max_features,
-                         min_chars=min_chars)
+    tfidf = tokens if isinstance(tokens, Tfidf) else tfidf_matrix(
+        tokens, stopwords, min_df=min_df, max_df=max_df, max_features=max_features, min_chars=min_chars)
     X = tfidf.matrix
     filled = np.flatnonzero(~tfidf.empty_rows)
     Xf = X[filled]
+    resolved = _resolve_method(method, len(filled), X.shape[1])
+    params = {"method": method, "resolved": resolved,
+              "n_init": 10 if resolved == "exact" else _n_init(len(filled)),
+              "svd_components": SVD_COMPONENTS if resolved == "svd" else None}
+    fit: KFit | None = None
     if k is None:
-        selection = choose_k(Xf, ks, seed=seed)
+        selection, fits = choose_k(Xf, ks, seed=seed, method=resolved, return_fits=True)
         k = int(selection.loc[selection["chosen"], "k"].item())
+        fit = fits[k] if fits is not None else None
     else:
         selection = pd.DataFrame(columns=SELECTION_COLUMNS)
         if not 1 <= k <= len(filled):
             raise TopicInputError(f"k={k} must be between 1 and {len(filled)} (articles with kept terms)")
-    sub_labels, _, method = _kmeans(Xf, k, seed)
+        if resolved != "exact":
+            space = _reduced(Xf, seed) if resolved == "svd" and len(filled) > 2 else Xf
+            fit = _fit_k(Xf, space, int(k), seed, resolved if space is not Xf else "sparse")
+    if fit is None:  # the "exact" method: refit the chosen k, as before
+        sub_labels, _, fitted_method = _kmeans(Xf, k, seed)
+    else:
+        sub_labels, fitted_method = fit.labels, fit.method
     labels = np.full(X.shape[0], -1, dtype=np.int64)
     labels[filled] = sub_labels
     labels = _canonical(labels)
-    return TopicModel(tfidf=tfidf, k=int(k), labels=labels, centroids=_centroids(X, labels, k),
-                      coords=lsa_coordinates(X, seed=seed), selection=selection, method=method, seed=seed)
+    if fit is not None and np.array_equal(labels[filled], fit.labels):
+        centroids = fit.centroids  # already the exact means, same numbering
+    else:
+        centroids = _centroids(X, labels, k)
+    return TopicModel(tfidf=tfidf, k=int(k), labels=labels, centroids=centroids,
+                      coords=lsa_coordinates(X, seed=seed), selection=selection, method=fitted_method,
+                      seed=seed, params=params)
 
 
 # --------------------------------------------------------------------------- tables

@@ -1,4 +1,4 @@
-"""Benchmark: topic clustering (analysis.topics) on a synthetic corpus.
+"""Benchmark: topic clustering (analysis.topics), the old method against the new, on synthetic corpora.
 
 The corpus is built from the sample pages: each synthetic article takes 2-8
 paragraphs (already segmented), three in four from one "parent" sample
@@ -6,18 +6,34 @@ article so that subjects exist, plus 10-40 rare words drawn from a Zipf law
 over 100,000 made-up terms (词000001 …) so the vocabulary is as large as a
 real paper's.  Building it is not timed.
 
-Each size runs in a fresh subprocess, so the peak resident memory
-(``ru_maxrss``) is that size's own.  "ARI/parent" is the adjusted Rand
-index between the clusters and the sample article each synthetic article
-was mostly drawn from (the planted subjects): it shows the clustering still
-finds structure at scale.  The baseline is the run at one tenth
-of the size, in the same invocation: time should grow about linearly, and
-the memory peak must stay under the 4 GB budget (exit status 1 otherwise).
+For each size (``--n``) and each method (``--methods``) a fresh subprocess
+builds the corpus, the TF-IDF matrix and the model (k chosen over 2..12),
+so the peak resident memory (``ru_maxrss``) is that run's own.  Methods
+(``fit_topics(method=…)``): ``exact`` is the code before this change (ten
+k-means++ starts per k on the sparse matrix, mini-batches above 5,000
+articles, scikit-learn's silhouette on a 5,000-article sample, the winner
+refitted); ``auto`` is the default now (``sparse``: three starts, each k's
+fit kept, exact silhouette from cluster sums, up to ``SVD_THRESHOLD``
+articles; ``svd``: k-means on 100 LSA dimensions above it).  Columns:
+
+* ``k+fit s`` wall seconds of choosing k and fitting (``cpu s``: CPU
+  seconds of the process, all threads); ``total s`` adds TF-IDF and tables;
+* ``peak MB``: peak resident memory of the run;
+* ``silhouette``: the chosen partition's mean silhouette (cosine), computed
+  exactly on the TF-IDF rows for every method, so methods compare;
+* ``ARI/planted``: adjusted Rand index with the parent article each
+  synthetic article was mostly drawn from (the planted subjects);
+* ``ARI/exact``, ``NMI/exact``: agreement with the ``exact`` method's
+  partition of the same corpus (when ``exact`` is among the methods).
+
+Exit status 1 if any run's peak memory exceeds the 4 GB budget.  The
+machine's other load changes the seconds (not the other figures): compare
+methods within one invocation.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_topics.py            # 10,000 and 100,000 articles
-    .venv/bin/python benchmarks/bench_topics.py --n 5000   # quick check: 500 and 5,000
+    .venv/bin/python benchmarks/bench_topics.py                      # 3,000 and 20,000 articles, exact vs auto (< 3 min)
+    .venv/bin/python benchmarks/bench_topics.py --n 3000 50000 --methods exact,sparse,svd
 """
 from __future__ import annotations
 
@@ -67,71 +83,81 @@ def synthetic_tokens(n: int, seed: int = 0):
     return pd.DataFrame({"article_id": ids, "tokens": out}), [int(p) for p in parents]
 
 
-def child(n: int) -> dict:
+
+def child(n: int, method: str) -> dict:
     os.environ.setdefault("MPLCONFIGDIR", os.path.join("_build", "cache", "matplotlib"))
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
     from analysis import topics
 
     tokens, parents = synthetic_tokens(n)
-    n_tokens = int(tokens["tokens"].map(len).sum())
     rss_input = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times = {}
     start = t0 = time.perf_counter()
     tfidf = topics.tfidf_matrix(tokens)
     times["tfidf"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    model = topics.fit_topics(tfidf)  # k chosen by silhouette over 2..12
-    times["choose_k+fit"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    terms = topics.cluster_terms(model)
-    table = topics.clusters_table(model)
-    times["tables"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    nmf = topics.nmf_topics(model.tfidf, model.k)
-    agree = topics.partition_agreement(model.labels, nmf.articles["topic"])
-    times["nmf"] = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = topics.fit_topics(tfidf, method=method)  # k chosen by silhouette over 2..12
+    times["fit"], times["fit_cpu"] = time.perf_counter() - t0, time.process_time() - c0
+    topics.cluster_terms(model)
+    topics.clusters_table(model)
     times["total"] = time.perf_counter() - start
-    from sklearn.metrics import adjusted_rand_score
-
+    filled = model.labels >= 0
+    sil, _ = topics.cosine_silhouette(tfidf.matrix[filled], model.labels[filled])
     return {
-        "n": n, "n_tokens": n_tokens, "n_terms": int(tfidf.matrix.shape[1]), "nnz": int(tfidf.matrix.nnz),
-        "k": model.k, "method": model.method, "times": times,
+        "n": n, "method": method, "model_method": model.method, "k": model.k, "times": times,
+        "n_terms": int(tfidf.matrix.shape[1]), "nnz": int(tfidf.matrix.nnz),
         "rss_input_mb": rss_input, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "ari_vs_parent": float(adjusted_rand_score(parents, model.labels)),
-        "ari_kmeans_nmf": float(agree["value"].iloc[0]), "rows": len(table), "term_rows": len(terms),
+        "silhouette": sil, "ari_planted": float(adjusted_rand_score(parents, model.labels)),
+        "labels": np.asarray(model.labels).tolist(),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=100_000, help="articles in the large run (baseline: n/10)")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, nargs="+", default=[3_000, 20_000], help="corpus sizes (articles)")
+    parser.add_argument("--methods", default="exact,auto",
+                        help="comma-separated fit_topics methods (exact, auto, sparse, svd); exact is the old one")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child)))
+        print(json.dumps(child(int(args.child[0]), args.child[1])))
         return 0
-    results = []
-    for n in (max(args.n // 10, 50), args.n):
-        proc = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            return proc.returncode
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    print(f"{'articles':>9} {'tokens':>11} {'terms':>7} {'nnz':>10} {'k':>3} {'method':>16} "
-          f"{'tfidf s':>8} {'k+fit s':>8} {'tables s':>8} {'nmf s':>7} {'total s':>8} "
-          f"{'input MB':>9} {'peak MB':>8} {'ARI/parent':>10}")
-    for r in results:
-        t = r["times"]
-        print(f"{r['n']:>9,} {r['n_tokens']:>11,} {r['n_terms']:>7,} {r['nnz']:>10,} {r['k']:>3} {r['method']:>16} "
-              f"{t['tfidf']:>8.1f} {t['choose_k+fit']:>8.1f} {t['tables']:>8.1f} {t['nmf']:>7.1f} "
-              f"{t['total']:>8.1f} {r['rss_input_mb']:>9.0f} {r['peak_mb']:>8.0f} {r['ari_vs_parent']:>10.3f}")
-    base, big = results
-    scale = big["n"] / base["n"]
-    print(f"baseline ({base['n']:,} articles) → {big['n']:,}: {scale:.0f}x the articles, "
-          f"{big['times']['total'] / base['times']['total']:.1f}x the time, "
-          f"{big['peak_mb'] / base['peak_mb']:.1f}x the peak memory "
-          f"({big['peak_mb'] - big['rss_input_mb']:.0f} MB above the synthetic input itself)")
-    ok = big["peak_mb"] < BUDGET_MB
-    print(f"peak memory {big['peak_mb']:.0f} MB {'<' if ok else '>='} budget {BUDGET_MB} MB: {'OK' if ok else 'OVER BUDGET'}")
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    print(f"{'articles':>9} {'terms':>7} {'nnz':>10} {'method':>7} {'fitted as':>16} {'k':>3} {'k+fit s':>8} "
+          f"{'cpu s':>7} {'total s':>8} {'peak MB':>8} {'silhouette':>10} {'ARI/planted':>11} "
+          f"{'ARI/exact':>9} {'NMI/exact':>9}", flush=True)
+    ok = True
+    for n in args.n:
+        results = {}
+        for method in methods:
+            proc = subprocess.run([sys.executable, __file__, "--child", str(n), method],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr)
+                return proc.returncode
+            r = results[method] = json.loads(proc.stdout.strip().splitlines()[-1])
+            ref = results.get("exact")
+            if ref is not None:
+                ari = f"{adjusted_rand_score(ref['labels'], r['labels']):>9.3f}"
+                nmi = f"{normalized_mutual_info_score(ref['labels'], r['labels']):>9.3f}"
+            else:
+                ari = nmi = f"{'-':>9}"
+            t = r["times"]
+            print(f"{n:>9,} {r['n_terms']:>7,} {r['nnz']:>10,} {method:>7} {r['model_method']:>16} {r['k']:>3} "
+                  f"{t['fit']:>8.1f} {t['fit_cpu']:>7.1f} {t['total']:>8.1f} {r['peak_mb']:>8.0f} "
+                  f"{r['silhouette']:>10.4f} {r['ari_planted']:>11.3f} {ari} {nmi}", flush=True)
+            ok &= r["peak_mb"] < BUDGET_MB
+        if "exact" in results:
+            for method, r in results.items():
+                if method != "exact":
+                    print(f"{n:>9,}: {method} chooses k and fits in "
+                          f"{r['times']['fit'] / max(results['exact']['times']['fit'], 1e-9):.2f}x the time of exact",
+                          flush=True)
+    print(f"peak memory {'under' if ok else 'OVER'} the {BUDGET_MB} MB budget in every run")
     return 0 if ok else 1
 
 

@@ -136,16 +136,30 @@ def test_two_subjects_from_the_sample_pages_are_split_along_them(subjects, per_s
     assert table.groupby("cluster")["subject"].nunique().eq(1).all()
 
 
-def test_two_subjects_split_with_minibatch_kmeans_too(monkeypatch):
+def test_two_subjects_split_with_the_exact_methods_minibatch_kmeans_too(monkeypatch):
     arts = load_articles()
     corpus = _paragraph_corpus(arts, {"ecology": "生态环境", "diplomats": "外交官"})
     monkeypatch.setattr(topics, "MINIBATCH_THRESHOLD", 3)
     monkeypatch.setattr(topics, "SILHOUETTE_SAMPLE", 6)
-    model = topics.fit_topics(corpus[["article_id", "tokens"]], k=2)
+    model = topics.fit_topics(corpus[["article_id", "tokens"]], k=2, method="exact")
     assert model.method == "minibatch-kmeans"
     assert topics.partition_agreement(model.labels, corpus["subject"])["value"].tolist() == [1.0, 1.0]
-    again = topics.fit_topics(corpus[["article_id", "tokens"]], k=2)
+    again = topics.fit_topics(corpus[["article_id", "tokens"]], k=2, method="exact")
     assert model.labels.tolist() == again.labels.tolist()
+    # The selection of the exact method also runs on mini-batches and a silhouette sample.
+    chosen = topics.fit_topics(corpus[["article_id", "tokens"]], method="exact")
+    assert chosen.k == 2 and chosen.method == "minibatch-kmeans"
+
+
+@pytest.mark.parametrize("method", ["sparse", "svd"])
+def test_two_subjects_split_with_each_method(method):
+    arts = load_articles()
+    corpus = _paragraph_corpus(arts, {"work_meeting": "务虚会", "spanish_delegation": "西班牙"}, 4)
+    model = topics.fit_topics(corpus[["article_id", "tokens"]], method=method)
+    assert model.k == 2
+    assert model.method == ("kmeans" if method == "sparse" else f"lsa{min(topics.SVD_COMPONENTS, 7)}-kmeans")
+    assert model.params["resolved"] == method
+    assert topics.partition_agreement(model.labels, corpus["subject"])["value"].tolist() == [1.0, 1.0]
 
 
 def test_foreign_visitors_form_their_own_cluster_in_the_sample(sample, model):
@@ -305,3 +319,129 @@ def test_topic_tables_for_the_command_line(sample, model):
     assert set(tables) == {"clusters", "cluster_terms"}
     pd.testing.assert_frame_equal(tables["clusters"], topics.clusters_table(model))
     pd.testing.assert_frame_equal(tables["cluster_terms"], topics.cluster_terms(model))
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def _mixed_corpus(arts: pd.DataFrame, n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """``n`` pseudo-articles of 3-6 sample paragraphs, three in four from one
+    "parent" sample article (the planted subject, returned as the second value)."""
+    paragraphs = [[segment(p) for p in text.split("\n") if p.strip()] for text in arts["text"]]
+    flat = [p for paras in paragraphs for p in paras]
+    rng = np.random.default_rng(seed)
+    parents = rng.integers(0, len(paragraphs), size=n)
+    rows = []
+    for i, parent in enumerate(parents):
+        toks: list[str] = []
+        for _ in range(rng.integers(3, 7)):
+            own = paragraphs[parent]
+            toks += own[rng.integers(len(own))] if rng.random() < 0.75 else flat[rng.integers(len(flat))]
+        rows.append({"article_id": f"mix-{i:04d}", "tokens": toks})
+    return pd.DataFrame(rows), parents
+
+
+@pytest.fixture(scope="module")
+def mixed(sample):
+    return _mixed_corpus(sample[0], 700)
+
+
+def test_cosine_silhouette_equals_scikit_learns(model, mixed):
+    from sklearn.metrics import silhouette_score
+
+    X = model.tfidf.matrix
+    rng = np.random.default_rng(1)
+    # The sample's clusters, and random labels with singletons and an unused number.
+    for labels in (model.labels, np.array([0, 0, 1, 2, 2, 2, 3, 4, 4]), rng.integers(0, 3, size=9)):
+        sil, inertia = topics.cosine_silhouette(X, labels)
+        assert sil == pytest.approx(silhouette_score(X, labels, metric="cosine"), abs=1e-12)
+        dense = X.toarray()
+        centroids = np.vstack([dense[labels == c].mean(axis=0) if (labels == c).any() else np.zeros(X.shape[1])
+                               for c in range(labels.max() + 1)])
+        assert inertia == pytest.approx(((dense - centroids[labels]) ** 2).sum(), abs=1e-9)
+    tf = topics.tfidf_matrix(mixed[0])
+    labels = rng.integers(0, 6, size=tf.matrix.shape[0])
+    assert topics.cosine_silhouette(tf.matrix, labels)[0] == pytest.approx(
+        silhouette_score(tf.matrix, labels, metric="cosine"), abs=1e-10)
+    assert np.isnan(topics.cosine_silhouette(X, np.zeros(9, dtype=int))[0])
+
+
+def test_the_sample_clusters_are_those_of_the_exact_method(sample, model):
+    # The book's chapter shows these: the faster default must not change them.
+    exact = topics.fit_topics(sample[1], method="exact")
+    pd.testing.assert_frame_equal(model.selection, exact.selection)
+    pd.testing.assert_frame_equal(topics.clusters_table(model), topics.clusters_table(exact))
+    pd.testing.assert_frame_equal(topics.cluster_terms(model), topics.cluster_terms(exact))
+    assert model.k == 2 and model.method == "kmeans" and model.params["n_init"] == 10
+
+
+def test_fit_topics_reuses_the_chosen_fit(sample, monkeypatch):
+    calls = []
+    real = topics._fit_k
+
+    def counting(X, space, k, seed, method):
+        calls.append(k)
+        return real(X, space, k, seed, method)
+
+    monkeypatch.setattr(topics, "_fit_k", counting)
+    model = topics.fit_topics(sample[1])
+    assert calls == list(range(2, 9))  # one fit per k tried, none for the winner again
+    sel, fits = topics.choose_k(model.tfidf, return_fits=True)
+    assert set(fits) == set(sel["k"])
+    win = fits[model.k]
+    assert model.labels.tolist() == win.labels.tolist()
+    assert np.array_equal(model.centroids, win.centroids)
+    for k, fit in fits.items():
+        row = sel.set_index("k").loc[k]
+        assert row["silhouette"] == round(fit.silhouette, 6) and row["smallest_cluster"] == np.bincount(fit.labels).min()
+        assert (np.diff(np.bincount(fit.labels)) <= 0).all()  # canonical: largest cluster first
+    assert topics.choose_k(model.tfidf, method="exact", return_fits=True)[1] is None
+
+
+def test_auto_switches_to_lsa_space_above_the_threshold(mixed, monkeypatch):
+    tokens, parents = mixed
+    tf = topics.tfidf_matrix(tokens)
+    sparse = topics.fit_topics(tf)
+    assert sparse.method == "kmeans" and sparse.params["n_init"] == topics.N_INIT
+    monkeypatch.setattr(topics, "SVD_THRESHOLD", 500)
+    svd = topics.fit_topics(tf)
+    assert svd.method == f"lsa{topics.SVD_COMPONENTS}-kmeans" and svd.params["resolved"] == "svd"
+    exact = topics.fit_topics(tf, method="exact")
+    # All three find the planted subjects and largely agree with each other.
+    for m in (sparse, svd, exact):
+        assert topics.partition_agreement(m.labels, parents)["value"].iloc[0] > 0.5, m.method
+    assert topics.partition_agreement(sparse.labels, exact.labels)["value"].iloc[0] > 0.6
+    assert topics.partition_agreement(svd.labels, exact.labels)["value"].iloc[0] > 0.6
+    # The silhouette of every method is measured on the TF-IDF rows, so they compare.
+    best = {m.method: m.selection["silhouette"].max() for m in (sparse, svd, exact)}
+    assert max(best.values()) - min(best.values()) < 0.05, best
+
+
+@pytest.mark.parametrize("method", ["sparse", "svd"])
+def test_identical_tables_with_one_and_two_threads(mixed, method):
+    from threadpoolctl import threadpool_limits
+
+    tf = topics.tfidf_matrix(mixed[0])
+    out = []
+    for threads in (1, 2, 1):
+        with threadpool_limits(limits=threads):
+            m = topics.fit_topics(tf, method=method)
+        out.append((m.selection, topics.clusters_table(m), topics.cluster_terms(m)))
+    for other in out[1:]:
+        for a, b in zip(out[0], other):
+            pd.testing.assert_frame_equal(a, b)
+
+
+def test_too_small_or_indistinguishable_corpora_raise_a_clear_error():
+    two = pd.DataFrame({"article_id": ["a", "b"], "tokens": [["生态", "环境"], ["生态", "环境", "保护"]]})
+    with pytest.raises(topics.TopicInputError, match="at least 3 articles with kept terms, found 2.*give k"):
+        topics.topic_tables(two, min_df=1, max_df=1.0)
+    same = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"]] * 4})
+    tf = topics.tfidf_matrix(same, min_df=1, max_df=1.0)
+    for method in ("auto", "exact"):
+        with pytest.raises(topics.TopicInputError, match="4 articles with kept terms are indistinguishable"):
+            topics.fit_topics(tf, method=method)
+    with pytest.raises(topics.TopicInputError, match="method must be one of auto, sparse, svd, exact, got 'fast'"):
+        topics.fit_topics(tf, method="fast")
+    with pytest.raises(topics.TopicInputError, match="k=5 must be between 1 and 4"):
+        topics.fit_topics(tf, k=5)
