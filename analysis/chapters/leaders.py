@@ -768,6 +768,8 @@ def out_of_term_text(outside: pd.DataFrame, rule: str, mentions: pd.DataFrame, r
     """How many mentions fall outside the registry's terms, and what that usually means."""
     if not has_registry(registry):
         return _empty_for("term check")
+    if mentions.empty:
+        return say("There are no mentions, so there is nothing to check against the registry's terms.")
     how = ("the extraction's `in_term` column" if rule == "in_term" else
            "comparing each mention's date with the registry's start and end dates of the person")
     if outside.empty:
@@ -888,23 +890,24 @@ def limits_text(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, di
                      "end date moves mentions between persons and posts.")
         items.append("Ritual and doctrine are told apart from own activity by the phrases of `leader_phrases.csv`; a "
                      "citation worded otherwise counts as own activity.")
-    if counts is not None and len(counts.index):
+    if has_registry(registry) and len(mentions) and counts is not None and len(counts.index):
         gaps = int(counts.isna().all(axis=1).sum()) if len(counts.columns) else 0
         items.append(f"Counts are per issue by {ctx.bin_name}; "
                      + (f"{number(gaps)} of {_plural(len(counts.index), ctx.bin_name)} have no issue in the corpus and "
                         "are gaps. " if gaps else "every period has issues in the corpus. ")
                      + "Few issues in a period make its rate noisy.")
-    items.append("Protocol order follows rank, not news value: it is read only for changes between the same persons.")
+    if has_registry(registry):
+        items.append("Protocol order follows rank, not news value: it is read only for changes between the same persons.")
     return say("\n".join(f"- {item}" for item in items))
 
 
-def figure(fig, name: str, caption: str, alt: str, empty: str) -> say:
-    """Glue ``fig`` and return the ``{glue:figure}`` Markdown that places it, or the sentence ``empty``.
+def figure(fig, name: str, caption: str, alt: str, empty: str = "") -> say:
+    """Glue ``fig`` and return the ``{glue:figure}`` Markdown that places it, or ``empty`` (default: nothing).
 
     For a figure that exists only when there is something to draw: the
     Markdown output of the code cell places it (see
-    :func:`analysis.book.figure_markdown`), so an empty category gives a
-    sentence, never an empty plot.
+    :func:`analysis.book.figure_markdown`), so an empty category gives the
+    section's one sentence (from its ``*_text`` function), never an empty plot.
     """
     from analysis.book import caption_figure, figure_markdown
 
