@@ -12,5 +12,6 @@ source scripts/env.sh
 echo "book: derived tables -> _build/data"
 .venv/bin/python -m analysis build --out _build/data --quiet
 echo "book: building _build/html"
+.venv/bin/python -m analysis.publish --data _build/data
 .venv/bin/jupyter-book build . --all -W -n --keep-going
 echo "book: open _build/html/index.html"
