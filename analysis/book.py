@@ -13,12 +13,12 @@ into the HTML root:
 
 * ``raw/<page stem>.html`` -- each raw page, one anchor per line (``#L12``),
   the target line highlighted;
-* ``data/<table>.csv`` / ``.parquet`` -- the derived tables of ``_build/data``,
+* ``tables/<table>.csv`` / ``.parquet`` -- the derived tables of ``_build/data``,
   listed with checksums on the Data page (``book/data.md``, anchors
   ``#table-<name>``).
 
 So, from a chapter, a source line is ``../raw/<stem>.html#L<line>`` and a
-table is ``../data/<name>.csv``.
+table is ``../tables/<name>.csv``.
 
 Tables and concordances
 -----------------------
@@ -74,7 +74,7 @@ from .paths import PROJECT_ROOT
 #: Folder (inside the HTML root) of the published raw pages.
 RAW_URL_DIR = "raw"
 #: Folder (inside the HTML root) of the published derived tables.
-DATA_URL_DIR = "data"
+DATA_URL_DIR = "tables"
 #: From a chapter page (``_build/html/book/*.html``) to the HTML root.
 CHAPTER_TO_ROOT = "../"
 #: The Data page, relative to a chapter page (both live in ``book/``).
@@ -160,7 +160,7 @@ def table_href(name: str, suffix: str = "csv", root: str = CHAPTER_TO_ROOT) -> s
     """URL of a derived table's published file, relative to a chapter page.
 
     >>> table_href("mentions")
-    '../data/mentions.csv'
+    '../tables/mentions.csv'
     """
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
         raise ValueError(f"table name {name!r}: use the file stem in the build folder, e.g. 'mentions'")

@@ -261,3 +261,209 @@ def table_fingerprint(frame: pd.DataFrame) -> str:
     """
     text = frame.to_csv(index=False, lineterminator="\n")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- build facts
+
+def git_commit(root: str | Path = PROJECT_ROOT) -> dict[str, str]:
+    """The commit the book was built from: ``{"commit", "short", "dirty"}``.
+
+    ``dirty`` is "yes" when tracked files differ from the commit (the build
+    then does not correspond to any commit exactly), "no", or "unknown"
+    outside a git checkout (e.g. an unpacked archive), where ``commit`` is "".
+
+    >>> sorted(git_commit())
+    ['commit', 'dirty', 'short']
+    """
+    import subprocess
+
+    def run(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            raise OSError(done.stderr.strip())
+        return done.stdout.strip()
+
+    try:
+        commit = run("rev-parse", "HEAD")
+        dirty = "yes" if run("status", "--porcelain", "--untracked-files=no") else "no"
+    except (OSError, FileNotFoundError, subprocess.SubprocessError):
+        return {"commit": "", "short": "", "dirty": "unknown"}
+    return {"commit": commit, "short": commit[:12], "dirty": dirty}
+
+
+def build_date_utc() -> str:
+    """Now, in UTC, to the second (ISO 8601 with a ``Z``), or ``SOURCE_DATE_EPOCH`` when set.
+
+    >>> build_date_utc().endswith("Z")
+    True
+    """
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith(("model name", "hardware")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
+def platform_info() -> pd.Series:
+    """The machine: OS, CPU, cores, Python, and the BLAS/OpenMP libraries with their thread counts.
+
+    Thread counts matter: a BLAS reduction summed in another order can change
+    the last digits of a float. Library file paths are left out (they name
+    the machine's folders). Index: ``os``, ``machine``, ``cpu``, ``cpu
+    count``, ``python``, then one ``threads: <api> (<library> <version>)``
+    entry per thread pool found by threadpoolctl.
+
+    >>> "cpu count" in platform_info().index
+    True
+    """
+    import platform
+
+    from threadpoolctl import threadpool_info
+
+    import numpy  # noqa: F401  (loads its BLAS, so threadpoolctl can see it)
+    import scipy.linalg  # noqa: F401
+
+    info = {
+        "os": f"{platform.system()} {platform.release()}",
+        "machine": platform.machine(),
+        "cpu": _cpu_model(),
+        "cpu count": str(os.cpu_count()),
+        "python": platform.python_version(),
+    }
+    for pool in sorted(threadpool_info(), key=lambda p: (p.get("user_api", ""), p.get("internal_api", ""),
+                                                          p.get("prefix", ""))):
+        key = f"threads: {pool.get('user_api')} ({pool.get('internal_api')} {pool.get('version') or ''})".replace(" )", ")")
+        detail = f"{pool.get('num_threads')}"
+        if pool.get("threading_layer"):
+            detail += f", {pool['threading_layer']}"
+        if pool.get("architecture"):
+            detail += f", {pool['architecture']}"
+        while key in info:
+            key += "'"
+        info[key] = detail
+    return pd.Series(info, name="value", dtype=str)
+
+
+#: How each derived table of ``python -m analysis build`` is made (module that computes it).
+TABLE_MAKERS = {
+    "articles": "analysis.corpus.read_corpus", "captions": "analysis.corpus.read_corpus",
+    "unattributed_headlines": "analysis.corpus.read_corpus", "mentions": "analysis.leaders.leader_mentions",
+    "tokens": "analysis.frequency.term_tables", "term_frequency": "analysis.frequency.term_tables",
+    "term_frequency_by_issue": "analysis.frequency.term_tables",
+    "term_frequency_by_month": "analysis.frequency.term_tables",
+    "formulations": "analysis.frequency.term_tables", "formulation_occurrences": "analysis.frequency.term_tables",
+    "clusters": "analysis.topics.topic_tables", "cluster_terms": "analysis.topics.topic_tables",
+}
+BUILD_COMMAND = "python -m analysis build --out _build/data"
+
+
+def derived_tables(folder: str | Path | None = None) -> pd.DataFrame:
+    """Every derived table in the build output folder with its fingerprint and how it is re-made.
+
+    Columns: ``file`` (name), ``rows`` (int), ``bytes`` (int), ``sha256``
+    (of the file's bytes: what ``sha256sum`` prints), ``made_by`` (the
+    function computing it, "" if unknown), ``command`` (the command that
+    writes it). Sorted by file. ``folder`` defaults to ``_build/data``.
+    """
+    from analysis.paths import build_dir
+
+    folder = Path(folder) if folder is not None else build_dir() / "data"
+    if not folder.is_dir():
+        raise InputError(folder, f"no derived tables here: run `{BUILD_COMMAND}` first")
+    rows = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and not p.name.startswith(".")):
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+            count = pq.ParquetFile(path).metadata.num_rows
+        else:
+            count = len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+        rows.append({"file": path.name, "rows": int(count), "bytes": path.stat().st_size,
+                     "sha256": sha256_file(path), "made_by": TABLE_MAKERS.get(path.stem, ""),
+                     "command": BUILD_COMMAND})
+    return pd.DataFrame(rows, columns=["file", "rows", "bytes", "sha256", "made_by", "command"])
+
+
+def licences() -> pd.DataFrame:
+    """What may be re-used under which terms (from ``LICENSE`` and ``LICENSE-DATA.md``).
+
+    Columns: ``what``, ``licence``, ``file``.
+
+    >>> licences()["what"].tolist()[:2]
+    ['code (analysis/, scripts/, tests/)', 'prose, figures, notebooks (book/)']
+    """
+    return pd.DataFrame([
+        {"what": "code (analysis/, scripts/, tests/)", "licence": "MIT", "file": "LICENSE"},
+        {"what": "prose, figures, notebooks (book/)", "licence": "CC BY 4.0", "file": "LICENSE-DATA.md"},
+        {"what": "curated data files (data/*.csv)", "licence": "CC BY 4.0", "file": "LICENSE-DATA.md"},
+        {"what": "derived tables (_build/data)", "licence": "CC BY 4.0 as compiled; quoted article text stays the newspaper's",
+         "file": "LICENSE-DATA.md"},
+        {"what": "newspaper page text (data/raw/*.txt)",
+         "licence": "not licensed by the authors: copyright remains with the 丰台报; sample reproduced as received "
+                    "for research, teaching and verification", "file": "LICENSE-DATA.md"},
+    ], columns=["what", "licence", "file"])
+
+
+def page_provenance() -> pd.DataFrame:
+    """For each page of the corpus: where it came from, as far as the manifest records it.
+
+    Columns: ``file``, ``issue_date``, ``source`` (how it was received),
+    ``extraction`` (how its text was made), ``notes`` (e.g. how the date
+    was inferred). "" where the manifest has no such column. An article
+    table corpus gives one row naming the table.
+    """
+    from analysis.pages import read_manifest
+
+    kind, target, manifest = resolve_corpus()
+    columns = ["file", "issue_date", "source", "extraction", "notes"]
+    if kind == "table":
+        return pd.DataFrame([{"file": Path(target).name, "issue_date": "", "source": "article table (ANALYSIS_CORPUS)",
+                              "extraction": "", "notes": ""}], columns=columns)
+    rows = [{c: row.get(c, "") for c in columns} for row in read_manifest(manifest)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def citation(path: str | Path = PROJECT_ROOT / "CITATION.cff", commit: str = "") -> str:
+    """A reference to the book in author–year style, from ``CITATION.cff`` (plus the commit when given).
+
+    >>> citation().startswith("The fengtai-analysis authors (")
+    True
+    """
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    authors = "; ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}".strip(", ")
+                        for a in data.get("authors", []))
+    year = str(data.get("date-released", ""))[:4]
+    text = (f"{authors} ({year}). {data['title']}. Version {data.get('version', '')}"
+            f"{', commit ' + commit[:12] if commit else ''}. {data.get('repository-code', '')}")
+    return text
+
+
+def citation_bibtex(path: str | Path = PROJECT_ROOT / "CITATION.cff", commit: str = "") -> str:
+    """The same reference as :func:`citation`, as a BibTeX ``@software`` entry.
+
+    >>> citation_bibtex().splitlines()[0]
+    '@software{fengtai_analysis,'
+    """
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    authors = " and ".join("{" + a["name"] + "}" if a.get("name") else f"{a.get('family-names')}, {a.get('given-names')}"
+                           for a in data.get("authors", []))
+    fields = [("author", authors), ("title", data["title"]), ("year", str(data.get("date-released", ""))[:4]),
+              ("version", str(data.get("version", ""))), ("url", data.get("repository-code", ""))]
+    if commit:
+        fields.append(("note", f"commit {commit}"))
+    body = ",\n".join(f"  {key:<8}= {{{value}}}" for key, value in fields if value)
+    return "@software{fengtai_analysis,\n" + body + "\n}"

@@ -13,7 +13,7 @@ from analysis.paths import PROJECT_ROOT
 
 BOOK = PROJECT_ROOT / "book"
 CHAPTERS = ["book/01_corpus", "book/02_term_frequency", "book/03_leaders", "book/04_topics"]
-BACK_MATTER = ["book/methods", "book/reproducibility", "book/bibliography"]
+BACK_MATTER = ["book/methods", "book/data", "book/glossary", "book/reproducibility", "book/bibliography"]
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 
 
@@ -59,7 +59,9 @@ def test_config_builds_strictly_and_only_the_toc():
     assert execute["execute_notebooks"] == "force"
     assert execute["raise_on_error"] is True and execute["allow_errors"] is False
     assert execute["stderr_output"] in {"warn", "error", "severe"}
-    assert config["sphinx"]["config"]["language"] == "zh_CN"
+    # English interface, Chinese search index (jieba with the project dictionary).
+    assert config["sphinx"]["config"]["language"] == "en"
+    assert config["sphinx"]["config"]["html_search_language"] == "zh"
     assert "sphinxcontrib.bibtex" in config["sphinx"]["config"]["extensions"]
     for bib in config["bibtex_bibfiles"]:
         assert (PROJECT_ROOT / bib).is_file(), bib
@@ -170,3 +172,55 @@ def test_strict_nbval_fails_on_a_changed_number_and_honours_semicolons(tmp_path)
     nbformat.write(notebook, path)
     changed = _run_nbval(path, tmp_path)
     assert changed.returncode != 0 and "Cell outputs differ" in changed.stdout, changed.stdout[-3000:]
+
+
+def test_repository_address_feeds_buttons_launchers_readme_and_citation():
+    config = _yaml("_config.yml")
+    url = config["repository"]["url"]
+    assert url.startswith("https://github.com/"), "Colab and Binder launch only from a public GitHub repository"
+    assert config["html"]["use_repository_button"] and config["html"]["use_issues_button"]
+    assert config["sphinx"]["config"]["html_theme_options"]["use_source_button"] is True
+    assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["parse"]["myst_substitutions"]["repo_url"] == url
+    raw = (PROJECT_ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert raw.count(url) == 1, "the address is written once; elsewhere the YAML alias *repo_url"
+    citation = yaml.safe_load((PROJECT_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["repository-code"] == url, "CITATION.cff must name the address of _config.yml"
+    assert citation["cff-version"] == "1.2.0" and citation["title"] == config["title"]
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "repository.url" in readme and "_config.yml" in readme
+
+
+def test_offline_assets_search_and_published_folders():
+    sphinx = _yaml("_config.yml")["sphinx"]
+    assert sphinx["recursive_update"] is True, "html_theme_options must merge with jupyter-book's"
+    config = sphinx["config"]
+    assert "sphinx-mathjax-offline" in config["extensions"], "MathJax must come from _static, not a CDN"
+    from analysis.publish import BOOK_INPUTS, PUBLISHED
+    assert [PROJECT_ROOT / p for p in config["html_extra_path"]] == [PUBLISHED]
+    assert PROJECT_ROOT / config["html_search_options"]["dict"] == BOOK_INPUTS / "jieba_userdict.txt"
+    favicon = PROJECT_ROOT / _yaml("_config.yml")["html"]["favicon"]
+    assert favicon.is_file() and favicon.read_text(encoding="utf-8").startswith("<svg")
+    for css in config["html_css_files"]:
+        assert any((PROJECT_ROOT / d / css).is_file() for d in config["html_static_path"]), css
+    # Sphinx copies html_extra_path minus exclude_patterns: the published folders must not be excluded.
+    from analysis.book import DATA_URL_DIR, RAW_URL_DIR
+    excluded = set(_yaml("_config.yml")["exclude_patterns"])
+    assert DATA_URL_DIR not in excluded and RAW_URL_DIR not in excluded
+
+
+def test_bibliography_renders_each_date_once():
+    from pybtex.plugin import find_plugin
+
+    bib = pybtex.database.parse_file(str(BOOK / "references.bib"))
+    style = find_plugin("pybtex.style.formatting", "plain")()
+    backend = find_plugin("pybtex.backends", "text")()
+    months = "January|February|March|April|May|June|July|August|September|October|November|December"
+    for entry in style.format_entries(bib.entries.values()):
+        text = entry.text.render(backend)
+        for year in set(re.findall(r"\b(19\d\d|20\d\d)\b", text)):
+            dated = re.findall(rf"(?:(?:{months}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+)?{year}\b", text)
+            assert len([d for d in dated if d != year]) <= 1, f"{entry.key}: date given twice: {text}"
+    scmp = next(e for e in style.format_entries(bib.entries.values()) if e.key == "scmp2014xi").text.render(backend)
+    assert scmp.count("July") == 1 and "29 July 2014" in scmp, scmp

@@ -48,7 +48,7 @@ def test_show_table_on_real_mentions(articles):
     first = mentions.iloc[0]
     assert source_link(first["source"], first["line"]) in body[0]
     assert f"Showing 15 of {len(mentions)} rows; full table: " in page
-    assert 'href="../data/mentions.csv"' in page and 'href="data.html#table-mentions"' in page
+    assert 'href="../tables/mentions.csv"' in page and 'href="data.html#table-mentions"' in page
     # Chinese cells marked, title column not essential
     assert f'<td data-label="name" class="fx-essential" lang="zh-CN">{first["name"]}</td>' in body[0]
     assert '<td data-label="title" lang="zh-CN">' in body[0] or '<td data-label="title">' in body[0]

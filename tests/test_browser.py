@@ -44,7 +44,7 @@ from analysis.plotting import cjk_font_path
 HTML_DIR = PROJECT_ROOT / "_build" / "html"
 SCREENSHOT_DIR = PROJECT_ROOT / "_build" / "screenshots"
 # Support folders of a Sphinx build: assets and sources, not pages.
-NOT_PAGES = {"_static", "_sources", "_images", "reports", "_sphinx_design_static"}
+NOT_PAGES = {"_static", "_sources", "_images", "reports", "_sphinx_design_static", "raw", "tables"}
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -87,7 +87,7 @@ class Chromium:
         self.version = self.call("Browser.getVersion")["product"]
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Network", "Runtime"):
+        for domain in ("Page", "Network", "Runtime", "Log"):
             self.call(f"{domain}.enable")
         self.call("Emulation.setDeviceMetricsOverride",
                   {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
@@ -192,9 +192,12 @@ def built_html() -> Path:
                "MPLCONFIGDIR": str(PROJECT_ROOT / "_build" / "cache" / "matplotlib")}
         env.pop("ANALYSIS_BUILD_DIR", None)
         env.pop("ANALYSIS_CORPUS", None)
-        done = subprocess.run([str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"],
-                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"book build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        # The same steps as scripts/book.sh: derived tables, published pages, then the book.
+        for step in ([sys.executable, "-m", "analysis", "build", "--out", "_build/data", "--quiet"],
+                     [sys.executable, "-m", "analysis.publish", "--data", "_build/data"],
+                     [str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"]):
+            done = subprocess.run(step, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, f"{step[1:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert (HTML_DIR / "index.html").is_file(), f"{HTML_DIR}/index.html missing after the build"
     return HTML_DIR
 
@@ -318,15 +321,60 @@ def _ids(html_text: str) -> set[str]:
     return {html.unescape(m) for m in re.findall(r'\s(?:id|name)="([^"]+)"', html_text)}
 
 
+# Requests a page may make that are not network traffic.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+def page_event_problems(page: str, server: str, events: list[dict]) -> list[str]:
+    """What the DevTools events of loading ``page`` show to be wrong, one line each.
+
+    A request to anything but the local server (a CDN, fonts, analytics: the
+    book must work offline), an HTTP error or failed request for the site's
+    own files (the favicon included), a console error or warning of level
+    error (e.g. an invalid theme setting, a duplicate viewport tag), a
+    JavaScript exception.
+    """
+    problems = []
+    requested = {}
+    for event in events:
+        params = event.get("params", {})
+        method = event["method"]
+        if method == "Network.requestWillBeSent":
+            address = params["request"]["url"]
+            requested[params["requestId"]] = address
+            if not address.startswith(server) and not address.startswith(LOCAL_SCHEMES):
+                problems.append(f"{page}: request leaves localhost: {address}")
+        elif method == "Network.responseReceived":
+            response = params["response"]
+            if response["url"].startswith(server) and response["status"] >= 400:
+                problems.append(f"{page}: {response['status']} for {response['url'][len(server):]}")
+        elif method == "Network.loadingFailed" and not params.get("canceled"):
+            failed = requested.get(params["requestId"], "")
+            if failed.startswith(server):
+                problems.append(f"{page}: request failed ({params.get('errorText')}): {failed}")
+        elif method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            message = details.get("exception", {}).get("description") or details.get("text")
+            problems.append(f"{page}: JavaScript error {message} at {details.get('url', '')}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            text = " ".join(str(arg.get("value", arg.get("description", ""))) for arg in params.get("args", []))
+            problems.append(f"{page}: console error: {text}")
+        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+            entry = params["entry"]
+            problems.append(f"{page}: console error ({entry.get('source')}): {entry.get('text')} {entry.get('url', '')}")
+    return problems
+
+
 # --- tests --------------------------------------------------------------------------------------
 
 def site_problems(html_dir: Path, server: str, browser: Chromium) -> list[str]:
     """Open every page of ``html_dir`` (served at ``server``); return what is wrong, one line each.
 
-    Reported: a redirect stub pointing nowhere, a failed request or HTTP
-    error for the site's own files, a JavaScript exception, an empty page, a
-    page whose ``lang`` is not zh-CN, an image that does not decode, an
-    internal link to a missing file or to a missing ``#anchor``.
+    Reported: a redirect stub pointing nowhere, everything
+    :func:`page_event_problems` reports (failed or off-site requests, HTTP
+    errors, console errors, JavaScript exceptions), an empty page, a page
+    whose ``lang`` is not en, an image that does not decode, an internal
+    link to a missing file or to a missing ``#anchor``.
     """
     pages = book_pages(html_dir)
     problems: list[str] = []
@@ -339,31 +387,16 @@ def site_problems(html_dir: Path, server: str, browser: Chromium) -> list[str]:
     for page in pages:
         url = urllib.parse.urljoin(server, page)
         events = browser.open(url)
-        requested = {}
-        for event in events:
-            params = event.get("params", {})
-            if event["method"] == "Network.requestWillBeSent":
-                requested[params["requestId"]] = params["request"]["url"]
-            elif event["method"] == "Network.responseReceived":
-                response = params["response"]
-                # The browser asks for /favicon.ico on its own; the book declares none.
-                if (response["url"].startswith(server) and response["status"] >= 400
-                        and response["url"] != server + "favicon.ico"):
-                    problems.append(f"{page}: {response['status']} for {response['url'][len(server):]}")
-            elif event["method"] == "Network.loadingFailed" and not params.get("canceled"):
-                # Only the book's own files count: CDN scripts (MathJax) need the internet.
-                failed = requested.get(params["requestId"], "")
-                if failed.startswith(server):
-                    problems.append(f"{page}: request failed ({params.get('errorText')}): {failed}")
-            elif event["method"] == "Runtime.exceptionThrown":
-                details = params["exceptionDetails"]
-                message = details.get("exception", {}).get("description") or details.get("text")
-                problems.append(f"{page}: JavaScript error {message} at {details.get('url', '')}")
+        # Fonts, scripts and late images: give the page a moment, then collect what it did.
+        browser.evaluate("new Promise(done => setTimeout(() => done(true), 200))")
+        events += browser.events
+        browser.events = []
+        problems += page_event_problems(page, server, events)
         report = browser.evaluate(PAGE_REPORT)
         if report["textLength"] < 20:
             problems.append(f"{page}: page is (nearly) empty")
-        if report["lang"] != "zh-CN":
-            problems.append(f"{page}: html lang is {report['lang']!r}, expected 'zh-CN'")
+        if report["lang"] != "en":
+            problems.append(f"{page}: html lang is {report['lang']!r}, expected 'en' (Chinese text is marked zh-CN)")
         for image in report["images"]:
             if not image["ok"]:
                 problems.append(f"{page}: image does not load: {image['src']}")
@@ -447,3 +480,235 @@ def test_screenshot_of_a_figure_page(built_html, server, browser):
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000, f"{shot}: not a real screenshot"
     print(f"screenshot of {page}: {shot.relative_to(PROJECT_ROOT)}")
+
+
+# --- what a reader sees at desktop and phone widths ----------------------------------------------
+
+WIDTHS = {"desktop": 1400, "phone": 420}
+
+
+def set_width(browser: Chromium, width: int) -> None:
+    """Emulate a window ``width`` CSS pixels wide (a phone below 600 px: mobile viewport, touch)."""
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+@pytest.fixture
+def reset_width(browser):
+    yield
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+
+
+# Every essential cell of every analysis.book table, and the box that could clip it.
+TABLE_REPORT = r"""
+(() => {
+  const out = [];
+  const clipper = el => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (/(auto|scroll|hidden|clip)/.test(style.overflowX)) return p;
+    }
+    return document.documentElement;
+  };
+  document.querySelectorAll("table.fx-table").forEach((table, index) => {
+    const wrap = table.closest(".fx-table-wrap") || table.parentElement;
+    const box = clipper(table).getBoundingClientRect();
+    const scrolls = [wrap, ...Array.from(document.querySelectorAll(".output, .cell_output"))
+                       .filter(o => o.contains(table))]
+        .filter(el => el.scrollWidth > el.clientWidth + 1)
+        .map(el => `${el.className}: ${el.scrollWidth} > ${el.clientWidth}`);
+    const cells = Array.from(table.querySelectorAll("td.fx-essential")).map(td => {
+      const r = td.getBoundingClientRect();
+      return {label: td.dataset.label || td.cellIndex, text: td.innerText.slice(0, 40),
+              overflow: td.scrollWidth - td.clientWidth, left: r.left, right: r.right,
+              boxLeft: box.left, boxRight: box.right, visible: r.width > 0 && r.height > 0};
+    });
+    out.push({index, name: wrap.dataset.table || "", scrolls, cells,
+              viewport: document.documentElement.clientWidth});
+  });
+  return out;
+})()
+"""
+
+
+def table_problems(page: str, report: list[dict]) -> list[str]:
+    problems = []
+    for table in report:
+        where = f"{page} table {table['index']}{' (' + table['name'] + ')' if table['name'] else ''}"
+        for scroll in table["scrolls"]:
+            problems.append(f"{where}: scrolls horizontally ({scroll})")
+        for cell in table["cells"]:
+            what = f"{where}, column {cell['label']} {cell['text']!r}"
+            if not cell["visible"]:
+                problems.append(f"{what}: hidden")
+            if cell["overflow"] > 1:
+                problems.append(f"{what}: content {cell['overflow']} px wider than its cell")
+            if cell["left"] < cell["boxLeft"] - 1 or cell["right"] > cell["boxRight"] + 1:
+                problems.append(f"{what}: cut off by its container ({cell['left']:.0f}-{cell['right']:.0f} "
+                                f"outside {cell['boxLeft']:.0f}-{cell['boxRight']:.0f})")
+            if cell["right"] > table["viewport"] + 1 or cell["left"] < -1:
+                problems.append(f"{what}: outside the window")
+    return problems
+
+
+def test_table_check_detects_a_clipped_column(tmp_path, browser, reset_width):
+    """The table check itself: a table forced wider than a phone must be reported."""
+    from analysis.book import show_table
+    import pandas as pd
+
+    table = show_table(pd.DataFrame({"text": ["丰台" * 80], "n": [1]}), essential=["text"])
+    css = (PROJECT_ROOT / "book" / "_static" / "fengtai.css").read_text(encoding="utf-8")
+    good = f"<!DOCTYPE html><html><head><meta name='viewport' content='width=device-width'><style>{css}</style></head><body>{table.html}</body></html>"
+    bad = good.replace("</style>", ".fx-table-wrap{overflow:hidden} table.fx-table td{white-space:nowrap!important;max-width:none!important;display:table-cell!important}</style>")
+    (tmp_path / "good.html").write_text(good, encoding="utf-8")
+    (tmp_path / "bad.html").write_text(bad, encoding="utf-8")
+    set_width(browser, 420)
+    with serve(tmp_path) as url:
+        browser.open(url + "good.html")
+        assert table_problems("good", browser.evaluate(TABLE_REPORT)) == []
+        browser.open(url + "bad.html")
+        found = "\n".join(table_problems("bad", browser.evaluate(TABLE_REPORT)))
+    assert "column text" in found and "cut off by its container" in found, found
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_tables_keep_essential_columns_readable(built_html, server, browser, reset_width, device):
+    """At 1400 and 420 px no essential column of a show_table table (or the Data page) is clipped."""
+    set_width(browser, WIDTHS[device])
+    problems, seen = [], 0
+    for page in book_pages(built_html):
+        browser.open(urllib.parse.urljoin(server, page))
+        report = browser.evaluate(TABLE_REPORT)
+        seen += len(report)
+        problems += table_problems(page, report)
+    assert seen >= 3, f"only {seen} analysis.book tables in the whole book"
+    assert not problems, f"{len(problems)} clipped cell(s) at {WIDTHS[device]} px:\n" + "\n".join(problems[:40])
+
+
+FIGURE_REPORT = r"""
+Array.from(document.querySelectorAll("article.bd-article img")).map(img => {
+  const figure = img.closest("figure");
+  const caption = figure ? figure.querySelector("figcaption") : null;
+  return {src: img.getAttribute("src"), alt: img.getAttribute("alt") || "",
+          figure: !!figure, caption: caption ? caption.innerText.trim() : "",
+          number: caption ? /^Fig\. ?\d+/.test(caption.innerText.trim()) : false};
+})
+"""
+
+
+def test_every_chapter_figure_has_a_numbered_caption_and_alt_text(built_html, server, browser):
+    """Chapters place figures with {glue:figure} (see analysis.book): caption, number, alt text in words."""
+    chapters = [p for p in book_pages(built_html) if p.startswith("book/") and p[5:7].isdigit()]
+    assert chapters, "no chapter pages"
+    problems, images = [], 0
+    for page in chapters:
+        browser.open(urllib.parse.urljoin(server, page))
+        for image in browser.evaluate(FIGURE_REPORT):
+            images += 1
+            name = Path(image["src"]).name
+            if not image["figure"] or not image["caption"]:
+                problems.append(f"{page}: image {name} is not in a captioned figure")
+            elif not image["number"]:
+                problems.append(f"{page}: figure {name} has an unnumbered caption {image['caption'][:40]!r}")
+            alt = image["alt"].strip()
+            if len(alt) < 10 or name in alt or re.search(r"\.(png|svg|jpe?g)\b|^_images/|/", alt):
+                problems.append(f"{page}: image {name} has no meaningful alt text ({alt!r})")
+    assert images, "no figure in any chapter"
+    assert not problems, f"{len(problems)} of {images} chapter images lack caption or alt text:\n" + "\n".join(problems)
+
+
+SEARCH_RESULTS = r"""
+new Promise(done => {
+  const started = Date.now();
+  const poll = () => {
+    const items = Array.from(document.querySelectorAll("#search-results li, ul.search li"));
+    const status = (document.querySelector("#search-results p.search-summary, .search-summary") || {}).innerText || "";
+    if (items.length || status.includes("did not match") || Date.now() - started > 15000) {
+      done({items: items.map(li => ({href: (li.querySelector("a") || {}).href || "", text: li.innerText.slice(0, 200)})),
+            status});
+    } else setTimeout(poll, 200);
+  };
+  poll();
+})
+"""
+
+
+@pytest.mark.parametrize("term", ["倍增追赶", "新质生产力"])
+def test_chinese_search_finds_whole_formulations(built_html, server, browser, term):
+    browser.open(urllib.parse.urljoin(server, "search.html?q=" + urllib.parse.quote(term)))
+    found = browser.evaluate(SEARCH_RESULTS)
+    pages = [urllib.parse.urlparse(item["href"]).path for item in found["items"]]
+    assert pages, f"search for {term} found nothing ({found['status']!r})"
+    assert any(path.endswith("book/glossary.html") for path in pages), pages
+    terms = json.loads(re.search(r"Search\.setIndex\((.*)\)", (built_html / "searchindex.js")
+                                 .read_text(encoding="utf-8"), re.S).group(1))["terms"]
+    assert term in terms, f"{term} is not one index term"
+
+
+PROVENANCE_REPORT = r"""
+(() => {
+  const target = document.querySelector(":target");
+  if (!target) return null;
+  const r = target.getBoundingClientRect();
+  return {id: target.id, text: (target.querySelector("span") || target).innerText,
+          background: getComputedStyle(target).backgroundColor,
+          other: getComputedStyle(document.querySelector("ol.lines li:not(:target)")).backgroundColor,
+          inView: r.top >= 0 && r.bottom <= window.innerHeight, lang: document.documentElement.lang};
+})()
+"""
+
+
+def test_provenance_links_land_on_their_highlighted_line(built_html, server, browser):
+    links = set()
+    for page in book_pages(built_html):
+        browser.open(urllib.parse.urljoin(server, page))
+        links |= set(browser.evaluate(
+            "Array.from(document.querySelectorAll('a[href*=\"raw/\"][href*=\"#L\"]')).map(a => a.href)"))
+    assert links, "no provenance link (raw/<page>.html#L<n>) anywhere in the book"
+    checked = 0
+    for link in sorted(links)[:8]:
+        address, _, anchor = link.partition("#")
+        stem = Path(urllib.parse.urlparse(address).path).stem
+        raw = _raw_file(stem).read_text(encoding="utf-8").splitlines()
+        browser.open("about:blank")  # a fragment change alone fires no load event
+        events = browser.open(link)
+        problems = page_event_problems(link[len(server):], server, events)
+        assert not problems, problems
+        landed = browser.evaluate(PROVENANCE_REPORT)
+        number = int(anchor[1:])
+        assert landed and landed["id"] == anchor, f"{link}: no element is the target"
+        assert landed["text"] == raw[number - 1], f"{link}: shows {landed['text']!r}, file line is {raw[number - 1]!r}"
+        assert landed["background"] != landed["other"], f"{link}: target line is not highlighted"
+        assert landed["inView"], f"{link}: the target line is not scrolled into view"
+        assert landed["lang"] == "zh-CN"
+        checked += 1
+    assert checked
+
+
+def _raw_file(stem: str) -> Path:
+    """The corpus file a published raw page ``<stem>.html`` was made from."""
+    from analysis.corpus import resolve_corpus
+
+    _, folder, _ = resolve_corpus()
+    found = sorted(p for p in Path(folder).rglob(f"{stem}.*") if p.suffix != ".html")
+    assert found, f"no corpus file for published page {stem}.html in {folder}"
+    return found[0]
+
+
+def test_screenshots_of_every_page_at_both_widths(built_html, server, browser, reset_width):
+    """Saved for a person to look at: _build/screenshots/<page>-<width>.png."""
+    pages = book_pages(built_html)
+    saved = []
+    for device, width in WIDTHS.items():
+        set_width(browser, width)
+        for page in pages:
+            browser.open(urllib.parse.urljoin(server, page))
+            browser.evaluate("document.fonts.ready.then(() => true)")
+            name = page.replace("/", "_").removesuffix(".html") + f"-{width}.png"
+            shot = browser.screenshot(SCREENSHOT_DIR / name)
+            data = shot.read_bytes()
+            assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000, f"{shot}: not a real screenshot"
+            saved.append(shot)
+    assert len(saved) == 2 * len(pages)
+    print(f"{len(saved)} screenshots in {SCREENSHOT_DIR.relative_to(PROJECT_ROOT)}")
