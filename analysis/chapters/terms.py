@@ -64,7 +64,7 @@ def period_labels(dates: pd.Series, code: str) -> pd.Series:
     if known.any():
         stamps = pd.to_datetime(text[known], format="%Y-%m-%d")
         if code == "W":
-            labels = (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.strftime("%Y-%m-%d")
+            labels = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
         elif code == "D":
             labels = stamps.dt.strftime("%Y-%m-%d")
         else:
@@ -271,7 +271,7 @@ def keyness_text(key: pd.DataFrame | None, split: dict | None, ctx: Context, top
                  f"side, so {'it describes' if len(single) == 1 else 'they describe'} that article rather than the period; "
                  "the others are each spread over at least "
                  f"{plural(int(shown.loc[shown['articles_behind'] > 1, 'articles_behind'].min()), 'article')}.")
-    else:
+    elif len(shown) > 1:
         body += (f" Each of the top {len(shown)} occurs in at least "
                  f"{plural(int(shown['articles_behind'].min()), 'article')} on its side.")
     if min(split["n_target"], split["n_reference"]) < 5:
@@ -288,8 +288,10 @@ def concordance_term(tf: pd.DataFrame, registry: pd.DataFrame | None = None) -> 
     >>> tf = pd.DataFrame({"term": ["发展", "林国栋"], "count": [9, 4]})
     >>> concordance_term(tf, pd.DataFrame({"name": ["林国栋"]}))
     ('林国栋', 'registry')
-    >>> concordance_term(tf, pd.DataFrame({"name": []}))
+    >>> concordance_term(tf, pd.DataFrame({"name": ["王少峰"]}))
     ('发展', 'top')
+    >>> concordance_term(tf, pd.DataFrame({"name": []}))
+    ('发展', 'no-registry')
     """
     if tf.empty:
         return "", "none"
@@ -297,15 +299,16 @@ def concordance_term(tf: pd.DataFrame, registry: pd.DataFrame | None = None) -> 
     people = tf[tf["term"].isin(names)]
     if len(people):
         return str(people.iloc[0]["term"]), "registry"
-    return str(tf.iloc[0]["term"]), "top"
+    return str(tf.iloc[0]["term"]), "top" if names else "no-registry"
 
 
 def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: int) -> say:
     """The sentence introducing the concordance of ``term``."""
     if not term:
         return say("The corpus has no terms, so there is no concordance to show.")
-    reason = ("the registered person most often named in the corpus" if why == "registry"
-              else "the most frequent term of the corpus (no registered person's name occurs as a term)")
+    reason = {"registry": "the registered person most often named in the corpus",
+              "top": "the most frequent term of the corpus (no registered person's name occurs as a term)",
+              "no-registry": "the most frequent term of the corpus (it has no registry of persons)"}[why]
     more = f"; the first {shown} are shown" if n_lines > shown else ""
     return say(f"The concordance below lists the occurrences of {_term_md(term)}, {reason}: "
                f"{plural(n_lines, 'line')} in {plural(n_articles, 'article')}{more}. Each line is one counted occurrence, linked "
@@ -328,12 +331,11 @@ def top_terms_text(tf: pd.DataFrame, ctx: Context, n: int = 5) -> say:
     k = min(20, len(tf))
     spread = (f"{len(everywhere)} of the top {k} appear{'s' if len(everywhere) == 1 else ''} in every article"
               if len(everywhere) else f"none of the top {k} appears in every article")
-    if n_docs == 1:
-        spread = "the corpus is a single article"
+    where = ("; the corpus is a single article" if n_docs == 1 else
+             f" and appears in {number(int(first['doc_freq']))} of the {number(n_docs)} articles; {spread}")
     return say(f"The {plural(n_docs, 'article')} hold{'s' if n_docs == 1 else ''} {number(n_tokens)} word tokens and "
                f"{number(len(tf))} distinct terms. The most frequent are {_list(tf, n)}: {_term_md(first['term'])} "
-               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens and appears in "
-               f"{number(int(first['doc_freq']))} of the {number(n_docs)} articles; {spread}.")
+               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens{where}.")
 
 
 def periods_text(leaders: pd.DataFrame, ctx: Context) -> say:
@@ -343,7 +345,7 @@ def periods_text(leaders: pd.DataFrame, ctx: Context) -> say:
         return say(f"No dated article has terms, so there are no frequencies by {unit}.")
     first, last = leaders.iloc[0], leaders.iloc[-1]
     if len(leaders) == 1:
-        return say(f"The corpus spans {ctx.span}, one {unit}: its terms by {unit} are those of the whole corpus.")
+        return say(f"The corpus covers one {unit} ({ctx.span}): its terms by {unit} are those of the whole corpus.")
     return say(f"The corpus spans {ctx.span}, so terms are counted by {unit}: {number(len(leaders))} {unit}s "
                f"with articles. In {period_phrase(first['period'], ctx.bin)} ({number(int(first['n_docs']))} "
                f"articles) the leading terms are {first['top']}; in {period_phrase(last['period'], ctx.bin)} "
@@ -388,16 +390,18 @@ def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
                                                             head["first_issue_date"]))
     widest = formulas.sort_values(["n_articles", "count"], ascending=False, kind="mergesort").iloc[0]
     share = widest["n_articles"] / n_docs if n_docs else 0
-    return say(f"{number(len(formulas))} formulations were found ({kinds_text}). The most repeated are {top}. "
-               f"The most widely used, “{widest['formulation']}”, appears in {number(int(widest['n_articles']))} "
-               f"of the {number(n_docs)} articles ({share:.0%}).")
+    text = f"{plural(len(formulas), 'formulation')} found ({kinds_text}). The most repeated: {top}."
+    if n_docs > 1:
+        text += (f" The most widely used, “{widest['formulation']}”, appears in {number(int(widest['n_articles']))} "
+                 f"of the {number(n_docs)} articles ({share:.0%}).")
+    return say(text)
 
 
 def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | None, split: dict | None) -> say:
     """The chapter's opening paragraph: what it finds on the configured corpus."""
     tf, formulas, coll = tables["term_frequency"], tables["formulations"], tables["collocations"]
-    parts = [f"This chapter reads the {ctx.paper or 'corpus'} articles ({number(ctx.n_articles)}, {ctx.span}) word "
-             "by word."]
+    parts = [f"This chapter reads the {plural(ctx.n_articles, 'article')} of the {ctx.paper or 'configured'} corpus "
+             f"({ctx.span}) word by word."]
     if tf.empty:
         parts.append("They contain no countable terms, so the sections below are empty.")
         return say(" ".join(parts))
