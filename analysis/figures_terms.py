@@ -26,39 +26,83 @@ def _axes(ax, size):
     return ax
 
 
+AXIS_TITLES = {"count": "Occurrences", "rate_per_10k": "Occurrences per 10,000 tokens"}
+
+
 def plot_top_terms(freq: pd.DataFrame, n: int = 20, column: str = "count", ax=None, title: str | None = None):
     """Horizontal bar chart of the ``n`` most frequent terms (largest on top).
 
     ``freq`` is a :func:`analysis.frequency.term_frequency` table (ungrouped),
-    already sorted; ``column`` is ``"count"`` or ``"rate_per_10k"``.
+    already sorted; ``column`` is ``"count"`` or ``"rate_per_10k"``.  Terms
+    are in Chinese, axis titles in English; the height follows the number of
+    bars.  No title unless given (the book's caption says what to see).
     """
-    ax = _axes(ax, (6, 0.28 * min(n, len(freq)) + 1.2))
+    shown = min(n, len(freq))
+    ax = _axes(ax, (6, 0.28 * max(shown, 1) + 1.0))
     top = freq.head(n).iloc[::-1]
     ax.barh(top["term"], top[column], color="#b22222")
-    ax.set_xlabel({"count": "出现次数 (count)", "rate_per_10k": "每万词频次 (per 10,000 tokens)"}.get(column, column))
-    ax.set_title(title or f"高频词 Top {min(n, len(freq))}")
+    ax.set_xlabel(AXIS_TITLES.get(column, column))
+    ax.set_ylabel("Term")
+    if title:
+        ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()
     return ax
 
 
-def plot_keyness(key: pd.DataFrame, n: int = 12, ax=None, target: str = "目标", reference: str = "参照"):
+def plot_keyness(key: pd.DataFrame, n: int = 12, ax=None, target: str = "target", reference: str = "reference"):
     """Diverging bar chart of keyness: log ratio of the ``n`` strongest key terms each way.
 
     ``key`` is a :func:`analysis.frequency.keyness` table; bars to the right
-    are key for the target, to the left for the reference.  Labels give G².
+    are key for the target (red), to the left for the reference (blue).
+    Labels give G².  ``target`` and ``reference`` name the two sides on the
+    axis title; the height follows the number of bars.
     """
-    ax = _axes(ax, (7, 0.3 * 2 * n + 1.4))
     pos = key[key["key_for"] == "target"].head(n)
     neg = key[key["key_for"] == "reference"].head(n)
     rows = pd.concat([neg.iloc[::-1], pos.iloc[::-1]]) if len(key) else key
+    ax = _axes(ax, (7, 0.3 * max(len(rows), 1) + 1.2))
     colors = ["#4169e1" if k == "reference" else "#b22222" for k in rows["key_for"]]
     ax.barh(range(len(rows)), rows["log_ratio"], color=colors)
     ax.set_yticks(range(len(rows)), [f"{t}  (G²={g:.1f})" for t, g in zip(rows["term"], rows["g2"])])
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel(f"log ratio (log₂): ← {reference} 更多   {target} 更多 →")
-    ax.set_title(f"关键词：{target} 对 {reference}")
+    ax.set_xlabel(f"log₂ ratio of rates: ← more in {reference} | more in {target} →")
     ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_term_periods(matrix: pd.DataFrame, ax=None, period_name: str = "Period"):
+    """Heat map of term rates by period: one row per term (Chinese), one column per period.
+
+    ``matrix`` is terms × periods of rates per 10,000 tokens
+    (:func:`analysis.chapters.terms.trend_matrix`).  Cells are annotated
+    when there are few enough periods to read them; period labels are
+    thinned so they never overlap.  Width and height follow the matrix.
+
+    >>> import pandas as pd
+    >>> m = pd.DataFrame([[10.0, 30.0]], index=["发展"], columns=["2024Q1", "2024Q2"])
+    >>> [t.get_text() for t in plot_term_periods(m).get_yticklabels()]
+    ['发展']
+    """
+    n_terms, n_periods = matrix.shape
+    ax = _axes(ax, (min(max(4.5, 0.45 * n_periods + 2.2), 9.5), 0.38 * max(n_terms, 1) + 1.4))
+    image = ax.imshow(matrix.to_numpy(dtype=float), aspect="auto", cmap="Reds", interpolation="nearest")
+    ax.set_yticks(range(n_terms), list(matrix.index))
+    step = max(1, -(-n_periods // 14))  # at most ~14 labels: readable at phone width
+    ax.set_xticks(range(0, n_periods, step), [str(c) for c in matrix.columns[::step]],
+                  rotation=45 if n_periods > 4 else 0, ha="right" if n_periods > 4 else "center")
+    if n_periods <= 8:
+        top = float(matrix.to_numpy().max()) if matrix.size else 0.0
+        for i in range(n_terms):
+            for j in range(n_periods):
+                value = float(matrix.iat[i, j])
+                ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if top and value > 0.6 * top else "black")
+    ax.set_xlabel(period_name)
+    ax.set_ylabel("Term")
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label("Per 10,000 tokens")
     ax.figure.tight_layout()
     return ax
 

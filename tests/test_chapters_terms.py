@@ -1,0 +1,247 @@
+"""Chapter 2's prose is written from the tables: the sample's and a generated corpus's own numbers.
+
+The sample tables are built from the real sample pages; the generated corpus
+(:mod:`analysis.synthetic`, a fictional 长河报 over two years) checks that
+nothing the chapter says is tied to the sample: its summary names that
+corpus's top terms, dates and periods, and no sample-only sentence appears.
+"""
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis.build import build_tables  # noqa: E402
+from analysis.chapters import context, sample_note  # noqa: E402
+from analysis.chapters import terms  # noqa: E402
+from analysis.figures_terms import plot_keyness, plot_term_periods, plot_top_terms  # noqa: E402
+from analysis.synthetic import generate_corpus  # noqa: E402
+
+#: Phrases that describe the sample pages only (they live in sample notes, never in computed prose).
+SAMPLE_ONLY = ["the district's own name", "two sample pages", "丰台", "王少峰", "安娜·帕拉希奥", "京蒙东西部协作"]
+
+
+def _context(tables):
+    return context(tables["build_info"].iloc[0].to_dict())
+
+
+def _chapter_text(tables) -> str:
+    """Every computed paragraph of the chapter, joined (what a reader sees as prose)."""
+    ctx = _context(tables)
+    arts, toks, tf = tables["articles"], tables["tokens"], tables["term_frequency"]
+    split = terms.keyness_split(arts, ctx.bin)
+    key = terms.key_terms(arts, toks, split) if split else None
+    period_tf = terms.terms_by_period(tables["term_frequency_by_issue"], arts, toks, ctx.bin)
+    term, why = terms.concordance_term(tf, tables["registry"])
+    parts = [
+        terms.summary(tables, ctx, key, split), terms.top_terms_text(tf, ctx),
+        terms.periods_text(terms.period_leaders(period_tf), ctx), terms.collocations_text(tables["collocations"]),
+        terms.trigrams_text(tables["trigrams"], ctx.n_articles),
+        terms.formulations_text(tables["formulations"], ctx.n_articles), terms.keyness_text(key, split, ctx),
+        terms.concordance_text(term, why, 3, 2, 3), terms.limits(tables, ctx, split),
+        sample_note("the district's own name", ctx),
+    ]
+    return "\n".join(p.markdown for p in parts)
+
+
+@pytest.fixture(scope="module")
+def private_env(tmp_path_factory):
+    # Module fixtures are set up before conftest's per-test private build folder: set it here too.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path_factory.mktemp("terms_build")))
+        patch.delenv("ANALYSIS_CORPUS", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def sample_tables(private_env):
+    return build_tables()
+
+
+@pytest.fixture(scope="module")
+def generated_tables(private_env, tmp_path_factory):
+    folder = generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=240, start="2020-01-01", end="2021-12-31")
+    return build_tables(articles=folder / "articles.csv")
+
+
+# --------------------------------------------------------------------------- periods and keyness split
+
+def test_period_labels_follow_the_bin():
+    dates = pd.Series(["2021-12-31", "2020-01-03", ""])
+    assert terms.period_labels(dates, "Q").tolist() == ["2021Q4", "2020Q1", ""]
+    assert terms.period_labels(dates, "Y").tolist() == ["2021", "2020", ""]
+    # A Friday's week starts on the Monday before it.
+    assert terms.period_labels(pd.Series(["2024-03-29"]), "W").tolist() == ["2024-03-25"]
+
+
+def test_keyness_split_is_latest_period_not_latest_issue():
+    arts = pd.DataFrame({"issue_date": ["2020-01-03", "2020-05-05", "2020-11-03", "2020-12-29", ""]})
+    split = terms.keyness_split(arts, "Q")
+    # Two issues in 2020Q4 form the target; the undated article is in neither side.
+    assert split["target"] == "2020Q4"
+    assert split["mask"].tolist() == [False, False, True, True, False]
+    assert split["reference_mask"].tolist() == [True, True, False, False, False]
+    assert split["target_dates"] == "2020-11-03 to 2020-12-29"
+    assert terms.keyness_split(arts.head(1), "Q") is None
+
+
+def test_terms_by_period_sums_issues_and_keeps_rates(sample_tables):
+    t = sample_tables
+    weekly = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], "W")
+    # The two sample issues fall in two weeks: per-week counts equal per-issue counts.
+    by_issue = t["term_frequency_by_issue"]
+    dev = weekly[weekly["term"] == "发展"].set_index("period")["count"].to_dict()
+    assert dev == {"2024-11-25": 19, "2025-02-10": 23}
+    assert dev == dict(zip(["2024-11-25", "2025-02-10"], by_issue[by_issue["term"] == "发展"]["count"]))
+    yearly = terms.terms_by_period(by_issue, t["articles"], t["tokens"], "Y")
+    assert sorted(yearly["period"].unique()) == ["2024", "2025"]
+    # Summed over the periods, counts and sizes are the corpus's.
+    assert yearly.groupby("term")["count"].sum().loc["发展"] == 42
+    sizes = yearly.groupby("period")["n_tokens"].first()
+    assert sizes.sum() == t["term_frequency"]["n_tokens"].iloc[0]
+    rate = yearly.set_index(["period", "term"]).loc[("2025", "发展"), "rate_per_10k"]
+    assert rate == pytest.approx(23 / sizes.loc["2025"] * 10_000)
+
+
+def test_key_terms_count_the_articles_behind_each_term(sample_tables):
+    t = sample_tables
+    split = terms.keyness_split(t["articles"], "W")
+    key = terms.key_terms(t["articles"], t["tokens"], split).set_index("term")
+    # 国防 is printed 11 times, all in one December article (the civil-defence mobilisation report).
+    assert key.loc["国防", "key_for"] == "reference"
+    assert key.loc["国防", "articles_behind"] == 1
+    assert key.loc["国防", "largest_article_share"] == 1.0
+    # 北京 is key for February and spread over three of its articles.
+    assert key.loc["北京", "key_for"] == "target"
+    assert key.loc["北京", "articles_behind"] == 3
+    assert key.loc["北京", "largest_article_share"] < 1
+
+
+def test_keyness_sentence_follows_the_numbers(sample_tables):
+    t = sample_tables
+    ctx = _context(t)
+    split = terms.keyness_split(t["articles"], ctx.bin)
+    key = terms.key_terms(t["articles"], t["tokens"], split)
+    text = terms.keyness_text(key, split, ctx).markdown
+    n_strong = int((key["g2"] >= terms.G2_P001).sum())
+    assert f"{n_strong} terms differ at p < 0.001" in text
+    assert "No term differs" not in text and "no difference" not in text.lower()
+    assert "国防" in text and "single article" in text  # carried by one article: said
+    assert "so few articles" in text  # four articles in the target
+    # Without any significant term, the sentence says so and does not claim a finding.
+    weak = key.assign(g2=1.0, p_value=0.3)
+    weak_text = terms.keyness_text(weak, split, ctx).markdown
+    assert "No term differs at p < 0.001" in weak_text and "differ at p" not in weak_text
+    assert "one " in terms.keyness_text(None, None, ctx).markdown
+
+
+def test_concordance_term_is_the_registry_s_most_frequent_name(sample_tables, generated_tables):
+    assert terms.concordance_term(sample_tables["term_frequency"], sample_tables["registry"]) == ("王少峰", "registry")
+    term, why = terms.concordance_term(generated_tables["term_frequency"], generated_tables["registry"])
+    tf = generated_tables["term_frequency"]
+    names = set(generated_tables["registry"]["name"])
+    assert why == "registry" and term in names
+    assert tf.set_index("term").loc[term, "count"] == tf[tf["term"].isin(names)]["count"].max()
+    # No registry: the top term.
+    assert terms.concordance_term(tf, generated_tables["registry"].head(0)) == (tf["term"].iloc[0], "no-registry")
+    assert "no registry" in terms.concordance_text(tf["term"].iloc[0], "no-registry", 5, 2, 5).markdown
+
+
+# --------------------------------------------------------------------------- prose on two corpora
+
+def test_sample_summary_names_the_sample_s_terms_and_dates(sample_tables):
+    ctx = _context(sample_tables)
+    split = terms.keyness_split(sample_tables["articles"], ctx.bin)
+    key = terms.key_terms(sample_tables["articles"], sample_tables["tokens"], split)
+    text = terms.summary(sample_tables, ctx, key, split).markdown
+    assert "发展 (42)" in text and "2024-12-01 to 2025-02-13" in text
+    assert "“两园一河” (3 times in 2 articles)" in text
+    assert "the week of 2025-02-10" in text
+
+
+def test_generated_summary_names_that_corpus(generated_tables):
+    t = generated_tables
+    ctx = _context(t)
+    assert not ctx.is_sample and ctx.bin == "M"
+    split = terms.keyness_split(t["articles"], ctx.bin)
+    key = terms.key_terms(t["articles"], t["tokens"], split)
+    text = terms.summary(t, ctx, key, split).markdown
+    tf = t["term_frequency"]
+    top = tf.iloc[0]
+    assert f"{top['term']} ({top['count']:,})" in text
+    assert f"{ctx.first_date} to {ctx.last_date}" in text and "长河报" in text
+    assert f"the month {t['articles']['issue_date'].max()[:7]}" in text
+    formulation = t["formulations"].iloc[0]["formulation"]
+    assert f"“{formulation}”" in text
+
+
+def test_no_sample_only_phrase_on_the_generated_corpus(generated_tables, sample_tables):
+    generated = _chapter_text(generated_tables)
+    for phrase in SAMPLE_ONLY:
+        assert phrase not in generated, phrase
+    assert "default dictionary" in terms.dictionary_text(pd.DataFrame({"category": ["person"]}),
+                                                         _context(generated_tables)).markdown
+    # The sample's own note is there on the sample: the check above can fail.
+    assert "the district's own name" in _chapter_text(sample_tables)
+
+
+def test_prose_numbers_match_the_tables(generated_tables):
+    t = generated_tables
+    ctx = _context(t)
+    tf = t["term_frequency"]
+    text = terms.top_terms_text(tf, ctx).markdown
+    assert f"{int(tf['n_tokens'].iloc[0]):,} word tokens and {len(tf):,} distinct terms" in text
+    period_tf = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], ctx.bin)
+    n_months = t["articles"]["issue_date"].str.slice(0, 7).nunique()
+    assert f"{n_months} months with articles" in terms.periods_text(terms.period_leaders(period_tf), ctx).markdown
+    coll = t["collocations"].iloc[0]
+    assert f"{coll['w1']}{coll['w2']} ({int(coll['count']):,} times" in terms.collocations_text(t["collocations"]).markdown
+
+
+def test_one_article_corpus_gives_sentences_not_errors(generated_tables):
+    t = generated_tables
+    first = t["articles"].head(1)
+    ctx = context({**t["build_info"].iloc[0].to_dict(), "n_articles": 1,
+                   "first_date": first["issue_date"].iloc[0], "last_date": first["issue_date"].iloc[0]})
+    split = terms.keyness_split(first, ctx.bin)
+    assert split is None
+    assert "not computed" in terms.keyness_text(None, split, ctx).markdown
+    tf = t["term_frequency"].assign(n_docs=1, doc_freq=1)
+    assert "single article" in terms.top_terms_text(tf, ctx).markdown
+    assert "No formulation" in terms.formulations_text(t["formulations"].head(0), 1).markdown
+    one_text = terms.formulations_text(t["formulations"].head(2), 1).markdown
+    assert "2 formulations found" in one_text and "of the 1 articles" not in one_text
+    assert "no terms" in terms.top_terms_text(tf.head(0), ctx).markdown
+
+
+# --------------------------------------------------------------------------- figures
+
+def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tmp_path):
+    t = generated_tables
+    ctx = _context(t)
+    tf = t["term_frequency"]
+    ax = plot_top_terms(tf, n=12)
+    assert ax.get_xlabel() == "Occurrences" and ax.get_title() == ""
+    assert [x.get_text() for x in ax.get_yticklabels()][-1] == tf["term"].iloc[0]
+    plt.close(ax.figure)
+    period_tf = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], ctx.bin)
+    matrix = terms.trend_matrix(period_tf, terms.trend_terms(period_tf, tf, n=6))
+    assert matrix.shape == (6, 24)
+    ax = plot_term_periods(matrix, period_name="Month")
+    assert ax.get_xlabel() == "Month"
+    # Period labels are thinned so 24 months do not overlap.
+    assert len([x for x in ax.get_xticklabels() if x.get_text()]) <= 14
+    assert not re.search(r"[\u4e00-\u9fff]", ax.get_xlabel() + ax.get_ylabel())
+    plt.close(ax.figure)
+    split = terms.keyness_split(t["articles"], ctx.bin)
+    key = terms.key_terms(t["articles"], t["tokens"], split)
+    ax = plot_keyness(key, n=5, target=split["target"], reference="earlier")
+    assert split["target"] in ax.get_xlabel() and "earlier" in ax.get_xlabel()
+    # Height follows the bars drawn.
+    assert ax.figure.get_size_inches()[1] == pytest.approx(0.3 * len(ax.patches) + 1.2)
+    plt.close(ax.figure)
