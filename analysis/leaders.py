@@ -450,6 +450,12 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     """
     named = {} if named is None else named
     found: list[dict] = []
+    # Datelines and credits are blanked here (same length), so a title never
+    # reaches back into 新华社北京１月５日电.
+    from .tokens import prepare_text
+
+    blanked = prepare_text(text)
+    resolved: list[tuple[int, str]] = []      # (offset, name) of settled bare titles in this field
     prev_end = 0          # end of the previous person match: a title never reaches back past it
     prev_title = ""
     for end_index, (what, key, length) in m.automaton.iter_long(text):
@@ -458,7 +464,7 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
             if m.continues_name(text, start, end):
                 continue                                  # 李岚 in 李岚清, 高峰 in 高峰会
             person = m.persons[key]
-            cut = max(_clause_start(text, start, 0), prev_end)
+            cut = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
             prefix = text[cut:start].lstrip("、")
             title, anchor = "", False
             if prefix and m.title_end is not None and m.title_end.search(prefix):
@@ -498,10 +504,11 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
             if holder is None:
                 continue
             name, organisation, level = holder
-            written = _settles(m, text, max(_clause_start(text, start, 0), prev_end), start, key, name,
-                               organisation, named)
-            if written is None:
+            floor = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
+            written = _settles(m, text, floor, start, key, name, organisation, named)
+            if written is None or not _last_use_is_holders(text, start, key, name, resolved):
                 continue
+            resolved.append((start, name))
             tail = text[end:end + 80]
             kind = _phrase_kind(m, tail) or "title-only"
             found.append(dict(name=name, title=key, title_raw=written, kind=kind, offset=start, end=end,
@@ -541,17 +548,45 @@ def _settles(m: Matcher, text: str, floor: int, start: int, key: str, name: str,
         if best is None or at < best:
             best = at
     if best is not None:
-        before = full[:best]
-        if before and m.qualifier is not None and m.qualifier.search(before):
-            return None                                   # 两国 + 国家主席: another country's
+        if _names_body(m, full[:best]):
+            return None                                   # 两国 + 国家主席, 菲律宾 + 外交部长: another country's
         return full[best:]
-    if qualifier and m.qualifier is not None and m.qualifier.search(qualifier):
+    if _names_body(m, qualifier):
         return None                                       # 省政协主席, 该党总书记: another body's post
     earlier = any(key in t for t in named.get(name, []))
     if qualifier and qualifier[-1] in m.surnames:
         # 江主席 / 周总理: a surname and a title name a person, who must be the holder, named before.
         return qualifier[-1] + key if qualifier[-1] == name[0] and earlier else None
     return key if earlier else None
+
+
+def _last_use_is_holders(text: str, start: int, key: str, name: str, resolved: list[tuple[int, str]]) -> bool:
+    """The nearest earlier use of ``key`` in the field must be the holder's (泰国总理川·立派 … 总理说: not).
+
+    The holder's use is the title written beside the name (``国务院总理李鹏``,
+    ``李鹏总理``) or a bare title already settled as the holder's.
+    """
+    at = text.rfind(key, 0, start)
+    if at < 0:
+        return True                                       # first use in this field: settled by _settles
+    if any(offset == at and who == name for offset, who in resolved):
+        return True
+    return text.startswith(name, at + len(key)) or text.endswith(name, 0, at)
+
+
+def _names_body(m: Matcher, qualifier: str) -> bool:
+    """True when ``qualifier`` ends by naming a body or place (``title_qualifier`` phrases,
+    or a last word the segmenter tags as a place or institution: 菲律宾, 湖南)."""
+    if not qualifier:
+        return False
+    if m.qualifier is not None and m.qualifier.search(qualifier):
+        return True
+    try:
+        import rjieba
+    except ImportError:  # without the tagger only the listed qualifiers count
+        return False
+    tagged = rjieba.tag(qualifier)
+    return bool(tagged) and tagged[-1][1] in ("ns", "nt")
 
 
 def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
