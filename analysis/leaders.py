@@ -441,7 +441,7 @@ def _fields(article) -> list[tuple[str, str]]:
 
 
 def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
-                named: dict[str, list[str]] | None = None) -> list[dict]:
+                named: dict[str, list[str]] | None = None, log: list | None = None) -> list[dict]:
     """All mentions in one field of one article, in text order.
 
     ``anchored`` (names seen with a title) and ``named`` (``{name: titles as
@@ -502,11 +502,18 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
                 continue
             holder = m.holder(key, date)
             if holder is None:
+                if log is not None:
+                    log.append((start, key, "", "", "no single holder on this date"))
                 continue
             name, organisation, level = holder
             floor = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
             written = _settles(m, text, floor, start, key, name, organisation, named)
-            if written is None or not _last_use_is_holders(text, start, key, name, resolved):
+            last_ok = written is not None and _last_use_is_holders(text, start, key, name, resolved)
+            if log is not None:
+                reason = ("settled" if last_ok else "not settled by the text" if written is None
+                          else "the nearest earlier use of the title is someone else's")
+                log.append((start, key, name, written or "", reason))
+            if not last_ok:
                 continue
             resolved.append((start, name))
             tail = text[end:end + 80]
@@ -696,6 +703,48 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
     frame = frame.assign(_rank=rank).sort_values(
         ["issue_date", "source", "article_id", "_rank", "offset"], kind="stable").drop(columns="_rank")
     return frame.reset_index(drop=True)
+
+
+TITLE_AUDIT_COLUMNS = ["article_id", "date", "source", "line", "location", "title", "title_raw", "holder",
+                       "resolved", "reason", "context"]
+
+
+def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None) -> pd.DataFrame:
+    """Every bare registry title the extractor considered, resolved or not, and why.
+
+    The sheet a hand check starts from (``data/validation_title_only.csv``
+    records the judgments).  Columns: :data:`TITLE_AUDIT_COLUMNS`; ``holder``
+    is the post's only holder on the date ('' when none or several),
+    ``resolved`` whether a ``title-only`` mention was made, ``reason``
+    ``settled``, ``not settled by the text``, ``the nearest earlier use of
+    the title is someone else's`` or ``no single holder on this date``.
+
+    >>> a = pd.DataFrame({"article_id": ["x"], "date": ["2025-02-12"], "text": ["省政协主席出席。"]})
+    >>> title_only_audit(a)["reason"].tolist()
+    []
+    """
+    _check_articles(articles)
+    m = matcher(registry, titles, phrases)
+    rows = []
+    for article in articles.to_dict("records"):
+        date = str(article.get("date", "") or article.get("issue_date", "") or "")
+        anchored: set[str] = set()
+        named: dict[str, list[str]] = {}
+        for field, text in _fields(article):
+            if not text:
+                continue
+            log: list = []
+            _scan_field(m, text, date, anchored, named, log)
+            lead_end = text.find("\n") if "\n" in text else len(text)
+            for start, key, holder, written, reason in log:
+                location = field if field != "text" else "lead" if start < lead_end else "body"
+                rows.append({
+                    "article_id": article["article_id"], "date": date, "source": str(article.get("source", "") or ""),
+                    "line": field_line(article, field, start), "location": location, "title": key,
+                    "title_raw": written, "holder": holder, "resolved": reason == "settled", "reason": reason,
+                    "context": text[max(0, start - CONTEXT):start + len(key) + CONTEXT],
+                })
+    return pd.DataFrame(rows, columns=TITLE_AUDIT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- discovery
