@@ -40,7 +40,7 @@ from typing import Iterable
 import ahocorasick
 import pandas as pd
 
-from analysis.tokens import segment
+from analysis.tokens import get_segmenter
 
 QUOTES = {"“": "”", "『": "』", "「": "」", "﹃": "﹄", "﹁": "﹂"}
 _QUOTED = re.compile("|".join(f"{re.escape(o)}([^{re.escape(o + c)}\n]+){re.escape(c)}" for o, c in QUOTES.items()))
@@ -130,8 +130,10 @@ def find_enumerations(text: str) -> list[tuple[int, str, str]]:
     """
     out = []
     ends = None          # sentence ends, found once per text (not once per match: that was quadratic)
+    cut = None
     for m in _ENUMERATION.finditer(text):
-        following = segment(text[m.end(1) : m.end(1) + 8])
+        cut = cut or get_segmenter().cut
+        following = cut(text[m.end(1) : m.end(1) + 8])
         if not following or not re.fullmatch(r"[\u4e00-\u9fff]{1,3}", following[0]):
             continue
         slogan = m.group(1) + following[0]
