@@ -514,9 +514,11 @@ def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term") -> pd
 
 
 def _contains_boilerplate(term: str) -> bool:
-    # A term holding a whole formula (新华社记者) is boilerplate too; blanking the
-    # folded term and seeing it change says so.
-    return prepare_text(term) != term.translate({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
+    # A term holding a whole formula (新华社记者) is boilerplate too, and so is the
+    # tail of a dateline cut off its date (日电 of 1月1日电): blanking "1" + term
+    # and seeing the term change says so.
+    folded = "1" + term.translate({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
+    return prepare_text(folded) != folded
 
 
 # --------------------------------------------------------------------------- KWIC
