@@ -86,7 +86,7 @@ class _Offsets:
 
 
 def _normalize(text: str) -> tuple[str, _Offsets]:
-    """Text without whitespace (except paragraph breaks) and each kept char's offset.
+    r"""Text without whitespace (except paragraph breaks) and each kept char's offset.
 
     >>> norm, where = _normalize("两园 一河\n双 新")
     >>> norm, [where[i] for i in range(len(norm))]

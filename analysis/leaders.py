@@ -16,8 +16,10 @@ Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row
 ``data/leader_phrases.csv``
     regular expressions, matched on the text right after a name or title:
     ``ritual`` (传达学习习近平总书记…重要指示精神), ``doctrine`` (习近平新时代中国特色社会主义思想),
-    ``title_only_follow`` (what may follow a title used without a name) and
-    ``name_stop`` (what may end a name candidate, for :func:`discover_officials`);
+    ``title_only_follow`` (what may follow a title used without a name),
+    ``name_stop`` (what may end a name: for :func:`discover_officials` and
+    for telling 李岚说 from 李岚清) and ``title_qualifier`` (what, right before
+    a bare title, names another body: 省, 委, 党, 国 …);
 ``data/leader_surnames.csv``
     surnames used to filter name candidates in :func:`discover_officials`.
 
@@ -247,7 +249,7 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     """Phrase patterns (``kind, pattern, source``), each checked to compile.
 
     >>> sorted(set(load_phrases()["kind"]))
-    ['doctrine', 'name_stop', 'ritual', 'title_only_follow']
+    ['doctrine', 'name_stop', 'ritual', 'title_only_follow', 'title_qualifier']
     """
     path = Path(path) if path else fact_path("phrases")
     frame = _read_csv(path, ["kind", "pattern", "source"], "phrase list")
