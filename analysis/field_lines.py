@@ -15,6 +15,7 @@ lines, preferring lines near the headline.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,11 @@ def _page_path(source: str) -> Path | None:
     """The raw page file of ``source`` in the configured corpus, else in the sample."""
     if not source:
         return None
+    return _page_path_cached(source, os.environ.get("ANALYSIS_CORPUS", ""))
+
+
+@lru_cache(maxsize=256)
+def _page_path_cached(source: str, _corpus_setting: str) -> Path | None:
     candidates = []
     try:
         from .corpus_folder import open_corpus
@@ -120,3 +126,26 @@ def field_line(article, field: str, offset: int) -> int:
         return anchor
     k = bisect.bisect_right(starts, offset) - 1
     return numbers[max(k, 0)]
+
+
+def line_lookup(article):
+    """``line(field, offset)`` for one article, with its line map parsed once (for loops over occurrences).
+
+    >>> from analysis.corpus import load_articles
+    >>> a = load_articles().set_index("article_id", drop=False).loc["001_37b71d2a634c19f4-03"]
+    >>> line = line_lookup(a); line("text", a["text"].index("王少峰")), line("subheadline", 3)
+    (109, 103)
+    """
+    pairs = [tuple(map(int, item.split(":"))) for item in str(article.get("line_map", "") or "").split(";") if item]
+    offsets = [o for o, _ in pairs]
+    fallback = int(article.get("line_start", 0) or 0)
+
+    def line(field: str, offset: int) -> int:
+        if field != "text":
+            return field_line(article, field, offset)
+        if not pairs:
+            return fallback
+        k = bisect.bisect_right(offsets, offset) - 1
+        return pairs[max(k, 0)][1]
+
+    return line

@@ -122,7 +122,7 @@ def find_quoted(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def find_enumerations(text: str) -> list[tuple[int, str, str]]:
+def find_enumerations(text: str, cut=None) -> list[tuple[int, str, str]]:
     """(offset, slogan, expansion) for numbered slogans written after a closing quote.
 
     >>> find_enumerations("聚焦“特色产业提升、劳务协作提升”两项行动，持续推动")
@@ -130,7 +130,6 @@ def find_enumerations(text: str) -> list[tuple[int, str, str]]:
     """
     out = []
     ends = None          # sentence ends, found once per text (not once per match: that was quadratic)
-    cut = None
     for m in _ENUMERATION.finditer(text):
         cut = cut or get_segmenter().cut
         following = cut(text[m.end(1) : m.end(1) + 8])
@@ -204,6 +203,7 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
     kinds: dict[str, str] = {}
     quoted_at: set[tuple[int, str, int, str]] = set()
     records = articles.to_dict("records")
+    cut = get_segmenter().cut
     # Each field is normalised once and kept for both passes.
     fields = [[(field, *_normalize(value)) for field, value in _fields(article)] for article in records]
     # Pass 1: which phrases are formulations, and where they are quoted.
@@ -216,7 +216,7 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
                     continue
                 kinds.setdefault(inner, kind)
                 quoted_at.add((index, field, where[at], inner))
-            for at, slogan, _ in find_enumerations(norm):
+            for at, slogan, _ in find_enumerations(norm, cut):
                 kinds.setdefault(slogan, "enumeration")
     # Pass 2: count every occurrence of every formulation, quoted or not: one
     # automaton for all of them, one pass per field.
@@ -239,11 +239,14 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
                     rows.append((index, field, offset, phrase, kinds[phrase], quoted, article))
     field_order = {f: i for i, f in enumerate(FIELDS)}
     rows.sort(key=lambda r: (r[0], field_order[r[1]], r[2], r[3]))
-    out = [
-        (phrase, kind, quoted, str(a["article_id"]), a.get("issue_date", ""), a.get("source", ""),
-         field, _line(a, field, offset), offset)
-        for _, field, offset, phrase, kind, quoted, a in rows
-    ]
+    from analysis.field_lines import line_lookup
+
+    lookups: dict[int, object] = {}
+    out = []
+    for index, field, offset, phrase, kind, quoted, a in rows:
+        line = lookups.get(index) or lookups.setdefault(index, line_lookup(a))
+        out.append((phrase, kind, quoted, str(a["article_id"]), a.get("issue_date", ""), a.get("source", ""),
+                    field, line(field, offset), offset))
     frame = pd.DataFrame(out, columns=OCCURRENCE_COLUMNS)
     return frame.astype({"quoted": bool, "line": "int64", "offset": "int64"})
 
@@ -266,8 +269,9 @@ def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None =
     occ = occ.sort_values(["issue_date", "source", "line", "offset"], kind="mergesort")
     expansions: dict[str, str] = {}
     if articles is not None:
+        cut = get_segmenter().cut
         for text in articles["text"]:
-            for _, slogan, items in find_enumerations(_normalize(str(text))[0]):
+            for _, slogan, items in find_enumerations(_normalize(str(text))[0], cut):
                 expansions.setdefault(slogan, items)
     rows = []
     for phrase, group in occ.groupby("formulation", sort=True):

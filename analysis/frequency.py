@@ -38,8 +38,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.tokens import (alias_map, boilerplate_matches, is_term, load_stopwords, prepare_text, token_offsets,
-                             tokenize_articles)
+from analysis.tokens import (alias_map, boilerplate_matches, is_term, load_stopwords, prepare_text, text_preparer,
+                             token_offsets, tokenize_articles)
 
 GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
 TF_COLUMNS = ["term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
@@ -179,11 +179,11 @@ def term_frequency(
 # --------------------------------------------------------------------------- n-grams
 
 
-def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str]) -> Iterable[list[str]]:
+def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepare=prepare_text) -> Iterable[list[str]]:
     """Runs of terms that touch in the text (no punctuation, space or stopword between)."""
     run: list[str] = []
     end = -1
-    for token, at in zip(toks, token_offsets(prepare_text(text), toks, prepared=True)):
+    for token, at in zip(toks, token_offsets(prepare(text), toks, prepared=True)):
         ok = token not in stop and is_term(token)
         if ok and run and at == end:
             run.append(token)
@@ -217,12 +217,13 @@ def ngram_frequency(
         raise ValueError("n must be at least 1")
     stop = load_stopwords() if stopwords is None else stopwords
     term_of = _term_map(aliases)
+    prepare = text_preparer()
     data = _aligned(articles, tokens)
     counts: Counter[str] = Counter()
     docs: Counter[str] = Counter()
     for text, toks in zip(data["text"] if len(data) else [], data["tokens"]):
         seen = set()
-        for run in _contiguous_runs(str(text), toks, stop):
+        for run in _contiguous_runs(str(text), toks, stop, prepare):
             run = [term_of.get(t, t) for t in run]
             for i in range(len(run) - n + 1):
                 gram = " ".join(run[i : i + n])
@@ -557,12 +558,14 @@ def kwic(
         tokens = tokenize_articles(articles)
     data = _aligned(articles, tokens) if match == "token" else articles
     term_of = _term_map(aliases)
+    prepare = text_preparer()
     rows = []
     for _, article in data.iterrows():
         text = str(article["text"])
         if match == "token":
             toks = article["tokens"]
-            printed = {at: text[at : at + len(tok)] for tok, at in zip(toks, token_offsets(text, toks))
+            printed = {at: text[at : at + len(tok)]
+                       for tok, at in zip(toks, token_offsets(prepare(text), toks, prepared=True))
                        if term_of.get(tok, tok) == term}
             offsets = sorted(printed)
         else:

@@ -294,6 +294,9 @@ class Matcher:
 
             aliases = read_aliases()
         self.org_forms = _organisation_forms(registry, aliases)
+        from .tokens import text_preparer
+
+        self.prepare = text_preparer()
         self.persons: dict[str, _Person] = {}
         for name, group in registry.groupby("name", sort=False):
             first = group.iloc[0]
@@ -454,9 +457,7 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     found: list[dict] = []
     # Datelines and credits are blanked here (same length), so a title never
     # reaches back into 新华社北京１月５日电.
-    from .tokens import prepare_text
-
-    blanked = prepare_text(text)
+    blanked = m.prepare(text)
     resolved: list[tuple[int, str]] = []      # (offset, name) of settled bare titles in this field
     prev_end = 0          # end of the previous person match: a title never reaches back past it
     prev_title = ""
