@@ -19,7 +19,12 @@ Rules (heuristic, documented so a reader can check them on the page):
   quoted items of the same sentence before it;
 * once found anywhere, a formulation is counted everywhere it occurs in
   headlines, subheadlines and body text, quoted or not (``quoted`` says
-  which).
+  which), each occurrence with the raw line it is printed on (a subheadline
+  has its own lines: :func:`analysis.field_lines.field_line`).
+
+Speed: each field is normalised once (a regular expression, not a loop over
+characters), every formulation is found in one pass of one Aho–Corasick
+automaton, and :func:`find_enumerations` is linear in the text length.
 
 >>> from analysis.corpus import load_articles
 >>> table = formulation_table(extract_formulations(load_articles()))
@@ -28,12 +33,14 @@ True
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterable
 
+import ahocorasick
 import pandas as pd
 
-from analysis.tokens import segment
+from analysis.tokens import get_segmenter
 
 QUOTES = {"“": "”", "『": "』", "「": "」", "﹃": "﹄", "﹁": "﹂"}
 _QUOTED = re.compile("|".join(f"{re.escape(o)}([^{re.escape(o + c)}\n]+){re.escape(c)}" for o, c in QUOTES.items()))
@@ -55,15 +62,37 @@ TABLE_COLUMNS = [
 ]
 
 
-def _normalize(text: str) -> tuple[str, list[int]]:
-    """Text without whitespace (except paragraph breaks) and each kept char's offset."""
-    chars, where = [], []
-    for i, ch in enumerate(text):
-        if ch.isspace() and ch != "\n":
-            continue
-        chars.append(ch)
-        where.append(i)
-    return "".join(chars), where
+_SPACE = re.compile(r"[^\S\n]+")
+
+
+class _Offsets:
+    """Offset in the original text of each character of the normalised text.
+
+    Stored as the kept runs (original start, normalised start), so building
+    it costs one regular-expression pass and a lookup is a bisection.
+    """
+
+    def __init__(self, text: str):
+        self.orig, self.norm = [0], [0]
+        removed = 0
+        for m in _SPACE.finditer(text):
+            removed += m.end() - m.start()
+            self.orig.append(m.end())
+            self.norm.append(m.end() - removed)
+
+    def __getitem__(self, at: int) -> int:
+        k = bisect.bisect_right(self.norm, at) - 1
+        return self.orig[k] + (at - self.norm[k])
+
+
+def _normalize(text: str) -> tuple[str, _Offsets]:
+    r"""Text without whitespace (except paragraph breaks) and each kept char's offset.
+
+    >>> norm, where = _normalize("两园 一河\n双 新")
+    >>> norm, [where[i] for i in range(len(norm))]
+    ('两园一河\n双新', [0, 1, 3, 4, 5, 6, 8])
+    """
+    return _SPACE.sub("", text), _Offsets(text)
 
 
 def classify_quote(inner: str) -> str:
@@ -93,19 +122,24 @@ def find_quoted(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def find_enumerations(text: str) -> list[tuple[int, str, str]]:
+def find_enumerations(text: str, cut=None) -> list[tuple[int, str, str]]:
     """(offset, slogan, expansion) for numbered slogans written after a closing quote.
 
     >>> find_enumerations("聚焦“特色产业提升、劳务协作提升”两项行动，持续推动")
     [(17, '两项行动', '特色产业提升、劳务协作提升')]
     """
     out = []
+    ends = None          # sentence ends, found once per text (not once per match: that was quadratic)
     for m in _ENUMERATION.finditer(text):
-        following = segment(text[m.end(1) : m.end(1) + 8])
+        cut = cut or get_segmenter().cut
+        following = cut(text[m.end(1) : m.end(1) + 8])
         if not following or not re.fullmatch(r"[\u4e00-\u9fff]{1,3}", following[0]):
             continue
         slogan = m.group(1) + following[0]
-        sentence_start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        if ends is None:
+            ends = [e.end() for e in _SENTENCE_END.finditer(text)]
+        k = bisect.bisect_right(ends, m.start()) - 1
+        sentence_start = ends[k] if k >= 0 else 0
         items = [q for _, q, _ in find_quoted(text[sentence_start : m.start() + 1])]
         out.append((m.start(1), slogan, "、".join(_named_items(items, m.group(1)))))
     return out
@@ -149,12 +183,9 @@ def _fields(article) -> Iterable[tuple[str, str]]:
 
 
 def _line(article, field: str, offset: int) -> int:
-    if field == "text":
-        from analysis.corpus import source_line
+    from analysis.field_lines import field_line
 
-        return int(source_line(article, offset))
-    # Headlines have one recorded line (0 when unknown).
-    return int(article.get("headline_line", 0) or 0)
+    return field_line(article, field, offset)
 
 
 def extract_formulations(articles: pd.DataFrame, include_quotations: bool = False) -> pd.DataFrame:
@@ -172,10 +203,12 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
     kinds: dict[str, str] = {}
     quoted_at: set[tuple[int, str, int, str]] = set()
     records = articles.to_dict("records")
+    cut = get_segmenter().cut
+    # Each field is normalised once and kept for both passes.
+    fields = [[(field, *_normalize(value)) for field, value in _fields(article)] for article in records]
     # Pass 1: which phrases are formulations, and where they are quoted.
     for index, article in enumerate(records):
-        for field, value in _fields(article):
-            norm, where = _normalize(value)
+        for field, norm, where in fields[index]:
             for at, inner, kind in find_quoted(norm):
                 if kind == "quotation":
                     if include_quotations:
@@ -183,26 +216,37 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
                     continue
                 kinds.setdefault(inner, kind)
                 quoted_at.add((index, field, where[at], inner))
-            for at, slogan, _ in find_enumerations(norm):
+            for at, slogan, _ in find_enumerations(norm, cut):
                 kinds.setdefault(slogan, "enumeration")
-    # Pass 2: count every occurrence of every formulation, quoted or not.
-    for index, article in enumerate(records):
-        for field, value in _fields(article):
-            norm, where = _normalize(value)
-            for phrase in kinds:
-                at = norm.find(phrase)
-                while at >= 0:
+    # Pass 2: count every occurrence of every formulation, quoted or not: one
+    # automaton for all of them, one pass per field.
+    if kinds:
+        automaton = ahocorasick.Automaton()
+        for phrase in kinds:
+            automaton.add_word(phrase, phrase)
+        automaton.make_automaton()
+        for index, article in enumerate(records):
+            for field, norm, where in fields[index]:
+                last_end: dict[str, int] = {}
+                for end, phrase in automaton.iter(norm):
+                    at = end - len(phrase) + 1
+                    # Occurrences of one phrase do not overlap (as str.find counts them).
+                    if at < last_end.get(phrase, 0):
+                        continue
+                    last_end[phrase] = end + 1
                     offset = where[at]
                     quoted = (index, field, offset, phrase) in quoted_at
                     rows.append((index, field, offset, phrase, kinds[phrase], quoted, article))
-                    at = norm.find(phrase, at + len(phrase))
     field_order = {f: i for i, f in enumerate(FIELDS)}
     rows.sort(key=lambda r: (r[0], field_order[r[1]], r[2], r[3]))
-    out = [
-        (phrase, kind, quoted, str(a["article_id"]), a.get("issue_date", ""), a.get("source", ""),
-         field, _line(a, field, offset), offset)
-        for _, field, offset, phrase, kind, quoted, a in rows
-    ]
+    from analysis.field_lines import line_lookup
+
+    lookups: dict[int, object] = {}
+    out = []
+    for index, field, offset, phrase, kind, quoted, a in rows:
+        line = lookups.get(index) or lookups.setdefault(index, line_lookup(a))
+        out.append((phrase, kind, quoted, str(a["article_id"]), a.get("issue_date", ""), a.get("source", ""),
+                    field, line(field, offset), offset))
     frame = pd.DataFrame(out, columns=OCCURRENCE_COLUMNS)
     return frame.astype({"quoted": bool, "line": "int64", "offset": "int64"})
 
@@ -225,8 +269,9 @@ def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None =
     occ = occ.sort_values(["issue_date", "source", "line", "offset"], kind="mergesort")
     expansions: dict[str, str] = {}
     if articles is not None:
+        cut = get_segmenter().cut
         for text in articles["text"]:
-            for _, slogan, items in find_enumerations(_normalize(str(text))[0]):
+            for _, slogan, items in find_enumerations(_normalize(str(text))[0], cut):
                 expansions.setdefault(slogan, items)
     rows = []
     for phrase, group in occ.groupby("formulation", sort=True):

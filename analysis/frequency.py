@@ -10,7 +10,14 @@ linguists report them:
 * **corpus size** (``n_tokens``) is the number of word tokens, stopwords and
   numbers included, so a rate per 10,000 tokens reads as "per 10,000 running
   words";
-* **document frequency** counts articles containing the term at least once.
+* **document frequency** counts articles containing the term at least once;
+* one place or institution is **one term**: tokens are mapped through
+  ``data/aliases.csv`` (:func:`analysis.tokens.apply_aliases`; ``丰台区`` and
+  ``丰台`` count as ``丰台``) before counting; the tokens table keeps the
+  printed form;
+* dateline and agency formulas never reach the tables: the segmenter blanks
+  them (``data/boilerplate.csv``), and :func:`audit_terms` checks a table's
+  top terms for any left (or for digits split one per token).
 
 Every count can be traced to its text with :func:`kwic`, which lists the
 same occurrences the counts are made of, with source file and line.
@@ -31,7 +38,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.tokens import is_term, load_stopwords, token_offsets, tokenize_articles
+from analysis.tokens import (alias_map, boilerplate_matches, is_term, load_stopwords, prepare_text, text_preparer,
+                             token_offsets, tokenize_articles)
 
 GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
 TF_COLUMNS = ["term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
@@ -39,6 +47,12 @@ KEYNESS_COLUMNS = [
     "term", "count_target", "count_reference", "rate_target", "rate_reference",
     "g2", "p_value", "log_ratio", "key_for",
 ]
+#: Dispersion columns added by :func:`keyness` (per article, on the side the term is key for).
+DISPERSION_COLUMNS = ["n_articles_target", "n_articles_reference", "n_articles", "range", "dp",
+                      "top_article_share", "one_article"]
+#: A key term whose single most frequent article holds at least this share of its
+#: uses (on its key side) is flagged ``one_article``: it marks that article.
+ONE_ARTICLE_SHARE = 0.75
 KWIC_COLUMNS = [
     "article_id", "issue_date", "date", "headline", "source", "line", "offset", "left", "match", "right",
 ]
@@ -72,14 +86,24 @@ def _group_values(articles: pd.DataFrame, by: str | None) -> pd.Series:
     return pd.Series([""] * len(articles), index=articles.index)
 
 
+def _term_map(aliases) -> dict[str, str]:
+    """The alias map to count with: None → ``data/aliases.csv``, False → none, or a dict."""
+    if aliases is None:
+        return alias_map()
+    if aliases is False:
+        return {}
+    return dict(aliases)
+
+
 def article_term_counts(
-    tokens: pd.DataFrame, stopwords: frozenset[str] | None = None
+    tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, aliases=None
 ) -> pd.DataFrame:
     """Long table of term counts per article.
 
     Columns: ``article_id``, ``term``, ``count`` (int), ``n_tokens`` (word
     tokens in the article).  Sorted by article (input order), count
-    descending, term.  Summing ``count`` over articles gives the corpus
+    descending, term.  Tokens are mapped to terms through ``aliases``
+    (None: ``data/aliases.csv``; False: none; or a dict).  Summing ``count`` over articles gives the corpus
     counts of :func:`term_frequency`.
 
     >>> import pandas as pd
@@ -88,10 +112,11 @@ def article_term_counts(
     [['发展', 2, 4]]
     """
     stop = load_stopwords() if stopwords is None else stopwords
+    term_of = _term_map(aliases)
     rows = []
     for order, (article_id, toks) in enumerate(zip(tokens["article_id"], tokens["tokens"])):
         toks = list(toks)
-        counts = Counter(t for t in toks if t not in stop and is_term(t))
+        counts = Counter(term_of.get(t, t) for t in toks if t not in stop and is_term(t))
         for term, count in counts.items():
             rows.append((order, str(article_id), term, count, len(toks)))
     frame = pd.DataFrame(rows, columns=["order", "article_id", "term", "count", "n_tokens"])
@@ -104,6 +129,7 @@ def term_frequency(
     tokens: pd.DataFrame,
     by: str | None = None,
     stopwords: frozenset[str] | None = None,
+    aliases=None,
 ) -> pd.DataFrame:
     """Term frequency and document frequency, for the corpus or per group.
 
@@ -127,7 +153,7 @@ def term_frequency(
     group_col = GROUPINGS.get(by, "?")
     data = _aligned(articles, tokens)
     groups = _group_values(data, by)
-    counts = article_term_counts(data[["article_id", "tokens"]], stopwords)
+    counts = article_term_counts(data[["article_id", "tokens"]], stopwords, aliases)
     columns = ([group_col] if group_col else []) + TF_COLUMNS
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("count", "doc_freq", "n_tokens", "n_docs")
@@ -153,11 +179,11 @@ def term_frequency(
 # --------------------------------------------------------------------------- n-grams
 
 
-def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str]) -> Iterable[list[str]]:
+def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepare=prepare_text) -> Iterable[list[str]]:
     """Runs of terms that touch in the text (no punctuation, space or stopword between)."""
     run: list[str] = []
     end = -1
-    for token, at in zip(toks, token_offsets(text, toks)):
+    for token, at in zip(toks, token_offsets(prepare(text), toks, prepared=True)):
         ok = token not in stop and is_term(token)
         if ok and run and at == end:
             run.append(token)
@@ -176,6 +202,7 @@ def ngram_frequency(
     n: int = 2,
     min_count: int = 2,
     stopwords: frozenset[str] | None = None,
+    aliases=None,
 ) -> pd.DataFrame:
     """Frequency of n-grams of terms that are adjacent in the text.
 
@@ -189,12 +216,15 @@ def ngram_frequency(
     if n < 1:
         raise ValueError("n must be at least 1")
     stop = load_stopwords() if stopwords is None else stopwords
+    term_of = _term_map(aliases)
+    prepare = text_preparer()
     data = _aligned(articles, tokens)
     counts: Counter[str] = Counter()
     docs: Counter[str] = Counter()
     for text, toks in zip(data["text"] if len(data) else [], data["tokens"]):
         seen = set()
-        for run in _contiguous_runs(str(text), toks, stop):
+        for run in _contiguous_runs(str(text), toks, stop, prepare):
+            run = [term_of.get(t, t) for t in run]
             for i in range(len(run) - n + 1):
                 gram = " ".join(run[i : i + n])
                 counts[gram] += 1
@@ -216,6 +246,7 @@ def collocations(
     tokens: pd.DataFrame,
     min_count: int = 2,
     stopwords: frozenset[str] | None = None,
+    aliases=None,
 ) -> pd.DataFrame:
     """Adjacent term pairs scored by log-likelihood (G²) and PMI.
 
@@ -225,12 +256,13 @@ def collocations(
     g2 descending, then w1, w2.
     """
     stop = load_stopwords() if stopwords is None else stopwords
-    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop)
+    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop, aliases=aliases)
     cols = ["w1", "w2", "count", "count_w1", "count_w2", "pmi", "g2"]
     if grams.empty:
         return pd.DataFrame(columns=cols)
     data = _aligned(articles, tokens)
-    unigram = Counter(t for toks in data["tokens"] for t in toks)
+    term_of = _term_map(aliases)
+    unigram = Counter(term_of.get(t, t) for toks in data["tokens"] for t in toks)
     n = sum(len(t) for t in data["tokens"])
     pairs = grams["ngram"].str.split(" ", expand=True)
     c12 = grams["count"].to_numpy(float)
@@ -313,19 +345,29 @@ def keyness(
     target,
     min_count: int = 3,
     stopwords: frozenset[str] | None = None,
+    aliases=None,
 ) -> pd.DataFrame:
-    """Keyness of the target sub-corpus against the rest of the corpus.
+    """Keyness of the target sub-corpus against the rest of the corpus, with dispersion.
 
     ``target`` selects the target articles: a boolean mask aligned with
     ``articles``, or a dict such as ``{"issue_date": "2025-02-13"}`` (rows
     whose columns equal these values).  The reference corpus is every other
-    article.  Columns as :func:`keyness_counts`.
+    article.  Columns as :func:`keyness_counts`, then :data:`DISPERSION_COLUMNS`:
+    ``n_articles_target`` / ``n_articles_reference`` (articles containing the
+    term on each side), and, on the side the term is key for: ``n_articles``,
+    ``range`` (share of that side's articles containing it), ``dp`` (Gries'
+    deviation of proportions over its articles: 0 = spread as the articles'
+    sizes predict, near 1 = all in one small article), ``top_article_share``
+    (share of its uses in its most frequent article) and ``one_article``
+    (True when one article carries it: ``n_articles == 1`` or
+    ``top_article_share >= ONE_ARTICLE_SHARE``).  A key word carried by one
+    article marks that article, not the sub-corpus.
 
     >>> from analysis.corpus import load_articles
     >>> arts = load_articles()
     >>> key = keyness(arts, tokenize_articles(arts), {"issue_date": "2025-02-13"})
     >>> key.columns[-1]
-    'key_for'
+    'one_article'
     """
     data = _aligned(articles, tokens)
     if isinstance(target, Mapping):
@@ -335,13 +377,149 @@ def keyness(
     else:
         mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
     stop = load_stopwords() if stopwords is None else stopwords
+    term_of = _term_map(aliases)
 
-    def freq(rows: pd.DataFrame) -> tuple[Counter, int]:
-        toks = [t for ts in rows["tokens"] for t in ts]
-        return Counter(t for t in toks if t not in stop and is_term(t)), len(toks)
+    def side(rows: pd.DataFrame):
+        per_article = [Counter(term_of.get(t, t) for t in ts if t not in stop and is_term(t)) for ts in rows["tokens"]]
+        sizes = np.array([len(ts) for ts in rows["tokens"]], dtype=float)
+        total = Counter()
+        for c in per_article:
+            total.update(c)
+        return per_article, sizes, total, int(sizes.sum())
 
-    (ca, na), (cb, nb) = freq(data[mask]), freq(data[~mask])
-    return keyness_counts(ca, na, cb, nb, min_count=min_count)
+    target_side, reference_side = side(data[mask]), side(data[~mask])
+    table = keyness_counts(target_side[2], target_side[3], reference_side[2], reference_side[3], min_count=min_count)
+    if table.empty:
+        for column in DISPERSION_COLUMNS:
+            table[column] = pd.Series(dtype=bool if column == "one_article" else float)
+        return table
+    disp_t, disp_r = _dispersion(*target_side[:2]), _dispersion(*reference_side[:2])
+    empty = (0, 0.0, math.nan, math.nan)
+    rows = []
+    for term, key_for in zip(table["term"], table["key_for"]):
+        dt, dr = disp_t.get(term, empty), disp_r.get(term, empty)
+        n, rng, dp, top = dt if key_for == "target" else dr
+        rows.append((dt[0], dr[0], n, rng, dp, top, bool(n == 1 or (top == top and top >= ONE_ARTICLE_SHARE))))
+    extra = pd.DataFrame(rows, columns=DISPERSION_COLUMNS, index=table.index)
+    table = pd.concat([table, extra], axis=1)
+    return table.astype({"n_articles_target": "int64", "n_articles_reference": "int64", "n_articles": "int64",
+                         "one_article": bool})
+
+
+def _dispersion(per_article: list[Counter], sizes: np.ndarray) -> dict[str, tuple[int, float, float, float]]:
+    """``{term: (n_articles, range share, Gries' DP, top article share)}`` over one side's articles.
+
+    DP (Gries 2008): with ``s_i`` the share of the side's tokens in article
+    ``i`` and ``v_i`` the share of the term's uses there, DP = ½ Σ |v_i − s_i|.
+    """
+    total_size = sizes.sum()
+    if not per_article or total_size == 0:
+        return {}
+    share = sizes / total_size
+    where: dict[str, list[tuple[int, int]]] = {}
+    for i, counts in enumerate(per_article):
+        for term, c in counts.items():
+            where.setdefault(term, []).append((i, c))
+    out = {}
+    n_parts = len(per_article)
+    for term, hits in where.items():
+        idx = np.array([i for i, _ in hits])
+        counts = np.array([c for _, c in hits], dtype=float)
+        f = counts.sum()
+        v = counts / f
+        # Articles without the term contribute |0 - s_i| = s_i.
+        dp = 0.5 * (np.abs(v - share[idx]).sum() + (1.0 - share[idx].sum()))
+        out[term] = (len(hits), len(hits) / n_parts, float(dp), float(counts.max() / f))
+    return out
+
+
+def keyness_sentence(key: pd.DataFrame, target: str = "the target", reference: str = "the reference",
+                     alpha: float = 0.001, top: int = 3) -> str:
+    """The chapter's sentence about a :func:`keyness` table, written from its numbers.
+
+    Says how many terms are key for ``target`` at ``p < alpha``, names the
+    strongest with G², p and how many articles carry it, and says so when the
+    strongest rests on one article (then it marks that article, not the
+    sub-corpus).  Never calls a difference weak when its p-value is small.
+
+    >>> k = pd.DataFrame({"term": ["北京"], "count_target": [19], "count_reference": [2], "g2": [18.1],
+    ...     "p_value": [0.00002], "key_for": ["target"], "n_articles": [2], "top_article_share": [18 / 19],
+    ...     "one_article": [True]})
+    >>> print(keyness_sentence(k, "2025-02-13", "the earlier issues"))
+    Against the earlier issues, 1 term is key for 2025-02-13 at p < 0.001. The strongest, 北京 (G² = 18.1, p = 0.00002), appears 19 times in 2 articles, 95% of them in one: it marks that article rather than 2025-02-13 as a whole.
+    """
+    required = {"term", "g2", "p_value", "key_for"}
+    if not required <= set(key.columns):
+        raise ValueError(f"keyness table lacks column(s) {sorted(required - set(key.columns))}")
+    mine = key[key["key_for"] == "target"].sort_values(["g2", "term"], ascending=[False, True], kind="mergesort")
+    significant = mine[mine["p_value"] < alpha]
+    if mine.empty:
+        return f"No term is used relatively more in {target} than in {reference}."
+    best = mine.iloc[0]
+    p_text = _p_text(float(best["p_value"]))
+    n_sig = len(significant)
+    head = (f"Against {reference}, {n_sig} term{'s are' if n_sig != 1 else ' is'} key for {target} at p < {alpha:g}."
+            if n_sig else f"Against {reference}, no term is key for {target} at p < {alpha:g}.")
+    count = int(best.get("count_target", 0))
+    where = ""
+    if "n_articles" in best.index:
+        n_art = int(best["n_articles"])
+        where = f" in {n_art} article{'s' if n_art != 1 else ''}"
+        if bool(best.get("one_article", False)) and n_art > 1:
+            share = float(best["top_article_share"])
+            where += f", {share:.0%} of them in one: it marks that article rather than {target} as a whole"
+        elif bool(best.get("one_article", False)):
+            where += f": it marks that article rather than {target} as a whole"
+    strongest = f"The strongest, {best['term']} (G² = {best['g2']:.1f}, {p_text}), appears {count} times{where}."
+    if not n_sig:
+        strongest = strongest.replace("The strongest", "The strongest candidate")
+    spread = significant[~significant.get("one_article", pd.Series(False, index=significant.index)).astype(bool)]
+    tail = ""
+    if n_sig > 1 and "one_article" in significant.columns:
+        names = "、".join(spread["term"].head(top))
+        tail = (f" Key terms spread over several articles: {names}." if len(spread)
+                else " Every key term rests on a single article.")
+    return f"{head} {strongest}{tail}"
+
+
+def _p_text(p: float) -> str:
+    if p < 1e-6:
+        return "p < 0.000001"
+    return f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.6f}".rstrip("0")
+
+
+def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term") -> pd.DataFrame:
+    """Rows among the ``top`` terms of a term table that should not be there.
+
+    A term is flagged ``boilerplate`` when it is, or contains, a dateline or
+    agency formula of ``data/boilerplate.csv`` (``日电``, ``本报讯``,
+    ``记者``), and ``split`` when it is a digit or Latin letter cut one per
+    token (a single ASCII letter or digit, or any full-width ASCII character
+    left unfolded).  Returns the offending rows with a ``problem`` column;
+    an empty result is a clean table.
+
+    >>> audit_terms(pd.DataFrame({"term": ["发展", "日电", "Ａ", "APEC"]}))["problem"].tolist()
+    ['boilerplate', 'split']
+    """
+    head = table.head(top)
+    problems = []
+    for term in head[column].astype(str):
+        if boilerplate_matches(term) or _contains_boilerplate(term):
+            problems.append("boilerplate")
+        elif any(0xFF01 <= ord(ch) <= 0xFF5E for ch in term) or (len(term) == 1 and term.isascii() and term.isalnum()):
+            problems.append("split")
+        else:
+            problems.append("")
+    out = head.assign(problem=problems)
+    return out[out["problem"] != ""].reset_index(drop=True)
+
+
+def _contains_boilerplate(term: str) -> bool:
+    # A term holding a whole formula (新华社记者) is boilerplate too, and so is the
+    # tail of a dateline cut off its date (日电 of 1月1日电): blanking "1" + term
+    # and seeing the term change says so.
+    folded = "1" + term.translate({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
+    return prepare_text(folded) != folded
 
 
 # --------------------------------------------------------------------------- KWIC
@@ -353,11 +531,13 @@ def kwic(
     tokens: pd.DataFrame | None = None,
     width: int = 15,
     match: str = "token",
+    aliases=None,
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``term`` with its source.
 
     ``match="token"`` lists occurrences of ``term`` as a token (exactly the
-    occurrences counted by :func:`term_frequency`); ``match="substring"``
+    occurrences counted by :func:`term_frequency`, aliases included: ``丰台``
+    lists ``丰台区`` too, with the printed form in ``match``); ``match="substring"``
     lists every occurrence of the string, inside longer words too.
 
     Columns: ``article_id``, ``issue_date``, ``date``, ``headline``,
@@ -377,24 +557,30 @@ def kwic(
     if match == "token" and tokens is None and len(articles):
         tokens = tokenize_articles(articles)
     data = _aligned(articles, tokens) if match == "token" else articles
+    term_of = _term_map(aliases)
+    prepare = text_preparer()
     rows = []
     for _, article in data.iterrows():
         text = str(article["text"])
         if match == "token":
             toks = article["tokens"]
-            offsets = [at for tok, at in zip(toks, token_offsets(text, toks)) if tok == term]
+            printed = {at: text[at : at + len(tok)]
+                       for tok, at in zip(toks, token_offsets(prepare(text), toks, prepared=True))
+                       if term_of.get(tok, tok) == term}
+            offsets = sorted(printed)
         else:
             offsets, at = [], text.find(term)
             while at >= 0 and term:
                 offsets.append(at)
                 at = text.find(term, at + len(term))
         for at in offsets:
+            size = len(printed[at]) if match == "token" else len(term)
             left = text[max(0, at - width) : at].replace("\n", " / ")
-            right = text[at + len(term) : at + len(term) + width].replace("\n", " / ")
+            right = text[at + size : at + size + width].replace("\n", " / ")
             rows.append((
                 str(article["article_id"]), article.get("issue_date", ""), article.get("date", ""),
                 article.get("headline", ""), article.get("source", ""), int(source_line(article, at)),
-                at, left, term, right,
+                at, left, text[at : at + len(term)] if match == "substring" else printed[at], right,
             ))
     return pd.DataFrame(rows, columns=KWIC_COLUMNS).astype({"line": "int64", "offset": "int64"})
 

@@ -16,8 +16,10 @@ Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row
 ``data/leader_phrases.csv``
     regular expressions, matched on the text right after a name or title:
     ``ritual`` (传达学习习近平总书记…重要指示精神), ``doctrine`` (习近平新时代中国特色社会主义思想),
-    ``title_only_follow`` (what may follow a title used without a name) and
-    ``name_stop`` (what may end a name candidate, for :func:`discover_officials`);
+    ``title_only_follow`` (what may follow a title used without a name),
+    ``name_stop`` (what may end a name: for :func:`discover_officials` and
+    for telling 李岚说 from 李岚清) and ``title_qualifier`` (what, right before
+    a bare title, names another body: 省, 委, 党, 国 …);
 ``data/leader_surnames.csv``
     surnames used to filter name candidates in :func:`discover_officials`.
 
@@ -30,8 +32,11 @@ article_id   the article (see :func:`analysis.corpus.load_articles`)
 issue_date   the issue's date (YYYY-MM-DD)
 date         the article's date (dateline, else issue date)
 name         the person (registry ``name``; aliases are mapped to it)
-title        the title as written beside the name (``区委副书记、区长``; for an
-             enumeration ``连宇、张婕…`` the list's title), '' when none
+title        the title beside the name normalised to the registry's posts
+             (``丰台区委书记`` → ``区委书记``; a piece matching none of the
+             person's posts stays as written), '' when none
+title_raw    the title as written (``丰台区委书记``; for an enumeration
+             ``连宇、张婕…`` the list's title)
 position     registry posts of the person in force on ``date`` (``；``-joined);
              '' when no registry row covers the date
 organisation organisations of those posts
@@ -49,9 +54,21 @@ order        1-based place among the persons named in the same sentence
 sentence     sentence number within the field (0-based), for co-mentions
 context      up to 20 characters either side
 source       raw page file (or article table) of the article
-line         raw line of the name's first character (headline line for
-             headlines and subheadlines)
+line         raw line of the name's first character, in every field (a
+             subheadline printed under its headline has its own lines)
+in_term      True when ``date`` falls inside a registered term of that person
+             (a post in force); post-based counts use only these
 ============ =====================================================================
+
+Names are whole names: a registered name followed by a character that
+continues it into a longer name (``李岚`` in ``李岚清同志``, ``李鹏`` in
+``李鹏飞，``) or inside a longer word (``高峰`` in ``高峰会``) is no
+mention.  A bare title (``总书记强调``) is resolved to the post's holder
+only when the text settles it (see :func:`_settles`): the organisation is
+named with it (``中共中央总书记``, ``丰台区委书记``), or the same article
+has named that person with that post before.  A title qualified by another
+body (``省政协主席``, ``该党总书记``, ``两国外交部长``) or by another
+surname (``周总理`` when the premier is 李鹏) is never resolved.
 """
 from __future__ import annotations
 
@@ -65,6 +82,7 @@ import ahocorasick
 import pandas as pd
 
 from .corpus import source_line
+from .field_lines import field_line
 from .errors import InputError
 from .corpus_folder import fact_path
 from .io import read_csv_records
@@ -78,15 +96,15 @@ SURNAMES_PATH = DATA_DIR / "leader_surnames.csv"
 
 REGISTRY_COLUMNS = ["name", "aliases", "title", "organisation", "level", "start", "end", "source"]
 #: Optional registry columns and their default.
-REGISTRY_OPTIONAL = {"category": "official", "needs_anchor": "no", "note": ""}
+REGISTRY_OPTIONAL = {"category": "official", "needs_anchor": "no", "note": "", "org_forms": ""}
 LEVELS = ("national", "municipal", "district", "other")
 CATEGORIES = ("official", "foreign", "other")
-PHRASE_KINDS = ("ritual", "doctrine", "title_only_follow", "name_stop")
+PHRASE_KINDS = ("ritual", "doctrine", "title_only_follow", "name_stop", "title_qualifier")
 TITLE_PLACES = ("before", "after", "both")
 
 MENTION_COLUMNS = [
     "article_id", "issue_date", "date", "name", "title", "position", "organisation", "level", "kind",
-    "location", "offset", "order", "sentence", "context", "source", "line",
+    "location", "offset", "order", "sentence", "context", "source", "line", "title_raw", "in_term",
 ]
 LOCATIONS = ("headline", "subheadline", "lead", "body")
 KINDS = ("coverage", "ritual", "doctrine", "title-only", "foreign")
@@ -153,7 +171,9 @@ def load_registry(path: str | Path | None = None) -> pd.DataFrame:
     ``title, organisation, level`` (national, municipal, district, other),
     ``start, end`` (YYYY-MM-DD; empty = open), ``source``.  Optional:
     ``category`` (official, foreign, other; default official), ``needs_anchor``
-    (yes/no: the name is also a common word, e.g. 高峰 "peak"), ``note``.
+    (yes/no: the name is also a common word, e.g. 高峰 "peak"), ``note``,
+    ``org_forms`` (``;``-separated short names of the organisation that,
+    written with a bare title, settle who is meant: ``中共中央;党中央``).
     Returned with an extra ``row`` column: the CSV row number (header = 1).
 
     Raises :class:`RegistryError` naming the row for a missing column, an
@@ -243,7 +263,7 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     """Phrase patterns (``kind, pattern, source``), each checked to compile.
 
     >>> sorted(set(load_phrases()["kind"]))
-    ['doctrine', 'name_stop', 'ritual', 'title_only_follow']
+    ['doctrine', 'name_stop', 'ritual', 'title_only_follow', 'title_qualifier']
     """
     path = Path(path) if path else fact_path("phrases")
     frame = _read_csv(path, ["kind", "pattern", "source"], "phrase list")
@@ -279,8 +299,18 @@ class Matcher:
     Build with :func:`matcher`; :func:`leader_mentions` does it for you.
     """
 
-    def __init__(self, registry: pd.DataFrame, titles: pd.DataFrame, phrases: pd.DataFrame):
+    def __init__(self, registry: pd.DataFrame, titles: pd.DataFrame, phrases: pd.DataFrame,
+                 surnames: frozenset[str] | None = None, aliases: pd.DataFrame | None = None):
         self.registry = registry
+        self.surnames = load_surnames() if surnames is None else surnames
+        if aliases is None:
+            from .tokens import read_aliases
+
+            aliases = read_aliases()
+        self.org_forms = _organisation_forms(registry, aliases)
+        from .tokens import text_preparer
+
+        self.prepare = text_preparer()
         self.persons: dict[str, _Person] = {}
         for name, group in registry.groupby("name", sort=False):
             first = group.iloc[0]
@@ -308,6 +338,8 @@ class Matcher:
         self.title_end = re.compile("(?:" + "|".join(map(re.escape, before)) + ")$") if before else None
         self.title_after = re.compile("(?:" + "|".join(map(re.escape, after)) + ")") if after else None
         self.title_any = re.compile("(?:" + "|".join(map(re.escape, before)) + ")") if before else None
+        every = sorted(set(titles["title"]) | set(self.holders), key=lambda t: (-len(t), t))
+        self.title_all = re.compile("(?:" + "|".join(map(re.escape, every)) + ")") if every else None
 
         def union(kind):
             patterns = phrases.loc[phrases["kind"] == kind, "pattern"].tolist()
@@ -317,6 +349,35 @@ class Matcher:
         self.doctrine = union("doctrine")
         self.follow = union("title_only_follow")
         self.name_stop = union("name_stop")
+        qualifier = union("title_qualifier")
+        self.qualifier = re.compile(f"(?:{qualifier.pattern})$") if qualifier is not None else None
+        self._segmenter = None
+
+    def continues_name(self, text: str, start: int, end: int) -> bool:
+        """True when the name at ``text[start:end]`` is the head of a longer name or word.
+
+        Name-continuation rule: the next character is a Han character that is
+        not itself a name's ending (a title, a verb of speech or attendance,
+        同志 …) and the character after it is (``李岚清同志``, ``李鹏飞，``).
+        Segmentation rule: the segmenter cuts the name and what follows as
+        one word (``高峰会``, ``李岚清``).
+        """
+        if end >= len(text) or not ("\u4e00" <= text[end] <= "\u9fff"):
+            return False
+        if self._ends_name_at(text, end):
+            return False
+        if end + 1 >= len(text) or self._ends_name_at(text, end + 1) or text[end + 1] in CLAUSE_BREAK + "、":
+            return True
+        if self._segmenter is None:
+            from .tokens import get_segmenter
+
+            self._segmenter = get_segmenter()
+        first = self._segmenter.cut_raw(text[start:end + 6])[0]
+        return len(first) > end - start
+
+    def _ends_name_at(self, text: str, pos: int) -> bool:
+        return bool((self.name_stop is not None and self.name_stop.match(text, pos))
+                    or (self.title_all is not None and self.title_all.match(text, pos)))
 
     def posts_on(self, name: str, date: str) -> list[tuple[str, str, str]]:
         """(title, organisation, level) of ``name``'s registry posts in force on ``date``."""
@@ -329,6 +390,24 @@ class Matcher:
         return sorted(found)[0] if len(names) == 1 else None
 
 
+def _organisation_forms(registry: pd.DataFrame, aliases: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """``{organisation: its names}``: itself, the registry's ``org_forms`` and its aliases (longest first)."""
+    groups: dict[str, set[str]] = {}
+    for alias, term in zip(aliases["alias"], aliases["term"]):
+        groups.setdefault(term, {term}).add(alias)
+        groups.setdefault(alias, {term}).add(alias)
+    for alias, term in zip(aliases["alias"], aliases["term"]):
+        groups[alias] = groups[term]
+    out: dict[str, set[str]] = {}
+    for organisation, forms in zip(registry["organisation"], registry.get("org_forms", [""] * len(registry))):
+        if not organisation:
+            continue
+        names = out.setdefault(organisation, {organisation})
+        names |= groups.get(organisation, set())
+        names |= {f.strip() for f in str(forms).split(";") if f.strip()}
+    return {o: tuple(sorted(n, key=lambda f: (-len(f), f))) for o, n in out.items()}
+
+
 def _in_force(start: str, end: str, date: str) -> bool:
     if not date:
         return False
@@ -338,6 +417,12 @@ def _in_force(start: str, end: str, date: str) -> bool:
 @lru_cache(maxsize=8)
 def _cached_matcher(registry: str, titles: str, phrases: str, _stamp: tuple) -> Matcher:
     return Matcher(load_registry(registry), load_titles(titles), load_phrases(phrases))
+
+
+def _facts_stamp() -> tuple:
+    """Surnames and aliases also shape the matcher: their files' times key the cache."""
+    paths = [fact_path("surnames"), fact_path("aliases")]
+    return tuple((str(p), p.stat().st_mtime_ns if p is not None and p.is_file() else 0) for p in paths)
 
 
 def matcher(registry=None, titles=None, phrases=None) -> Matcher:
@@ -355,7 +440,7 @@ def matcher(registry=None, titles=None, phrases=None) -> Matcher:
     path = Path(registry) if registry else fact_path("leaders")
     if path is None:
         return Matcher(empty_registry(), load_titles(titles_path), load_phrases(phrases_path))
-    stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in (path, titles_path, phrases_path))
+    stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in (path, titles_path, phrases_path)) + _facts_stamp()
     return _cached_matcher(str(path), str(titles_path), str(phrases_path), stamp)
 
 
@@ -374,16 +459,29 @@ def _fields(article) -> list[tuple[str, str]]:
             ("text", str(article.get("text", "") or ""))]
 
 
-def _scan_field(m: Matcher, text: str, date: str, anchored: set[str]) -> list[dict]:
-    """All mentions in one field of one article, in text order (``anchored`` is updated)."""
+def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
+                named: dict[str, list[str]] | None = None, log: list | None = None) -> list[dict]:
+    """All mentions in one field of one article, in text order.
+
+    ``anchored`` (names seen with a title) and ``named`` (``{name: titles as
+    written}``, what settles a later bare title) carry over between the
+    fields of one article and are updated here.
+    """
+    named = {} if named is None else named
     found: list[dict] = []
+    # Datelines and credits are blanked here (same length), so a title never
+    # reaches back into 新华社北京１月５日电.
+    blanked = m.prepare(text)
+    resolved: list[tuple[int, str]] = []      # (offset, name) of settled bare titles in this field
     prev_end = 0          # end of the previous person match: a title never reaches back past it
     prev_title = ""
     for end_index, (what, key, length) in m.automaton.iter_long(text):
         start, end = end_index - length + 1, end_index + 1
         if what == "name":
+            if m.continues_name(text, start, end):
+                continue                                  # 李岚 in 李岚清, 高峰 in 高峰会
             person = m.persons[key]
-            cut = max(_clause_start(text, start, 0), prev_end)
+            cut = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
             prefix = text[cut:start].lstrip("、")
             title, anchor = "", False
             if prefix and m.title_end is not None and m.title_end.search(prefix):
@@ -404,10 +502,13 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str]) -> list[di
                     continue
             if anchor:
                 anchored.add(key)
+            if title:
+                named.setdefault(key, []).append(title)
             tail = text[end:end + 80]
             kind = _phrase_kind(m, tail) or ("foreign" if person.category == "foreign" else "coverage")
             posts = m.posts_on(key, date)
-            found.append(dict(name=key, title=title, kind=kind, offset=start, end=end, posts=posts))
+            found.append(dict(name=key, title=normalise_title(m, key, title, date), title_raw=title, kind=kind,
+                              offset=start, end=end, posts=posts, in_term=bool(posts)))
             prev_end, prev_title = end, title
         elif what == "title":
             if start == prev_end and found:
@@ -418,13 +519,121 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str]) -> list[di
                 continue
             holder = m.holder(key, date)
             if holder is None:
+                if log is not None:
+                    log.append((start, key, "", "", "no single holder on this date"))
                 continue
             name, organisation, level = holder
+            floor = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
+            written = _settles(m, text, floor, start, key, name, organisation, named)
+            last_ok = written is not None and _last_use_is_holders(text, start, key, name, resolved)
+            if log is not None:
+                reason = ("settled" if last_ok else "not settled by the text" if written is None
+                          else "the nearest earlier use of the title is someone else's")
+                log.append((start, key, name, written or "", reason))
+            if not last_ok:
+                continue
+            resolved.append((start, name))
             tail = text[end:end + 80]
             kind = _phrase_kind(m, tail) or "title-only"
-            found.append(dict(name=name, title=key, kind=kind, offset=start, end=end,
-                              posts=[(key, organisation, level)] + [p for p in m.posts_on(name, date) if p[0] != key]))
+            found.append(dict(name=name, title=key, title_raw=written, kind=kind, offset=start, end=end,
+                              posts=[(key, organisation, level)] + [p for p in m.posts_on(name, date) if p[0] != key],
+                              in_term=True))
     return found
+
+
+_HAN_RUN = re.compile(f"[{CJK}]*$")
+
+
+def _settles(m: Matcher, text: str, floor: int, start: int, key: str, name: str, organisation: str,
+             named: dict[str, list[str]]) -> str | None:
+    """The title as written when the text settles that bare ``key`` at ``start`` is ``name``; else None.
+
+    Settled: (a) the organisation is named with the title, right before it
+    or inside it (``中共中央总书记``, ``丰台区委书记``, ``国家主席`` with
+    ``org_forms`` 国家), and nothing before that names another body; or (b)
+    the title stands alone (or after another word) and the same article
+    has named ``name`` with a title containing ``key`` before.  Not settled:
+    a qualifier naming another body before the title (``省政协``, ``该党``,
+    ``两国外交``: ``title_qualifier`` phrases) or another surname
+    (``周总理``, ``江主席`` when the holder's surname differs).
+    """
+    qualifier = _HAN_RUN.search(text, floor, start).group()
+    full = qualifier + key
+    best = None
+    for form in m.org_forms.get(organisation, ()):
+        at = full.rfind(form)
+        # The organisation's name must reach the title (丰台区委 + 书记, 中共中央 + 总书记).
+        if at < 0 or at + len(form) < len(qualifier):
+            continue
+        stop = at + len(form)
+        # Widen to the left while it is still the organisation's own name (北京市 + 丰台区委).
+        while at > 0 and full[at - 1:stop] in organisation:
+            at -= 1
+        if best is None or at < best:
+            best = at
+    if best is not None:
+        if _names_body(m, full[:best]):
+            return None                                   # 两国 + 国家主席, 菲律宾 + 外交部长: another country's
+        return full[best:]
+    if _names_body(m, qualifier):
+        return None                                       # 省政协主席, 该党总书记: another body's post
+    earlier = any(key in t for t in named.get(name, []))
+    if qualifier and qualifier[-1] in m.surnames:
+        # 江主席 / 周总理: a surname and a title name a person, who must be the holder, named before.
+        return qualifier[-1] + key if qualifier[-1] == name[0] and earlier else None
+    return key if earlier else None
+
+
+def _last_use_is_holders(text: str, start: int, key: str, name: str, resolved: list[tuple[int, str]]) -> bool:
+    """The nearest earlier use of ``key`` in the field must be the holder's (泰国总理川·立派 … 总理说: not).
+
+    The holder's use is the title written beside the name (``国务院总理李鹏``,
+    ``李鹏总理``) or a bare title already settled as the holder's.
+    """
+    at = text.rfind(key, 0, start)
+    if at < 0:
+        return True                                       # first use in this field: settled by _settles
+    if any(offset == at and who == name for offset, who in resolved):
+        return True
+    return text.startswith(name, at + len(key)) or text.endswith(name, 0, at)
+
+
+def _names_body(m: Matcher, qualifier: str) -> bool:
+    """True when ``qualifier`` ends by naming a body or place (``title_qualifier`` phrases,
+    or a last word the segmenter tags as a place or institution: 菲律宾, 湖南)."""
+    if not qualifier:
+        return False
+    if m.qualifier is not None and m.qualifier.search(qualifier):
+        return True
+    try:
+        import rjieba
+    except ImportError:  # without the tagger only the listed qualifiers count
+        return False
+    tagged = rjieba.tag(qualifier)
+    return bool(tagged) and tagged[-1][1] in ("ns", "nt")
+
+
+def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
+    """``title`` as written, each ``、``-separated post mapped to the registry's post of ``name``.
+
+    A written post ends with the registered one (``丰台区委书记`` → ``区委书记``) or
+    is its end (``总书记`` → ``中共中央总书记``); posts in force on ``date``
+    are preferred.  Pieces matching no registered post stay as written.
+
+    >>> normalise_title(matcher(), "王少峰", "丰台区委书记")
+    '区委书记'
+    """
+    if not title or name not in m.persons:
+        return title
+    posts = m.persons[name].posts
+    ranked = sorted({p[0] for p in posts if p[0]},
+                    key=lambda t: (not any(p[0] == t and _in_force(p[3], p[4], date) for p in posts), -len(t), t))
+    out = []
+    for piece in title.split("、"):
+        match = next((t for t in ranked if piece.endswith(t) or (len(piece) >= 2 and t.endswith(piece))), piece)
+        if match not in out:
+            out.append(match)
+    return "、".join(out)
 
 
 def _phrase_kind(m: Matcher, tail: str) -> str:
@@ -465,10 +674,11 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
     for article in articles.to_dict("records"):
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         anchored: set[str] = set()
+        named: dict[str, list[str]] = {}
         for field, text in _fields(article):
             if not text:
                 continue
-            found = _scan_field(m, text, date, anchored)
+            found = _scan_field(m, text, date, anchored, named)
             if not found:
                 continue
             lead_end = text.find("\n") if "\n" in text else len(text)
@@ -479,12 +689,8 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                     order = 0
                 else:
                     counters[sentence] = order = counters.get(sentence, 0) + 1
-                if field == "text":
-                    location = "lead" if f["offset"] < lead_end else "body"
-                    line = source_line(article, f["offset"]) if "line_map" in article else int(article.get("line_start", 0) or 0)
-                else:
-                    location = field
-                    line = int(article.get("headline_line", 0) or 0)
+                location = field if field != "text" else "lead" if f["offset"] < lead_end else "body"
+                line = field_line(article, field, f["offset"])
                 posts = f["posts"]
                 rows.append({
                     "article_id": article["article_id"],
@@ -503,14 +709,59 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                     "context": text[max(0, f["offset"] - CONTEXT):f["end"] + CONTEXT],
                     "source": str(article.get("source", "") or ""),
                     "line": line,
+                    "title_raw": f["title_raw"],
+                    "in_term": f["in_term"],
                 })
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     for column in ("offset", "order", "sentence", "line"):
         frame[column] = frame[column].astype("int64")
+    frame["in_term"] = frame["in_term"].astype(bool)
     rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
     frame = frame.assign(_rank=rank).sort_values(
         ["issue_date", "source", "article_id", "_rank", "offset"], kind="stable").drop(columns="_rank")
     return frame.reset_index(drop=True)
+
+
+TITLE_AUDIT_COLUMNS = ["article_id", "date", "source", "line", "location", "title", "title_raw", "holder",
+                       "resolved", "reason", "context"]
+
+
+def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None) -> pd.DataFrame:
+    """Every bare registry title the extractor considered, resolved or not, and why.
+
+    The sheet a hand check starts from (``data/validation_title_only.csv``
+    records the judgments).  Columns: :data:`TITLE_AUDIT_COLUMNS`; ``holder``
+    is the post's only holder on the date ('' when none or several),
+    ``resolved`` whether a ``title-only`` mention was made, ``reason``
+    ``settled``, ``not settled by the text``, ``the nearest earlier use of
+    the title is someone else's`` or ``no single holder on this date``.
+
+    >>> a = pd.DataFrame({"article_id": ["x"], "date": ["2025-02-12"], "text": ["省政协主席出席。"]})
+    >>> title_only_audit(a)["reason"].tolist()
+    []
+    """
+    _check_articles(articles)
+    m = matcher(registry, titles, phrases)
+    rows = []
+    for article in articles.to_dict("records"):
+        date = str(article.get("date", "") or article.get("issue_date", "") or "")
+        anchored: set[str] = set()
+        named: dict[str, list[str]] = {}
+        for field, text in _fields(article):
+            if not text:
+                continue
+            log: list = []
+            _scan_field(m, text, date, anchored, named, log)
+            lead_end = text.find("\n") if "\n" in text else len(text)
+            for start, key, holder, written, reason in log:
+                location = field if field != "text" else "lead" if start < lead_end else "body"
+                rows.append({
+                    "article_id": article["article_id"], "date": date, "source": str(article.get("source", "") or ""),
+                    "line": field_line(article, field, start), "location": location, "title": key,
+                    "title_raw": written, "holder": holder, "resolved": reason == "settled", "reason": reason,
+                    "context": text[max(0, start - CONTEXT):start + len(key) + CONTEXT],
+                })
+    return pd.DataFrame(rows, columns=TITLE_AUDIT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- discovery

@@ -16,15 +16,108 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .leaders import KINDS, LOCATIONS
+from .paths import DATA_DIR
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")
 FREQS = {"W": "W-SUN", "M": "M"}
+#: ``title-only`` mentions join the default counts only when their hand-checked
+#: precision reaches this (issue 11: on a national daily 2 of 30 were right).
+TITLE_ONLY_MIN_PRECISION = 0.9
+VALIDATION_FILE = "validation_title_only.csv"
+VALIDATION_COLUMNS = ["corpus", "article_id", "line", "title", "holder", "resolved", "holder_is_meant", "context",
+                      "note", "source"]
+
+
+def _validation_path(path=None) -> Path:
+    if path is not None:
+        return Path(path)
+    from .corpus_folder import open_corpus
+
+    try:
+        own = open_corpus().root / VALIDATION_FILE
+    except Exception:  # an unreadable corpus setting: the project's own check applies
+        own = None
+    return own if own is not None and own.is_file() else DATA_DIR / VALIDATION_FILE
+
+
+def title_only_precision(path=None) -> dict:
+    """Precision of ``title-only`` resolution from the hand check (``data/validation_title_only.csv``).
+
+    The corpus folder's own ``validation_title_only.csv`` is used when it has
+    one.  Each row is a bare title the extractor considered
+    (:func:`analysis.leaders.title_only_audit`) with ``resolved`` (yes/no)
+    and the reader's judgment ``holder_is_meant`` (yes/no/unclear: does the
+    title mean the post's registered holder?).  Returns ``{"precision",
+    "resolved", "correct", "missed", "judged", "by_corpus"}``; precision is
+    NaN when nothing resolved was judged (unvalidated).
+
+    >>> r = title_only_precision()
+    >>> r["precision"] >= TITLE_ONLY_MIN_PRECISION, r["resolved"] > 0
+    (True, True)
+    """
+    path = _validation_path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in ("corpus", "resolved", "holder_is_meant") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    for i, (res, meant) in enumerate(zip(frame["resolved"], frame["holder_is_meant"]), start=2):
+        if res not in ("yes", "no") or meant not in ("yes", "no", "unclear"):
+            raise ValueError(f"{path}, row {i}: resolved must be yes/no and holder_is_meant yes/no/unclear")
+    resolved = frame[frame["resolved"] == "yes"]
+    correct = int((resolved["holder_is_meant"] == "yes").sum())
+    by_corpus = (frame.assign(_r=frame["resolved"] == "yes", _c=(frame["resolved"] == "yes")
+                              & (frame["holder_is_meant"] == "yes"))
+                 .groupby("corpus").agg(resolved=("_r", "sum"), correct=("_c", "sum"), judged=("_r", "size")))
+    by_corpus["precision"] = by_corpus["correct"] / by_corpus["resolved"].replace(0, np.nan)
+    return {
+        "precision": correct / len(resolved) if len(resolved) else math.nan,
+        "resolved": len(resolved), "correct": correct,
+        "missed": int(((frame["resolved"] == "no") & (frame["holder_is_meant"] == "yes")).sum()),
+        "judged": len(frame), "by_corpus": by_corpus.reset_index(), "path": str(path),
+    }
+
+
+def title_only_counts(path=None, threshold: float = TITLE_ONLY_MIN_PRECISION) -> bool:
+    """True when ``title-only`` mentions belong in the default timelines (measured precision ≥ threshold).
+
+    When False, :func:`mention_counts`, :func:`kind_series` and
+    :func:`plot_timeline` count named mentions only and show bare titles
+    as their own series (:func:`title_only_series`).
+
+    >>> title_only_counts()
+    True
+    """
+    precision = title_only_precision(path)["precision"]
+    return bool(precision == precision and precision >= threshold)
+
+
+def default_kinds(path=None) -> tuple[str, ...]:
+    """The mention kinds the default timelines count: coverage, plus title-only if validated."""
+    return ACTIVITY_KINDS if title_only_counts(path) else ("coverage",)
+
+
+def out_of_term(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Mentions dated outside every registered term of the person (``in_term`` False).
+
+    These are left out of post-based counts and title timelines: a name
+    before or after the person's posts (a namesake, a historical article,
+    a wrong dateline) is listed here to be read.  Columns: those of the
+    mentions table; sorted as it is.
+    """
+    if "in_term" not in mentions.columns:
+        raise ValueError("mentions table lacks in_term (re-run analysis.leaders.leader_mentions)")
+    return mentions[~mentions["in_term"].astype(bool)].reset_index(drop=True)
+
+
+def _in_term(mentions: pd.DataFrame) -> pd.DataFrame:
+    return mentions[mentions["in_term"].astype(bool)] if "in_term" in mentions.columns else mentions
 
 
 def _periods(dates: pd.Series, freq: str) -> pd.Series:
@@ -45,20 +138,25 @@ def _label(index: pd.PeriodIndex, freq: str) -> pd.Index:
 
 
 def mention_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", per: str = "raw",
-                   kinds=ACTIVITY_KINDS, by: str = "name") -> pd.DataFrame:
+                   kinds=None, by: str = "name", in_term: bool = True) -> pd.DataFrame:
     """Mentions per period (rows) and person (columns), binned by issue date.
 
     ``freq``: ``"W"`` (weeks starting Monday, labelled by their Monday) or
     ``"M"`` (months).  ``per``: ``"raw"`` counts, ``"article"`` (per article
     in the corpus that period) or ``"issue"`` (per issue).  A period with no
     issue in the corpus is NaN (a gap), not 0.  ``kinds``: which mention
-    kinds count (default: own activity, not ritual or doctrine).  Columns are
-    sorted by total count (descending), then name.
+    kinds count (default :func:`default_kinds`: coverage, plus ``title-only``
+    where its measured precision reaches :data:`TITLE_ONLY_MIN_PRECISION`;
+    never ritual or doctrine).  ``in_term``: count only mentions inside a
+    registered term of the person (default; see :func:`out_of_term`).
+    Columns are sorted by total count (descending), then name.
     """
     if per not in ("raw", "article", "issue"):
         raise ValueError(f"per must be raw, article or issue, not {per!r}")
+    kinds = default_kinds() if kinds is None else kinds
     index = _period_index(articles, freq)
-    chosen = mentions[mentions["kind"].isin(kinds)]
+    chosen = _in_term(mentions) if in_term else mentions
+    chosen = chosen[chosen["kind"].isin(kinds)]
     periods = _periods(chosen["issue_date"], freq)
     table = (pd.crosstab(periods, chosen[by]) if len(chosen) else pd.DataFrame(index=index[:0]))
     table = table.reindex(index, fill_value=0).astype(float)
@@ -100,13 +198,19 @@ def prominence(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS) -> pd.DataFrame:
 def title_timeline(mentions: pd.DataFrame) -> pd.DataFrame:
     """Titles as written, per person, with their first and last date.
 
-    Columns: ``name``, ``title``, ``count``, ``first_date``, ``last_date``.
-    Mentions without a title beside the name are left out.  Sorted by name,
-    first date, title.
+    Columns: ``name``, ``title`` (the registry's post: ``丰台区委书记`` and
+    ``区委书记`` are one), ``count``, ``first_date``, ``last_date``,
+    ``written`` (the forms as printed, ``；``-joined).  Mentions without a
+    title beside the name, and mentions outside the person's registered
+    terms, are left out.  Sorted by name, first date, title.
     """
-    titled = mentions[mentions["title"] != ""]
+    titled = _in_term(mentions)
+    titled = titled[titled["title"] != ""]
+    raw = titled["title_raw"] if "title_raw" in titled.columns else titled["title"]
+    titled = titled.assign(_raw=raw)
     table = titled.groupby(["name", "title"]).agg(
-        count=("article_id", "size"), first_date=("date", "min"), last_date=("date", "max")).reset_index()
+        count=("article_id", "size"), first_date=("date", "min"), last_date=("date", "max"),
+        written=("_raw", lambda v: "；".join(sorted(set(v))))).reset_index()
     return table.sort_values(["name", "first_date", "title"], kind="stable").reset_index(drop=True)
 
 
@@ -136,13 +240,23 @@ def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "
     With ``level="national"`` this is the citation ritual of the national
     leadership (``ritual`` and ``doctrine``) kept apart from ``coverage``.
     Same binning, normalisation and gaps as :func:`mention_counts`; columns
-    are :data:`analysis.leaders.KINDS`.
+    are :data:`analysis.leaders.KINDS`, so ``title-only`` is always its own
+    series here.  Only mentions inside a registered term count (``level``
+    is '' outside one).
     """
-    chosen = mentions[mentions["level"] == level]
+    chosen = _in_term(mentions)
+    chosen = chosen[chosen["level"] == level]
     table = mention_counts(chosen, articles, freq=freq, per=per, kinds=KINDS, by="kind")
     table = table.reindex(columns=list(KINDS), fill_value=0.0)
     table[issue_gaps(articles, freq)] = np.nan
     return table
+
+
+def title_only_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M",
+                      per: str = "raw") -> pd.DataFrame:
+    """Bare-title mentions per period and person: the separate series shown when
+    :func:`title_only_counts` is False (same binning and gaps as :func:`mention_counts`)."""
+    return mention_counts(mentions, articles, freq=freq, per=per, kinds=("title-only",))
 
 
 def issue_gaps(articles: pd.DataFrame, freq: str = "M") -> np.ndarray:
@@ -267,7 +381,9 @@ def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
         if p or g:
             by_kind.append({"kind": kind, "predicted": p, "gold": g, "true_positives": t,
                             "precision": t / p if p else math.nan, "recall": t / g if g else math.nan})
-    title_ok = (hits["title"].fillna("") == hits["title_gold"].fillna("")).mean() if "title_gold" in hits and tp else math.nan
+    # Gold titles are as printed: compare them with the printed form.
+    written = "title_raw" if "title_raw" in hits.columns else "title"
+    title_ok = (hits[written].fillna("") == hits["title_gold"].fillna("")).mean() if "title_gold" in hits and tp else math.nan
     line_ok = (hits["line"] == hits["line_gold"]).mean() if "line_gold" in hits and tp else math.nan
     return {
         "precision": precision, "recall": recall, "f1": f1, "true_positives": tp, "predicted": n_pred,
@@ -287,8 +403,15 @@ def read_gold(path) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- figures
 
-def plot_timeline(counts: pd.DataFrame, ax=None, top: int = 6):
-    """Lines per person over periods; NaN periods (no issue in the corpus) stay gaps."""
+def plot_timeline(counts: pd.DataFrame, ax=None, top: int = 6, title_only: pd.DataFrame | None = None):
+    """Lines per person over periods; NaN periods (no issue in the corpus) stay gaps.
+
+    ``counts`` from :func:`mention_counts` (whose default kinds include bare
+    titles only when validated, :func:`title_only_counts`).  ``title_only``:
+    a :func:`title_only_series` table drawn as dashed lines of the same
+    colour, labelled "(title only)", for showing unvalidated bare titles
+    beside the named counts rather than inside them.
+    """
     import matplotlib.pyplot as plt
 
     from .plotting import use_cjk_font
@@ -297,7 +420,11 @@ def plot_timeline(counts: pd.DataFrame, ax=None, top: int = 6):
     ax = ax or plt.subplots(figsize=(8, 3.5))[1]
     x = np.arange(len(counts.index))
     for name in list(counts.columns)[:top]:
-        ax.plot(x, counts[name].to_numpy(), marker="o", label=name, alpha=0.8)
+        line, = ax.plot(x, counts[name].to_numpy(), marker="o", label=name, alpha=0.8)
+        if title_only is not None and name in title_only.columns and np.nansum(title_only[name].to_numpy()) > 0:
+            extra = title_only[name].reindex(counts.index).to_numpy(dtype=float)
+            ax.plot(x, extra, linestyle="--", marker=".", color=line.get_color(), alpha=0.8,
+                    label=f"{name} (title only)")
     missing = counts.isna().all(axis=1).to_numpy()
     for i in np.flatnonzero(missing):
         ax.axvspan(i - 0.5, i + 0.5, color="0.9", zorder=0)

@@ -20,6 +20,21 @@ Three things plain ``jieba.lcut`` gets wrong, handled here:
 * jieba logs on stderr and caches its prefix dictionary in the system temp
   folder; both are redirected (log silenced, cache under ``_build/cache``).
 
+Before segmentation the text is *prepared* (:func:`prepare_text`), always
+keeping its length so every offset still points into the original text:
+
+* **width folding**: the full-width ASCII range (``１９９８年``, ``ＡＰＥＣ``)
+  becomes half-width and the ideographic space a space, so jieba sees
+  ``1998`` and ``APEC`` as runs instead of one token per character;
+* **boilerplate masking**: dateline and agency formulas listed in
+  ``data/boilerplate.csv`` (``新华社北京1月1日电``, ``本报讯``, ``(记者 X)``,
+  photo credits) are blanked, so they never become terms.
+
+After cutting, adjacent pieces that together spell a name listed in
+``data/aliases.csv`` are joined (``丰台``+``区`` → ``丰台区``); the tokens
+stay as printed, and :func:`apply_aliases` maps them to one term
+(``丰台区`` → ``丰台``) wherever terms are counted.
+
 Tokens keep stopwords (later chapters decide what to drop); whitespace and
 punctuation-only tokens are dropped.
 
@@ -55,9 +70,18 @@ USERDICT_PATH = DATA_DIR / "userdict.csv"
 STOPWORDS_PATH = DATA_DIR / "stopwords.csv"
 
 #: Bump when the segmentation rules below change: it invalidates the token cache.
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # 2: width folding, boilerplate masking, alias joins
 
 USERDICT_COLUMNS = ["word", "freq", "tag", "category", "source"]
+BOILERPLATE_COLUMNS = ["kind", "pattern", "source"]
+BOILERPLATE_KINDS = ("dateline", "agency", "byline", "photo_credit", "editorial")
+ALIAS_COLUMNS = ["alias", "term", "kind", "source"]
+ALIAS_KINDS = ("place", "institution", "organisation")
+
+# Full-width ASCII (U+FF01–U+FF5E) → ASCII, ideographic space → space: one
+# character for one, so offsets are unchanged.
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FOLDABLE = re.compile("[\uff01-\uff5e\u3000]")
 STOPWORD_COLUMNS = ["word", "category", "source"]
 BACKENDS = ("rjieba", "jieba")
 
@@ -184,6 +208,168 @@ def remove_stopwords(tokens: Iterable[str], stopwords: frozenset[str] | None = N
     return [t for t in tokens if t not in stop and is_term(t)]
 
 
+def fold_width(text: str) -> str:
+    """Full-width ASCII → half-width, ideographic space → space (same length).
+
+    >>> fold_width("１９９８年ＡＰＥＣ\u3000会议")
+    '1998年APEC 会议'
+    """
+    # Most text has nothing to fold; finding that out is much cheaper than translating.
+    return text.translate(_WIDTH) if _FOLDABLE.search(text) else text
+
+
+def read_boilerplate(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the boilerplate list (default ``data/boilerplate.csv``).
+
+    Columns: ``kind`` (one of :data:`BOILERPLATE_KINDS`), ``pattern`` (a
+    regular expression matched on the width-folded text), ``source``,
+    ``line``.  A pattern that does not compile, or matches the empty
+    string, is an error naming the file and line.
+
+    >>> sorted(set(read_boilerplate()["kind"]))[:2]
+    ['agency', 'byline']
+    """
+    path = Path(path) if path is not None else fact_path("boilerplate")
+    out = []
+    for line, row in _read_table(path, BOILERPLATE_COLUMNS):
+        if row["kind"] not in BOILERPLATE_KINDS:
+            raise DictionaryError(path, f"kind {row['kind']!r} is not one of {', '.join(BOILERPLATE_KINDS)}", line)
+        try:
+            compiled = re.compile(row["pattern"])
+        except re.error as err:
+            raise DictionaryError(path, f"pattern does not compile: {err}", line) from None
+        if compiled.fullmatch(""):
+            raise DictionaryError(path, "pattern matches the empty string", line)
+        out.append({**row, "line": line})
+    return pd.DataFrame(out, columns=[*BOILERPLATE_COLUMNS, "line"]).astype({"line": "int64"})
+
+
+def read_aliases(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the alias list (default ``data/aliases.csv``).
+
+    Columns: ``alias`` (a spelling as printed), ``term`` (the one term it is
+    counted as), ``kind`` (place, institution, organisation), ``source``,
+    ``line``.  An alias listed twice, an alias that is itself a term of
+    another row (chains), or an empty field is an error naming file and line.
+
+    >>> a = read_aliases().set_index("alias")["term"]
+    >>> a["丰台区"], a["北京市"]
+    ('丰台', '北京')
+    """
+    path = Path(path) if path is not None else fact_path("aliases")
+    seen: dict[str, int] = {}
+    out = []
+    for line, row in _read_table(path, ALIAS_COLUMNS):
+        _check_word(path, line, row["alias"], seen)
+        if not row["term"] or any(ch.isspace() for ch in row["term"]):
+            raise DictionaryError(path, f"term {row['term']!r} is empty or contains whitespace", line)
+        if row["kind"] not in ALIAS_KINDS:
+            raise DictionaryError(path, f"kind {row['kind']!r} is not one of {', '.join(ALIAS_KINDS)}", line)
+        if row["alias"] == row["term"]:
+            raise DictionaryError(path, f"alias {row['alias']!r} maps to itself", line)
+        out.append({**row, "line": line})
+    frame = pd.DataFrame(out, columns=[*ALIAS_COLUMNS, "line"]).astype({"line": "int64"})
+    chained = frame[frame["term"].isin(set(frame["alias"]))]
+    if len(chained):
+        row = chained.iloc[0]
+        raise DictionaryError(path, f"term {row['term']!r} is itself listed as an alias (map it to its final term)",
+                              int(row["line"]))
+    return frame
+
+
+@lru_cache(maxsize=8)
+def _alias_map_cached(path: str, _mtime_ns: int) -> dict[str, str]:
+    frame = read_aliases(path)
+    return dict(zip(frame["alias"], frame["term"]))
+
+
+def alias_map(path: str | Path | None = None) -> dict[str, str]:
+    """``{alias: term}`` from the alias list (cached; re-read when the file changes).
+
+    >>> alias_map()["北京市"]
+    '北京'
+    """
+    path = Path(path) if path is not None else fact_path("aliases")
+    return _alias_map_cached(str(path), _mtime(path))
+
+
+def apply_aliases(tokens, aliases: dict[str, str] | None = None):
+    """Map tokens to their one term (``丰台区`` → ``丰台``); other tokens unchanged.
+
+    Takes a list of tokens (returns a list) or a tokens table with columns
+    ``article_id, tokens`` (returns a copy whose ``tokens`` are mapped and
+    with the printed tokens kept in ``raw_tokens``).  This is what
+    frequency, keyness and topics call so that one place is one term.
+
+    >>> apply_aliases(["北京市", "丰台区", "发展"])
+    ['北京', '丰台', '发展']
+    """
+    mapping = alias_map() if aliases is None else aliases
+    if isinstance(tokens, pd.DataFrame):
+        out = tokens.copy()
+        raw = out["raw_tokens"] if "raw_tokens" in out.columns else out["tokens"]
+        out["raw_tokens"] = pd.Series([list(t) for t in raw], index=out.index, dtype=object)
+        out["tokens"] = pd.Series([[mapping.get(t, t) for t in ts] for ts in raw], index=out.index, dtype=object)
+        return out
+    return [mapping.get(t, t) for t in tokens]
+
+
+class _Masker:
+    """Boilerplate patterns compiled into one alternation (blanking keeps length)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        patterns = frame["pattern"].tolist()
+        self.regex = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+    def __call__(self, text: str) -> str:
+        if self.regex is None:
+            return text
+        return self.regex.sub(lambda m: " " * len(m.group()), text)
+
+
+@lru_cache(maxsize=8)
+def _masker(path: str, _mtime_ns: int) -> _Masker:
+    return _Masker(read_boilerplate(path))
+
+
+def mask_boilerplate(text: str, path: str | Path | None = None) -> str:
+    """``text`` (already width-folded) with every boilerplate formula blanked (same length).
+
+    >>> mask_boilerplate("新华社北京1月1日电(记者张三)今天").strip()
+    '今天'
+    """
+    path = Path(path) if path is not None else fact_path("boilerplate")
+    return _masker(str(path), _mtime(path))(text)
+
+
+def text_preparer(boilerplate: str | Path | None = None):
+    """A function doing :func:`prepare_text` with the boilerplate file resolved once (for loops).
+
+    >>> text_preparer()("本报讯　１９９８年").strip()
+    '1998年'
+    """
+    path = Path(boilerplate) if boilerplate is not None else fact_path("boilerplate")
+    mask = _masker(str(path), _mtime(path))
+    return lambda text: mask(fold_width(text))
+
+
+def prepare_text(text: str, boilerplate: str | Path | None = None) -> str:
+    """What the segmenter cuts: width folded, boilerplate blanked; same length as ``text``.
+
+    >>> t = "新华社北京１月１日电　ＡＰＥＣ会议"
+    >>> p = prepare_text(t); len(p) == len(t), p.strip()
+    (True, 'APEC会议')
+    """
+    return mask_boilerplate(fold_width(text), boilerplate)
+
+
+def boilerplate_matches(term: str, path: str | Path | None = None) -> bool:
+    """True when a whole term is a boilerplate formula (``日电``, ``本报讯``, ``记者``)."""
+    path = Path(path) if path is not None else fact_path("boilerplate")
+    regex = _masker(str(path), _mtime(path)).regex
+    return bool(regex is not None and regex.fullmatch(fold_width(term)))
+
+
 # --------------------------------------------------------------------------- segmenter
 
 
@@ -253,6 +439,8 @@ class Segmenter:
 
     backend: str = "auto"
     userdict: str | Path | None = None
+    boilerplate: str | Path | None = None
+    aliases: str | Path | None = None
 
     def __post_init__(self) -> None:
         if self.backend == "auto":
@@ -262,6 +450,13 @@ class Segmenter:
         path = Path(self.userdict) if self.userdict is not None else fact_path("userdict")
         self.userdict = path
         self._words = read_user_dictionary(path)
+        self.boilerplate = Path(self.boilerplate) if self.boilerplate is not None else fact_path("boilerplate")
+        self.aliases = Path(self.aliases) if self.aliases is not None else fact_path("aliases")
+        self._mask = _Masker(read_boilerplate(self.boilerplate))
+        # Spellings that may come out of jieba in pieces (丰台/区): joined back.
+        alias_frame = read_aliases(self.aliases)
+        self._joinable = frozenset(w for w in set(alias_frame["alias"]) | set(alias_frame["term"]) if len(w) > 1)
+        self._max_join = max((len(w) for w in self._joinable), default=0)
         digest = _file_digest(path)
         versions = {"rules": RULES_VERSION, "jieba": _jieba_version(), "backend": self.backend}
         if self.backend == "rjieba":
@@ -269,7 +464,8 @@ class Segmenter:
 
             versions["rjieba"] = version("rjieba")
         self.fingerprint = hashlib.sha256(
-            json.dumps([versions, digest], sort_keys=True).encode()
+            json.dumps([versions, digest, _file_digest(self.boilerplate), _file_digest(self.aliases)],
+                       sort_keys=True).encode()
         ).hexdigest()
         self._digest = digest
         self._engine = None
@@ -315,13 +511,43 @@ class Segmenter:
             out.extend(cut(text[pos:]))
         return out
 
+    def prepare(self, text: str) -> str:
+        """``text`` width-folded with boilerplate blanked (same length; see :func:`prepare_text`)."""
+        return self._mask(fold_width(text))
+
+    def _join_aliases(self, pieces: list[str]) -> list[str]:
+        """Join adjacent pieces that together spell an alias or term (丰台 + 区 → 丰台区)."""
+        if not self._joinable:
+            return pieces
+        out: list[str] = []
+        i, n = 0, len(pieces)
+        while i < n:
+            joined, width, text = None, 1, pieces[i]
+            for j in range(i + 1, min(n, i + 4)):
+                text += pieces[j]
+                if len(text) > self._max_join:
+                    break
+                if text in self._joinable:
+                    joined, width = text, j - i + 1
+            out.append(joined if joined is not None else pieces[i])
+            i += width
+        return out
+
     def cut(self, text: str) -> list[str]:
-        """Word tokens of ``text`` in order (no whitespace or punctuation tokens)."""
+        """Word tokens of ``text`` in order (no whitespace or punctuation tokens).
+
+        The text is prepared first (width folded, boilerplate blanked), so
+        tokens are half-width (``1998``, ``APEC``): find them in the text with
+        :func:`token_offsets`, which prepares the text the same way.
+
+        >>> get_segmenter().cut("新华社北京１月１日电　１９９８年ＡＰＥＣ会议在丰台区举行")
+        ['1998', '年', 'APEC', '会议', '在', '丰台区', '举行']
+        """
         # The vocabulary is small, so memoizing the per-token test is much
         # cheaper than re-checking every character of every token.
         memo = self._is_word
         out = []
-        for token in self.cut_raw(text):
+        for token in self._join_aliases(self.cut_raw(self.prepare(text))):
             keep = memo.get(token)
             if keep is None:
                 keep = memo[token] = is_word_token(token)
@@ -331,19 +557,16 @@ class Segmenter:
 
 
 @lru_cache(maxsize=4)
-def _segmenter(backend: str, userdict: str, _mtime_ns: int) -> Segmenter:
-    return Segmenter(backend=backend, userdict=userdict)
+def _segmenter(backend: str, userdict: str, boilerplate: str, aliases: str, _mtimes: tuple) -> Segmenter:
+    return Segmenter(backend=backend, userdict=userdict, boilerplate=boilerplate, aliases=aliases)
 
 
 def get_segmenter(backend: str = "auto", userdict: str | Path | None = None) -> Segmenter:
-    """A shared :class:`Segmenter` (rebuilt when the dictionary file changes)."""
-    path = Path(userdict) if userdict is not None else fact_path("userdict")
+    """A shared :class:`Segmenter` (rebuilt when a dictionary, boilerplate or alias file changes)."""
+    paths = [Path(userdict) if userdict is not None else fact_path("userdict"),
+             fact_path("boilerplate"), fact_path("aliases")]
     backend = _default_backend() if backend == "auto" else backend
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        mtime = 0
-    return _segmenter(backend, str(path), mtime)
+    return _segmenter(backend, *(str(p) for p in paths), tuple(_mtime(p) for p in paths))
 
 
 def segment(text: str, backend: str = "auto", userdict: str | Path | None = None) -> list[str]:
@@ -522,12 +745,20 @@ def tokenize_articles(
     return pd.DataFrame({"article_id": pd.Series(ids, dtype=object), "tokens": pd.Series(results, dtype=object)})
 
 
-def token_offsets(text: str, tokens: Sequence[str]) -> list[int]:
+def token_offsets(text: str, tokens: Sequence[str], prepared: bool = False) -> list[int]:
     """Character offset in ``text`` of each token (tokens are substrings in order).
+
+    The text is prepared as the segmenter prepares it (width folded,
+    boilerplate blanked: same length), so offsets point into the original
+    text; pass ``prepared=True`` if it already is.
 
     >>> token_offsets("丰台区，发展", ["丰台区", "发展"])
     [0, 4]
+    >>> token_offsets("本报讯　１９９８年", ["1998", "年"])
+    [4, 8]
     """
+    if not prepared:
+        text = prepare_text(text)
     out = []
     pos = 0
     for token in tokens:

@@ -34,7 +34,8 @@ def test_columns_and_sort(tf):
 def test_stopwords_absent_from_tables(articles, tokens, tf):
     stop = load_stopwords()
     assert not set(tf["term"]) & stop
-    assert {"的", "记者"} <= {t for ts in tokens["tokens"] for t in ts}  # present in tokens
+    toks = {t for ts in tokens["tokens"] for t in ts}
+    assert "的" in toks and "记者" not in toks  # stopwords kept in tokens; 记者 is boilerplate, blanked
     assert not any(set(g.split()) & stop for g in ngram_frequency(articles, tokens, 2, min_count=1)["ngram"])
     assert not set(keyness(articles, tokens, {"issue_date": "2025-02-13"})["term"]) & stop
 
@@ -74,8 +75,15 @@ def test_kwic_lines_match_counts_and_source(articles, tokens, tf):
 
 
 def test_kwic_substring_finds_inside_words(articles, tokens):
-    token_hits = len(kwic(articles, "丰台", tokens))
+    token_hits = len(kwic(articles, "丰台", tokens, aliases=False))
     assert len(kwic(articles, "丰台", match="substring")) > token_hits
+
+
+def test_kwic_of_a_term_lists_its_aliases_as_printed(articles, tokens):
+    hits = kwic(articles, "丰台", tokens)
+    assert {"丰台", "丰台区", "区"} <= set(hits["match"])       # one place, printed three ways
+    assert len(hits) == int(term_frequency(articles, tokens).set_index("term").loc["丰台", "count"])
+    assert "丰台区" not in set(term_frequency(articles, tokens)["term"])
 
 
 def test_log_likelihood_hand_computed():
