@@ -82,6 +82,8 @@ DATA_PAGE = "data.html"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
+#: A run of 25+ characters with no space and no Chinese: cannot wrap between words.
+_LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff\uff00-\uffef]{25,}")
 
 #: Markdown admonition for the first Markdown cell of every chapter notebook.
 GET_THE_PACKAGE = """\
@@ -325,6 +327,9 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
                 lang = ' lang="zh-CN"' if chinese and text else ""
                 if pd.api.types.is_number(value) and not isinstance(value, bool):
                     classes.append("fx-num")
+                elif _LONG_TOKEN.search(text):
+                    # A checksum or a path: may break anywhere, rather than widen the table.
+                    classes.append("fx-long")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             label = html.escape("source" if (has_source and column == "source") else str(column), quote=True)
             cells.append(f'<td data-label="{label}"{cls}{lang}>{body}</td>')

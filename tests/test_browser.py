@@ -294,7 +294,7 @@ PAGE_REPORT = r"""
     lang: document.documentElement.lang,
     textLength: document.body ? document.body.innerText.length : 0,
     images: images.map(img => ({src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
-                                output: !!img.closest(".cell_output, .output")})),
+                                output: !!img.closest(".cell_output, .output, article figure")})),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
   };
 })()
@@ -472,7 +472,7 @@ def test_screenshot_of_a_figure_page(built_html, server, browser):
         pytest.fail(f"no chapter page shows a figure: {chapters}")
     assert all(image["ok"] for image in figures), f"{page}: a figure does not load: {figures}"
     browser.evaluate("""(async () => {
-        const img = Array.from(document.images).find(i => i.closest(".cell_output, .output"));
+        const img = Array.from(document.images).find(i => i.closest(".cell_output, .output, article figure"));
         img.scrollIntoView({block: "center"});
         await new Promise(done => setTimeout(done, 300));
         return true; })()""")
