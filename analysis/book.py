@@ -89,13 +89,16 @@ _LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff\uff00-\uffef]{25,}")
 GET_THE_PACKAGE = """\
 ```{admonition} Run this chapter yourself
 :class: tip
-This page is a Jupyter notebook. To run it, get the repository
-<{{ repo_url }}> (`git clone {{ repo_url }}.git`), then, with Python 3.11:
-`bash scripts/setup.sh` installs the pinned packages and the `analysis` package into `.venv`;
-open the notebook with `.venv/bin/jupyter lab book/`. The rocket button at the top of the page
-opens it on Binder, a JupyterHub or Colab instead (there, run `pip install -r requirements.txt -e .`
-in the first cell). The download button gives the `.ipynb` file; the tables behind every number are
-on the {doc}`data` page.
+This page is a Jupyter notebook. To run it on your machine, get the repository {{ repo_url }}
+(`git clone` that address, or download it as a ZIP archive); then, with Python 3.11,
+`bash scripts/setup.sh` installs the pinned packages and the `analysis` package into `.venv`.
+Open the notebook in Jupyter (`.venv/bin/pip install jupyterlab`, then `.venv/bin/jupyter lab book/`),
+or re-run it without an interface: `.venv/bin/python scripts/execute_notebooks.py book/<chapter>.ipynb`.
+The rocket button at the top of the page opens it online instead: on Binder, which installs
+`requirements.txt` for you, run `%pip install -e ..` in a first cell; on Colab, clone the repository
+in a first cell (`!git clone` and the address above), `%cd` into it and
+`%pip install -r requirements.txt -e .`. The download button gives the `.ipynb` file; the tables
+behind every number are on the {doc}`data` page.
 ```
 """
 

@@ -296,6 +296,8 @@ PAGE_REPORT = r"""
     images: images.map(img => ({src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
                                 output: !!img.closest(".cell_output, .output, article figure")})),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+    viewports: document.querySelectorAll('meta[name="viewport"]').length,
+    mathjax: Array.from(document.scripts).map(s => s.src).filter(src => /mathjax/i.test(src)),
   };
 })()
 """
@@ -393,6 +395,11 @@ def site_problems(html_dir: Path, server: str, browser: Chromium) -> list[str]:
         browser.events = []
         problems += page_event_problems(page, server, events)
         report = browser.evaluate(PAGE_REPORT)
+        if report["viewports"] != 1:
+            problems.append(f"{page}: {report['viewports']} viewport meta tags (want exactly one)")
+        for script in report["mathjax"]:
+            if not script.startswith(server):
+                problems.append(f"{page}: MathJax loaded from {script}, not from the book")
         if report["textLength"] < 20:
             problems.append(f"{page}: page is (nearly) empty")
         if report["lang"] != "en":
