@@ -82,18 +82,23 @@ DATA_PAGE = "data.html"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
+#: A run of 25+ characters with no space and no Chinese: cannot wrap between words.
+_LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff\uff00-\uffef]{25,}")
 
 #: Markdown admonition for the first Markdown cell of every chapter notebook.
 GET_THE_PACKAGE = """\
 ```{admonition} Run this chapter yourself
 :class: tip
-This page is a Jupyter notebook. To run it, get the repository
-<{{ repo_url }}> (`git clone {{ repo_url }}.git`), then, with Python 3.11:
-`bash scripts/setup.sh` installs the pinned packages and the `analysis` package into `.venv`;
-open the notebook with `.venv/bin/jupyter lab book/`. The rocket button at the top of the page
-opens it on Binder, a JupyterHub or Colab instead (there, run `pip install -r requirements.txt -e .`
-in the first cell). The download button gives the `.ipynb` file; the tables behind every number are
-on the {doc}`data` page.
+This page is a Jupyter notebook. To run it on your machine, get the repository {{ repo_url }}
+(`git clone` that address, or download it as a ZIP archive); then, with Python 3.11,
+`bash scripts/setup.sh` installs the pinned packages and the `analysis` package into `.venv`.
+Open the notebook in Jupyter (`.venv/bin/pip install jupyterlab`, then `.venv/bin/jupyter lab book/`),
+or re-run it without an interface: `.venv/bin/python scripts/execute_notebooks.py book/<chapter>.ipynb`.
+The rocket button at the top of the page opens it online instead: on Binder, which installs
+`requirements.txt` for you, run `%pip install -e ..` in a first cell; on Colab, clone the repository
+in a first cell (`!git clone` and the address above), `%cd` into it and
+`%pip install -r requirements.txt -e .`. The download button gives the `.ipynb` file; the tables
+behind every number are on the {doc}`data` page.
 ```
 """
 
@@ -325,6 +330,9 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
                 lang = ' lang="zh-CN"' if chinese and text else ""
                 if pd.api.types.is_number(value) and not isinstance(value, bool):
                     classes.append("fx-num")
+                elif _LONG_TOKEN.search(text):
+                    # A checksum or a path: may break anywhere, rather than widen the table.
+                    classes.append("fx-long")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             label = html.escape("source" if (has_source and column == "source") else str(column), quote=True)
             cells.append(f'<td data-label="{label}"{cls}{lang}>{body}</td>')

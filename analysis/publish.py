@@ -205,8 +205,10 @@ def publish_derived(derived: Path, out: Path) -> pd.DataFrame:
 
 def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
     """Markdown (raw HTML tables) for the Data page; links relative to ``book/data.html``."""
-    def cell(text: str, cls: str = "", lang: str = "") -> str:
-        attrs = (f' class="{cls}"' if cls else "") + (f' lang="{lang}"' if lang else "")
+    def cell(text: str, cls: str = "", lang: str = "", label: str = "") -> str:
+        # data-label: the column name shown before the value when a phone shows rows as cards.
+        attrs = (f' data-label="{label}"' if label else "") + (f' class="{cls}"' if cls else "") \
+            + (f' lang="{lang}"' if lang else "")
         return f"<td{attrs}>{text}</td>"
 
     out = ["## Raw pages", "",
@@ -218,11 +220,12 @@ def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
     for page in pages:
         out.append("<tr>" + "".join([
             cell(f'<a href="../{html.escape(page.page)}">{html.escape(page.source)}</a> '
-                 f'(<a href="../{html.escape(page.download)}" download>download</a>)', "fx-essential"),
-            cell(html.escape(page.paper), lang="zh-CN"), cell(html.escape(page.issue_date)),
-            cell(str(page.lines), "fx-num"), cell(str(page.bytes), "fx-num"),
-            cell(f"<code>{page.sha256}</code>", "fx-essential fx-hash"),
-            cell(html.escape(page.provenance)),
+                 f'(<a href="../{html.escape(page.download)}" download>download</a>)', "fx-essential", label="file"),
+            cell(html.escape(page.paper), lang="zh-CN", label="paper"),
+            cell(html.escape(page.issue_date), label="issue date"),
+            cell(str(page.lines), "fx-num", label="lines"), cell(str(page.bytes), "fx-num", label="bytes"),
+            cell(f"<code>{page.sha256}</code>", "fx-essential fx-hash", label="SHA-256"),
+            cell(html.escape(page.provenance), label="provenance"),
         ]) + "</tr>")
     out += ["</tbody></table></div>", "", "## Derived tables", "",
             "Every table the notebooks read, as written by `python -m analysis build --out _build/data` "
@@ -235,9 +238,11 @@ def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
         anchor = "" if row.table in seen else f' id="{data_anchor(row.table)}"'
         seen.add(row.table)
         out.append(f"<tr{anchor}>" + "".join([
-            cell(f'<a href="../{html.escape(row.file)}" download>{html.escape(row.table)}.{row.format}</a>', "fx-essential"),
-            cell(row.format), cell(str(row.rows), "fx-num"), cell(str(row.bytes), "fx-num"),
-            cell(f"<code>{row.sha256}</code>", "fx-essential fx-hash"),
+            cell(f'<a href="../{html.escape(row.file)}" download>{html.escape(row.table)}.{row.format}</a>',
+                 "fx-essential", label="table"),
+            cell(row.format, label="format"), cell(str(row.rows), "fx-num", label="rows"),
+            cell(str(row.bytes), "fx-num", label="bytes"),
+            cell(f"<code>{row.sha256}</code>", "fx-essential fx-hash", label="SHA-256"),
         ]) + "</tr>")
     out += ["</tbody></table></div>", ""]
     return "\n".join(out)

@@ -160,3 +160,10 @@ def test_dollar_signs_in_figure_text_are_not_maths(text, tmp_path):
     # 6.4 x 4.8 inches at 200 dpi
     from PIL import Image
     assert Image.open(out).size == (1280, 960)
+
+
+def test_long_unbreakable_cells_are_marked_so_they_can_wrap():
+    digest = "e0c0e99bf7a908117367a498a25b12fa27f4ca6f18919bdd97f57412792bdbe0"
+    page = show_table(pd.DataFrame({"sha256": [digest], "note": ["短文本 short words only"]}))._repr_html_()
+    assert f'class="fx-essential fx-long">{digest}</td>' in page
+    assert 'data-label="note" class="fx-essential" lang="zh-CN"' in page

@@ -294,8 +294,10 @@ PAGE_REPORT = r"""
     lang: document.documentElement.lang,
     textLength: document.body ? document.body.innerText.length : 0,
     images: images.map(img => ({src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
-                                output: !!img.closest(".cell_output, .output")})),
+                                output: !!img.closest(".cell_output, .output, article figure")})),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+    viewports: document.querySelectorAll('meta[name="viewport"]').length,
+    mathjax: Array.from(document.scripts).map(s => s.src).filter(src => /mathjax/i.test(src)),
   };
 })()
 """
@@ -393,6 +395,11 @@ def site_problems(html_dir: Path, server: str, browser: Chromium) -> list[str]:
         browser.events = []
         problems += page_event_problems(page, server, events)
         report = browser.evaluate(PAGE_REPORT)
+        if report["viewports"] != 1:
+            problems.append(f"{page}: {report['viewports']} viewport meta tags (want exactly one)")
+        for script in report["mathjax"]:
+            if not script.startswith(server):
+                problems.append(f"{page}: MathJax loaded from {script}, not from the book")
         if report["textLength"] < 20:
             problems.append(f"{page}: page is (nearly) empty")
         if report["lang"] != "en":
@@ -472,7 +479,7 @@ def test_screenshot_of_a_figure_page(built_html, server, browser):
         pytest.fail(f"no chapter page shows a figure: {chapters}")
     assert all(image["ok"] for image in figures), f"{page}: a figure does not load: {figures}"
     browser.evaluate("""(async () => {
-        const img = Array.from(document.images).find(i => i.closest(".cell_output, .output"));
+        const img = Array.from(document.images).find(i => i.closest(".cell_output, .output, article figure"));
         img.scrollIntoView({block: "center"});
         await new Promise(done => setTimeout(done, 300));
         return true; })()""")
