@@ -61,7 +61,7 @@ from .articles import split_articles
 from .clean import clean_line
 from .errors import InputError
 from .io import decode_data_file, read_csv_records, sniff_format, write_parquet
-from .pages import Page, check_plausible, date_range, parse_iso_date, read_pages
+from .pages import DATE_MAX_ENV, DATE_MIN_ENV, Page, check_plausible, date_range, parse_iso_date, read_pages
 from .paths import RAW_DIR, SAMPLE_MANIFEST, cache_dir
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,10 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     and rebuilt.
     """
     kind, path, manifest_path = resolve_corpus(corpus, manifest, articles)
-    settings = [paper, str(paper_timezone()), *date_range()]
+    # The configured range, not today's default: the default end only moves later,
+    # so what was accepted stays accepted and the key need not change every day.
+    date_range()  # refuse a malformed setting before anything else
+    settings = [paper, str(paper_timezone()), os.environ.get(DATE_MIN_ENV, ""), os.environ.get(DATE_MAX_ENV, "")]
     if kind == "table":
         key_parts = [_code_version(), "table", path.name, *settings, hashlib.sha256(_read_bytes(path)).hexdigest()]
     else:
