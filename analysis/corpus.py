@@ -55,6 +55,7 @@ import pandas as pd
 
 from . import articles as _articles_module
 from . import clean as _clean_module
+from . import io as _io_module
 from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import split_articles
@@ -112,7 +113,7 @@ def resolve_corpus(corpus=None, manifest=None, articles=None) -> tuple[str, Path
 def _code_version() -> str:
     """Hash of the segmentation code, so a change to it invalidates the cache."""
     digest = hashlib.sha256()
-    for module in (_clean_module, _layout_module, _articles_module, _pages_module):
+    for module in (_clean_module, _layout_module, _articles_module, _pages_module, _io_module):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
@@ -155,8 +156,15 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     else:
         result = segment_pages(pages, progress=progress)
     if cache:
-        for name, p in names.items():
-            write_parquet(getattr(result, name), p)
+        try:
+            for name, p in names.items():
+                write_parquet(getattr(result, name), p)
+        except OSError as err:
+            # A cache is an optimisation: a full or read-only disk must not fail the read.
+            log.warning("could not write the corpus cache in %s (%s); continuing without it", folder,
+                        err.strerror or err)
+            for p in names.values():
+                p.unlink(missing_ok=True)
     return result
 
 

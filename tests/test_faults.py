@@ -373,3 +373,30 @@ def test_progress_reports_every_step(tmp_path, capsys, monkeypatch):
     assert "writing tables" in err
     assert main(["build", "--out", str(tmp_path / "out"), "--articles", table, "--quiet"]) == 0
     assert "build:" not in capsys.readouterr().err
+
+
+def test_full_disk_under_the_caches_only_warns(tmp_path, monkeypatch, caplog):
+    """A cache that cannot be written costs time, not the build."""
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path / "build"))
+    monkeypatch.setattr("analysis.corpus.write_parquet", full)
+    caplog.set_level(logging.WARNING)
+    assert len(read_corpus().articles) == 9
+    assert "could not write the corpus cache" in caplog.text
+    assert list((tmp_path / "build" / "cache" / "corpus").iterdir()) == []
+
+
+def test_no_progress_bars_in_a_notebook(monkeypatch, capsys):
+    import types
+
+    from analysis.progress import Steps, in_notebook, progress_bar
+
+    kernel = types.SimpleNamespace(config={"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: kernel))
+    assert in_notebook()
+    items = [1, 2, 3]
+    assert progress_bar(items, desc="x", enabled=True) is items
+    with Steps(["a"], enabled=True).step("a"):
+        pass
+    assert capsys.readouterr().err == ""
