@@ -400,3 +400,13 @@ def test_no_progress_bars_in_a_notebook(monkeypatch, capsys):
     with Steps(["a"], enabled=True).step("a"):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_symlinked_out_is_replaced_at_its_target(tmp_path):
+    real = tmp_path / "real"
+    before = old_build(tmp_path, real)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    assert main(["build", "--out", str(link), "--quiet", "--articles", str(new_table(tmp_path))]) == 0
+    assert link.is_symlink() and len(pd.read_parquet(link / "articles.parquet")) == 2
+    assert snapshot(real) != before and leftovers(real) == [] and leftovers(link) == []
