@@ -479,7 +479,11 @@ class OutputFolder:
             return
         old = self.parent / f".{self.out.name}.old-{os.getpid()}-{os.urandom(4).hex()}"
         os.rename(self.out, old)
-        os.rename(staging, self.out)
+        try:
+            os.rename(staging, self.out)
+        except OSError:
+            os.rename(old, self.out)  # put the previous tables back
+            raise
         shutil.rmtree(old, ignore_errors=True)
 
 
