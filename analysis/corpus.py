@@ -55,13 +55,14 @@ import pandas as pd
 
 from . import articles as _articles_module
 from . import clean as _clean_module
+from . import io as _io_module
 from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import split_articles
 from .clean import clean_line
 from .errors import InputError
 from .io import decode_data_file, read_csv_records, sniff_format, write_parquet
-from .pages import Page, check_plausible, date_range, parse_iso_date, read_pages
+from .pages import DATE_MAX_ENV, DATE_MIN_ENV, Page, check_plausible, date_range, parse_iso_date, read_pages
 from .corpus_folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
 from .paths import cache_dir
 
@@ -123,7 +124,7 @@ def _page_folder(folder: Path) -> Path:
 def _code_version() -> str:
     """Hash of the segmentation code, so a change to it invalidates the cache."""
     digest = hashlib.sha256()
-    for module in (_clean_module, _layout_module, _articles_module, _pages_module):
+    for module in (_clean_module, _layout_module, _articles_module, _pages_module, _io_module):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
@@ -146,7 +147,10 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     if kind == "table" and not paper:
         # The corpus description (corpus.toml beside the table) names the paper.
         paper = open_corpus(path).paper
-    settings = [paper, str(paper_timezone()), *date_range()]
+    # The configured range, not today's default: the default end only moves later,
+    # so what was accepted stays accepted and the key need not change every day.
+    date_range()  # refuse a malformed setting before anything else
+    settings = [paper, str(paper_timezone()), os.environ.get(DATE_MIN_ENV, ""), os.environ.get(DATE_MAX_ENV, "")]
     if kind == "table":
         key_parts = [_code_version(), "table", path.name, *settings, hashlib.sha256(_read_bytes(path)).hexdigest()]
     else:
@@ -166,8 +170,15 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     else:
         result = segment_pages(pages, progress=progress)
     if cache:
-        for name, p in names.items():
-            write_parquet(getattr(result, name), p)
+        try:
+            for name, p in names.items():
+                write_parquet(getattr(result, name), p)
+        except OSError as err:
+            # A cache is an optimisation: a full or read-only disk must not fail the read.
+            log.warning("could not write the corpus cache in %s (%s); continuing without it", folder,
+                        err.strerror or err)
+            for p in names.values():
+                p.unlink(missing_ok=True)
     return result
 
 

@@ -347,7 +347,8 @@ class OutputFolder:
     OUTPUT_SUFFIXES = (".csv", ".parquet", ".json")
 
     def __init__(self, out: str | Path):
-        self.out = Path(os.path.abspath(Path(out).expanduser()))
+        # realpath: a symlinked --out is replaced at its target (a rename would swap the link itself).
+        self.out = Path(os.path.realpath(Path(out).expanduser()))
         self.parent = self.out.parent
         self.lock_path = self.parent / f".{self.out.name}.lock"
         self.staging: Path | None = None
@@ -357,6 +358,8 @@ class OutputFolder:
     def check(self) -> None:
         """Raise OutputError unless ``out`` can be created or replaced."""
         out = self.out
+        if out == out.parent:
+            raise OutputError(out, "--out cannot be the root of the file system")
         if out.exists() and not out.is_dir():
             raise OutputError(out, "--out names a file, not a folder")
         ancestor = out.parent
@@ -476,7 +479,11 @@ class OutputFolder:
             return
         old = self.parent / f".{self.out.name}.old-{os.getpid()}-{os.urandom(4).hex()}"
         os.rename(self.out, old)
-        os.rename(staging, self.out)
+        try:
+            os.rename(staging, self.out)
+        except OSError:
+            os.rename(old, self.out)  # put the previous tables back
+            raise
         shutil.rmtree(old, ignore_errors=True)
 
 

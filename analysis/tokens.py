@@ -674,6 +674,9 @@ class TokenCache:
         try:
             with con:
                 con.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", rows)
+        except sqlite3.OperationalError as err:
+            # Disk full, read-only or locked for too long: the tokens are right, only not cached.
+            log.warning("could not write the token cache %s (%s); continuing without it", self.path, err)
         except sqlite3.DatabaseError as err:
             con.close()
             self._discard(err)

@@ -47,10 +47,22 @@ def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
 
+NEW_ARTICLES = {"date": ["2024-06-01", "2024-06-02"], "text": ["新表第一篇。", "新表第二篇。"]}
+
+
+def new_table(folder: Path) -> Path:
+    """A two-article table: small (fast to build) and unlike the one-article old tables."""
+    path = folder / "new.csv"
+    pd.DataFrame(NEW_ARTICLES).to_csv(path, index=False)
+    return path
+
+
 def start_paused_build(out: Path, pause: float = 30) -> subprocess.Popen:
-    """A CLI build of the sample corpus that pauses in the write phase after its first file."""
+    """A CLI build (two articles) that pauses in the write phase after its first file."""
     env = {**os.environ, build_module.PAUSE_ENV: str(pause), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--out", str(out), "--quiet"],
+    table = new_table(out.parent)
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--out", str(out), "--quiet",
+                             "--articles", str(table)],
                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()  # blocks until the hook announces the pause (or the process dies)
     assert build_module.PAUSE_ENV in line, (line, proc.stderr.read() if proc.poll() is not None else "")
@@ -71,10 +83,10 @@ def test_sigkill_during_write_leaves_old_tables_and_next_build_cleans_up(tmp_pat
     assert len(pd.read_parquet(out / "articles.parquet")) == 1
     assert any(name.startswith(".out.tmp-") for name in leftovers(out))  # what SIGKILL leaves
     caplog.set_level(logging.WARNING)
-    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    assert main(["build", "--out", str(out), "--quiet", "--articles", str(new_table(tmp_path))]) == 0
     assert leftovers(out) == []
     assert "interrupted build" in caplog.text and str(proc.pid) in caplog.text
-    assert len(pd.read_parquet(out / "articles.parquet")) == 9
+    assert len(pd.read_parquet(out / "articles.parquet")) == 2
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -102,7 +114,7 @@ def test_second_build_into_same_folder_is_refused(tmp_path, capsys):
     assert proc.returncode == 0, stderr
     # The folder holds the first build's corpus only, described by its build.json.
     manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
-    assert manifest["rows"]["articles"] == 9 == len(pd.read_parquet(out / "articles.parquet"))
+    assert manifest["rows"]["articles"] == 2 == len(pd.read_parquet(out / "articles.parquet"))
     assert set(manifest["files"]) | {"build.json"} == {p.name for p in out.iterdir()}
     assert leftovers(out) == []
 
@@ -353,10 +365,48 @@ def test_build_json_lists_every_file_with_its_checksum(tmp_path):
 
 def test_progress_reports_every_step(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("analysis.progress.in_notebook", lambda: False)
-    assert main(["build", "--out", str(tmp_path / "out")]) == 0
+    table = str(new_table(tmp_path))
+    assert main(["build", "--out", str(tmp_path / "out"), "--articles", table]) == 0
     err = capsys.readouterr().err
     for step in build_module.STEPS:
         assert f"build: {step}" in err, step
     assert "writing tables" in err
-    assert main(["build", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert main(["build", "--out", str(tmp_path / "out"), "--articles", table, "--quiet"]) == 0
     assert "build:" not in capsys.readouterr().err
+
+
+def test_full_disk_under_the_caches_only_warns(tmp_path, monkeypatch, caplog):
+    """A cache that cannot be written costs time, not the build."""
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path / "build"))
+    monkeypatch.setattr("analysis.corpus.write_parquet", full)
+    caplog.set_level(logging.WARNING)
+    assert len(read_corpus().articles) == 9
+    assert "could not write the corpus cache" in caplog.text
+    assert list((tmp_path / "build" / "cache" / "corpus").iterdir()) == []
+
+
+def test_no_progress_bars_in_a_notebook(monkeypatch, capsys):
+    import types
+
+    from analysis.progress import Steps, in_notebook, progress_bar
+
+    kernel = types.SimpleNamespace(config={"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: kernel))
+    assert in_notebook()
+    items = [1, 2, 3]
+    assert progress_bar(items, desc="x", enabled=True) is items
+    with Steps(["a"], enabled=True).step("a"):
+        pass
+    assert capsys.readouterr().err == ""
+
+
+def test_symlinked_out_is_replaced_at_its_target(tmp_path):
+    real = tmp_path / "real"
+    before = old_build(tmp_path, real)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    assert main(["build", "--out", str(link), "--quiet", "--articles", str(new_table(tmp_path))]) == 0
+    assert link.is_symlink() and len(pd.read_parquet(link / "articles.parquet")) == 2
+    assert snapshot(real) != before and leftovers(real) == [] and leftovers(link) == []
