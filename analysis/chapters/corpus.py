@@ -287,7 +287,7 @@ def lengths_caption(articles: pd.DataFrame, *, histogram: bool) -> tuple[str, st
     med = number(int(round(lengths.median()))) if len(lengths) else "0"
     if histogram:
         caption = (f"Distribution of body-text length over the {number(len(articles))} articles; the red line is the "
-                   f"median ({med} characters). A long right tail is the long reports of meetings.")
+                   f"median ({med} characters). Look at the spread, and at how far the right tail reaches.")
         alt = (f"Histogram of characters per article for {number(len(articles))} articles, from "
                f"{number(int(lengths.min()))} to {number(int(lengths.max()))}, median {med}.")
     else:

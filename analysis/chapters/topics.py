@@ -25,7 +25,7 @@ from ..corpus_report import periods
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
                       (0.25, "a weak structure that may be artificial"),
-                      (-1.0, "no substantial structure: the groups overlap heavily")]
+                      (-1.0, "no substantial structure (the groups overlap heavily)")]
 #: Above this many articles the map labels one article per cluster, not every article.
 MAP_LABEL_ALL = 30
 
@@ -38,7 +38,7 @@ def reading(silhouette: float) -> str:
     """Words for a mean silhouette value.
 
     >>> reading(0.12)
-    'no substantial structure: the groups overlap heavily'
+    'no substantial structure (the groups overlap heavily)'
     """
     if silhouette is None or np.isnan(silhouette):
         return "no measurable structure"
@@ -291,9 +291,9 @@ def map_sentence(clusters: pd.DataFrame) -> say:
     """How faithfully the two-dimensional map shows the clusters."""
     share = map_agreement(clusters)
     verdict = ("the map shows the clusters well" if share >= 0.8 else
-               "the map shows the clusters only in part: many are separated in the full space, not in these two "
-               "directions" if share >= 0.5 else
-               "the map flattens most of the clustering: read it for the broad directions, not for the clusters")
+               "the map shows the clusters only in part (many are separated in the full space, not in these two "
+               "directions)" if share >= 0.5 else
+               "the map flattens most of the clustering, so read it for the broad directions, not for the clusters")
     return say(f"On the map, {100 * share:.0f} % of the articles lie nearer the centre of their own cluster than of "
                f"any other: {verdict}. The axes have no units of their own; only distances and directions between "
                "dots mean something.")
@@ -326,22 +326,27 @@ def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articl
                  else f"no kept term ({number(len(rows))} articles)")
         ax.scatter(rows["x"], rows["y"], s=size, alpha=alpha, color="#999999" if c < 0 else cmap(int(c) % cmap.N),
                    edgecolors="white" if n <= 200 else "none", linewidths=0.6, label=label, zorder=2)
-    by_id = articles.set_index(articles["article_id"].astype(str))
     if n <= MAP_LABEL_ALL:
+        # Few articles: every dot carries its headline.
         shown = clusters["article_id"].astype(str).tolist()
-    elif representatives is not None and len(representatives):
-        shown = representatives.loc[representatives["rank"] == 1, "article_id"].astype(str).tolist()
+        by_id = articles.set_index(articles["article_id"].astype(str))
+        labels = article_label(by_id.loc[shown].reset_index(drop=True)) if shown else pd.Series(dtype=str)
+        position = clusters.set_index(clusters["article_id"].astype(str))
+        for article, text in zip(shown, labels):
+            ax.annotate(text, (position.loc[article, "x"], position.loc[article, "y"]), xytext=(5, 4),
+                        textcoords="offset points", fontsize=8, color="#222222", zorder=3)
     else:
-        shown = []
-    labels = article_label(by_id.loc[shown].reset_index(drop=True)) if shown else pd.Series(dtype=str)
-    position = clusters.set_index(clusters["article_id"].astype(str))
-    for article, text in zip(shown, labels):
-        ax.annotate(text, (position.loc[article, "x"], position.loc[article, "y"]), xytext=(5, 4),
-                    textcoords="offset points", fontsize=8, color="#222222", zorder=3)
+        # Many articles: headlines would pile up; each cluster's number sits at its median point.
+        centres = clusters[clusters["cluster"] >= 0].groupby("cluster")[["x", "y"]].median()
+        for c, (x, y) in centres.iterrows():
+            ax.annotate(str(c), (x, y), ha="center", va="center", fontsize=9, fontweight="bold", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": cmap(int(c) % cmap.N),
+                              "alpha": 0.85})
     if n:
         span = max(float(clusters["x"].max() - clusters["x"].min()), 1e-9)
-        # Room on the right for the labels of the rightmost dots.
-        ax.set_xlim(clusters["x"].min() - 0.08 * span, clusters["x"].max() + 0.45 * span)
+        # Room on the right for the headlines of the rightmost dots.
+        right = 0.45 if n <= MAP_LABEL_ALL else 0.05
+        ax.set_xlim(clusters["x"].min() - 0.05 * span, clusters["x"].max() + right * span)
     ax.set_xlabel("First LSA dimension")
     ax.set_ylabel("Second LSA dimension")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=8, ncol=2 if k > 4 else 1,
@@ -356,7 +361,7 @@ def map_caption(clusters: pd.DataFrame) -> tuple[str, str]:
     """(caption, alt text) of the article map."""
     n, k = len(clusters), int(clusters.loc[clusters["cluster"] >= 0, "cluster"].nunique())
     labelled = "every article labelled with its headline" if n <= MAP_LABEL_ALL else \
-        "each cluster's most typical article labelled with its headline"
+        "each cluster's number at its median point"
     share = map_agreement(clusters)
     caption = (f"The {number(n)} articles on the two main LSA directions, coloured by their k-means cluster "
                f"({k} clusters), {labelled}. See whether the colours occupy separate regions: here "
@@ -379,6 +384,12 @@ def agreement_reading(ari: float) -> str:
     'partly the same groups'
     """
     return next(words for bound, words in AGREEMENT_READING if ari >= bound)
+
+
+def nmf_topic_terms(nmf_terms: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """One row per NMF topic: ``topic``, ``terms`` (its ``n`` heaviest, joined with 、): narrow enough for a phone."""
+    top = nmf_terms[nmf_terms["rank"] <= n].sort_values(["topic", "rank"], kind="mergesort")
+    return top.groupby("topic", sort=True)["term"].agg("、".join).rename("terms").reset_index()
 
 
 def nmf_partition(clusters: pd.DataFrame, nmf_articles: pd.DataFrame) -> pd.DataFrame:
@@ -404,7 +415,7 @@ def agreement_sentence(agreement: pd.DataFrame, crosstab: pd.DataFrame) -> say:
     matched = int(counts[rows, cols].sum())
     total = int(counts.sum())
     return say(f"The adjusted Rand index is {ari:.2f} and the normalised mutual information {nmi:.2f}: the two "
-               f"methods find {agreement_reading(ari)}. Pairing each cluster with one NMF topic at best, "
+               f"methods find {agreement_reading(ari)}. With each cluster paired with its best-matching NMF topic (one to one), "
                f"{number(matched)} of {number(total)} articles ({100 * matched / max(total, 1):.0f} %) fall on the "
                "diagonal; the others are articles that mix subjects, which NMF can express as a blend and k-means "
                "cannot.")
