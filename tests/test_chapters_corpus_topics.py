@@ -270,4 +270,6 @@ def test_one_article_corpus_skips_topics_with_a_sentence(generated_folder, tmp_p
     assert "1 article of the" in summary and "1 issue of" in summary and ctx.first_date in summary
     assert "the middle half" not in summary  # no quartiles of one value
     by_period = period_summary(tables["articles"], ctx.bin)
+    assert "covers one date" in str(ch1.periods_sentence(ctx, by_period))
     assert "all articles fall in one day" in str(ch1.periods_sentence(ctx, by_period))
+    assert str(ch1.lengths_sentence(tables["articles"], histogram=False)).startswith("The one article has")

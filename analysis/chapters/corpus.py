@@ -175,8 +175,9 @@ def periods_sentence(ctx: Context, by_period: pd.DataFrame) -> say:
         tail += " A week is labelled by its Monday."
     if len(dated) <= 1:
         where = f" ({dated['period'].iloc[0]})" if len(dated) else ""
-        return say(f"The corpus spans {ctx.span}, so statistics are given by {name}: all articles fall in one "
-                   f"{name}{where}.{tail}")
+        spans = f"spans {ctx.span}" if ctx.first_date != ctx.last_date else f"covers one date, {ctx.span}"
+        return say(f"The corpus {spans}, so statistics are given by {name}: all articles fall in one "
+                   f"{name}{where}, and there is no change over time to show.{tail}")
     top = dated.loc[dated["articles"].idxmax()]
     low = dated.loc[dated["articles"].idxmin()]
     return say(f"The corpus spans {ctx.span}, so statistics are given by {name}: {_n(len(dated), name)} with "
@@ -190,6 +191,8 @@ def lengths_sentence(articles: pd.DataFrame, *, histogram: bool) -> say:
     if articles.empty:
         return say("There are no articles to measure.")
     lengths = articles["n_chars"]
+    if len(articles) == 1:
+        return say(f"The one article has {number(int(lengths.iloc[0]))} characters of body text.")
     short = int((lengths < SHORT_ARTICLE).sum())
     shape = ("a histogram (one bar per article would be unreadable at this size)" if histogram
              else "one bar per article, labelled with its headline")
@@ -242,7 +245,7 @@ def limits(ctx: Context, kind: str, articles: pd.DataFrame) -> say:
         points.append("- **The article table is trusted as delivered**: its boundaries, headlines and dates were not "
                       "made here and are checked only by the counts above.")
     points.append(f"- **Dates**: {_n(by_issue, 'article')} of {number(n)} {'is' if by_issue == 1 else 'are'} dated "
-                  "by their issue, not by the event they report; an issue date says when the paper printed a story, "
+                  f"by {'its' if by_issue == 1 else 'their'} issue, not by the event they report; an issue date says when the paper printed a story, "
                   "not when it happened.")
     points.append(f"- **Statistics by {ctx.bin_name}** hide what happens inside a {ctx.bin_name}; the full per-"
                   "article table is downloadable (`articles.csv`).")
@@ -292,7 +295,8 @@ def lengths_caption(articles: pd.DataFrame, *, histogram: bool) -> tuple[str, st
                f"{number(int(lengths.min()))} to {number(int(lengths.max()))}, median {med}.")
     else:
         caption = (f"Length of each article's body text, one bar per article, labelled by headline (or 无标题 and "
-                   f"its id). The median is {med} characters: compare the long reports with the short news items.")
+                   f"its id). The median is {med} characters"
+                   + (": compare the long reports with the short news items." if len(articles) > 2 else "."))
         alt = (f"Horizontal bar chart of characters per article for {_n(len(articles), 'article')}; the longest has "
                f"{number(int(lengths.max()))} characters, the shortest {number(int(lengths.min()))}.")
     return caption, alt

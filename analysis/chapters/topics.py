@@ -25,7 +25,7 @@ from ..corpus_report import periods
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
                       (0.25, "a weak structure that may be artificial"),
-                      (-1.0, "no substantial structure (the groups overlap heavily)")]
+                      (-1.0, "no substantial structure")]
 #: Above this many articles the map labels one article per cluster, not every article.
 MAP_LABEL_ALL = 30
 
@@ -38,7 +38,7 @@ def reading(silhouette: float) -> str:
     """Words for a mean silhouette value.
 
     >>> reading(0.12)
-    'no substantial structure (the groups overlap heavily)'
+    'no substantial structure'
     """
     if silhouette is None or np.isnan(silhouette):
         return "no measurable structure"
@@ -123,7 +123,9 @@ def selection_sentence(selection: pd.DataFrame) -> say:
                  else ".")
     else:
         text += "."
-    text += f" A mean silhouette of {s:.3f} indicates {reading(s)}."
+    text += f" A mean silhouette of {s:.3f} indicates {reading(s)}" + (
+        ": the groups overlap heavily, and many articles sit almost as close to another cluster as to their own."
+        if s < 0.25 else ".")
     if k == int(selection["k"].max()) and len(selection) > 1:
         text += (f" The chosen k is the largest tried, and the silhouette was still rising: the corpus may hold "
                  f"more groups than this search allowed (try `fit_topics(tokens, ks=range(2, 30))`).")
@@ -339,7 +341,7 @@ def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articl
         # Many articles: headlines would pile up; each cluster's number sits at its median point.
         centres = clusters[clusters["cluster"] >= 0].groupby("cluster")[["x", "y"]].median()
         for c, (x, y) in centres.iterrows():
-            ax.annotate(str(c), (x, y), ha="center", va="center", fontsize=9, fontweight="bold", zorder=4,
+            ax.annotate(str(c), (x, y), ha="center", va="center", fontsize=9, zorder=4,
                         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": cmap(int(c) % cmap.N),
                               "alpha": 0.85})
     if n:
@@ -441,6 +443,7 @@ def limits(ctx: Context, clusters: pd.DataFrame | None, selection: pd.DataFrame 
                           "elsewhere.")
     points.append("- **Words, not subjects**: TF-IDF sees which words an article uses, not what it says about "
                   "them; a cluster's name (its top terms) is a summary to check against its articles.")
-    points.append(f"- **Time**: shares are by {ctx.bin_name} of the issue date; a cluster's rise in one "
-                  f"{ctx.bin_name} can be a single event covered by several articles.")
+    if clusters is not None:
+        points.append(f"- **Time**: shares are by {ctx.bin_name} of the issue date; a cluster's rise in one "
+                      f"{ctx.bin_name} can be a single event covered by several articles.")
     return say("\n".join(points))
