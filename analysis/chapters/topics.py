@@ -256,7 +256,8 @@ def plot_cluster_shares(sizes: pd.DataFrame, cluster_terms: pd.DataFrame, bin_na
     names = top_terms(cluster_terms, 2)
     if ax is None:
         rows = -(-wide.shape[1] // 2)
-        _, ax = plt.subplots(figsize=(min(8, 3.5 + 0.3 * len(wide)), 3.4 + 0.22 * rows))
+        # The legend sits under the axes, inside the figure: add its height (and the rotated labels') to the plot's.
+        _, ax = plt.subplots(figsize=(min(8, 3.5 + 0.3 * len(wide)), 3.2 + 0.25 * rows + (0.8 if len(wide) > 6 else 0)))
     cmap = plt.get_cmap("tab10" if wide.shape[1] <= 10 else "tab20")
     bottom = np.zeros(len(wide))
     for c in wide.columns:
@@ -268,7 +269,8 @@ def plot_cluster_shares(sizes: pd.DataFrame, cluster_terms: pd.DataFrame, bin_na
     ax.set_ylim(0, 1)
     ax.set_xlabel(f"Issue {bin_name}")
     ax.set_ylabel("Share of articles")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(wide) > 6 else -0.18), frameon=False,
+    # Below the (rotated, when many) period labels and the axis title.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.38 if len(wide) > 6 else -0.22), frameon=False,
               fontsize=8, ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()
