@@ -32,7 +32,8 @@ from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet
 from .leaders import discover_officials, empty_registry, leader_mentions, load_registry
 from .progress import Steps, progress_bar
 from .tables import build_info_table
-from .topics import TopicInputError, cluster_terms, clusters_table, fit_topics
+from .topics import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
+                     representative_articles, tfidf_summary)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,15 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
             tables["clusters"] = clusters_table(model)
             tables["cluster_terms"] = cluster_terms(model, 10)
             tables["topic_selection"] = model.selection
+            # What chapter 4 shows besides the clusters, so the notebook never refits a model.
+            tables["tfidf_summary"] = tfidf_summary(model.tfidf)
+            tables["representative_articles"] = representative_articles(model, result.articles, n=3)
+            try:
+                nmf = nmf_topics(model.tfidf, model.k, n_terms=10)
+            except TopicInputError as exc:
+                log.warning("NMF topics skipped: %s", exc)
+            else:
+                tables["nmf_terms"], tables["nmf_articles"] = nmf.terms, nmf.articles
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables

@@ -1,7 +1,15 @@
 """Tables the corpus chapter shows: provenance, repairs before/after, page layout, statistics.
 
 Each function works on any corpus (not just the sample), so the chapter runs
-unchanged on one's own pages.
+unchanged on one's own pages; statistics are aggregated by a time bin
+(:func:`periods`), so they stay readable with thousands of issues.
+
+>>> import pandas as pd
+>>> arts = pd.DataFrame({"issue_date": ["2024-12-01", "2024-12-20", "2025-02-13"], "source": ["a", "b", "c"],
+...                      "page": ["", "", ""], "n_chars": [100, 300, 200], "headline": ["x", "", "y"],
+...                      "date_basis": ["issue", "dateline", "issue"]})
+>>> period_summary(arts, "M")[["period", "issues", "articles"]].values.tolist()
+[['2024-12', 2, 2], ['2025-02', 1, 1]]
 """
 from __future__ import annotations
 
@@ -62,7 +70,14 @@ def repair_examples(pages: list[Page]) -> pd.DataFrame:
         if repair not in found:
             found[repair] = {"repair": repair, "file": page.file, "lines": lines, "before": before, "after": after}
 
+    order = ["name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
+             "space between digits and characters removed", "vertical headline reassembled",
+             "doubled bold caption collapsed"]
+    # Mid-word joining is only looked for when there is no registry, so at most five kinds can be found.
+    wanted = len(order) - 1
     for page in pages:
+        if len(found) >= wanted:
+            break  # one example of each is enough: no need to read thousands of pages
         raw = page.text.splitlines()
         for block in page_blocks(page.text):
             span = f"{block.lines[0]}–{block.lines[-1]}" if len(block.lines) > 1 else str(block.lines[0])
@@ -87,9 +102,6 @@ def repair_examples(pages: list[Page]) -> pd.DataFrame:
                         add("justification spaces removed", page, str(block.lines[k]), line, clean_line(line))
                     if _DIGIT_SPACE.search(line):
                         add("space between digits and characters removed", page, str(block.lines[k]), line, clean_line(line))
-    order = ["name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
-             "space between digits and characters removed", "vertical headline reassembled",
-             "doubled bold caption collapsed"]
     return pd.DataFrame([found[r] for r in order if r in found], columns=["repair", "file", "lines", "before", "after"])
 
 
@@ -129,12 +141,124 @@ def plot_article_lengths(articles: pd.DataFrame, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.42 * len(data) + 1.2))
     issues = sorted(data["issue_date"].unique())
-    colours = {d: plt.get_cmap("tab10")(k % 10) for k, d in enumerate(issues)}
+    # Colour by issue only while a legend of issues stays short; otherwise one colour.
+    coloured = 1 < len(issues) <= 6
+    colours = {d: plt.get_cmap("tab10")(k % 10) if coloured else "#4c72b0" for k, d in enumerate(issues)}
     ax.barh(range(len(data)), data["n_chars"], color=[colours[d] for d in data["issue_date"]])
     ax.set_yticks(range(len(data)), labels)
-    ax.set_xlabel("正文字数 (characters of body text)")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[d]) for d in issues]
-    ax.legend(handles, [f"issue {d}" for d in issues], loc="lower right", frameon=False)
+    ax.set_xlabel("Characters of body text")
+    if coloured:
+        handles = [plt.Rectangle((0, 0), 1, 1, color=colours[d]) for d in issues]
+        ax.legend(handles, [f"issue {d}" for d in issues], loc="lower right", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
+
+
+# --------------------------------------------------------------------------- statistics by period
+
+PERIOD_COLUMNS = ["period", "issues", "pages", "articles", "characters", "median_chars", "with_headline",
+                  "dated_by_dateline"]
+UNDATED = "undated"
+
+
+def periods(dates, freq: str) -> pd.Series:
+    """Label of the period (``freq``: D, W, M, Q or Y) of each ``YYYY-MM-DD`` date, sortable as text.
+
+    A week is labelled by its Monday; an empty or unreadable date is ``"undated"``.
+
+    >>> periods(pd.Series(["2024-12-01", "2024-12-03", ""]), "W").tolist()
+    ['2024-11-25', '2024-12-02', 'undated']
+    >>> periods(pd.Series(["2019-05-02"]), "Q").tolist()
+    ['2019Q2']
+    """
+    dates = pd.Series(dates, dtype=object).fillna("").astype(str)
+    stamps = pd.to_datetime(dates.where(dates != "", None), format="%Y-%m-%d", errors="coerce")
+    if freq not in {"D", "W", "M", "Q", "Y"}:
+        raise ValueError(f"freq must be one of D, W, M, Q, Y (analysis.chapters.time_bin), not {freq!r}")
+    if freq == "D":
+        labels = stamps.dt.strftime("%Y-%m-%d")
+    elif freq == "W":
+        labels = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    elif freq == "M":
+        labels = stamps.dt.strftime("%Y-%m")
+    elif freq == "Q":
+        labels = stamps.dt.year.astype("Int64").astype(str) + "Q" + stamps.dt.quarter.astype("Int64").astype(str)
+    else:
+        labels = stamps.dt.year.astype("Int64").astype(str)
+    return labels.where(stamps.notna(), UNDATED).astype(str).set_axis(dates.index)
+
+
+def period_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """Per period of issue dates: issues, pages, articles, characters, median length, headlines, datelines.
+
+    ``pages`` counts distinct (issue, page) pairs for an article table, page
+    files for a page corpus. One row per period that has articles, in time order.
+    """
+    if articles.empty:
+        return pd.DataFrame(columns=PERIOD_COLUMNS)
+    frame = articles.assign(period=periods(articles["issue_date"], freq).values,
+                            _page=articles["source"].astype(str) + "|" + articles["issue_date"].astype(str)
+                            + "|" + articles["page"].astype(str))
+    grouped = frame.groupby("period", sort=True)
+    out = pd.DataFrame({
+        "issues": grouped["issue_date"].nunique(),
+        "pages": grouped["_page"].nunique(),
+        "articles": grouped.size(),
+        "characters": grouped["n_chars"].sum(),
+        "median_chars": grouped["n_chars"].median().round().astype("int64"),
+        "with_headline": grouped["headline"].apply(lambda s: int((s.fillna("") != "").sum())),
+        "dated_by_dateline": grouped["date_basis"].apply(lambda s: int((s == "dateline").sum())),
+    }).reset_index()
+    return out[PERIOD_COLUMNS].astype({c: "int64" for c in PERIOD_COLUMNS[1:]})
+
+
+def _thin_ticks(ax, labels: list[str], max_ticks: int = 12) -> None:
+    """Label every n-th bar so that at most ``max_ticks`` labels show (no overlap at phone width)."""
+    step = max(1, -(-len(labels) // max_ticks))
+    positions = list(range(0, len(labels), step))
+    ax.set_xticks(positions, [labels[i] for i in positions], rotation=45 if len(labels) > 6 else 0,
+                  ha="right" if len(labels) > 6 else "center")
+
+
+def plot_articles_per_period(summary: pd.DataFrame, bin_name: str = "period", ax=None):
+    """Bars: articles in each period of :func:`period_summary` (ticks thinned when there are many)."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(8, 3 + 0.25 * len(summary)), 3.2))
+    labels = summary["period"].astype(str).tolist()
+    ax.bar(range(len(labels)), summary["articles"], color="#4c72b0", width=0.8)
+    _thin_ticks(ax, labels)
+    ax.set_xlabel(f"Issue {bin_name}")
+    ax.set_ylabel("Articles")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_length_histogram(articles: pd.DataFrame, bins: int | None = None, ax=None):
+    """Histogram of characters per article, the median marked (for corpora too large for one bar each)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.2))
+    lengths = articles["n_chars"].to_numpy()
+    bins = bins or int(min(60, max(10, np.sqrt(len(lengths)))))
+    ax.hist(lengths, bins=bins, color="#4c72b0", edgecolor="white", linewidth=0.5)
+    median = float(np.median(lengths)) if len(lengths) else 0.0
+    ax.axvline(median, color="#c44e52", linewidth=1.5)
+    ax.annotate(f"median {median:,.0f}", (median, 1), xycoords=("data", "axes fraction"),
+                xytext=(4, -12), textcoords="offset points", color="#c44e52", fontsize=9)
+    ax.set_xlabel("Characters of body text")
+    ax.set_ylabel("Articles")
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()
     return ax

@@ -1,0 +1,275 @@
+"""Prose of chapters 1 (corpus) and 4 (topics): computed from the built tables, true on any corpus.
+
+Two corpora: the sample pages (data/raw/) and a generated multi-year article
+table (analysis.synthetic: the 长河报), plus a one-article corpus on which the
+build skips topics.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+
+import pandas as pd
+import pytest
+
+from analysis.build import build_tables
+from analysis.chapters import context
+from analysis.chapters import corpus as ch1
+from analysis.chapters import topics as ch4
+from analysis.corpus_report import period_summary, periods, repair_examples, corpus_pages
+from analysis.synthetic import PAPER, generate_corpus
+
+#: Phrases that only the sample pages can justify.
+SAMPLE_ONLY = ("兴安盟", "丰台", "sample", "two pages", "王少峰", "西班牙")
+
+
+def _build(monkeypatch_env, corpus=None):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYSIS_BUILD_DIR", str(monkeypatch_env))
+        mp.delenv("ANALYSIS_CORPUS", raising=False)
+        return build_tables(corpus)
+
+
+@pytest.fixture(scope="session")
+def sample_tables(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("build_sample"))
+
+
+@pytest.fixture(scope="session")
+def generated_folder(tmp_path_factory):
+    return generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=300, start="2019-01-01", end="2022-12-31")
+
+
+@pytest.fixture(scope="session")
+def generated_tables(generated_folder, tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("build_gen"), generated_folder)
+
+
+def _ctx(tables):
+    return context(tables["build_info"].iloc[0].to_dict())
+
+
+def _kind(tables):
+    return tables["build_info"]["kind"].iloc[0]
+
+
+# --------------------------------------------------------------------------- chapter 1
+
+
+def test_generated_summary_names_its_paper_and_dates(generated_tables):
+    ctx, arts = _ctx(generated_tables), generated_tables["articles"]
+    text = str(ch1.summary(ctx, arts, generated_tables["captions"], generated_tables["unattributed_headlines"],
+                           kind=_kind(generated_tables)))
+    assert PAPER in text and ctx.paper == PAPER
+    assert ctx.first_date.startswith("2019-") and ctx.last_date.startswith("2022-")
+    assert ctx.first_date in text and ctx.last_date in text
+    assert f"{len(arts)} articles" in text
+    assert f"{arts['issue_date'].nunique()} issues" in text
+    assert "article table" in text and "do not apply" in text
+    for phrase in SAMPLE_ONLY:
+        assert phrase not in text, phrase
+
+
+def test_sample_summary_counts_pages_issues_and_headlines(sample_tables):
+    ctx, arts = _ctx(sample_tables), sample_tables["articles"]
+    text = str(ch1.summary(ctx, arts, sample_tables["captions"], sample_tables["unattributed_headlines"],
+                           kind="pages"))
+    assert "丰台报" in text and "9 articles cut from 2 pages" in text and "2 issues" in text
+    assert "2024-12-01 to 2025-02-13" in text
+    missing = int((arts["headline"] == "").sum())
+    assert missing == 2 and f"{missing} articles (22 %) have no headline" in text
+    assert "2 photo captions" in text.lower() and "every headline was attributed" in text
+
+
+def test_table_corpus_gets_sentences_not_page_cells(generated_tables):
+    kind = _kind(generated_tables)
+    assert kind == "table"
+    assert "No page repairs apply" in str(ch1.repairs_sentence(kind, None))
+    assert "No page layout applies" in str(ch1.layout_sentence(kind, None))
+    assert "no photo captions" in str(ch1.captions_sentence(kind, generated_tables["captions"]))
+    overview = ch1.table_overview(generated_tables["articles"])
+    assert overview["articles"].sum() == len(generated_tables["articles"])
+    assert list(overview["source"]) == ["articles.csv"]
+
+
+def test_period_summary_aggregates_by_the_context_bin(generated_tables):
+    ctx, arts = _ctx(generated_tables), generated_tables["articles"]
+    assert ctx.bin == "Q"  # four years: quarters, not one bar per issue
+    table = period_summary(arts, ctx.bin)
+    assert table["articles"].sum() == len(arts)
+    assert table["issues"].sum() == arts["issue_date"].nunique()
+    assert list(table["period"]) == sorted(table["period"]) and len(table) == 16
+    assert table["period"].str.fullmatch(r"20(19|20|21|22)Q[1-4]").all()
+    sentence = str(ch1.periods_sentence(ctx, table))
+    busiest = table.loc[table["articles"].idxmax()]
+    assert "by quarter: 16 quarters" in sentence and f"{busiest['articles']} ({busiest['period']})" in sentence
+
+
+def test_periods_labels_weeks_by_monday_and_keeps_undated_apart():
+    labels = periods(pd.Series(["2024-12-01", "2024-12-02", "", "not a date"]), "W")
+    assert labels.tolist() == ["2024-11-25", "2024-12-02", "undated", "undated"]
+    with pytest.raises(ValueError, match="freq"):
+        periods(pd.Series(["2024-12-01"]), "fortnight")
+
+
+def test_checks_sentence_counts_what_can_be_checked(sample_tables, generated_tables):
+    arts = sample_tables["articles"]
+    text = str(ch1.checks_sentence("pages", arts, sample_tables["unattributed_headlines"], sample_tables["captions"]))
+    assert "headlines attributed to no article: 0" in text
+    assert "articles without a headline: 2 (22 %)" in text
+    by_issue = int((arts["date_basis"] == "issue").sum())
+    assert f"dated by their issue rather than a dateline: {by_issue}" in text
+    assert "captions attached by position rather than by shared words: 1" in text
+    gen = generated_tables["articles"]
+    short = int((gen["n_chars"] < ch1.SHORT_ARTICLE).sum())
+    text = str(ch1.checks_sentence("table", gen, generated_tables["unattributed_headlines"],
+                                   generated_tables["captions"]))
+    assert "not segmented here" in text and f"(a fragment, a continuation from another page, or a caption read as " \
+        f"text): {short}" in text
+    assert "attributed to no article" not in text  # an article table has no headlines to attribute
+
+
+def test_length_figure_is_a_histogram_for_many_articles(generated_tables):
+    arts = generated_tables["articles"]
+    assert len(arts) > ch1.MAX_LENGTH_BARS
+    assert "histogram" in str(ch1.lengths_sentence(arts, histogram=True))
+    caption, alt = ch1.lengths_caption(arts, histogram=True)
+    assert f"{len(arts)} articles" in alt and "Histogram" in alt
+
+
+def test_figures_draw_without_warnings_and_thin_their_ticks(generated_tables):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from analysis.corpus_report import plot_articles_per_period, plot_length_histogram
+
+    ctx, arts = _ctx(generated_tables), generated_tables["articles"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot_articles_per_period(period_summary(arts, "M"), "month")  # 48 months
+        assert 1 < len([t for t in ax.get_xticklabels() if t.get_text()]) <= 12
+        plt.close(ax.figure)
+        ax = plot_length_histogram(arts)
+        assert len(ax.patches) >= 10
+        plt.close(ax.figure)
+        tables = generated_tables
+        sizes = ch4.sizes_by_period(tables["clusters"], arts, ctx.bin)
+        ax = ch4.plot_cluster_shares(sizes, tables["cluster_terms"], ctx.bin_name)
+        assert len(ax.get_legend().get_texts()) == tables["clusters"]["cluster"].nunique()
+        plt.close(ax.figure)
+        ax = ch4.plot_cluster_map(tables["clusters"], tables["cluster_terms"], arts, tables["representative_articles"])
+        # Above MAP_LABEL_ALL articles only one article per cluster is labelled.
+        assert len(ax.texts) == tables["clusters"]["cluster"].nunique()
+        plt.close(ax.figure)
+
+
+def test_repair_examples_still_finds_every_sample_repair():
+    repairs = repair_examples(corpus_pages())
+    assert list(repairs["repair"]) == ["name wrapped across lines joined", "justification spaces removed",
+                                       "space between digits and characters removed",
+                                       "vertical headline reassembled", "doubled bold caption collapsed"]
+    assert "5 kinds of repair" in str(ch1.repairs_sentence("pages", repairs))
+
+
+# --------------------------------------------------------------------------- chapter 4
+
+
+def test_build_writes_the_tables_chapter_4_reads(sample_tables, generated_tables):
+    for tables in (sample_tables, generated_tables):
+        ids = set(tables["clusters"]["article_id"])
+        assert set(tables["nmf_articles"]["article_id"]) == ids
+        assert set(tables["representative_articles"]["article_id"]) <= ids
+        k = tables["clusters"]["cluster"].nunique()
+        assert tables["nmf_terms"]["topic"].nunique() == k
+        items = dict(zip(tables["tfidf_summary"]["item"], tables["tfidf_summary"]["value"]))
+        assert int(items["articles"]) == len(tables["articles"])
+
+
+def test_topic_summary_on_generated_corpus(generated_tables):
+    t = generated_tables
+    ctx = _ctx(t)
+    pairs = ch4.nmf_partition(t["clusters"], t["nmf_articles"])
+    from analysis.topics import partition_agreement
+    agreement = partition_agreement(pairs["cluster"], pairs["topic"])
+    text = str(ch4.summary(ctx, t["clusters"], t["cluster_terms"], t["topic_selection"], agreement))
+    k = t["clusters"]["cluster"].nunique()
+    chosen = t["topic_selection"].loc[t["topic_selection"]["chosen"]].iloc[0]
+    assert f"**{k} clusters**" in text and int(chosen["k"]) == k
+    assert f"({float(chosen['silhouette']):.3f}:" in text
+    assert PAPER in text and ctx.span in text
+    largest = t["clusters"]["cluster"].value_counts()
+    assert f"cluster {largest.idxmax()} (" in text and f"{largest.max()} articles" in text
+    ari = float(agreement.set_index("measure").loc["adjusted_rand_index", "value"])
+    assert f"adjusted Rand index of {ari:.2f}" in text
+    for phrase in SAMPLE_ONLY:
+        assert phrase not in text, phrase
+
+
+def test_selection_sentence_flags_a_k_at_the_edge_and_a_narrow_win():
+    edge = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.05, 0.08, 0.1], "inertia": [3.0, 2.0, 1.0],
+                         "smallest_cluster": [5, 4, 1], "chosen": [False, False, True]})
+    text = str(ch4.selection_sentence(edge))
+    assert "k = 4" in text and "largest tried" in text and "single article" in text
+    assert "no substantial structure" in text
+    narrow = edge.assign(silhouette=[0.61, 0.6, 0.2], chosen=[True, False, False])
+    text = str(ch4.selection_sentence(narrow))
+    assert "0.010 lower" in text and "weak evidence" in text and "largest tried" not in text
+    assert "reasonable structure" in text
+
+
+def test_sizes_by_period_shares_and_trend(generated_tables):
+    t = generated_tables
+    ctx = _ctx(t)
+    sizes = ch4.sizes_by_period(t["clusters"], t["articles"], ctx.bin)
+    assert sizes["n_articles"].sum() == len(t["clusters"])
+    shares = sizes.groupby("period")["share"].sum()
+    assert ((shares - 1).abs() < 1e-3).all()
+    per_period = period_summary(t["articles"], ctx.bin).set_index("period")["articles"]
+    assert sizes.groupby("period")["n_articles"].sum().equals(per_period.rename("n_articles").rename_axis("period")) \
+        or (sizes.groupby("period")["n_articles"].sum().values == per_period.values).all()
+    text = str(ch4.trend_sentence(ctx, sizes, t["cluster_terms"]))
+    assert re.search(r"(chi-square test of clusters against quarters gives p = |Too few articles)", text)
+    assert "The largest change between the first and the last third of the quarters: cluster" in text
+
+
+def test_trend_sentence_refuses_two_periods(sample_tables):
+    t = sample_tables
+    ctx = _ctx(t)
+    sizes = ch4.sizes_by_period(t["clusters"], t["articles"], ctx.bin)
+    assert "no trend can be read" in str(ch4.trend_sentence(ctx, sizes, t["cluster_terms"]))
+
+
+def test_map_agreement_and_agreement_sentence(sample_tables):
+    toy = pd.DataFrame({"article_id": list("abcd"), "cluster": [0, 0, 1, 1], "x": [0, 0.1, 1, 1.1],
+                        "y": [0, 0.1, 1, 0.9]})
+    assert ch4.map_agreement(toy) == 1.0
+    assert ch4.map_agreement(toy.assign(cluster=[0, 1, 0, 1])) == 0.5
+    t = sample_tables
+    pairs = ch4.nmf_partition(t["clusters"], t["nmf_articles"])
+    crosstab = pd.crosstab(pairs["cluster"], pairs["topic"])
+    from analysis.topics import partition_agreement
+    text = str(ch4.agreement_sentence(partition_agreement(pairs["cluster"], pairs["topic"]), crosstab))
+    best = max(crosstab.values.trace(), crosstab.values[::-1].trace()) if crosstab.shape == (2, 2) else None
+    assert f"{best} of {len(pairs)} articles" in text
+
+
+def test_one_article_corpus_skips_topics_with_a_sentence(generated_folder, tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    rows = pd.read_csv(generated_folder / "articles.csv", dtype=str, keep_default_na=False).head(1)
+    rows.to_csv(folder / "articles.csv", index=False)
+    shutil.copyfile(generated_folder / "corpus.toml", folder / "corpus.toml")  # no leaders.csv
+    tables = _build(tmp_path / "build", folder)
+    assert "clusters" not in tables
+    ctx = _ctx(tables)
+    text = str(ch4.skipped(ctx, tables["articles"]))
+    assert "skipped topic clustering" in text and "1 article;" in text and PAPER in text
+    assert "No clusters" in str(ch4.limits(ctx, None, None))
+    summary = str(ch1.summary(ctx, tables["articles"], kind=_kind(tables)))
+    assert "1 article of the" in summary and "1 issue of" in summary and ctx.first_date in summary
+    assert "the middle half" not in summary  # no quartiles of one value
+    by_period = period_summary(tables["articles"], ctx.bin)
+    assert "covers one date" in str(ch1.periods_sentence(ctx, by_period))
+    assert "all articles fall in one day" in str(ch1.periods_sentence(ctx, by_period))
+    assert str(ch1.lengths_sentence(tables["articles"], histogram=False)).startswith("The one article has")
