@@ -32,7 +32,7 @@ methods within one invocation.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_topics.py                      # 3,000 and 20,000 articles, exact vs auto (< 3 min)
+    .venv/bin/python benchmarks/bench_topics.py                      # 2,000 and 12,000 articles, exact vs auto
     .venv/bin/python benchmarks/bench_topics.py --n 3000 50000 --methods exact,sparse,svd
 """
 from __future__ import annotations
@@ -116,7 +116,7 @@ def child(n: int, method: str) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, nargs="+", default=[3_000, 20_000], help="corpus sizes (articles)")
+    parser.add_argument("--n", type=int, nargs="+", default=[2_000, 12_000], help="corpus sizes (articles)")
     parser.add_argument("--methods", default="exact,auto",
                         help="comma-separated fit_topics methods (exact, auto, sparse, svd); exact is the old one")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)

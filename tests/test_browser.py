@@ -622,7 +622,7 @@ def test_every_chapter_figure_has_a_numbered_caption_and_alt_text(built_html, se
             if len(alt) < 10 or name in alt or re.search(r"\.(png|svg|jpe?g)\b|^_images/|/", alt):
                 problems.append(f"{page}: image {name} has no meaningful alt text ({alt!r})")
     assert images, "no figure in any chapter"
-    assert not problems, f"{len(problems)} of {images} chapter images lack caption or alt text:\n" + "\n".join(problems)
+    assert not problems, f"{len(problems)} problem(s) with the {images} chapter images:\n" + "\n".join(problems)
 
 
 SEARCH_RESULTS = r"""

@@ -406,6 +406,7 @@ def test_auto_switches_to_lsa_space_above_the_threshold(mixed, monkeypatch):
     monkeypatch.setattr(topics, "SVD_THRESHOLD", 500)
     svd = topics.fit_topics(tf)
     assert svd.method == f"lsa{topics.SVD_COMPONENTS}-kmeans" and svd.params["resolved"] == "svd"
+    assert svd.params["n_init"] == topics.SVD_N_INIT
     exact = topics.fit_topics(tf, method="exact")
     # All three find the planted subjects and largely agree with each other.
     for m in (sparse, svd, exact):
