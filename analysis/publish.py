@@ -20,7 +20,9 @@ and into ``_build/book_inputs`` (read by the build, not published):
 * ``data_listing.md`` -- the tables of the Data page (``book/data.md``
   includes it): raw pages and derived tables with SHA-256, rows and size;
 * ``jieba_userdict.txt`` -- the words the search index must keep whole
-  (``data/userdict.csv`` and the glossary terms), for Sphinx's Chinese search.
+  (``data/userdict.csv`` and the glossary terms), for Sphinx's Chinese search;
+* ``corpus_statement.md`` -- what this build of the book is about, for the
+  introduction (:func:`analysis.chapters.corpus_statement`).
 
 Both folders are built in a temporary folder and swapped into place, so a
 failed run leaves the previous ones intact.
@@ -389,6 +391,7 @@ def publish(out: Path = PUBLISHED, inputs: Path = BOOK_INPUTS, derived: Path = D
         _favicon(stage_out / "favicon.ico")
         _write(stage_in / "data_listing.md", data_listing(pages, tables))
         _write(stage_in / "jieba_userdict.txt", search_dictionary())
+        _write(stage_in / "corpus_statement.md", _corpus_statement(derived))
         for stage in (stage_out, stage_in):
             os.chmod(stage, 0o755)
         _swap(stage_out, out)
@@ -398,6 +401,15 @@ def publish(out: Path = PUBLISHED, inputs: Path = BOOK_INPUTS, derived: Path = D
             if stage.exists():
                 shutil.rmtree(stage, ignore_errors=True)
     return {"pages": pages, "tables": tables, "out": out, "inputs": inputs}
+
+
+def _corpus_statement(derived: Path) -> str:
+    """The introduction's paragraph about the corpus of this build (``book/intro.md`` includes it)."""
+    from .chapters import corpus_statement
+    from .corpus_folder import open_corpus
+
+    info = pd.read_parquet(derived / "build_info.parquet").iloc[0].to_dict()
+    return corpus_statement(info, open_corpus().description)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,13 +21,14 @@ officials whose posts change over the years.  It is built deterministically
 
 The folder holds ``articles.csv`` (id, date, title, page, text),
 ``leaders.csv`` (the registry, with a ``source`` column naming this
-generator), ``corpus.toml`` and ``truth.csv``: for each article, which
+generator), ``userdict.csv`` (its officials, and the sample's places,
+institutions and formulations with the district renamed), ``corpus.toml`` and ``truth.csv``: for each article, which
 officials it names (the planted truth, for tests).
 
 >>> import tempfile
 >>> folder = generate_corpus(tempfile.mkdtemp(), n_articles=60, start="2020-01-01", end="2021-12-31")
 >>> sorted(p.name for p in folder.iterdir())
-['articles.csv', 'corpus.toml', 'leaders.csv', 'truth.csv']
+['articles.csv', 'corpus.toml', 'leaders.csv', 'truth.csv', 'userdict.csv']
 
 Command line: ``python -m analysis synthetic --out FOLDER [--articles 2400]``.
 """
@@ -166,6 +167,26 @@ def registry(seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def user_dictionary(seed: int = 0) -> pd.DataFrame:
+    """The paper's own segmentation dictionary: its officials, and the sample's places and formulations renamed.
+
+    A corpus folder with its own ``userdict.csv`` is what a scholar would
+    bring; without it the officials' names would be cut apart (沈 + 志远).
+    """
+    from .paths import DATA_DIR
+    from .tokens import read_user_dictionary
+
+    sample = read_user_dictionary(DATA_DIR / "userdict.csv")
+    rows = [{"word": w.replace("丰台", "长河"), "freq": "" if not f else str(f), "tag": t, "category": c,
+             "source": f"renamed from data/userdict.csv ({w})"}
+            for w, f, t, c in zip(sample["word"], sample["freq"], sample["tag"], sample["category"])
+            if c != "person"]
+    rows += [{"word": name, "freq": "", "tag": "nr", "category": "person", "source": SOURCE.format(seed=seed)}
+             for name in sorted({o[0] for o in OFFICIALS})]
+    frame = pd.DataFrame(rows).drop_duplicates("word", keep="first")
+    return frame[["word", "freq", "tag", "category", "source"]]
+
+
 def generate_corpus(folder: str | Path, n_articles: int = 2400, *, start: str = "2019-01-01",
                     end: str = "2022-12-31", seed: int = 0) -> Path:
     """Write a corpus folder (see the module docstring); return its path. Same arguments, same bytes."""
@@ -173,6 +194,7 @@ def generate_corpus(folder: str | Path, n_articles: int = 2400, *, start: str = 
     folder.mkdir(parents=True, exist_ok=True)
     articles, truth = generate_articles(n_articles, start=start, end=end, seed=seed)
     write_csv(registry(seed), folder / "leaders.csv")
+    write_csv(user_dictionary(seed), folder / "userdict.csv")
     write_csv(truth, folder / "truth.csv")
     years = f"{start[:4]}–{end[:4]}"
     write_text(

@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.tokens import is_term, load_stopwords
+from analysis.tokens import apply_aliases, is_term, load_stopwords
 
 #: Above this many articles k-means runs in mini-batches (MiniBatchKMeans).
 MINIBATCH_THRESHOLD = 5_000
@@ -162,6 +162,7 @@ def tfidf_matrix(
     max_df: int | float = 0.9,
     max_features: int | None = None,
     min_chars: int = 2,
+    aliases: bool = True,
 ) -> Tfidf:
     """TF-IDF of the tokens table (columns ``article_id``, ``tokens``).
 
@@ -170,7 +171,8 @@ def tfidf_matrix(
     scikit-learn.  ``max_features``: keep only the most frequent terms.
     ``min_chars``: shortest term kept (default 2: single characters left by
     the segmenter, such as 们 or 新, describe no subject).  Stopwords default
-    to ``data/stopwords.csv``.
+    to ``data/stopwords.csv``.  ``aliases``: map spellings of one place or
+    institution to one term (``data/aliases.csv``, as the term tables do).
 
     >>> t = pd.DataFrame({"article_id": ["a", "b", "c"],
     ...                   "tokens": [["生态", "环境", "的"], ["生态", "环境", "保护"], ["外交官", "元宵"]]})
@@ -190,7 +192,8 @@ def tfidf_matrix(
     vectorizer = CountVectorizer(analyzer=_TermFilter(stop, min_chars), min_df=min_df, max_df=max_df,
                                  max_features=max_features, dtype=np.float64)
     try:
-        counts = vectorizer.fit_transform(list(tokens["tokens"]))
+        lists = list(apply_aliases(tokens)["tokens"]) if aliases else list(tokens["tokens"])
+        counts = vectorizer.fit_transform(lists)
     except ValueError as err:
         # scikit-learn says "After pruning, no terms remain" or "empty vocabulary".
         raise TopicInputError(

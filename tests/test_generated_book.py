@@ -60,3 +60,11 @@ def test_leader_chapter_names_the_generated_officials(corpus):
     text = _text("03_leaders")
     named = {name for name in corpus["officials"] if name in text}
     assert len(named) >= 5, f"only {sorted(named)} of {sorted(corpus['officials'])} are named"
+
+
+def test_introduction_states_the_corpus_of_this_build(corpus):
+    path = HTML.parent / "intro.html"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+    assert "This build of the book reads" in text and "长河报" in text and "2,000 articles" in text

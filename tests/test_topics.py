@@ -446,3 +446,11 @@ def test_too_small_or_indistinguishable_corpora_raise_a_clear_error():
         topics.fit_topics(tf, method="fast")
     with pytest.raises(topics.TopicInputError, match="k=5 must be between 1 and 4"):
         topics.fit_topics(tf, k=5)
+
+
+def test_topics_use_one_term_per_place_like_the_term_tables(tokens):
+    # data/aliases.csv: 丰台区 → 丰台, 北京市 → 北京 (applied the same way in frequency and keyness).
+    with_aliases = topics.tfidf_matrix(tokens, min_df=1, max_df=1.0)
+    without = topics.tfidf_matrix(tokens, min_df=1, max_df=1.0, aliases=False)
+    assert "丰台区" in set(without.terms) and "丰台区" not in set(with_aliases.terms)
+    assert "丰台" in set(with_aliases.terms)

@@ -107,3 +107,39 @@ def number(n: int | float) -> str:
     if isinstance(n, float) and not float(n).is_integer():
         return f"{n:,.2f}"
     return f"{int(n):,}"
+
+
+def corpus_statement(info: dict, description: dict) -> str:
+    """The introduction's paragraph on what this build of the book is about (Markdown).
+
+    ``info``: the ``build_info`` row; ``description``: the corpus's
+    ``corpus.toml`` (see :mod:`analysis.corpus_folder`).  The claim is stated
+    for that corpus and no other.
+
+    >>> text = corpus_statement({"corpus": "长河报 (generated)", "paper": "长河报", "is_sample": False,
+    ...     "n_articles": 2000, "first_date": "2019-01-01", "last_date": "2022-12-30", "kind": "table",
+    ...     "defaulted_facts": "stopwords;gold"}, {"place": "长河区", "source": "generated", "licence": ""})
+    >>> "2,000 articles" in text and "2019-01-01 to 2022-12-30" in text
+    True
+    """
+    ctx = context(info)
+    paper = ctx.paper or ctx.corpus
+    form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
+    lines = [f"This build of the book reads **{ctx.corpus}**: {number(ctx.n_articles)} articles of the *{paper}*"
+             + (f" ({description['place']})" if description.get("place") else "")
+             + f", dated {ctx.span}, given as {form}."]
+    if description.get("source"):
+        lines.append(f"Source: {description['source']}.")
+    if description.get("licence"):
+        lines.append(f"Licence of the text: {description['licence']}.")
+    defaulted = [f for f in ctx.defaulted_facts if f not in ("gold", "annotation")]
+    if defaulted:
+        lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
+                     + ", ".join(f"`{f}`" for f in defaulted) + ".")
+    lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
+                 f"built; what the book claims holds for these {number(ctx.n_articles)} articles, not for the "
+                 f"{paper} as a whole.")
+    if ctx.is_sample:
+        lines.append("The sample is enough to test every step and to show what each method produces; it is far "
+                     "too small to support claims about the paper, and the chapters say so where it matters.")
+    return "\n".join(lines) + "\n"

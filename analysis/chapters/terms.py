@@ -183,25 +183,15 @@ def key_terms(articles: pd.DataFrame, tokens: pd.DataFrame, split: dict, min_cou
     busiest article: 1.0 means a single article carries the term).  Articles
     without a date are in neither side.
     """
-    from analysis.frequency import article_term_counts, keyness
+    from analysis.frequency import keyness
 
     dated = split["mask"] | split["reference_mask"]
     arts = articles[dated].reset_index(drop=True)
     target = split["mask"][dated]
     key = keyness(arts, tokens, target, min_count=min_count)
-    if key.empty:
-        return key.assign(articles_behind=pd.Series(dtype="int64"), largest_article_share=pd.Series(dtype=float))
-    side = dict(zip(arts["article_id"].astype(str), np.where(target, "target", "reference")))
-    ids = set(side)
-    counts = article_term_counts(tokens[tokens["article_id"].astype(str).isin(ids)][["article_id", "tokens"]])
-    counts["side"] = counts["article_id"].map(side)
-    per = counts.groupby(["side", "term"]).agg(articles_behind=("article_id", "nunique"),
-                                               busiest=("count", "max"), total=("count", "sum"))
-    lookup = per.reindex(pd.MultiIndex.from_arrays([key["key_for"], key["term"]]))
-    key = key.copy()
-    key["articles_behind"] = lookup["articles_behind"].fillna(0).astype("int64").to_numpy()
-    key["largest_article_share"] = (lookup["busiest"] / lookup["total"]).fillna(0.0).to_numpy()
-    return key
+    # keyness() already measures dispersion on the key side: n_articles and top_article_share.
+    return key.assign(articles_behind=key["n_articles"].astype("int64"),
+                      largest_article_share=key["top_article_share"].astype(float).fillna(0.0))
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
