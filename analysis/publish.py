@@ -408,8 +408,14 @@ def _corpus_statement(derived: Path) -> str:
     from .chapters import corpus_statement
     from .corpus_folder import open_corpus
 
-    info = pd.read_parquet(derived / "build_info.parquet").iloc[0].to_dict()
-    return corpus_statement(info, open_corpus().description)
+    folder = open_corpus()
+    stamp = derived / "build_info.parquet"
+    if not stamp.is_file():
+        # Tables from before build_info existed: name the corpus, state no numbers.
+        return (f"This build of the book reads **{folder.label}** ({folder.kind}); its tables carry no "
+                f"`build_info`, so rebuild them with `python -m analysis build` for the corpus's figures.\n")
+    info = pd.read_parquet(stamp).iloc[0].to_dict()
+    return corpus_statement(info, folder.description)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,7 +63,7 @@ def test_leader_chapter_names_the_generated_officials(corpus):
 
 
 def test_introduction_states_the_corpus_of_this_build(corpus):
-    path = HTML.parent / "intro.html"
+    path = HTML / "intro.html"
     if not path.is_file():
         pytest.fail(f"{path} is missing")
     text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
