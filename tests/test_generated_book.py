@@ -68,3 +68,10 @@ def test_introduction_states_the_corpus_of_this_build(corpus):
         pytest.fail(f"{path} is missing")
     text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
     assert "This build of the book reads" in text and "长河报" in text and "2,000 articles" in text
+
+
+def test_no_unfilled_substitution_on_any_page():
+    pages = sorted(HTML.glob("*.html"))
+    assert pages, f"no pages in {HTML}"
+    unfilled = [p.name for p in pages if "{{" in _text(p.stem)]
+    assert not unfilled, f"literal {{{{ … }}}} left in: {unfilled}"
