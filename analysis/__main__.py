@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--paper", default="", help="paper name for an article table without a paper column")
     build.add_argument("--leaders", help="leader registry CSV (default: data/leaders.csv)")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    build.add_argument("--workers", type=int, default=None,
+                       help="worker processes for the per-article stage (default: all cores)")
+    build.add_argument("--scheduler", default=None,
+                       help="run the per-article stage on this Dask scheduler (e.g. tcp://host:8786)")
     manifest = sub.add_parser("manifest", help="write a manifest.csv template (with checksums) for a folder of pages")
     manifest.add_argument("folder", help="folder of page .txt files")
     manifest.add_argument("--paper", required=True, help="newspaper name for every row")
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         tables = build(args.out, args.corpus, args.manifest, args.articles, paper=args.paper,
-                       leaders=args.leaders, progress=not args.quiet)
+                       leaders=args.leaders, progress=not args.quiet,
+                       workers=args.workers, scheduler=args.scheduler)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ input never leaves a half-written output folder.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -21,22 +22,42 @@ log = logging.getLogger(__name__)
 
 
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-                 progress: bool = False) -> dict[str, pd.DataFrame]:
-    """Compute every output table; return ``{name: DataFrame}`` (nothing written)."""
+                 progress: bool = False, workers: int | None = None, scheduler=None,
+                 out: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Compute every output table; return ``{name: DataFrame}`` (nothing written but the dataset).
+
+    The per-article work (tokens, term counts, formulations, mentions) runs
+    once per article, cached by content, on ``workers`` processes (default:
+    all cores) or on the Dask cluster at ``scheduler``
+    (:mod:`analysis.perarticle`); the corpus tables are aggregated from it by
+    DuckDB (:mod:`analysis.aggregate`).  With ``out``, the per-article
+    Parquet dataset is published as ``out/perarticle/`` once every table is
+    computed.
+    """
+    from .aggregate import per_article_tables, publish_dataset, stage_dataset
+
     result = read_corpus(corpus, manifest, articles, paper=paper, progress=progress)
     tables: dict[str, pd.DataFrame] = {
         "articles": result.articles,
         "captions": result.captions,
         "unattributed_headlines": result.unattributed,
     }
-    tables["mentions"] = leader_mentions(result.articles, registry=leaders)
-    tables.update(term_tables(result.articles))
+    staging = stage_dataset() if out is not None else None
     try:
-        tables.update(topic_tables(tables["tokens"]))
-    except TopicInputError as exc:
-        # Too few articles (or terms) to cluster is a property of the corpus, not an error:
-        # the other tables are still worth writing.
-        log.warning("topic clustering skipped: %s", exc)
+        tables.update(per_article_tables(result.articles, registry=leaders, workers=workers, scheduler=scheduler,
+                                         dataset=staging))
+        try:
+            tables.update(topic_tables(tables["tokens"]))
+        except TopicInputError as exc:
+            # Too few articles (or terms) to cluster is a property of the corpus, not an error:
+            # the other tables are still worth writing.
+            log.warning("topic clustering skipped: %s", exc)
+        if staging is not None:
+            publish_dataset(staging, out)
+            staging = None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables
@@ -62,8 +83,9 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]
 
 
 def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-          progress: bool = False) -> dict[str, pd.DataFrame]:
+          progress: bool = False, workers: int | None = None, scheduler=None) -> dict[str, pd.DataFrame]:
     """Compute and write every table into ``out``; return the tables."""
-    tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress)
+    tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress, out=out,
+                          workers=workers, scheduler=scheduler)
     write_tables(tables, out)
     return tables
