@@ -469,9 +469,8 @@ class Runner:
             self._pool.shutdown()
             self._pool = None
         if self._client is not None:
-            from analysis.distributed import close_client
-
-            close_client(self._client)
+            if self._client is not self.scheduler:  # a Client passed in stays the caller's to close
+                self._client.close()
             self._client = None
 
     def map(self, fn: Callable, jobs: list[tuple]) -> list:
