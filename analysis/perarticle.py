@@ -6,8 +6,9 @@ by the other modules' own functions applied to chunks of articles:
 ========== ============================================== ===========================================
 output     computed by                                    depends on (hashed into the cache key)
 ========== ============================================== ===========================================
-tokens     :func:`analysis.tokens.tokenize_articles`      text; user dictionary, segmenter versions
-counts     :func:`analysis.frequency.article_term_counts` the tokens; stopwords
+tokens     :func:`analysis.tokens.get_segmenter` ``.cut``  text; user dictionary, segmenter versions
+           (the rule of ``tokenize_articles``)
+counts     as :func:`analysis.frequency.article_term_counts` the tokens; stopwords
 quotes     :func:`analysis.formulations.find_quoted`,     headline, subheadline, text; user dictionary
            :func:`~analysis.formulations.find_enumerations`
 mentions   :func:`analysis.leaders.leader_mentions`       the whole article row; registry, titles, phrases
@@ -43,6 +44,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -318,32 +320,43 @@ def compute_chunk(records: list[dict], needs: list[tuple[str, ...]], given_token
     ``needs[i]``: which of :data:`KINDS` article ``i`` lacks; ``given_tokens[i]``:
     its cached tokens (or None).  Returns ``{kind: {i: value}}``.
     """
-    from analysis.formulations import _normalize, find_enumerations, find_quoted
-    from analysis.frequency import article_term_counts
+    from collections import Counter
+
+    from analysis.formulations import find_enumerations, find_quoted
     from analysis.leaders import leader_mentions
-    from analysis.tokens import load_stopwords, tokenize_articles
+    from analysis.tokens import get_segmenter, is_term, load_stopwords
 
     out: dict[str, dict[int, object]] = {kind: {} for kind in KINDS}
-    tok_idx = [i for i, n in enumerate(needs) if ("tokens" in n or "counts" in n) and given_tokens[i] is None]
     tokens: dict[int, list[str]] = {i: t for i, t in enumerate(given_tokens) if t is not None}
-    if tok_idx:
-        frame = pd.DataFrame({"article_id": [str(i) for i in tok_idx],
-                              "text": [records[i].get("text") for i in tok_idx]})
-        got = tokenize_articles(frame, backend=config.backend, userdict=config.userdict, cache=False)
-        for i, toks in zip(tok_idx, got["tokens"]):
-            tokens[i] = list(toks)
+    seg = None
+    for i, n in enumerate(needs):
+        if ("tokens" in n or "counts" in n) and i not in tokens:
+            # As tokenize_articles: an empty or blank text has no tokens.
+            text = _text(records[i].get("text"))
+            if not text.strip():
+                tokens[i] = []
+                continue
+            seg = seg or get_segmenter(config.backend, config.userdict)
+            tokens[i] = seg.cut(text)
     for i, n in enumerate(needs):
         if "tokens" in n:
             out["tokens"][i] = tokens[i]
-    cnt_idx = [i for i, n in enumerate(needs) if "counts" in n]
-    if cnt_idx:
-        frame = pd.DataFrame({"article_id": [str(i) for i in cnt_idx], "tokens": [tokens[i] for i in cnt_idx]})
-        counts = article_term_counts(frame, load_stopwords(config.stopwords))
-        per: dict[int, list] = {i: [] for i in cnt_idx}
-        for aid, term, count in zip(counts["article_id"], counts["term"], counts["count"]):
-            per[int(aid)].append([term, int(count)])
-        for i in cnt_idx:
-            out["counts"][i] = {"n_tokens": len(tokens[i]), "terms": per[i]}
+    # Term counts as analysis.frequency.article_term_counts (count descending, then term),
+    # with the stopword/term test memoized per distinct token: most of its cost.
+    stop = load_stopwords(config.stopwords)
+    keep: dict[str, bool] = {}
+    for i, n in enumerate(needs):
+        if "counts" not in n:
+            continue
+        counter: Counter = Counter()
+        for t in tokens[i]:
+            ok = keep.get(t)
+            if ok is None:
+                ok = keep[t] = t not in stop and is_term(t)
+            if ok:
+                counter[t] += 1
+        terms = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        out["counts"][i] = {"n_tokens": len(tokens[i]), "terms": [[t, c] for t, c in terms]}
     for i, n in enumerate(needs):
         if "quotes" not in n:
             continue
@@ -352,7 +365,7 @@ def compute_chunk(records: list[dict], needs: list[tuple[str, ...]], given_token
             value = records[i].get(fname, "")
             if not (isinstance(value, str) and value):
                 continue
-            norm, where = _normalize(value)
+            norm, where = normalize(value)
             for at, inner, kind in find_quoted(norm):
                 quotes.append([fname, where[at], inner, kind])
             for _, slogan, items in find_enumerations(norm):
@@ -376,6 +389,26 @@ def compute_chunk(records: list[dict], needs: list[tuple[str, ...]], given_token
     return out
 
 
+_SPACE_NOT_NEWLINE = re.compile(r"[^\S\n]")
+
+
+def normalize(text: str):
+    """:func:`analysis.formulations._normalize` (text without whitespace but paragraph
+    breaks, and each kept character's offset), without a per-character loop when
+    the text has no such whitespace (the usual case).
+
+    >>> normalize("甲 乙\n丙")
+    ('甲乙\n丙', [0, 2, 3, 4])
+    >>> normalize("甲乙")[1]
+    range(0, 2)
+    """
+    from analysis.formulations import _normalize
+
+    if _SPACE_NOT_NEWLINE.search(text) is None:
+        return text, range(len(text))
+    return _normalize(text)
+
+
 def occurrences_chunk(records: list[dict], quotes: list[dict], kinds: dict[str, str]) -> list[tuple]:
     """Pass 2 of :func:`analysis.formulations.extract_formulations` for one chunk.
 
@@ -387,7 +420,7 @@ def occurrences_chunk(records: list[dict], quotes: list[dict], kinds: dict[str, 
     """
     import ahocorasick
 
-    from analysis.formulations import FIELDS as F_FIELDS, _line, _normalize
+    from analysis.formulations import FIELDS as F_FIELDS, _line
 
     automaton = ahocorasick.Automaton()
     for phrase in kinds:
@@ -406,7 +439,7 @@ def occurrences_chunk(records: list[dict], quotes: list[dict], kinds: dict[str, 
             value = article.get(fname, "")
             if not (usable and isinstance(value, str) and value):
                 continue
-            norm, where = _normalize(value)
+            norm, where = normalize(value)
             starts: dict[str, list[int]] = {}
             for end, phrase in automaton.iter(norm):
                 starts.setdefault(phrase, []).append(end - len(phrase) + 1)
