@@ -3,16 +3,16 @@
 Everything the book derives from one article alone is computed here, once,
 by the other modules' own functions applied to chunks of articles:
 
-========== ============================================== ===========================================
-output     computed by                                    depends on (hashed into the cache key)
-========== ============================================== ===========================================
-tokens     :func:`analysis.tokens.get_segmenter` ``.cut``  text; user dictionary, segmenter versions
-           (the rule of ``tokenize_articles``)
-counts     as :func:`analysis.frequency.article_term_counts` the tokens; stopwords
-quotes     :func:`analysis.formulations.find_quoted`,     headline, subheadline, text; user dictionary
-           :func:`~analysis.formulations.find_enumerations`
-mentions   :func:`analysis.leaders.leader_mentions`       the whole article row; registry, titles, phrases
-========== ============================================== ===========================================
+* **tokens**: the segmenter of :func:`analysis.tokens.get_segmenter` (the rule
+  of ``tokenize_articles``); depends on the text, the user dictionary and the
+  segmenter's versions;
+* **counts**: term counts as :func:`analysis.frequency.article_term_counts`;
+  depends on the tokens and the stopwords;
+* **quotes**: :func:`analysis.formulations.find_quoted` and
+  :func:`~analysis.formulations.find_enumerations` on headline, subheadline
+  and text; depends on those fields and the user dictionary;
+* **mentions**: :func:`analysis.leaders.leader_mentions`; depends on the whole
+  article row, the registry, titles and phrases;
 
 plus, for each output, a hash of the source code of the modules that compute
 it (:func:`code_version`).  So an edited article re-runs that article only, a
@@ -59,11 +59,12 @@ log = logging.getLogger(__name__)
 
 KINDS = ("tokens", "counts", "quotes", "mentions")
 #: Which modules' source each output depends on (their bytes go into the key).
+#: This module is in every entry: it encodes the values (a change of format must not be read back).
 CODE_OF = {
-    "tokens": ("tokens.py",),
-    "counts": ("tokens.py", "frequency.py"),
-    "quotes": ("tokens.py", "formulations.py"),
-    "mentions": ("leaders.py", "corpus.py"),
+    "tokens": ("perarticle.py", "tokens.py"),
+    "counts": ("perarticle.py", "tokens.py", "frequency.py"),
+    "quotes": ("perarticle.py", "tokens.py", "formulations.py"),
+    "mentions": ("perarticle.py", "leaders.py", "corpus.py"),
 }
 #: Bump when this module's per-article results change shape.
 STAGE_VERSION = "1"

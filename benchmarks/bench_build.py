@@ -17,8 +17,8 @@ For each: wall time, CPU time (user+sys of the whole process tree: on a shared
 machine wall time depends on the neighbours' load, CPU time much less), the
 peak resident memory of the process tree (sampled with psutil, parent +
 workers), and the build's time per stage.  Topic clustering
-(:func:`analysis.topics.topic_tables`, another module) is timed at 1× only
-unless ``--topics``; ``--engines`` also compares DuckDB and polars on the
+(:func:`analysis.topics.topic_tables`, another engineer's module) is timed
+only with ``--topics``; ``--engines`` also compares DuckDB and polars on the
 aggregation.
 
 Usage::
@@ -250,7 +250,7 @@ def bench_corpus(label: str, corpus: Path, table: Path, args, work: Path) -> Non
     only = set(args.only.split(",")) if args.only else None
     want = lambda name: only is None or name in only  # noqa: E731
     workers = [int(w) for w in args.workers.split(",")]
-    base = {"kind": "build", "corpus": str(corpus), "table": str(table), "topics": args.topics or label == "1×"}
+    base = {"kind": "build", "corpus": str(corpus), "table": str(table), "topics": args.topics}
     results = {}
     if want("cold"):
         for w in workers:
