@@ -96,6 +96,7 @@ def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, fold
     for name, frame in (("formulation_occurrences", occurrences), ("mentions", mentions)):
         frame = frame.copy()
         frame.insert(0, "article_order", frame["article_id"].map(order_of).astype("int64"))
+        frame.insert(1, "row", pd.RangeIndex(len(frame), dtype="int64"))  # the table's own order
         frame["year"] = frame["article_id"].map(year_of).astype(str)
         _write(pa.Table.from_pandas(frame, preserve_index=False), folder / name)
     return folder
@@ -164,6 +165,52 @@ def term_frequency_sql(folder: str | Path, by: str | None = None, *, con=None) -
     return frame.astype(types)
 
 
+def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None = None, *, con=None
+                          ) -> pd.DataFrame:
+    """:func:`analysis.formulations.formulation_table` computed by DuckDB from the dataset's
+    ``formulation_occurrences`` (same columns, order and values; tested).
+
+    The first occurrence is the earliest by issue date, source, line and
+    offset, ties kept in the occurrences' own order (``row``), as the pandas
+    function's stable sort does.
+    """
+    from analysis.formulations import TABLE_COLUMNS
+
+    folder = Path(folder)
+    occ = f"read_parquet('{folder / 'formulation_occurrences'}/*/*.parquet', hive_partitioning = true)"
+    sql = f"""
+        WITH o AS (
+            SELECT *, row_number() OVER (ORDER BY issue_date, source, line, "offset", "row") AS rk
+            FROM {occ} WHERE kind <> 'quotation'),
+        firsts AS (
+            SELECT formulation, arg_min(kind, rk) AS kind, count(*)::BIGINT AS "count",
+                   sum(quoted::BIGINT)::BIGINT AS quoted_count, count(DISTINCT article_id)::BIGINT AS n_articles,
+                   arg_min(issue_date, rk) AS first_issue_date, arg_min(article_id, rk) AS first_article_id,
+                   arg_min(source, rk) AS first_source, arg_min(line, rk)::BIGINT AS first_line
+            FROM o GROUP BY formulation),
+        ids AS (
+            SELECT formulation, string_agg(article_id, ';' ORDER BY first_rk) AS article_ids
+            FROM (SELECT formulation, article_id, min(rk) AS first_rk FROM o GROUP BY formulation, article_id)
+            GROUP BY formulation)
+        SELECT f.*, i.article_ids FROM firsts f JOIN ids i USING (formulation)
+        ORDER BY f."count" DESC, f.formulation
+    """
+    own = con is None
+    con = con or _connect()
+    try:
+        frame = con.execute(sql).df()
+    finally:
+        if own:
+            con.close()
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    frame["expansion"] = frame["formulation"].map(expansions or {}).fillna("")
+    frame = frame[TABLE_COLUMNS].reset_index(drop=True)
+    types = {c: "str" for c in TABLE_COLUMNS}
+    types.update({"count": "int64", "quoted_count": "int64", "n_articles": "int64", "first_line": "int64"})
+    return frame.astype(types)
+
+
 def per_article_tables(articles: pd.DataFrame, *, registry=None, workers: int | None = None, scheduler=None,
                        cache=True, dataset: str | Path | None = None, timings: dict | None = None
                        ) -> dict[str, pd.DataFrame]:
@@ -192,9 +239,6 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, workers: int | 
     timings["stats"] = stage.stats
     t0 = time.perf_counter()
     mentions = mentions_table(stage)
-    table = formulation_table(occurrences, None)
-    if len(table):
-        table["expansion"] = table["formulation"].map(expansions(stage)).fillna("").astype(str)
     timings["tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     temporary = dataset is None
@@ -216,6 +260,10 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, workers: int | 
                                           ("term_frequency_by_month", "month"))}
             finally:
                 con.close()
+        if occurrences.empty:
+            table = formulation_table(occurrences, None)  # the empty table's exact shape
+        else:
+            table = formulation_table_sql(folder, expansions(stage))
         timings["aggregate"] = time.perf_counter() - t0
     finally:
         if temporary:

@@ -46,6 +46,7 @@ import logging
 import os
 import re
 import sqlite3
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -285,14 +286,16 @@ class ArticleCache:
     @staticmethod
     def decode(kind: str, blob: bytes):
         text = blob.decode("utf-8")
+        # sys.intern: one string object per distinct word, not one per occurrence
+        # (a corpus has millions of tokens but a vocabulary of thousands).
         if kind == "tokens":
-            return text.split("\n") if text else []
+            return list(map(sys.intern, text.split("\n"))) if text else []
         if kind == "counts":
             lines = text.split("\n")
             terms = []
             for line in lines[1:]:
                 term, count = line.split("\t")
-                terms.append([term, int(count)])
+                terms.append([sys.intern(term), int(count)])
             return {"n_tokens": int(lines[0]), "terms": terms}
         return json.loads(text)
 
@@ -598,6 +601,8 @@ def run_stage(articles: pd.DataFrame, *, registry=None, workers: int | None = No
             for kind in KINDS:
                 fresh = []
                 for local, value in result[kind].items():
+                    if kind == "tokens":
+                        value = list(map(sys.intern, value))
                     values[kind][idx[local]] = value
                     fresh.append((keys[idx[local]][kind], value))
                 if store is not None:
@@ -606,7 +611,7 @@ def run_stage(articles: pd.DataFrame, *, registry=None, workers: int | None = No
         if own:
             runner.close()
     tokens = pd.DataFrame({"article_id": pd.Series(list(ids), dtype=object),
-                           "tokens": pd.Series([list(t) for t in values["tokens"]], dtype=object)})
+                           "tokens": pd.Series(values["tokens"], dtype=object)})
     return StageResult(records, keys, tokens, values["counts"], values["quotes"], values["mentions"], config, stats,
                        store)
 

@@ -49,13 +49,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class TreePeak:
-    """Peak resident memory of this process and all its descendants (sampled)."""
+    """Peak resident memory and CPU time of this process and all its descendants (sampled).
+
+    Sampling rather than ``RUSAGE_CHILDREN``: forkserver workers are children
+    of the fork server, not of this process, and rusage would miss them.
+    """
 
     def __init__(self, interval: float = 0.1):
         import psutil
 
         self.proc = psutil.Process()
         self.peak = 0
+        self.cpu_by_pid: dict = {}
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -67,9 +72,15 @@ class TreePeak:
         for p in [self.proc] + self.proc.children(recursive=True):
             try:
                 total += p.memory_info().rss
+                t = p.cpu_times()
+                self.cpu_by_pid[p.pid] = max(self.cpu_by_pid.get(p.pid, 0.0), t.user + t.system)
             except psutil.Error:
                 pass
         self.peak = max(self.peak, total)
+
+    @property
+    def cpu(self) -> float:
+        return sum(self.cpu_by_pid.values())
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -100,6 +111,7 @@ def child(task: dict) -> dict:
     os.environ["ANALYSIS_CORPUS"] = task["corpus"]
     stages: dict = {}
     cpu0, t0 = _cpu(), time.perf_counter()
+    cpu_before = cpu0  # this process's CPU so far (imports): not the measurement's
     with TreePeak() as peak:
         if task["kind"] == "build":
             _build(task, stages)
@@ -109,7 +121,9 @@ def child(task: dict) -> dict:
             _limit(task, stages)
         elif task["kind"] == "engines":
             _engines(task, stages)
-    return {"wall": time.perf_counter() - t0, "cpu": _cpu() - cpu0, "peak_mb": peak.peak / 2**20, "stages": stages}
+    # The tree's CPU: sampled per process (workers included), or rusage if that is larger.
+    cpu = max(peak.cpu - cpu_before, _cpu() - cpu0)
+    return {"wall": time.perf_counter() - t0, "cpu": cpu, "peak_mb": peak.peak / 2**20, "stages": stages}
 
 
 def _build(task: dict, stages: dict) -> None:
@@ -233,14 +247,16 @@ def _line(label: str, r: dict) -> str:
 
 
 def edit_fraction(table: Path, fraction: float, seed: int = 1) -> int:
-    """Append a sentence to ``fraction`` of the articles' texts (in place); return how many."""
+    """Append a sentence to ``fraction`` of the articles' texts (file edited in place); return how many."""
     import numpy as np
     import pandas as pd
 
     frame = pd.read_csv(table, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     n = max(1, int(len(frame) * fraction))
     rows = np.random.default_rng(seed).choice(len(frame), n, replace=False)
-    frame.loc[rows, "text"] = frame.loc[rows, "text"] + "\n区委书记主持召开会议，研究部署“两园一河”建设。"
+    # No line break: a new line would shift the line numbers (which mentions and
+    # formulations report) of every later row of the table, and rightly re-run them.
+    frame.loc[rows, "text"] = frame.loc[rows, "text"] + "区委书记主持召开会议，研究部署有关工作。"
     frame.to_csv(table, index=False, encoding="utf-8-sig")
     return n
 

@@ -82,3 +82,18 @@ def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, 
                         ).fetchone()[0]
     con.close()
     assert total == pd.read_csv(outs[0] / "term_frequency.csv")["count"].sum()
+
+
+def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path, monkeypatch):
+    from analysis.aggregate import formulation_table_sql
+    from analysis.formulations import extract_formulations, formulation_table
+    from analysis.perarticle import expansions
+
+    for name, arts in (("sample", articles), ("generated", generated[1])):
+        if name == "generated":
+            monkeypatch.setenv("ANALYSIS_CORPUS", str(generated[0]))
+        stage, folder = _dataset(arts, tmp_path / name)
+        want = formulation_table(extract_formulations(arts), arts)
+        got = formulation_table_sql(folder, expansions(stage))
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
+        assert len(got) > 3 and got["count"].iloc[0] >= got["count"].iloc[-1]
