@@ -397,7 +397,7 @@ _SPACE_NOT_NEWLINE = re.compile(r"[^\S\n]")
 
 
 def normalize(text: str):
-    """:func:`analysis.formulations._normalize` (text without whitespace but paragraph
+    r""":func:`analysis.formulations._normalize` (text without whitespace but paragraph
     breaks, and each kept character's offset), without a per-character loop when
     the text has no such whitespace (the usual case).
 
@@ -594,7 +594,7 @@ def run_stage(articles: pd.DataFrame, *, registry=None, workers: int | None = No
         jobs, spans = [], []
         for span in _chunks(len(todo), size):
             idx = [todo[j] for j in span]
-            jobs.append(([_slim(records[i]) for i in idx], [needs[i] for i in idx],
+            jobs.append(([records[i] for i in idx], [needs[i] for i in idx],
                          [values["tokens"][i] for i in idx], config))
             spans.append(idx)
         for idx, result in zip(spans, runner.map(compute_chunk, jobs)):
@@ -614,12 +614,6 @@ def run_stage(articles: pd.DataFrame, *, registry=None, workers: int | None = No
                            "tokens": pd.Series(values["tokens"], dtype=object)})
     return StageResult(records, keys, tokens, values["counts"], values["quotes"], values["mentions"], config, stats,
                        store)
-
-
-def _slim(record: dict) -> dict:
-    # Workers need every column leader_mentions and source_line read; drop nothing
-    # that could matter, but avoid shipping NaN floats as keys of meaning.
-    return record
 
 
 def formulation_occurrences(stage: StageResult, *, workers: int | None = None, scheduler=None,
