@@ -105,7 +105,8 @@ def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, fold
 def _write(table: pa.Table, folder: Path) -> None:
     # Hive partitioning by year: readers (DuckDB, Dask, Spark, pyarrow) filter years by folder name.
     ds.write_dataset(table, folder, format="parquet", partitioning=["year"], partitioning_flavor="hive",
-                     existing_data_behavior="overwrite_or_ignore", basename_template="part-{i}.parquet")
+                     existing_data_behavior="overwrite_or_ignore", basename_template="part-{i}.parquet",
+                     preserve_order=True)  # rows in article order, whatever the threads (same bytes)
 
 
 def _connect(threads: int | None = None):
