@@ -69,10 +69,9 @@ def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, fold
         month.append(issue_date[:7])
         year.append(_year(issue_date))
         ntok.append(int(counts["n_tokens"]))
-        for term, count in counts["terms"]:
-            c_order.append(i)
-            c_term.append(term)
-            c_count.append(count)
+        c_order.extend([i] * len(counts["terms"]))
+        c_term.extend(counts["terms"])
+        c_count.extend(counts["counts"])
     articles = pa.table({
         "article_order": pa.array(order, pa.int64()), "article_id": pa.array(aid, pa.string()),
         "issue_date": pa.array(issue, pa.string()), "month": pa.array(month, pa.string()),
