@@ -293,7 +293,10 @@ def bench_corpus(label: str, corpus: Path, table: Path, args, work: Path) -> Non
     if want("changed"):
         edited = work / f"edited-{label}" / table.name
         edited.parent.mkdir(exist_ok=True)
-        shutil.copyfile(table, edited)
+        # The whole corpus folder (corpus.toml names the paper, which is in every row).
+        for path in table.parent.iterdir():
+            if path.is_file():
+                shutil.copyfile(path, edited.parent / path.name)
         n = edit_fraction(edited, 0.01)
         print(_line(f"1% changed ({n} articles)", run_child({**task, "table": str(edited)})), flush=True)
     scratch = {"corpus": str(corpus), "table": str(table), "build_dir": str(work / "scratch")}
