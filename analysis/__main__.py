@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--paper", default="", help="paper name for an article table without a paper column")
     build.add_argument("--leaders", help="leader registry CSV (default: data/leaders.csv)")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    build.add_argument("--workers", type=int, default=None,
+                       help="worker processes for the per-article stage (default: all cores)")
+    build.add_argument("--scheduler", default=None,
+                       help="run the per-article stage on this Dask scheduler (e.g. tcp://host:8786)")
     template = sub.add_parser("registry-template", help="write officials found by their titles as a registry draft")
     template.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
     template.add_argument("--out", help="output CSV (default: CORPUS/leaders.draft.csv)")
@@ -92,7 +96,8 @@ def _main(args) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         tables = build(args.out, args.corpus, args.manifest, args.articles, paper=args.paper,
-                       leaders=args.leaders, progress=not args.quiet)
+                       leaders=args.leaders, progress=not args.quiet,
+                       workers=args.workers, scheduler=args.scheduler)
     except InputError as err:  # OutputError (--out unusable, disk full) included
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -13,6 +13,14 @@ The output folder always holds the tables of one complete run:
   by the next build (see :class:`analysis.io.OutputFolder`).
 
 Readers keep reading ``out/<table>.parquet`` and ``out/<table>.csv``.
+
+The per-article work (tokens, term counts, formulations, mentions) runs once
+per article, cached by content, on ``--workers`` processes or a Dask cluster
+(``--scheduler``) by :mod:`analysis.perarticle`, calling the same functions
+as a direct call would; the corpus tables are aggregated by DuckDB from the
+per-article Parquet dataset (:mod:`analysis.aggregate`), which is written
+into the staging folder as ``perarticle/`` and so replaced with the tables,
+all or nothing.
 """
 from __future__ import annotations
 
@@ -27,9 +35,10 @@ import pandas as pd
 from .corpus import read_corpus
 from .corpus_folder import open_corpus
 from .errors import InputError
-from .frequency import collocations, ngram_frequency, term_tables
+from .aggregate import per_article_tables
+from .frequency import collocations, ngram_frequency
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
-from .leaders import discover_officials, empty_registry, leader_mentions, load_registry
+from .leaders import discover_officials, empty_registry, load_registry
 from .progress import Steps, progress_bar
 from .tables import build_info_table
 from .topics import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
@@ -45,13 +54,17 @@ STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics"
 
 
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-                 progress: bool = False, steps: Steps | None = None, **options) -> dict[str, pd.DataFrame]:
-    """Compute every output table; return ``{name: DataFrame}`` (nothing written).
+                 progress: bool = False, steps: Steps | None = None, workers: int | None = None, scheduler=None,
+                 dataset: str | Path | None = None, cache=True, **options) -> dict[str, pd.DataFrame]:
+    """Compute every output table; return ``{name: DataFrame}`` (nothing written but ``dataset``).
 
     The facts (registry, dictionaries) are those of the corpus folder
     (:mod:`analysis.corpus_folder`); ``leaders`` overrides the registry.
-    ``steps`` (optional) reports each step on a progress bar; further keyword
-    ``options`` are reserved for new inputs and must be empty today.
+    ``steps`` (optional) reports each step on a progress bar.  The per-article
+    stage runs on ``workers`` processes (default: all cores) or on the Dask
+    scheduler ``scheduler``, with its cache (``cache``: True, a folder or
+    False); ``dataset``: folder for its Parquet dataset (None: a temporary one).
+    Further keyword ``options`` are reserved for new inputs and must be empty today.
     """
     if options:
         raise TypeError(f"build_tables() got unexpected keyword argument(s) {', '.join(options)}")
@@ -71,16 +84,17 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
         registry = leaders if leaders is not None else folder.fact("leaders")
         registry_frame = load_registry(registry) if registry is not None else empty_registry()
         tables["registry"] = registry_frame
-        tables["mentions"] = leader_mentions(result.articles, registry=registry_frame,
-                                             titles=folder.fact("titles"), phrases=folder.fact("phrases"))
+        tables["mentions"] = None  # computed per article below; its place in the table order is here
         tables["discovered_officials"] = discover_officials(result.articles, registry=registry_frame)
     with steps.step("tokenising"):
-        from .tokens import tokenize_articles
-
-        # Fills the token cache, so that term_tables below only reads it back.
-        tokenize_articles(result.articles)
+        # Per article, cached, on the workers: mentions (leader_mentions with these facts),
+        # tokens, term counts, formulations; the corpus tables aggregated from them.
+        per_article = per_article_tables(result.articles, registry=registry_frame, titles=folder.fact("titles"),
+                                         phrases=folder.fact("phrases"), workers=workers, scheduler=scheduler,
+                                         cache=cache, dataset=dataset)
     with steps.step("terms and formulations"):
-        tables.update(term_tables(result.articles))
+        tables["mentions"] = per_article.pop("mentions")
+        tables.update(per_article)
         tables["collocations"] = collocations(result.articles, tables["tokens"])
         tables["trigrams"] = ngram_frequency(result.articles, tables["tokens"], n=3)
     with steps.step("topics"):
@@ -130,6 +144,8 @@ def _check_annotations(folder, articles: pd.DataFrame) -> None:
 # Parquet only.
 PARQUET_ONLY = {"tokens"}
 MANIFEST = "build.json"
+#: The per-article Parquet dataset's folder inside the output folder (see :mod:`analysis.aggregate`).
+DATASET = "perarticle"
 
 
 def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
@@ -159,6 +175,11 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in written},
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
     }
+    if (folder / DATASET).is_dir():
+        # The dataset's files, by path inside it, checked like the tables'.
+        manifest["datasets"] = {DATASET: {p.relative_to(folder / DATASET).as_posix():
+                                          {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+                                          for p in sorted((folder / DATASET).rglob("*")) if p.is_file()}}
     written.append(write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", folder / MANIFEST))
     return written
 
@@ -179,10 +200,14 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, progress: 
 
 
 def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-          progress: bool = False, **options) -> dict[str, pd.DataFrame]:
+          progress: bool = False, workers: int | None = None, scheduler=None, **options) -> dict[str, pd.DataFrame]:
     """Compute and write every table into ``out``; return the tables.
 
-    ``out`` is checked and locked before anything is computed.
+    ``out`` is checked and locked before anything is computed.  The
+    per-article dataset is written into the staging folder as
+    ``perarticle/`` (:data:`DATASET`), so it replaces the old one together
+    with the tables or not at all.  ``workers``/``scheduler``: see
+    :func:`build_tables`.
 
     >>> build("/dev/null/out")
     Traceback (most recent call last):
@@ -194,7 +219,8 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     try:
         with folder as staging:
             tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
-                                  steps=steps, **options)
+                                  steps=steps, workers=workers, scheduler=scheduler, dataset=staging / DATASET,
+                                  **options)
             with steps.step("writing"):
                 try:
                     _write_into(tables, staging, progress)

@@ -188,7 +188,8 @@ def _line(article, field: str, offset: int) -> int:
     return field_line(article, field, offset)
 
 
-def extract_formulations(articles: pd.DataFrame, include_quotations: bool = False) -> pd.DataFrame:
+def extract_formulations(articles: pd.DataFrame, include_quotations: bool = False, *,
+                         kinds: dict[str, str] | None = None) -> pd.DataFrame:
     """Every occurrence of every formulation found in the corpus.
 
     Columns: ``formulation``, ``kind`` (formulation, numbered, enumeration,
@@ -198,9 +199,15 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
     headline's line for headline fields), ``offset`` (character offset in
     the field).  Sorted by article order (the articles table's), field,
     offset, formulation.
+
+    ``kinds`` (phrase → kind): count these formulations instead of the ones
+    found in ``articles``; the build passes those of the whole corpus when it
+    calls this on one chunk of articles at a time (:mod:`analysis.perarticle`),
+    so that the chunks' tables, concatenated, are the corpus's table.
     """
     rows = []
-    kinds: dict[str, str] = {}
+    given = kinds
+    kinds = {}
     quoted_at: set[tuple[int, str, int, str]] = set()
     records = articles.to_dict("records")
     cut = get_segmenter().cut
@@ -216,8 +223,11 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
                     continue
                 kinds.setdefault(inner, kind)
                 quoted_at.add((index, field, where[at], inner))
-            for at, slogan, _ in find_enumerations(norm, cut):
-                kinds.setdefault(slogan, "enumeration")
+            if given is None:  # (given kinds: only where phrases are quoted is needed)
+                for at, slogan, _ in find_enumerations(norm, cut):
+                    kinds.setdefault(slogan, "enumeration")
+    if given is not None:
+        kinds = dict(given)
     # Pass 2: count every occurrence of every formulation, quoted or not: one
     # automaton for all of them, one pass per field.
     if kinds:

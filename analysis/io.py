@@ -345,6 +345,8 @@ class OutputFolder:
     """
 
     OUTPUT_SUFFIXES = (".csv", ".parquet", ".json")
+    #: Subfolders a build writes (the per-article dataset, :data:`analysis.build.DATASET`).
+    OUTPUT_FOLDERS = ("perarticle",)
 
     def __init__(self, out: str | Path):
         # realpath: a symlinked --out is replaced at its target (a rename would swap the link itself).
@@ -370,7 +372,8 @@ class OutputFolder:
         if out.is_dir():
             # Orphaned ``.<table>.*.tmp`` files of older versions are removed, not refused.
             foreign = sorted(p.name for p in out.iterdir()
-                             if p.is_dir() or (p.suffix not in self.OUTPUT_SUFFIXES
+                             if (p.is_dir() and p.name not in self.OUTPUT_FOLDERS)
+                             or (not p.is_dir() and p.suffix not in self.OUTPUT_SUFFIXES
                                                and not (p.name.startswith(".") and p.suffix == ".tmp")))
             if foreign:
                 shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")

@@ -1,0 +1,99 @@
+"""Aggregation by DuckDB over the per-article Parquet dataset, and the dataset itself."""
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from analysis.__main__ import main
+from analysis.aggregate import term_frequency_sql, write_dataset
+from analysis.corpus import read_corpus
+from analysis.frequency import term_frequency
+from analysis.perarticle import formulation_occurrences, mentions_table, run_stage
+from analysis.synthetic import generate_corpus
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    folder = generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=200, start="2019-01-01", end="2021-12-31")
+    return folder, read_corpus(articles=folder / "articles.csv").articles
+
+
+def _dataset(arts, folder):
+    stage = run_stage(arts, workers=1, cache=False)
+    occ = formulation_occurrences(stage, workers=1)
+    return stage, write_dataset(stage, occ, mentions_table(stage), folder)
+
+
+@pytest.mark.parametrize("by", [None, "issue", "month"])
+def test_sql_term_frequency_equals_pandas_on_sample(articles, tokens, tmp_path, by):
+    _, folder = _dataset(articles, tmp_path / "ds")
+    got = term_frequency_sql(folder, by)
+    pd.testing.assert_frame_equal(got, term_frequency(articles, tokens, by=by), check_exact=True)
+    assert got["count"].sum() > 100
+
+
+@pytest.mark.parametrize("by", [None, "month"])
+def test_sql_term_frequency_equals_pandas_on_generated(generated, tmp_path, monkeypatch, by):
+    corpus, arts = generated
+    monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus))
+    stage, folder = _dataset(arts, tmp_path / "ds")
+    got = term_frequency_sql(folder, by)
+    pd.testing.assert_frame_equal(got, term_frequency(arts, stage.tokens, by=by), check_exact=True)
+    if by == "month":
+        assert got["month"].nunique() >= 30  # three years of months
+
+
+def test_dataset_is_partitioned_by_year_and_readable(generated, tmp_path, monkeypatch):
+    corpus, arts = generated
+    monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus))
+    stage, folder = _dataset(arts, tmp_path / "ds")
+    years = sorted(p.name for p in (folder / "term_counts").iterdir())
+    assert years == ["year=2019", "year=2020", "year=2021"]
+    table = ds.dataset(folder / "term_counts", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == sum(len(c["terms"]) for c in stage.counts)
+    assert {str(y) for y in table.column("year").to_pylist()} == {"2019", "2020", "2021"}
+
+    import dask.dataframe as dd
+
+    frame = dd.read_parquet(str(folder / "mentions")).compute()
+    assert len(frame) == len(mentions_table(stage)) > 0
+    per_year = dd.read_parquet(str(folder / "articles")).groupby("year")["n_tokens"].sum().compute()
+    assert int(per_year.sum()) == sum(len(t) for t in stage.tokens["tokens"])
+
+
+def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, tmp_path, monkeypatch):
+    corpus, _ = generated
+    monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus))
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        assert main(["build", "--out", str(out), "--quiet", "--workers", str(workers)]) == 0
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert any(str(f).startswith("perarticle/term_counts/year=2020/") for f in files)
+    assert "term_frequency_by_month.csv" in {str(f) for f in files}
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+    import duckdb
+
+    con = duckdb.connect()
+    total = con.execute(f"SELECT sum(\"count\") FROM read_parquet('{outs[0]}/perarticle/term_counts/*/*.parquet')"
+                        ).fetchone()[0]
+    con.close()
+    assert total == pd.read_csv(outs[0] / "term_frequency.csv")["count"].sum()
+
+
+def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path, monkeypatch):
+    from analysis.aggregate import formulation_table_sql
+    from analysis.formulations import extract_formulations, formulation_table
+    from analysis.perarticle import expansions
+
+    for name, arts in (("sample", articles), ("generated", generated[1])):
+        if name == "generated":
+            monkeypatch.setenv("ANALYSIS_CORPUS", str(generated[0]))
+        stage, folder = _dataset(arts, tmp_path / name)
+        want = formulation_table(extract_formulations(arts), arts)
+        got = formulation_table_sql(folder, expansions(stage))
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
+        assert len(got) > 3 and got["count"].iloc[0] >= got["count"].iloc[-1]

@@ -1,0 +1,160 @@
+"""The per-article stage: cached by content, the same output on any number of workers."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from analysis.aggregate import per_article_tables
+from analysis.corpus import read_corpus
+from analysis.frequency import term_tables
+from analysis.leaders import leader_mentions
+from analysis.perarticle import ArticleCache, StageConfig, article_keys, run_stage
+from analysis.synthetic import generate_corpus
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    """A generated two-year corpus folder (240 articles) and its articles table."""
+    folder = generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=240, start="2020-01-01", end="2021-12-31")
+    return folder, read_corpus(articles=folder / "articles.csv").articles
+
+
+@pytest.fixture
+def gen_corpus(generated, monkeypatch):
+    folder, articles = generated
+    monkeypatch.setenv("ANALYSIS_CORPUS", str(folder))
+    return folder, articles
+
+
+def _assert_tables_equal(got: dict, want: dict) -> None:
+    for name, frame in want.items():
+        pd.testing.assert_frame_equal(got[name], frame, check_exact=True, obj=name)
+
+
+def test_stage_on_sample_equals_the_modules(articles, tmp_path):
+    got = per_article_tables(articles, workers=1, cache=tmp_path / "c")
+    want = term_tables(articles, cache=False)
+    want["mentions"] = leader_mentions(articles)
+    _assert_tables_equal(got, want)
+    assert len(got["formulation_occurrences"]) > 0 and len(got["mentions"]) > 0
+
+
+def test_two_workers_equal_one_and_the_reference(gen_corpus, tmp_path):
+    _, arts = gen_corpus
+    one = per_article_tables(arts, workers=1, cache=tmp_path / "one")
+    two = per_article_tables(arts, workers=2, cache=tmp_path / "two")
+    want = term_tables(arts, cache=False)
+    want["mentions"] = leader_mentions(arts)
+    _assert_tables_equal(one, want)
+    _assert_tables_equal(two, one)
+    # Same bytes on disk, too.
+    for name in ("tokens", "term_frequency_by_month", "mentions"):
+        one[name].to_parquet(tmp_path / "1.parquet", index=False)
+        two[name].to_parquet(tmp_path / "2.parquet", index=False)
+        assert (tmp_path / "1.parquet").read_bytes() == (tmp_path / "2.parquet").read_bytes(), name
+    assert one["mentions"]["name"].nunique() >= 3  # the planted officials are found
+
+
+def _computed(stage) -> dict:
+    return {kind: s["computed"] for kind, s in stage.stats.items()}
+
+
+def test_changed_article_reruns_only_that_article(gen_corpus, tmp_path):
+    _, arts = gen_corpus
+    cache = tmp_path / "c"
+    first = run_stage(arts, workers=1, cache=cache)
+    assert _computed(first) == {k: len(arts) for k in ("tokens", "counts", "quotes", "mentions")}
+    assert _computed(run_stage(arts, workers=1, cache=cache)) == {k: 0 for k in ("tokens", "counts", "quotes",
+                                                                                  "mentions")}
+    edited = arts.copy()
+    edited.loc[5, "text"] = edited.loc[5, "text"] + "区委书记林国栋调研“两园一河”建设。"
+    again = run_stage(edited, workers=1, cache=cache)
+    assert _computed(again) == {"tokens": 1, "counts": 1, "quotes": 1, "mentions": 1}
+    fresh = run_stage(edited, workers=1, cache=False)
+    assert again.tokens.equals(fresh.tokens) and again.counts == fresh.counts and again.mentions == fresh.mentions
+
+
+def test_changed_registry_reruns_only_mentions(gen_corpus, tmp_path):
+    folder, arts = gen_corpus
+    cache = tmp_path / "c"
+    run_stage(arts, workers=1, cache=cache)
+    registry = pd.read_csv(folder / "leaders.csv", dtype=str, keep_default_na=False)
+    changed = tmp_path / "leaders.csv"
+    registry.iloc[1:].to_csv(changed, index=False)  # one post fewer
+    stage = run_stage(arts, workers=1, cache=cache, registry=changed)
+    assert _computed(stage) == {"tokens": 0, "counts": 0, "quotes": 0, "mentions": len(arts)}
+    got = per_article_tables(arts, workers=1, cache=cache, registry=changed)["mentions"]
+    pd.testing.assert_frame_equal(got, leader_mentions(arts, registry=changed), check_exact=True)
+
+
+def test_changed_stopwords_recount_without_resegmenting(gen_corpus, tmp_path):
+    folder, arts = gen_corpus
+    cache = tmp_path / "c"
+    run_stage(arts, workers=1, cache=cache)
+    from analysis.paths import DATA_DIR
+
+    stop = (DATA_DIR / "stopwords.csv").read_text(encoding="utf-8-sig")
+    (folder / "stopwords.csv").write_text(stop + "发展,test,tests/test_perarticle.py\n", encoding="utf-8")
+    try:
+        stage = run_stage(arts, workers=1, cache=cache)
+        assert _computed(stage) == {"tokens": 0, "counts": len(arts), "quotes": 0, "mentions": 0}
+        assert all(term != "发展" for c in stage.counts for term in c["terms"])
+    finally:
+        (folder / "stopwords.csv").unlink()
+
+
+def test_corrupt_entry_is_discarded_with_one_warning(articles, tmp_path, caplog):
+    cache = tmp_path / "c"
+    clean = run_stage(articles, workers=1, cache=cache)
+    con = sqlite3.connect(cache / ArticleCache.FILE)
+    with con:
+        con.execute("UPDATE entries SET value = CAST('garbage' AS BLOB) WHERE kind = 'tokens'")
+    con.close()
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle"):
+        again = run_stage(articles, workers=1, cache=cache)
+    warnings = [r for r in caplog.records if "corrupt tokens" in r.getMessage()]
+    assert len(warnings) == 1
+    assert again.stats["tokens"]["computed"] == len(articles)
+    assert again.tokens.equals(clean.tokens)
+
+
+def test_unreadable_cache_file_is_set_aside(articles, tmp_path, caplog):
+    cache = tmp_path / "c"
+    clean = run_stage(articles, workers=1, cache=cache)
+    (cache / ArticleCache.FILE).write_bytes(b"this is not a database" * 100)
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle"):
+        again = run_stage(articles, workers=1, cache=cache)
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+    assert again.tokens.equals(clean.tokens) and again.mentions == clean.mentions
+
+
+def test_keys_follow_the_inputs_they_name():
+    cfg = StageConfig.resolve()
+    base = {"article_id": "a", "text": "丰台区委书记王少峰主持会议", "headline": "会议", "issue_date": "2025-02-13"}
+    k = article_keys(base, cfg)
+    moved = article_keys({**base, "issue_date": "2025-02-14"}, cfg)
+    assert moved["tokens"] == k["tokens"] and moved["counts"] == k["counts"] and moved["quotes"] == k["quotes"]
+    assert moved["mentions"] != k["mentions"]  # the date decides who holds a post
+    retitled = article_keys({**base, "headline": "“两园一河”"}, cfg)
+    assert retitled["quotes"] != k["quotes"] and retitled["tokens"] == k["tokens"]
+
+
+def test_duplicate_ids_are_refused(articles):
+    doubled = pd.concat([articles.iloc[:2], articles.iloc[:1]], ignore_index=True)
+    with pytest.raises(ValueError, match="occurs more than once"):
+        run_stage(doubled, workers=1, cache=False)
+
+
+def test_fast_normalize_equals_the_formulation_modules(articles):
+    from analysis.formulations import _normalize
+    from analysis.perarticle import normalize
+
+    texts = list(articles["text"]) + list(articles["headline"]) + [
+        "落实“两新”政策", "甲 乙\n丙", "“两园\u3000一河”\t建设", "", "\n\n", "全角　空格与\r\n换行"]
+    for text in texts:
+        norm, where = normalize(text)
+        want_norm, want_where = _normalize(text)
+        assert norm == want_norm and list(where) == want_where, text[:30]
