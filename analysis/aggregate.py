@@ -55,8 +55,24 @@ def _year(issue_date: str) -> str:
     return year if year.isdigit() else "unknown"
 
 
+class DatasetWriteError(OSError):
+    """Writing the per-article dataset failed (full disk, permissions): an output problem, not an input one."""
+
+
 def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
-    """Write the per-article tables under ``folder`` (partitioned by year); return ``folder``."""
+    """Write the per-article tables under ``folder`` (partitioned by year); return ``folder``.
+
+    An OSError while writing is raised as :class:`DatasetWriteError` (same errno and message).
+    """
+    try:
+        return _write_dataset(stage, occurrences, mentions, folder)
+    except DatasetWriteError:
+        raise
+    except OSError as err:
+        raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
+
+
+def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     order, aid, issue, month, year, ntok = [], [], [], [], [], []

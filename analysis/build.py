@@ -35,7 +35,7 @@ import pandas as pd
 from .corpus import read_corpus
 from .corpus_folder import open_corpus
 from .errors import InputError
-from .aggregate import per_article_tables
+from .aggregate import DatasetWriteError, per_article_tables
 from .frequency import collocations, ngram_frequency
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders import discover_officials, empty_registry, load_registry
@@ -218,9 +218,14 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     steps = Steps(STEPS, enabled=progress)
     try:
         with folder as staging:
-            tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
-                                  steps=steps, workers=workers, scheduler=scheduler, dataset=staging / DATASET,
-                                  **options)
+            try:
+                tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
+                                      steps=steps, workers=workers, scheduler=scheduler, dataset=staging / DATASET,
+                                      **options)
+            except DatasetWriteError as err:
+                # The dataset is the first thing written into the staging folder.
+                raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
+                                              "the previous tables are unchanged") from None
             with steps.step("writing"):
                 try:
                     _write_into(tables, staging, progress)

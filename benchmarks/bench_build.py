@@ -128,28 +128,31 @@ def child(task: dict) -> dict:
 
 def _build(task: dict, stages: dict) -> None:
     from analysis.aggregate import per_article_tables
-    from analysis.build import write_tables
+    from analysis.build import DATASET, _write_into
     from analysis.corpus import read_corpus
+    from analysis.io import OutputFolder
 
     t = time.perf_counter()
     result = read_corpus(articles=task["table"])
     stages["read_corpus"] = time.perf_counter() - t
     timings: dict = {}
     out = Path(task["out"])
-    tables = per_article_tables(result.articles, registry=task.get("registry"), workers=task["workers"],
-                                dataset=out / "perarticle", timings=timings)
-    stats = timings.pop("stats")
-    stages.update({k: v for k, v in timings.items()})
-    stages["computed"] = {k: v["computed"] for k, v in stats.items()}
-    if task.get("topics"):
-        from analysis.topics import topic_tables
+    # As analysis.build.build: the dataset and the tables go into one staging folder, swapped in whole.
+    with OutputFolder(out) as staging:
+        tables = per_article_tables(result.articles, registry=task.get("registry"), workers=task["workers"],
+                                    dataset=staging / DATASET, timings=timings)
+        stats = timings.pop("stats")
+        stages.update({k: v for k, v in timings.items()})
+        stages["computed"] = {k: v["computed"] for k, v in stats.items()}
+        if task.get("topics"):
+            from analysis.topics import topic_tables
 
+            t = time.perf_counter()
+            tables.update(topic_tables(tables["tokens"]))
+            stages["topics (other module)"] = time.perf_counter() - t
         t = time.perf_counter()
-        tables.update(topic_tables(tables["tokens"]))
-        stages["topics (other module)"] = time.perf_counter() - t
-    t = time.perf_counter()
-    write_tables(tables, out)
-    stages["write_tables"] = time.perf_counter() - t
+        _write_into(tables, staging)
+        stages["write_tables"] = time.perf_counter() - t
 
 
 def _texts(task: dict) -> list[str]:

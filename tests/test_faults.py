@@ -39,7 +39,8 @@ def old_build(tmp_path: Path, out: Path) -> dict[str, bytes]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    # Every file, the per-article dataset's (perarticle/…) included.
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def leftovers(out: Path) -> list[str]:
@@ -115,7 +116,8 @@ def test_second_build_into_same_folder_is_refused(tmp_path, capsys):
     # The folder holds the first build's corpus only, described by its build.json.
     manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert manifest["rows"]["articles"] == 2 == len(pd.read_parquet(out / "articles.parquet"))
-    assert set(manifest["files"]) | {"build.json"} == {p.name for p in out.iterdir()}
+    assert set(manifest["files"]) | {"build.json"} == {p.name for p in out.iterdir() if p.is_file()}
+    assert {p.name for p in out.iterdir() if p.is_dir()} == set(manifest["datasets"]) == {"perarticle"}
     assert leftovers(out) == []
 
 
@@ -360,7 +362,11 @@ def test_build_json_lists_every_file_with_its_checksum(tmp_path):
     assert manifest["complete"] is True
     for name, info in manifest["files"].items():
         assert sha256_file(out / name) == info["sha256"] and (out / name).stat().st_size == info["bytes"]
-    assert set(manifest["files"]) == {p.name for p in out.iterdir()} - {"build.json"}
+    assert set(manifest["files"]) == {p.name for p in out.iterdir() if p.is_file()} - {"build.json"}
+    for rel, info in manifest["datasets"]["perarticle"].items():
+        assert sha256_file(out / "perarticle" / rel) == info["sha256"]
+    assert set(manifest["datasets"]["perarticle"]) == {
+        p.relative_to(out / "perarticle").as_posix() for p in (out / "perarticle").rglob("*") if p.is_file()}
 
 
 def test_progress_reports_every_step(tmp_path, capsys, monkeypatch):

@@ -146,15 +146,3 @@ def test_duplicate_ids_are_refused(articles):
     doubled = pd.concat([articles.iloc[:2], articles.iloc[:1]], ignore_index=True)
     with pytest.raises(ValueError, match="occurs more than once"):
         run_stage(doubled, workers=1, cache=False)
-
-
-def test_fast_normalize_equals_the_formulation_modules(articles):
-    from analysis.formulations import _normalize
-    from analysis.perarticle import normalize
-
-    texts = list(articles["text"]) + list(articles["headline"]) + [
-        "落实“两新”政策", "甲 乙\n丙", "“两园\u3000一河”\t建设", "", "\n\n", "全角　空格与\r\n换行"]
-    for text in texts:
-        norm, where = normalize(text)
-        want_norm, want_where = _normalize(text)
-        assert norm == want_norm and list(where) == want_where, text[:30]
