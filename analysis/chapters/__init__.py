@@ -12,7 +12,12 @@ module holds what they share:
 * :func:`sample_note` -- a note that is shown only for the sample corpus
   (observations made by reading the two sample pages);
 * :func:`time_bin` -- the period that fits a corpus's span (day, week,
-  month, quarter or year), so a one-month corpus is not one dot a person.
+  month, quarter or year), so a one-month corpus is not one dot a person;
+* :func:`route_messages` -- in a notebook, the package's warnings (a page
+  decoded as GB18030, a duplicate page …) become a visible note in the cell's
+  output instead of text on stderr, which the book build (``-W``) would turn
+  into a failure that never says why.  Importing this module in a Jupyter
+  kernel calls it.
 
 >>> time_bin("2024-12-01", "2025-02-13")
 'W'
@@ -21,6 +26,8 @@ module holds what they share:
 """
 from __future__ import annotations
 
+import html
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -143,3 +150,43 @@ def corpus_statement(info: dict, description: dict) -> str:
         lines.append("The sample is enough to test every step and to show what each method produces; it is far "
                      "too small to support claims about the paper, and the chapters say so where it matters.")
     return "\n".join(lines) + "\n"
+
+
+class _NoteHandler(logging.Handler):
+    """Shows each log record as a warning admonition in the current cell's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from IPython.display import display
+
+            message = html.escape(self.format(record))
+            display(say(f":::{{warning}} A message from the analysis\n{message}\n:::"))
+        except Exception:  # never let a message break the chapter
+            self.handleError(record)
+
+
+def route_messages(logger_name: str = "analysis") -> bool:
+    """In a Jupyter kernel, show the package's warnings as notes in the chapter, not on stderr.
+
+    Returns whether the handler is (now) installed; outside a kernel nothing
+    changes and the messages keep going to stderr as usual.
+    """
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        return False
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        handler = _NoteHandler(level=logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return True
+
+
+route_messages()
+
