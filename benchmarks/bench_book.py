@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     book = timed([str(VENV / "jupyter-book"), "build", ".", "--path-output", str(work), "--all", "-W", "-n",
                   "--keep-going"], env)
     print(f"corpus: {args.articles:,} generated articles ({corpus}); {os.cpu_count()} cores")
-    print(f"{'step':<28}{'wall s':>9}{'cpu s':>9}{'peak MB':>10}")
+    print(f"{'step':<28}{'wall s':>9}{'cpu s':>9}{'peak MB':>10}  (peak: largest child process so far)")
     for name, row in (("tables build (baseline)", build), ("book build (notebooks + HTML)", book)):
         print(f"{name:<28}{row['wall']:>9.1f}{row['cpu']:>9.1f}{row['peak_mb']:>10.0f}")
     print(f"the book adds {book['wall']:.1f} s wall to the tables build "
