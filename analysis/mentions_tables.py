@@ -396,9 +396,15 @@ def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
 
 def read_gold(path) -> pd.DataFrame:
     """A gold annotation CSV (``article_id, location, line, name, title, kind, note``)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    from .errors import InputError
+    from .io import read_csv_frame
+
+    frame = read_csv_frame(path, what="gold annotation", required=["article_id", "location", "line", "name", "kind"])
+    for value, row in zip(frame["line"], frame["_line"]):
+        if not str(value).isdigit():
+            raise InputError(path, f"line {value!r} is not a line number", row)
     frame["line"] = frame["line"].astype("int64")
-    return frame
+    return frame.drop(columns="_line")
 
 
 # --------------------------------------------------------------------------- figures
