@@ -130,22 +130,25 @@ def corpus_statement(info: dict, description: dict) -> str:
     True
     """
     ctx = context(info)
-    paper = ctx.paper or ctx.corpus
+    paper = f"the *{ctx.paper}*" if ctx.paper else "a paper the corpus does not name (no `paper` column, no `corpus.toml`)"
     form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
-    lines = [f"This build of the book reads **{ctx.corpus}**: {number(ctx.n_articles)} articles of the *{paper}*"
+    articles = "1 article" if ctx.n_articles == 1 else f"{number(ctx.n_articles)} articles"
+    lines = [f"This build of the book reads **{ctx.corpus}**: {articles} of {paper}"
              + (f" ({description['place']})" if description.get("place") else "")
              + f", dated {ctx.span}, given as {form}."]
     if description.get("source"):
         lines.append(f"Source: {description['source']}.")
     if description.get("licence"):
         lines.append(f"Licence of the text: {description['licence']}.")
-    defaulted = [f for f in ctx.defaulted_facts if f not in ("gold", "annotation")]
+    if "leaders" in ctx.defaulted_facts:
+        lines.append("The corpus has no registry of officials (`leaders.csv`): chapter 3 lists the officials "
+                     "the text names with a title instead.")
+    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
     if defaulted:
         lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
                      + ", ".join(f"`{f}`" for f in defaulted) + ".")
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
-                 f"built; what the book claims holds for these {number(ctx.n_articles)} articles, not for the "
-                 f"{paper} as a whole.")
+                 f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
     if ctx.is_sample:
         lines.append("The sample is enough to test every step and to show what each method produces; it is far "
                      "too small to support claims about the paper, and the chapters say so where it matters.")
