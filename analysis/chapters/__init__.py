@@ -97,6 +97,14 @@ class say:
     def _repr_markdown_(self) -> str:
         return self.markdown
 
+    def _ipython_display_(self) -> None:
+        # Empty prose (a sample-only note on another corpus) shows nothing at all, not an empty box.
+        if not self.markdown:
+            return
+        from IPython.display import publish_display_data
+
+        publish_display_data({"text/markdown": self.markdown, "text/plain": self.markdown})
+
     def __repr__(self) -> str:
         return self.markdown
 
@@ -150,8 +158,11 @@ def corpus_statement(info: dict, description: dict) -> str:
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
                  f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
     if ctx.is_sample:
-        lines.append("The sample is enough to test every step and to show what each method produces; it is far "
-                     "too small to support claims about the paper, and the chapters say so where it matters.")
+        lines.append("The sample is two printed pages of the paper, as text extracted from the PDF (no OCR), listed "
+                     "with their checksums in `data/manifest.csv`; neither page prints its date, so each issue date "
+                     "is inferred from the latest event the page reports (the manifest records the reasoning). It "
+                     "is enough to test every step and to show what each method produces; it is far too small to "
+                     "support claims about the paper, and the chapters say so where it matters.")
     return "\n".join(lines) + "\n"
 
 
