@@ -23,6 +23,7 @@ from .corpus import resolve_corpus
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
 from .corpus_folder import fact_path
+from .io import read_csv_frame
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
@@ -50,7 +51,7 @@ def known_names(registry: str | Path | None = None) -> list[str]:
     path = Path(registry) if registry else fact_path("leaders")
     if path is None or not path.is_file():
         return []
-    names = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").get("name", pd.Series(dtype=str))
+    names = read_csv_frame(path, what="leader registry", required=["name"], multiline=True)["name"]
     return sorted({n for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))
 
 

@@ -50,21 +50,33 @@ def plot_top_terms(freq: pd.DataFrame, n: int = 20, column: str = "count", ax=No
     return ax
 
 
+#: G² at p = 0.001 with one degree of freedom: the chapter's threshold for a key term.
+SIGNIFICANT_G2 = 10.83
+
+
 def plot_keyness(key: pd.DataFrame, n: int = 12, ax=None, target: str = "target", reference: str = "reference"):
     """Diverging bar chart of keyness: log ratio of the ``n`` strongest key terms each way.
 
     ``key`` is a :func:`analysis.frequency.keyness` table; bars to the right
     are key for the target (red), to the left for the reference (blue).
-    Labels give G².  ``target`` and ``reference`` name the two sides on the
+    Labels give G²; bars below ``SIGNIFICANT_G2`` (p < 0.001) are pale and
+    hatched.  ``target`` and ``reference`` name the two sides on the
     axis title; the height follows the number of bars.
     """
     pos = key[key["key_for"] == "target"].head(n)
     neg = key[key["key_for"] == "reference"].head(n)
     rows = pd.concat([neg.iloc[::-1], pos.iloc[::-1]]) if len(key) else key
     ax = _axes(ax, (7, 0.3 * max(len(rows), 1) + 1.2))
+    # A bar whose difference could be chance (G² below the p < 0.001 threshold) is drawn pale and
+    # hatched, so it is not read like a significant one.
+    significant = rows["g2"] >= SIGNIFICANT_G2
     colors = ["#4169e1" if k == "reference" else "#b22222" for k in rows["key_for"]]
-    ax.barh(range(len(rows)), rows["log_ratio"], color=colors)
-    ax.set_yticks(range(len(rows)), [f"{t}  (G²={g:.1f})" for t, g in zip(rows["term"], rows["g2"])])
+    bars = ax.barh(range(len(rows)), rows["log_ratio"], color=colors)
+    for bar, strong in zip(bars, significant):
+        if not strong:
+            bar.set_alpha(0.35)
+            bar.set_hatch("//")
+    ax.set_yticks(range(len(rows)), [f"{t}  (G²={g:.2f})" for t, g in zip(rows["term"], rows["g2"])])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"log₂ ratio of rates: ← more in {reference} | more in {target} →")
     ax.spines[["top", "right"]].set_visible(False)

@@ -291,6 +291,19 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
 
 # --------------------------------------------------------------------------- output folders
 
+def read_csv_frame(path: str | Path, *, what: str = "CSV file", required: Sequence[str] = (),
+                   multiline: bool = False) -> pd.DataFrame:
+    """:func:`read_csv_records` as a DataFrame of strings, plus ``_line`` (physical line of each record).
+
+    Every problem (encoding, quotes, field counts, missing columns) names the
+    file and line, like :func:`read_csv_records`.
+    """
+    header, records = read_csv_records(path, what=what, required=required, multiline=multiline)
+    frame = pd.DataFrame([r.fields for r in records], columns=header, dtype=object).fillna("")
+    frame["_line"] = [r.line for r in records]
+    return frame
+
+
 class OutputError(InputError):
     """The output folder cannot be used or written (names the folder)."""
 

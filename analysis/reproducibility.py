@@ -376,9 +376,10 @@ def derived_tables(folder: str | Path | None = None) -> pd.DataFrame:
     function computing it, "" if unknown), ``command`` (the command that
     writes it). Sorted by file. ``folder`` defaults to ``_build/data``.
     """
-    from analysis.paths import build_dir
+    from analysis.tables import ensure_tables
 
-    folder = Path(folder) if folder is not None else build_dir() / "data"
+    # The tables the chapters read: ANALYSIS_TABLES, else <build>/data (built first if missing or stale).
+    folder = Path(folder) if folder is not None else ensure_tables()
     if not folder.is_dir():
         raise InputError(folder, f"no derived tables here: run `{BUILD_COMMAND}` first")
     rows = []

@@ -38,7 +38,7 @@ def build_info_table(folder: CorpusFolder, articles: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame([{
         "corpus": folder.label,
         "paper": folder.paper or (articles["paper"].iloc[0] if len(articles) else ""),
-        "corpus_path": str(folder.root.resolve()),
+        "corpus_path": _portable(folder.root),
         "kind": folder.kind,
         "is_sample": bool(folder.is_sample),
         "fingerprint": folder.fingerprint(),
@@ -47,6 +47,18 @@ def build_info_table(folder: CorpusFolder, articles: pd.DataFrame) -> pd.DataFra
         "first_date": str(dates.min()) if len(dates) else "",
         "last_date": str(dates.max()) if len(dates) else "",
     }])
+
+
+def _portable(path: Path) -> str:
+    """A path relative to the project when inside it (``data``), so the table's bytes do not depend
+    on where the repository was cloned; absolute otherwise."""
+    from .paths import PROJECT_ROOT
+
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 def _current(folder: Path) -> bool:

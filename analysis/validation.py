@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .io import read_csv_frame
 
 SAMPLE_COLUMNS = ["sample_id", "candidate", "kind", "article_id", "date", "source", "line", "name", "title",
                   "location", "context", "correct", "note"]
@@ -126,17 +127,15 @@ def annotation_sample(articles: pd.DataFrame, mentions: pd.DataFrame, n: int = 2
 def read_annotation(path: str | Path) -> pd.DataFrame:
     """Read a marked sample; every ``correct`` cell must be yes, no or empty (not yet marked)."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise InputError(path, f"cannot read the annotation as UTF-8 CSV: {err}") from None
+    frame = read_csv_frame(path, what="annotation", multiline=True)
+    rows = dict(zip(range(len(frame)), frame.pop("_line")))
     missing = [c for c in ("candidate", "kind", "article_id", "correct", "note") if c not in frame.columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)} (write the file with "
                                "`python -m analysis annotate`)", 1, kind="row")
-    for row, value in enumerate(frame["correct"].str.strip().str.lower(), start=2):
+    for k, value in enumerate(frame["correct"].str.strip().str.lower()):
         if value not in ("", "yes", "no", "y", "n"):
-            raise InputError(path, f"correct is {value!r}; write yes or no (or leave it empty)", row, kind="row")
+            raise InputError(path, f"correct is {value!r}; write yes or no (or leave it empty)", rows[k])
     frame["correct"] = frame["correct"].str.strip().str.lower().replace({"y": "yes", "n": "no"})
     return frame
 

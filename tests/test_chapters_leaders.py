@@ -206,7 +206,7 @@ def test_marked_annotation_gives_precision_and_recall_with_intervals(generated, 
 
     sample.loc[sample.index[3], "correct"] = "maybe"
     sample.to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"annotated_mentions.csv, row 5: correct is 'maybe'"):
+    with pytest.raises(InputError, match=r"annotated_mentions.csv, line 5: correct is 'maybe'"):
         chapter.validate(generated["registry"], generated["mentions"], generated["articles"], annotation_path=path)
 
 

@@ -12,7 +12,12 @@ module holds what they share:
 * :func:`sample_note` -- a note that is shown only for the sample corpus
   (observations made by reading the two sample pages);
 * :func:`time_bin` -- the period that fits a corpus's span (day, week,
-  month, quarter or year), so a one-month corpus is not one dot a person.
+  month, quarter or year), so a one-month corpus is not one dot a person;
+* :func:`route_messages` -- in a notebook, the package's warnings (a page
+  decoded as GB18030, a duplicate page …) become a visible note in the cell's
+  output instead of text on stderr, which the book build (``-W``) would turn
+  into a failure that never says why.  Importing this module in a Jupyter
+  kernel calls it.
 
 >>> time_bin("2024-12-01", "2025-02-13")
 'W'
@@ -21,6 +26,8 @@ module holds what they share:
 """
 from __future__ import annotations
 
+import html
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -90,6 +97,14 @@ class say:
     def _repr_markdown_(self) -> str:
         return self.markdown
 
+    def _ipython_display_(self) -> None:
+        # Empty prose (a sample-only note on another corpus) shows nothing at all, not an empty box.
+        if not self.markdown:
+            return
+        from IPython.display import publish_display_data
+
+        publish_display_data({"text/markdown": self.markdown, "text/plain": self.markdown})
+
     def __repr__(self) -> str:
         return self.markdown
 
@@ -123,23 +138,69 @@ def corpus_statement(info: dict, description: dict) -> str:
     True
     """
     ctx = context(info)
-    paper = ctx.paper or ctx.corpus
+    paper = f"the *{ctx.paper}*" if ctx.paper else "a paper the corpus does not name (no `paper` column, no `corpus.toml`)"
     form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
-    lines = [f"This build of the book reads **{ctx.corpus}**: {number(ctx.n_articles)} articles of the *{paper}*"
+    articles = "1 article" if ctx.n_articles == 1 else f"{number(ctx.n_articles)} articles"
+    lines = [f"This build of the book reads **{ctx.corpus}**: {articles} of {paper}"
              + (f" ({description['place']})" if description.get("place") else "")
              + f", dated {ctx.span}, given as {form}."]
     if description.get("source"):
         lines.append(f"Source: {description['source']}.")
     if description.get("licence"):
         lines.append(f"Licence of the text: {description['licence']}.")
-    defaulted = [f for f in ctx.defaulted_facts if f not in ("gold", "annotation")]
+    if "leaders" in ctx.defaulted_facts:
+        lines.append("The corpus has no registry of officials (`leaders.csv`): chapter 3 lists the officials "
+                     "the text names with a title instead.")
+    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
     if defaulted:
         lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
                      + ", ".join(f"`{f}`" for f in defaulted) + ".")
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
-                 f"built; what the book claims holds for these {number(ctx.n_articles)} articles, not for the "
-                 f"{paper} as a whole.")
+                 f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
     if ctx.is_sample:
-        lines.append("The sample is enough to test every step and to show what each method produces; it is far "
-                     "too small to support claims about the paper, and the chapters say so where it matters.")
+        lines.append("The sample is two printed pages of the paper, as text extracted from the PDF (no OCR), listed "
+                     "with their checksums in `data/manifest.csv`; neither page prints its date, so each issue date "
+                     "is inferred from the latest event the page reports (the manifest records the reasoning). It "
+                     "is enough to test every step and to show what each method produces; it is far too small to "
+                     "support claims about the paper, and the chapters say so where it matters.")
     return "\n".join(lines) + "\n"
+
+
+class _NoteHandler(logging.Handler):
+    """Shows each log record as a warning admonition in the current cell's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from IPython.display import display
+
+            message = html.escape(self.format(record))
+            display(say(f":::{{warning}} A message from the analysis\n{message}\n:::"))
+        except Exception:  # never let a message break the chapter
+            self.handleError(record)
+
+
+def route_messages(logger_name: str = "analysis") -> bool:
+    """In a Jupyter kernel, show the package's warnings as notes in the chapter, not on stderr.
+
+    Returns whether the handler is (now) installed; outside a kernel nothing
+    changes and the messages keep going to stderr as usual.
+    """
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        return False
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        handler = _NoteHandler(level=logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return True
+
+
+route_messages()
+

@@ -358,7 +358,8 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
     if not has_registry(registry):
         found = discovered.head(3)
         names = _join([f"{r.name} ({r.title}, {number(r.count)})" for r in found.itertuples()])
-        scan = (f"A scan for names printed after a title finds **{number(len(discovered))}** officials"
+        scan = (f"A scan for names printed after a title finds **{number(len(discovered))}** "
+                f"{'official' if len(discovered) == 1 else 'officials'}"
                 + (f", most often {names}" if len(found) else "") + "; "
                 if len(discovered) else "A scan for names printed after a title finds none either; ")
         return say(f"{where} has no registry of officials (`leaders.csv` in the corpus folder), so no mention is "

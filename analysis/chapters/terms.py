@@ -27,13 +27,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.chapters import BIN_NAMES, Context, number, say
+from analysis.figures_terms import SIGNIFICANT_G2
 
 #: The built tables this chapter reads.
 TABLES = ("build_info", "articles", "registry", "tokens", "term_frequency", "term_frequency_by_issue",
           "term_frequency_by_month", "collocations", "trigrams", "formulations", "formulation_occurrences")
 
 #: G² at which p < 0.001 (chi-square, 1 d.f.): the threshold the chapter reports.
-G2_P001 = 10.83
+G2_P001 = SIGNIFICANT_G2
 
 PERIOD_COLUMNS = ["period", "term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
 
