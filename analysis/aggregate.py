@@ -220,7 +220,8 @@ def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None 
             con.close()
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
-    frame["expansion"] = frame["formulation"].map(expansions or {}).fillna("")
+    known = expansions or {}
+    frame["expansion"] = [known.get(f, "") for f in frame["formulation"]]
     frame = frame[TABLE_COLUMNS].reset_index(drop=True)
     types = {c: "str" for c in TABLE_COLUMNS}
     types.update({"count": "int64", "quoted_count": "int64", "n_articles": "int64", "first_line": "int64"})

@@ -341,10 +341,17 @@ class ArticleCache:
             rows.append((kind, key, blob, self._check(blob)))
         if not rows:
             return
-        con = self._connect()
+        try:
+            con = self._connect()
+        except sqlite3.OperationalError as err:
+            log.warning("could not write the per-article cache %s (%s); continuing without it", self.path, err)
+            return
         try:
             with con:
                 con.executemany("INSERT OR REPLACE INTO entries (kind, key, value, check_) VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.OperationalError as err:
+            # Disk full, read-only or locked too long: the results are right, only not cached.
+            log.warning("could not write the per-article cache %s (%s); continuing without it", self.path, err)
         finally:
             con.close()
 
@@ -557,7 +564,11 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     config = StageConfig.resolve(registry, titles=titles, phrases=phrases)
     records = articles.to_dict("records")
     keys = [article_keys(r, config) for r in records]
-    store = None if cache is False else ArticleCache(None if cache is True else cache)
+    try:
+        store = None if cache is False else ArticleCache(None if cache is True else cache)
+    except OSError as err:  # the build folder cannot be created: compute everything, cache nothing
+        log.warning("per-article cache unavailable (%s); computing without it", err.strerror or err)
+        store = None
     values: dict[str, list] = {}
     for kind in KINDS:
         got = store.get_many(kind, [k[kind] for k in keys]) if store is not None else {}

@@ -184,3 +184,30 @@ def test_chunks_with_the_corpus_formulations_give_the_corpus_table(articles, gen
         # Without the corpus's formulations a chunk finds fewer: the keyword matters (on the
         # generated corpus, where slogans recur unquoted in other articles).
         assert name == "sample" or sum(len(extract_formulations(arts.iloc[i : i + 7])) for i in range(0, len(arts), 7)) < len(whole)
+
+
+def test_cache_that_cannot_be_written_only_warns(articles, tmp_path, monkeypatch, caplog):
+    """A full disk under the cache costs time, not the build (as the token and corpus caches)."""
+    real = sqlite3.connect
+
+    class Full:
+        def __init__(self, con):
+            self.con = con
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+        def executemany(self, *args):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr("analysis.perarticle.sqlite3.connect", lambda *a, **k: Full(real(*a, **k)))
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle"):
+        stage = run_stage(articles, workers=1, cache=tmp_path / "c")
+    assert any("disk is full" in r.getMessage() for r in caplog.records)
+    assert stage.tokens.equals(run_stage(articles, workers=1, cache=False).tokens)
