@@ -46,3 +46,13 @@ def test_a_gbk_page_gives_a_note_in_the_chapter_not_stderr(tmp_path):
     notes = [o for o in outputs if "A message from the analysis" in str(o.get("data", {}).get("text/markdown", ""))]
     assert notes and "GB18030" in str(notes[0]["data"]["text/markdown"])
     assert any(o.get("data", {}).get("text/plain") == "1" for o in outputs)
+
+
+def test_empty_prose_shows_nothing_and_prose_can_be_glued():
+    outputs = _run(["from analysis.chapters import say, sample_note\nsay('')",
+                    "say('**9** articles')",
+                    "from myst_nb import glue\nglue('n', say('9'), display=False)"], {})
+    markdown = [o["data"].get("text/markdown") for o in outputs if "data" in o]
+    assert markdown[0] == "**9** articles" and len([o for o in outputs if o.get("output_type") == "execute_result"]) == 1
+    glued = [o for o in outputs if "application/papermill.record/text/plain" in o.get("data", {})]
+    assert glued and glued[0]["data"]["application/papermill.record/text/plain"] == "9"

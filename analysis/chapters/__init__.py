@@ -91,22 +91,26 @@ class say:
     **9** articles
     """
 
+    def __new__(cls, markdown: str = ""):
+        # Empty prose (a sample-only note on another corpus) is a _Silent say: it shows nothing at
+        # all in the notebook, not an empty output box.
+        return super().__new__(_Silent if cls is say and not str(markdown).strip() else cls)
+
     def __init__(self, markdown: str):
         self.markdown = markdown.strip()
 
     def _repr_markdown_(self) -> str:
         return self.markdown
 
-    def _ipython_display_(self) -> None:
-        # Empty prose (a sample-only note on another corpus) shows nothing at all, not an empty box.
-        if not self.markdown:
-            return
-        from IPython.display import publish_display_data
-
-        publish_display_data({"text/markdown": self.markdown, "text/plain": self.markdown})
-
     def __repr__(self) -> str:
         return self.markdown
+
+
+class _Silent(say):
+    """An empty :class:`say`: Jupyter displays nothing for it."""
+
+    def _ipython_display_(self) -> None:
+        return None
 
 
 def sample_note(markdown: str, ctx: Context | None = None) -> say:
