@@ -712,6 +712,12 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                     "title_raw": f["title_raw"],
                     "in_term": f["in_term"],
                 })
+    return mentions_frame(rows)
+
+
+def mentions_frame(rows: list[dict]) -> pd.DataFrame:
+    """Mention records (dicts with :data:`MENTION_COLUMNS`) as the mentions table: typed, in its sort order
+    (issue date, source, article, location, offset)."""
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     for column in ("offset", "order", "sentence", "line"):
         frame[column] = frame[column].astype("int64")

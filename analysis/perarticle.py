@@ -673,14 +673,6 @@ def mentions_table(stage: StageResult) -> pd.DataFrame:
     stable sort over all of them (by date, source, article, place, offset)
     gives the corpus's table.
     """
-    from analysis.leaders import LOCATIONS, MENTION_COLUMNS
+    from analysis.leaders import mentions_frame
 
-    rows = [row for per in stage.mentions for row in per]
-    frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
-    for column in ("offset", "order", "sentence", "line"):
-        frame[column] = frame[column].astype("int64")
-    frame["in_term"] = frame["in_term"].astype(bool)
-    rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
-    frame = frame.assign(_rank=rank).sort_values(
-        ["issue_date", "source", "article_id", "_rank", "offset"], kind="stable").drop(columns="_rank")
-    return frame.reset_index(drop=True)
+    return mentions_frame([row for per in stage.mentions for row in per])

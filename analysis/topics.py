@@ -686,8 +686,16 @@ def cluster_sizes(model: TopicModel, articles: pd.DataFrame, by: str = "month") 
         period = meta["date"].astype(str).where(meta["date"].astype(str) != "", meta["issue_date"].astype(str))
     else:
         raise ValueError(f"by must be 'month', 'issue' or 'date', not {by!r}")
-    clusters = sorted(set(model.labels.tolist()))
-    counts = pd.crosstab(period.values, model.labels).reindex(columns=clusters, fill_value=0)
+    return period_shares(period, model.labels)
+
+
+def period_shares(period, labels) -> pd.DataFrame:
+    """Articles per (period, cluster) with each cluster's ``share`` of the period: :data:`SIZES_COLUMNS`.
+
+    ``period`` and ``labels``: one value per article. Every pair is present (zeros included).
+    """
+    clusters = sorted(set(np.asarray(labels).tolist()))
+    counts = pd.crosstab(np.asarray(period), np.asarray(labels)).reindex(columns=clusters, fill_value=0)
     long = counts.stack().rename("n_articles").reset_index()
     long.columns = ["period", "cluster", "n_articles"]
     totals = long.groupby("period")["n_articles"].transform("sum")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import Context, number, say
 from ..corpus_report import periods
+from ..topics import period_shares
 
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
@@ -204,13 +205,7 @@ def sizes_by_period(clusters: pd.DataFrame, articles: pd.DataFrame, freq: str) -
     (of the period's articles). Every pair is present (zeros included)."""
     dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
     period = periods(clusters["article_id"].astype(str).map(dates).fillna(""), freq)
-    counts = pd.crosstab(period.values, clusters["cluster"].values)
-    long = counts.stack().rename("n_articles").reset_index()
-    long.columns = ["period", "cluster", "n_articles"]
-    totals = long.groupby("period")["n_articles"].transform("sum")
-    long["share"] = (long["n_articles"] / totals).round(4)
-    return long.sort_values(["period", "cluster"], kind="mergesort").reset_index(drop=True).astype(
-        {"cluster": "int64", "n_articles": "int64"})
+    return period_shares(period.values, clusters["cluster"].values)
 
 
 def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFrame) -> say:
