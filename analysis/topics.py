@@ -729,7 +729,7 @@ def tfidf_summary(tfidf: Tfidf) -> pd.DataFrame:
     items = [("articles", n), ("articles without kept terms", int(tfidf.empty_rows.sum())),
              ("terms kept", v), ("non-zero cells", int(tfidf.matrix.nnz)),
              ("density", f"{tfidf.matrix.nnz / max(n * v, 1):.4f}")]
-    items += [(name, str(value)) for name, value in tfidf.params.items()]
+    items += [(name, "no limit" if value is None else str(value)) for name, value in tfidf.params.items()]
     return pd.DataFrame(items, columns=["item", "value"]).astype({"value": str})
 
 
