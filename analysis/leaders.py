@@ -671,17 +671,8 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
     _check_articles(articles)
     m = matcher(registry, titles, phrases)
     rows = []
-    for article in articles.to_dict("records"):
-        date = str(article.get("date", "") or article.get("issue_date", "") or "")
-        anchored: set[str] = set()
-        named: dict[str, list[str]] = {}
-        for field, text in _fields(article):
-            if not text:
-                continue
-            found = _scan_field(m, text, date, anchored, named)
-            if not found:
-                continue
-            lead_end = text.find("\n") if "\n" in text else len(text)
+    for article, date, field, text, found, _ in _scanned_fields(articles, m):
+        if found:
             sentences = _sentence_numbers(text, [f["offset"] for f in found])
             counters: dict[int, int] = {}
             for f, sentence in zip(found, sentences):
@@ -689,7 +680,7 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                     order = 0
                 else:
                     counters[sentence] = order = counters.get(sentence, 0) + 1
-                location = field if field != "text" else "lead" if f["offset"] < lead_end else "body"
+                location = _location(field, text, f["offset"])
                 line = field_line(article, field, f["offset"])
                 posts = f["posts"]
                 rows.append({
@@ -749,6 +740,24 @@ def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phra
     _check_articles(articles)
     m = matcher(registry, titles, phrases)
     rows = []
+    for article, date, field, text, _, log in _scanned_fields(articles, m, audit=True):
+        for start, key, holder, written, reason in log:
+            location = _location(field, text, start)
+            rows.append({
+                "article_id": article["article_id"], "date": date, "source": str(article.get("source", "") or ""),
+                "line": field_line(article, field, start), "location": location, "title": key,
+                "title_raw": written, "holder": holder, "resolved": reason == "settled", "reason": reason,
+                "context": text[max(0, start - CONTEXT):start + len(key) + CONTEXT],
+            })
+    return pd.DataFrame(rows, columns=TITLE_AUDIT_COLUMNS)
+
+
+def _scanned_fields(articles: pd.DataFrame, m: Matcher, audit: bool = False):
+    """Scan every non-empty field of every article, in order, with per-article state (anchors, names).
+
+    Yields ``(article, date, field, text, found, log)``; ``log`` lists the bare
+    titles considered (only with ``audit``).
+    """
     for article in articles.to_dict("records"):
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         anchored: set[str] = set()
@@ -756,18 +765,17 @@ def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phra
         for field, text in _fields(article):
             if not text:
                 continue
-            log: list = []
-            _scan_field(m, text, date, anchored, named, log)
-            lead_end = text.find("\n") if "\n" in text else len(text)
-            for start, key, holder, written, reason in log:
-                location = field if field != "text" else "lead" if start < lead_end else "body"
-                rows.append({
-                    "article_id": article["article_id"], "date": date, "source": str(article.get("source", "") or ""),
-                    "line": field_line(article, field, start), "location": location, "title": key,
-                    "title_raw": written, "holder": holder, "resolved": reason == "settled", "reason": reason,
-                    "context": text[max(0, start - CONTEXT):start + len(key) + CONTEXT],
-                })
-    return pd.DataFrame(rows, columns=TITLE_AUDIT_COLUMNS)
+            log: list | None = [] if audit else None
+            found = _scan_field(m, text, date, anchored, named, log)
+            yield article, date, field, text, found, log or []
+
+
+def _location(field: str, text: str, offset: int) -> str:
+    """headline/subheadline as the field, else lead (the first paragraph) or body."""
+    if field != "text":
+        return field
+    lead_end = text.find("\n") if "\n" in text else len(text)
+    return "lead" if offset < lead_end else "body"
 
 
 # --------------------------------------------------------------------------- discovery
