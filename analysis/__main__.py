@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--paper", default="", help="paper name for an article table without a paper column")
     build.add_argument("--leaders", help="leader registry CSV (default: data/leaders.csv)")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild even when --out is up to date (same corpus, facts, code and settings)")
     build.add_argument("--workers", type=int, default=None,
                        help="worker processes for the per-article stage (default: all cores)")
     build.add_argument("--scheduler", default=None,
@@ -97,7 +99,7 @@ def _main(args) -> int:
     try:
         tables = build(args.out, args.corpus, args.manifest, args.articles, paper=args.paper,
                        leaders=args.leaders, progress=not args.quiet,
-                       workers=args.workers, scheduler=args.scheduler)
+                       workers=args.workers, scheduler=args.scheduler, force=args.force)
     except InputError as err:  # OutputError (--out unusable, disk full) included
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -105,8 +107,13 @@ def _main(args) -> int:
         print(f"interrupted: {args.out} is unchanged", file=sys.stderr)
         return 130
     if not args.quiet:
-        for name, frame in tables.items():
-            print(f"{args.out}/{name}: {len(frame)} rows")
+        from .build import BuiltTables
+
+        if isinstance(tables, BuiltTables):
+            print(f"{args.out} is up to date (same corpus, facts, code and settings; --force rebuilds)")
+        rows = tables.rows if isinstance(tables, BuiltTables) else {name: len(frame) for name, frame in tables.items()}
+        for name, n in rows.items():
+            print(f"{args.out}/{name}: {n} rows")
     return 0
 
 

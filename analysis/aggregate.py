@@ -230,11 +230,16 @@ def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None 
 
 def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None,
                        workers: int | None = None, scheduler=None, cache=True, dataset: str | Path | None = None,
-                       timings: dict | None = None) -> dict[str, pd.DataFrame]:
+                       timings: dict | None = None, stage_out: dict | None = None) -> dict[str, pd.DataFrame]:
     """The build's per-article tables: ``mentions``, ``tokens``, ``term_frequency`` (corpus, by
-    issue, by month), ``formulations``, ``formulation_occurrences`` — identical to
-    :func:`analysis.leaders.leader_mentions` (with ``registry``, ``titles``, ``phrases``) and
-    :func:`analysis.frequency.term_tables`.
+    issue, by month), ``formulations``, ``formulation_occurrences``, ``collocations``,
+    ``trigrams`` — identical to :func:`analysis.leaders.leader_mentions` (with ``registry``,
+    ``titles``, ``phrases``), :func:`analysis.frequency.term_tables`,
+    :func:`analysis.frequency.collocations` and :func:`analysis.frequency.ngram_frequency`.
+
+    ``stage_out``: a dict that receives the per-article results (``"stage"``:
+    :class:`analysis.perarticle.StageResult`), e.g. for the TF-IDF matrix
+    (:func:`analysis.topics.tfidf_from_counts`).
 
     ``dataset``: folder for the partitioned per-article Parquet dataset (kept);
     None writes it to a temporary folder in the build folder and deletes it.
@@ -243,7 +248,7 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     import time
 
     from analysis.formulations import formulation_table
-    from analysis.frequency import term_frequency
+    from analysis.frequency import collocation_table, ngram_table, term_frequency
     from analysis.perarticle import Runner, expansions, formulation_occurrences, mentions_table, run_stage
 
     timings = {} if timings is None else timings
@@ -257,6 +262,8 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     timings["stats"] = stage.stats
     t0 = time.perf_counter()
     mentions = mentions_table(stage)
+    grams = ngram_table((g[2] for g in stage.ngrams), min_count=2)
+    n_tokens = sum(c["n_tokens"] for c in stage.counts)
     timings["tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     temporary = dataset is None
@@ -282,9 +289,15 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
             table = formulation_table(occurrences, None)  # the empty table's exact shape
         else:
             table = formulation_table_sql(folder, expansions(stage))
+        # Collocations score bigrams by their words' corpus counts: the term-frequency table's.
+        word_counts = dict(zip(freqs["term_frequency"]["term"], freqs["term_frequency"]["count"]))
+        ngram_tables = {"collocations": collocation_table(grams, word_counts, n_tokens),
+                        "trigrams": ngram_table((g[3] for g in stage.ngrams), min_count=2)}
         timings["aggregate"] = time.perf_counter() - t0
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
+    if stage_out is not None:
+        stage_out["stage"] = stage
     return {"mentions": mentions, "tokens": stage.tokens, **freqs, "formulations": table,
-            "formulation_occurrences": occurrences}
+            "formulation_occurrences": occurrences, **ngram_tables}

@@ -28,21 +28,22 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from .corpus import read_corpus
-from .corpus_folder import open_corpus
+from .corpus_folder import open_corpus, using_corpus
 from .errors import InputError
 from .aggregate import DatasetWriteError, per_article_tables
-from .frequency import collocations, ngram_frequency
+from .inputs import input_digest, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders import discover_officials, empty_registry, load_registry
 from .progress import Steps, progress_bar
 from .tables import build_info_table
 from .topics import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
-                     representative_articles, tfidf_summary)
+                     representative_articles, tfidf_from_counts, tfidf_summary)
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,19 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     """
     if options:
         raise TypeError(f"build_tables() got unexpected keyword argument(s) {', '.join(options)}")
-    steps = steps or Steps(STEPS, enabled=False)
-    folder = open_corpus(articles if articles is not None else corpus if corpus is not None
-                         else Path(manifest).parent if manifest is not None else None)
+    given = (articles if articles is not None else corpus if corpus is not None
+             else Path(manifest).parent if manifest is not None else None)
+    # Every module (and every worker) reads its facts (dictionary, stopwords, aliases…) from the
+    # corpus setting: a corpus given here is that setting for the whole build, as ``--corpus`` is.
+    with using_corpus(given):
+        return _build_tables(given, corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
+                             steps=steps or Steps(STEPS, enabled=False), workers=workers, scheduler=scheduler,
+                             dataset=dataset, cache=cache)
+
+
+def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress, steps, workers, scheduler, dataset,
+                  cache) -> dict[str, pd.DataFrame]:
+    folder = open_corpus(given)
     with steps.step("reading"):
         result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
         _check_annotations(folder, result.articles)
@@ -89,17 +100,19 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     with steps.step("tokenising"):
         # Per article, cached, on the workers: mentions (leader_mentions with these facts),
         # tokens, term counts, formulations; the corpus tables aggregated from them.
+        kept: dict = {}
         per_article = per_article_tables(result.articles, registry=registry_frame, titles=folder.fact("titles"),
                                          phrases=folder.fact("phrases"), workers=workers, scheduler=scheduler,
-                                         cache=cache, dataset=dataset)
+                                         cache=cache, dataset=dataset, stage_out=kept)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
         tables.update(per_article)
-        tables["collocations"] = collocations(result.articles, tables["tokens"])
-        tables["trigrams"] = ngram_frequency(result.articles, tables["tokens"], n=3)
     with steps.step("topics"):
         try:
-            model = fit_topics(tables["tokens"])
+            # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
+            stage = kept["stage"]
+            model = fit_topics(tfidf_from_counts(stage.tokens["article_id"],
+                                                 ((c["terms"], c["counts"]) for c in stage.counts)))
         except TopicInputError as exc:
             # Too few articles (or terms) to cluster is a property of the corpus, not an error:
             # the other tables are still worth writing.
@@ -157,7 +170,8 @@ def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
     return out
 
 
-def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = False) -> list[Path]:
+def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = False,
+                inputs: str | None = None) -> list[Path]:
     """Write every table and, last, ``build.json`` into ``folder`` (a staging folder)."""
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
     written = []
@@ -175,6 +189,8 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in written},
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
     }
+    if inputs is not None:
+        manifest["inputs"] = inputs  # analysis.inputs.input_digest: lets the next build see it is up to date
     if (folder / DATASET).is_dir():
         # The dataset's files, by path inside it, checked like the tables'.
         manifest["datasets"] = {DATASET: {p.relative_to(folder / DATASET).as_posix():
@@ -199,8 +215,36 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, progress: 
     return [folder.out / p.name for p in written]
 
 
+class BuiltTables(Mapping):
+    """The tables of a complete build folder, read from their Parquet files when asked for.
+
+    What :func:`build` returns when ``out`` was already up to date: the same
+    names in the same order as a fresh build's dict, nothing read until used.
+    """
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        manifest = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+        self.rows: dict[str, int] = dict(manifest.get("rows", {}))
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.rows:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = pd.read_parquet(self.out / f"{name}.parquet")
+        return self._read[name]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-          progress: bool = False, workers: int | None = None, scheduler=None, **options) -> dict[str, pd.DataFrame]:
+          progress: bool = False, workers: int | None = None, scheduler=None, force: bool = False,
+          **options) -> Mapping[str, pd.DataFrame]:
     """Compute and write every table into ``out``; return the tables.
 
     ``out`` is checked and locked before anything is computed.  The
@@ -209,12 +253,25 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     with the tables or not at all.  ``workers``/``scheduler``: see
     :func:`build_tables`.
 
+    When ``out`` already holds a complete build of the same inputs (corpus
+    files, facts, code, libraries, settings: :mod:`analysis.inputs`), nothing
+    is recomputed or rewritten and the tables are returned as
+    :class:`BuiltTables`, read on demand; ``force=True`` rebuilds anyway.
+
     >>> build("/dev/null/out")
     Traceback (most recent call last):
     ...
     analysis.io.OutputError: /dev/null/out: --out lies under /dev/null, which is a file
     """
+    given = (articles if articles is not None else corpus if corpus is not None
+             else Path(manifest).parent if manifest is not None else None)
     folder = OutputFolder(out)
+    folder.check()  # a wrong --out is reported before the corpus is even opened
+    with using_corpus(given):
+        digest, _ = input_digest(open_corpus(given), paper=paper, leaders=leaders)
+    if not force and not options and up_to_date(out, digest, MANIFEST):
+        log.info("%s is up to date (same corpus, facts, code and settings); nothing to do", out)
+        return BuiltTables(out)
     steps = Steps(STEPS, enabled=progress)
     try:
         with folder as staging:
@@ -228,7 +285,7 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
                                               "the previous tables are unchanged") from None
             with steps.step("writing"):
                 try:
-                    _write_into(tables, staging, progress)
+                    _write_into(tables, staging, progress, inputs=digest)
                 except OSError as err:
                     raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                                   "the previous tables are unchanged") from None

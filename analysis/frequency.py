@@ -111,17 +111,50 @@ def article_term_counts(
     >>> article_term_counts(t)[["term", "count", "n_tokens"]].values.tolist()
     [['发展', 2, 4]]
     """
-    stop = load_stopwords() if stopwords is None else stopwords
-    term_of = _term_map(aliases)
+    counter = TermCounter(stopwords, aliases)
     rows = []
-    for order, (article_id, toks) in enumerate(zip(tokens["article_id"], tokens["tokens"])):
+    for article_id, toks in zip(tokens["article_id"], tokens["tokens"]):
         toks = list(toks)
-        counts = Counter(term_of.get(t, t) for t in toks if t not in stop and is_term(t))
-        for term, count in counts.items():
-            rows.append((order, str(article_id), term, count, len(toks)))
-    frame = pd.DataFrame(rows, columns=["order", "article_id", "term", "count", "n_tokens"])
-    frame = frame.sort_values(["order", "count", "term"], ascending=[True, False, True], kind="mergesort")
-    return frame.drop(columns="order").reset_index(drop=True).astype({"count": "int64", "n_tokens": "int64"})
+        for term, count in counter(toks):
+            rows.append((str(article_id), term, count, len(toks)))
+    frame = pd.DataFrame(rows, columns=["article_id", "term", "count", "n_tokens"])
+    return frame.astype({"count": "int64", "n_tokens": "int64"})
+
+
+class TermCounter:
+    """Counts the terms of one article's tokens: ``counter(tokens)`` → ``[(term, count), …]``,
+    count descending, then term (code point order, as pandas sorts).
+
+    A token is counted when it is not a stopword and contains a letter
+    (:func:`analysis.tokens.is_term`), under its alias's term.  The test per
+    distinct token is memoised: a corpus has millions of tokens but a
+    vocabulary of thousands.  :func:`article_term_counts` and the per-article
+    stage (:mod:`analysis.perarticle`) both count with this.
+
+    >>> TermCounter(frozenset({"的"}), False)(["发展", "的", "发展", "2024", "丰台"])
+    [('发展', 2), ('丰台', 1)]
+    """
+
+    def __init__(self, stopwords: frozenset[str] | None = None, aliases=None):
+        self.stop = load_stopwords() if stopwords is None else stopwords
+        self.term_of = _term_map(aliases)
+        self._term: dict[str, str | None] = {}
+
+    def term(self, token: str) -> str | None:
+        """The term ``token`` counts as, or None."""
+        try:
+            return self._term[token]
+        except KeyError:
+            term = self.term_of.get(token, token) if token not in self.stop and is_term(token) else None
+            self._term[token] = term
+            return term
+
+    def __call__(self, tokens: Sequence[str]) -> list[tuple[str, int]]:
+        memo = self._term
+        term = self.term
+        counts = Counter([memo[t] if t in memo else term(t) for t in tokens])
+        counts.pop(None, None)
+        return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0]))
 
 
 def term_frequency(
@@ -196,6 +229,54 @@ def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepa
         yield run
 
 
+class NgramCounter:
+    """The n-grams of one article: ``counter(text, tokens)`` → ``{n: {ngram: count}}``.
+
+    An n-gram is ``n`` terms that touch in the text (no punctuation, space,
+    line break or stopword between), mapped through the aliases and joined by
+    a space.  :func:`ngram_frequency` sums these over articles; the
+    per-article stage (:mod:`analysis.perarticle`) caches them per article.
+
+    >>> NgramCounter((2,), frozenset({"的"}), False)("推动高质量发展的工作", ["推动", "高质量", "发展", "的", "工作"])
+    {2: {'推动 高质量': 1, '高质量 发展': 1}}
+    """
+
+    def __init__(self, ns: Sequence[int] = (2, 3), stopwords: frozenset[str] | None = None, aliases=None):
+        if any(n < 1 for n in ns):
+            raise ValueError("n must be at least 1")
+        self.ns = tuple(ns)
+        self.stop = load_stopwords() if stopwords is None else stopwords
+        self.term_of = _term_map(aliases)
+        self.prepare = text_preparer()
+
+    def __call__(self, text: str, tokens: Sequence[str]) -> dict[int, dict[str, int]]:
+        term_of = self.term_of
+        out: dict[int, Counter[str]] = {n: Counter() for n in self.ns}
+        for run in _contiguous_runs(str(text), tokens, self.stop, self.prepare):
+            run = [term_of.get(t, t) for t in run]
+            for n, counts in out.items():
+                if len(run) >= n:
+                    counts.update(" ".join(run[i : i + n]) for i in range(len(run) - n + 1))
+        return {n: dict(counts) for n, counts in out.items()}
+
+
+def ngram_table(per_article: Iterable[Mapping[str, int]], min_count: int = 2) -> pd.DataFrame:
+    """Sum per-article n-gram counts (as :class:`NgramCounter` gives them) into the
+    table of :func:`ngram_frequency`.
+
+    >>> ngram_table([{"甲 乙": 2}, {"甲 乙": 1, "乙 丙": 1}]).values.tolist()
+    [['甲 乙', 3, 2]]
+    """
+    counts: Counter[str] = Counter()
+    docs: Counter[str] = Counter()
+    for grams in per_article:
+        counts.update(grams)
+        docs.update(grams.keys())
+    rows = [(g, c, docs[g]) for g, c in counts.items() if c >= min_count]
+    table = pd.DataFrame(rows, columns=["ngram", "count", "doc_freq"]).astype({"count": "int64", "doc_freq": "int64"})
+    return table.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
 def ngram_frequency(
     articles: pd.DataFrame,
     tokens: pd.DataFrame,
@@ -213,26 +294,10 @@ def ngram_frequency(
     Sorted by count descending, then ngram; n-grams seen fewer than
     ``min_count`` times are dropped.
     """
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    stop = load_stopwords() if stopwords is None else stopwords
-    term_of = _term_map(aliases)
-    prepare = text_preparer()
+    counter = NgramCounter((n,), stopwords, aliases)
     data = _aligned(articles, tokens)
-    counts: Counter[str] = Counter()
-    docs: Counter[str] = Counter()
-    for text, toks in zip(data["text"] if len(data) else [], data["tokens"]):
-        seen = set()
-        for run in _contiguous_runs(str(text), toks, stop, prepare):
-            run = [term_of.get(t, t) for t in run]
-            for i in range(len(run) - n + 1):
-                gram = " ".join(run[i : i + n])
-                counts[gram] += 1
-                seen.add(gram)
-        docs.update(seen)
-    rows = [(g, c, docs[g]) for g, c in counts.items() if c >= min_count]
-    table = pd.DataFrame(rows, columns=["ngram", "count", "doc_freq"]).astype({"count": "int64", "doc_freq": "int64"})
-    return table.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    return ngram_table((counter(str(text), toks)[n] for text, toks in
+                        zip(data["text"] if len(data) else [], data["tokens"])), min_count)
 
 
 def _xlogx_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -257,13 +322,25 @@ def collocations(
     """
     stop = load_stopwords() if stopwords is None else stopwords
     grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop, aliases=aliases)
-    cols = ["w1", "w2", "count", "count_w1", "count_w2", "pmi", "g2"]
     if grams.empty:
-        return pd.DataFrame(columns=cols)
+        return collocation_table(grams, {}, 0)
     data = _aligned(articles, tokens)
     term_of = _term_map(aliases)
     unigram = Counter(term_of.get(t, t) for toks in data["tokens"] for t in toks)
-    n = sum(len(t) for t in data["tokens"])
+    return collocation_table(grams, unigram, sum(len(t) for t in data["tokens"]))
+
+
+def collocation_table(grams: pd.DataFrame, word_counts: Mapping[str, int], n: int) -> pd.DataFrame:
+    """Score the bigram table ``grams`` (of :func:`ngram_frequency`) by G² and PMI, given each
+    word's count and the number of word tokens ``n``: the table of :func:`collocations`.
+
+    (The build passes the terms' corpus counts from the term-frequency table:
+    the same numbers, since a bigram's words are terms.)
+    """
+    cols = ["w1", "w2", "count", "count_w1", "count_w2", "pmi", "g2"]
+    if grams.empty:
+        return pd.DataFrame(columns=cols)
+    unigram = word_counts
     pairs = grams["ngram"].str.split(" ", expand=True)
     c12 = grams["count"].to_numpy(float)
     c1 = pairs[0].map(unigram).to_numpy(float)

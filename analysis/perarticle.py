@@ -6,8 +6,12 @@ by the other modules' own functions applied to chunks of articles:
 * **tokens**: :func:`analysis.tokens.tokenize_articles` on the chunk; depends
   on the text and the segmenter's fingerprint (dictionary, boilerplate and
   alias files, versions);
-* **counts**: :func:`analysis.frequency.article_term_counts` (aliases
-  applied); depends on the tokens, the stopword and alias files;
+* **counts**: :class:`analysis.frequency.TermCounter` (as
+  :func:`analysis.frequency.article_term_counts`: aliases applied); depends
+  on the tokens, the stopword and alias files;
+* **ngrams**: :class:`analysis.frequency.NgramCounter`: the article's
+  bigrams and trigrams of touching terms (collocations, trigram table);
+  depends on the text, the segmenter, the stopword and alias files;
 * **quotes**: which phrases the article makes formulations (pass 1 of
   :func:`analysis.formulations.extract_formulations`: quoted phrases and
   enumerations, in its order) and the enumerations' expansions; depends on
@@ -62,19 +66,22 @@ from analysis.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
-KINDS = ("tokens", "counts", "quotes", "mentions")
+KINDS = ("tokens", "counts", "ngrams", "quotes", "mentions")
 #: Which modules' source each output depends on (their bytes go into the key).
 #: This module is in every entry: it encodes the values (a change of format must not be read back).
 CODE_OF = {
     "tokens": ("perarticle.py", "tokens.py"),
     "counts": ("perarticle.py", "tokens.py", "frequency.py"),
+    "ngrams": ("perarticle.py", "tokens.py", "frequency.py"),
     "quotes": ("perarticle.py", "tokens.py", "formulations.py"),
     "mentions": ("perarticle.py", "leaders.py", "corpus.py", "field_lines.py", "corpus_folder.py"),
     "occurrences": ("perarticle.py", "tokens.py", "formulations.py", "field_lines.py", "corpus_folder.py"),
 }
 #: Bump when this module's per-article results change shape.
-STAGE_VERSION = "2"  # 2: main's functions per chunk (aliases, boilerplate, lines of every field)
+STAGE_VERSION = "3"  # 2: main's functions per chunk (aliases, boilerplate, lines of every field); 3: n-grams
 FIELDS = ("headline", "subheadline", "text")
+#: The n-gram lengths counted per article (bigrams for collocations, trigrams).
+NGRAMS = (2, 3)
 
 
 def code_version(kind: str) -> str:
@@ -143,6 +150,7 @@ class StageConfig:
         fps = {
             "tokens": seg.fingerprint + code_version("tokens"),
             "counts": seg.fingerprint + facts["stopwords"] + facts["aliases"] + code_version("counts"),
+            "ngrams": seg.fingerprint + facts["stopwords"] + facts["aliases"] + code_version("ngrams"),
             "quotes": seg.fingerprint + code_version("quotes"),
             "mentions": mention_facts + code_version("mentions"),
             "occurrences": seg.fingerprint + code_version("occurrences"),
@@ -199,6 +207,7 @@ def article_keys(record: dict, config: StageConfig) -> dict[str, str]:
     return {
         "tokens": h("tokens", fps["tokens"], text),
         "counts": h("counts", fps["counts"], text),
+        "ngrams": h("ngrams", fps["ngrams"], text),
         "quotes": h("quotes", fps["quotes"], fields),
         "mentions": h("mentions", fps["mentions"], row_digest),
         # Occurrences also depend on the corpus-wide set of formulations (added at lookup).
@@ -313,6 +322,8 @@ class ArticleCache:
         if kind == "counts":
             return "\n".join([str(value["n_tokens"])] + [f"{t}\t{c}" for t, c in zip(value["terms"], value["counts"])]
                              ).encode("utf-8")
+        if kind == "ngrams":
+            return "\n".join(f"{n}\t{g}\t{c}" for n, grams in value.items() for g, c in grams.items()).encode("utf-8")
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     @staticmethod
@@ -331,6 +342,12 @@ class ArticleCache:
                 counts.append(int(count))
             # Two parallel tuples, not one small list per term: a tenth of the memory.
             return {"n_tokens": int(lines[0]), "terms": tuple(terms), "counts": tuple(counts)}
+        if kind == "ngrams":
+            out: dict[int, dict[str, int]] = {n: {} for n in NGRAMS}
+            for line in text.split("\n") if text else []:
+                n, gram, count = line.split("\t")
+                out[int(n)][sys.intern(gram)] = int(count)
+            return out
         return json.loads(text)
 
     def put_many(self, kind: str, items: Iterable[tuple[str, object]]) -> None:
@@ -373,14 +390,14 @@ def compute_chunk(chunk: pd.DataFrame, needs: list[tuple[str, ...]], given_token
 
 def _compute_chunk(chunk, needs, given_tokens, config) -> dict:
     from analysis.formulations import _fields, _normalize, find_enumerations, find_quoted
-    from analysis.frequency import article_term_counts
+    from analysis.frequency import NgramCounter, TermCounter
     from analysis.leaders import leader_mentions
     from analysis.tokens import get_segmenter, tokenize_articles
 
     out: dict[str, dict[int, object]] = {kind: {} for kind in KINDS}
     n = len(chunk)
     tokens: dict[int, list[str]] = {i: t for i, t in enumerate(given_tokens) if t is not None}
-    missing = [i for i in range(n) if ("tokens" in needs[i] or "counts" in needs[i]) and i not in tokens]
+    missing = [i for i in range(n) if {"tokens", "counts", "ngrams"} & set(needs[i]) and i not in tokens]
     if missing:
         got = tokenize_articles(chunk.iloc[missing], cache=False)
         for i, toks in zip(missing, got["tokens"]):
@@ -390,18 +407,18 @@ def _compute_chunk(chunk, needs, given_tokens, config) -> dict:
             out["tokens"][i] = tokens[i]
     counted = [i for i in range(n) if "counts" in needs[i]]
     if counted:
-        # Positions as ids: article_term_counts keeps them, and they never collide.
-        frame = pd.DataFrame({"article_id": [str(i) for i in counted],
-                              "tokens": pd.Series([tokens[i] for i in counted], dtype=object)})
-        long = article_term_counts(frame)  # stopwords and aliases of the corpus folder
-        per: dict[int, tuple[list, list]] = {i: ([], []) for i in counted}
-        for aid, term, count in zip(long["article_id"], long["term"], long["count"]):
-            terms, counts = per[int(aid)]
-            terms.append(term)
-            counts.append(int(count))
+        counter = TermCounter()  # stopwords and aliases of the corpus folder, as article_term_counts
         for i in counted:
+            pairs = counter(tokens[i])
             # Two parallel tuples (count descending, then term), not one small list per term: memory.
-            out["counts"][i] = {"n_tokens": len(tokens[i]), "terms": tuple(per[i][0]), "counts": tuple(per[i][1])}
+            out["counts"][i] = {"n_tokens": len(tokens[i]), "terms": tuple(t for t, _ in pairs),
+                                "counts": tuple(c for _, c in pairs)}
+    grams = [i for i in range(n) if "ngrams" in needs[i]]
+    if grams:
+        ngram_counter = NgramCounter(NGRAMS)
+        texts = chunk["text"].tolist()
+        for i in grams:
+            out["ngrams"][i] = ngram_counter(_text(texts[i]), tokens[i])
     quoted = [i for i in range(n) if "quotes" in needs[i]]
     if quoted:
         cut = get_segmenter().cut
@@ -528,8 +545,9 @@ class StageResult:
     order); ``keys``: their cache keys; ``tokens``: like
     :func:`analysis.tokens.tokenize_articles`; ``counts`` (``{"n_tokens",
     "terms", "counts"}``, terms by count descending, then term)/``quotes``/
-    ``mentions``: per-article values (article order); ``stats``: how many of
-    each output came from the cache / were computed.
+    ``mentions``/``ngrams`` (``{2: {bigram: count}, 3: {…}}``): per-article
+    values (article order); ``stats``: how many of each output came from the
+    cache / were computed.
     """
 
     records: list[dict]
@@ -542,6 +560,7 @@ class StageResult:
     stats: dict
     store: "ArticleCache | None" = None
     articles: pd.DataFrame | None = None
+    ngrams: list[dict] | None = None
 
 
 def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None, workers: int | None = None,
@@ -603,7 +622,7 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     tokens = pd.DataFrame({"article_id": pd.Series(list(ids), dtype=object),
                            "tokens": pd.Series(values["tokens"], dtype=object)})
     return StageResult(records, keys, tokens, values["counts"], values["quotes"], values["mentions"], config, stats,
-                       store, articles)
+                       store, articles, values["ngrams"])
 
 
 def formulation_kinds(stage: StageResult) -> dict[str, str]:

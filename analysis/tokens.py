@@ -457,6 +457,9 @@ class Segmenter:
         alias_frame = read_aliases(self.aliases)
         self._joinable = frozenset(w for w in set(alias_frame["alias"]) | set(alias_frame["term"]) if len(w) > 1)
         self._max_join = max((len(w) for w in self._joinable), default=0)
+        # Proper prefixes of those spellings: a join can only start (and go on) at a piece that is one,
+        # so most pieces cost one set lookup.
+        self._join_prefixes = frozenset(w[:i] for w in self._joinable for i in range(1, len(w)))
         digest = _file_digest(path)
         versions = {"rules": RULES_VERSION, "jieba": _jieba_version(), "backend": self.backend}
         if self.backend == "rjieba":
@@ -519,16 +522,22 @@ class Segmenter:
         """Join adjacent pieces that together spell an alias or term (丰台 + 区 → 丰台区)."""
         if not self._joinable:
             return pieces
+        prefixes, joinable = self._join_prefixes, self._joinable
         out: list[str] = []
         i, n = 0, len(pieces)
         while i < n:
-            joined, width, text = None, 1, pieces[i]
+            text = pieces[i]
+            if text not in prefixes:
+                out.append(text)
+                i += 1
+                continue
+            joined, width = None, 1
             for j in range(i + 1, min(n, i + 4)):
                 text += pieces[j]
-                if len(text) > self._max_join:
-                    break
-                if text in self._joinable:
+                if text in joinable:
                     joined, width = text, j - i + 1
+                if text not in prefixes:  # no longer spelling can follow
+                    break
             out.append(joined if joined is not None else pieces[i])
             i += width
         return out

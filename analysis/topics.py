@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -207,6 +208,93 @@ def tfidf_matrix(
     matrix = sp.csr_matrix(matrix)
     return Tfidf(matrix=matrix, terms=vectorizer.get_feature_names_out().astype(object),
                  article_ids=ids, doc_freq=doc_freq, params=params)
+
+
+def tfidf_from_counts(
+    article_ids: Sequence[str],
+    counts: Iterable[tuple[Sequence[str], Sequence[int]]],
+    stopwords: frozenset[str] | None = None,
+    *,
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = None,
+    min_chars: int = 2,
+) -> Tfidf:
+    """:func:`tfidf_matrix` from each article's term counts (``(terms, counts)`` per article, as
+    :class:`analysis.frequency.TermCounter` gives them: aliases applied, stopwords dropped).
+
+    The same matrix as :func:`tfidf_matrix` on the tokens (tested), without
+    going back to the tokens: the build calls this with the per-article
+    stage's cached counts.  Pruning follows scikit-learn's ``CountVectorizer``
+    (``min_df``/``max_df`` as counts or shares, ``max_features`` by total count).
+
+    >>> tf = tfidf_from_counts(["a", "b"], [(["生态", "环境"], [2, 1]), (["生态"], [1])], min_df=1, max_df=1.0)
+    >>> list(tf.terms), tf.matrix.shape
+    (['生态', '环境'], (2, 2))
+    """
+    from numbers import Integral
+
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
+    ids = np.asarray([str(a) for a in article_ids], dtype=object)
+    params = {"min_df": min_df, "max_df": max_df, "max_features": max_features, "min_chars": min_chars,
+              "sublinear_tf": True, "smooth_idf": True, "norm": "l2"}
+    if len(ids) == 0:
+        raise TopicInputError("tokens table is empty: no articles to cluster")
+    if len(set(ids)) != len(ids):
+        dup = pd.Series(ids)[pd.Series(ids).duplicated()]
+        raise TopicInputError(f"tokens table has duplicate article_id {dup.iloc[0]!r} (row {dup.index[0]})")
+    column: dict[str, int] = {}
+    keep: dict[str, bool] = {}
+    indptr, indices, data = [0], [], []
+    for terms, values in counts:
+        for term, value in zip(terms, values):
+            ok = keep.get(term)
+            if ok is None:
+                ok = keep[term] = len(term) >= min_chars and term not in stop and is_term(term)
+            if ok:
+                indices.append(column.setdefault(term, len(column)))
+                data.append(value)
+        indptr.append(len(indices))
+    if len(indptr) - 1 != len(ids):
+        raise ValueError(f"{len(ids)} article ids but {len(indptr) - 1} count lists")
+    # Columns in term order (as CountVectorizer's sorted vocabulary).
+    vocab = np.asarray(list(column), dtype=object)
+    order = np.argsort(vocab.astype(str), kind="stable") if len(vocab) else np.zeros(0, dtype=np.int64)
+    rank = np.empty(len(vocab), dtype=np.int64)
+    rank[order] = np.arange(len(vocab))
+    # 32-bit indices where they fit, as CountVectorizer makes them: scikit-learn's sparse k-means
+    # is several times slower on 64-bit ones.
+    index = np.int32 if len(indices) < np.iinfo(np.int32).max else np.int64
+    X = sp.csr_matrix((np.asarray(data, dtype=np.float64), rank[np.asarray(indices, dtype=np.int64)].astype(index),
+                       np.asarray(indptr, dtype=index)), shape=(len(ids), len(vocab)))
+    X.sum_duplicates()
+    X.sort_indices()
+    vocab = vocab[order]
+    n_doc = X.shape[0]
+    dfs = np.bincount(X.indices, minlength=X.shape[1])
+    high = max_df if isinstance(max_df, Integral) else max_df * n_doc
+    low = min_df if isinstance(min_df, Integral) else min_df * n_doc
+    if high < low:
+        raise TopicInputError(
+            f"no term of {len(ids)} article(s) passes min_df={min_df!r}, max_df={max_df!r} "
+            "after removing stopwords (max_df corresponds to < documents than min_df); lower min_df or add articles")
+    mask = (dfs >= low) & (dfs <= high)
+    if max_features is not None and mask.sum() > max_features:
+        tfs = np.asarray(X.sum(axis=0)).ravel()
+        limited = np.zeros(len(mask), dtype=bool)
+        limited[np.flatnonzero(mask)[(-tfs[mask]).argsort()[:max_features]]] = True
+        mask = limited
+    if not mask.any():
+        raise TopicInputError(
+            f"no term of {len(ids)} article(s) passes min_df={min_df!r}, max_df={max_df!r} "
+            "after removing stopwords (After pruning, no terms remain); lower min_df or add articles")
+    X = X[:, np.flatnonzero(mask)].tocsr()
+    X.sort_indices()
+    doc_freq = np.bincount(X.indices, minlength=X.shape[1]).astype(np.int64)
+    matrix = sp.csr_matrix(TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(X))
+    return Tfidf(matrix=matrix, terms=vocab[mask], article_ids=ids, doc_freq=doc_freq, params=params)
 
 
 # --------------------------------------------------------------------------- k-means

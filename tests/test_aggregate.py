@@ -108,3 +108,34 @@ def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path, monk
         got = formulation_table_sql(folder, expansions(stage))
         pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
         assert len(got) > 3 and got["count"].iloc[0] >= got["count"].iloc[-1]
+
+
+def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articles, generated, tmp_path, monkeypatch):
+    """Collocations, trigrams and the TF-IDF matrix as the build computes them (from the per-article
+    n-grams and counts) equal the functions on the tokens, on the sample and on a generated corpus."""
+    from analysis.aggregate import per_article_tables
+    from analysis.frequency import collocations, ngram_frequency
+    from analysis.topics import tfidf_from_counts, tfidf_matrix
+
+    for name, arts in (("sample", articles), ("generated", generated[1])):
+        if name == "generated":
+            monkeypatch.setenv("ANALYSIS_CORPUS", str(generated[0]))
+        kept: dict = {}
+        tables = per_article_tables(arts, workers=1, cache=False, stage_out=kept)
+        tokens = kept["stage"].tokens
+        want = collocations(arts, tokens)
+        pd.testing.assert_frame_equal(tables["collocations"], want, check_exact=True, obj=name)
+        assert len(want) > 10
+        want = ngram_frequency(arts, tokens, n=3)
+        pd.testing.assert_frame_equal(tables["trigrams"], want, check_exact=True, obj=name)
+        assert len(want) > 3
+        stage = kept["stage"]
+        got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in stage.counts))
+        ref = tfidf_matrix(tokens)
+        assert list(got.terms) == list(ref.terms) and got.matrix.shape == ref.matrix.shape
+        assert (got.matrix != ref.matrix).nnz == 0 and (got.doc_freq == ref.doc_freq).all()
+        for options in ({"max_features": 50}, {"min_df": 0.05, "max_df": 0.5}):
+            got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in stage.counts),
+                                    **options)
+            ref = tfidf_matrix(tokens, **options)
+            assert list(got.terms) == list(ref.terms) and (got.matrix != ref.matrix).nnz == 0, (name, options)

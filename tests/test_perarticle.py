@@ -66,15 +66,16 @@ def test_changed_article_reruns_only_that_article(gen_corpus, tmp_path):
     _, arts = gen_corpus
     cache = tmp_path / "c"
     first = run_stage(arts, workers=1, cache=cache)
-    assert _computed(first) == {k: len(arts) for k in ("tokens", "counts", "quotes", "mentions")}
-    assert _computed(run_stage(arts, workers=1, cache=cache)) == {k: 0 for k in ("tokens", "counts", "quotes",
-                                                                                  "mentions")}
+    assert _computed(first) == {k: len(arts) for k in ("tokens", "counts", "ngrams", "quotes", "mentions")}
+    assert _computed(run_stage(arts, workers=1, cache=cache)) == {k: 0 for k in ("tokens", "counts", "ngrams",
+                                                                                  "quotes", "mentions")}
     edited = arts.copy()
     edited.loc[5, "text"] = edited.loc[5, "text"] + "区委书记林国栋调研“两园一河”建设。"
     again = run_stage(edited, workers=1, cache=cache)
-    assert _computed(again) == {"tokens": 1, "counts": 1, "quotes": 1, "mentions": 1}
+    assert _computed(again) == {"tokens": 1, "counts": 1, "ngrams": 1, "quotes": 1, "mentions": 1}
     fresh = run_stage(edited, workers=1, cache=False)
     assert again.tokens.equals(fresh.tokens) and again.counts == fresh.counts and again.mentions == fresh.mentions
+    assert again.ngrams == fresh.ngrams
 
 
 def test_changed_registry_reruns_only_mentions(gen_corpus, tmp_path):
@@ -85,7 +86,7 @@ def test_changed_registry_reruns_only_mentions(gen_corpus, tmp_path):
     changed = tmp_path / "leaders.csv"
     registry.iloc[1:].to_csv(changed, index=False)  # one post fewer
     stage = run_stage(arts, workers=1, cache=cache, registry=changed)
-    assert _computed(stage) == {"tokens": 0, "counts": 0, "quotes": 0, "mentions": len(arts)}
+    assert _computed(stage) == {"tokens": 0, "counts": 0, "ngrams": 0, "quotes": 0, "mentions": len(arts)}
     got = per_article_tables(arts, workers=1, cache=cache, registry=changed)["mentions"]
     pd.testing.assert_frame_equal(got, leader_mentions(arts, registry=changed), check_exact=True)
 
@@ -100,7 +101,9 @@ def test_changed_stopwords_recount_without_resegmenting(gen_corpus, tmp_path):
     (folder / "stopwords.csv").write_text(stop + "发展,test,tests/test_perarticle.py\n", encoding="utf-8")
     try:
         stage = run_stage(arts, workers=1, cache=cache)
-        assert _computed(stage) == {"tokens": 0, "counts": len(arts), "quotes": 0, "mentions": 0}
+        # The n-grams skip stopwords too: they are recounted, the text is not re-segmented.
+        assert _computed(stage) == {"tokens": 0, "counts": len(arts), "ngrams": len(arts), "quotes": 0,
+                                    "mentions": 0}
         assert all(term != "发展" for c in stage.counts for term in c["terms"])
     finally:
         (folder / "stopwords.csv").unlink()
