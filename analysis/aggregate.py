@@ -37,8 +37,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from analysis.paths import cache_dir
@@ -59,55 +61,125 @@ class DatasetWriteError(OSError):
     """Writing the per-article dataset failed (full disk, permissions): an output problem, not an input one."""
 
 
-def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
+def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path,
+                  terms: "CountMatrix | None" = None) -> Path:
     """Write the per-article tables under ``folder`` (partitioned by year); return ``folder``.
 
+    ``terms``: a :class:`CountMatrix` that receives the term counts on the way.
     An OSError while writing is raised as :class:`DatasetWriteError` (same errno and message).
     """
     try:
-        return _write_dataset(stage, occurrences, mentions, folder)
+        return _write_dataset(stage, occurrences, mentions, folder, terms)
     except DatasetWriteError:
         raise
     except OSError as err:
         raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
 
 
-def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
+def _lines(blobs: list[bytes]) -> pa.ListArray:
+    """Each blob's lines as a list array (an empty blob: no lines), decoded by Arrow, not per line in Python."""
+    text = pa.array(blobs, pa.binary()).cast(pa.string())
+    split = pc.split_pattern(text, "\n")
+    return pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar([], split.type), split)
+
+
+def tokens_arrow(ids: list[str], blobs: list[bytes]) -> pa.Table:
+    """The tokens table (``article_id``, ``tokens``) from the stage's encoded tokens."""
+    return pa.table({"article_id": pa.array(ids, pa.string()), "tokens": _lines(blobs)})
+
+
+def counts_arrow(blobs: list[bytes], first: int = 0) -> tuple[np.ndarray, pa.Table]:
+    """``(n_tokens per article, long table article_order/term/count)`` from encoded counts
+    (:meth:`analysis.perarticle.ArticleCache.encode`); orders start at ``first``."""
+    lines = _lines(blobs)
+    n_tokens = pc.cast(pc.list_element(lines, 0), pa.int64()).to_numpy()
+    pairs = pc.list_slice(lines, 1)
+    parent = pc.list_parent_indices(pairs)
+    fields = pc.split_pattern(pc.list_flatten(pairs), "\t")
+    table = pa.table({
+        "article_order": pc.add(pc.cast(parent, pa.int64()), first),
+        "term": pc.list_element(fields, 0),
+        "count": pc.cast(pc.list_element(fields, 1), pa.int64()),
+    })
+    return n_tokens, table
+
+
+def ngrams_arrow(blobs: list[bytes]) -> pa.Table:
+    """Long table ``n``/``ngram``/``count`` (one row per article and n-gram) from encoded n-grams."""
+    fields = pc.split_pattern(pc.list_flatten(_lines(blobs)), "\t")
+    return pa.table({"n": pc.cast(pc.list_element(fields, 0), pa.int64()), "ngram": pc.list_element(fields, 1),
+                     "count": pc.cast(pc.list_element(fields, 2), pa.int64())})
+
+
+class NgramTotals:
+    """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.run_stage`):
+    per n-gram the count and the number of articles, never every article's n-grams at once."""
+
+    def __init__(self):
+        self.total: pa.Table | None = None
+
+    def __call__(self, blobs: list[bytes]) -> None:
+        rows = ngrams_arrow(blobs)
+        part = rows.group_by(["n", "ngram"], use_threads=False).aggregate([("count", "sum"), ("count", "count")])
+        part = part.select(["n", "ngram", "count_sum", "count_count"]).rename_columns(["n", "ngram", "count", "doc_freq"])
+        if self.total is not None:
+            part = pa.concat_tables([self.total, part]).group_by(["n", "ngram"], use_threads=False).aggregate(
+                [("count", "sum"), ("doc_freq", "sum")])
+            part = part.select(["n", "ngram", "count_sum", "doc_freq_sum"]).rename_columns(
+                ["n", "ngram", "count", "doc_freq"])
+        self.total = part
+
+    def table(self, n: int, min_count: int = 2) -> pd.DataFrame:
+        """The table of :func:`analysis.frequency.ngram_frequency` for ``n``."""
+        from analysis.frequency import ngram_table
+
+        if self.total is None:
+            return ngram_table([], min_count)
+        mask = pc.and_(pc.equal(self.total["n"], n), pc.greater_equal(self.total["count"], min_count))
+        kept = self.total.filter(mask)
+        frame = pd.DataFrame({"ngram": kept["ngram"].to_pylist(), "count": kept["count"].to_numpy(),
+                              "doc_freq": kept["doc_freq"].to_numpy()}).astype({"count": "int64", "doc_freq": "int64"})
+        return frame.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path,
+                   terms: "CountMatrix | None" = None) -> Path:
+    from analysis.perarticle import BATCH, _chunks
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    order, aid, issue, month, year, ntok = [], [], [], [], [], []
-    c_order, c_term, c_count = [], [], []
-    for i, (rec, counts) in enumerate(zip(stage.records, stage.counts)):
-        issue_date = str(rec.get("issue_date", ""))
-        order.append(i)
-        aid.append(str(rec["article_id"]))
-        issue.append(issue_date)
-        month.append(issue_date[:7])
-        year.append(_year(issue_date))
-        ntok.append(int(counts["n_tokens"]))
-        c_order.extend([i] * len(counts["terms"]))
-        c_term.extend(counts["terms"])
-        c_count.extend(counts["counts"])
-    articles = pa.table({
-        "article_order": pa.array(order, pa.int64()), "article_id": pa.array(aid, pa.string()),
-        "issue_date": pa.array(issue, pa.string()), "month": pa.array(month, pa.string()),
-        "n_tokens": pa.array(ntok, pa.int64()), "year": pa.array(year, pa.string()),
-    })
-    idx = pa.array(c_order, pa.int64())
-    counts_table = pa.table({
-        "article_order": idx,
-        "article_id": articles["article_id"].take(idx),
-        "issue_date": articles["issue_date"].take(idx),
-        "month": articles["month"].take(idx),
-        "term": pa.array(c_term, pa.string()),
-        "count": pa.array(c_count, pa.int64()),
-        "n_tokens": articles["n_tokens"].take(idx),
-        "year": articles["year"].take(idx),
-    })
-    _write(articles, folder / "articles")
-    _write(counts_table, folder / "term_counts")
-    year_of = dict(zip(aid, year))
-    order_of = {a: i for i, a in enumerate(aid)}
+    ids = stage.ids
+    issue = (stage.articles["issue_date"].astype(str).tolist() if "issue_date" in stage.articles.columns
+             else [""] * len(ids))
+    month = [d[:7] for d in issue]
+    year = [_year(d) for d in issue]
+    for b, batch in enumerate(_chunks(len(ids), BATCH)):
+        # One batch of articles at a time: the long table of term counts is never whole in memory.
+        sl = slice(batch.start, batch.stop)
+        n_tokens, long = counts_arrow(stage.blobs["counts"][sl], batch.start)
+        if terms is not None:
+            terms.add(long)
+        articles = pa.table({
+            "article_order": pa.array(np.arange(batch.start, batch.stop), pa.int64()),
+            "article_id": pa.array(ids[sl], pa.string()), "issue_date": pa.array(issue[sl], pa.string()),
+            "month": pa.array(month[sl], pa.string()), "n_tokens": pa.array(n_tokens, pa.int64()),
+            "year": pa.array(year[sl], pa.string()),
+        })
+        local = pc.subtract(long["article_order"], batch.start)
+        counts_table = pa.table({
+            "article_order": long["article_order"],
+            "article_id": articles["article_id"].take(local),
+            "issue_date": articles["issue_date"].take(local),
+            "month": articles["month"].take(local),
+            "term": long["term"],
+            "count": long["count"],
+            "n_tokens": articles["n_tokens"].take(local),
+            "year": articles["year"].take(local),
+        })
+        _write(articles, folder / "articles", b)
+        _write(counts_table, folder / "term_counts", b)
+    year_of = dict(zip(ids, year))
+    order_of = {a: i for i, a in enumerate(ids)}
     for name, frame in (("formulation_occurrences", occurrences), ("mentions", mentions)):
         frame = frame.copy()
         frame.insert(0, "article_order", frame["article_id"].map(order_of).astype("int64"))
@@ -117,10 +189,38 @@ def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, fol
     return folder
 
 
-def _write(table: pa.Table, folder: Path) -> None:
+class CountMatrix:
+    """The article × term count matrix, assembled batch by batch from long count tables
+    (for :func:`analysis.topics.tfidf_from_arrays`): int32 column ids into one vocabulary."""
+
+    def __init__(self):
+        self.vocabulary: dict[str, int] = {}
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+
+    def add(self, long: pa.Table) -> None:
+        encoded = pc.dictionary_encode(long["term"]).combine_chunks() if isinstance(long["term"], pa.ChunkedArray) \
+            else pc.dictionary_encode(long["term"])
+        vocab = self.vocabulary
+        ids = np.asarray([vocab.setdefault(t, len(vocab)) for t in encoded.dictionary.to_pylist()], dtype=np.int32)
+        self.rows.append(long["article_order"].to_numpy().astype(np.int64))
+        self.cols.append(ids[encoded.indices.to_numpy(zero_copy_only=False)] if len(ids) else
+                         np.zeros(0, dtype=np.int32))
+        self.values.append(long["count"].to_numpy().astype(np.float64))
+
+    def arrays(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """``(vocabulary, rows, cols, counts)``."""
+        cat = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)  # noqa: E731
+        return (list(self.vocabulary), cat(self.rows, np.int64), cat(self.cols, np.int32),
+                cat(self.values, np.float64))
+
+
+def _write(table: pa.Table, folder: Path, part: int = 0) -> None:
     # Hive partitioning by year: readers (DuckDB, Dask, Spark, pyarrow) filter years by folder name.
+    # One file per batch of articles in each year's folder (part-<batch>-0.parquet…).
     ds.write_dataset(table, folder, format="parquet", partitioning=["year"], partitioning_flavor="hive",
-                     existing_data_behavior="overwrite_or_ignore", basename_template="part-{i}.parquet",
+                     existing_data_behavior="overwrite_or_ignore", basename_template=f"part-{part}-{{i}}.parquet",
                      preserve_order=True)  # rows in article order, whatever the threads (same bytes)
 
 
@@ -248,13 +348,15 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     import time
 
     from analysis.formulations import formulation_table
-    from analysis.frequency import collocation_table, ngram_table, term_frequency
+    from analysis.frequency import collocation_table, term_frequency
     from analysis.perarticle import Runner, expansions, formulation_occurrences, mentions_table, run_stage
 
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
+    totals = NgramTotals()
     with Runner(workers, scheduler) as runner:
-        stage = run_stage(articles, registry=registry, titles=titles, phrases=phrases, runner=runner, cache=cache)
+        stage = run_stage(articles, registry=registry, titles=titles, phrases=phrases, runner=runner, cache=cache,
+                          ngram_sink=totals)
         timings["per_article"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         occurrences = formulation_occurrences(stage, runner=runner)
@@ -262,19 +364,24 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     timings["stats"] = stage.stats
     t0 = time.perf_counter()
     mentions = mentions_table(stage)
-    grams = ngram_table((g[2] for g in stage.ngrams), min_count=2)
-    n_tokens = sum(c["n_tokens"] for c in stage.counts)
+    tokens = tokens_arrow(stage.ids, stage.blobs["tokens"])
+    stage.blobs["tokens"] = None  # the Arrow table holds them now (StageResult.tokens reads it back)
+    stage.tokens_table = tokens
     timings["tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     temporary = dataset is None
     folder = Path(tempfile.mkdtemp(prefix="dataset-", dir=cache_dir("perarticle"))) if temporary else Path(dataset)
+    matrix = CountMatrix()
     try:
-        write_dataset(stage, occurrences, mentions, folder)
+        write_dataset(stage, occurrences, mentions, folder, terms=matrix)
+        stage.count_matrix = matrix
         timings["write_dataset"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        if sum(len(c["terms"]) for c in stage.counts) == 0:
+        n_tokens = int(pc.sum(pc.list_value_length(tokens["tokens"])).as_py() or 0)
+        if len(matrix.vocabulary) == 0:
             # Nothing to aggregate: the pandas function gives the empty tables' exact shape.
-            freqs = {name: term_frequency(articles, stage.tokens, by=by)
+            frame = tokens.to_pandas()
+            freqs = {name: term_frequency(articles, frame, by=by)
                      for name, by in (("term_frequency", None), ("term_frequency_by_issue", "issue"),
                                       ("term_frequency_by_month", "month"))}
         else:
@@ -291,13 +398,13 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
             table = formulation_table_sql(folder, expansions(stage))
         # Collocations score bigrams by their words' corpus counts: the term-frequency table's.
         word_counts = dict(zip(freqs["term_frequency"]["term"], freqs["term_frequency"]["count"]))
-        ngram_tables = {"collocations": collocation_table(grams, word_counts, n_tokens),
-                        "trigrams": ngram_table((g[3] for g in stage.ngrams), min_count=2)}
+        ngram_tables = {"collocations": collocation_table(totals.table(2), word_counts, n_tokens),
+                        "trigrams": totals.table(3)}
         timings["aggregate"] = time.perf_counter() - t0
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     if stage_out is not None:
         stage_out["stage"] = stage
-    return {"mentions": mentions, "tokens": stage.tokens, **freqs, "formulations": table,
+    return {"mentions": mentions, "tokens": tokens, **freqs, "formulations": table,
             "formulation_occurrences": occurrences, **ngram_tables}

@@ -43,7 +43,7 @@ from .leaders import discover_officials, empty_registry, load_registry
 from .progress import Steps, progress_bar
 from .tables import build_info_table
 from .topics import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
-                     representative_articles, tfidf_from_counts, tfidf_summary)
+                     representative_articles, tfidf_from_arrays, tfidf_summary)
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress
         kept: dict = {}
         per_article = per_article_tables(result.articles, registry=registry_frame, titles=folder.fact("titles"),
                                          phrases=folder.fact("phrases"), workers=workers, scheduler=scheduler,
-                                         cache=cache, dataset=dataset, stage_out=kept)
+                                         cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
         tables.update(per_article)
@@ -111,8 +111,8 @@ def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress
         try:
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
             stage = kept["stage"]
-            model = fit_topics(tfidf_from_counts(stage.tokens["article_id"],
-                                                 ((c["terms"], c["counts"]) for c in stage.counts)))
+            vocabulary, rows, cols, counts = stage.count_matrix.arrays()
+            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts))
         except TopicInputError as exc:
             # Too few articles (or terms) to cluster is a property of the corpus, not an error:
             # the other tables are still worth writing.
@@ -171,7 +171,7 @@ def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
 
 
 def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = False,
-                inputs: str | None = None) -> list[Path]:
+                inputs: str | None = None, seconds: Steps | None = None) -> list[Path]:
     """Write every table and, last, ``build.json`` into ``folder`` (a staging folder)."""
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
     written = []
@@ -191,6 +191,10 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
     }
     if inputs is not None:
         manifest["inputs"] = inputs  # analysis.inputs.input_digest: lets the next build see it is up to date
+    if seconds is not None:
+        # Where this build's time went (the benchmark reads it); the writing step itself is not finished yet.
+        detail = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in seconds.detail.items()}
+        manifest["seconds"] = {**seconds.seconds, "per_article": detail}
     if (folder / DATASET).is_dir():
         # The dataset's files, by path inside it, checked like the tables'.
         manifest["datasets"] = {DATASET: {p.relative_to(folder / DATASET).as_posix():
@@ -285,7 +289,7 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
                                               "the previous tables are unchanged") from None
             with steps.step("writing"):
                 try:
-                    _write_into(tables, staging, progress, inputs=digest)
+                    _write_into(tables, staging, progress, inputs=digest, seconds=steps)
                 except OSError as err:
                     raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                                   "the previous tables are unchanged") from None

@@ -79,10 +79,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to Parquet atomically (no index)."""
+def write_parquet(frame, path: str | Path) -> Path:
+    """Write ``frame`` (a DataFrame, or an Arrow table) to Parquet atomically (no index)."""
     with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
+        if isinstance(frame, pd.DataFrame):
+            frame.to_parquet(tmp, index=False)
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(frame, tmp)
     return Path(path)
 
 

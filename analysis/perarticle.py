@@ -249,6 +249,7 @@ class ArticleCache:
         self.folder = Path(folder) if folder is not None else cache_dir("perarticle")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / self.FILE
+        self._checked = False
 
     @staticmethod
     def _check(value: bytes) -> str:
@@ -259,7 +260,10 @@ class ArticleCache:
         try:
             con.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
                         "value BLOB NOT NULL, check_ TEXT NOT NULL, PRIMARY KEY (kind, key))")
-            con.execute("PRAGMA quick_check").fetchone()
+            if not self._checked:
+                # Once per use of the cache, not per query: it reads the whole file (1 s at 500 MB).
+                con.execute("PRAGMA quick_check").fetchone()
+                self._checked = True
         except sqlite3.DatabaseError:
             con.close()
             self._discard_file()
@@ -275,8 +279,9 @@ class ArticleCache:
             if p.exists():
                 p.unlink()
 
-    def get_many(self, kind: str, keys: Sequence[str]) -> dict:
-        """Cached values of ``kind`` for those ``keys`` present and intact."""
+    def get_many(self, kind: str, keys: Sequence[str], raw: bool = False) -> dict:
+        """Cached values of ``kind`` for those ``keys`` present and intact (``raw``: the
+        checked bytes, undecoded)."""
         found: dict = {}
         if not keys:
             return found
@@ -296,7 +301,7 @@ class ArticleCache:
                     try:
                         if self._check(value) != check:
                             raise ValueError("checksum mismatch")
-                        found[key] = self.decode(kind, value)
+                        found[key] = bytes(value) if raw else self.decode(kind, value)
                     except (ValueError, UnicodeDecodeError, AttributeError, IndexError, TypeError):
                         bad.append(key)
             if bad:
@@ -350,11 +355,11 @@ class ArticleCache:
             return out
         return json.loads(text)
 
-    def put_many(self, kind: str, items: Iterable[tuple[str, object]]) -> None:
-        """Store (key, value) pairs of ``kind`` in one transaction."""
+    def put_many(self, kind: str, items: Iterable[tuple[str, object]], raw: bool = False) -> None:
+        """Store (key, value) pairs of ``kind`` in one transaction (``raw``: values already encoded)."""
         rows = []
         for key, value in items:
-            blob = self.encode(kind, value)
+            blob = value if raw else self.encode(kind, value)
             rows.append((kind, key, blob, self._check(blob)))
         if not rows:
             return
@@ -381,11 +386,15 @@ def compute_chunk(chunk: pd.DataFrame, needs: list[tuple[str, ...]], given_token
 
     ``chunk``: rows of the articles table; ``needs[i]``: which of :data:`KINDS`
     row ``i`` lacks; ``given_tokens[i]``: its cached tokens (or None).
-    Returns ``{kind: {i: value}}``.  Each output is the project's own
+    Returns ``{kind: {i: value}}``, each value encoded as the cache stores it
+    (:meth:`ArticleCache.encode`).  Each output is the project's own
     function applied to the rows that need it.
     """
     with _corpus_setting(config.corpus):
-        return _compute_chunk(chunk, needs, given_tokens, config)
+        out = _compute_chunk(chunk, needs, given_tokens, config)
+    # Encoded here, in the worker: bytes travel back to the parent several times faster than lists
+    # of strings, and the parent stores them in the cache as they are.
+    return {kind: {i: ArticleCache.encode(kind, value) for i, value in values.items()} for kind, values in out.items()}
 
 
 def _compute_chunk(chunk, needs, given_tokens, config) -> dict:
@@ -537,34 +546,68 @@ class Runner:
 # --------------------------------------------------------------------------- the stage
 
 
-@dataclass
 class StageResult:
     """What the per-article stage hands to the aggregation.
 
-    ``articles``: the articles table; ``records``: its rows as dicts (article
-    order); ``keys``: their cache keys; ``tokens``: like
-    :func:`analysis.tokens.tokenize_articles`; ``counts`` (``{"n_tokens",
-    "terms", "counts"}``, terms by count descending, then term)/``quotes``/
-    ``mentions``/``ngrams`` (``{2: {bigram: count}, 3: {…}}``): per-article
-    values (article order); ``stats``: how many of each output came from the
-    cache / were computed.
+    Every per-article output is held as the bytes the cache stores
+    (``blobs[kind][i]``, article order): compact, and read by the vectorised
+    aggregation (:mod:`analysis.aggregate`) without building a Python object
+    per token.  The attributes decode them on first use: ``tokens`` (like
+    :func:`analysis.tokens.tokenize_articles`), ``counts`` (``{"n_tokens",
+    "terms", "counts"}``, terms by count descending, then term), ``ngrams``
+    (``{2: {bigram: count}, 3: {…}}``), ``quotes``, ``mentions``.
+    ``articles``: the articles table; ``keys``: the cache keys;
+    ``stats``: how many of each output came from the cache / were computed.
+    ``ngrams`` are None when the stage handed them to a ``sink`` instead.
     """
 
-    records: list[dict]
-    keys: list[dict]
-    tokens: pd.DataFrame
-    counts: list[dict]
-    quotes: list[dict]
-    mentions: list[list[dict]]
-    config: StageConfig
-    stats: dict
-    store: "ArticleCache | None" = None
-    articles: pd.DataFrame | None = None
-    ngrams: list[dict] | None = None
+    def __init__(self, articles: pd.DataFrame, keys: list[dict], blobs: dict[str, list], config: StageConfig,
+                 stats: dict, store: "ArticleCache | None"):
+        self.articles = articles
+        self.keys = keys
+        self.blobs = blobs
+        self.config = config
+        self.stats = stats
+        self.store = store
+        self._decoded: dict[str, list] = {}
+        #: Set by the aggregation: the tokens as an Arrow table, the article × term counts.
+        self.tokens_table = None
+        self.count_matrix = None
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(a) for a in self.articles["article_id"]]
+
+    def _decode(self, kind: str) -> list | None:
+        if kind not in self._decoded:
+            blobs = self.blobs.get(kind)
+            self._decoded[kind] = None if blobs is None else [ArticleCache.decode(kind, b) for b in blobs]
+        return self._decoded[kind]
+
+    @property
+    def tokens(self) -> pd.DataFrame:
+        if self.blobs.get("tokens") is None and self.tokens_table is not None:
+            lists = self.tokens_table["tokens"].to_pylist()
+        else:
+            lists = self._decode("tokens")
+        return pd.DataFrame({"article_id": pd.Series(self.ids, dtype=object),
+                             "tokens": pd.Series(lists, dtype=object)})
+
+    counts = property(lambda self: self._decode("counts"))
+    ngrams = property(lambda self: self._decode("ngrams"))
+    quotes = property(lambda self: self._decode("quotes"))
+    mentions = property(lambda self: self._decode("mentions"))
+    records = property(lambda self: self.articles.to_dict("records"))
+
+
+#: Articles per batch of the stage: cache reads, work and (with a sink) n-grams go batch by batch,
+#: so what is held at once does not grow with the corpus beyond the compact per-article bytes.
+BATCH = 8192
 
 
 def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None, workers: int | None = None,
-              scheduler=None, cache: bool | str | Path = True, runner: Runner | None = None) -> StageResult:
+              scheduler=None, cache: bool | str | Path = True, runner: Runner | None = None,
+              ngram_sink: Callable[[list[bytes]], None] | None = None) -> StageResult:
     """Every per-article output of ``articles``, from the cache where possible.
 
     ``registry``/``titles``/``phrases``: as :func:`analysis.leaders.leader_mentions`
@@ -572,6 +615,8 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     misses (default all cores; 1 = in this process); ``scheduler``: a Dask
     scheduler address or ``distributed.Client`` (then ``workers`` is
     ignored); ``cache``: True (build folder), a folder, or False.
+    ``ngram_sink``: called with each batch's encoded n-grams (article order),
+    which are then not kept (their bytes are the largest output).
     """
     for column in ("article_id", "text"):
         if column not in articles.columns:
@@ -581,48 +626,57 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
         dup = ids[ids.duplicated()].iloc[0]
         raise ValueError(f"article_id {dup!r} occurs more than once; ids must be unique")
     config = StageConfig.resolve(registry, titles=titles, phrases=phrases)
-    records = articles.to_dict("records")
-    keys = [article_keys(r, config) for r in records]
+    # Row dicts a batch at a time (all at once would copy every text).
+    keys = [article_keys(record, config) for batch in _chunks(len(articles), BATCH)
+            for record in articles.iloc[batch.start : batch.stop].to_dict("records")]
     try:
         store = None if cache is False else ArticleCache(None if cache is True else cache)
     except OSError as err:  # the build folder cannot be created: compute everything, cache nothing
         log.warning("per-article cache unavailable (%s); computing without it", err.strerror or err)
         store = None
-    values: dict[str, list] = {}
-    for kind in KINDS:
-        got = store.get_many(kind, [k[kind] for k in keys]) if store is not None else {}
-        values[kind] = [got.get(k[kind]) for k in keys]
-    needs = [tuple(kind for kind in KINDS if values[kind][i] is None) for i in range(len(records))]
-    todo = [i for i, n in enumerate(needs) if n]
-    stats = {kind: {"cached": sum(v is not None for v in values[kind]),
-                    "computed": sum(v is None for v in values[kind])} for kind in KINDS}
+    n = len(keys)
+    blobs: dict[str, list] = {kind: [None] * n for kind in KINDS}
+    stats = {kind: {"cached": 0, "computed": 0} for kind in KINDS}
     own = runner is None
     runner = runner or Runner(workers, scheduler)
     try:
-        size = chunk_size(len(todo), runner.workers)
-        jobs, spans = [], []
-        for span in _chunks(len(todo), size):
-            idx = [todo[j] for j in span]
-            jobs.append((articles.iloc[idx], [needs[i] for i in idx], [values["tokens"][i] for i in idx], config))
-            spans.append(idx)
-        for idx, result in zip(spans, runner.map(compute_chunk, jobs)):
+        for batch in _chunks(n, BATCH):
             for kind in KINDS:
-                fresh = []
-                for local, value in result[kind].items():
-                    if kind == "tokens":
-                        # One string object per distinct word, not one per occurrence.
-                        value = list(map(sys.intern, value))
-                    values[kind][idx[local]] = value
-                    fresh.append((keys[idx[local]][kind], value))
-                if store is not None:
-                    store.put_many(kind, fresh)
+                got = store.get_many(kind, [keys[i][kind] for i in batch], raw=True) if store is not None else {}
+                for i in batch:
+                    blobs[kind][i] = got.get(keys[i][kind])
+            needs = {i: tuple(kind for kind in KINDS if blobs[kind][i] is None) for i in batch}
+            for kind in KINDS:
+                missing = sum(kind in needs[i] for i in batch)
+                stats[kind]["computed"] += missing
+                stats[kind]["cached"] += len(batch) - missing
+            todo = [i for i in batch if needs[i]]
+            size = chunk_size(len(todo), runner.workers)
+            jobs, spans = [], []
+            for span in _chunks(len(todo), size):
+                idx = [todo[j] for j in span]
+                given = [ArticleCache.decode("tokens", blobs["tokens"][i]) if blobs["tokens"][i] is not None
+                         else None for i in idx]
+                jobs.append((articles.iloc[idx], [needs[i] for i in idx], given, config))
+                spans.append(idx)
+            for idx, result in zip(spans, runner.map(compute_chunk, jobs)):
+                for kind in KINDS:
+                    fresh = []
+                    for local, blob in result[kind].items():
+                        blobs[kind][idx[local]] = blob
+                        fresh.append((keys[idx[local]][kind], blob))
+                    if store is not None:
+                        store.put_many(kind, fresh, raw=True)
+            if ngram_sink is not None:
+                ngram_sink([blobs["ngrams"][i] for i in batch])
+                for i in batch:
+                    blobs["ngrams"][i] = None
     finally:
         if own:
             runner.close()
-    tokens = pd.DataFrame({"article_id": pd.Series(list(ids), dtype=object),
-                           "tokens": pd.Series(values["tokens"], dtype=object)})
-    return StageResult(records, keys, tokens, values["counts"], values["quotes"], values["mentions"], config, stats,
-                       store, articles, values["ngrams"])
+    if ngram_sink is not None:
+        blobs["ngrams"] = None
+    return StageResult(articles, keys, blobs, config, stats, store)
 
 
 def formulation_kinds(stage: StageResult) -> dict[str, str]:

@@ -10,6 +10,7 @@ the saved outputs and break the strict re-run checks.
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import contextmanager
 from typing import Iterable, Iterator, TypeVar
 
@@ -56,6 +57,9 @@ class Steps:
     def __init__(self, names: list[str], *, desc: str = "build", enabled: bool = False):
         self.names = list(names)
         self.done: list[str] = []
+        #: Wall seconds per step (and, in ``detail``, per sub-step a step reports): ``build.json`` keeps them.
+        self.seconds: dict[str, float] = {}
+        self.detail: dict = {}
         self._bar = None
         if _enabled(enabled):
             from tqdm.std import tqdm
@@ -67,7 +71,9 @@ class Steps:
     def step(self, name: str) -> Iterator[None]:
         if self._bar is not None:
             self._bar.set_description(f"build: {name}", refresh=True)
+        start = time.perf_counter()
         yield
+        self.seconds[name] = round(time.perf_counter() - start, 3)
         self.done.append(name)
         if self._bar is not None:
             self._bar.update(1)

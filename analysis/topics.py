@@ -232,6 +232,38 @@ def tfidf_from_counts(
     >>> list(tf.terms), tf.matrix.shape
     (['生态', '环境'], (2, 2))
     """
+    vocabulary: dict[str, int] = {}
+    rows, cols, values = [], [], []
+    n = 0
+    for n, (terms, counts_) in enumerate(counts, start=1):
+        for term, value in zip(terms, counts_):
+            rows.append(n - 1)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            values.append(value)
+    return tfidf_from_arrays(article_ids, list(vocabulary), np.asarray(rows, dtype=np.int64),
+                             np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64), stopwords,
+                             min_df=min_df, max_df=max_df, max_features=max_features, min_chars=min_chars,
+                             n_lists=n)
+
+
+def tfidf_from_arrays(
+    article_ids: Sequence[str],
+    vocabulary: Sequence[str],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    counts: np.ndarray,
+    stopwords: frozenset[str] | None = None,
+    *,
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = None,
+    min_chars: int = 2,
+    n_lists: int | None = None,
+) -> Tfidf:
+    """:func:`tfidf_from_counts` from coordinate arrays: article ``rows[i]`` has term
+    ``vocabulary[cols[i]]`` ``counts[i]`` times (the build's
+    :class:`analysis.aggregate.CountMatrix`).  Only the vocabulary is looked at in
+    Python; the matrix is assembled by numpy and scipy."""
     from numbers import Integral
 
     from sklearn.feature_extraction.text import TfidfTransformer
@@ -245,33 +277,29 @@ def tfidf_from_counts(
     if len(set(ids)) != len(ids):
         dup = pd.Series(ids)[pd.Series(ids).duplicated()]
         raise TopicInputError(f"tokens table has duplicate article_id {dup.iloc[0]!r} (row {dup.index[0]})")
-    column: dict[str, int] = {}
-    keep: dict[str, bool] = {}
-    indptr, indices, data = [0], [], []
-    for terms, values in counts:
-        for term, value in zip(terms, values):
-            ok = keep.get(term)
-            if ok is None:
-                ok = keep[term] = len(term) >= min_chars and term not in stop and is_term(term)
-            if ok:
-                indices.append(column.setdefault(term, len(column)))
-                data.append(value)
-        indptr.append(len(indices))
-    if len(indptr) - 1 != len(ids):
-        raise ValueError(f"{len(ids)} article ids but {len(indptr) - 1} count lists")
-    # Columns in term order (as CountVectorizer's sorted vocabulary).
-    vocab = np.asarray(list(column), dtype=object)
-    order = np.argsort(vocab.astype(str), kind="stable") if len(vocab) else np.zeros(0, dtype=np.int64)
-    rank = np.empty(len(vocab), dtype=np.int64)
-    rank[order] = np.arange(len(vocab))
+    if n_lists is not None and n_lists != len(ids):
+        raise ValueError(f"{len(ids)} article ids but {n_lists} count lists")
+    vocab = np.asarray(list(vocabulary), dtype=object)
+    keep = np.fromiter((len(t) >= min_chars and t not in stop and is_term(t) for t in vocab), dtype=bool,
+                       count=len(vocab))
+    # Columns of the kept terms in term order (as CountVectorizer's sorted vocabulary).
+    kept = np.flatnonzero(keep)
+    kept = kept[np.argsort(vocab[kept].astype(str), kind="stable")] if len(kept) else kept
+    new_col = np.full(len(vocab), -1, dtype=np.int64)
+    new_col[kept] = np.arange(len(kept))
+    cols = new_col[np.asarray(cols, dtype=np.int64)] if len(vocab) else np.zeros(0, dtype=np.int64)
+    inside = cols >= 0
+    vocab = vocab[kept]
     # 32-bit indices where they fit, as CountVectorizer makes them: scikit-learn's sparse k-means
     # is several times slower on 64-bit ones.
-    index = np.int32 if len(indices) < np.iinfo(np.int32).max else np.int64
-    X = sp.csr_matrix((np.asarray(data, dtype=np.float64), rank[np.asarray(indices, dtype=np.int64)].astype(index),
-                       np.asarray(indptr, dtype=index)), shape=(len(ids), len(vocab)))
+    index = np.int32 if inside.sum() < np.iinfo(np.int32).max else np.int64
+    X = sp.csr_matrix((np.asarray(counts, dtype=np.float64)[inside],
+                       (np.asarray(rows)[inside].astype(index), cols[inside].astype(index))),
+                      shape=(len(ids), len(vocab)))
     X.sum_duplicates()
     X.sort_indices()
-    vocab = vocab[order]
+    X.indices = X.indices.astype(index, copy=False)
+    X.indptr = X.indptr.astype(index, copy=False)
     n_doc = X.shape[0]
     dfs = np.bincount(X.indices, minlength=X.shape[1])
     high = max_df if isinstance(max_df, Integral) else max_df * n_doc

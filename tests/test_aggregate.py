@@ -115,7 +115,7 @@ def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articl
     n-grams and counts) equal the functions on the tokens, on the sample and on a generated corpus."""
     from analysis.aggregate import per_article_tables
     from analysis.frequency import collocations, ngram_frequency
-    from analysis.topics import tfidf_from_counts, tfidf_matrix
+    from analysis.topics import tfidf_from_arrays, tfidf_from_counts, tfidf_matrix
 
     for name, arts in (("sample", articles), ("generated", generated[1])):
         if name == "generated":
@@ -134,6 +134,10 @@ def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articl
         ref = tfidf_matrix(tokens)
         assert list(got.terms) == list(ref.terms) and got.matrix.shape == ref.matrix.shape
         assert (got.matrix != ref.matrix).nnz == 0 and (got.doc_freq == ref.doc_freq).all()
+        # … and from the count matrix the build assembles batch by batch while writing the dataset.
+        got = tfidf_from_arrays(stage.ids, *stage.count_matrix.arrays())
+        assert list(got.terms) == list(ref.terms) and (got.matrix != ref.matrix).nnz == 0
+        assert got.matrix.indices.dtype == ref.matrix.indices.dtype  # 32-bit: sparse k-means is slow on 64
         for options in ({"max_features": 50}, {"min_df": 0.05, "max_df": 0.5}):
             got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in stage.counts),
                                     **options)

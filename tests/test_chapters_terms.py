@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.build import build_tables  # noqa: E402
+from analysis.build import BuiltTables, build  # noqa: E402
 from analysis.chapters import context, sample_note  # noqa: E402
 from analysis.chapters import terms  # noqa: E402
 from analysis.figures_terms import plot_keyness, plot_term_periods, plot_top_terms  # noqa: E402
@@ -61,14 +61,19 @@ def private_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sample_tables(private_env):
-    return build_tables()
+def sample_tables(private_env, tmp_path_factory):
+    # As the chapter reads them: the build's Parquet files.
+    out = tmp_path_factory.mktemp("sample_out") / "tables"
+    build(out)
+    return BuiltTables(out)
 
 
 @pytest.fixture(scope="module")
 def generated_tables(private_env, tmp_path_factory):
     folder = generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=240, start="2020-01-01", end="2021-12-31")
-    return build_tables(articles=folder / "articles.csv")
+    out = tmp_path_factory.mktemp("gen_out") / "tables"
+    build(out, articles=folder / "articles.csv")
+    return BuiltTables(out)
 
 
 # --------------------------------------------------------------------------- periods and keyness split
