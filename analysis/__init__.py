@@ -11,7 +11,7 @@ table, cached) → ``tokens`` / ``frequency`` / ``formulations`` / ``leaders`` /
 >>> len(load_articles())
 9
 """
-from .corpus import load_articles, load_captions, read_corpus, source_line
+from .corpus.read import load_articles, load_captions, read_corpus, source_line
 from .errors import InputError
 
 __all__ = ["load_articles", "load_captions", "read_corpus", "source_line", "InputError"]

@@ -20,7 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .corpus_folder import using_corpus
+from .corpus.folder import using_corpus
 from .errors import InputError
 from .io import write_csv
 
@@ -78,7 +78,7 @@ def _main(args) -> int:
     if args.command == "manifest":
         return _manifest(args)
     if args.command == "synthetic":
-        from .synthetic import generate_corpus
+        from .corpus.synthetic import generate_corpus
 
         folder = generate_corpus(args.out, args.articles, start=args.start, end=args.end, seed=args.seed)
         print(f"wrote {folder}")
@@ -119,8 +119,8 @@ def _guarded(command, args) -> int:
 
 
 def _registry_template(args) -> int:
-    from .corpus_folder import open_corpus
-    from .registry_draft import registry_draft
+    from .corpus.folder import open_corpus
+    from .leaders.registry_draft import registry_draft
     from .tables import load_table
 
     folder = open_corpus()
@@ -132,9 +132,9 @@ def _registry_template(args) -> int:
 
 
 def _annotate(args) -> int:
-    from .corpus_folder import open_corpus
+    from .corpus.folder import open_corpus
     from .tables import load_table
-    from .validation import annotation_sample
+    from .leaders.validation import annotation_sample
 
     folder = open_corpus()
     out = Path(args.out) if args.out else folder.root / "annotation_sample.csv"
@@ -151,7 +151,7 @@ def _terminate(signum, frame):
 
 
 def _manifest(args) -> int:
-    from .pages import write_manifest_template
+    from .corpus.pages import write_manifest_template
 
     try:
         path, missing_dates = write_manifest_template(args.folder, args.paper, force=args.force)

@@ -6,11 +6,11 @@ import pyarrow.dataset as ds
 import pytest
 
 from analysis.__main__ import main
-from analysis.aggregate import term_frequency_sql, write_dataset
-from analysis.corpus import read_corpus
-from analysis.frequency import term_frequency
-from analysis.perarticle import formulation_occurrences, mentions_table, run_stage
-from analysis.synthetic import generate_corpus
+from analysis.aggregate.dataset import term_frequency_sql, write_dataset
+from analysis.corpus.read import read_corpus
+from analysis.aggregate.frequency import term_frequency
+from analysis.perarticle.stage import formulation_occurrences, mentions_table, run_stage
+from analysis.corpus.synthetic import generate_corpus
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +96,9 @@ def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, 
 
 
 def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path, monkeypatch):
-    from analysis.aggregate import formulation_table_sql
-    from analysis.formulations import extract_formulations, formulation_table
-    from analysis.perarticle import expansions
+    from analysis.aggregate.dataset import formulation_table_sql
+    from analysis.aggregate.formulations import extract_formulations, formulation_table
+    from analysis.perarticle.stage import expansions
 
     for name, arts in (("sample", articles), ("generated", generated[1])):
         if name == "generated":

@@ -1,4 +1,4 @@
-"""Chapter 3's prose and views (analysis.chapters.leaders) on the sample and on a generated corpus.
+"""Chapter 3's prose and views (analysis.book.chapters.leaders) on the sample and on a generated corpus.
 
 The tables are made with the functions ``analysis.build.build_tables`` uses
 (registry, mentions, discovered officials), without the slow topic step.
@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.chapters import context
-from analysis.chapters import leaders as chapter
-from analysis.corpus import read_corpus
-from analysis.corpus_folder import open_corpus
+from analysis.book.chapters import context
+from analysis.book.chapters import leaders as chapter
+from analysis.corpus.read import read_corpus
+from analysis.corpus.folder import open_corpus
 from analysis.errors import InputError
-from analysis.leaders import discover_officials, empty_registry, leader_mentions, load_registry
-from analysis.mentions_tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
+from analysis.leaders.mentions import discover_officials, empty_registry, leader_mentions, load_registry
+from analysis.leaders.tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
 from analysis.paths import DATA_DIR
-from analysis.synthetic import generate_corpus
+from analysis.corpus.synthetic import generate_corpus
 from analysis.tables import build_info_table
-from analysis.validation import annotation_sample
+from analysis.leaders.validation import annotation_sample
 
 SAMPLE_ONLY = ("兴安盟", "丰台", "in the sample pages", "On the sample pages", "two pages", "王少峰")
 
@@ -277,6 +277,6 @@ def test_plots_draw_without_warnings_even_with_one_period(generated, sample):
 def test_linkable_blanks_rows_without_a_line():
     frame = chapter.linkable(pd.DataFrame({"source": ["articles.csv"] * 2, "line": [0, 12]}))
     assert frame["line"].isna().tolist() == [True, False]
-    from analysis.book import show_table
+    from analysis.book.helpers import show_table
 
     assert "articles.csv:12" in str(show_table(frame))

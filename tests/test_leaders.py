@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_articles
-from analysis.leaders import (MENTION_COLUMNS, REGISTRY_COLUMNS, REGISTRY_PATH, RegistryError, discover_officials,
+from analysis.corpus.read import load_articles
+from analysis.leaders.mentions import (MENTION_COLUMNS, REGISTRY_COLUMNS, REGISTRY_PATH, RegistryError, discover_officials,
                               leader_mentions, load_phrases, load_registry, load_titles)
-from analysis.mentions_tables import (co_mentions, evaluate, kind_series, mention_counts, order_changes,
+from analysis.leaders.tables import (co_mentions, evaluate, kind_series, mention_counts, order_changes,
                                       plot_kind_series, plot_network, plot_prominence, plot_timeline, prominence,
                                       protocol_sequences, read_gold, title_timeline, trace)
 from analysis.paths import RAW_DIR

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import topics
-from analysis.corpus import load_articles
+from analysis.topics import model as topics
+from analysis.corpus.read import load_articles
 from analysis.paths import PROJECT_ROOT
 from analysis.tokens import is_term, load_stopwords, segment, tokenize_articles
 
@@ -110,8 +110,8 @@ def test_identical_assignments_across_runs(sample, model):
 
 
 def test_identical_tables_in_a_fresh_process_with_another_hash_seed(tmp_path, model):
-    code = ("from analysis.corpus import load_articles; from analysis.tokens import tokenize_articles; "
-            "from analysis import topics; t = tokenize_articles(load_articles(), cache=False); "
+    code = ("from analysis.corpus.read import load_articles; from analysis.tokens import tokenize_articles; "
+            "from analysis.topics import model as topics; t = tokenize_articles(load_articles(), cache=False); "
             "m = topics.fit_topics(t); import sys; "
             "topics.clusters_table(m).to_csv(sys.argv[1], index=False); "
             "topics.cluster_terms(m).to_csv(sys.argv[2], index=False)")

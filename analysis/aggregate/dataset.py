@@ -1,6 +1,6 @@
 """Aggregation of the per-article tables by a query engine (DuckDB), out of core.
 
-The per-article stage (:mod:`analysis.perarticle`) gives, for every article,
+The per-article stage (:mod:`analysis.perarticle.stage`) gives, for every article,
 its term counts, formulation quotes and mentions.  This module writes them
 as a Parquet dataset partitioned by year (hive layout, ``year=2021/``)::
 
@@ -137,11 +137,11 @@ def _connect(threads: int | None = None):
 
 
 def term_frequency_sql(folder: str | Path, by: str | None = None, *, con=None) -> pd.DataFrame:
-    """:func:`analysis.frequency.term_frequency` computed by DuckDB from a per-article dataset.
+    """:func:`analysis.aggregate.frequency.term_frequency` computed by DuckDB from a per-article dataset.
 
     Same columns, order and values as the pandas function (tested).
     """
-    from analysis.frequency import GROUPINGS, TF_COLUMNS
+    from analysis.aggregate.frequency import GROUPINGS, TF_COLUMNS
 
     if by not in GROUP_SQL:
         raise ValueError(f"by must be one of {list(GROUP_SQL)}, not {by!r}")
@@ -183,14 +183,14 @@ def term_frequency_sql(folder: str | Path, by: str | None = None, *, con=None) -
 
 def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None = None, *, con=None
                           ) -> pd.DataFrame:
-    """:func:`analysis.formulations.formulation_table` computed by DuckDB from the dataset's
+    """:func:`analysis.aggregate.formulations.formulation_table` computed by DuckDB from the dataset's
     ``formulation_occurrences`` (same columns, order and values; tested).
 
     The first occurrence is the earliest by issue date, source, line and
     offset, ties kept in the occurrences' own order (``row``), as the pandas
     function's stable sort does.
     """
-    from analysis.formulations import TABLE_COLUMNS
+    from analysis.aggregate.formulations import TABLE_COLUMNS
 
     folder = Path(folder)
     occ = f"read_parquet('{folder / 'formulation_occurrences'}/*/*.parquet', hive_partitioning = true)"
@@ -233,8 +233,8 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
                        timings: dict | None = None) -> dict[str, pd.DataFrame]:
     """The build's per-article tables: ``mentions``, ``tokens``, ``term_frequency`` (corpus, by
     issue, by month), ``formulations``, ``formulation_occurrences`` — identical to
-    :func:`analysis.leaders.leader_mentions` (with ``registry``, ``titles``, ``phrases``) and
-    :func:`analysis.frequency.term_tables`.
+    :func:`analysis.leaders.mentions.leader_mentions` (with ``registry``, ``titles``, ``phrases``) and
+    :func:`analysis.aggregate.frequency.term_tables`.
 
     ``dataset``: folder for the partitioned per-article Parquet dataset (kept);
     None writes it to a temporary folder in the build folder and deletes it.
@@ -242,9 +242,9 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     """
     import time
 
-    from analysis.formulations import formulation_table
-    from analysis.frequency import term_frequency
-    from analysis.perarticle import Runner, expansions, formulation_occurrences, mentions_table, run_stage
+    from analysis.aggregate.formulations import formulation_table
+    from analysis.aggregate.frequency import term_frequency
+    from analysis.perarticle.stage import Runner, expansions, formulation_occurrences, mentions_table, run_stage
 
     timings = {} if timings is None else timings
     t0 = time.perf_counter()

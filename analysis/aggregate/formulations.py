@@ -20,7 +20,7 @@ Rules (heuristic, documented so a reader can check them on the page):
 * once found anywhere, a formulation is counted everywhere it occurs in
   headlines, subheadlines and body text, quoted or not (``quoted`` says
   which), each occurrence with the raw line it is printed on (a subheadline
-  has its own lines: :func:`analysis.field_lines.field_line`).
+  has its own lines: :func:`analysis.corpus.field_lines.field_line`).
 
 Speed: each field is normalised once (a regular expression, not a loop over
 characters), every formulation is found in one pass of one Aho–Corasick
@@ -183,7 +183,7 @@ def _fields(article) -> Iterable[tuple[str, str]]:
 
 
 def _line(article, field: str, offset: int) -> int:
-    from analysis.field_lines import field_line
+    from analysis.corpus.field_lines import field_line
 
     return field_line(article, field, offset)
 
@@ -202,7 +202,7 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
 
     ``kinds`` (phrase → kind): count these formulations instead of the ones
     found in ``articles``; the build passes those of the whole corpus when it
-    calls this on one chunk of articles at a time (:mod:`analysis.perarticle`),
+    calls this on one chunk of articles at a time (:mod:`analysis.perarticle.stage`),
     so that the chunks' tables, concatenated, are the corpus's table.
     """
     rows = []
@@ -249,7 +249,7 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
                     rows.append((index, field, offset, phrase, kinds[phrase], quoted, article))
     field_order = {f: i for i, f in enumerate(FIELDS)}
     rows.sort(key=lambda r: (r[0], field_order[r[1]], r[2], r[3]))
-    from analysis.field_lines import line_lookup
+    from analysis.corpus.field_lines import line_lookup
 
     lookups: dict[int, object] = {}
     out = []

@@ -550,7 +550,7 @@ def kwic(
     >>> kwic(load_articles(), "安娜·帕拉希奥")["line"].tolist()
     [3, 30, 50]
     """
-    from analysis.corpus import source_line
+    from analysis.corpus.read import source_line
 
     if match not in ("token", "substring"):
         raise ValueError("match must be 'token' or 'substring'")
@@ -594,10 +594,10 @@ def term_tables(articles: pd.DataFrame, *, cache: bool | str = True) -> dict[str
     Returns ``{name: DataFrame}``: ``tokens`` (article_id, tokens: write it
     as Parquet, a list column does not fit CSV), ``term_frequency`` (corpus),
     ``term_frequency_by_issue``, ``term_frequency_by_month``,
-    ``formulations`` (:func:`analysis.formulations.formulation_table`) and
+    ``formulations`` (:func:`analysis.aggregate.formulations.formulation_table`) and
     ``formulation_occurrences``.  An empty articles table gives empty tables.
     """
-    from analysis.formulations import extract_formulations, formulation_table
+    from analysis.aggregate.formulations import extract_formulations, formulation_table
 
     tokens = tokenize_articles(articles, cache=cache)
     occurrences = extract_formulations(articles)

@@ -8,7 +8,7 @@ both with the committed outputs. The HTML uses the classes styled by
 Where the links point
 ---------------------
 Chapters build to ``_build/html/book/<chapter>.html``. ``python -m
-analysis.publish`` (run by ``scripts/book.sh`` before the book build) writes
+analysis.book.publish`` (run by ``scripts/book.sh`` before the book build) writes
 into the HTML root:
 
 * ``raw/<page stem>.html`` -- each raw page, one anchor per line (``#L12``),
@@ -36,7 +36,7 @@ number, a caption, a label to refer to (``{numref}`\\`fig-article-lengths\\```)
 and alt text. The two cells of a chapter notebook::
 
     # code cell
-    from analysis.book import caption_figure
+    from analysis.book.helpers import caption_figure
     ax = plot_article_lengths(articles)
     caption_figure(ax.figure, "fig-article-lengths")
 
@@ -52,7 +52,7 @@ and alt text. The two cells of a chapter notebook::
 :func:`caption_figure` rejects a name that is not a valid label. Alt text
 says what the figure shows (kind of chart, what is compared, the main
 finding), never a file name. Figures are rendered at twice their nominal
-resolution (see :func:`analysis.plotting.use_cjk_font`).
+resolution (see :func:`analysis.figures.style.use_cjk_font`).
 
 Getting the package
 -------------------
@@ -69,7 +69,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from .paths import PROJECT_ROOT
+from analysis.paths import PROJECT_ROOT
 
 #: Folder (inside the HTML root) of the published raw pages.
 RAW_URL_DIR = "raw"
@@ -358,7 +358,7 @@ KWIC_COLUMNS = ("left", "match", "right")
 def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str | None = None) -> HTMLTable:
     """Keyword in context: left context right-aligned, keyword centred, right context left-aligned.
 
-    ``kwic_frame`` is the table of :func:`analysis.frequency.kwic` (columns
+    ``kwic_frame`` is the table of :func:`analysis.aggregate.frequency.kwic` (columns
     ``left``, ``match``, ``right``, and ``source``/``line`` when known, which
     become a link to the line). Each line is one CSS grid row: the keyword
     column has a fixed minimum width so keywords line up; on a phone the
@@ -375,7 +375,7 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
     """
     missing = [c for c in KWIC_COLUMNS if c not in kwic_frame.columns]
     if missing:
-        raise KeyError(f"concordance needs columns {list(KWIC_COLUMNS)} (from analysis.frequency.kwic); "
+        raise KeyError(f"concordance needs columns {list(KWIC_COLUMNS)} (from analysis.aggregate.frequency.kwic); "
                        f"missing {missing}")
     total = len(kwic_frame)
     shown = kwic_frame if top is None else kwic_frame.head(top)

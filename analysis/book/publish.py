@@ -1,10 +1,10 @@
-"""``python -m analysis.publish``: the book's downloads and provenance pages, before the book build.
+"""``python -m analysis.book.publish``: the book's downloads and provenance pages, before the book build.
 
 Writes, into ``_build/published`` (the book's ``html_extra_path``, so it is
 copied as is into the HTML root):
 
 * ``raw/<stem>.html`` -- every raw page of the configured corpus
-  (:func:`analysis.corpus.resolve_corpus`), HTML-escaped, one anchor per line
+  (:func:`analysis.corpus.read.resolve_corpus`), HTML-escaped, one anchor per line
   (``#L12``, numbered as the corpus reader numbers them: ``str.splitlines``),
   the target line highlighted on arrival (CSS ``:target``); and the page file
   itself, byte for byte, for download. For an article-table corpus (no
@@ -22,12 +22,12 @@ and into ``_build/book_inputs`` (read by the build, not published):
 * ``jieba_userdict.txt`` -- the words the search index must keep whole
   (``data/userdict.csv`` and the glossary terms), for Sphinx's Chinese search;
 * ``corpus_statement.md`` -- what this build of the book is about, for the
-  introduction (:func:`analysis.chapters.corpus_statement`).
+  introduction (:func:`analysis.book.chapters.corpus_statement`).
 
 Both folders are built in a temporary folder and swapped into place, so a
 failed run leaves the previous ones intact.
 
->>> from analysis.publish import line_anchor
+>>> from analysis.book.publish import line_anchor
 >>> line_anchor(12)
 'L12'
 """
@@ -46,12 +46,12 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from .book import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
-from .corpus import _read_table, resolve_corpus
-from .errors import InputError
-from .io import atomic_path, decode_utf8, sha256_file
-from .pages import decode_page, read_manifest
-from .paths import DATA_DIR, PROJECT_ROOT
+from .helpers import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
+from analysis.corpus.read import _read_table, resolve_corpus
+from analysis.errors import InputError
+from analysis.io import atomic_path, decode_utf8, sha256_file
+from analysis.corpus.pages import decode_page, read_manifest
+from analysis.paths import DATA_DIR, PROJECT_ROOT
 
 PUBLISHED = PROJECT_ROOT / "_build" / "published"
 BOOK_INPUTS = PROJECT_ROOT / "_build" / "book_inputs"
@@ -132,7 +132,7 @@ def publish_pages(folder: Path, manifest: Path, out: Path) -> list[Published]:
             raise InputError(manifest, f"file {name!r} not found in {folder}", row["_line"])
         raw = path.read_bytes()
         text, encoding = decode_page(raw, path, row.get("encoding", ""))
-        # Line numbers exactly as the corpus reader counts them (analysis.layout).
+        # Line numbers exactly as the corpus reader counts them (analysis.corpus.layout).
         lines = text.splitlines()
         page = raw_page_url(name)
         download = str(PurePosixPath(page).with_name(PurePosixPath(name).name))
@@ -260,7 +260,7 @@ def search_dictionary(userdict: Path = DATA_DIR / "userdict.csv", glossary: Path
     >>> "倍增追赶 nz" in search_dictionary().splitlines()
     True
     """
-    from .tokens import read_user_dictionary
+    from analysis.tokens import read_user_dictionary
 
     words: dict[str, str] = {}
     for row in read_user_dictionary(userdict).itertuples(index=False):
@@ -328,7 +328,7 @@ def glossary_markdown(glossary: pd.DataFrame | None = None) -> str:
     """
     glossary = read_glossary() if glossary is None else glossary
     out = ["# Glossary", "",
-           "<!-- Generated from data/glossary.csv by `python -m analysis.publish --write-glossary`; edit the CSV. -->",
+           "<!-- Generated from data/glossary.csv by `python -m analysis.book.publish --write-glossary`; edit the CSV. -->",
            "",
            "The formulations (提法), titles and institutions the book meets in the sample pages, with pinyin, an",
            "English gloss and where each was seen (a line of a sample page, or the registry file that lists it).",
@@ -406,7 +406,7 @@ def publish(out: Path = PUBLISHED, inputs: Path = BOOK_INPUTS, derived: Path = D
 def _corpus_statement(derived: Path) -> str:
     """The introduction's paragraph about the corpus of this build (``book/intro.md`` includes it)."""
     from .chapters import corpus_statement
-    from .corpus_folder import open_corpus
+    from analysis.corpus.folder import open_corpus
 
     folder = open_corpus()
     stamp = derived / "build_info.parquet"
@@ -419,7 +419,7 @@ def _corpus_statement(derived: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis.publish", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis.book.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(DERIVED), help="folder of derived tables (default _build/data)")
     parser.add_argument("--out", default=str(PUBLISHED), help="published folder (html_extra_path)")
     parser.add_argument("--inputs", default=str(BOOK_INPUTS), help="folder of generated book inputs")

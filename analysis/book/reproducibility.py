@@ -6,7 +6,7 @@ SHA-256 checksums (checked against ``data/manifest.csv``), and a summary of the
 corpus the notebooks read, with a fingerprint of the article table so two
 machines can compare results with one line.
 
->>> from analysis.reproducibility import package_versions
+>>> from analysis.book.reproducibility import package_versions
 >>> table = package_versions(names=["pandas"])
 >>> list(table.columns)
 ['package', 'pinned', 'installed', 'matches']
@@ -24,7 +24,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from analysis.corpus import CORPUS_ENV, resolve_corpus
+from analysis.corpus.read import CORPUS_ENV, resolve_corpus
 from analysis.errors import InputError
 from analysis.io import sha256_file
 from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR, SAMPLE_MANIFEST
@@ -209,7 +209,7 @@ def corpus_setting() -> str:
 def corpus_summary(articles: pd.DataFrame) -> pd.DataFrame:
     """One row per page file: what the notebooks read.
 
-    ``articles`` is the table of :func:`analysis.corpus.load_articles`.
+    ``articles`` is the table of :func:`analysis.corpus.read.load_articles`.
     Columns: ``source``, ``issue_date``, ``articles`` (int), ``characters``
     (int, sum of ``n_chars``), ``with_headline`` (int), ``dated_by_dateline``
     (int, rows whose ``date_basis`` is "dateline"). Sorted by
@@ -357,13 +357,13 @@ def platform_info() -> pd.Series:
 
 #: How each derived table of ``python -m analysis build`` is made (module that computes it).
 TABLE_MAKERS = {
-    "articles": "analysis.corpus.read_corpus", "captions": "analysis.corpus.read_corpus",
-    "unattributed_headlines": "analysis.corpus.read_corpus", "mentions": "analysis.leaders.leader_mentions",
-    "tokens": "analysis.frequency.term_tables", "term_frequency": "analysis.frequency.term_tables",
-    "term_frequency_by_issue": "analysis.frequency.term_tables",
-    "term_frequency_by_month": "analysis.frequency.term_tables",
-    "formulations": "analysis.frequency.term_tables", "formulation_occurrences": "analysis.frequency.term_tables",
-    "clusters": "analysis.topics.topic_tables", "cluster_terms": "analysis.topics.topic_tables",
+    "articles": "analysis.corpus.read.read_corpus", "captions": "analysis.corpus.read.read_corpus",
+    "unattributed_headlines": "analysis.corpus.read.read_corpus", "mentions": "analysis.leaders.mentions.leader_mentions",
+    "tokens": "analysis.aggregate.frequency.term_tables", "term_frequency": "analysis.aggregate.frequency.term_tables",
+    "term_frequency_by_issue": "analysis.aggregate.frequency.term_tables",
+    "term_frequency_by_month": "analysis.aggregate.frequency.term_tables",
+    "formulations": "analysis.aggregate.frequency.term_tables", "formulation_occurrences": "analysis.aggregate.frequency.term_tables",
+    "clusters": "analysis.topics.model.topic_tables", "cluster_terms": "analysis.topics.model.topic_tables",
 }
 BUILD_COMMAND = "python -m analysis build --out _build/data"
 
@@ -423,7 +423,7 @@ def page_provenance() -> pd.DataFrame:
     was inferred). "" where the manifest has no such column. An article
     table corpus gives one row naming the table.
     """
-    from analysis.pages import read_manifest
+    from analysis.corpus.pages import read_manifest
 
     kind, target, manifest = resolve_corpus()
     columns = ["file", "issue_date", "source", "extraction", "notes"]

@@ -9,7 +9,7 @@ PDF extraction of a justified, column-set Chinese page leaves:
   (``赠送小礼物赠送小礼物。。姜灏姜灏 摄摄``).
 
 The functions here repair single lines; joining lines into paragraphs and
-finding headlines is :mod:`analysis.layout`'s job.
+finding headlines is :mod:`analysis.corpus.layout`'s job.
 
 >>> clean_line("会 主 任 高 峰 出 席")
 '会主任高峰出席'

@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import DATA_DIR
+from analysis.paths import DATA_DIR
 
 _SPACE = re.compile(r"\s+")
 #: How far from the headline's line a headline piece may be printed (vertical
@@ -40,7 +40,7 @@ def _page_path(source: str) -> Path | None:
 def _page_path_cached(source: str, _corpus_setting: str) -> Path | None:
     candidates = []
     try:
-        from .corpus_folder import open_corpus
+        from .folder import open_corpus
 
         folder = open_corpus()
         if folder.kind == "pages" and folder.pages_dir is not None:
@@ -111,7 +111,7 @@ def field_line(article, field: str, offset: int) -> int:
     if field not in FIELDS:
         raise ValueError(f"field must be one of {', '.join(FIELDS)}, not {field!r}")
     if field == "text":
-        from .corpus import source_line
+        from .read import source_line
 
         if "line_map" in article:
             return int(source_line(article, offset))

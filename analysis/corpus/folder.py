@@ -5,7 +5,7 @@ A corpus folder holds the text, either
 * pages: ``manifest.csv`` plus the page files it lists (looked up in the
   folder itself, or in its ``raw/`` or ``pages/`` subfolder), or
 * an article table: ``articles.parquet``, ``articles.csv``, ``articles.jsonl``
-  or ``articles.json`` (columns: see :func:`analysis.corpus.read_article_table`),
+  or ``articles.json`` (columns: see :func:`analysis.corpus.read.read_article_table`),
 
 and, optionally, the facts that the analysis needs about that paper:
 
@@ -49,8 +49,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .paths import DATA_DIR
+from analysis.errors import InputError
+from analysis.paths import DATA_DIR
 
 CORPUS_ENV = "ANALYSIS_CORPUS"
 TABLE_NAMES = ("articles.parquet", "articles.csv", "articles.jsonl", "articles.json")

@@ -25,7 +25,7 @@ pages, ``tests/test_layout.py``):
 * **Vertical headlines.**  Three or more consecutive one-character lines;
   a blank line separates two vertical headlines.
 * **Captions.**  A line ending with a photographer's credit (``姜灏 摄``),
-  bold doubling undone (:func:`analysis.clean.parse_caption`).
+  bold doubling undone (:func:`analysis.corpus.clean.parse_caption`).
 """
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ from datetime import date as Date
 from pathlib import Path
 
 from .clean import IDEOGRAPH_RE, scrub_invisible
-from .errors import InputError
-from .io import atomic_path, has_private_use, read_csv_records
+from analysis.errors import InputError
+from analysis.io import atomic_path, has_private_use, read_csv_records
 
 log = logging.getLogger(__name__)
 

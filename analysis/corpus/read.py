@@ -55,16 +55,16 @@ import pandas as pd
 
 from . import articles as _articles_module
 from . import clean as _clean_module
-from . import io as _io_module
+from analysis import io as _io_module
 from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import split_articles
 from .clean import clean_line
-from .errors import InputError
-from .io import decode_data_file, read_csv_records, sniff_format, write_parquet
+from analysis.errors import InputError
+from analysis.io import decode_data_file, read_csv_records, sniff_format, write_parquet
 from .pages import DATE_MAX_ENV, DATE_MIN_ENV, Page, check_plausible, date_range, parse_iso_date, read_pages
-from .corpus_folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
-from .paths import cache_dir
+from .folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
+from analysis.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def resolve_corpus(corpus=None, manifest=None, articles=None) -> tuple[str, Path
     """Decide what to read: ``("pages", folder, manifest)`` or ``("table", file, None)``.
 
     ``corpus`` may be a page folder with ``manifest.csv``, a corpus folder
-    holding an article table (see :mod:`analysis.corpus_folder`) or a bare
+    holding an article table (see :mod:`analysis.corpus.folder`) or a bare
     article-table file; with nothing given, ``$ANALYSIS_CORPUS`` or the sample.
     """
     if articles is not None:
@@ -229,7 +229,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def segment_pages(pages: list[Page], progress: bool = False) -> Corpus:
     """Segment validated pages into the three tables."""
-    from .progress import progress_bar
+    from analysis.progress import progress_bar
 
     rows, caption_rows, lost = [], [], []
     for page in progress_bar(pages, desc="segmenting pages", unit="page", enabled=progress):
@@ -381,7 +381,7 @@ def table_date(value, path, where: int, kind: str = "line", tz=None) -> str:
     is converted to the paper's zone (:func:`paper_timezone`): a Beijing
     midnight stored in UTC is the previous evening in UTC but the right day
     here.  Garbage after the date, impossible times and dates outside
-    :func:`~analysis.pages.date_range` are refused, naming the place.
+    :func:`~analysis.corpus.pages.date_range` are refused, naming the place.
 
     >>> table_date("2024-11-30T16:00:00Z", "t.csv", 2)
     '2024-12-01'
@@ -461,7 +461,7 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     ...
     analysis.errors.InputError: ...no-such.csv: article table not found
     """
-    from .progress import progress_bar
+    from analysis.progress import progress_bar
 
     path = Path(path)
     frame, row_word, first = _read_table(path)

@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from .clean import clean_line, parse_caption
-from .corpus import resolve_corpus
+from .read import resolve_corpus
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
-from .corpus_folder import fact_path
-from .io import read_csv_frame
+from .folder import fact_path
+from analysis.io import read_csv_frame
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
@@ -134,7 +134,7 @@ def plot_article_lengths(articles: pd.DataFrame, ax=None):
     """Horizontal bars: characters per article, labelled with its headline, grouped by issue."""
     import matplotlib.pyplot as plt
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     data = articles.sort_values(["issue_date", "article_id"], ascending=False, kind="stable")
@@ -176,7 +176,7 @@ def periods(dates, freq: str) -> pd.Series:
     dates = pd.Series(dates, dtype=object).fillna("").astype(str)
     stamps = pd.to_datetime(dates.where(dates != "", None), format="%Y-%m-%d", errors="coerce")
     if freq not in {"D", "W", "M", "Q", "Y"}:
-        raise ValueError(f"freq must be one of D, W, M, Q, Y (analysis.chapters.time_bin), not {freq!r}")
+        raise ValueError(f"freq must be one of D, W, M, Q, Y (analysis.book.chapters.time_bin), not {freq!r}")
     if freq == "D":
         labels = stamps.dt.strftime("%Y-%m-%d")
     elif freq == "W":
@@ -226,7 +226,7 @@ def plot_articles_per_period(summary: pd.DataFrame, bin_name: str = "period", ax
     """Bars: articles in each period of :func:`period_summary` (ticks thinned when there are many)."""
     import matplotlib.pyplot as plt
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     if ax is None:
@@ -246,7 +246,7 @@ def plot_length_histogram(articles: pd.DataFrame, bins: int | None = None, ax=No
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     if ax is None:

@@ -5,7 +5,7 @@ tofu boxes.  The ``mplfonts`` package (PyPI) ships Noto Sans CJK SC (SIL Open
 Font License); we use it by file path and never write into matplotlib's
 install folder.
 
->>> from analysis.plotting import cjk_font_path, use_cjk_font
+>>> from analysis.figures.style import cjk_font_path, use_cjk_font
 >>> cjk_font_path().name
 'NotoSansCJKsc-Regular.otf'
 """

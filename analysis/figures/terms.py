@@ -1,10 +1,10 @@
 """Figures for the term-frequency chapter (Chinese labels, CJK font by path).
 
 Each function draws on a matplotlib Axes and returns it, so notebooks stay
-one line per figure.  Fonts come from :mod:`analysis.plotting` (Noto Sans CJK
+one line per figure.  Fonts come from :mod:`analysis.figures.style` (Noto Sans CJK
 SC from the ``mplfonts`` package): no system fonts, no tofu boxes.
 
->>> from analysis.figures_terms import plot_top_terms
+>>> from analysis.figures.terms import plot_top_terms
 >>> import pandas as pd
 >>> ax = plot_top_terms(pd.DataFrame({"term": ["发展", "丰台"], "count": [3, 2]}))
 >>> ax.get_yticklabels()[0].get_text()
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.plotting import cjk_font_path, use_cjk_font
+from analysis.figures.style import cjk_font_path, use_cjk_font
 
 
 def _axes(ax, size):
@@ -32,7 +32,7 @@ AXIS_TITLES = {"count": "Occurrences", "rate_per_10k": "Occurrences per 10,000 t
 def plot_top_terms(freq: pd.DataFrame, n: int = 20, column: str = "count", ax=None, title: str | None = None):
     """Horizontal bar chart of the ``n`` most frequent terms (largest on top).
 
-    ``freq`` is a :func:`analysis.frequency.term_frequency` table (ungrouped),
+    ``freq`` is a :func:`analysis.aggregate.frequency.term_frequency` table (ungrouped),
     already sorted; ``column`` is ``"count"`` or ``"rate_per_10k"``.  Terms
     are in Chinese, axis titles in English; the height follows the number of
     bars.  No title unless given (the book's caption says what to see).
@@ -57,7 +57,7 @@ SIGNIFICANT_G2 = 10.83
 def plot_keyness(key: pd.DataFrame, n: int = 12, ax=None, target: str = "target", reference: str = "reference"):
     """Diverging bar chart of keyness: log ratio of the ``n`` strongest key terms each way.
 
-    ``key`` is a :func:`analysis.frequency.keyness` table; bars to the right
+    ``key`` is a :func:`analysis.aggregate.frequency.keyness` table; bars to the right
     are key for the target (red), to the left for the reference (blue).
     Labels give G²; bars below ``SIGNIFICANT_G2`` (p < 0.001) are pale and
     hatched.  ``target`` and ``reference`` name the two sides on the
@@ -88,7 +88,7 @@ def plot_term_periods(matrix: pd.DataFrame, ax=None, period_name: str = "Period"
     """Heat map of term rates by period: one row per term (Chinese), one column per period.
 
     ``matrix`` is terms × periods of rates per 10,000 tokens
-    (:func:`analysis.chapters.terms.trend_matrix`).  Cells are annotated
+    (:func:`analysis.book.chapters.terms.trend_matrix`).  Cells are annotated
     when there are few enough periods to read them; period labels are
     thinned so they never overlap.  Width and height follow the matrix.
 

@@ -1,7 +1,7 @@
 """Who the paper names: a dated registry of officials and a one-pass mention extractor.
 
 >>> from analysis.corpus import load_articles
->>> from analysis.leaders import leader_mentions
+>>> from analysis.leaders.mentions import leader_mentions
 >>> mentions = leader_mentions(load_articles())
 >>> int((mentions["name"] == "高峰").sum())      # 区人大常委会主任高峰, twice anchored, once by an earlier mention
 3
@@ -28,7 +28,7 @@ The mentions table (:data:`MENTION_COLUMNS`), one row per mention, sorted by
 body), offset``:
 
 ============ =====================================================================
-article_id   the article (see :func:`analysis.corpus.load_articles`)
+article_id   the article (see :func:`analysis.corpus.read.load_articles`)
 issue_date   the issue's date (YYYY-MM-DD)
 date         the article's date (dateline, else issue date)
 name         the person (registry ``name``; aliases are mapped to it)
@@ -81,13 +81,13 @@ from pathlib import Path
 import ahocorasick
 import pandas as pd
 
-from .corpus import source_line
-from .field_lines import field_line
-from .errors import InputError
-from .corpus_folder import fact_path
-from .io import read_csv_records
-from .pages import date_range
-from .paths import DATA_DIR
+from analysis.corpus.read import source_line
+from analysis.corpus.field_lines import field_line
+from analysis.errors import InputError
+from analysis.corpus.folder import fact_path
+from analysis.io import read_csv_records
+from analysis.corpus.pages import date_range
+from analysis.paths import DATA_DIR
 
 REGISTRY_PATH = DATA_DIR / "leaders.csv"
 TITLES_PATH = DATA_DIR / "leader_titles.csv"
@@ -304,11 +304,11 @@ class Matcher:
         self.registry = registry
         self.surnames = load_surnames() if surnames is None else surnames
         if aliases is None:
-            from .tokens import read_aliases
+            from analysis.tokens import read_aliases
 
             aliases = read_aliases()
         self.org_forms = _organisation_forms(registry, aliases)
-        from .tokens import text_preparer
+        from analysis.tokens import text_preparer
 
         self.prepare = text_preparer()
         self.persons: dict[str, _Person] = {}
@@ -369,7 +369,7 @@ class Matcher:
         if end + 1 >= len(text) or self._ends_name_at(text, end + 1) or text[end + 1] in CLAUSE_BREAK + "、":
             return True
         if self._segmenter is None:
-            from .tokens import get_segmenter
+            from analysis.tokens import get_segmenter
 
             self._segmenter = get_segmenter()
         first = self._segmenter.cut_raw(text[start:end + 6])[0]
@@ -653,7 +653,7 @@ def _sentence_numbers(text: str, offsets: list[int]) -> list[int]:
 def _check_articles(articles: pd.DataFrame) -> None:
     missing = [c for c in ("article_id", "text") if c not in articles.columns]
     if missing:
-        raise ValueError(f"articles table lacks column(s) {', '.join(missing)} (see analysis.corpus.load_articles)")
+        raise ValueError(f"articles table lacks column(s) {', '.join(missing)} (see analysis.corpus.read.load_articles)")
 
 
 def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None) -> pd.DataFrame:

@@ -1,13 +1,13 @@
 """A registry draft for a corpus that has none: officials found by their titles.
 
-:func:`registry_draft` turns :func:`analysis.leaders.discover_officials` into
+:func:`registry_draft` turns :func:`analysis.leaders.mentions.discover_officials` into
 rows of the registry format (``data/leaders.csv``), with the evidence a
 scholar needs to verify each row: first and last date seen, how often, and an
 example line.  Nothing in it is trusted until checked: ``level`` is
 ``other`` and ``organisation`` empty, to be filled in by hand.
 
 >>> from analysis.corpus import load_articles
->>> from analysis.leaders import empty_registry
+>>> from analysis.leaders.mentions import empty_registry
 >>> draft = registry_draft(load_articles(), empty_registry())
 >>> {"name", "title", "start", "first_seen", "last_seen", "example"} <= set(draft.columns)
 True
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .leaders import REGISTRY_COLUMNS, discover_officials
+from .mentions import REGISTRY_COLUMNS, discover_officials
 
 DRAFT_COLUMNS = REGISTRY_COLUMNS + ["category", "needs_anchor", "note", "count", "first_seen", "last_seen",
                                     "example"]

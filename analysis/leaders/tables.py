@@ -1,11 +1,11 @@
-"""Tables and figures from the mentions table of :mod:`analysis.leaders`.
+"""Tables and figures from the mentions table of :mod:`analysis.leaders.mentions`.
 
 Every function takes the mentions table (and, where counts are normalised or
 gaps matter, the articles table) and returns a DataFrame with documented
 columns and a stable order; the ``plot_*`` functions draw one of them.
 
 >>> from analysis.corpus import load_articles
->>> from analysis.leaders import leader_mentions
+>>> from analysis.leaders.mentions import leader_mentions
 >>> articles = load_articles()
 >>> mentions = leader_mentions(articles)
 >>> counts = mention_counts(mentions, articles, freq="M")
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .leaders import KINDS, LOCATIONS
-from .paths import DATA_DIR
+from .mentions import KINDS, LOCATIONS
+from analysis.paths import DATA_DIR
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")
@@ -38,7 +38,7 @@ VALIDATION_COLUMNS = ["corpus", "article_id", "line", "title", "holder", "resolv
 def _validation_path(path=None) -> Path:
     if path is not None:
         return Path(path)
-    from .corpus_folder import open_corpus
+    from analysis.corpus.folder import open_corpus
 
     try:
         own = open_corpus().root / VALIDATION_FILE
@@ -52,7 +52,7 @@ def title_only_precision(path=None) -> dict:
 
     The corpus folder's own ``validation_title_only.csv`` is used when it has
     one.  Each row is a bare title the extractor considered
-    (:func:`analysis.leaders.title_only_audit`) with ``resolved`` (yes/no)
+    (:func:`analysis.leaders.mentions.title_only_audit`) with ``resolved`` (yes/no)
     and the reader's judgment ``holder_is_meant`` (yes/no/unclear: does the
     title mean the post's registered holder?).  Returns ``{"precision",
     "resolved", "correct", "missed", "judged", "by_corpus"}``; precision is
@@ -112,7 +112,7 @@ def out_of_term(mentions: pd.DataFrame) -> pd.DataFrame:
     mentions table; sorted as it is.
     """
     if "in_term" not in mentions.columns:
-        raise ValueError("mentions table lacks in_term (re-run analysis.leaders.leader_mentions)")
+        raise ValueError("mentions table lacks in_term (re-run analysis.leaders.mentions.leader_mentions)")
     return mentions[~mentions["in_term"].astype(bool)].reset_index(drop=True)
 
 
@@ -240,7 +240,7 @@ def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "
     With ``level="national"`` this is the citation ritual of the national
     leadership (``ritual`` and ``doctrine``) kept apart from ``coverage``.
     Same binning, normalisation and gaps as :func:`mention_counts`; columns
-    are :data:`analysis.leaders.KINDS`, so ``title-only`` is always its own
+    are :data:`analysis.leaders.mentions.KINDS`, so ``title-only`` is always its own
     series here.  Only mentions inside a registered term count (``level``
     is '' outside one).
     """
@@ -325,7 +325,7 @@ def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = 
     :data:`TRACE_COLUMNS`, in the mentions table's order.
 
     >>> from analysis.corpus import load_articles
-    >>> from analysis.leaders import leader_mentions
+    >>> from analysis.leaders.mentions import leader_mentions
     >>> a = load_articles()
     >>> trace(leader_mentions(a), a, name="高峰")["line"].tolist()
     [115, 204, 210]
@@ -396,8 +396,8 @@ def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
 
 def read_gold(path) -> pd.DataFrame:
     """A gold annotation CSV (``article_id, location, line, name, title, kind, note``)."""
-    from .errors import InputError
-    from .io import read_csv_frame
+    from analysis.errors import InputError
+    from analysis.io import read_csv_frame
 
     frame = read_csv_frame(path, what="gold annotation", required=["article_id", "location", "line", "name", "kind"])
     for value, row in zip(frame["line"], frame["_line"]):
@@ -420,7 +420,7 @@ def plot_timeline(counts: pd.DataFrame, ax=None, top: int = 6, title_only: pd.Da
     """
     import matplotlib.pyplot as plt
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     ax = ax or plt.subplots(figsize=(8, 3.5))[1]
@@ -444,7 +444,7 @@ def plot_prominence(table: pd.DataFrame, ax=None):
     """Stacked horizontal bars: headline, lead and body mentions per person."""
     import matplotlib.pyplot as plt
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     ax = ax or plt.subplots(figsize=(7, 0.3 * len(table) + 1))[1]
@@ -464,7 +464,7 @@ def plot_network(pairs: pd.DataFrame, mentions: pd.DataFrame, ax=None, kinds=ACT
     """Co-mention network on a circle: node size = mentions, edge width = shared articles."""
     import matplotlib.pyplot as plt
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     ax = ax or plt.subplots(figsize=(7, 7))[1]
@@ -502,7 +502,7 @@ def plot_kind_series(series: pd.DataFrame, ax=None):
     """Bars per period: ritual and doctrine versus coverage; gaps shaded."""
     import matplotlib.pyplot as plt
 
-    from .plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     ax = ax or plt.subplots(figsize=(7, 3))[1]

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .io import read_csv_frame
+from analysis.errors import InputError
+from analysis.io import read_csv_frame
 
 SAMPLE_COLUMNS = ["sample_id", "candidate", "kind", "article_id", "date", "source", "line", "name", "title",
                   "location", "context", "correct", "note"]
@@ -71,7 +71,7 @@ def rejected_hits(articles: pd.DataFrame, mentions: pd.DataFrame, registry: pd.D
     automaton.make_automaton()
     body = mentions[mentions["location"].isin(["lead", "body"])] if len(mentions) else mentions
     found = {(a, int(o)) for a, o in zip(body.get("article_id", []), body.get("offset", []))}
-    from .corpus import source_line
+    from analysis.corpus.read import source_line
 
     rows = []
     for article in articles.itertuples(index=False):

@@ -6,13 +6,13 @@ by the other modules' own functions applied to chunks of articles:
 * **tokens**: :func:`analysis.tokens.tokenize_articles` on the chunk; depends
   on the text and the segmenter's fingerprint (dictionary, boilerplate and
   alias files, versions);
-* **counts**: :func:`analysis.frequency.article_term_counts` (aliases
+* **counts**: :func:`analysis.aggregate.frequency.article_term_counts` (aliases
   applied); depends on the tokens, the stopword and alias files;
 * **quotes**: which phrases the article makes formulations (pass 1 of
-  :func:`analysis.formulations.extract_formulations`: quoted phrases and
+  :func:`analysis.aggregate.formulations.extract_formulations`: quoted phrases and
   enumerations, in its order) and the enumerations' expansions; depends on
   headline, subheadline, text and the segmenter;
-* **mentions**: :func:`analysis.leaders.leader_mentions` with the build's
+* **mentions**: :func:`analysis.leaders.mentions.leader_mentions` with the build's
   registry, titles and phrases; depends on the whole article row and those facts;
 
 plus, for each output, a hash of the source code of the modules that compute
@@ -26,13 +26,13 @@ committed in one transaction (a crash leaves the previous state), each value
 carries a checksum that is verified on read (a corrupt entry is discarded
 with one warning and recomputed; an unreadable file is set aside the same
 way).  Misses are computed in worker processes (``workers``; default all
-cores) or on a Dask cluster (``scheduler``, see :mod:`analysis.distributed`);
+cores) or on a Dask cluster (``scheduler``, see :mod:`analysis.perarticle.distributed`);
 the parent alone writes the cache and puts the results back in article
 order, so the output does not depend on the number of workers.
 
 Counting formulations has one step that is not per article (a phrase quoted
 in one article is counted in all): :func:`formulation_occurrences` calls
-:func:`analysis.formulations.extract_formulations` on each chunk with the
+:func:`analysis.aggregate.formulations.extract_formulations` on each chunk with the
 corpus's formulations (``kinds=``), after the per-article pass.
 
 The workers see the parent's corpus setting (``ANALYSIS_CORPUS``, carried
@@ -63,14 +63,16 @@ from analysis.paths import cache_dir
 log = logging.getLogger(__name__)
 
 KINDS = ("tokens", "counts", "quotes", "mentions")
-#: Which modules' source each output depends on (their bytes go into the key).
+#: Which modules' source each output depends on (their bytes go into the key); paths relative to analysis/.
 #: This module is in every entry: it encodes the values (a change of format must not be read back).
 CODE_OF = {
-    "tokens": ("perarticle.py", "tokens.py"),
-    "counts": ("perarticle.py", "tokens.py", "frequency.py"),
-    "quotes": ("perarticle.py", "tokens.py", "formulations.py"),
-    "mentions": ("perarticle.py", "leaders.py", "corpus.py", "field_lines.py", "corpus_folder.py"),
-    "occurrences": ("perarticle.py", "tokens.py", "formulations.py", "field_lines.py", "corpus_folder.py"),
+    "tokens": ("perarticle/stage.py", "tokens.py"),
+    "counts": ("perarticle/stage.py", "tokens.py", "aggregate/frequency.py"),
+    "quotes": ("perarticle/stage.py", "tokens.py", "aggregate/formulations.py"),
+    "mentions": ("perarticle/stage.py", "leaders/mentions.py", "corpus/read.py", "corpus/field_lines.py",
+                 "corpus/folder.py"),
+    "occurrences": ("perarticle/stage.py", "tokens.py", "aggregate/formulations.py", "corpus/field_lines.py",
+                    "corpus/folder.py"),
 }
 #: Bump when this module's per-article results change shape.
 STAGE_VERSION = "2"  # 2: main's functions per chunk (aliases, boilerplate, lines of every field)
@@ -88,7 +90,7 @@ def code_version(kind: str) -> str:
 
 @lru_cache(maxsize=None)
 def _code_version(kind: str) -> str:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # analysis/: CODE_OF's paths start there
     digest = hashlib.sha256(STAGE_VERSION.encode())
     for name in CODE_OF[kind]:
         digest.update((here / name).read_bytes())
@@ -122,8 +124,8 @@ class StageConfig:
 
     @classmethod
     def resolve(cls, registry=None, *, titles=None, phrases=None) -> "StageConfig":
-        """Fingerprint every fact file of the configured corpus (``analysis.corpus_folder.fact_path``)."""
-        from analysis.corpus_folder import CORPUS_ENV, fact_path
+        """Fingerprint every fact file of the configured corpus (``analysis.corpus.folder.fact_path``)."""
+        from analysis.corpus.folder import CORPUS_ENV, fact_path
         from analysis.tokens import get_segmenter
 
         if registry is None:
@@ -157,7 +159,7 @@ class _corpus_setting:
         self.value = value
 
     def __enter__(self):
-        from analysis.corpus_folder import CORPUS_ENV
+        from analysis.corpus.folder import CORPUS_ENV
 
         self.before = os.environ.get(CORPUS_ENV)
         if self.value is None:
@@ -166,7 +168,7 @@ class _corpus_setting:
             os.environ[CORPUS_ENV] = self.value
 
     def __exit__(self, *exc):
-        from analysis.corpus_folder import CORPUS_ENV
+        from analysis.corpus.folder import CORPUS_ENV
 
         if self.before is None:
             os.environ.pop(CORPUS_ENV, None)
@@ -372,9 +374,9 @@ def compute_chunk(chunk: pd.DataFrame, needs: list[tuple[str, ...]], given_token
 
 
 def _compute_chunk(chunk, needs, given_tokens, config) -> dict:
-    from analysis.formulations import _fields, _normalize, find_enumerations, find_quoted
-    from analysis.frequency import article_term_counts
-    from analysis.leaders import leader_mentions
+    from analysis.aggregate.formulations import _fields, _normalize, find_enumerations, find_quoted
+    from analysis.aggregate.frequency import article_term_counts
+    from analysis.leaders.mentions import leader_mentions
     from analysis.tokens import get_segmenter, tokenize_articles
 
     out: dict[str, dict[int, object]] = {kind: {} for kind in KINDS}
@@ -432,9 +434,9 @@ def _compute_chunk(chunk, needs, given_tokens, config) -> dict:
 
 
 def occurrences_chunk(chunk: pd.DataFrame, kinds: dict[str, str], config: StageConfig) -> list[list[list]]:
-    """:func:`analysis.formulations.extract_formulations` of one chunk, counting the corpus's
+    """:func:`analysis.aggregate.formulations.extract_formulations` of one chunk, counting the corpus's
     formulations ``kinds``: one list of rows (as ``OCCURRENCE_COLUMNS``) per article."""
-    from analysis.formulations import extract_formulations
+    from analysis.aggregate.formulations import extract_formulations
 
     with _corpus_setting(config.corpus):
         found = extract_formulations(chunk, kinds=kinds)
@@ -497,7 +499,7 @@ class Runner:
         if not jobs:
             return []
         if self.scheduler is not None:
-            from analysis.distributed import get_client, map_ordered
+            from analysis.perarticle.distributed import get_client, map_ordered
 
             if self._client is None:
                 self._client = get_client(self.scheduler)
@@ -548,7 +550,7 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
               scheduler=None, cache: bool | str | Path = True, runner: Runner | None = None) -> StageResult:
     """Every per-article output of ``articles``, from the cache where possible.
 
-    ``registry``/``titles``/``phrases``: as :func:`analysis.leaders.leader_mentions`
+    ``registry``/``titles``/``phrases``: as :func:`analysis.leaders.mentions.leader_mentions`
     takes them (None: the corpus folder's); ``workers``: processes for the
     misses (default all cores; 1 = in this process); ``scheduler``: a Dask
     scheduler address or ``distributed.Client`` (then ``workers`` is
@@ -556,7 +558,7 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     """
     for column in ("article_id", "text"):
         if column not in articles.columns:
-            raise ValueError(f"articles table lacks column {column!r} (see analysis.corpus.load_articles)")
+            raise ValueError(f"articles table lacks column {column!r} (see analysis.corpus.read.load_articles)")
     ids = articles["article_id"].astype(str)
     if ids.duplicated().any():
         dup = ids[ids.duplicated()].iloc[0]
@@ -608,7 +610,7 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
 
 def formulation_kinds(stage: StageResult) -> dict[str, str]:
     """Phrase → kind of every formulation of the corpus: the articles' pass-1 lists merged
-    first-seen-wins in article order, as :func:`analysis.formulations.extract_formulations` does."""
+    first-seen-wins in article order, as :func:`analysis.aggregate.formulations.extract_formulations` does."""
     kinds: dict[str, str] = {}
     for q in stage.quotes:
         for phrase, kind in q["kinds"]:
@@ -618,13 +620,13 @@ def formulation_kinds(stage: StageResult) -> dict[str, str]:
 
 def formulation_occurrences(stage: StageResult, *, workers: int | None = None, scheduler=None,
                             runner: Runner | None = None) -> pd.DataFrame:
-    """The table of :func:`analysis.formulations.extract_formulations` for the stage's articles.
+    """The table of :func:`analysis.aggregate.formulations.extract_formulations` for the stage's articles.
 
     Pass 1 (which phrases are formulations) is read from the cached quotes;
     pass 2 is ``extract_formulations(chunk, kinds=…)`` on each chunk of the
     articles whose occurrences are not cached for this set of formulations.
     """
-    from analysis.formulations import OCCURRENCE_COLUMNS
+    from analysis.aggregate.formulations import OCCURRENCE_COLUMNS
 
     kinds = formulation_kinds(stage)
     kinds_digest = hashlib.sha256(json.dumps(list(kinds.items()), ensure_ascii=False).encode()).hexdigest()
@@ -658,7 +660,7 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
 
 def expansions(stage: StageResult) -> dict[str, str]:
     """Enumeration → the items it names, from its first appearance in a text (article order),
-    as :func:`analysis.formulations.formulation_table` finds them."""
+    as :func:`analysis.aggregate.formulations.formulation_table` finds them."""
     out: dict[str, str] = {}
     for q in stage.quotes:
         for slogan, items in q["expansions"]:
@@ -667,12 +669,12 @@ def expansions(stage: StageResult) -> dict[str, str]:
 
 
 def mentions_table(stage: StageResult) -> pd.DataFrame:
-    """The table of :func:`analysis.leaders.leader_mentions` from the per-article mentions.
+    """The table of :func:`analysis.leaders.mentions.leader_mentions` from the per-article mentions.
 
     Each article's rows are leader_mentions' own, in its order; the same
     stable sort over all of them (by date, source, article, place, offset)
     gives the corpus's table.
     """
-    from analysis.leaders import mentions_frame
+    from analysis.leaders.mentions import mentions_frame
 
     return mentions_frame([row for per in stage.mentions for row in per])

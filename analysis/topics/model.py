@@ -830,7 +830,7 @@ def plot_k_selection(selection: pd.DataFrame, ax=None):
     """Silhouette against k, the chosen k marked.  Returns the Axes."""
     import matplotlib.pyplot as plt
 
-    from analysis.plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     if ax is None:
@@ -854,7 +854,7 @@ def plot_article_map(model: TopicModel, articles: pd.DataFrame, *, max_labels: i
     of each cluster).  The legend names each cluster by its top terms."""
     import matplotlib.pyplot as plt
 
-    from analysis.plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     meta = _meta(model, articles)
@@ -893,7 +893,7 @@ def plot_cluster_sizes(sizes: pd.DataFrame, ax=None):
     """Stacked bars: articles per cluster in each period (from :func:`cluster_sizes`)."""
     import matplotlib.pyplot as plt
 
-    from analysis.plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     if ax is None:

@@ -132,7 +132,7 @@ def corpus_statement(info: dict, description: dict) -> str:
     """The introduction's paragraph on what this build of the book is about (Markdown).
 
     ``info``: the ``build_info`` row; ``description``: the corpus's
-    ``corpus.toml`` (see :mod:`analysis.corpus_folder`).  The claim is stated
+    ``corpus.toml`` (see :mod:`analysis.corpus.folder`).  The claim is stated
     for that corpus and no other.
 
     >>> text = corpus_statement({"corpus": "长河报 (generated)", "paper": "长河报", "is_sample": False,

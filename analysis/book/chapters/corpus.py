@@ -1,12 +1,12 @@
 """What chapter 1 (the corpus) says: sentences computed from the built tables.
 
 Every function takes tables of the build (:func:`analysis.tables.load_table`)
-and returns Markdown (:class:`analysis.chapters.say`), so the chapter reads
+and returns Markdown (:class:`analysis.book.chapters.say`), so the chapter reads
 true on any corpus: a folder of page text (``kind="pages"``) or a ready
 article table (``kind="table"``), where page repairs and layout do not apply.
 
 >>> import pandas as pd
->>> from analysis.chapters import Context
+>>> from analysis.book.chapters import Context
 >>> ctx = Context("长河报 test", "长河报", False, 2, "2020-01-03", "2020-01-07", ())
 >>> arts = pd.DataFrame({"article_id": ["a", "b"], "source": ["articles.csv"] * 2, "page": ["1", "2"],
 ...                      "issue_date": ["2020-01-03", "2020-01-07"], "headline": ["标题", ""],
@@ -22,7 +22,7 @@ from . import Context, number, say
 
 #: An article shorter than this (characters) is worth a look: a fragment, a continuation, a caption.
 SHORT_ARTICLE = 100
-#: Kinds of repair :func:`analysis.corpus_report.repair_examples` can show.
+#: Kinds of repair :func:`analysis.corpus.report.repair_examples` can show.
 REPAIR_KINDS = 6
 
 

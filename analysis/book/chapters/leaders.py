@@ -2,7 +2,7 @@
 
 Every function takes tables of ``python -m analysis build`` (``registry``,
 ``mentions``, ``discovered_officials``, ``articles``) and returns Markdown
-(:class:`analysis.chapters.say`) or a table or figure to show; nothing here
+(:class:`analysis.book.chapters.say`) or a table or figure to show; nothing here
 re-runs the extraction.  The chapter holds on three kinds of corpus:
 
 * a registry and a full hand annotation (``gold_mentions.csv``, the sample):
@@ -14,8 +14,8 @@ re-runs the extraction.  The chapter holds on three kinds of corpus:
   registry; every registry-dependent section says in one sentence that it is
   empty.
 
-Time bins follow the corpus span (:func:`analysis.chapters.time_bin`); the
-package's :func:`analysis.mentions_tables.mention_counts` bins by week or
+Time bins follow the corpus span (:func:`analysis.book.chapters.time_bin`); the
+package's :func:`analysis.leaders.tables.mention_counts` bins by week or
 month only, so :func:`binned_counts` does the same for day, quarter and year.
 
 >>> import pandas as pd
@@ -39,11 +39,11 @@ import pandas as pd
 
 from . import BIN_NAMES, Context, number, say
 
-#: Mentions of the person's own activity (as in :data:`analysis.mentions_tables.ACTIVITY_KINDS`).
+#: Mentions of the person's own activity (as in :data:`analysis.leaders.tables.ACTIVITY_KINDS`).
 ACTIVITY_KINDS = ("coverage", "title-only")
 CITATION_KINDS = ("ritual", "doctrine")
 KINDS = ("coverage", "ritual", "doctrine", "title-only", "foreign")
-#: pandas period codes for the bins of :data:`analysis.chapters.BINS`.
+#: pandas period codes for the bins of :data:`analysis.book.chapters.BINS`.
 PERIOD_CODES = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
 #: Period words for prose ("per quarter").
 ANNOTATE_COMMAND = "python -m analysis annotate --corpus CORPUS_FOLDER --sample 200"
@@ -106,7 +106,7 @@ def period_label(period: pd.Period, freq: str) -> str:
     """``2024-12`` (month), ``2024-11-25`` (week: its Monday), ``2024Q4``, ``2024``, ``2024-11-28`` (day).
 
     The week and month labels are those of
-    :func:`analysis.mentions_tables.mention_counts`.
+    :func:`analysis.leaders.tables.mention_counts`.
     """
     if freq == "W":
         return period.start_time.strftime("%Y-%m-%d")
@@ -122,7 +122,7 @@ def binned_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str =
                   kinds=ACTIVITY_KINDS, by: str = "name") -> pd.DataFrame:
     """Mentions per period (rows) and person (columns), for any bin of :data:`PERIOD_CODES`.
 
-    The same table as :func:`analysis.mentions_tables.mention_counts` (which
+    The same table as :func:`analysis.leaders.tables.mention_counts` (which
     bins by week or month only), also by day, quarter and year: binned by
     issue date; ``per`` is ``raw``, ``article`` or ``issue``; a period with no
     issue in the corpus is NaN (a gap, not zero); columns sorted by total
@@ -173,7 +173,7 @@ def kind_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str, le
                 per: str = "issue") -> pd.DataFrame:
     """Mentions of one level's leaders per period, one column per kind (any bin; gaps NaN).
 
-    Like :func:`analysis.mentions_tables.kind_series`, for every bin.
+    Like :func:`analysis.leaders.tables.kind_series`, for every bin.
     """
     chosen = mentions[mentions["level"] == level]
     table = binned_counts(chosen, articles, freq=freq, per=per, kinds=KINDS, by="kind")
@@ -212,7 +212,7 @@ class Validation:
 def recall_interval(annotation: pd.DataFrame) -> tuple[float, float]:
     """A conservative 95% interval for recall from a marked sample.
 
-    :func:`analysis.validation.annotation_report` estimates recall as
+    :func:`analysis.leaders.validation.annotation_report` estimates recall as
     T / (T + M): true mentions found (T, each kind's share marked correct
     times its population) over those plus the missed ones (M, the share of
     rejected hits marked as real mentions times their population).  The
@@ -226,7 +226,7 @@ def recall_interval(annotation: pd.DataFrame) -> tuple[float, float]:
     >>> 0.5 < low < high == 1.0
     True
     """
-    from analysis.validation import wilson_interval
+    from analysis.leaders.validation import wilson_interval
 
     population = annotation["note"].astype(str).str.extract(r"population=(\d+)")[0].astype(float)
     frame = annotation.assign(_population=population)
@@ -257,18 +257,18 @@ def validate(registry: pd.DataFrame, mentions: pd.DataFrame, articles: pd.DataFr
     """Check the mentions against the corpus's gold annotation or marked sample, if it has one.
 
     ``gold_path`` / ``annotation_path``: the corpus's facts ``gold`` and
-    ``annotation`` (:func:`analysis.corpus_folder.fact_path`; ``None`` when
+    ``annotation`` (:func:`analysis.corpus.folder.fact_path`; ``None`` when
     it has none).  A gold annotation wins over a marked sample.
     """
-    from analysis.mentions_tables import accuracy_table, evaluate, read_gold
-    from analysis.validation import annotation_report, check_annotation, read_annotation
+    from analysis.leaders.tables import accuracy_table, evaluate, read_gold
+    from analysis.leaders.validation import annotation_report, check_annotation, read_annotation
 
     if not has_registry(registry):
         return Validation("no-registry")
     if gold_path is not None:
         gold = read_gold(gold_path)
         result = evaluate(mentions[mentions["article_id"].isin(set(gold["article_id"]))], gold)
-        from analysis.validation import wilson_interval
+        from analysis.leaders.validation import wilson_interval
 
         return Validation("gold", accuracy_table(result), result["precision"], result["recall"],
                           wilson_interval(result["true_positives"], result["predicted"]),
@@ -529,7 +529,7 @@ def plot_timelines(counts: pd.DataFrame, top: int = 8, ylabel: str = "mentions p
     """
     import matplotlib.pyplot as plt
 
-    from analysis.plotting import use_cjk_font
+    from analysis.figures.style import use_cjk_font
 
     names = [c for c in counts.columns if np.nansum(counts[c].to_numpy(dtype=float)) > 0][:top]
     if not names:
@@ -591,7 +591,7 @@ def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
 def title_changes(titles: pd.DataFrame) -> pd.DataFrame:
     """Persons printed with two or more titles: ``name``, ``n_titles``, ``sequence`` (titles by first date).
 
-    ``titles`` is :func:`analysis.mentions_tables.title_timeline`'s table.
+    ``titles`` is :func:`analysis.leaders.tables.title_timeline`'s table.
     """
     rows = []
     for name, group in titles.groupby("name", sort=True):
@@ -669,7 +669,7 @@ def plot_kinds(series: pd.DataFrame, xlabel: str = ""):
     """Stacked bars per period of :func:`kind_counts` (gaps shaded), ticks thinned; ``None`` if all zero."""
     import matplotlib.pyplot as plt
 
-    from analysis.mentions_tables import plot_kind_series
+    from analysis.leaders.tables import plot_kind_series
 
     if series.empty or np.nansum(series.to_numpy(dtype=float)) == 0:
         return None
@@ -807,7 +807,7 @@ def busiest_period(counts: pd.DataFrame, name: str) -> str:
 def trace_period(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str, period: str, freq: str,
                  kinds=ACTIVITY_KINDS) -> pd.DataFrame:
     """The lines behind one cell of :func:`binned_counts`: ``name``'s mentions in ``period`` (any bin)."""
-    from analysis.mentions_tables import trace
+    from analysis.leaders.tables import trace
 
     chosen = mentions[(mentions["name"] == name) & mentions["kind"].isin(kinds)]
     if len(chosen):
@@ -907,10 +907,10 @@ def figure(fig, name: str, caption: str, alt: str, empty: str = "") -> say:
 
     For a figure that exists only when there is something to draw: the
     Markdown output of the code cell places it (see
-    :func:`analysis.book.figure_markdown`), so an empty category gives the
+    :func:`analysis.book.helpers.figure_markdown`), so an empty category gives the
     section's one sentence (from its ``*_text`` function), never an empty plot.
     """
-    from analysis.book import caption_figure, figure_markdown
+    from analysis.book.helpers import caption_figure, figure_markdown
 
     if fig is None:
         return say(empty)

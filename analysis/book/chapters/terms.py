@@ -1,20 +1,20 @@
 """What chapter 2 (words and formulations, 提法) says, computed from the built tables.
 
 Every function takes tables written by ``python -m analysis build`` (see
-:func:`load_tables`) and returns Markdown (:class:`analysis.chapters.say`) or
+:func:`load_tables`) and returns Markdown (:class:`analysis.book.chapters.say`) or
 a small view of those tables.  Nothing here re-segments or re-extracts: the
 views are aggregations of the build's ``tokens`` and term tables.
 
 * :func:`summary` -- the chapter's opening paragraph;
 * :func:`terms_by_period` -- term frequencies per period of the corpus's time
-  bin (:attr:`analysis.chapters.Context.bin`), summed from the per-issue table;
+  bin (:attr:`analysis.book.chapters.Context.bin`), summed from the per-issue table;
 * :func:`keyness_split` / :func:`key_terms` -- the latest period against every
   earlier one, with the number of articles behind each key term;
 * :func:`concordance_term` -- the term the concordance shows, chosen from the
   data (the registry's most frequent name, else the top term);
 * ``*_text`` functions -- one paragraph each, written from the numbers.
 
->>> from analysis.chapters import Context
+>>> from analysis.book.chapters import Context
 >>> ctx = Context("demo", "长河报", False, 2, "2024-01-05", "2024-03-29", ())
 >>> period_labels(pd.Series(["2024-01-05", "2024-03-29"]), ctx.bin).tolist()
 ['2024-01-01', '2024-03-25']
@@ -26,8 +26,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from analysis.chapters import BIN_NAMES, Context, number, say
-from analysis.figures_terms import SIGNIFICANT_G2
+from analysis.book.chapters import BIN_NAMES, Context, number, say
+from analysis.figures.terms import SIGNIFICANT_G2
 
 #: The built tables this chapter reads.
 TABLES = ("build_info", "articles", "registry", "tokens", "term_frequency", "term_frequency_by_issue",
@@ -178,13 +178,13 @@ def keyness_split(articles: pd.DataFrame, code: str) -> dict | None:
 def key_terms(articles: pd.DataFrame, tokens: pd.DataFrame, split: dict, min_count: int = 3) -> pd.DataFrame:
     """Keyness of the split's target against its reference, with the articles behind each term.
 
-    Columns of :func:`analysis.frequency.keyness`, plus ``articles_behind``
+    Columns of :func:`analysis.aggregate.frequency.keyness`, plus ``articles_behind``
     (articles of the side the term is key for that use it) and
     ``largest_article_share`` (share of that side's count in its one
     busiest article: 1.0 means a single article carries the term).  Articles
     without a date are in neither side.
     """
-    from analysis.frequency import keyness
+    from analysis.aggregate.frequency import keyness
 
     dated = split["mask"] | split["reference_mask"]
     arts = articles[dated].reset_index(drop=True)
@@ -436,7 +436,7 @@ def example_sentence(articles: pd.DataFrame, tokens: pd.DataFrame, words: set[st
     most ``max_chars`` characters) and returns ``(sentence, tokens, source,
     line)``; ties go to the earliest.  Empty strings when no article has text.
     """
-    from analysis.corpus import source_line
+    from analysis.corpus.read import source_line
     from analysis.tokens import token_offsets
 
     by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
@@ -463,7 +463,7 @@ def example_text(sentence: str, toks: list[str], words: set[str], source: str, l
     """The example sentence and its tokens, dictionary words in bold."""
     if not sentence:
         return say("No article has a short complete sentence to show.")
-    from analysis.book import source_link
+    from analysis.book.helpers import source_link
 
     shown = " | ".join(f"**{t}**" if t in words else t for t in toks)
     where = source_link(source, line) if source and line else ""

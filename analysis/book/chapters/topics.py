@@ -1,6 +1,6 @@
 """What chapter 4 (topic clusters) says: sentences, tables and figures from the built topic tables.
 
-The build fits the model once (:mod:`analysis.topics` via ``python -m
+The build fits the model once (:mod:`analysis.topics.model` via ``python -m
 analysis build``) and writes ``clusters`` (article, cluster, LSA x/y),
 ``cluster_terms``, ``topic_selection``, ``tfidf_summary``,
 ``representative_articles``, ``nmf_terms`` and ``nmf_articles``. Everything
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from . import Context, number, say
-from ..corpus_report import periods
-from ..topics import period_shares
+from analysis.corpus.report import periods
+from analysis.topics.model import period_shares
 
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
@@ -137,8 +137,8 @@ def selection_sentence(selection: pd.DataFrame) -> say:
 
 
 def plot_selection(selection: pd.DataFrame, ax=None):
-    """:func:`analysis.topics.plot_k_selection` with the book's English axis titles."""
-    from ..topics import plot_k_selection
+    """:func:`analysis.topics.model.plot_k_selection` with the book's English axis titles."""
+    from analysis.topics.model import plot_k_selection
 
     ax = plot_k_selection(selection, ax=ax)
     chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
@@ -243,8 +243,8 @@ def plot_cluster_shares(sizes: pd.DataFrame, cluster_terms: pd.DataFrame, bin_na
     """Stacked bars: each period's articles split by cluster, as shares (ticks thinned when there are many)."""
     import matplotlib.pyplot as plt
 
-    from ..corpus_report import _thin_ticks
-    from ..plotting import use_cjk_font
+    from analysis.corpus.report import _thin_ticks
+    from analysis.figures.style import use_cjk_font
 
     use_cjk_font()
     wide = sizes.pivot(index="period", columns="cluster", values="share").fillna(0)
@@ -308,8 +308,8 @@ def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articl
     """
     import matplotlib.pyplot as plt
 
-    from ..plotting import use_cjk_font
-    from ..topics import article_label
+    from analysis.figures.style import use_cjk_font
+    from analysis.topics.model import article_label
 
     use_cjk_font()
     n = len(clusters)

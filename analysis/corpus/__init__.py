@@ -1,0 +1,17 @@
+"""Stage 1, the corpus: pages → clean lines → blocks → articles (the articles table, cached).
+
+``folder`` (a corpus = text + facts) → ``pages`` (manifest, checksums,
+decoding) → ``clean`` (line repairs) → ``layout`` (blocks) → ``articles``
+(segmentation) → ``read`` (the articles table). Beside them: ``report``
+(the corpus chapter's tables), ``field_lines`` (raw line of every field),
+``synthetic`` (the generated test corpus).
+
+>>> from analysis.corpus import load_articles
+>>> len(load_articles())
+9
+"""
+from .folder import CORPUS_ENV, CorpusFolder, fact_path, open_corpus, using_corpus
+from .read import load_articles, load_captions, read_corpus, resolve_corpus, source_line
+
+__all__ = ["CORPUS_ENV", "CorpusFolder", "fact_path", "open_corpus", "using_corpus",
+           "load_articles", "load_captions", "read_corpus", "resolve_corpus", "source_line"]
