@@ -1,11 +1,13 @@
 """Computational analysis of the 丰台报: pages → clean articles → tokens, frequencies, topics, leader mentions.
 
-The modules follow the data flow:
+One folder per stage, in the order of the data flow:
 
-``pages`` (manifest, checksums, decoding) → ``clean`` (line repairs) →
-``layout`` (blocks) → ``articles`` (segmentation) → ``corpus`` (the articles
-table, cached) → ``tokens`` / ``frequency`` / ``formulations`` / ``leaders`` /
-``topics`` → ``plotting`` (the CJK font, one place).
+``corpus/`` (pages → clean lines → blocks → articles) → ``tokens``
+(segmentation) → ``perarticle/`` (one cached pass per article, on workers)
+→ ``aggregate/`` (the corpus's tables: frequency, formulations) →
+``topics/`` → ``leaders/`` → ``figures/`` (every figure, one place) →
+``book/`` (the chapters' helpers and prose).  ``build`` runs the stages and
+writes the tables; ``tables`` reads them back.
 
 >>> from analysis import load_articles
 >>> len(load_articles())

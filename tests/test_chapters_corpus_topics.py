@@ -142,7 +142,7 @@ def test_figures_draw_without_warnings_and_thin_their_ticks(generated_tables):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from analysis.corpus.report import plot_articles_per_period, plot_length_histogram
+    from analysis.figures import plot_articles_per_period, plot_cluster_map, plot_cluster_shares, plot_length_histogram
 
     ctx, arts = _ctx(generated_tables), generated_tables["articles"]
     with warnings.catch_warnings():
@@ -155,10 +155,10 @@ def test_figures_draw_without_warnings_and_thin_their_ticks(generated_tables):
         plt.close(ax.figure)
         tables = generated_tables
         sizes = ch4.sizes_by_period(tables["clusters"], arts, ctx.bin)
-        ax = ch4.plot_cluster_shares(sizes, tables["cluster_terms"], ctx.bin_name)
+        ax = plot_cluster_shares(sizes, tables["cluster_terms"], ctx.bin_name)
         assert len(ax.get_legend().get_texts()) == tables["clusters"]["cluster"].nunique()
         plt.close(ax.figure)
-        ax = ch4.plot_cluster_map(tables["clusters"], tables["cluster_terms"], arts, tables["representative_articles"])
+        ax = plot_cluster_map(tables["clusters"], tables["cluster_terms"], arts, tables["representative_articles"])
         # Above MAP_LABEL_ALL articles only one article per cluster is labelled.
         assert len(ax.texts) == tables["clusters"]["cluster"].nunique()
         plt.close(ax.figure)

@@ -17,6 +17,7 @@ from analysis.book.chapters import leaders as chapter
 from analysis.corpus.read import read_corpus
 from analysis.corpus.folder import open_corpus
 from analysis.errors import InputError
+from analysis.figures.leaders import plot_kinds, plot_timelines
 from analysis.leaders.mentions import discover_officials, empty_registry, leader_mentions, load_registry
 from analysis.leaders.tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
 from analysis.paths import DATA_DIR
@@ -170,8 +171,8 @@ def test_no_registry_shows_discovered_officials_and_empty_sections(unregistered)
     for phrase in SAMPLE_ONLY:
         assert phrase.lower() not in text.lower(), phrase
     counts = chapter.binned_counts(t["mentions"], t["articles"], freq="Q", per="issue")
-    assert chapter.plot_timelines(counts) is None
-    assert chapter.plot_kinds(chapter.kind_counts(t["mentions"], t["articles"], freq="Q")) is None
+    assert plot_timelines(counts) is None
+    assert plot_kinds(chapter.kind_counts(t["mentions"], t["articles"], freq="Q")) is None
     assert chapter.figure(None, "fig-x", "caption", "alt text here", "Nothing to draw.").markdown == "Nothing to draw."
 
 
@@ -262,13 +263,13 @@ def test_plots_draw_without_warnings_even_with_one_period(generated, sample):
         warnings.simplefilter("error")
         for m, a in ((mentions, one), (sample["mentions"], sample["articles"])):
             counts = chapter.binned_counts(m, a, freq="D", per="issue")
-            fig = chapter.plot_timelines(counts)
+            fig = plot_timelines(counts)
             if activity_named := int(chapter.activity(m)["name"].nunique()):
                 assert len(fig.axes) == min(8, activity_named)
             else:
                 assert fig is None
             plt.close("all")
-        fig = chapter.plot_kinds(chapter.kind_counts(sample["mentions"], sample["articles"], freq="W"))
+        fig = plot_kinds(chapter.kind_counts(sample["mentions"], sample["articles"], freq="W"))
         labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert labels == ["coverage", "ritual"]
         plt.close("all")

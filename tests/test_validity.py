@@ -356,7 +356,7 @@ def test_plot_timeline_draws_bare_titles_as_their_own_series(national, national_
     import matplotlib
 
     matplotlib.use("Agg")
-    from analysis.leaders.tables import plot_timeline
+    from analysis.figures.leaders import plot_timeline
 
     named = mention_counts(national_mentions, national, freq="M", kinds=("coverage",))
     ax = plot_timeline(named, top=3, title_only=title_only_series(national_mentions, national, freq="M"))

@@ -36,7 +36,8 @@ number, a caption, a label to refer to (``{numref}`\\`fig-article-lengths\\```)
 and alt text. The two cells of a chapter notebook::
 
     # code cell
-    from analysis.book.helpers import caption_figure
+    from analysis.book import caption_figure
+    from analysis.figures import plot_article_lengths
     ax = plot_article_lengths(articles)
     caption_figure(ax.figure, "fig-article-lengths")
 

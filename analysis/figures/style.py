@@ -69,3 +69,11 @@ def _inline_retina() -> None:
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("retina")
+
+
+def thin_ticks(ax, labels: list[str], max_ticks: int = 12) -> None:
+    """Label every n-th bar so that at most ``max_ticks`` labels show (no overlap at phone width)."""
+    step = max(1, -(-len(labels) // max_ticks))
+    positions = list(range(0, len(labels), step))
+    ax.set_xticks(positions, [labels[i] for i in positions], rotation=45 if len(labels) > 6 else 0,
+                  ha="right" if len(labels) > 6 else "center")

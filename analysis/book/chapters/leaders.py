@@ -520,48 +520,6 @@ def timeline_text(counts: pd.DataFrame, ctx: Context, registry: pd.DataFrame) ->
     return say(head + "The most named: " + "; ".join(spans) + ".")
 
 
-def plot_timelines(counts: pd.DataFrame, top: int = 8, ylabel: str = "mentions per issue", xlabel: str = ""):
-    """Small multiples: one panel per person (the ``top`` most named), markers and lines, gaps shaded.
-
-    One panel each, on one shared scale, so no series hides another and a
-    single period still shows as a dot.  Returns the Figure, or ``None`` when
-    no one is named.
-    """
-    import matplotlib.pyplot as plt
-
-    from analysis.figures.style import use_cjk_font
-
-    names = [c for c in counts.columns if np.nansum(counts[c].to_numpy(dtype=float)) > 0][:top]
-    if not names:
-        return None
-    use_cjk_font()
-    n = len(names)
-    fig, axes = plt.subplots(n, 1, figsize=(6.4, 0.9 + 1.05 * n), sharex=True, squeeze=False,
-                             layout="constrained")
-    x = np.arange(len(counts.index))
-    gaps = counts.isna().all(axis=1).to_numpy()
-    ymax = float(np.nanmax(counts[names].to_numpy(dtype=float)))
-    marker = 4 if len(x) <= 40 else 2.5
-    for k, (ax, name) in enumerate(zip(axes[:, 0], names)):
-        for i in np.flatnonzero(gaps):
-            ax.axvspan(i - 0.5, i + 0.5, color="0.9", zorder=0, linewidth=0)
-        ax.plot(x, counts[name].to_numpy(dtype=float), marker="o", markersize=marker, linewidth=1.3,
-                color=f"C{k % 10}")
-        ax.set_ylim(0, ymax * 1.2 or 1)
-        ax.set_title(name, loc="left", fontsize=10, pad=2)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="y", color="0.88", linewidth=0.6)
-        ax.tick_params(labelsize=8)
-    step = max(1, math.ceil(len(x) / 12))
-    bottom = axes[-1, 0]
-    bottom.set_xticks(x[::step], list(counts.index)[::step], rotation=45, ha="right", fontsize=8)
-    bottom.set_xlim(-0.5, len(x) - 0.5)
-    if xlabel:
-        bottom.set_xlabel(xlabel, fontsize=9)
-    fig.supylabel(ylabel, fontsize=9)
-    return fig
-
-
 # --------------------------------------------------------------------------- prominence, titles, co-mentions
 
 def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
@@ -663,28 +621,6 @@ def national_text(mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
         text += (", and the mentions of own activity are of "
                  + _join([f"{n} ({number(c)})" for n, c in who.head(4).items()]))
     return say(text + ".")
-
-
-def plot_kinds(series: pd.DataFrame, xlabel: str = ""):
-    """Stacked bars per period of :func:`kind_counts` (gaps shaded), ticks thinned; ``None`` if all zero."""
-    import matplotlib.pyplot as plt
-
-    from analysis.leaders.tables import plot_kind_series
-
-    if series.empty or np.nansum(series.to_numpy(dtype=float)) == 0:
-        return None
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
-    plot_kind_series(series, ax=ax)
-    x = np.arange(len(series.index))
-    step = max(1, math.ceil(len(x) / 12))
-    ax.set_xticks(x[::step], list(series.index)[::step], rotation=45, ha="right", fontsize=8)
-    ax.set_xlim(-0.5, len(x) - 0.5)
-    ax.set_ylabel("mentions per issue")
-    if xlabel:
-        ax.set_xlabel(xlabel, fontsize=9)
-    ax.legend(frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=5)
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig
 
 
 def protocol_text(sequences: pd.DataFrame, changes: pd.DataFrame, registry: pd.DataFrame) -> say:

@@ -21,14 +21,14 @@ import pandas as pd
 
 from . import Context, number, say
 from analysis.corpus.report import periods
+from analysis.figures.topics import MAP_LABEL_ALL
+from analysis.topics.labels import top_terms
 from analysis.topics.model import period_shares
 
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
                       (0.25, "a weak structure that may be artificial"),
                       (-1.0, "no substantial structure")]
-#: Above this many articles the map labels one article per cluster, not every article.
-MAP_LABEL_ALL = 30
 
 
 def _n(count: int, noun: str, plural: str | None = None) -> str:
@@ -44,12 +44,6 @@ def reading(silhouette: float) -> str:
     if silhouette is None or np.isnan(silhouette):
         return "no measurable structure"
     return next(words for bound, words in SILHOUETTE_READING if silhouette >= bound)
-
-
-def top_terms(cluster_terms: pd.DataFrame, n: int = 3, sep: str = "、") -> dict[int, str]:
-    """``{cluster: "term、term、term"}``: the ``n`` heaviest terms of each cluster."""
-    ordered = cluster_terms.sort_values(["cluster", "rank"], kind="mergesort")
-    return {int(c): sep.join(g["term"].astype(str).head(n)) for c, g in ordered.groupby("cluster", sort=True)}
 
 
 # --------------------------------------------------------------------------- opening and skipping
@@ -134,20 +128,6 @@ def selection_sentence(selection: pd.DataFrame) -> say:
     if smallest <= 1:
         text += " Its smallest cluster is a single article."
     return say(text)
-
-
-def plot_selection(selection: pd.DataFrame, ax=None):
-    """:func:`analysis.topics.model.plot_k_selection` with the book's English axis titles."""
-    from analysis.topics.model import plot_k_selection
-
-    ax = plot_k_selection(selection, ax=ax)
-    chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
-    ax.set_xlabel("Number of clusters k")
-    ax.set_ylabel("Mean silhouette (cosine)")
-    ax.legend([ax.collections[0]], [f"chosen k = {chosen}"], frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.figure.tight_layout()
-    return ax
 
 
 def selection_caption(selection: pd.DataFrame) -> tuple[str, str]:
@@ -239,39 +219,6 @@ def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFram
                f"{100 * shares.tail(third)[c].mean():.0f} % of the articles.")
 
 
-def plot_cluster_shares(sizes: pd.DataFrame, cluster_terms: pd.DataFrame, bin_name: str = "period", ax=None):
-    """Stacked bars: each period's articles split by cluster, as shares (ticks thinned when there are many)."""
-    import matplotlib.pyplot as plt
-
-    from analysis.corpus.report import _thin_ticks
-    from analysis.figures.style import use_cjk_font
-
-    use_cjk_font()
-    wide = sizes.pivot(index="period", columns="cluster", values="share").fillna(0)
-    names = top_terms(cluster_terms, 2)
-    if ax is None:
-        rows = -(-wide.shape[1] // 2)
-        # The legend sits under the axes, inside the figure: add its height (and the rotated labels') to the plot's.
-        _, ax = plt.subplots(figsize=(min(8, 3.5 + 0.3 * len(wide)), 3.2 + 0.25 * rows + (0.8 if len(wide) > 6 else 0)))
-    cmap = plt.get_cmap("tab10" if wide.shape[1] <= 10 else "tab20")
-    bottom = np.zeros(len(wide))
-    for c in wide.columns:
-        label = f"cluster {c}: {names.get(int(c), '')}" if c >= 0 else "no kept term"
-        ax.bar(range(len(wide)), wide[c].values, bottom=bottom, width=0.85, label=label,
-               color="#999999" if c < 0 else cmap(int(c) % cmap.N))
-        bottom += wide[c].values
-    _thin_ticks(ax, [str(p) for p in wide.index])
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(f"Issue {bin_name}")
-    ax.set_ylabel("Share of articles")
-    # Below the (rotated, when many) period labels and the axis title.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.38 if len(wide) > 6 else -0.22), frameon=False,
-              fontsize=8, ncol=2)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.figure.tight_layout()
-    return ax
-
-
 # --------------------------------------------------------------------------- map
 
 def map_agreement(clusters: pd.DataFrame) -> float:
@@ -296,64 +243,6 @@ def map_sentence(clusters: pd.DataFrame) -> say:
     return say(f"On the map, {100 * share:.0f} % of the articles lie nearer the centre of their own cluster than of "
                f"any other: {verdict}. The axes have no units of their own; only distances and directions between "
                "dots mean something.")
-
-
-def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articles: pd.DataFrame,
-                     representatives: pd.DataFrame | None = None, ax=None):
-    """The LSA map from the build's ``clusters`` table: one dot per article, coloured by cluster.
-
-    Up to :data:`MAP_LABEL_ALL` articles every dot is labelled with its
-    headline; above, only each cluster's representative (rank 1). Dots shrink
-    and fade as the corpus grows, so thousands stay readable.
-    """
-    import matplotlib.pyplot as plt
-
-    from analysis.figures.style import use_cjk_font
-    from analysis.topics.model import article_label
-
-    use_cjk_font()
-    n = len(clusters)
-    k = clusters["cluster"].nunique()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5.5 + 0.2 * -(-k // 2)))
-    cmap = plt.get_cmap("tab10" if k <= 10 else "tab20")
-    names = top_terms(cluster_terms, 3)
-    size, alpha = (60, 1.0) if n <= 200 else (12, 0.6) if n <= 5000 else (3, 0.35)
-    for c in sorted(clusters["cluster"].unique()):
-        rows = clusters[clusters["cluster"] == c]
-        label = (f"cluster {c} ({number(len(rows))} articles): {names.get(int(c), '')}" if c >= 0
-                 else f"no kept term ({number(len(rows))} articles)")
-        ax.scatter(rows["x"], rows["y"], s=size, alpha=alpha, color="#999999" if c < 0 else cmap(int(c) % cmap.N),
-                   edgecolors="white" if n <= 200 else "none", linewidths=0.6, label=label, zorder=2)
-    if n <= MAP_LABEL_ALL:
-        # Few articles: every dot carries its headline.
-        shown = clusters["article_id"].astype(str).tolist()
-        by_id = articles.set_index(articles["article_id"].astype(str))
-        labels = article_label(by_id.loc[shown].reset_index(drop=True)) if shown else pd.Series(dtype=str)
-        position = clusters.set_index(clusters["article_id"].astype(str))
-        for article, text in zip(shown, labels):
-            ax.annotate(text, (position.loc[article, "x"], position.loc[article, "y"]), xytext=(5, 4),
-                        textcoords="offset points", fontsize=8, color="#222222", zorder=3)
-    else:
-        # Many articles: headlines would pile up; each cluster's number sits at its median point.
-        centres = clusters[clusters["cluster"] >= 0].groupby("cluster")[["x", "y"]].median()
-        for c, (x, y) in centres.iterrows():
-            ax.annotate(str(c), (x, y), ha="center", va="center", fontsize=9, zorder=4,
-                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": cmap(int(c) % cmap.N),
-                              "alpha": 0.85})
-    if n:
-        span = max(float(clusters["x"].max() - clusters["x"].min()), 1e-9)
-        # Room on the right for the headlines of the rightmost dots.
-        right = 0.45 if n <= MAP_LABEL_ALL else 0.05
-        ax.set_xlim(clusters["x"].min() - 0.05 * span, clusters["x"].max() + right * span)
-    ax.set_xlabel("First LSA dimension")
-    ax.set_ylabel("Second LSA dimension")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=8, ncol=2 if k > 4 else 1,
-              markerscale=max(1.0, 40 / size) ** 0.5)
-    ax.margins(y=0.12)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.figure.tight_layout()
-    return ax
 
 
 def map_caption(clusters: pd.DataFrame) -> tuple[str, str]:
