@@ -78,7 +78,7 @@ def _main(args) -> int:
     if args.command == "manifest":
         return _manifest(args)
     if args.command == "synthetic":
-        from .corpus.synthetic import generate_corpus
+        from .synthetic import generate_corpus
 
         folder = generate_corpus(args.out, args.articles, start=args.start, end=args.end, seed=args.seed)
         print(f"wrote {folder}")

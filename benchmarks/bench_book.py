@@ -2,7 +2,7 @@
 
 The book reads the tables that ``python -m analysis build`` wrote (one source
 of numbers), so building it should cost little more than plotting.  This
-generates a corpus folder (:mod:`analysis.corpus.synthetic`, default 3,000 articles
+generates a corpus folder (:mod:`analysis.synthetic`, default 3,000 articles
 over four years), then times, as whole processes and in one run:
 
 1. the tables build (``python -m analysis build``, cold: a private build

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.corpus.read import load_articles  # noqa: E402
 from analysis.aggregate.formulations import extract_formulations, find_enumerations  # noqa: E402
+from analysis.corpus.read import load_articles  # noqa: E402
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ step "book build" bash scripts/book.sh
 step "strict nbval" env PYTHONPATH=tests .venv/bin/pytest -p nbval_store_history --nbval \
     --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg book -q
 step "browser check" .venv/bin/pytest tests/test_browser.py -q -rA
-# The same book on a second corpus: the generated multi-year 长河报 (analysis.corpus.synthetic).
+# The same book on a second corpus: the generated multi-year 长河报 (analysis.synthetic).
 gen_book() {
     rm -rf _build/gen
     .venv/bin/python -m analysis synthetic --out _build/gen/corpus --articles 2000 >/dev/null

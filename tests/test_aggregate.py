@@ -7,10 +7,10 @@ import pytest
 
 from analysis.__main__ import main
 from analysis.aggregate.dataset import term_frequency_sql, write_dataset
-from analysis.corpus.read import read_corpus
 from analysis.aggregate.frequency import term_frequency
+from analysis.corpus.read import read_corpus
 from analysis.perarticle.stage import formulation_occurrences, mentions_table, run_stage
-from analysis.corpus.synthetic import generate_corpus
+from analysis.synthetic import generate_corpus
 
 
 @pytest.fixture(scope="session")

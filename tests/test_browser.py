@@ -38,8 +38,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.paths import PROJECT_ROOT
 from analysis.figures.style import cjk_font_path
+from analysis.paths import PROJECT_ROOT
 
 HTML_DIR = PROJECT_ROOT / "_build" / "html"
 SCREENSHOT_DIR = PROJECT_ROOT / "_build" / "screenshots"

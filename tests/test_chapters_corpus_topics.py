@@ -1,7 +1,7 @@
 """Prose of chapters 1 (corpus) and 4 (topics): computed from the built tables, true on any corpus.
 
 Two corpora: the sample pages (data/raw/) and a generated multi-year article
-table (analysis.corpus.synthetic: the 长河报), plus a one-article corpus on which the
+table (analysis.synthetic: the 长河报), plus a one-article corpus on which the
 build skips topics.
 """
 from __future__ import annotations
@@ -13,12 +13,12 @@ import warnings
 import pandas as pd
 import pytest
 
-from analysis.build import build_tables
 from analysis.book.chapters import context
 from analysis.book.chapters import corpus as ch1
 from analysis.book.chapters import topics as ch4
+from analysis.build import build_tables
 from analysis.corpus.report import period_summary, periods, repair_examples, corpus_pages
-from analysis.corpus.synthetic import PAPER, generate_corpus
+from analysis.synthetic import PAPER, generate_corpus
 
 #: Phrases that only the sample pages can justify.
 SAMPLE_ONLY = ("兴安盟", "丰台", "sample", "two pages", "王少峰", "西班牙")

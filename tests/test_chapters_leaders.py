@@ -14,16 +14,16 @@ import pytest
 
 from analysis.book.chapters import context
 from analysis.book.chapters import leaders as chapter
-from analysis.corpus.read import read_corpus
 from analysis.corpus.folder import open_corpus
+from analysis.corpus.read import read_corpus
 from analysis.errors import InputError
 from analysis.figures.leaders import plot_kinds, plot_timelines
 from analysis.leaders.mentions import discover_officials, empty_registry, leader_mentions, load_registry
 from analysis.leaders.tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
-from analysis.paths import DATA_DIR
-from analysis.corpus.synthetic import generate_corpus
-from analysis.tables import build_info_table
 from analysis.leaders.validation import annotation_sample
+from analysis.paths import DATA_DIR
+from analysis.synthetic import generate_corpus
+from analysis.tables import build_info_table
 
 SAMPLE_ONLY = ("兴安盟", "丰台", "in the sample pages", "On the sample pages", "two pages", "王少峰")
 

@@ -1,7 +1,7 @@
 """Chapter 2's prose is written from the tables: the sample's and a generated corpus's own numbers.
 
 The sample tables are built from the real sample pages; the generated corpus
-(:mod:`analysis.corpus.synthetic`, a fictional 长河报 over two years) checks that
+(:mod:`analysis.synthetic`, a fictional 长河报 over two years) checks that
 nothing the chapter says is tied to the sample: its summary names that
 corpus's top terms, dates and periods, and no sample-only sentence appears.
 """
@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.build import build_tables  # noqa: E402
 from analysis.book.chapters import context, sample_note  # noqa: E402
 from analysis.book.chapters import terms  # noqa: E402
+from analysis.build import build_tables  # noqa: E402
 from analysis.figures.terms import plot_keyness, plot_term_periods, plot_top_terms  # noqa: E402
-from analysis.corpus.synthetic import generate_corpus  # noqa: E402
+from analysis.synthetic import generate_corpus  # noqa: E402
 
 #: Phrases that describe the sample pages only (they live in sample notes, never in computed prose).
 SAMPLE_ONLY = ["the district's own name", "two sample pages", "丰台", "王少峰", "安娜·帕拉希奥", "京蒙东西部协作"]

@@ -10,10 +10,10 @@ import pytest
 from analysis.__main__ import main
 from analysis.corpus.folder import FACT_FILES, fact_path, open_corpus, using_corpus
 from analysis.errors import InputError
-from analysis.paths import DATA_DIR
-from analysis.corpus.synthetic import OFFICIALS, generate_corpus
-from analysis.tables import build_info, load_table
 from analysis.leaders.validation import annotation_report, annotation_sample, read_annotation, wilson_interval
+from analysis.paths import DATA_DIR
+from analysis.synthetic import OFFICIALS, generate_corpus
+from analysis.tables import build_info, load_table
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The book built on the generated multi-year corpus reads as a book about that corpus.
 
 ``scripts/test.sh`` builds it (``BOOK_OUT=_build/gen``, corpus
-``_build/gen/corpus`` from :mod:`analysis.corpus.synthetic`) with ``-W``, then runs
+``_build/gen/corpus`` from :mod:`analysis.synthetic`) with ``-W``, then runs
 this file.  Checked in every chapter's HTML: the generated paper's name and
 years, its officials in the leader chapter, and none of what only the sample
 pages say (their dates, their officials, notes shown only for the sample).

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from analysis.aggregate.dataset import per_article_tables
-from analysis.corpus.read import read_corpus
 from analysis.aggregate.frequency import term_tables
+from analysis.corpus.read import read_corpus
 from analysis.leaders.mentions import leader_mentions
 from analysis.perarticle.stage import ArticleCache, StageConfig, article_keys, run_stage
-from analysis.corpus.synthetic import generate_corpus
+from analysis.synthetic import generate_corpus
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from analysis.book.helpers import data_anchor, raw_page_url
-from analysis.errors import InputError
-from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
 from analysis.book.publish import (
     GLOSSARY_PAGE, glossary_markdown, publish, read_glossary, search_dictionary,
 )
+from analysis.errors import InputError
+from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
 from conftest import PAGE_DEC, PAGE_FEB
 
 

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.figures.topics import plot_cluster_map, plot_cluster_shares, plot_k_selection
-from analysis.topics import model as topics
 from analysis.corpus.read import load_articles
+from analysis.figures.topics import plot_cluster_map, plot_cluster_shares, plot_k_selection
 from analysis.paths import PROJECT_ROOT
 from analysis.tokens import is_term, load_stopwords, segment, tokenize_articles
+from analysis.topics import model as topics
 
 
 @pytest.fixture(scope="module")

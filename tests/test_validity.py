@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.corpus.read import read_article_table
-from analysis.corpus.field_lines import field_line
 from analysis.aggregate.formulations import _normalize, extract_formulations, find_enumerations, find_quoted
 from analysis.aggregate.frequency import audit_terms, keyness, keyness_counts, keyness_sentence, kwic, term_frequency
+from analysis.corpus.field_lines import field_line
+from analysis.corpus.read import read_article_table
 from analysis.leaders.mentions import leader_mentions, title_only_audit
 from analysis.leaders.tables import (VALIDATION_COLUMNS, kind_series, mention_counts, out_of_term,
                                       title_only_counts, title_only_precision, title_only_series, title_timeline)
@@ -337,7 +337,7 @@ def test_find_enumerations_is_linear(articles):
 def test_synthetic_rows_of_the_validation_file_are_reproduced(tmp_path):
     # The synthetic 长河报 (seed 0): every bare title the code resolves is one the
     # generator put there (its truth.csv), and the file lists exactly those.
-    from analysis.corpus.synthetic import generate_corpus
+    from analysis.synthetic import generate_corpus
 
     folder = generate_corpus(tmp_path / "gen", seed=0)
     arts = read_article_table(Path(folder) / "articles.csv")

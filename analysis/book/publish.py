@@ -46,12 +46,12 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from .helpers import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
+from analysis.corpus.pages import decode_page, read_manifest
 from analysis.corpus.read import _read_table, resolve_corpus
 from analysis.errors import InputError
 from analysis.io import atomic_path, decode_utf8, sha256_file
-from analysis.corpus.pages import decode_page, read_manifest
 from analysis.paths import DATA_DIR, PROJECT_ROOT
+from .helpers import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
 
 PUBLISHED = PROJECT_ROOT / "_build" / "published"
 BOOK_INPUTS = PROJECT_ROOT / "_build" / "book_inputs"

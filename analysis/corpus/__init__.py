@@ -3,8 +3,9 @@
 ``folder`` (a corpus = text + facts) → ``pages`` (manifest, checksums,
 decoding) → ``clean`` (line repairs) → ``layout`` (blocks) → ``articles``
 (segmentation) → ``read`` (the articles table). Beside them: ``report``
-(the corpus chapter's tables), ``field_lines`` (raw line of every field),
-``synthetic`` (the generated test corpus).
+(the corpus chapter's tables) and ``field_lines`` (raw line of every field).
+This stage imports nothing of the later ones (the generated test corpus,
+which needs the registry, is ``analysis.synthetic``).
 
 >>> from analysis.corpus import load_articles
 >>> len(load_articles())

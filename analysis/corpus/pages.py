@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
-from .clean import IDEOGRAPH_RE, scrub_invisible
 from analysis.errors import InputError
 from analysis.io import atomic_path, has_private_use, read_csv_records
+from .clean import IDEOGRAPH_RE, scrub_invisible
 
 log = logging.getLogger(__name__)
 

@@ -53,18 +53,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import io as _io_module
+from analysis.errors import InputError
+from analysis.io import decode_data_file, read_csv_records, sniff_format, write_parquet
+from analysis.paths import cache_dir
 from . import articles as _articles_module
 from . import clean as _clean_module
-from analysis import io as _io_module
 from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import split_articles
 from .clean import clean_line
-from analysis.errors import InputError
-from analysis.io import decode_data_file, read_csv_records, sniff_format, write_parquet
-from .pages import DATE_MAX_ENV, DATE_MIN_ENV, Page, check_plausible, date_range, parse_iso_date, read_pages
 from .folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
-from analysis.paths import cache_dir
+from .pages import DATE_MAX_ENV, DATE_MIN_ENV, Page, check_plausible, date_range, parse_iso_date, read_pages
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.io import read_csv_frame
 from .clean import clean_line, parse_caption
-from .read import resolve_corpus
+from .folder import fact_path
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
-from .folder import fact_path
-from analysis.io import read_csv_frame
+from .read import resolve_corpus
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")

@@ -81,12 +81,12 @@ from pathlib import Path
 import ahocorasick
 import pandas as pd
 
-from analysis.corpus.read import source_line
 from analysis.corpus.field_lines import field_line
-from analysis.errors import InputError
 from analysis.corpus.folder import fact_path
-from analysis.io import read_csv_records
 from analysis.corpus.pages import date_range
+from analysis.corpus.read import source_line
+from analysis.errors import InputError
+from analysis.io import read_csv_records
 from analysis.paths import DATA_DIR
 
 REGISTRY_PATH = DATA_DIR / "leaders.csv"

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .mentions import KINDS, LOCATIONS
 from analysis.paths import DATA_DIR
+from .mentions import KINDS, LOCATIONS
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")

@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import Context, number, say
 from analysis.corpus.report import periods
 from analysis.figures.topics import MAP_LABEL_ALL
 from analysis.topics.labels import top_terms
 from analysis.topics.model import period_shares
+from . import Context, number, say
 
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
