@@ -20,7 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .corpus_folder import using_corpus
+from .corpus.folder import using_corpus
 from .errors import InputError
 from .io import write_csv
 
@@ -126,8 +126,8 @@ def _guarded(command, args) -> int:
 
 
 def _registry_template(args) -> int:
-    from .corpus_folder import open_corpus
-    from .registry_draft import registry_draft
+    from .corpus.folder import open_corpus
+    from .leaders.registry_draft import registry_draft
     from .tables import load_table
 
     folder = open_corpus()
@@ -139,9 +139,9 @@ def _registry_template(args) -> int:
 
 
 def _annotate(args) -> int:
-    from .corpus_folder import open_corpus
+    from .corpus.folder import open_corpus
     from .tables import load_table
-    from .validation import annotation_sample
+    from .leaders.validation import annotation_sample
 
     folder = open_corpus()
     out = Path(args.out) if args.out else folder.root / "annotation_sample.csv"
@@ -158,7 +158,7 @@ def _terminate(signum, frame):
 
 
 def _manifest(args) -> int:
-    from .pages import write_manifest_template
+    from .corpus.pages import write_manifest_template
 
     try:
         path, missing_dates = write_manifest_template(args.folder, args.paper, force=args.force)

@@ -16,9 +16,9 @@ Readers keep reading ``out/<table>.parquet`` and ``out/<table>.csv``.
 
 The per-article work (tokens, term counts, formulations, mentions) runs once
 per article, cached by content, on ``--workers`` processes or a Dask cluster
-(``--scheduler``) by :mod:`analysis.perarticle`, calling the same functions
+(``--scheduler``) by :mod:`analysis.perarticle.stage`, calling the same functions
 as a direct call would; the corpus tables are aggregated by DuckDB from the
-per-article Parquet dataset (:mod:`analysis.aggregate`), which is written
+per-article Parquet dataset (:mod:`analysis.aggregate.dataset`), which is written
 into the staging folder as ``perarticle/`` and so replaced with the tables,
 all or nothing.
 """
@@ -33,17 +33,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import read_corpus
-from .corpus_folder import open_corpus, using_corpus
+from .corpus.read import read_corpus
+from .corpus.folder import open_corpus, using_corpus
 from .errors import InputError
-from .aggregate import DatasetWriteError, per_article_tables
+from .aggregate.dataset import DatasetWriteError, per_article_tables
 from .inputs import input_digest, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
-from .leaders import discover_officials, empty_registry, load_registry
+from .leaders.mentions import discover_officials, empty_registry, load_registry
 from .progress import Steps, progress_bar
 from .tables import build_info_table
-from .topics import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
-                     representative_articles, tfidf_from_arrays, tfidf_summary)
+from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
+                           representative_articles, tfidf_from_arrays, tfidf_summary)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     """Compute every output table; return ``{name: DataFrame}`` (nothing written but ``dataset``).
 
     The facts (registry, dictionaries) are those of the corpus folder
-    (:mod:`analysis.corpus_folder`); ``leaders`` overrides the registry.
+    (:mod:`analysis.corpus.folder`); ``leaders`` overrides the registry.
     ``steps`` (optional) reports each step on a progress bar.  The per-article
     stage runs on ``workers`` processes (default: all cores) or on the Dask
     scheduler ``scheduler``, with its cache (``cache``: True, a folder or
@@ -137,8 +137,8 @@ def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress
 
 def _check_annotations(folder, articles: pd.DataFrame) -> None:
     """A hand annotation in the corpus folder must be readable and about this corpus's articles."""
-    from .mentions_tables import read_gold
-    from .validation import check_annotation, read_annotation
+    from .leaders.tables import read_gold
+    from .leaders.validation import check_annotation, read_annotation
 
     if folder.fact("annotation") is not None:
         path = folder.fact("annotation")
@@ -157,7 +157,7 @@ def _check_annotations(folder, articles: pd.DataFrame) -> None:
 # Parquet only.
 PARQUET_ONLY = {"tokens"}
 MANIFEST = "build.json"
-#: The per-article Parquet dataset's folder inside the output folder (see :mod:`analysis.aggregate`).
+#: The per-article Parquet dataset's folder inside the output folder (see :mod:`analysis.aggregate.dataset`).
 DATASET = "perarticle"
 
 

@@ -15,7 +15,7 @@ Hashing reads every input once (about 1 GB/s; the 200,000-article table of
 the benchmark in 0.3 s) and needs no parsing, so the check costs a fraction
 of a second where a rebuild costs seconds to minutes.
 
->>> from analysis.corpus_folder import open_corpus
+>>> from analysis.corpus import open_corpus
 >>> digest, files = input_digest(open_corpus())
 >>> len(digest), any(name.startswith("code:") for name in files)
 (64, True)
@@ -62,7 +62,7 @@ def input_digest(folder, *, paper: str = "", leaders=None) -> tuple[str, dict[st
 
     ``paper``/``leaders``: the build's overrides (a registry path or DataFrame).
     """
-    from analysis.pages import date_range
+    from analysis.corpus.pages import date_range
 
     parts: dict[str, str] = {}
     for label, path in _corpus_files(folder):

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import write_csv, write_text
+from analysis.io import write_csv, write_text
 
 PAPER = "长河报"
 PLACE = "长河区"
@@ -78,9 +78,9 @@ HEADLINES = ["{name}调研重点项目建设", "{name}出席{place}工作会议"
 
 def _material(seed: int):
     """Sentences and headlines of the sample, with the district renamed and sample officials removed."""
-    from .corpus import read_corpus
-    from .leaders import load_registry
-    from .paths import DATA_DIR
+    from analysis.corpus.read import read_corpus
+    from analysis.leaders.mentions import load_registry
+    from analysis.paths import DATA_DIR
 
     sample = read_corpus(DATA_DIR, cache=True).articles
     names = set(load_registry(DATA_DIR / "leaders.csv")["name"])
@@ -173,8 +173,8 @@ def user_dictionary(seed: int = 0) -> pd.DataFrame:
     A corpus folder with its own ``userdict.csv`` is what a scholar would
     bring; without it the officials' names would be cut apart (沈 + 志远).
     """
-    from .paths import DATA_DIR
-    from .tokens import read_user_dictionary
+    from analysis.paths import DATA_DIR
+    from analysis.tokens import read_user_dictionary
 
     sample = read_user_dictionary(DATA_DIR / "userdict.csv")
     rows = [{"word": w.replace("丰台", "长河"), "freq": "" if not f else str(f), "tag": t, "category": c,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus_folder import CorpusFolder, open_corpus
+from .corpus.folder import CorpusFolder, open_corpus
 from .paths import build_dir
 
 TABLES_ENV = "ANALYSIS_TABLES"

@@ -59,7 +59,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.corpus_folder import fact_path
+from analysis.corpus.folder import fact_path
 from analysis.io import read_csv_records, write_text
 from analysis.paths import DATA_DIR, cache_dir
 

@@ -17,7 +17,7 @@ For each: wall time, CPU time (user+sys of the whole process tree: on a shared
 machine wall time depends on the neighbours' load, CPU time much less), the
 peak resident memory of the process tree (sampled with psutil, parent +
 workers), and the build's time per stage.  Topic clustering
-(:func:`analysis.topics.topic_tables`, another engineer's module) is timed
+(:func:`analysis.topics.model.topic_tables`, another engineer's module) is timed
 only with ``--topics``; ``--engines`` also compares DuckDB and polars on the
 aggregation.
 
@@ -127,9 +127,9 @@ def child(task: dict) -> dict:
 
 
 def _build(task: dict, stages: dict) -> None:
-    from analysis.aggregate import per_article_tables
+    from analysis.aggregate.dataset import per_article_tables
     from analysis.build import DATASET, _write_into
-    from analysis.corpus import read_corpus
+    from analysis.corpus.read import read_corpus
     from analysis.io import OutputFolder
 
     t = time.perf_counter()
@@ -145,7 +145,7 @@ def _build(task: dict, stages: dict) -> None:
         stages.update({k: v for k, v in timings.items()})
         stages["computed"] = {k: v["computed"] for k, v in stats.items()}
         if task.get("topics"):
-            from analysis.topics import topic_tables
+            from analysis.topics.model import topic_tables
 
             t = time.perf_counter()
             tables.update(topic_tables(tables["tokens"]))
@@ -156,7 +156,7 @@ def _build(task: dict, stages: dict) -> None:
 
 
 def _texts(task: dict) -> list[str]:
-    from analysis.corpus import read_corpus
+    from analysis.corpus.read import read_corpus
 
     return [str(t) for t in read_corpus(articles=task["table"]).articles["text"]]
 
@@ -169,7 +169,7 @@ def _baseline(task: dict, stages: dict) -> None:
     import jieba
     import pandas as pd
 
-    from analysis.corpus import read_corpus
+    from analysis.corpus.read import read_corpus
 
     jieba.setLogLevel(logging.WARNING)
     arts = read_corpus(articles=task["table"]).articles
@@ -208,7 +208,7 @@ def _engines(task: dict, stages: dict) -> None:
     folder = Path(task["dataset"])
     import gc
 
-    from analysis.aggregate import term_frequency_sql
+    from analysis.aggregate.dataset import term_frequency_sql
 
     for engine in ("duckdb", "polars"):
         gc.collect()

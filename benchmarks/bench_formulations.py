@@ -1,9 +1,9 @@
 """Formulations at scale: find_enumerations must be linear, extraction one automaton pass.
 
 Repeats the sample text to 0.9, 1.8 and 3.6 million characters and times
-:func:`analysis.formulations.find_enumerations` (it was quadratic: 0.5 / 2.1 /
+:func:`analysis.aggregate.formulations.find_enumerations` (it was quadratic: 0.5 / 2.1 /
 8.2 s before it found sentence ends once per text), then times
-:func:`analysis.formulations.extract_formulations` on the sample articles
+:func:`analysis.aggregate.formulations.extract_formulations` on the sample articles
 repeated ``--copies`` times.  Doubling the text should double the time.
 
 Usage::
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.corpus import load_articles  # noqa: E402
-from analysis.formulations import extract_formulations, find_enumerations  # noqa: E402
+from analysis.aggregate.formulations import extract_formulations, find_enumerations  # noqa: E402
+from analysis.corpus.read import load_articles  # noqa: E402
 
 
 def main() -> None:

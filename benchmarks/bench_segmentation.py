@@ -27,7 +27,7 @@ import time
 
 import pandas as pd
 
-from analysis.corpus import load_articles
+from analysis.corpus.read import load_articles
 from analysis.tokens import Segmenter, tokenize_articles
 
 

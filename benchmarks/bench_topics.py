@@ -1,4 +1,4 @@
-"""Benchmark: topic clustering (analysis.topics), the old method against the new, on synthetic corpora.
+"""Benchmark: topic clustering (analysis.topics.model), the old method against the new, on synthetic corpora.
 
 The corpus is built from the sample pages: each synthetic article takes 2-8
 paragraphs (already segmented), three in four from one "parent" sample
@@ -54,7 +54,7 @@ def synthetic_tokens(n: int, seed: int = 0):
     import numpy as np
     import pandas as pd
 
-    from analysis.corpus import load_articles
+    from analysis.corpus.read import load_articles
     from analysis.tokens import segment
 
     arts = load_articles()
@@ -89,7 +89,7 @@ def child(n: int, method: str) -> dict:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score
 
-    from analysis import topics
+    from analysis.topics import model as topics
 
     tokens, parents = synthetic_tokens(n)
     rss_input = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -38,5 +38,5 @@ fi
 
 # matplotlib builds its font cache on first import and says so on stderr,
 # which strict nbval would compare: build it now, with the CJK font registered.
-.venv/bin/python -c 'from analysis.plotting import use_cjk_font; use_cjk_font(); import matplotlib.pyplot'
+.venv/bin/python -c 'from analysis.figures.style import use_cjk_font; use_cjk_font(); import matplotlib.pyplot'
 echo "setup: .venv ready ($(.venv/bin/python --version))"

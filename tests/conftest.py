@@ -29,7 +29,7 @@ def page_text():
 def articles():
     """The sample corpus's articles table (read without the cache: session fixtures
     are set up before the private build folder above)."""
-    from analysis.corpus import load_articles
+    from analysis.corpus.read import load_articles
     return load_articles(cache=False)
 
 

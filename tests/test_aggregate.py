@@ -6,10 +6,10 @@ import pyarrow.dataset as ds
 import pytest
 
 from analysis.__main__ import main
-from analysis.aggregate import term_frequency_sql, write_dataset
-from analysis.corpus import read_corpus
-from analysis.frequency import term_frequency
-from analysis.perarticle import formulation_occurrences, mentions_table, run_stage
+from analysis.aggregate.dataset import term_frequency_sql, write_dataset
+from analysis.aggregate.frequency import term_frequency
+from analysis.corpus.read import read_corpus
+from analysis.perarticle.stage import formulation_occurrences, mentions_table, run_stage
 from analysis.synthetic import generate_corpus
 
 
@@ -96,9 +96,9 @@ def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, 
 
 
 def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path, monkeypatch):
-    from analysis.aggregate import formulation_table_sql
-    from analysis.formulations import extract_formulations, formulation_table
-    from analysis.perarticle import expansions
+    from analysis.aggregate.dataset import formulation_table_sql
+    from analysis.aggregate.formulations import extract_formulations, formulation_table
+    from analysis.perarticle.stage import expansions
 
     for name, arts in (("sample", articles), ("generated", generated[1])):
         if name == "generated":
@@ -114,7 +114,7 @@ def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articl
     """Collocations, trigrams and the TF-IDF matrix as the build computes them (from the per-article
     n-grams and counts) equal the functions on the tokens, on the sample and on a generated corpus."""
     from analysis.aggregate import per_article_tables
-    from analysis.frequency import collocations, ngram_frequency
+    from analysis.aggregate.frequency import collocations, ngram_frequency
     from analysis.topics import tfidf_from_arrays, tfidf_from_counts, tfidf_matrix
 
     for name, arts in (("sample", articles), ("generated", generated[1])):

@@ -7,8 +7,8 @@ printed after them, the last two have none on this page.
 """
 import pytest
 
-from analysis.articles import resolve_dateline, split_articles
-from analysis.layout import page_blocks
+from analysis.corpus.articles import resolve_dateline, split_articles
+from analysis.corpus.layout import page_blocks
 
 from conftest import PAGE_DEC, PAGE_FEB
 
@@ -155,7 +155,7 @@ def _ideographs(text):
 @pytest.mark.parametrize("name, issue", [(PAGE_FEB, "2025-02-13"), (PAGE_DEC, "2024-12-01")])
 def test_no_text_lost_or_duplicated(page_text, name, issue):
     """Every Chinese character of the page ends up exactly once in some field."""
-    from analysis.clean import parse_caption
+    from analysis.corpus.clean import parse_caption
 
     raw = page_text(name)
     seg = split_articles(raw, issue)

@@ -197,7 +197,7 @@ def test_offline_assets_search_and_published_folders():
     assert sphinx["recursive_update"] is True, "html_theme_options must merge with jupyter-book's"
     config = sphinx["config"]
     assert "sphinx-mathjax-offline" in config["extensions"], "MathJax must come from _static, not a CDN"
-    from analysis.publish import BOOK_INPUTS, PUBLISHED
+    from analysis.book.publish import BOOK_INPUTS, PUBLISHED
     assert [PROJECT_ROOT / p for p in config["html_extra_path"]] == [PUBLISHED]
     assert PROJECT_ROOT / config["html_search_options"]["dict"] == BOOK_INPUTS / "jieba_userdict.txt"
     favicon = PROJECT_ROOT / _yaml("_config.yml")["html"]["favicon"]
@@ -205,7 +205,7 @@ def test_offline_assets_search_and_published_folders():
     for css in config["html_css_files"]:
         assert any((PROJECT_ROOT / d / css).is_file() for d in config["html_static_path"]), css
     # Sphinx copies html_extra_path minus exclude_patterns: the published folders must not be excluded.
-    from analysis.book import DATA_URL_DIR, RAW_URL_DIR
+    from analysis.book.helpers import DATA_URL_DIR, RAW_URL_DIR
     excluded = set(_yaml("_config.yml")["exclude_patterns"])
     assert DATA_URL_DIR not in excluded and RAW_URL_DIR not in excluded
 

@@ -1,4 +1,4 @@
-"""Display helpers of the chapters (analysis.book) and figure settings (analysis.plotting)."""
+"""Display helpers of the chapters (analysis.book.helpers) and figure settings (analysis.figures.style)."""
 from __future__ import annotations
 
 import html
@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis.book import (
+from analysis.book.helpers import (
     GET_THE_PACKAGE, HTMLTable, caption_figure, check_alt, concordance, data_anchor, figure_markdown,
     raw_page_url, repository_url, show_table, source_href, source_link,
 )
@@ -33,7 +33,7 @@ def test_a_bad_line_number_is_refused(line):
 
 
 def test_show_table_on_real_mentions(articles):
-    from analysis.leaders import leader_mentions
+    from analysis.leaders.mentions import leader_mentions
 
     mentions = leader_mentions(articles)
     assert len(mentions) > 15
@@ -81,7 +81,7 @@ def test_show_table_reports_unknown_columns_and_bad_names():
 
 
 def test_concordance_on_real_kwic(articles, tokens):
-    from analysis.frequency import kwic
+    from analysis.aggregate.frequency import kwic
 
     frame = kwic(articles, "丰台", tokens=tokens)
     assert len(frame) > 3
@@ -141,7 +141,7 @@ def test_dollar_signs_in_figure_text_are_not_maths(text, tmp_path):
     """Drawn in a fresh interpreter so that stderr (font or mathtext warnings) is seen."""
     script = (
         "import matplotlib; matplotlib.use('Agg')\n"
-        "from analysis.plotting import use_cjk_font; use_cjk_font()\n"
+        "from analysis.figures.style import use_cjk_font; use_cjk_font()\n"
         "import matplotlib.pyplot as plt\n"
         "import sys\n"
         "fig, ax = plt.subplots(); ax.set_title(sys.argv[1]); ax.text(0.1, 0.5, sys.argv[1])\n"

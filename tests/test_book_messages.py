@@ -1,7 +1,7 @@
 """What the command line accepts, the book builds: the package's warnings never reach a cell's stderr.
 
 A warning on stderr in a notebook fails the book build (``-W``) without saying
-why; :func:`analysis.chapters.route_messages` turns it into a visible note in
+why; :func:`analysis.book.chapters.route_messages` turns it into a visible note in
 the chapter.  Checked in a real kernel, on a real case: a page saved as GBK.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_a_gbk_page_gives_a_note_in_the_chapter_not_stderr(tmp_path):
         writer = csv.writer(handle)
         writer.writerow(["file", "paper", "issue_date", "page", "sha256", "source", "extraction", "notes"])
         writer.writerow(["p1.txt", "丰台报", "2025-02-13", "1", hashlib.sha256(raw).hexdigest(), "test", "gbk", ""])
-    outputs = _run(["import analysis.chapters", "from analysis.corpus_report import corpus_pages\nlen(corpus_pages())"],
+    outputs = _run(["import analysis.book.chapters", "from analysis.corpus.report import corpus_pages\nlen(corpus_pages())"],
                    {"ANALYSIS_CORPUS": str(folder)})
     assert not [o for o in outputs if o.get("name") == "stderr"], outputs
     notes = [o for o in outputs if "A message from the analysis" in str(o.get("data", {}).get("text/markdown", ""))]
@@ -49,7 +49,7 @@ def test_a_gbk_page_gives_a_note_in_the_chapter_not_stderr(tmp_path):
 
 
 def test_empty_prose_shows_nothing_and_prose_can_be_glued():
-    outputs = _run(["from analysis.chapters import say, sample_note\nsay('')",
+    outputs = _run(["from analysis.book.chapters import say, sample_note\nsay('')",
                     "say('**9** articles')",
                     "from myst_nb import glue\nglue('n', say('9'), display=False)"], {})
     markdown = [o["data"].get("text/markdown") for o in outputs if "data" in o]

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import pytest
 
+from analysis.figures.style import cjk_font_path
 from analysis.paths import PROJECT_ROOT
-from analysis.plotting import cjk_font_path
 
 HTML_DIR = PROJECT_ROOT / "_build" / "html"
 SCREENSHOT_DIR = PROJECT_ROOT / "_build" / "screenshots"
@@ -194,7 +194,7 @@ def built_html() -> Path:
         env.pop("ANALYSIS_CORPUS", None)
         # The same steps as scripts/book.sh: derived tables, published pages, then the book.
         for step in ([sys.executable, "-m", "analysis", "build", "--out", "_build/data", "--quiet"],
-                     [sys.executable, "-m", "analysis.publish", "--data", "_build/data"],
+                     [sys.executable, "-m", "analysis.book.publish", "--data", "_build/data"],
                      [str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"]):
             done = subprocess.run(step, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
             assert done.returncode == 0, f"{step[1:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -507,7 +507,7 @@ def reset_width(browser):
                  {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
 
 
-# Every essential cell of every analysis.book table, and the box that could clip it.
+# Every essential cell of every analysis.book.helpers table, and the box that could clip it.
 TABLE_REPORT = r"""
 (() => {
   const out = [];
@@ -561,7 +561,7 @@ def table_problems(page: str, report: list[dict]) -> list[str]:
 
 def test_table_check_detects_a_clipped_column(tmp_path, browser, reset_width):
     """The table check itself: a table forced wider than a phone must be reported."""
-    from analysis.book import show_table
+    from analysis.book.helpers import show_table
     import pandas as pd
 
     table = show_table(pd.DataFrame({"text": ["丰台" * 80], "n": [1]}), essential=["text"])
@@ -589,7 +589,7 @@ def test_tables_keep_essential_columns_readable(built_html, server, browser, res
         report = browser.evaluate(TABLE_REPORT)
         seen += len(report)
         problems += table_problems(page, report)
-    assert seen >= 3, f"only {seen} analysis.book tables in the whole book"
+    assert seen >= 3, f"only {seen} analysis.book.helpers tables in the whole book"
     assert not problems, f"{len(problems)} clipped cell(s) at {WIDTHS[device]} px:\n" + "\n".join(problems[:40])
 
 
@@ -605,7 +605,7 @@ Array.from(document.querySelectorAll("article.bd-article img")).map(img => {
 
 
 def test_every_chapter_figure_has_a_numbered_caption_and_alt_text(built_html, server, browser):
-    """Chapters place figures with {glue:figure} (see analysis.book): caption, number, alt text in words."""
+    """Chapters place figures with {glue:figure} (see analysis.book.helpers): caption, number, alt text in words."""
     chapters = [p for p in book_pages(built_html) if p.startswith("book/") and p[5:7].isdigit()]
     assert chapters, "no chapter pages"
     problems, images = [], 0
@@ -695,7 +695,7 @@ def test_provenance_links_land_on_their_highlighted_line(built_html, server, bro
 
 def _raw_file(stem: str) -> Path:
     """The corpus file a published raw page ``<stem>.html`` was made from."""
-    from analysis.corpus import resolve_corpus
+    from analysis.corpus.read import resolve_corpus
 
     _, folder, _ = resolve_corpus()
     found = sorted(p for p in Path(folder).rglob(f"{stem}.*") if p.suffix != ".html")

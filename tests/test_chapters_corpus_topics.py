@@ -13,11 +13,11 @@ import warnings
 import pandas as pd
 import pytest
 
+from analysis.book.chapters import context
+from analysis.book.chapters import corpus as ch1
+from analysis.book.chapters import topics as ch4
 from analysis.build import build_tables
-from analysis.chapters import context
-from analysis.chapters import corpus as ch1
-from analysis.chapters import topics as ch4
-from analysis.corpus_report import period_summary, periods, repair_examples, corpus_pages
+from analysis.corpus.report import period_summary, periods, repair_examples, corpus_pages
 from analysis.synthetic import PAPER, generate_corpus
 
 #: Phrases that only the sample pages can justify.
@@ -142,7 +142,7 @@ def test_figures_draw_without_warnings_and_thin_their_ticks(generated_tables):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from analysis.corpus_report import plot_articles_per_period, plot_length_histogram
+    from analysis.figures import plot_articles_per_period, plot_cluster_map, plot_cluster_shares, plot_length_histogram
 
     ctx, arts = _ctx(generated_tables), generated_tables["articles"]
     with warnings.catch_warnings():
@@ -155,10 +155,10 @@ def test_figures_draw_without_warnings_and_thin_their_ticks(generated_tables):
         plt.close(ax.figure)
         tables = generated_tables
         sizes = ch4.sizes_by_period(tables["clusters"], arts, ctx.bin)
-        ax = ch4.plot_cluster_shares(sizes, tables["cluster_terms"], ctx.bin_name)
+        ax = plot_cluster_shares(sizes, tables["cluster_terms"], ctx.bin_name)
         assert len(ax.get_legend().get_texts()) == tables["clusters"]["cluster"].nunique()
         plt.close(ax.figure)
-        ax = ch4.plot_cluster_map(tables["clusters"], tables["cluster_terms"], arts, tables["representative_articles"])
+        ax = plot_cluster_map(tables["clusters"], tables["cluster_terms"], arts, tables["representative_articles"])
         # Above MAP_LABEL_ALL articles only one article per cluster is labelled.
         assert len(ax.texts) == tables["clusters"]["cluster"].nunique()
         plt.close(ax.figure)
@@ -190,7 +190,7 @@ def test_topic_summary_on_generated_corpus(generated_tables):
     t = generated_tables
     ctx = _ctx(t)
     pairs = ch4.nmf_partition(t["clusters"], t["nmf_articles"])
-    from analysis.topics import partition_agreement
+    from analysis.topics.model import partition_agreement
     agreement = partition_agreement(pairs["cluster"], pairs["topic"])
     text = str(ch4.summary(ctx, t["clusters"], t["cluster_terms"], t["topic_selection"], agreement))
     k = t["clusters"]["cluster"].nunique()
@@ -248,7 +248,7 @@ def test_map_agreement_and_agreement_sentence(sample_tables):
     t = sample_tables
     pairs = ch4.nmf_partition(t["clusters"], t["nmf_articles"])
     crosstab = pd.crosstab(pairs["cluster"], pairs["topic"])
-    from analysis.topics import partition_agreement
+    from analysis.topics.model import partition_agreement
     text = str(ch4.agreement_sentence(partition_agreement(pairs["cluster"], pairs["topic"]), crosstab))
     best = max(crosstab.values.trace(), crosstab.values[::-1].trace()) if crosstab.shape == (2, 2) else None
     assert f"{best} of {len(pairs)} articles" in text

@@ -1,4 +1,4 @@
-"""Chapter 3's prose and views (analysis.chapters.leaders) on the sample and on a generated corpus.
+"""Chapter 3's prose and views (analysis.book.chapters.leaders) on the sample and on a generated corpus.
 
 The tables are made with the functions ``analysis.build.build_tables`` uses
 (registry, mentions, discovered officials), without the slow topic step.
@@ -12,17 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.chapters import context
-from analysis.chapters import leaders as chapter
-from analysis.corpus import read_corpus
-from analysis.corpus_folder import open_corpus
+from analysis.book.chapters import context
+from analysis.book.chapters import leaders as chapter
+from analysis.corpus.folder import open_corpus
+from analysis.corpus.read import read_corpus
 from analysis.errors import InputError
-from analysis.leaders import discover_officials, empty_registry, leader_mentions, load_registry
-from analysis.mentions_tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
+from analysis.figures.leaders import plot_kinds, plot_timelines
+from analysis.leaders.mentions import discover_officials, empty_registry, leader_mentions, load_registry
+from analysis.leaders.tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
+from analysis.leaders.validation import annotation_sample
 from analysis.paths import DATA_DIR
 from analysis.synthetic import generate_corpus
 from analysis.tables import build_info_table
-from analysis.validation import annotation_sample
 
 SAMPLE_ONLY = ("兴安盟", "丰台", "in the sample pages", "On the sample pages", "two pages", "王少峰")
 
@@ -170,8 +171,8 @@ def test_no_registry_shows_discovered_officials_and_empty_sections(unregistered)
     for phrase in SAMPLE_ONLY:
         assert phrase.lower() not in text.lower(), phrase
     counts = chapter.binned_counts(t["mentions"], t["articles"], freq="Q", per="issue")
-    assert chapter.plot_timelines(counts) is None
-    assert chapter.plot_kinds(chapter.kind_counts(t["mentions"], t["articles"], freq="Q")) is None
+    assert plot_timelines(counts) is None
+    assert plot_kinds(chapter.kind_counts(t["mentions"], t["articles"], freq="Q")) is None
     assert chapter.figure(None, "fig-x", "caption", "alt text here", "Nothing to draw.").markdown == "Nothing to draw."
 
 
@@ -262,13 +263,13 @@ def test_plots_draw_without_warnings_even_with_one_period(generated, sample):
         warnings.simplefilter("error")
         for m, a in ((mentions, one), (sample["mentions"], sample["articles"])):
             counts = chapter.binned_counts(m, a, freq="D", per="issue")
-            fig = chapter.plot_timelines(counts)
+            fig = plot_timelines(counts)
             if activity_named := int(chapter.activity(m)["name"].nunique()):
                 assert len(fig.axes) == min(8, activity_named)
             else:
                 assert fig is None
             plt.close("all")
-        fig = chapter.plot_kinds(chapter.kind_counts(sample["mentions"], sample["articles"], freq="W"))
+        fig = plot_kinds(chapter.kind_counts(sample["mentions"], sample["articles"], freq="W"))
         labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert labels == ["coverage", "ritual"]
         plt.close("all")
@@ -277,6 +278,6 @@ def test_plots_draw_without_warnings_even_with_one_period(generated, sample):
 def test_linkable_blanks_rows_without_a_line():
     frame = chapter.linkable(pd.DataFrame({"source": ["articles.csv"] * 2, "line": [0, 12]}))
     assert frame["line"].isna().tolist() == [True, False]
-    from analysis.book import show_table
+    from analysis.book.helpers import show_table
 
     assert "articles.csv:12" in str(show_table(frame))

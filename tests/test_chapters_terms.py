@@ -18,10 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from analysis.book.chapters import context, sample_note  # noqa: E402
+from analysis.book.chapters import terms  # noqa: E402
 from analysis.build import BuiltTables, build  # noqa: E402
-from analysis.chapters import context, sample_note  # noqa: E402
-from analysis.chapters import terms  # noqa: E402
-from analysis.figures_terms import plot_keyness, plot_term_periods, plot_top_terms  # noqa: E402
+from analysis.figures.terms import plot_keyness, plot_term_periods, plot_top_terms  # noqa: E402
 from analysis.synthetic import generate_corpus  # noqa: E402
 
 #: Phrases that describe the sample pages only (they live in sample notes, never in computed prose).

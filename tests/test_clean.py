@@ -1,6 +1,6 @@
 """Line-level repairs, each on real lines of the sample pages."""
-from analysis.clean import clean_line, ends_sentence, normalize_forms, parse_caption, undouble
-from analysis.layout import join_clean
+from analysis.corpus.clean import clean_line, ends_sentence, normalize_forms, parse_caption, undouble
+from analysis.corpus.layout import join_clean
 
 from conftest import PAGE_DEC, PAGE_FEB
 

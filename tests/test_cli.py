@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 
 from analysis.__main__ import main
-from analysis.corpus import ARTICLE_COLUMNS
+from analysis.corpus.read import ARTICLE_COLUMNS
 
 
 def test_build_sample_corpus(tmp_path):

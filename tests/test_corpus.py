@@ -7,8 +7,8 @@ import logging
 import pandas as pd
 import pytest
 
-import analysis.corpus as corpus_module
-from analysis.corpus import ARTICLE_COLUMNS, load_articles, load_captions, read_corpus, source_line
+import analysis.corpus.read as corpus_module
+from analysis.corpus.read import ARTICLE_COLUMNS, load_articles, load_captions, read_corpus, source_line
 from analysis.errors import InputError
 
 from conftest import PAGE_DEC, PAGE_FEB

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main
-from analysis.corpus_folder import FACT_FILES, fact_path, open_corpus, using_corpus
+from analysis.corpus.folder import FACT_FILES, fact_path, open_corpus, using_corpus
 from analysis.errors import InputError
+from analysis.leaders.validation import annotation_report, annotation_sample, read_annotation, wilson_interval
 from analysis.paths import DATA_DIR
 from analysis.synthetic import OFFICIALS, generate_corpus
 from analysis.tables import build_info, load_table
-from analysis.validation import annotation_report, annotation_sample, read_annotation, wilson_interval
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_a_folder_without_a_registry_has_none(tmp_path, generated):
     (folder / "leaders.csv").unlink()
     with using_corpus(folder):
         assert fact_path("leaders") is None
-        from analysis.leaders import load_registry
+        from analysis.leaders.mentions import load_registry
         assert load_registry().empty
 
 

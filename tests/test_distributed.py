@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.aggregate import per_article_tables
-from analysis.distributed import get_client, map_ordered
+from analysis.aggregate.dataset import per_article_tables
+from analysis.perarticle.distributed import get_client, map_ordered
 
 
 def test_local_cluster_equals_local_run(articles, tmp_path):

@@ -22,7 +22,7 @@ import pytest
 
 from analysis import build as build_module
 from analysis.__main__ import main
-from analysis.corpus import read_corpus
+from analysis.corpus.read import read_corpus
 from analysis.io import OutputError, OutputFolder
 from analysis.paths import PROJECT_ROOT
 from analysis.tokens import TokenCache, tokenize_articles
@@ -386,7 +386,7 @@ def test_full_disk_under_the_caches_only_warns(tmp_path, monkeypatch, caplog):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path / "build"))
-    monkeypatch.setattr("analysis.corpus.write_parquet", full)
+    monkeypatch.setattr("analysis.corpus.read.write_parquet", full)
     caplog.set_level(logging.WARNING)
     assert len(read_corpus().articles) == 9
     assert "could not write the corpus cache" in caplog.text

@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.corpus import load_articles  # noqa: E402
-from analysis.figures_terms import plot_keyness, plot_top_terms, plot_word_cloud, word_cloud  # noqa: E402
-from analysis.frequency import keyness, term_frequency  # noqa: E402
+from analysis.aggregate.frequency import keyness, term_frequency  # noqa: E402
+from analysis.corpus.read import load_articles  # noqa: E402
+from analysis.figures.terms import plot_keyness, plot_top_terms, plot_word_cloud, word_cloud  # noqa: E402
 from analysis.tokens import tokenize_articles  # noqa: E402
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.formulations import (
+from analysis.aggregate.formulations import (
     classify_quote,
     extract_formulations,
     find_enumerations,

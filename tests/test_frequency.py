@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.frequency import (
+from analysis.aggregate.frequency import (
     article_term_counts,
     collocations,
     keyness,

@@ -13,10 +13,10 @@ import zipfile
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_articles, read_article_table, read_corpus
+from analysis.corpus.pages import read_manifest, read_pages
+from analysis.corpus.read import load_articles, read_article_table, read_corpus
 from analysis.errors import InputError
-from analysis.leaders import REGISTRY_PATH, RegistryError, load_registry
-from analysis.pages import read_manifest, read_pages
+from analysis.leaders.mentions import REGISTRY_PATH, RegistryError, load_registry
 from analysis.paths import RAW_DIR
 from analysis.tokens import DictionaryError, read_user_dictionary
 

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_articles
-from analysis.leaders import (MENTION_COLUMNS, REGISTRY_COLUMNS, REGISTRY_PATH, RegistryError, discover_officials,
-                              leader_mentions, load_phrases, load_registry, load_titles)
-from analysis.mentions_tables import (co_mentions, evaluate, kind_series, mention_counts, order_changes,
-                                      plot_kind_series, plot_network, plot_prominence, plot_timeline, prominence,
-                                      protocol_sequences, read_gold, title_timeline, trace)
+from analysis.corpus.read import load_articles
+from analysis.figures.leaders import plot_kinds, plot_network, plot_prominence, plot_timeline
+from analysis.leaders.mentions import (MENTION_COLUMNS, REGISTRY_COLUMNS, REGISTRY_PATH, RegistryError,
+                                       discover_officials, leader_mentions, load_phrases, load_registry, load_titles)
+from analysis.leaders.tables import (co_mentions, evaluate, kind_series, mention_counts, order_changes, prominence,
+                                     protocol_sequences, read_gold, title_timeline, trace)
 from analysis.paths import RAW_DIR
 
 matplotlib.use("Agg")
@@ -286,7 +286,7 @@ def test_figures_render_chinese_without_missing_glyphs(mentions, articles, tmp_p
         for draw in (lambda: plot_timeline(mention_counts(mentions, articles)),
                      lambda: plot_prominence(prominence(mentions)),
                      lambda: plot_network(co_mentions(mentions), mentions),
-                     lambda: plot_kind_series(kind_series(mentions, articles))):
+                     lambda: plot_kinds(kind_series(mentions, articles)).axes[0]):
             ax = draw()
             ax.figure.savefig(tmp_path / "figure.png")
             plt.close(ax.figure)

@@ -7,11 +7,11 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from analysis.aggregate import per_article_tables
-from analysis.corpus import read_corpus
-from analysis.frequency import term_tables
-from analysis.leaders import leader_mentions
-from analysis.perarticle import ArticleCache, StageConfig, article_keys, run_stage
+from analysis.aggregate.dataset import per_article_tables
+from analysis.aggregate.frequency import term_tables
+from analysis.corpus.read import read_corpus
+from analysis.leaders.mentions import leader_mentions
+from analysis.perarticle.stage import ArticleCache, StageConfig, article_keys, run_stage
 from analysis.synthetic import generate_corpus
 
 
@@ -126,7 +126,7 @@ def test_corrupt_entry_is_discarded_with_one_warning(articles, tmp_path, caplog)
     with con:
         con.execute("UPDATE entries SET value = CAST('garbage' AS BLOB) WHERE kind = 'tokens'")
     con.close()
-    with caplog.at_level(logging.WARNING, logger="analysis.perarticle"):
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle.stage"):
         again = run_stage(articles, workers=1, cache=cache)
     warnings = [r for r in caplog.records if "corrupt tokens" in r.getMessage()]
     assert len(warnings) == 1
@@ -138,7 +138,7 @@ def test_unreadable_cache_file_is_set_aside(articles, tmp_path, caplog):
     cache = tmp_path / "c"
     clean = run_stage(articles, workers=1, cache=cache)
     (cache / ArticleCache.FILE).write_bytes(b"this is not a database" * 100)
-    with caplog.at_level(logging.WARNING, logger="analysis.perarticle"):
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle.stage"):
         again = run_stage(articles, workers=1, cache=cache)
     assert any("unreadable" in r.getMessage() for r in caplog.records)
     assert again.tokens.equals(clean.tokens) and again.mentions == clean.mentions
@@ -165,9 +165,9 @@ def test_build_tables_equal_the_modules_on_generated_corpus(gen_corpus, tmp_path
     """What build_tables writes is what the modules give when called on the whole corpus,
     with the corpus folder's registry, titles and phrases (as main's build passed them)."""
     from analysis.build import build_tables
-    from analysis.corpus_folder import open_corpus
-    from analysis.formulations import extract_formulations, formulation_table
-    from analysis.leaders import load_registry
+    from analysis.corpus.folder import open_corpus
+    from analysis.aggregate.formulations import extract_formulations, formulation_table
+    from analysis.leaders.mentions import load_registry
 
     folder, arts = gen_corpus
     got = build_tables(workers=2, cache=tmp_path / "c", dataset=tmp_path / "ds")
@@ -185,7 +185,7 @@ def test_build_tables_equal_the_modules_on_generated_corpus(gen_corpus, tmp_path
 
 def test_chunks_with_the_corpus_formulations_give_the_corpus_table(articles, generated, monkeypatch):
     """extract_formulations(chunk, kinds=…) over chunks, concatenated, is the whole corpus's table."""
-    from analysis.formulations import extract_formulations
+    from analysis.aggregate.formulations import extract_formulations
 
     for name, arts in (("sample", articles), ("generated", generated[1])):
         if name == "generated":
@@ -219,8 +219,8 @@ def test_cache_that_cannot_be_written_only_warns(articles, tmp_path, monkeypatch
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr("analysis.perarticle.sqlite3.connect", lambda *a, **k: Full(real(*a, **k)))
-    with caplog.at_level(logging.WARNING, logger="analysis.perarticle"):
+    monkeypatch.setattr("analysis.perarticle.stage.sqlite3.connect", lambda *a, **k: Full(real(*a, **k)))
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle.stage"):
         stage = run_stage(articles, workers=1, cache=tmp_path / "c")
     assert any("disk is full" in r.getMessage() for r in caplog.records)
     assert stage.tokens.equals(run_stage(articles, workers=1, cache=False).tokens)

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from analysis.articles import split_articles
-from analysis.clean import clean_line, normalize_forms, parse_caption, scrub_invisible
+from analysis.corpus.articles import split_articles
+from analysis.corpus.clean import clean_line, normalize_forms, parse_caption, scrub_invisible
 from analysis.io import read_csv_records
 from analysis.paths import PROJECT_ROOT, RAW_DIR
 

@@ -1,4 +1,4 @@
-"""The published raw pages, Data page listing, search dictionary and glossary (analysis.publish)."""
+"""The published raw pages, Data page listing, search dictionary and glossary (analysis.book.publish)."""
 from __future__ import annotations
 
 import csv
@@ -9,19 +9,19 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.book import data_anchor, raw_page_url
-from analysis.errors import InputError
-from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
-from analysis.publish import (
+from analysis.book.helpers import data_anchor, raw_page_url
+from analysis.book.publish import (
     GLOSSARY_PAGE, glossary_markdown, publish, read_glossary, search_dictionary,
 )
+from analysis.errors import InputError
+from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
 from conftest import PAGE_DEC, PAGE_FEB
 
 
 @pytest.fixture
 def derived(tmp_path):
     """A small build output folder: two real tables, CSV and Parquet."""
-    from analysis.corpus import load_articles
+    from analysis.corpus.read import load_articles
     from analysis.io import write_csv, write_parquet
 
     folder = tmp_path / "data"
@@ -93,8 +93,8 @@ def test_a_failed_run_leaves_the_previous_output(derived, tmp_path):
 
 
 def test_an_article_table_corpus_is_published_row_by_row(derived, tmp_path):
-    from analysis.book import source_href
-    from analysis.corpus import load_articles
+    from analysis.book.helpers import source_href
+    from analysis.corpus.read import load_articles
 
     table = tmp_path / "mine.csv"
     pd.DataFrame({"date": ["2025-01-02", "2025-01-03"], "title": ["标题一", "标题二"],
@@ -157,7 +157,7 @@ def test_glossary_file_is_valid_and_sourced():
 
 def test_glossary_page_is_generated_from_the_csv():
     assert GLOSSARY_PAGE.read_text(encoding="utf-8") == glossary_markdown(), (
-        "book/glossary.md is stale: run python -m analysis.publish --write-glossary")
+        "book/glossary.md is stale: run python -m analysis.book.publish --write-glossary")
     text = glossary_markdown()
     assert text.count("```{glossary}") == 3
     assert f'<a href="../raw/{PAGE_FEB[:-4]}.html#L162">' in text

@@ -6,13 +6,13 @@ from importlib import metadata
 
 import pytest
 
-from analysis.corpus import load_articles
-from analysis.errors import InputError
-from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
-from analysis.reproducibility import (
+from analysis.book.reproducibility import (
     KEY_PACKAGES, REQUIREMENTS, corpus_files, corpus_setting, corpus_summary, corpus_totals,
     data_files, package_versions, read_pins, table_fingerprint,
 )
+from analysis.corpus.read import load_articles
+from analysis.errors import InputError
+from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
 
 
 def test_every_pinned_package_is_installed_at_its_pin():

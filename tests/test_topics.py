@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import topics
-from analysis.corpus import load_articles
+from analysis.corpus.read import load_articles
+from analysis.figures.topics import plot_cluster_map, plot_cluster_shares, plot_k_selection
 from analysis.paths import PROJECT_ROOT
 from analysis.tokens import is_term, load_stopwords, segment, tokenize_articles
+from analysis.topics import model as topics
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +111,8 @@ def test_identical_assignments_across_runs(sample, model):
 
 
 def test_identical_tables_in_a_fresh_process_with_another_hash_seed(tmp_path, model):
-    code = ("from analysis.corpus import load_articles; from analysis.tokens import tokenize_articles; "
-            "from analysis import topics; t = tokenize_articles(load_articles(), cache=False); "
+    code = ("from analysis.corpus.read import load_articles; from analysis.tokens import tokenize_articles; "
+            "from analysis.topics import model as topics; t = tokenize_articles(load_articles(), cache=False); "
             "m = topics.fit_topics(t); import sys; "
             "topics.clusters_table(m).to_csv(sys.argv[1], index=False); "
             "topics.cluster_terms(m).to_csv(sys.argv[2], index=False)")
@@ -303,11 +304,11 @@ def test_figures_draw_chinese_without_missing_glyphs(tmp_path, sample, model):
     arts = sample[0]
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*Glyph .* missing")
-        ax = topics.plot_article_map(model, arts)
+        ax = plot_cluster_map(topics.clusters_table(model), topics.cluster_terms(model), arts)
         ax.figure.savefig(tmp_path / "map.png")
         labels = [t.get_text() for t in ax.texts]
-        topics.plot_k_selection(model.selection).figure.savefig(tmp_path / "k.png")
-        topics.plot_cluster_sizes(topics.cluster_sizes(model, arts)).figure.savefig(tmp_path / "sizes.png")
+        plot_k_selection(model.selection).figure.savefig(tmp_path / "k.png")
+        plot_cluster_shares(topics.cluster_sizes(model, arts), topics.cluster_terms(model)).figure.savefig(tmp_path / "sizes.png")
     plt.close("all")
     assert len(labels) == len(arts)
     assert _article(arts, "外交官")["headline"] in labels

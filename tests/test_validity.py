@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.corpus import read_article_table
-from analysis.field_lines import field_line
-from analysis.formulations import _normalize, extract_formulations, find_enumerations, find_quoted
-from analysis.frequency import audit_terms, keyness, keyness_counts, keyness_sentence, kwic, term_frequency
-from analysis.leaders import leader_mentions, title_only_audit
-from analysis.mentions_tables import (VALIDATION_COLUMNS, kind_series, mention_counts, out_of_term,
+from analysis.aggregate.formulations import _normalize, extract_formulations, find_enumerations, find_quoted
+from analysis.aggregate.frequency import audit_terms, keyness, keyness_counts, keyness_sentence, kwic, term_frequency
+from analysis.corpus.field_lines import field_line
+from analysis.corpus.read import read_article_table
+from analysis.leaders.mentions import leader_mentions, title_only_audit
+from analysis.leaders.tables import (VALIDATION_COLUMNS, kind_series, mention_counts, out_of_term,
                                       title_only_counts, title_only_precision, title_only_series, title_timeline)
 from analysis.tokens import (DictionaryError, Segmenter, fold_width, prepare_text, read_aliases, read_boilerplate,
                              token_offsets, tokenize_articles)
@@ -356,7 +356,7 @@ def test_plot_timeline_draws_bare_titles_as_their_own_series(national, national_
     import matplotlib
 
     matplotlib.use("Agg")
-    from analysis.mentions_tables import plot_timeline
+    from analysis.figures.leaders import plot_timeline
 
     named = mention_counts(national_mentions, national, freq="M", kinds=("coverage",))
     ax = plot_timeline(named, top=3, title_only=title_only_series(national_mentions, national, freq="M"))

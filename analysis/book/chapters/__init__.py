@@ -1,0 +1,210 @@
+"""What the chapters say: sentences computed from the built tables.
+
+The notebooks narrate; the numbers, names and findings in their prose come
+from functions here, so that the book reads true on any corpus.  Each chapter
+has a module (``corpus``, ``terms``, ``leaders``, ``topics``) whose functions
+take the built tables (:mod:`analysis.tables`) and return Markdown; this
+module holds what they share:
+
+* :func:`context` -- the corpus the book is about (paper, span, size, whether
+  it is the sample) from the build's ``build_info`` table;
+* :func:`say` -- Markdown that Jupyter (and the book) renders as prose;
+* :func:`sample_note` -- a note that is shown only for the sample corpus
+  (observations made by reading the two sample pages);
+* :func:`time_bin` -- the period that fits a corpus's span (day, week,
+  month, quarter or year), so a one-month corpus is not one dot a person;
+* :func:`route_messages` -- in a notebook, the package's warnings (a page
+  decoded as GB18030, a duplicate page …) become a visible note in the cell's
+  output instead of text on stderr, which the book build (``-W``) would turn
+  into a failure that never says why.  Importing this module in a Jupyter
+  kernel calls it.
+
+>>> time_bin("2024-12-01", "2025-02-13")
+'W'
+>>> time_bin("2019-01-01", "2022-12-30")
+'Q'
+"""
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: Period codes (pandas) by the span of the corpus: the first whose limit (days) is not exceeded.
+BINS = [(45, "D"), (400, "W"), (1100, "M"), (3700, "Q"), (10**9, "Y")]
+BIN_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+
+
+def time_bin(first_date: str, last_date: str) -> str:
+    """The pandas period code for a corpus spanning ``first_date`` to ``last_date`` (YYYY-MM-DD)."""
+    if not first_date or not last_date:
+        return "M"
+    days = (pd.Timestamp(last_date) - pd.Timestamp(first_date)).days
+    return next(code for limit, code in BINS if days <= limit)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The corpus a chapter is about (see :func:`context`)."""
+
+    corpus: str
+    paper: str
+    is_sample: bool
+    n_articles: int
+    first_date: str
+    last_date: str
+    defaulted_facts: tuple
+
+    @property
+    def bin(self) -> str:
+        return time_bin(self.first_date, self.last_date)
+
+    @property
+    def bin_name(self) -> str:
+        return BIN_NAMES[self.bin]
+
+    @property
+    def span(self) -> str:
+        """``2019-01-01 to 2022-12-30`` (or one date)."""
+        if self.first_date == self.last_date:
+            return self.first_date
+        return f"{self.first_date} to {self.last_date}"
+
+
+def context(info: dict | None = None) -> Context:
+    """The :class:`Context` of the built tables (``info``: a ``build_info`` row, default: read it)."""
+    if info is None:
+        from analysis.tables import build_info
+
+        info = build_info()
+    defaulted = tuple(x for x in str(info.get("defaulted_facts", "")).split(";") if x)
+    return Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
+                   str(info["first_date"]), str(info["last_date"]), defaulted)
+
+
+class say:
+    """Markdown prose for a notebook cell's output (rendered by myst-nb; plain text is the same Markdown).
+
+    >>> say("**9** articles")
+    **9** articles
+    """
+
+    def __new__(cls, markdown: str = ""):
+        # Empty prose (a sample-only note on another corpus) is a _Silent say: it shows nothing at
+        # all in the notebook, not an empty output box.
+        return super().__new__(_Silent if cls is say and not str(markdown).strip() else cls)
+
+    def __init__(self, markdown: str):
+        self.markdown = markdown.strip()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
+class _Silent(say):
+    """An empty :class:`say`: Jupyter displays nothing for it."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def sample_note(markdown: str, ctx: Context | None = None) -> say:
+    """A note about the sample pages, shown only when the book is built on the sample corpus."""
+    ctx = ctx or context()
+    if not ctx.is_sample:
+        return say("")
+    return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")
+
+
+def number(n: int | float) -> str:
+    """``1,234`` for integers, ``0.25`` for fractions (two decimals)."""
+    if isinstance(n, float) and not float(n).is_integer():
+        return f"{n:,.2f}"
+    return f"{int(n):,}"
+
+
+def corpus_statement(info: dict, description: dict) -> str:
+    """The introduction's paragraph on what this build of the book is about (Markdown).
+
+    ``info``: the ``build_info`` row; ``description``: the corpus's
+    ``corpus.toml`` (see :mod:`analysis.corpus.folder`).  The claim is stated
+    for that corpus and no other.
+
+    >>> text = corpus_statement({"corpus": "长河报 (generated)", "paper": "长河报", "is_sample": False,
+    ...     "n_articles": 2000, "first_date": "2019-01-01", "last_date": "2022-12-30", "kind": "table",
+    ...     "defaulted_facts": "stopwords;gold"}, {"place": "长河区", "source": "generated", "licence": ""})
+    >>> "2,000 articles" in text and "2019-01-01 to 2022-12-30" in text
+    True
+    """
+    ctx = context(info)
+    paper = f"the *{ctx.paper}*" if ctx.paper else "a paper the corpus does not name (no `paper` column, no `corpus.toml`)"
+    form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
+    articles = "1 article" if ctx.n_articles == 1 else f"{number(ctx.n_articles)} articles"
+    lines = [f"This build of the book reads **{ctx.corpus}**: {articles} of {paper}"
+             + (f" ({description['place']})" if description.get("place") else "")
+             + f", dated {ctx.span}, given as {form}."]
+    if description.get("source"):
+        lines.append(f"Source: {description['source']}.")
+    if description.get("licence"):
+        lines.append(f"Licence of the text: {description['licence']}.")
+    if "leaders" in ctx.defaulted_facts:
+        lines.append("The corpus has no registry of officials (`leaders.csv`): chapter 3 lists the officials "
+                     "the text names with a title instead.")
+    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
+    if defaulted:
+        lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
+                     + ", ".join(f"`{f}`" for f in defaulted) + ".")
+    lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
+                 f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
+    if ctx.is_sample:
+        lines.append("The sample is two printed pages of the paper, as text extracted from the PDF (no OCR), listed "
+                     "with their checksums in `data/manifest.csv`; neither page prints its date, so each issue date "
+                     "is inferred from the latest event the page reports (the manifest records the reasoning). It "
+                     "is enough to test every step and to show what each method produces; it is far too small to "
+                     "support claims about the paper, and the chapters say so where it matters.")
+    return "\n".join(lines) + "\n"
+
+
+class _NoteHandler(logging.Handler):
+    """Shows each log record as a warning admonition in the current cell's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from IPython.display import display
+
+            message = html.escape(self.format(record))
+            display(say(f":::{{warning}} A message from the analysis\n{message}\n:::"))
+        except Exception:  # never let a message break the chapter
+            self.handleError(record)
+
+
+def route_messages(logger_name: str = "analysis") -> bool:
+    """In a Jupyter kernel, show the package's warnings as notes in the chapter, not on stderr.
+
+    Returns whether the handler is (now) installed; outside a kernel nothing
+    changes and the messages keep going to stderr as usual.
+    """
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        return False
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        handler = _NoteHandler(level=logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return True
+
+
+route_messages()
+

@@ -1,0 +1,496 @@
+"""What chapter 2 (words and formulations, 提法) says, computed from the built tables.
+
+Every function takes tables written by ``python -m analysis build`` (see
+:func:`load_tables`) and returns Markdown (:class:`analysis.book.chapters.say`) or
+a small view of those tables.  Nothing here re-segments or re-extracts: the
+views are aggregations of the build's ``tokens`` and term tables.
+
+* :func:`summary` -- the chapter's opening paragraph;
+* :func:`terms_by_period` -- term frequencies per period of the corpus's time
+  bin (:attr:`analysis.book.chapters.Context.bin`), summed from the per-issue table;
+* :func:`keyness_split` / :func:`key_terms` -- the latest period against every
+  earlier one, with the number of articles behind each key term;
+* :func:`concordance_term` -- the term the concordance shows, chosen from the
+  data (the registry's most frequent name, else the top term);
+* ``*_text`` functions -- one paragraph each, written from the numbers.
+
+>>> from analysis.book.chapters import Context
+>>> ctx = Context("demo", "长河报", False, 2, "2024-01-05", "2024-03-29", ())
+>>> period_labels(pd.Series(["2024-01-05", "2024-03-29"]), ctx.bin).tolist()
+['2024-01-01', '2024-03-25']
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from analysis.book.chapters import BIN_NAMES, Context, number, say
+from analysis.figures.terms import SIGNIFICANT_G2
+
+#: The built tables this chapter reads.
+TABLES = ("build_info", "articles", "registry", "tokens", "term_frequency", "term_frequency_by_issue",
+          "term_frequency_by_month", "collocations", "trigrams", "formulations", "formulation_occurrences")
+
+#: G² at which p < 0.001 (chi-square, 1 d.f.): the threshold the chapter reports.
+G2_P001 = SIGNIFICANT_G2
+
+PERIOD_COLUMNS = ["period", "term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
+
+
+def load_tables(folder=None) -> dict[str, pd.DataFrame]:
+    """The chapter's tables (:data:`TABLES`) from the build folder, by name."""
+    from analysis.tables import load_table
+
+    return {name: load_table(name, folder) for name in TABLES}
+
+
+# --------------------------------------------------------------------------- periods
+
+def period_labels(dates: pd.Series, code: str) -> pd.Series:
+    """Label of the ``code`` period (D, W, M, Q, Y) of each ``YYYY-MM-DD`` date.
+
+    Weeks are labelled by their Monday, so labels sort as dates; an empty date
+    gives an empty label.
+
+    >>> period_labels(pd.Series(["2025-02-13", "2024-12-01", ""]), "W").tolist()
+    ['2025-02-10', '2024-11-25', '']
+    >>> period_labels(pd.Series(["2022-11-04"]), "Q").tolist()
+    ['2022Q4']
+    """
+    text = dates.fillna("").astype(str)
+    known = text != ""
+    out = pd.Series([""] * len(text), index=text.index, dtype=object)
+    if known.any():
+        stamps = pd.to_datetime(text[known], format="%Y-%m-%d")
+        if code == "W":
+            labels = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+        elif code == "D":
+            labels = stamps.dt.strftime("%Y-%m-%d")
+        else:
+            labels = stamps.dt.to_period(code).astype(str)
+        out[known] = labels.values
+    return out
+
+
+def period_phrase(label: str, code: str) -> str:
+    """``the week of 2025-02-10``, ``2022Q4``, ``the month 2024-12`` … for prose.
+
+    >>> period_phrase("2025-02-10", "W")
+    'the week of 2025-02-10'
+    """
+    return {"D": f"the day {label}", "W": f"the week of {label}", "M": f"the month {label}",
+            "Q": f"the quarter {label}", "Y": f"the year {label}"}[code]
+
+
+def _article_sizes(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+    """``article_id, issue_date, n_tokens`` (word tokens, stopwords included, as in the term tables)."""
+    sizes = dict(zip(tokens["article_id"].astype(str), (len(t) for t in tokens["tokens"])))
+    frame = articles[["article_id", "issue_date"]].astype(str).copy()
+    frame["n_tokens"] = frame["article_id"].map(sizes).fillna(0).astype("int64")
+    return frame
+
+
+def terms_by_period(by_issue: pd.DataFrame, articles: pd.DataFrame, tokens: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Term frequencies per period: the build's per-issue table summed into ``code`` periods.
+
+    Columns :data:`PERIOD_COLUMNS` (``rate_per_10k`` per 10,000 word tokens of
+    the period, sizes from the tokens table, so an issue without any term
+    still counts in its period).  ``doc_freq`` sums over issues, which is
+    exact because an article belongs to one issue.  Sorted by period, count
+    descending, term.
+    """
+    sizes = _article_sizes(articles, tokens)
+    sizes["period"] = period_labels(sizes["issue_date"], code)
+    totals = sizes[sizes["period"] != ""].groupby("period").agg(n_tokens=("n_tokens", "sum"),
+                                                                 n_docs=("article_id", "size"))
+    if by_issue.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
+    frame = by_issue[["issue_date", "term", "count", "doc_freq"]].copy()
+    frame["period"] = period_labels(frame["issue_date"], code)
+    frame = frame[frame["period"] != ""]
+    table = frame.groupby(["period", "term"], sort=True).agg(count=("count", "sum"), doc_freq=("doc_freq", "sum"))
+    table = table.reset_index().join(totals, on="period")
+    table["rate_per_10k"] = table["count"] / table["n_tokens"] * 10_000
+    table = table.sort_values(["period", "count", "term"], ascending=[True, False, True], kind="mergesort")
+    return table[PERIOD_COLUMNS].reset_index(drop=True)
+
+
+def period_leaders(period_tf: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The ``n`` most frequent terms of each period, as one row per period (``period, n_docs, top``)."""
+    if period_tf.empty:
+        return pd.DataFrame(columns=["period", "n_docs", "n_tokens", "top"])
+    rows = []
+    for period, group in period_tf.groupby("period", sort=True):
+        head = group.head(n)
+        rows.append({"period": period, "n_docs": int(group["n_docs"].iloc[0]), "n_tokens": int(group["n_tokens"].iloc[0]),
+                     "top": "、".join(f"{t} ({c})" for t, c in zip(head["term"], head["count"]))})
+    return pd.DataFrame(rows)
+
+
+def trend_terms(period_tf: pd.DataFrame, tf: pd.DataFrame, n: int = 8) -> list[str]:
+    """Terms for the period chart: the ``n`` most frequent terms of the corpus that occur in any period."""
+    present = set(period_tf["term"]) if len(period_tf) else set()
+    return [t for t in tf["term"] if t in present][:n]
+
+
+def trend_matrix(period_tf: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
+    """Rate per 10,000 tokens, terms × periods (every period of the table; 0 where a term is absent)."""
+    periods = sorted(period_tf["period"].unique()) if len(period_tf) else []
+    wide = period_tf[period_tf["term"].isin(terms)].pivot_table(index="term", columns="period", values="rate_per_10k",
+                                                                 aggfunc="sum", fill_value=0.0)
+    return wide.reindex(index=terms, columns=periods, fill_value=0.0)
+
+
+# --------------------------------------------------------------------------- keyness
+
+def keyness_split(articles: pd.DataFrame, code: str) -> dict | None:
+    """Target = the latest ``code`` period with articles, reference = every earlier article.
+
+    Returns ``{"mask", "target", "reference", "n_target", "n_reference"}`` or
+    None when the dated articles fall in fewer than two periods (nothing
+    earlier to compare with).
+
+    >>> arts = pd.DataFrame({"issue_date": ["2024-12-01", "2025-02-13", "2025-02-13"]})
+    >>> split = keyness_split(arts, "W")
+    >>> split["target"], split["n_target"], split["n_reference"]
+    ('2025-02-10', 2, 1)
+    """
+    labels = period_labels(articles["issue_date"], code)
+    periods = sorted(set(labels) - {""})
+    if len(periods) < 2:
+        return None
+    latest = periods[-1]
+    mask = (labels == latest).to_numpy()
+    reference = ((labels != "") & (labels != latest)).to_numpy()
+    dates = articles["issue_date"].astype(str).to_numpy()
+
+    def span(selected) -> str:
+        first, last = min(dates[selected]), max(dates[selected])
+        return first if first == last else f"{first} to {last}"
+
+    return {"mask": mask, "reference_mask": reference, "target": latest, "target_dates": span(mask),
+            "reference": span(reference), "n_target": int(mask.sum()), "n_reference": int(reference.sum()),
+            "n_periods": len(periods)}
+
+
+def key_terms(articles: pd.DataFrame, tokens: pd.DataFrame, split: dict, min_count: int = 3) -> pd.DataFrame:
+    """Keyness of the split's target against its reference, with the articles behind each term.
+
+    Columns of :func:`analysis.aggregate.frequency.keyness`, plus ``articles_behind``
+    (articles of the side the term is key for that use it) and
+    ``largest_article_share`` (share of that side's count in its one
+    busiest article: 1.0 means a single article carries the term).  Articles
+    without a date are in neither side.
+    """
+    from analysis.aggregate.frequency import keyness
+
+    dated = split["mask"] | split["reference_mask"]
+    arts = articles[dated].reset_index(drop=True)
+    target = split["mask"][dated]
+    key = keyness(arts, tokens, target, min_count=min_count)
+    # keyness() already measures dispersion on the key side: n_articles and top_article_share.
+    return key.assign(articles_behind=key["n_articles"].astype("int64"),
+                      largest_article_share=key["top_article_share"].astype(float).fillna(0.0))
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 article``, ``2 articles``, ``1 time`` … with thousands separators.
+
+    >>> plural(1, "time"), plural(1200, "article")
+    ('1 time', '1,200 articles')
+    """
+    return f"{number(n)} {word if n == 1 else (many or word + 's')}"
+
+
+def _p(p: float) -> str:
+    return "p < 0.0001" if p < 0.0001 else f"p = {p:.4f}"
+
+
+def _rate(r: float) -> str:
+    return f"{r:.1f}"
+
+
+def _term_md(term: str) -> str:
+    return f"**{term}**"
+
+
+def keyness_text(key: pd.DataFrame | None, split: dict | None, ctx: Context, top: int = 10) -> say:
+    """What the keyness table shows, in words that follow its numbers (G², p, articles behind)."""
+    unit = BIN_NAMES[ctx.bin]
+    if split is None:
+        return say(f"All dated articles fall in one {unit}, so there is no earlier period to set the latest one "
+                   "against: keyness is not computed for this corpus.")
+    target = period_phrase(split["target"], ctx.bin)
+    head = (f"The target is the latest {unit}, {target} ({plural(split['n_target'], 'article')}, "
+            f"{split['target_dates']}); the reference is every earlier article "
+            f"({plural(split['n_reference'], 'article')}, {split['reference']}).")
+    if key is None or key.empty:
+        return say(head + " No term occurs often enough (3 times in both together) to be compared.")
+    strong = key[key["g2"] >= G2_P001]
+    n_t = int((strong["key_for"] == "target").sum())
+    n_r = int((strong["key_for"] == "reference").sum())
+    best = key.iloc[0]
+    side = "the latest period" if best["key_for"] == "target" else "the earlier articles"
+    behind = int(best["articles_behind"])
+    carried = ("all of them in one article" if behind <= 1 else
+               f"in {plural(behind, 'article')}, {best['largest_article_share']:.0%} of the occurrences in one"
+               if best["largest_article_share"] >= 0.8 else f"in {plural(behind, 'article')}")
+    best_text = (f"{_term_md(best['term'])}: {plural(int(best['count_target']), 'time')} in the target "
+                 f"({_rate(best['rate_target'])} per 10,000 tokens) against "
+                 f"{plural(int(best['count_reference']), 'time')} in the reference ({_rate(best['rate_reference'])} "
+                 f"per 10,000), G² = {best['g2']:.1f}, {_p(best['p_value'])}, log ratio {best['log_ratio']:+.1f}; "
+                 f"more frequent in {side}, where it occurs {carried}")
+    if strong.empty:
+        body = (f" No term differs at p < 0.001 (G² ≥ {G2_P001}); the largest difference is {best_text}. "
+                "Read the list below as the method at work, not as a finding.")
+    else:
+        body = (f" {plural(len(strong), 'term')} differ{'s' if len(strong) == 1 else ''} at p < 0.001 "
+                f"(G² ≥ {G2_P001}): {number(n_t)} more frequent in the latest {unit}, {number(n_r)} in the earlier "
+                f"articles. The strongest is {best_text}.")
+    shown = (strong if len(strong) else key).head(top)
+    single = shown[shown["articles_behind"] <= 1]
+    if len(single) == len(shown):
+        body += (f" {'Each of these ' + str(len(shown)) + ' terms is' if len(shown) > 1 else 'It is'} carried by a "
+                 "single article on its side: the differences say what those articles are about, not how the "
+                 "period's language changed.")
+    elif len(single):
+        names = "、".join(single["term"])
+        body += (f" Of the top {len(shown)}, {plural(len(single), 'term')} ({names}) "
+                 f"occur{'s' if len(single) == 1 else ''} in a single article on {'its' if len(single) == 1 else 'their'} "
+                 f"side, so {'it describes' if len(single) == 1 else 'they describe'} that article rather than the period; "
+                 "the others are each spread over at least "
+                 f"{plural(int(shown.loc[shown['articles_behind'] > 1, 'articles_behind'].min()), 'article')}.")
+    elif len(shown) > 1:
+        body += (f" Each of the top {len(shown)} occurs in at least "
+                 f"{plural(int(shown['articles_behind'].min()), 'article')} on its side.")
+    if min(split["n_target"], split["n_reference"]) < 5:
+        body += (" With so few articles on one side, G² (which treats every word as an independent draw) "
+                 "overstates how sure one can be: words come in articles.")
+    return say(head + body)
+
+
+# --------------------------------------------------------------------------- concordance
+
+def concordance_term(tf: pd.DataFrame, registry: pd.DataFrame | None = None) -> tuple[str, str]:
+    """``(term, why)``: the registry's most frequent name among the terms, else the most frequent term.
+
+    >>> tf = pd.DataFrame({"term": ["发展", "林国栋"], "count": [9, 4]})
+    >>> concordance_term(tf, pd.DataFrame({"name": ["林国栋"]}))
+    ('林国栋', 'registry')
+    >>> concordance_term(tf, pd.DataFrame({"name": ["王少峰"]}))
+    ('发展', 'top')
+    >>> concordance_term(tf, pd.DataFrame({"name": []}))
+    ('发展', 'no-registry')
+    """
+    if tf.empty:
+        return "", "none"
+    names = set(registry["name"].astype(str)) if registry is not None and "name" in registry.columns else set()
+    people = tf[tf["term"].isin(names)]
+    if len(people):
+        return str(people.iloc[0]["term"]), "registry"
+    return str(tf.iloc[0]["term"]), "top" if names else "no-registry"
+
+
+def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: int) -> say:
+    """The sentence introducing the concordance of ``term``."""
+    if not term:
+        return say("The corpus has no terms, so there is no concordance to show.")
+    reason = {"registry": "the registered person most often named in the corpus",
+              "top": "the most frequent term of the corpus (no registered person's name occurs as a term)",
+              "no-registry": "the most frequent term of the corpus (it has no registry of persons)"}[why]
+    more = f"; the first {shown} are shown" if n_lines > shown else ""
+    return say(f"The concordance below lists the occurrences of {_term_md(term)}, {reason}: "
+               f"{plural(n_lines, 'line')} in {plural(n_articles, 'article')}{more}. Each line is one counted occurrence, linked "
+               "to the line of the page it was printed on.")
+
+
+# --------------------------------------------------------------------------- paragraphs
+
+def _list(frame: pd.DataFrame, n: int, column: str = "term") -> str:
+    return "、".join(f"{t} ({number(int(c))})" for t, c in zip(frame[column].head(n), frame["count"].head(n)))
+
+
+def top_terms_text(tf: pd.DataFrame, ctx: Context, n: int = 5) -> say:
+    """The most frequent terms, their rates and how widely they are spread."""
+    if tf.empty:
+        return say("The corpus has no terms (after stopwords), so there is nothing to rank.")
+    n_tokens, n_docs = int(tf["n_tokens"].iloc[0]), int(tf["n_docs"].iloc[0])
+    first = tf.iloc[0]
+    everywhere = tf.head(20)[tf.head(20)["doc_freq"] == n_docs]
+    k = min(20, len(tf))
+    spread = (f"{len(everywhere)} of the top {k} appear{'s' if len(everywhere) == 1 else ''} in every article"
+              if len(everywhere) else f"none of the top {k} appears in every article")
+    where = ("; the corpus is a single article" if n_docs == 1 else
+             f" and appears in {number(int(first['doc_freq']))} of the {number(n_docs)} articles; {spread}")
+    return say(f"The {plural(n_docs, 'article')} hold{'s' if n_docs == 1 else ''} {number(n_tokens)} word tokens and "
+               f"{number(len(tf))} distinct terms. The most frequent are {_list(tf, n)}: {_term_md(first['term'])} "
+               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens{where}.")
+
+
+def periods_text(leaders: pd.DataFrame, ctx: Context) -> say:
+    """How many periods the corpus spans at its time bin and what leads the first and last."""
+    unit = BIN_NAMES[ctx.bin]
+    if leaders.empty:
+        return say(f"No dated article has terms, so there are no frequencies by {unit}.")
+    first, last = leaders.iloc[0], leaders.iloc[-1]
+    if len(leaders) == 1:
+        return say(f"The corpus covers one {unit} ({ctx.span}): its terms by {unit} are those of the whole corpus.")
+    return say(f"The corpus spans {ctx.span}, so terms are counted by {unit}: {number(len(leaders))} {unit}s "
+               f"with articles. In {period_phrase(first['period'], ctx.bin)} ({number(int(first['n_docs']))} "
+               f"articles) the leading terms are {first['top']}; in {period_phrase(last['period'], ctx.bin)} "
+               f"({number(int(last['n_docs']))} articles), {last['top']}.")
+
+
+def collocations_text(coll: pd.DataFrame, n: int = 3) -> say:
+    """The strongest collocations, with their counts and G²."""
+    if coll.empty:
+        return say("No pair of terms occurs next to each other often enough to be scored.")
+    head = coll.head(n)
+    pairs = "; ".join(f"{a}{b} ({plural(int(c), 'time')}, G² = {g:.1f})"
+                      for a, b, c, g in zip(head["w1"], head["w2"], head["count"], head["g2"]))
+    return say(f"{number(len(coll))} pairs of adjacent terms are scored; the strongest are {pairs}.")
+
+
+def trigrams_text(tri: pd.DataFrame, n_docs: int) -> say:
+    """The most repeated three-term sequence, and whether it is repeated across articles."""
+    if tri.empty:
+        return say("No sequence of three terms is repeated.")
+    first = tri.iloc[0]
+    across = tri[tri["doc_freq"] > 1]
+    if len(across) == len(tri) and len(tri) > 1:
+        spread = f"all {number(len(tri))} listed sequences recur in more than one article"
+    elif len(across):
+        spread = f"{number(len(across))} of the {number(len(tri))} listed sequences recur in more than one article"
+    else:
+        spread = "none recurs in more than one article: each is one article's wording"
+    return say(f"The most repeated three-term sequence is **{first['ngram'].replace(' ', '')}** "
+               f"({plural(int(first['count']), 'time')} in {plural(int(first['doc_freq']), 'article')}); {spread}.")
+
+
+def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
+    """How many formulations were found, of which kinds, and the most repeated ones."""
+    if formulas.empty:
+        return say("No formulation was found: the articles print no short quoted phrase or numbered slogan.")
+    kinds = formulas["kind"].value_counts()
+    kinds_text = ", ".join(f"{number(int(c))} {k}" for k, c in kinds.items())
+    head = formulas.head(n)
+    top = "; ".join(f"“{f}” ({plural(int(c), 'time')} in {plural(int(a), 'article')}, "
+                    f"first on {d})" for f, c, a, d in zip(head["formulation"], head["count"], head["n_articles"],
+                                                            head["first_issue_date"]))
+    widest = formulas.sort_values(["n_articles", "count"], ascending=False, kind="mergesort").iloc[0]
+    share = widest["n_articles"] / n_docs if n_docs else 0
+    text = f"{plural(len(formulas), 'formulation')} found ({kinds_text}). The most repeated: {top}."
+    if n_docs > 1:
+        text += (f" The most widely used, “{widest['formulation']}”, appears in {number(int(widest['n_articles']))} "
+                 f"of the {number(n_docs)} articles ({share:.0%}).")
+    return say(text)
+
+
+def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | None, split: dict | None) -> say:
+    """The chapter's opening paragraph: what it finds on the configured corpus."""
+    tf, formulas, coll = tables["term_frequency"], tables["formulations"], tables["collocations"]
+    parts = [f"This chapter reads the {plural(ctx.n_articles, 'article')} of the {ctx.paper or 'configured'} corpus "
+             f"({ctx.span}) word by word."]
+    if tf.empty:
+        parts.append("They contain no countable terms, so the sections below are empty.")
+        return say(" ".join(parts))
+    parts.append(f"Its most frequent terms are {_list(tf, 5)}.")
+    if len(formulas):
+        f = formulas.iloc[0]
+        parts.append(f"The most repeated formulation is “{f['formulation']}” ({plural(int(f['count']), 'time')} in "
+                     f"{plural(int(f['n_articles']), 'article')}).")
+    else:
+        parts.append("No formulation (quoted phrase or numbered slogan) was found.")
+    if len(coll):
+        c = coll.iloc[0]
+        parts.append(f"The strongest collocation is {c['w1']}{c['w2']} ({plural(int(c['count']), 'time')}).")
+    if split is not None and key is not None and len(key):
+        strong = key[(key["g2"] >= G2_P001) & (key["key_for"] == "target")]
+        where = period_phrase(split["target"], ctx.bin)
+        if len(strong):
+            terms = "、".join(strong["term"].head(3))
+            parts.append(f"Against the earlier articles, {where} stands out for {terms} (p < 0.001).")
+        else:
+            parts.append(f"No term sets {where} apart from the earlier articles at p < 0.001.")
+    return say(" ".join(parts))
+
+
+def dictionary_text(userdict: pd.DataFrame, ctx: Context) -> say:
+    """Which user dictionary segmented this corpus and what it holds."""
+    counts = userdict["category"].value_counts()
+    what = ", ".join(f"{number(int(c))} {k}" for k, c in counts.items()) or "no words"
+    origin = ("the project's default dictionary, `data/userdict.csv`, made for the 丰台报 sample: this corpus "
+              "brings none of its own, so its names and formulations may be cut into pieces"
+              if "userdict" in ctx.defaulted_facts else "the corpus's own `userdict.csv`")
+    return say(f"The build segmented this corpus with {origin}. It lists {number(len(userdict))} words ({what}), "
+               "each with the page and line where it was seen.")
+
+
+def example_sentence(articles: pd.DataFrame, tokens: pd.DataFrame, words: set[str], max_chars: int = 80,
+                     scan: int = 300) -> tuple[str, list[str], str, int]:
+    """A sentence of the corpus as the build segmented it: the one with most dictionary words.
+
+    Looks at the sentences of the first ``scan`` articles (ending in 。！？, at
+    most ``max_chars`` characters) and returns ``(sentence, tokens, source,
+    line)``; ties go to the earliest.  Empty strings when no article has text.
+    """
+    from analysis.corpus.read import source_line
+    from analysis.tokens import token_offsets
+
+    by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
+    best = (-1, "", [], "", 0)
+    for _, article in articles.head(scan).iterrows():
+        text = str(article["text"])
+        toks = list(by_id.get(str(article["article_id"]), []))
+        offsets = token_offsets(text, toks)
+        start = 0
+        for match in re.finditer(r"[。！？]", text):
+            end = match.end()
+            sentence = text[start:end]
+            if 8 <= len(sentence.strip()) <= max_chars and "\n" not in sentence.strip():
+                inside = [t for t, at in zip(toks, offsets) if start <= at < end]
+                score = sum(t in words for t in inside)
+                if score > best[0]:
+                    best = (score, sentence.strip(), inside, str(article.get("source", "")),
+                            int(source_line(article, start + len(sentence) - len(sentence.lstrip()))))
+            start = end
+    return best[1], best[2], best[3], best[4]
+
+
+def example_text(sentence: str, toks: list[str], words: set[str], source: str, line: int) -> say:
+    """The example sentence and its tokens, dictionary words in bold."""
+    if not sentence:
+        return say("No article has a short complete sentence to show.")
+    from analysis.book.helpers import source_link
+
+    shown = " | ".join(f"**{t}**" if t in words else t for t in toks)
+    where = source_link(source, line) if source and line else ""
+    n_dict = sum(t in words for t in toks)
+    return say(f"One sentence of the corpus ({where}), as the build segmented it "
+               f"({number(len(toks))} tokens, {n_dict} from the dictionary in bold; punctuation is dropped):\n\n"
+               f"> {sentence}\n\n{shown}")
+
+
+def limits(tables: dict[str, pd.DataFrame], ctx: Context, split: dict | None) -> say:
+    """The chapter's Limits section, with this corpus's numbers where they matter."""
+    tf = tables["term_frequency"]
+    n_tokens = int(tf["n_tokens"].iloc[0]) if len(tf) else 0
+    items = [
+        f"**Segmentation decides what a word is.** jieba with the user dictionary gives one reading of each "
+        f"sentence; a name or formulation missing from the dictionary is counted in pieces. "
+        + ("This corpus was segmented with the sample's default dictionary." if "userdict" in ctx.defaulted_facts
+           else "The dictionary has to grow with the corpus."),
+        f"**Counts are not emphasis.** A rate per 10,000 tokens (of {number(n_tokens)} here) says how often a "
+        "term is printed, not where: a headline word and a word in a list count the same.",
+        "**Keyness treats words as independent.** G² and its p-value assume every token is a separate draw; "
+        "words come in articles, so a term repeated in one long article looks stronger than it is (the column "
+        "`articles_behind` says how many articles carry each key term)."
+        + ("" if split is not None else " On this corpus keyness was not computed: one period only."),
+        "**Formulations are found by rules.** Quotation marks and numerals find most 提法, but an unquoted, "
+        "unnumbered set phrase is found only if it is also printed in quotes somewhere in the corpus.",
+        f"**Periods follow the corpus's span** ({BIN_NAMES[ctx.bin]}s here): a period with few articles has "
+        "noisy rates, and missing issues are absent, not zero.",
+    ]
+    return say("\n".join(f"- {item}" for item in items))

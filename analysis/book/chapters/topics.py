@@ -1,0 +1,335 @@
+"""What chapter 4 (topic clusters) says: sentences, tables and figures from the built topic tables.
+
+The build fits the model once (:mod:`analysis.topics.model` via ``python -m
+analysis build``) and writes ``clusters`` (article, cluster, LSA x/y),
+``cluster_terms``, ``topic_selection``, ``tfidf_summary``,
+``representative_articles``, ``nmf_terms`` and ``nmf_articles``. Everything
+here is a cheap view of those tables: nothing is refitted. When the build
+skipped topics (a corpus too small to cluster), :func:`skipped` says so and
+the chapter's other cells show a sentence instead of a table or a figure.
+
+>>> import pandas as pd
+>>> sel = pd.DataFrame({"k": [2, 3], "silhouette": [0.2, 0.1], "inertia": [4.0, 3.0],
+...                     "smallest_cluster": [2, 1], "chosen": [True, False]})
+>>> print(selection_sentence(sel))  # doctest: +ELLIPSIS
+The highest mean silhouette, 0.200, is at k = 2...
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.corpus.report import periods
+from analysis.figures.topics import MAP_LABEL_ALL
+from analysis.topics.labels import top_terms
+from analysis.topics.model import period_shares
+from . import Context, number, say
+
+#: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
+SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
+                      (0.25, "a weak structure that may be artificial"),
+                      (-1.0, "no substantial structure")]
+
+
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{number(count) if count else 'no'} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def reading(silhouette: float) -> str:
+    """Words for a mean silhouette value.
+
+    >>> reading(0.12)
+    'no substantial structure'
+    """
+    if silhouette is None or np.isnan(silhouette):
+        return "no measurable structure"
+    return next(words for bound, words in SILHOUETTE_READING if silhouette >= bound)
+
+
+# --------------------------------------------------------------------------- opening and skipping
+
+def skipped(ctx: Context, articles: pd.DataFrame) -> say:
+    """The sentence shown when the build wrote no topic tables."""
+    return say(f"**The build skipped topic clustering for {ctx.corpus}.** The corpus has "
+               f"{_n(len(articles), 'article')}; choosing the number of clusters needs at least three articles "
+               "that share terms (a term is kept only when two articles use it). Every section below therefore "
+               "says what it would show instead of showing it; run the build on a larger corpus to fill them.")
+
+
+def summary(ctx: Context, clusters: pd.DataFrame, cluster_terms: pd.DataFrame, selection: pd.DataFrame,
+            agreement: pd.DataFrame | None = None) -> say:
+    """The chapter's opening: how many clusters, how well separated, the largest and smallest."""
+    k = int(clusters.loc[clusters["cluster"] >= 0, "cluster"].nunique())
+    n = len(clusters)
+    sizes = clusters.loc[clusters["cluster"] >= 0, "cluster"].value_counts().sort_index()
+    names = top_terms(cluster_terms)
+    chosen = selection[selection["chosen"]]
+    parts = [f"On **{ctx.corpus}** ({_n(n, 'article')}, {ctx.span}), k-means on the articles' TF-IDF vectors "
+             f"groups them into **{k} clusters**"]
+    if len(chosen):
+        s = float(chosen["silhouette"].iloc[0])
+        parts[0] += (f", k chosen among {int(selection['k'].min())}–{int(selection['k'].max())} by the highest mean "
+                     f"silhouette ({s:.3f}: {reading(s)}).")
+    else:
+        parts[0] += "."
+    big, small = int(sizes.idxmax()), int(sizes.idxmin())
+    parts.append(f"The largest, cluster {big} ({names.get(big, '')}), holds {_n(int(sizes[big]), 'article')} "
+                 f"({100 * sizes[big] / n:.0f} %); the smallest, cluster {small} ({names.get(small, '')}), "
+                 f"{_n(int(sizes[small]), 'article')}.")
+    unclustered = int((clusters["cluster"] < 0).sum())
+    if unclustered:
+        parts.append(f"{_n(unclustered, 'article')} had no kept term and {'is' if unclustered == 1 else 'are'} in "
+                     "no cluster.")
+    if agreement is not None and len(agreement):
+        ari = float(agreement.set_index("measure").loc["adjusted_rand_index", "value"])
+        parts.append(f"A second method (NMF) agrees with the clusters with an adjusted Rand index of {ari:.2f} "
+                     f"({agreement_reading(ari)}).")
+    return say(" ".join(parts))
+
+
+# --------------------------------------------------------------------------- vectors and k
+
+def vocabulary_sentence(tfidf_summary: pd.DataFrame) -> say:
+    """The TF-IDF matrix in words (from the build's ``tfidf_summary`` table)."""
+    items = dict(zip(tfidf_summary["item"].astype(str), tfidf_summary["value"].astype(str)))
+    n, empty = int(items["articles"]), int(items["articles without kept terms"])
+    terms, density = int(items["terms kept"]), float(items["density"])
+    tail = (f" {_n(empty, 'article')} kept no term at all and {'is' if empty == 1 else 'are'} left out of the "
+            "clusters." if empty else " Every article kept at least one term.")
+    return say(f"The matrix has {_n(n, 'row')} (articles) and {_n(terms, 'column')} (terms kept); "
+               f"{density * 100:.1f} % of its cells are non-zero, so an article uses on average about "
+               f"{number(int(round(density * terms)))} of the kept terms.{tail}")
+
+
+def selection_sentence(selection: pd.DataFrame) -> say:
+    """Which k the silhouette chose, by how much, and how much to trust it."""
+    if selection.empty:
+        return say("k was fixed, not chosen: there is no silhouette curve to show.")
+    chosen = selection[selection["chosen"]].iloc[0]
+    k, s = int(chosen["k"]), float(chosen["silhouette"])
+    rest = selection[~selection["chosen"]].dropna(subset=["silhouette"])
+    text = f"The highest mean silhouette, {s:.3f}, is at k = {k}"
+    if len(rest):
+        second = rest.loc[rest["silhouette"].idxmax()]
+        gap = s - float(second["silhouette"])
+        text += (f"; the next best is k = {int(second['k'])} ({float(second['silhouette']):.3f}), "
+                 f"{gap:.3f} lower")
+        text += (": a gap this small is weak evidence for one k over the other." if gap < 0.02
+                 else ".")
+    else:
+        text += "."
+    text += f" A mean silhouette of {s:.3f} indicates {reading(s)}" + (
+        ": the groups overlap heavily, and many articles sit almost as close to another cluster as to their own."
+        if s < 0.25 else ".")
+    if k == int(selection["k"].max()) and len(selection) > 1:
+        text += (f" The chosen k is the largest tried, and the silhouette was still rising: the corpus may hold "
+                 f"more groups than this search allowed (try `fit_topics(tokens, ks=range(2, 30))`).")
+    smallest = int(chosen["smallest_cluster"])
+    if smallest <= 1:
+        text += " Its smallest cluster is a single article."
+    return say(text)
+
+
+def selection_caption(selection: pd.DataFrame) -> tuple[str, str]:
+    """(caption, alt text) of the silhouette-against-k figure."""
+    chosen = selection[selection["chosen"]].iloc[0]
+    k, s = int(chosen["k"]), float(chosen["silhouette"])
+    lo, hi = int(selection["k"].min()), int(selection["k"].max())
+    caption = (f"Mean silhouette (cosine) of k-means for k = {lo} to {hi}; the circled point, k = {k}, is the one "
+               "kept. Read the height of the curve (how separated the clusters are) as much as its peak.")
+    alt = (f"Line chart of mean silhouette against the number of clusters k from {lo} to {hi}; the highest value, "
+           f"{s:.3f}, is at k = {k}, circled.")
+    return caption, alt
+
+
+# --------------------------------------------------------------------------- clusters
+
+def overview(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articles: pd.DataFrame,
+             representatives: pd.DataFrame | None = None, n_terms: int = 6) -> pd.DataFrame:
+    """One row per cluster: ``cluster``, ``n_articles``, ``share``, ``top_terms``, ``representative``
+    (headline of the article nearest the centroid), ``first_issue``, ``last_issue``."""
+    dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
+    frame = clusters[clusters["cluster"] >= 0].assign(issue_date=lambda f: f["article_id"].astype(str).map(dates))
+    grouped = frame.groupby("cluster", sort=True)
+    out = pd.DataFrame({"n_articles": grouped.size(),
+                        "first_issue": grouped["issue_date"].min(), "last_issue": grouped["issue_date"].max()})
+    out["share"] = (out["n_articles"] / len(clusters)).round(3)
+    names = top_terms(cluster_terms, n_terms)
+    out["top_terms"] = [names.get(int(c), "") for c in out.index]
+    if representatives is not None and len(representatives):
+        first = representatives[representatives["rank"] == 1].set_index("cluster")["label"]
+        out["representative"] = [first.get(c, "") for c in out.index]
+    columns = ["n_articles", "share", "top_terms"] + (["representative"] if "representative" in out else []) \
+        + ["first_issue", "last_issue"]
+    return out[columns].reset_index()
+
+
+def terms_sentence(cluster_terms: pd.DataFrame) -> say:
+    """Whether the top terms describe clusters or single articles (``doc_freq`` of 1)."""
+    shared = cluster_terms[cluster_terms["n_articles"] > 2]
+    lonely = shared[shared["doc_freq"] <= 1]
+    if shared.empty:
+        return say("Every cluster has at most two articles, so its terms describe those articles, not a subject.")
+    if lonely.empty:
+        return say("Every top term of a cluster of more than two articles occurs in at least two of its articles: "
+                   "the terms describe what the cluster's articles share.")
+    return say(f"{_n(len(lonely), 'top term')} (of {number(len(shared))} in clusters of more than two articles) "
+               f"{'occurs' if len(lonely) == 1 else 'occur'} in a single article of its cluster: such a term is that "
+               "article's word, not the cluster's.")
+
+
+# --------------------------------------------------------------------------- over time
+
+def sizes_by_period(clusters: pd.DataFrame, articles: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Articles per (period of issue date, cluster): ``period``, ``cluster``, ``n_articles``, ``share``
+    (of the period's articles). Every pair is present (zeros included)."""
+    dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
+    period = periods(clusters["article_id"].astype(str).map(dates).fillna(""), freq)
+    return period_shares(period.values, clusters["cluster"].values)
+
+
+def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFrame) -> say:
+    """Does the mix of clusters change over time? A chi-square test and the largest change in share."""
+    from scipy.stats import chi2_contingency
+
+    table = sizes.pivot(index="period", columns="cluster", values="n_articles").fillna(0)
+    table = table.loc[:, table.sum() > 0]
+    name = ctx.bin_name
+    if len(table) < 3 or table.shape[1] < 2:
+        return say(f"With {_n(len(table), name)} and {_n(table.shape[1], 'cluster')}, a change between the bars is a "
+                   "few articles moving: no trend can be read from it.")
+    expected = chi2_contingency(table.values)[3]
+    if (expected < 5).mean() > 0.2:
+        test = (f"Too few articles per {name} and cluster for a chi-square test (more than a fifth of the expected "
+                "counts are under 5).")
+    else:
+        chi2, p, dof, _ = chi2_contingency(table.values)
+        v = np.sqrt(chi2 / (table.values.sum() * (min(table.shape) - 1)))
+        verdict = ("the mix of clusters changes over time more than chance would" if p < 0.01
+                   else "no evidence that the mix of clusters changes over time")
+        test = f"A chi-square test of clusters against {name}s gives p = {p:.3g} (Cramér's V = {v:.2f}): {verdict}."
+    shares = table.div(table.sum(axis=1), axis=0)
+    third = max(1, len(shares) // 3)
+    change = shares.tail(third).mean() - shares.head(third).mean()
+    c = int(change.abs().idxmax())
+    names = top_terms(cluster_terms)
+    direction = "grew" if change[c] > 0 else "shrank"
+    return say(f"{test} The largest change between the first and the last third of the {name}s: cluster {c} "
+               f"({names.get(c, '')}) {direction} from {100 * shares.head(third)[c].mean():.0f} % to "
+               f"{100 * shares.tail(third)[c].mean():.0f} % of the articles.")
+
+
+# --------------------------------------------------------------------------- map
+
+def map_agreement(clusters: pd.DataFrame) -> float:
+    """Share of clustered articles whose nearest 2-D cluster centre (on the LSA map) is their own cluster's."""
+    valid = clusters[clusters["cluster"] >= 0]
+    if valid["cluster"].nunique() < 2:
+        return 1.0
+    centres = valid.groupby("cluster")[["x", "y"]].mean()
+    xy = valid[["x", "y"]].to_numpy()
+    dist = ((xy[:, None, :] - centres.to_numpy()[None, :, :]) ** 2).sum(axis=2)
+    nearest = centres.index.to_numpy()[dist.argmin(axis=1)]
+    return float((nearest == valid["cluster"].to_numpy()).mean())
+
+
+def map_sentence(clusters: pd.DataFrame) -> say:
+    """How faithfully the two-dimensional map shows the clusters."""
+    share = map_agreement(clusters)
+    verdict = ("the map shows the clusters well" if share >= 0.8 else
+               "the map shows the clusters only in part (many are separated in the full space, not in these two "
+               "directions)" if share >= 0.5 else
+               "the map flattens most of the clustering, so read it for the broad directions, not for the clusters")
+    return say(f"On the map, {100 * share:.0f} % of the articles lie nearer the centre of their own cluster than of "
+               f"any other: {verdict}. The axes have no units of their own; only distances and directions between "
+               "dots mean something.")
+
+
+def map_caption(clusters: pd.DataFrame) -> tuple[str, str]:
+    """(caption, alt text) of the article map."""
+    n, k = len(clusters), int(clusters.loc[clusters["cluster"] >= 0, "cluster"].nunique())
+    labelled = "every article labelled with its headline" if n <= MAP_LABEL_ALL else \
+        "each cluster's number at its median point"
+    share = map_agreement(clusters)
+    caption = (f"The {number(n)} articles on the two main LSA directions, coloured by their k-means cluster "
+               f"({k} clusters), {labelled}. See whether the colours occupy separate regions: here "
+               f"{100 * share:.0f} % of the dots lie nearest their own cluster's centre.")
+    alt = (f"Scatter plot of {number(n)} articles in two LSA dimensions, coloured by {k} clusters; "
+           f"{100 * share:.0f} % of articles lie nearest their own cluster's centre.")
+    return caption, alt
+
+
+# --------------------------------------------------------------------------- NMF
+
+AGREEMENT_READING = [(0.9, "nearly the same partition"), (0.6, "largely the same groups"),
+                     (0.3, "partly the same groups"), (0.1, "little in common"), (-1.0, "no better than chance")]
+
+
+def agreement_reading(ari: float) -> str:
+    """Words for an adjusted Rand index.
+
+    >>> agreement_reading(0.55)
+    'partly the same groups'
+    """
+    return next(words for bound, words in AGREEMENT_READING if ari >= bound)
+
+
+def nmf_topic_terms(nmf_terms: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """One row per NMF topic: ``topic``, ``terms`` (its ``n`` heaviest, joined with 、): narrow enough for a phone."""
+    top = nmf_terms[nmf_terms["rank"] <= n].sort_values(["topic", "rank"], kind="mergesort")
+    return top.groupby("topic", sort=True)["term"].agg("、".join).rename("terms").reset_index()
+
+
+def nmf_partition(clusters: pd.DataFrame, nmf_articles: pd.DataFrame) -> pd.DataFrame:
+    """``article_id``, ``cluster``, ``topic``: both partitions, articles in the clusters table's order."""
+    topics = nmf_articles.set_index(nmf_articles["article_id"].astype(str))["topic"]
+    frame = clusters[["article_id", "cluster"]].copy()
+    frame["topic"] = frame["article_id"].astype(str).map(topics)
+    missing = frame["topic"].isna()
+    if missing.any():
+        raise ValueError(f"nmf_articles lacks {int(missing.sum())} article(s) of clusters, e.g. "
+                         f"{frame.loc[missing, 'article_id'].iloc[0]!r}: rebuild the tables")
+    return frame.astype({"topic": "int64"})
+
+
+def agreement_sentence(agreement: pd.DataFrame, crosstab: pd.DataFrame) -> say:
+    """ARI/NMI in words, and the share of articles on the best one-to-one matching of clusters and topics."""
+    from scipy.optimize import linear_sum_assignment
+
+    values = agreement.set_index("measure")["value"]
+    ari, nmi = float(values["adjusted_rand_index"]), float(values["normalized_mutual_info"])
+    counts = crosstab.to_numpy()
+    rows, cols = linear_sum_assignment(-counts)
+    matched = int(counts[rows, cols].sum())
+    total = int(counts.sum())
+    return say(f"The adjusted Rand index is {ari:.2f} and the normalised mutual information {nmi:.2f}: the two "
+               f"methods find {agreement_reading(ari)}. With each cluster paired with its best-matching NMF topic (one to one), "
+               f"{number(matched)} of {number(total)} articles ({100 * matched / max(total, 1):.0f} %) fall on the "
+               "diagonal; the others are articles that mix subjects, which NMF can express as a blend and k-means "
+               "cannot.")
+
+
+# --------------------------------------------------------------------------- limits
+
+def limits(ctx: Context, clusters: pd.DataFrame | None, selection: pd.DataFrame | None) -> say:
+    """The chapter's Limits section, computed for the corpus."""
+    points = []
+    if clusters is None:
+        points.append(f"- **No clusters**: the build skipped topics on {ctx.corpus}; nothing in this chapter "
+                      "describes it.")
+    else:
+        n = len(clusters)
+        sizes = clusters.loc[clusters["cluster"] >= 0, "cluster"].value_counts()
+        points.append(f"- **Size**: {_n(n, 'article')} in {_n(len(sizes), 'cluster')}; the smallest has "
+                      f"{_n(int(sizes.min()), 'article')}, and its top terms rest on that many texts.")
+        if selection is not None and len(selection):
+            s = float(selection.loc[selection["chosen"], "silhouette"].iloc[0])
+            points.append(f"- **Separation**: a mean silhouette of {s:.3f} ({reading(s)}); the clusters are a "
+                          "partition the method imposes, and another k or another seed would draw some borders "
+                          "elsewhere.")
+    points.append("- **Words, not subjects**: TF-IDF sees which words an article uses, not what it says about "
+                  "them; a cluster's name (its top terms) is a summary to check against its articles.")
+    if clusters is not None:
+        points.append(f"- **Time**: shares are by {ctx.bin_name} of the issue date; a cluster's rise in one "
+                      f"{ctx.bin_name} can be a single event covered by several articles.")
+    return say("\n".join(points))

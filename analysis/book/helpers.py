@@ -1,0 +1,493 @@
+"""Display helpers for the book's chapters: tables, concordances, figures, provenance links.
+
+Every helper returns an object that Jupyter shows as HTML (``_repr_html_``)
+and whose ``text/plain`` form is deterministic, because strict nbval compares
+both with the committed outputs. The HTML uses the classes styled by
+``book/_static/fengtai.css``; nothing needs JavaScript or a CDN.
+
+Where the links point
+---------------------
+Chapters build to ``_build/html/book/<chapter>.html``. ``python -m
+analysis.book.publish`` (run by ``scripts/book.sh`` before the book build) writes
+into the HTML root:
+
+* ``raw/<page stem>.html`` -- each raw page, one anchor per line (``#L12``),
+  the target line highlighted;
+* ``tables/<table>.csv`` / ``.parquet`` -- the derived tables of ``_build/data``,
+  listed with checksums on the Data page (``book/data.md``, anchors
+  ``#table-<name>``).
+
+So, from a chapter, a source line is ``../raw/<stem>.html#L<line>`` and a
+table is ``../tables/<name>.csv``.
+
+Tables and concordances
+-----------------------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"name": ["王少峰"], "source": ["000_170871a187ecc0e6.txt"], "line": [9]})
+>>> print(show_table(frame, name="mentions", essential=["name"]))
+name                     source
+ 王少峰 000_170871a187ecc0e6.txt:9
+
+Figures: the caption convention
+-------------------------------
+A figure is *glued* in a code cell (nothing is shown there) and placed by a
+``{glue:figure}`` directive in the next Markdown cell, which gives it a
+number, a caption, a label to refer to (``{numref}`\\`fig-article-lengths\\```)
+and alt text. The two cells of a chapter notebook::
+
+    # code cell
+    from analysis.book import caption_figure
+    from analysis.figures import plot_article_lengths
+    ax = plot_article_lengths(articles)
+    caption_figure(ax.figure, "fig-article-lengths")
+
+    <!-- the Markdown cell right after it -->
+    ```{glue:figure} fig-article-lengths
+    :name: fig-article-lengths
+    :alt: Bar chart: characters per article, one bar per article, longest about 2,000 characters.
+
+    Length of each article of the sample, in characters.
+    ```
+
+:func:`figure_markdown` writes that Markdown cell for you (with checks), and
+:func:`caption_figure` rejects a name that is not a valid label. Alt text
+says what the figure shows (kind of chart, what is compared, the main
+finding), never a file name. Figures are rendered at twice their nominal
+resolution (see :func:`analysis.figures.style.use_cjk_font`).
+
+Getting the package
+-------------------
+:data:`GET_THE_PACKAGE` is the admonition for the first Markdown cell of each
+chapter (paste it as is; ``{{ repo_url }}`` is filled in from
+``_config.yml``'s ``repository.url`` at build time).
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from analysis.paths import PROJECT_ROOT
+
+#: Folder (inside the HTML root) of the published raw pages.
+RAW_URL_DIR = "raw"
+#: Folder (inside the HTML root) of the published derived tables.
+DATA_URL_DIR = "tables"
+#: From a chapter page (``_build/html/book/*.html``) to the HTML root.
+CHAPTER_TO_ROOT = "../"
+#: The Data page, relative to a chapter page (both live in ``book/``).
+DATA_PAGE = "data.html"
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
+#: A run of 25+ characters with no space and no Chinese: cannot wrap between words.
+_LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff\uff00-\uffef]{25,}")
+
+#: Markdown admonition for the first Markdown cell of every chapter notebook.
+GET_THE_PACKAGE = """\
+```{admonition} Run this chapter yourself
+:class: tip
+This page is a Jupyter notebook. To run it on your machine, get the repository {{ repo_url }}
+(`git clone` that address, or download it as a ZIP archive); then, with Python 3.11,
+`bash scripts/setup.sh` installs the pinned packages and the `analysis` package into `.venv`.
+Open the notebook in Jupyter (`.venv/bin/pip install jupyterlab`, then `.venv/bin/jupyter lab book/`),
+or re-run it without an interface: `.venv/bin/python scripts/execute_notebooks.py book/<chapter>.ipynb`.
+The rocket button at the top of the page opens it online instead: on Binder, which installs
+`requirements.txt` for you, run `%pip install -e ..` in a first cell; on Colab, clone the repository
+in a first cell (`!git clone` and the address above), `%cd` into it and
+`%pip install -r requirements.txt -e .`. The download button gives the `.ipynb` file; the tables
+behind every number are on the {doc}`data` page.
+```
+"""
+
+
+# --------------------------------------------------------------------------- provenance links
+
+def raw_page_url(source: str) -> str:
+    """Path, relative to the HTML root, of the published raw page for ``source``.
+
+    ``source`` is the ``source`` column of any table (a page file, or the
+    article-table file of a table corpus).
+
+    >>> raw_page_url("000_170871a187ecc0e6.txt")
+    'raw/000_170871a187ecc0e6.html'
+    >>> raw_page_url("sub/articles.csv")
+    'raw/sub/articles.html'
+    """
+    text = str(source).strip().replace("\\", "/")
+    if not text:
+        raise ValueError("source is empty: cannot link a line of no file")
+    path = PurePosixPath(text)
+    if path.is_absolute() or ".." in path.parts:
+        # Only the file's own name is published, never a machine path.
+        path = PurePosixPath(path.name)
+    return f"{RAW_URL_DIR}/{path.with_suffix('.html').as_posix()}"
+
+
+def _line_number(line) -> int:
+    try:
+        number = int(line)
+    except (TypeError, ValueError):
+        raise ValueError(f"line must be a whole number, got {line!r}") from None
+    if number != float(line) or number < 1:
+        raise ValueError(f"line must be a positive whole number, got {line!r}")
+    return number
+
+
+def source_href(source: str, line, root: str = CHAPTER_TO_ROOT) -> str:
+    """URL of line ``line`` of ``source``'s published page, relative to a chapter page.
+
+    >>> source_href("000_170871a187ecc0e6.txt", 12)
+    '../raw/000_170871a187ecc0e6.html#L12'
+    """
+    return f"{root}{raw_page_url(source)}#L{_line_number(line)}"
+
+
+def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_TO_ROOT) -> str:
+    """HTML ``<a>`` to line ``line`` of the published raw page ``source``.
+
+    For an article-table corpus ``line`` is the row number the articles table
+    gives (``line_start``), and the link lands on that row. ``text`` defaults
+    to ``<file>:<line>``; it is HTML-escaped.
+
+    >>> source_link("000_170871a187ecc0e6.txt", 12)
+    '<a class="fx-src" href="../raw/000_170871a187ecc0e6.html#L12">000_170871a187ecc0e6.txt:12</a>'
+    """
+    number = _line_number(line)
+    label = f"{PurePosixPath(str(source)).name}:{number}" if text is None else str(text)
+    return (f'<a class="fx-src" href="{html.escape(source_href(source, number, root))}">'
+            f"{html.escape(label)}</a>")
+
+
+def table_href(name: str, suffix: str = "csv", root: str = CHAPTER_TO_ROOT) -> str:
+    """URL of a derived table's published file, relative to a chapter page.
+
+    >>> table_href("mentions")
+    '../tables/mentions.csv'
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
+        raise ValueError(f"table name {name!r}: use the file stem in the build folder, e.g. 'mentions'")
+    return f"{root}{DATA_URL_DIR}/{name}.{suffix}"
+
+
+def data_anchor(name: str) -> str:
+    """Anchor of a table's entry on the Data page (Sphinx turns ``_`` into ``-`` in ids).
+
+    >>> data_anchor("term_frequency")
+    'table-term-frequency'
+    """
+    return "table-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def data_anchor_href(name: str) -> str:
+    """Link from a chapter page to a table's entry on the Data page."""
+    return f"{DATA_PAGE}#{data_anchor(name)}"
+
+
+# --------------------------------------------------------------------------- tables
+
+def _has_cjk(value: str) -> bool:
+    return bool(_CJK.search(value))
+
+
+def _cell_text(value) -> str:
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _cell_html(value) -> str:
+    # Escape first, then turn newlines into line breaks, so text never becomes markup.
+    return html.escape(_cell_text(value)).replace("\n", "<br>")
+
+
+class HTMLTable:
+    """What :func:`show_table` and :func:`concordance` return: HTML for Jupyter, plain text for nbval.
+
+    ``str()`` and ``repr()`` give the plain text; ``_repr_html_()`` the HTML.
+    """
+
+    def __init__(self, html_text: str, plain: str):
+        self.html = html_text
+        self.plain = plain
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.plain
+
+    __str__ = __repr__
+
+
+def _plain(frame: pd.DataFrame) -> str:
+    """Deterministic text form: pandas' own, without width-dependent wrapping or truncation."""
+    with pd.option_context("display.width", 10_000, "display.max_columns", None,
+                           "display.max_colwidth", 60, "display.max_rows", None):
+        return frame.to_string(index=False)
+
+
+def _validate_columns(frame: pd.DataFrame, wanted: Iterable[str] | None, what: str) -> list[str]:
+    columns = [] if wanted is None else list(wanted)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{what}: column(s) {missing} not in the table (columns: {list(frame.columns)})")
+    return columns
+
+
+def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
+               essential: Sequence[str] | None = None, lang_cols: Sequence[str] | None = None) -> HTMLTable:
+    """The first ``top`` rows of ``frame`` as a readable HTML table.
+
+    * text wraps inside cells, newlines become line breaks;
+    * ``source`` and ``line`` columns become one provenance column of
+      :func:`source_link` links;
+    * cells in ``lang_cols`` (default: every cell containing Chinese) are
+      marked ``lang="zh-CN"``;
+    * ``essential`` columns (default: all) get the class ``fx-essential``:
+      they are never narrowed or clipped; on a phone every row is shown as a
+      card, so no column is cut off;
+    * when the frame has more than ``top`` rows, a sentence says how many are
+      shown and links the full table (``name`` = its file stem in the build
+      folder, e.g. ``"mentions"``; without ``name`` only the count is given).
+
+    The index is not shown unless it is named (e.g. after ``set_index``).
+
+    >>> import pandas as pd
+    >>> big = pd.DataFrame({"word": ["新质生产力"] * 20, "count": range(20)})
+    >>> table = show_table(big, top=2, name="term_frequency")
+    >>> print(table)
+     word  count
+    新质生产力      0
+    新质生产力      1
+    Showing 2 of 20 rows; full table: term_frequency.csv
+    >>> 'lang="zh-CN"' in table._repr_html_()
+    True
+    """
+    if not isinstance(frame, pd.DataFrame):
+        if isinstance(frame, pd.Series):
+            frame = frame.to_frame()
+        else:
+            raise TypeError(f"show_table needs a pandas DataFrame, got {type(frame).__name__}")
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    if frame.index.name is not None or any(n is not None for n in frame.index.names):
+        frame = frame.reset_index()
+    essential_cols = _validate_columns(frame, essential, "essential")
+    zh_cols = None if lang_cols is None else set(_validate_columns(frame, lang_cols, "lang_cols"))
+    if name is not None:
+        table_href(name)  # validates the name early, with a clear message
+
+    shown = frame.head(top)
+    total = len(frame)
+    has_source = "source" in frame.columns and "line" in frame.columns
+    columns = [c for c in shown.columns if not (has_source and c == "line")]
+
+    # Plain text: the same rows, provenance as "file:line".
+    plain_frame = shown.copy()
+    if has_source:
+        plain_frame["source"] = [f"{PurePosixPath(str(s)).name}:{_cell_text(n)}" if _cell_text(s) else ""
+                                 for s, n in zip(shown["source"], shown["line"])]
+        plain_frame = plain_frame.drop(columns=["line"])
+    plain = _plain(plain_frame) if len(shown) else f"(empty table; columns: {', '.join(map(str, frame.columns))})"
+    note_plain = note_html = ""
+    if total > len(shown):
+        note_plain = f"Showing {len(shown)} of {total} rows"
+        note_html = html.escape(note_plain)
+        if name is not None:
+            note_plain += f"; full table: {name}.csv"
+            note_html += (f'; full table: <a href="{html.escape(table_href(name))}" download>{html.escape(name)}.csv</a>'
+                          f' (checksums on the <a href="{data_anchor_href(name)}">Data page</a>)')
+        plain += "\n" + note_plain
+
+    def header(column) -> str:
+        label = "source" if (has_source and column == "source") else str(column)
+        classes = ["fx-essential"] if (not essential_cols or column in essential_cols) else []
+        if has_source and column == "source":
+            classes.append("fx-col-source")
+        cls = f' class="{" ".join(classes)}"' if classes else ""
+        return f'<th scope="col"{cls}>{html.escape(label)}</th>'
+
+    rows = []
+    for _, record in shown.iterrows():
+        cells = []
+        for column in columns:
+            classes = ["fx-essential"] if (not essential_cols or column in essential_cols) else []
+            value = record[column]
+            if has_source and column == "source":
+                classes.append("fx-col-source")
+                text = _cell_text(value)
+                body = source_link(text, record["line"]) if text and _cell_text(record["line"]) else html.escape(text)
+                lang = ""
+            else:
+                text = _cell_text(value)
+                body = _cell_html(value)
+                chinese = _has_cjk(text) if zh_cols is None else column in zh_cols
+                lang = ' lang="zh-CN"' if chinese and text else ""
+                if pd.api.types.is_number(value) and not isinstance(value, bool):
+                    classes.append("fx-num")
+                elif _LONG_TOKEN.search(text):
+                    # A checksum or a path: may break anywhere, rather than widen the table.
+                    classes.append("fx-long")
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            label = html.escape("source" if (has_source and column == "source") else str(column), quote=True)
+            cells.append(f'<td data-label="{label}"{cls}{lang}>{body}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    data_name = f' data-table="{html.escape(name)}"' if name else ""
+    parts = [f'<div class="fx-table-wrap"{data_name}>',
+             '<table class="fx-table">',
+             "<thead><tr>" + "".join(header(c) for c in columns) + "</tr></thead>",
+             "<tbody>" + "".join(rows) + "</tbody>", "</table>"]
+    if not len(shown):
+        parts.insert(1, f'<p class="fx-table-note">{html.escape(plain)}</p>')
+    if note_html:
+        parts.append(f'<p class="fx-table-note">{note_html}.</p>')
+    parts.append("</div>")
+    return HTMLTable("\n".join(parts), plain)
+
+
+# --------------------------------------------------------------------------- concordance
+
+KWIC_COLUMNS = ("left", "match", "right")
+
+
+def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str | None = None) -> HTMLTable:
+    """Keyword in context: left context right-aligned, keyword centred, right context left-aligned.
+
+    ``kwic_frame`` is the table of :func:`analysis.aggregate.frequency.kwic` (columns
+    ``left``, ``match``, ``right``, and ``source``/``line`` when known, which
+    become a link to the line). Each line is one CSS grid row: the keyword
+    column has a fixed minimum width so keywords line up; on a phone the
+    contexts are cut at the outer ends (never next to the keyword) and the
+    source link moves under the line. ``top`` limits the lines shown (a
+    sentence then gives the total; ``name`` links the full table as in
+    :func:`show_table`).
+
+    >>> import pandas as pd
+    >>> k = pd.DataFrame({"left": ["推动"], "match": ["倍增追赶"], "right": ["战略"],
+    ...                   "source": ["000_170871a187ecc0e6.txt"], "line": [40]})
+    >>> print(concordance(k))
+    推动 [倍增追赶] 战略   000_170871a187ecc0e6.txt:40
+    """
+    missing = [c for c in KWIC_COLUMNS if c not in kwic_frame.columns]
+    if missing:
+        raise KeyError(f"concordance needs columns {list(KWIC_COLUMNS)} (from analysis.aggregate.frequency.kwic); "
+                       f"missing {missing}")
+    total = len(kwic_frame)
+    shown = kwic_frame if top is None else kwic_frame.head(top)
+    has_source = "source" in shown.columns and "line" in shown.columns
+    lines_plain, rows = [], []
+    for _, record in shown.iterrows():
+        left, match, right = (_cell_text(record[c]) for c in KWIC_COLUMNS)
+        where = ""
+        link = ""
+        if has_source and _cell_text(record["source"]) and _cell_text(record["line"]):
+            where = f"{PurePosixPath(str(record['source'])).name}:{_cell_text(record['line'])}"
+            link = source_link(str(record["source"]), record["line"])
+        lines_plain.append(f"{left} [{match}] {right}" + (f"   {where}" if where else ""))
+        rows.append(
+            '<div class="fx-kwic-row">'
+            f'<span class="fx-kwic-left" lang="zh-CN"><span dir="ltr">{html.escape(left)}</span></span>'
+            f'<span class="fx-kwic-match" lang="zh-CN">{html.escape(match)}</span>'
+            f'<span class="fx-kwic-right" lang="zh-CN">{html.escape(right)}</span>'
+            f'<span class="fx-kwic-src">{link}</span>'
+            "</div>")
+    plain = "\n".join(lines_plain) if lines_plain else "(no occurrences)"
+    parts = ['<div class="fx-kwic" role="table" aria-label="keyword in context">', *rows]
+    if not rows:
+        parts.append('<p class="fx-table-note">No occurrences.</p>')
+    if total > len(shown):
+        note = f"Showing {len(shown)} of {total} lines"
+        plain += "\n" + note + (f"; full table: {name}.csv" if name else "")
+        link = (f'; full table: <a href="{html.escape(table_href(name))}" download>{html.escape(name)}.csv</a>'
+                if name else "")
+        parts.append(f'<p class="fx-table-note">{html.escape(note)}{link}.</p>')
+    parts.append("</div>")
+    return HTMLTable("\n".join(parts), plain)
+
+
+# --------------------------------------------------------------------------- figures
+
+_PATHLIKE = re.compile(r"(^[\w./\\-]+\.(png|svg|jpe?g|pdf)$)|[/\\]|^fig(ure)?[-_ ]?\d*$|^image\d*$", re.I)
+
+
+def check_alt(alt: str) -> str:
+    """Return ``alt`` stripped, or raise ValueError if it is empty, a path or a bare placeholder.
+
+    >>> check_alt("Bar chart of articles per issue; the February issue has more.")
+    'Bar chart of articles per issue; the February issue has more.'
+    """
+    text = " ".join(str(alt or "").split())
+    if len(text) < 10 or _PATHLIKE.search(text) and " " not in text:
+        raise ValueError(f"alt text {alt!r}: say what the figure shows in words (at least 10 characters), "
+                         "not a file name")
+    return text
+
+
+def check_label(name: str) -> str:
+    """Return ``name`` if it can be a figure label (lowercase letters, digits, hyphens)."""
+    if not _LABEL.match(str(name or "")):
+        raise ValueError(f"figure name {name!r}: use lowercase letters, digits and hyphens, e.g. 'fig-article-lengths'")
+    return name
+
+
+def figure_markdown(name: str, caption: str, alt: str) -> str:
+    """The Markdown cell that places glued figure ``name`` with a numbered caption.
+
+    >>> print(figure_markdown("fig-lengths", "Characters per article.", "Bar chart of characters per article."))
+    ```{glue:figure} fig-lengths
+    :name: fig-lengths
+    :alt: Bar chart of characters per article.
+    <BLANKLINE>
+    Characters per article.
+    ```
+    """
+    check_label(name)
+    caption = " ".join(str(caption or "").split())
+    if not caption:
+        raise ValueError(f"figure {name!r}: the caption is empty")
+    return f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {check_alt(alt)}\n\n{caption}\n```"
+
+
+def caption_figure(fig, name: str, caption: str | None = None, alt: str | None = None) -> None:
+    """Glue ``fig`` under ``name`` for a ``{glue:figure}`` directive, and close it.
+
+    Shows nothing in the code cell (the Markdown cell after it places the
+    figure, see the module docstring and :func:`figure_markdown`). ``caption``
+    and ``alt``, when given, are checked the same way as there, so a chapter
+    can keep them next to the code. ``fig`` may be a matplotlib Figure or
+    Axes.
+    """
+    import matplotlib.pyplot as plt
+    from myst_nb import glue
+
+    check_label(name)
+    if alt is not None:
+        check_alt(alt)
+    if caption is not None and not str(caption).strip():
+        raise ValueError(f"figure {name!r}: the caption is empty")
+    figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
+    if not hasattr(figure, "savefig"):
+        raise TypeError(f"caption_figure needs a matplotlib Figure or Axes, got {type(fig).__name__}")
+    glue(name, figure, display=False)
+    plt.close(figure)
+
+
+def repository_url(config: str | Path = PROJECT_ROOT / "_config.yml") -> str:
+    """The repository's address: ``repository.url`` in ``_config.yml`` (the one place it is set).
+
+    >>> repository_url().startswith("https://")
+    True
+    """
+    import yaml
+
+    data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    url = str((data.get("repository") or {}).get("url") or "").strip()
+    if not url:
+        raise ValueError(f"{config}: repository.url is empty")
+    return url.rstrip("/")

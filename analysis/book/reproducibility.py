@@ -1,0 +1,470 @@
+"""What a reader needs to check that the book was built from the same inputs.
+
+Everything on the book's reproducibility page comes from here: the pinned
+package versions against the installed ones, the shipped data files with their
+SHA-256 checksums (checked against ``data/manifest.csv``), and a summary of the
+corpus the notebooks read, with a fingerprint of the article table so two
+machines can compare results with one line.
+
+>>> from analysis.book.reproducibility import package_versions
+>>> table = package_versions(names=["pandas"])
+>>> list(table.columns)
+['package', 'pinned', 'installed', 'matches']
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from analysis.corpus.read import CORPUS_ENV, resolve_corpus
+from analysis.errors import InputError
+from analysis.io import sha256_file
+from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR, SAMPLE_MANIFEST
+
+REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
+
+#: The packages whose versions decide the book's numbers and figures.
+KEY_PACKAGES = (
+    "jieba", "rjieba", "pyahocorasick", "pandas", "numpy", "scikit-learn", "scipy",
+    "matplotlib", "wordcloud", "mplfonts", "pyarrow", "jupyter-book", "Sphinx",
+    "myst-nb", "sphinxcontrib-bibtex", "nbval", "pytest",
+)
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
+
+
+def _normalize(name: str) -> str:
+    """PEP 503 name, so ``scikit_learn`` and ``Scikit-Learn`` compare equal."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_pins(path: str | Path = REQUIREMENTS) -> dict[str, tuple[str, str]]:
+    """Read ``name==version`` lines into ``{normalized name: (name, version)}``.
+
+    Blank lines and ``#`` comments are skipped; anything else is an error
+    naming the file and line, because an unpinned line would make the
+    environment drift silently.
+
+    >>> pins = read_pins()
+    >>> pins["jieba"]
+    ('jieba', '0.42.1')
+    """
+    path = Path(path)
+    pins: dict[str, tuple[str, str]] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _PIN.match(line)
+        if match is None:
+            raise InputError(path, f"expected 'name==version', found {line!r}", number)
+        name, version = match.groups()
+        key = _normalize(name)
+        if key in pins:
+            raise InputError(path, f"package {name!r} is pinned twice", number)
+        pins[key] = (name, version)
+    return pins
+
+
+def _installed(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def package_versions(names: Iterable[str] | None = None,
+                     requirements: str | Path = REQUIREMENTS) -> pd.DataFrame:
+    """Pinned against installed version, one row per package.
+
+    Columns: ``package`` (name as pinned), ``pinned`` (version in
+    requirements.txt, "" if not pinned), ``installed`` (version found by
+    :mod:`importlib.metadata`, "" if missing), ``matches`` (bool).
+    ``names=None`` means every pinned package. Sorted by normalized name.
+
+    >>> package_versions(names=["jieba"]).loc[0, "pinned"]
+    '0.42.1'
+    """
+    pins = read_pins(requirements)
+    wanted = sorted(pins) if names is None else sorted({_normalize(n) for n in names})
+    rows = []
+    for key in wanted:
+        name, pinned = pins.get(key, (key, ""))
+        installed = _installed(name)
+        rows.append({"package": name, "pinned": pinned, "installed": installed,
+                     "matches": bool(pinned) and pinned == installed})
+    return pd.DataFrame(rows, columns=["package", "pinned", "installed", "matches"])
+
+
+def python_version() -> str:
+    """``major.minor`` of the running interpreter (the patch level does not change results)."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _manifest_checksums(manifest: Path, pages_dir: Path) -> dict[Path, str]:
+    """``{resolved page path: sha256}`` from a manifest whose ``file`` column is relative to ``pages_dir``."""
+    if not manifest.is_file():
+        return {}
+    sums: dict[Path, str] = {}
+    with open(manifest, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"file", "sha256"} - set(reader.fieldnames or [])
+        if missing:
+            raise InputError(manifest, f"missing column(s) {sorted(missing)}", 1)
+        for row_number, row in enumerate(reader, start=2):
+            name, digest = (row["file"] or "").strip(), (row["sha256"] or "").strip().lower()
+            if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                raise InputError(manifest, f"sha256 of {name!r} is not 64 hex digits", row_number,
+                                 kind="row")
+            sums[(pages_dir / name).resolve()] = digest
+    return sums
+
+
+def data_files(folder: str | Path = DATA_DIR, manifest: str | Path = SAMPLE_MANIFEST,
+               pages_dir: str | Path = RAW_DIR) -> pd.DataFrame:
+    """Every file under ``folder`` with its size and SHA-256, checked against the manifest.
+
+    Columns: ``path`` (POSIX path relative to the project root, or to
+    ``folder`` for a corpus outside it), ``bytes`` (int), ``sha256`` (hex),
+    ``manifest_sha256`` (checksum the manifest records for a page, "" for
+    other files), ``status`` ("matches manifest", "differs from manifest",
+    "no manifest entry" for dictionaries and the manifest itself, or
+    "missing" for a manifest entry with no file). Sorted by ``path``.
+    Hidden files are skipped.
+
+    >>> table = data_files()
+    >>> bool((table["status"] != "differs from manifest").all())
+    True
+    """
+    folder = Path(folder)
+    recorded = _manifest_checksums(Path(manifest), Path(pages_dir))
+    rows = []
+    seen = set()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        seen.add(path.resolve())
+        digest = sha256_file(path)
+        expected = recorded.get(path.resolve(), "")
+        if not expected:
+            status = "no manifest entry"
+        else:
+            status = "matches manifest" if expected == digest else "differs from manifest"
+        rows.append({"path": _display_path(path, folder), "bytes": path.stat().st_size,
+                     "sha256": digest, "manifest_sha256": expected, "status": status})
+    for path in sorted(set(recorded) - seen):
+        rows.append({"path": _display_path(path, folder), "bytes": 0, "sha256": "",
+                     "manifest_sha256": recorded[path], "status": "missing"})
+    frame = pd.DataFrame(rows, columns=["path", "bytes", "sha256", "manifest_sha256", "status"])
+    return frame.sort_values("path", kind="stable").reset_index(drop=True)
+
+
+def corpus_files() -> pd.DataFrame:
+    """:func:`data_files` for the corpus the notebooks read (``ANALYSIS_CORPUS`` or the sample).
+
+    For an article table, one row for the table file. Same columns as
+    :func:`data_files`.
+    """
+    kind, target, manifest = resolve_corpus()
+    if kind == "table":
+        return pd.DataFrame([{"path": target.name, "bytes": target.stat().st_size,
+                              "sha256": sha256_file(target), "manifest_sha256": "",
+                              "status": "no manifest entry"}],
+                            columns=["path", "bytes", "sha256", "manifest_sha256", "status"])
+    if Path(target).resolve() == RAW_DIR.resolve():
+        return data_files()
+    return data_files(target, manifest, target)
+
+
+def _display_path(path: Path, folder: Path) -> str:
+    """Path relative to the project root when inside it, so pages show no machine paths."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().relative_to(Path(folder).resolve()).as_posix()
+
+
+def corpus_setting() -> str:
+    """Which corpus the notebooks read: the sample, or what ``ANALYSIS_CORPUS`` names.
+
+    >>> corpus_setting().startswith(("sample corpus shipped in data/", "ANALYSIS_CORPUS="))
+    True
+    """
+    value = os.environ.get(CORPUS_ENV, "").strip()
+    if not value:
+        return f"sample corpus shipped in data/ ({CORPUS_ENV} not set)"
+    return f"{CORPUS_ENV}={value}"
+
+
+def corpus_summary(articles: pd.DataFrame) -> pd.DataFrame:
+    """One row per page file: what the notebooks read.
+
+    ``articles`` is the table of :func:`analysis.corpus.read.load_articles`.
+    Columns: ``source``, ``issue_date``, ``articles`` (int), ``characters``
+    (int, sum of ``n_chars``), ``with_headline`` (int), ``dated_by_dateline``
+    (int, rows whose ``date_basis`` is "dateline"). Sorted by
+    (``issue_date``, ``source``).
+    """
+    needed = {"source", "issue_date", "headline", "n_chars", "date_basis"}
+    missing = needed - set(articles.columns)
+    if missing:
+        raise ValueError(f"article table lacks column(s) {sorted(missing)}")
+    frame = articles.assign(
+        with_headline=articles["headline"].fillna("").astype(str).str.len().gt(0).astype(int),
+        dated_by_dateline=articles["date_basis"].eq("dateline").astype(int),
+        one=1,
+    )
+    summary = (frame.groupby(["issue_date", "source"], sort=True)
+               .agg(articles=("one", "sum"), characters=("n_chars", "sum"),
+                    with_headline=("with_headline", "sum"),
+                    dated_by_dateline=("dated_by_dateline", "sum"))
+               .reset_index())
+    columns = ["source", "issue_date", "articles", "characters", "with_headline", "dated_by_dateline"]
+    return summary[columns].astype({c: "int64" for c in columns[2:]})
+
+
+def corpus_totals(articles: pd.DataFrame) -> pd.Series:
+    """Totals of the article table as a labelled Series.
+
+    Index: ``page files``, ``issue dates``, ``first issue``, ``last issue``,
+    ``articles``, ``characters``.
+    """
+    dates = sorted(articles["issue_date"].astype(str).unique())
+    return pd.Series({
+        "page files": int(articles["source"].nunique()),
+        "issue dates": len(dates),
+        "first issue": dates[0] if dates else "",
+        "last issue": dates[-1] if dates else "",
+        "articles": int(len(articles)),
+        "characters": int(articles["n_chars"].sum()),
+    }, name="corpus")
+
+
+def table_fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's canonical CSV form (columns and rows in their given order).
+
+    Two machines that print the same fingerprint read the same article table,
+    character for character.
+
+    >>> table_fingerprint(pd.DataFrame({"a": [1]}))[:12]
+    '309b0e45a73d'
+    """
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- build facts
+
+def git_commit(root: str | Path = PROJECT_ROOT) -> dict[str, str]:
+    """The commit the book was built from: ``{"commit", "short", "dirty"}``.
+
+    ``dirty`` is "yes" when tracked files differ from the commit (the build
+    then does not correspond to any commit exactly), "no", or "unknown"
+    outside a git checkout (e.g. an unpacked archive), where ``commit`` is "".
+
+    >>> sorted(git_commit())
+    ['commit', 'dirty', 'short']
+    """
+    import subprocess
+
+    def run(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            raise OSError(done.stderr.strip())
+        return done.stdout.strip()
+
+    try:
+        commit = run("rev-parse", "HEAD")
+        dirty = "yes" if run("status", "--porcelain", "--untracked-files=no") else "no"
+    except (OSError, FileNotFoundError, subprocess.SubprocessError):
+        return {"commit": "", "short": "", "dirty": "unknown"}
+    return {"commit": commit, "short": commit[:12], "dirty": dirty}
+
+
+def build_date_utc() -> str:
+    """Now, in UTC, to the second (ISO 8601 with a ``Z``), or ``SOURCE_DATE_EPOCH`` when set.
+
+    >>> build_date_utc().endswith("Z")
+    True
+    """
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith(("model name", "hardware")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
+def platform_info() -> pd.Series:
+    """The machine: OS, CPU, cores, Python, and the BLAS/OpenMP libraries with their thread counts.
+
+    Thread counts matter: a BLAS reduction summed in another order can change
+    the last digits of a float. Library file paths are left out (they name
+    the machine's folders). Index: ``os``, ``machine``, ``cpu``, ``cpu
+    count``, ``python``, then one ``threads: <api> (<library> <version>)``
+    entry per thread pool found by threadpoolctl.
+
+    >>> "cpu count" in platform_info().index
+    True
+    """
+    import platform
+
+    from threadpoolctl import threadpool_info
+
+    import numpy  # noqa: F401  (loads its BLAS, so threadpoolctl can see it)
+    import scipy.linalg  # noqa: F401
+
+    info = {
+        "os": f"{platform.system()} {platform.release()}",
+        "machine": platform.machine(),
+        "cpu": _cpu_model(),
+        "cpu count": str(os.cpu_count()),
+        "python": platform.python_version(),
+    }
+    for pool in sorted(threadpool_info(), key=lambda p: (p.get("user_api", ""), p.get("internal_api", ""),
+                                                          p.get("prefix", ""))):
+        key = f"threads: {pool.get('user_api')} ({pool.get('internal_api')} {pool.get('version') or ''})".replace(" )", ")")
+        detail = f"{pool.get('num_threads')}"
+        if pool.get("threading_layer"):
+            detail += f", {pool['threading_layer']}"
+        if pool.get("architecture"):
+            detail += f", {pool['architecture']}"
+        while key in info:
+            key += "'"
+        info[key] = detail
+    return pd.Series(info, name="value", dtype=str)
+
+
+#: How each derived table of ``python -m analysis build`` is made (module that computes it).
+TABLE_MAKERS = {
+    "articles": "analysis.corpus.read.read_corpus", "captions": "analysis.corpus.read.read_corpus",
+    "unattributed_headlines": "analysis.corpus.read.read_corpus", "mentions": "analysis.leaders.mentions.leader_mentions",
+    "tokens": "analysis.aggregate.frequency.term_tables", "term_frequency": "analysis.aggregate.frequency.term_tables",
+    "term_frequency_by_issue": "analysis.aggregate.frequency.term_tables",
+    "term_frequency_by_month": "analysis.aggregate.frequency.term_tables",
+    "formulations": "analysis.aggregate.frequency.term_tables", "formulation_occurrences": "analysis.aggregate.frequency.term_tables",
+    "clusters": "analysis.topics.model.topic_tables", "cluster_terms": "analysis.topics.model.topic_tables",
+}
+BUILD_COMMAND = "python -m analysis build --out _build/data"
+
+
+def derived_tables(folder: str | Path | None = None) -> pd.DataFrame:
+    """Every derived table in the build output folder with its fingerprint and how it is re-made.
+
+    Columns: ``file`` (name), ``rows`` (int), ``bytes`` (int), ``sha256``
+    (of the file's bytes: what ``sha256sum`` prints), ``made_by`` (the
+    function computing it, "" if unknown), ``command`` (the command that
+    writes it). Sorted by file. ``folder`` defaults to ``_build/data``.
+    """
+    from analysis.tables import ensure_tables
+
+    # The tables the chapters read: ANALYSIS_TABLES, else <build>/data (built first if missing or stale).
+    folder = Path(folder) if folder is not None else ensure_tables()
+    if not folder.is_dir():
+        raise InputError(folder, f"no derived tables here: run `{BUILD_COMMAND}` first")
+    rows = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and not p.name.startswith(".")):
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+            count = pq.ParquetFile(path).metadata.num_rows
+        else:
+            count = len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+        rows.append({"file": path.name, "rows": int(count), "bytes": path.stat().st_size,
+                     "sha256": sha256_file(path), "made_by": TABLE_MAKERS.get(path.stem, ""),
+                     "command": BUILD_COMMAND})
+    return pd.DataFrame(rows, columns=["file", "rows", "bytes", "sha256", "made_by", "command"])
+
+
+def licences() -> pd.DataFrame:
+    """What may be re-used under which terms (from ``LICENSE`` and ``LICENSE-DATA.md``).
+
+    Columns: ``what``, ``licence``, ``file``.
+
+    >>> licences()["what"].tolist()[:2]
+    ['code (analysis/, scripts/, tests/)', 'prose, figures, notebooks (book/)']
+    """
+    return pd.DataFrame([
+        {"what": "code (analysis/, scripts/, tests/)", "licence": "MIT", "file": "LICENSE"},
+        {"what": "prose, figures, notebooks (book/)", "licence": "CC BY 4.0", "file": "LICENSE-DATA.md"},
+        {"what": "curated data files (data/*.csv)", "licence": "CC BY 4.0", "file": "LICENSE-DATA.md"},
+        {"what": "derived tables (_build/data)", "licence": "CC BY 4.0 as compiled; quoted article text stays the newspaper's",
+         "file": "LICENSE-DATA.md"},
+        {"what": "newspaper page text (data/raw/*.txt)",
+         "licence": "not licensed by the authors: copyright remains with the 丰台报; sample reproduced as received "
+                    "for research, teaching and verification", "file": "LICENSE-DATA.md"},
+    ], columns=["what", "licence", "file"])
+
+
+def page_provenance() -> pd.DataFrame:
+    """For each page of the corpus: where it came from, as far as the manifest records it.
+
+    Columns: ``file``, ``issue_date``, ``source`` (how it was received),
+    ``extraction`` (how its text was made), ``notes`` (e.g. how the date
+    was inferred). "" where the manifest has no such column. An article
+    table corpus gives one row naming the table.
+    """
+    from analysis.corpus.pages import read_manifest
+
+    kind, target, manifest = resolve_corpus()
+    columns = ["file", "issue_date", "source", "extraction", "notes"]
+    if kind == "table":
+        return pd.DataFrame([{"file": Path(target).name, "issue_date": "", "source": "article table (ANALYSIS_CORPUS)",
+                              "extraction": "", "notes": ""}], columns=columns)
+    rows = [{c: row.get(c, "") for c in columns} for row in read_manifest(manifest)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def citation(path: str | Path = PROJECT_ROOT / "CITATION.cff", commit: str = "") -> str:
+    """A reference to the book in author–year style, from ``CITATION.cff`` (plus the commit when given).
+
+    >>> citation().startswith("The fengtai-analysis authors (")
+    True
+    """
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    authors = "; ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}".strip(", ")
+                        for a in data.get("authors", []))
+    year = str(data.get("date-released", ""))[:4]
+    text = (f"{authors} ({year}). {data['title']}. Version {data.get('version', '')}"
+            f"{', commit ' + commit[:12] if commit else ''}. {data.get('repository-code', '')}")
+    return text
+
+
+def citation_bibtex(path: str | Path = PROJECT_ROOT / "CITATION.cff", commit: str = "") -> str:
+    """The same reference as :func:`citation`, as a BibTeX ``@software`` entry.
+
+    >>> citation_bibtex().splitlines()[0]
+    '@software{fengtai_analysis,'
+    """
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    authors = " and ".join("{" + a["name"] + "}" if a.get("name") else f"{a.get('family-names')}, {a.get('given-names')}"
+                           for a in data.get("authors", []))
+    fields = [("author", authors), ("title", data["title"]), ("year", str(data.get("date-released", ""))[:4]),
+              ("version", str(data.get("version", ""))), ("url", data.get("repository-code", ""))]
+    if commit:
+        fields.append(("note", f"commit {commit}"))
+    body = ",\n".join(f"  {key:<8}= {{{value}}}" for key, value in fields if value)
+    return "@software{fengtai_analysis,\n" + body + "\n}"

@@ -1,0 +1,189 @@
+"""Tables the corpus chapter shows: provenance, repairs before/after, page layout, statistics.
+
+Each function works on any corpus (not just the sample), so the chapter runs
+unchanged on one's own pages; statistics are aggregated by a time bin
+(:func:`periods`), so they stay readable with thousands of issues.
+
+>>> import pandas as pd
+>>> arts = pd.DataFrame({"issue_date": ["2024-12-01", "2024-12-20", "2025-02-13"], "source": ["a", "b", "c"],
+...                      "page": ["", "", ""], "n_chars": [100, 300, 200], "headline": ["x", "", "y"],
+...                      "date_basis": ["issue", "dateline", "issue"]})
+>>> period_summary(arts, "M")[["period", "issues", "articles"]].values.tolist()
+[['2024-12', 2, 2], ['2025-02', 1, 1]]
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.io import read_csv_frame
+from .clean import clean_line, parse_caption
+from .folder import fact_path
+from .layout import page_blocks
+from .pages import Page, read_manifest, read_pages
+from .read import resolve_corpus
+
+_JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
+_DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
+
+
+def corpus_pages(corpus=None, manifest=None) -> list[Page]:
+    """The validated pages of a page corpus (default: the configured corpus); [] for an article table."""
+    kind, path, manifest_path = resolve_corpus(corpus, manifest, None)
+    return read_pages(path, manifest_path) if kind == "pages" else []
+
+
+def manifest_table(corpus=None, manifest=None) -> pd.DataFrame:
+    """The manifest as a table (``file, paper, issue_date, page, sha256, notes``), checksum shortened."""
+    kind, path, manifest_path = resolve_corpus(corpus, manifest, None)
+    if kind != "pages":
+        return pd.DataFrame(columns=["file", "paper", "issue_date", "page", "sha256", "notes"])
+    rows = read_manifest(manifest_path)
+    frame = pd.DataFrame(rows)[["file", "paper", "issue_date", "page", "sha256"] + (["notes"] if "notes" in rows[0] else [])]
+    frame["sha256"] = frame["sha256"].str[:12] + "…"
+    return frame
+
+
+def known_names(registry: str | Path | None = None) -> list[str]:
+    """Person names of the leader registry (``data/leaders.csv``), longest first; [] if there is none."""
+    path = Path(registry) if registry else fact_path("leaders")
+    if path is None or not path.is_file():
+        return []
+    names = read_csv_frame(path, what="leader registry", required=["name"], multiline=True)["name"]
+    return sorted({n for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))
+
+
+def repair_examples(pages: list[Page]) -> pd.DataFrame:
+    """One before/after example of each repair, found in the pages themselves.
+
+    The line-joining example is a person's name from the leader registry that
+    the page broke across two lines (any mid-word break without a registry).
+
+    Columns: ``repair``, ``file``, ``lines`` (raw line numbers), ``before``
+    (raw text, line breaks shown as ⏎), ``after``.
+    """
+    found: dict[str, dict] = {}
+    names = known_names()
+
+    def add(repair, page, lines, before, after):
+        if repair not in found:
+            found[repair] = {"repair": repair, "file": page.file, "lines": lines, "before": before, "after": after}
+
+    order = ["name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
+             "space between digits and characters removed", "vertical headline reassembled",
+             "doubled bold caption collapsed"]
+    # Mid-word joining is only looked for when there is no registry, so at most five kinds can be found.
+    wanted = len(order) - 1
+    for page in pages:
+        if len(found) >= wanted:
+            break  # one example of each is enough: no need to read thousands of pages
+        raw = page.text.splitlines()
+        for block in page_blocks(page.text):
+            span = f"{block.lines[0]}–{block.lines[-1]}" if len(block.lines) > 1 else str(block.lines[0])
+            if block.kind == "vertical":
+                add("vertical headline reassembled", page, span, "⏎".join(block.raw), block.text)
+            elif block.kind == "caption":
+                caption = parse_caption(raw[block.first_line - 1])
+                add("doubled bold caption collapsed", page, span, block.raw[0],
+                    f"caption: {caption[0]} | credit: {caption[1]}")
+            elif block.kind == "paragraph":
+                for k in range(len(block.raw) - 1):
+                    left, right = clean_line(block.raw[k]), clean_line(block.raw[k + 1])
+                    seam = left[-3:] + right[:3]
+                    broken_name = any(n in seam and n not in left and n not in right for n in names)
+                    mid_word = not names and left[-1:].isalpha() and right[:1].isalpha() and not left.isascii()
+                    if broken_name or mid_word:
+                        label = "name wrapped across lines joined" if broken_name else "line wrapped mid-word joined"
+                        add(label, page, f"{block.lines[k]}–{block.lines[k + 1]}",
+                            f"{block.raw[k]}⏎{block.raw[k + 1]}", left + right)
+                for k, line in enumerate(block.raw):
+                    if _JUSTIFIED.search(line):
+                        add("justification spaces removed", page, str(block.lines[k]), line, clean_line(line))
+                    if _DIGIT_SPACE.search(line):
+                        add("space between digits and characters removed", page, str(block.lines[k]), line, clean_line(line))
+    return pd.DataFrame([found[r] for r in order if r in found], columns=["repair", "file", "lines", "before", "after"])
+
+
+def page_layout(page: Page, width: int = 24) -> pd.DataFrame:
+    """The blocks found on a page: ``kind``, ``lines``, ``text`` (first ``width`` characters)."""
+    rows = []
+    for block in page_blocks(page.text):
+        text = block.text if block.kind != "caption" else f"{block.caption}（{block.credit} 摄）"
+        span = f"{block.lines[0]}–{block.lines[-1]}" if len(block.lines) > 1 else str(block.lines[0])
+        rows.append({"kind": block.kind, "lines": span, "text": text[:width] + ("…" if len(text) > width else "")})
+    return pd.DataFrame(rows, columns=["kind", "lines", "text"])
+
+
+def issue_summary(articles: pd.DataFrame) -> pd.DataFrame:
+    """Per issue: pages, articles, characters, articles with a headline, dated by their dateline."""
+    if articles.empty:
+        return pd.DataFrame(columns=["issue_date", "pages", "articles", "characters", "with_headline", "dated_by_dateline"])
+    grouped = articles.groupby("issue_date", sort=True)
+    return pd.DataFrame({
+        "pages": grouped["source"].nunique(),
+        "articles": grouped.size(),
+        "characters": grouped["n_chars"].sum(),
+        "with_headline": grouped["headline"].apply(lambda s: int((s != "").sum())),
+        "dated_by_dateline": grouped["date_basis"].apply(lambda s: int((s == "dateline").sum())),
+    }).reset_index()
+
+
+# --------------------------------------------------------------------------- statistics by period
+
+PERIOD_COLUMNS = ["period", "issues", "pages", "articles", "characters", "median_chars", "with_headline",
+                  "dated_by_dateline"]
+UNDATED = "undated"
+
+
+def periods(dates, freq: str) -> pd.Series:
+    """Label of the period (``freq``: D, W, M, Q or Y) of each ``YYYY-MM-DD`` date, sortable as text.
+
+    A week is labelled by its Monday; an empty or unreadable date is ``"undated"``.
+
+    >>> periods(pd.Series(["2024-12-01", "2024-12-03", ""]), "W").tolist()
+    ['2024-11-25', '2024-12-02', 'undated']
+    >>> periods(pd.Series(["2019-05-02"]), "Q").tolist()
+    ['2019Q2']
+    """
+    dates = pd.Series(dates, dtype=object).fillna("").astype(str)
+    stamps = pd.to_datetime(dates.where(dates != "", None), format="%Y-%m-%d", errors="coerce")
+    if freq not in {"D", "W", "M", "Q", "Y"}:
+        raise ValueError(f"freq must be one of D, W, M, Q, Y (analysis.book.chapters.time_bin), not {freq!r}")
+    if freq == "D":
+        labels = stamps.dt.strftime("%Y-%m-%d")
+    elif freq == "W":
+        labels = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    elif freq == "M":
+        labels = stamps.dt.strftime("%Y-%m")
+    elif freq == "Q":
+        labels = stamps.dt.year.astype("Int64").astype(str) + "Q" + stamps.dt.quarter.astype("Int64").astype(str)
+    else:
+        labels = stamps.dt.year.astype("Int64").astype(str)
+    return labels.where(stamps.notna(), UNDATED).astype(str).set_axis(dates.index)
+
+
+def period_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """Per period of issue dates: issues, pages, articles, characters, median length, headlines, datelines.
+
+    ``pages`` counts distinct (issue, page) pairs for an article table, page
+    files for a page corpus. One row per period that has articles, in time order.
+    """
+    if articles.empty:
+        return pd.DataFrame(columns=PERIOD_COLUMNS)
+    frame = articles.assign(period=periods(articles["issue_date"], freq).values,
+                            _page=articles["source"].astype(str) + "|" + articles["issue_date"].astype(str)
+                            + "|" + articles["page"].astype(str))
+    grouped = frame.groupby("period", sort=True)
+    out = pd.DataFrame({
+        "issues": grouped["issue_date"].nunique(),
+        "pages": grouped["_page"].nunique(),
+        "articles": grouped.size(),
+        "characters": grouped["n_chars"].sum(),
+        "median_chars": grouped["n_chars"].median().round().astype("int64"),
+        "with_headline": grouped["headline"].apply(lambda s: int((s.fillna("") != "").sum())),
+        "dated_by_dateline": grouped["date_basis"].apply(lambda s: int((s == "dateline").sum())),
+    }).reset_index()
+    return out[PERIOD_COLUMNS].astype({c: "int64" for c in PERIOD_COLUMNS[1:]})
+

@@ -1,0 +1,415 @@
+"""Tables and figures from the mentions table of :mod:`analysis.leaders.mentions`.
+
+Every function takes the mentions table (and, where counts are normalised or
+gaps matter, the articles table) and returns a DataFrame with documented
+columns and a stable order; the ``plot_*`` functions draw one of them.
+
+>>> from analysis.corpus import load_articles
+>>> from analysis.leaders.mentions import leader_mentions
+>>> articles = load_articles()
+>>> mentions = leader_mentions(articles)
+>>> counts = mention_counts(mentions, articles, freq="M")
+>>> bool(counts.loc["2025-01"].isna().all())  # no issue of January 2025 in the corpus: a gap, not zeros
+True
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.paths import DATA_DIR
+from .mentions import KINDS, LOCATIONS
+
+#: Mentions of the person's own activity (what prominence studies count).
+ACTIVITY_KINDS = ("coverage", "title-only")
+FREQS = {"W": "W-SUN", "M": "M"}
+#: ``title-only`` mentions join the default counts only when their hand-checked
+#: precision reaches this (issue 11: on a national daily 2 of 30 were right).
+TITLE_ONLY_MIN_PRECISION = 0.9
+VALIDATION_FILE = "validation_title_only.csv"
+VALIDATION_COLUMNS = ["corpus", "article_id", "line", "title", "holder", "resolved", "holder_is_meant", "context",
+                      "note", "source"]
+
+
+def _validation_path(path=None) -> Path:
+    if path is not None:
+        return Path(path)
+    from analysis.corpus.folder import open_corpus
+
+    try:
+        own = open_corpus().root / VALIDATION_FILE
+    except Exception:  # an unreadable corpus setting: the project's own check applies
+        own = None
+    return own if own is not None and own.is_file() else DATA_DIR / VALIDATION_FILE
+
+
+def title_only_precision(path=None) -> dict:
+    """Precision of ``title-only`` resolution from the hand check (``data/validation_title_only.csv``).
+
+    The corpus folder's own ``validation_title_only.csv`` is used when it has
+    one.  Each row is a bare title the extractor considered
+    (:func:`analysis.leaders.mentions.title_only_audit`) with ``resolved`` (yes/no)
+    and the reader's judgment ``holder_is_meant`` (yes/no/unclear: does the
+    title mean the post's registered holder?).  Returns ``{"precision",
+    "resolved", "correct", "missed", "judged", "by_corpus"}``; precision is
+    NaN when nothing resolved was judged (unvalidated).
+
+    >>> r = title_only_precision()
+    >>> r["precision"] >= TITLE_ONLY_MIN_PRECISION, r["resolved"] > 0
+    (True, True)
+    """
+    path = _validation_path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in ("corpus", "resolved", "holder_is_meant") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    for i, (res, meant) in enumerate(zip(frame["resolved"], frame["holder_is_meant"]), start=2):
+        if res not in ("yes", "no") or meant not in ("yes", "no", "unclear"):
+            raise ValueError(f"{path}, row {i}: resolved must be yes/no and holder_is_meant yes/no/unclear")
+    resolved = frame[frame["resolved"] == "yes"]
+    correct = int((resolved["holder_is_meant"] == "yes").sum())
+    by_corpus = (frame.assign(_r=frame["resolved"] == "yes", _c=(frame["resolved"] == "yes")
+                              & (frame["holder_is_meant"] == "yes"))
+                 .groupby("corpus").agg(resolved=("_r", "sum"), correct=("_c", "sum"), judged=("_r", "size")))
+    by_corpus["precision"] = by_corpus["correct"] / by_corpus["resolved"].replace(0, np.nan)
+    return {
+        "precision": correct / len(resolved) if len(resolved) else math.nan,
+        "resolved": len(resolved), "correct": correct,
+        "missed": int(((frame["resolved"] == "no") & (frame["holder_is_meant"] == "yes")).sum()),
+        "judged": len(frame), "by_corpus": by_corpus.reset_index(), "path": str(path),
+    }
+
+
+def title_only_counts(path=None, threshold: float = TITLE_ONLY_MIN_PRECISION) -> bool:
+    """True when ``title-only`` mentions belong in the default timelines (measured precision ≥ threshold).
+
+    When False, :func:`mention_counts`, :func:`kind_series` and
+    :func:`plot_timeline` count named mentions only and show bare titles
+    as their own series (:func:`title_only_series`).
+
+    >>> title_only_counts()
+    True
+    """
+    precision = title_only_precision(path)["precision"]
+    return bool(precision == precision and precision >= threshold)
+
+
+def default_kinds(path=None) -> tuple[str, ...]:
+    """The mention kinds the default timelines count: coverage, plus title-only if validated."""
+    return ACTIVITY_KINDS if title_only_counts(path) else ("coverage",)
+
+
+def out_of_term(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Mentions dated outside every registered term of the person (``in_term`` False).
+
+    These are left out of post-based counts and title timelines: a name
+    before or after the person's posts (a namesake, a historical article,
+    a wrong dateline) is listed here to be read.  Columns: those of the
+    mentions table; sorted as it is.
+    """
+    if "in_term" not in mentions.columns:
+        raise ValueError("mentions table lacks in_term (re-run analysis.leaders.mentions.leader_mentions)")
+    return mentions[~mentions["in_term"].astype(bool)].reset_index(drop=True)
+
+
+def _in_term(mentions: pd.DataFrame) -> pd.DataFrame:
+    return mentions[mentions["in_term"].astype(bool)] if "in_term" in mentions.columns else mentions
+
+
+def _periods(dates: pd.Series, freq: str) -> pd.Series:
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)} (week, month), not {freq!r}")
+    return pd.to_datetime(dates, format="%Y-%m-%d").dt.to_period(FREQS[freq])
+
+
+def _period_index(articles: pd.DataFrame, freq: str) -> pd.PeriodIndex:
+    periods = _periods(articles["issue_date"], freq)
+    return pd.period_range(periods.min(), periods.max(), freq=FREQS[freq])
+
+
+def _label(index: pd.PeriodIndex, freq: str) -> pd.Index:
+    if freq == "M":
+        return pd.Index([str(p) for p in index], name="period")
+    return pd.Index([p.start_time.strftime("%Y-%m-%d") for p in index], name="period")
+
+
+def mention_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", per: str = "raw",
+                   kinds=None, by: str = "name", in_term: bool = True) -> pd.DataFrame:
+    """Mentions per period (rows) and person (columns), binned by issue date.
+
+    ``freq``: ``"W"`` (weeks starting Monday, labelled by their Monday) or
+    ``"M"`` (months).  ``per``: ``"raw"`` counts, ``"article"`` (per article
+    in the corpus that period) or ``"issue"`` (per issue).  A period with no
+    issue in the corpus is NaN (a gap), not 0.  ``kinds``: which mention
+    kinds count (default :func:`default_kinds`: coverage, plus ``title-only``
+    where its measured precision reaches :data:`TITLE_ONLY_MIN_PRECISION`;
+    never ritual or doctrine).  ``in_term``: count only mentions inside a
+    registered term of the person (default; see :func:`out_of_term`).
+    Columns are sorted by total count (descending), then name.
+    """
+    if per not in ("raw", "article", "issue"):
+        raise ValueError(f"per must be raw, article or issue, not {per!r}")
+    kinds = default_kinds() if kinds is None else kinds
+    index = _period_index(articles, freq)
+    chosen = _in_term(mentions) if in_term else mentions
+    chosen = chosen[chosen["kind"].isin(kinds)]
+    periods = _periods(chosen["issue_date"], freq)
+    table = (pd.crosstab(periods, chosen[by]) if len(chosen) else pd.DataFrame(index=index[:0]))
+    table = table.reindex(index, fill_value=0).astype(float)
+    issue_periods = _periods(articles.drop_duplicates(["issue_date", "source"])["issue_date"], freq)
+    n_issues = issue_periods.value_counts().reindex(index, fill_value=0)
+    n_issue_days = _periods(articles.drop_duplicates("issue_date")["issue_date"], freq).value_counts().reindex(
+        index, fill_value=0)
+    n_articles = _periods(articles["issue_date"], freq).value_counts().reindex(index, fill_value=0)
+    if per == "article":
+        table = table.div(n_articles.replace(0, np.nan), axis=0)
+    elif per == "issue":
+        table = table.div(n_issue_days.replace(0, np.nan), axis=0)
+    table[n_issues.to_numpy() == 0] = np.nan  # no issue in the corpus: unknown, not zero
+    order = sorted(table.columns, key=lambda c: (-np.nansum(table[c].to_numpy()), c))
+    table = table[order]
+    table.index = _label(index, freq)
+    table.columns.name = by
+    return table
+
+
+def prominence(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS) -> pd.DataFrame:
+    """Where on the page each person is named: counts by location.
+
+    Columns: ``name``, ``headline``, ``subheadline``, ``lead``, ``body``,
+    ``total``, ``articles`` (distinct articles), ``headline_share`` and
+    ``lead_share`` (of the total).  Sorted by total (descending), then name.
+    """
+    chosen = mentions[mentions["kind"].isin(kinds)]
+    table = pd.crosstab(chosen["name"], chosen["location"]).reindex(columns=list(LOCATIONS), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table["articles"] = chosen.groupby("name")["article_id"].nunique().reindex(table.index)
+    table["headline_share"] = (table["headline"] + table["subheadline"]) / table["total"]
+    table["lead_share"] = table["lead"] / table["total"]
+    table = table.reset_index()
+    table.columns.name = None
+    return table.sort_values(["total", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def title_timeline(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Titles as written, per person, with their first and last date.
+
+    Columns: ``name``, ``title`` (the registry's post: ``丰台区委书记`` and
+    ``区委书记`` are one), ``count``, ``first_date``, ``last_date``,
+    ``written`` (the forms as printed, ``；``-joined).  Mentions without a
+    title beside the name, and mentions outside the person's registered
+    terms, are left out.  Sorted by name, first date, title.
+    """
+    titled = _in_term(mentions)
+    titled = titled[titled["title"] != ""]
+    raw = titled["title_raw"] if "title_raw" in titled.columns else titled["title"]
+    titled = titled.assign(_raw=raw)
+    table = titled.groupby(["name", "title"]).agg(
+        count=("article_id", "size"), first_date=("date", "min"), last_date=("date", "max"),
+        written=("_raw", lambda v: "；".join(sorted(set(v))))).reset_index()
+    return table.sort_values(["name", "first_date", "title"], kind="stable").reset_index(drop=True)
+
+
+def co_mentions(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS + ("foreign",), unit: str = "article") -> pd.DataFrame:
+    """Who appears with whom: pairs named in the same article (or sentence).
+
+    Columns: ``a``, ``b`` (a < b), ``count`` (articles or sentences naming
+    both), ``first_date``, ``last_date``.  Sorted by count (descending), a, b.
+    """
+    chosen = mentions[mentions["kind"].isin(kinds)]
+    keys = ["article_id"] if unit == "article" else ["article_id", "location", "sentence"]
+    rows = []
+    for _, group in chosen.groupby(keys, sort=True):
+        names = sorted(set(group["name"]))
+        date = group["date"].iloc[0]
+        rows.extend((a, b, date) for a, b in combinations(names, 2))
+    frame = pd.DataFrame(rows, columns=["a", "b", "date"])
+    table = frame.groupby(["a", "b"]).agg(count=("date", "size"), first_date=("date", "min"),
+                                          last_date=("date", "max")).reset_index()
+    return table.sort_values(["count", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", level: str = "national",
+                per: str = "issue") -> pd.DataFrame:
+    """Mentions of one level's leaders per period, one column per kind.
+
+    With ``level="national"`` this is the citation ritual of the national
+    leadership (``ritual`` and ``doctrine``) kept apart from ``coverage``.
+    Same binning, normalisation and gaps as :func:`mention_counts`; columns
+    are :data:`analysis.leaders.mentions.KINDS`, so ``title-only`` is always its own
+    series here.  Only mentions inside a registered term count (``level``
+    is '' outside one).
+    """
+    chosen = _in_term(mentions)
+    chosen = chosen[chosen["level"] == level]
+    table = mention_counts(chosen, articles, freq=freq, per=per, kinds=KINDS, by="kind")
+    table = table.reindex(columns=list(KINDS), fill_value=0.0)
+    table[issue_gaps(articles, freq)] = np.nan
+    return table
+
+
+def title_only_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M",
+                      per: str = "raw") -> pd.DataFrame:
+    """Bare-title mentions per period and person: the separate series shown when
+    :func:`title_only_counts` is False (same binning and gaps as :func:`mention_counts`)."""
+    return mention_counts(mentions, articles, freq=freq, per=per, kinds=("title-only",))
+
+
+def issue_gaps(articles: pd.DataFrame, freq: str = "M") -> np.ndarray:
+    """Boolean per period of :func:`mention_counts`: True where the corpus has no issue."""
+    index = _period_index(articles, freq)
+    present = set(_periods(articles["issue_date"], freq))
+    return np.array([p not in present for p in index])
+
+
+def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Roll calls: sentences naming two or more persons, in printed order.
+
+    Columns: ``date``, ``article_id``, ``location``, ``sentence``, ``n``,
+    ``sequence`` (names joined by `` > ``), ``titles``.  Sorted by date,
+    article, location, sentence.
+    """
+    chosen = mentions[mentions["order"] > 0]
+    rows = []
+    for (article_id, location, sentence), group in chosen.groupby(["article_id", "location", "sentence"], sort=False):
+        if len(group) < 2:
+            continue
+        group = group.sort_values("order")
+        rows.append({"date": group["date"].iloc[0], "article_id": article_id, "location": location,
+                     "sentence": int(sentence), "n": len(group), "sequence": " > ".join(group["name"]),
+                     "titles": " > ".join(t or "—" for t in group["title"])})
+    frame = pd.DataFrame(rows, columns=["date", "article_id", "location", "sentence", "n", "sequence", "titles"])
+    rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
+    return (frame.assign(_r=rank).sort_values(["date", "article_id", "_r", "sentence"], kind="stable")
+            .drop(columns="_r").reset_index(drop=True))
+
+
+def order_changes(mentions: pd.DataFrame) -> pd.DataFrame:
+    """For each pair listed together in a roll call: who came first, how often.
+
+    Columns: ``a``, ``b`` (a < b), ``a_first``, ``b_first``, ``first_date``,
+    ``last_date``, ``changed`` (both orders occur: a change worth reading,
+    not a measure of salience).  Sorted by changed (True first), a, b.
+    """
+    chosen = mentions[mentions["order"] > 0]
+    rows = []
+    for _, group in chosen.groupby(["article_id", "location", "sentence"], sort=True):
+        if len(group) < 2:
+            continue
+        first_place = group.sort_values("order").drop_duplicates("name")
+        ranks = dict(zip(first_place["name"], first_place["order"]))
+        date = group["date"].iloc[0]
+        for a, b in combinations(sorted(ranks), 2):
+            rows.append((a, b, int(ranks[a] < ranks[b]), int(ranks[b] < ranks[a]), date))
+    frame = pd.DataFrame(rows, columns=["a", "b", "a_first", "b_first", "date"])
+    table = frame.groupby(["a", "b"]).agg(a_first=("a_first", "sum"), b_first=("b_first", "sum"),
+                                          first_date=("date", "min"), last_date=("date", "max")).reset_index()
+    table["changed"] = (table["a_first"] > 0) & (table["b_first"] > 0)
+    return table.sort_values(["changed", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+TRACE_COLUMNS = ["article_id", "headline", "date", "issue_date", "source", "line", "location", "name", "title",
+                 "kind", "context"]
+
+
+def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = None, kind: str | None = None,
+          location: str | None = None, period: str | None = None, freq: str = "M") -> pd.DataFrame:
+    """The lines behind a count: the mentions matching the filters, with article and source line.
+
+    ``period`` is a label of :func:`mention_counts` (``"2024-12"`` for a
+    month, the Monday ``"2024-11-25"`` for a week).  Columns:
+    :data:`TRACE_COLUMNS`, in the mentions table's order.
+
+    >>> from analysis.corpus import load_articles
+    >>> from analysis.leaders.mentions import leader_mentions
+    >>> a = load_articles()
+    >>> trace(leader_mentions(a), a, name="高峰")["line"].tolist()
+    [115, 204, 210]
+    """
+    chosen = mentions
+    if name is not None:
+        chosen = chosen[chosen["name"] == name]
+    if kind is not None:
+        chosen = chosen[chosen["kind"] == kind]
+    if location is not None:
+        chosen = chosen[chosen["location"] == location]
+    if period is not None:
+        labels = _label(pd.PeriodIndex(_periods(chosen["issue_date"], freq)), freq) if len(chosen) else pd.Index([])
+        chosen = chosen[np.asarray(labels == period, dtype=bool)]
+    headlines = articles.set_index("article_id")["headline"]
+    out = chosen.assign(headline=chosen["article_id"].map(headlines).fillna(""))
+    return out[TRACE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- accuracy
+
+GOLD_KEY = ["article_id", "location", "name", "kind"]
+
+
+def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
+    """Precision and recall of ``mentions`` against a hand-checked gold table.
+
+    Both tables have ``article_id, location, name, kind`` (and ``line``); a
+    mention matches a gold row with the same four values (as a multiset:
+    two gold rows need two mentions).  Returns ``{"precision", "recall",
+    "f1", "true_positives", "predicted", "gold", "missed", "spurious",
+    "title_agreement", "line_agreement", "by_kind"}`` where ``missed`` and
+    ``spurious`` are DataFrames and ``by_kind`` a DataFrame of per-kind
+    precision and recall.
+    """
+    def keyed(frame):
+        frame = frame.copy()
+        frame["_n"] = frame.groupby(GOLD_KEY, sort=False).cumcount()
+        return frame
+
+    pred, ref = keyed(mentions), keyed(gold)
+    merged = pred.merge(ref, on=GOLD_KEY + ["_n"], how="outer", suffixes=("", "_gold"), indicator=True)
+    hits = merged[merged["_merge"] == "both"]
+    tp, n_pred, n_gold = len(hits), len(pred), len(ref)
+    precision = tp / n_pred if n_pred else math.nan
+    recall = tp / n_gold if n_gold else math.nan
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    by_kind = []
+    for kind in KINDS:
+        p = int((pred["kind"] == kind).sum())
+        g = int((ref["kind"] == kind).sum())
+        t = int((hits["kind"] == kind).sum())
+        if p or g:
+            by_kind.append({"kind": kind, "predicted": p, "gold": g, "true_positives": t,
+                            "precision": t / p if p else math.nan, "recall": t / g if g else math.nan})
+    # Gold titles are as printed: compare them with the printed form.
+    written = "title_raw" if "title_raw" in hits.columns else "title"
+    title_ok = (hits[written].fillna("") == hits["title_gold"].fillna("")).mean() if "title_gold" in hits and tp else math.nan
+    line_ok = (hits["line"] == hits["line_gold"]).mean() if "line_gold" in hits and tp else math.nan
+    return {
+        "precision": precision, "recall": recall, "f1": f1, "true_positives": tp, "predicted": n_pred,
+        "gold": n_gold, "title_agreement": float(title_ok), "line_agreement": float(line_ok),
+        "missed": merged.loc[merged["_merge"] == "right_only", GOLD_KEY].reset_index(drop=True),
+        "spurious": merged.loc[merged["_merge"] == "left_only", GOLD_KEY].reset_index(drop=True),
+        "by_kind": pd.DataFrame(by_kind, columns=["kind", "predicted", "gold", "true_positives", "precision", "recall"]),
+    }
+
+
+def read_gold(path) -> pd.DataFrame:
+    """A gold annotation CSV (``article_id, location, line, name, title, kind, note``)."""
+    from analysis.errors import InputError
+    from analysis.io import read_csv_frame
+
+    frame = read_csv_frame(path, what="gold annotation", required=["article_id", "location", "line", "name", "kind"])
+    for value, row in zip(frame["line"], frame["_line"]):
+        if not str(value).isdigit():
+            raise InputError(path, f"line {value!r} is not a line number", row)
+    frame["line"] = frame["line"].astype("int64")
+    return frame.drop(columns="_line")
+
+
+def accuracy_table(result: dict) -> pd.DataFrame:
+    """One row per kind plus ``all``: predicted, gold, true positives, precision, recall (from :func:`evaluate`)."""
+    overall = pd.DataFrame([{"kind": "all", "predicted": result["predicted"], "gold": result["gold"],
+                             "true_positives": result["true_positives"], "precision": result["precision"],
+                             "recall": result["recall"]}])
+    return pd.concat([result["by_kind"], overall], ignore_index=True).round(3)

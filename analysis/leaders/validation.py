@@ -1,0 +1,182 @@
+"""Validating the leader counts on one's own corpus: a sample to mark by hand, and what it says.
+
+The extractor's precision and recall on the sample pages say little about
+another paper.  :func:`annotation_sample` draws a stratified sample to check
+by hand: candidate mentions of every kind (``candidate = mention``) and
+*rejected hits*, places where a registered spelling occurs in the text but
+the extractor made no mention of it (``candidate = rejected``), the only way
+to estimate what it misses.  The scholar fills the ``correct`` column
+(``yes``/``no``; for a rejected hit, ``yes`` means "this is a real mention the
+extractor missed") and saves the file as ``annotated_mentions.csv`` in the
+corpus folder; :func:`annotation_report` then gives precision per kind and an
+estimate of recall, each with a 95% Wilson interval.
+
+Columns of the sample: ``sample_id, candidate, kind, article_id, date,
+source, line, name, title, location, context, correct, note``.
+
+>>> from analysis.tables import load_table
+>>> sample = annotation_sample(load_table("articles"), load_table("mentions"), n=20)
+>>> sorted(sample["candidate"].unique())[:1]
+['mention']
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import InputError
+from analysis.io import read_csv_frame
+
+SAMPLE_COLUMNS = ["sample_id", "candidate", "kind", "article_id", "date", "source", "line", "name", "title",
+                  "location", "context", "correct", "note"]
+REPORT_COLUMNS = ["kind", "population", "marked", "correct", "precision", "ci_low", "ci_high"]
+CONTEXT = 20
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion (``(nan, nan)`` when ``n == 0``).
+
+    >>> [round(x, 3) for x in wilson_interval(9, 10)]
+    [0.596, 0.982]
+    """
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def rejected_hits(articles: pd.DataFrame, mentions: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Places where a registered spelling occurs in a body but no mention starts there.
+
+    Columns as the annotation sample (``candidate = "rejected"``, ``kind = "rejected"``).
+    """
+    spellings = set()
+    for name, aliases in zip(registry.get("name", []), registry.get("aliases", [])):
+        spellings.add(name)
+        spellings.update(a.strip() for a in str(aliases).split(";") if a.strip())
+    spellings.discard("")
+    if not spellings or articles.empty:
+        return pd.DataFrame(columns=SAMPLE_COLUMNS)
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for spelling in spellings:
+        automaton.add_word(spelling, spelling)
+    automaton.make_automaton()
+    body = mentions[mentions["location"].isin(["lead", "body"])] if len(mentions) else mentions
+    found = {(a, int(o)) for a, o in zip(body.get("article_id", []), body.get("offset", []))}
+    from analysis.corpus.read import source_line
+
+    rows = []
+    for article in articles.itertuples(index=False):
+        text = article.text
+        for end, spelling in automaton.iter(text):
+            start = end - len(spelling) + 1
+            if any((article.article_id, o) in found for o in range(start - 12, start + 1)):
+                continue
+            rows.append({"candidate": "rejected", "kind": "rejected", "article_id": article.article_id,
+                         "date": article.date, "source": article.source, "line": source_line(article, start),
+                         "name": spelling, "title": "", "location": "body",
+                         "context": text[max(0, start - CONTEXT):end + 1 + CONTEXT].replace("\n", " ")})
+    return pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+
+
+def annotation_sample(articles: pd.DataFrame, mentions: pd.DataFrame, n: int = 200, *,
+                      registry: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
+    """A stratified sample of ``n`` candidates to mark by hand (see the module docstring).
+
+    Strata: each mention kind, plus rejected hits; ``n`` is shared equally
+    among the strata that have candidates (a stratum smaller than its share is
+    taken whole).  The ``population`` of each stratum is kept in the
+    ``note`` column's first line so :func:`annotation_report` can weight it.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    candidates = []
+    if len(mentions):
+        m = mentions.copy()
+        m["candidate"] = "mention"
+        m["context"] = m["context"].astype(str).str.replace("\n", " ")
+        candidates.append(m.reindex(columns=SAMPLE_COLUMNS))
+    if registry is not None and len(registry):
+        candidates.append(rejected_hits(articles, mentions, registry))
+    frame = pd.concat(candidates, ignore_index=True) if candidates else pd.DataFrame(columns=SAMPLE_COLUMNS)
+    if frame.empty:
+        return frame
+    rng = np.random.default_rng(seed)
+    strata = sorted(frame["kind"].unique())
+    share = max(1, n // len(strata))
+    parts = []
+    for kind in strata:
+        group = frame[frame["kind"] == kind].sort_values(["article_id", "line", "name"], kind="stable")
+        take = group if len(group) <= share else group.iloc[np.sort(rng.choice(len(group), share, replace=False))]
+        take = take.assign(note=f"population={len(group)}")
+        parts.append(take)
+    out = pd.concat(parts, ignore_index=True)
+    out["correct"] = ""
+    out["sample_id"] = range(1, len(out) + 1)
+    return out[SAMPLE_COLUMNS]
+
+
+def read_annotation(path: str | Path) -> pd.DataFrame:
+    """Read a marked sample; every ``correct`` cell must be yes, no or empty (not yet marked)."""
+    path = Path(path)
+    frame = read_csv_frame(path, what="annotation", multiline=True)
+    rows = dict(zip(range(len(frame)), frame.pop("_line")))
+    missing = [c for c in ("candidate", "kind", "article_id", "correct", "note") if c not in frame.columns]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)} (write the file with "
+                               "`python -m analysis annotate`)", 1, kind="row")
+    for k, value in enumerate(frame["correct"].str.strip().str.lower()):
+        if value not in ("", "yes", "no", "y", "n"):
+            raise InputError(path, f"correct is {value!r}; write yes or no (or leave it empty)", rows[k])
+    frame["correct"] = frame["correct"].str.strip().str.lower().replace({"y": "yes", "n": "no"})
+    return frame
+
+
+def check_annotation(annotation: pd.DataFrame, articles: pd.DataFrame, path: str | Path) -> None:
+    """Raise :class:`InputError` naming the row of the first annotation row about an unknown article."""
+    known = set(articles["article_id"])
+    for row, article_id in enumerate(annotation["article_id"], start=2):
+        if article_id not in known:
+            raise InputError(path, f"article_id {article_id!r} is not in this corpus", row, kind="row")
+
+
+def annotation_report(annotation: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Precision per kind (with Wilson intervals) and an estimate of recall from a marked sample.
+
+    Returns ``(per_kind, overall)``: ``per_kind`` has :data:`REPORT_COLUMNS`
+    (``population``: candidates of that kind in the corpus); ``overall`` has
+    ``precision``, ``recall`` (estimated true mentions found over true
+    mentions found plus estimated missed ones, from the rejected hits),
+    ``missed_estimate`` and ``marked``.
+    """
+    marked = annotation[annotation["correct"].isin(["yes", "no"])]
+    population = annotation["note"].str.extract(r"population=(\d+)")[0].astype(float)
+    annotation = annotation.assign(_population=population)
+    rows, found_true, missed = [], 0.0, 0.0
+    for kind, group in annotation.groupby("kind", sort=True):
+        done = group[group["correct"].isin(["yes", "no"])]
+        size = float(group["_population"].max()) if group["_population"].notna().any() else float(len(group))
+        yes = int((done["correct"] == "yes").sum())
+        share = yes / len(done) if len(done) else math.nan
+        low, high = wilson_interval(yes, len(done))
+        if kind == "rejected":
+            missed += 0 if math.isnan(share) else share * size
+            continue
+        found_true += 0 if math.isnan(share) else share * size
+        rows.append({"kind": kind, "population": int(size), "marked": len(done), "correct": yes,
+                     "precision": share, "ci_low": low, "ci_high": high})
+    per_kind = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    mention_marked = marked[marked["candidate"] == "mention"]
+    yes = int((mention_marked["correct"] == "yes").sum())
+    recall = found_true / (found_true + missed) if found_true + missed else math.nan
+    return per_kind, {"precision": yes / len(mention_marked) if len(mention_marked) else math.nan,
+                      "precision_ci": wilson_interval(yes, len(mention_marked)),
+                      "recall": recall, "missed_estimate": missed, "marked": int(len(marked))}

@@ -1,0 +1,18 @@
+"""Stage 5, topics: TF-IDF, k-means with k chosen by silhouette, NMF as a check (``model``);
+``labels`` names each cluster by its heaviest terms.
+
+>>> from analysis.topics import fit_topics
+>>> callable(fit_topics)
+True
+"""
+from .labels import top_terms
+from .model import (NmfTopics, Tfidf, TopicInputError, TopicModel, article_label, choose_k, cluster_sizes,
+                    cluster_summary, cluster_terms, clusters_table, fit_topics, nmf_topics, partition_agreement,
+                    partition_crosstab, period_shares, representative_articles, tfidf_from_arrays,
+                    tfidf_from_counts, tfidf_matrix, tfidf_summary, topic_tables)
+
+__all__ = ["NmfTopics", "Tfidf", "TopicInputError", "TopicModel", "article_label", "choose_k", "cluster_sizes",
+           "cluster_summary", "cluster_terms", "clusters_table", "fit_topics", "nmf_topics", "partition_agreement",
+           "partition_crosstab", "period_shares", "representative_articles", "tfidf_from_arrays",
+           "tfidf_from_counts", "tfidf_matrix", "tfidf_summary",
+           "topic_tables", "top_terms"]

@@ -1,0 +1,939 @@
+"""Topic clustering: TF-IDF, k-means with k chosen by silhouette, an LSA map, NMF.
+
+The steps, each a function with a table in and a table out:
+
+1. :func:`tfidf_matrix` turns the tokens table (:func:`analysis.tokens.
+   tokenize_articles`) into a sparse TF-IDF matrix.  Vocabulary: the same
+   *terms* as the term-frequency chapter (tokens with a Han or Latin letter,
+   not in ``data/stopwords.csv``) of at least two characters, kept when they occur in at least
+   ``min_df`` articles (default 2: a term of a single article cannot tie two
+   articles together, it only dilutes that article's vector) and in at most
+   ``max_df`` of them (default 0.9: a term in nearly every article, such as
+   the district's name, separates nothing).  Weights: sublinear tf
+   (``1 + log tf``), smoothed idf, rows scaled to unit length, so dot
+   products are cosine similarities.
+2. :func:`choose_k` runs k-means for each k in a range and keeps the k with
+   the highest mean silhouette (cosine distance); ties go to the smaller k.
+   Each k's fit is kept, so the winner is not fitted twice.
+3. :func:`fit_topics` does both and returns a :class:`TopicModel`: cluster
+   labels numbered by size, exact centroids, and 2-D coordinates from LSA
+   (truncated SVD) for the map.
+4. Tables from a model: :func:`clusters_table` (the CLI's ``clusters.csv``),
+   :func:`cluster_terms` (``cluster_terms.csv``), :func:`representative_articles`,
+   :func:`cluster_sizes`; a second view with :func:`nmf_topics` and
+   :func:`partition_agreement`.
+
+How k-means runs (``method="auto"``, measured with ``benchmarks/bench_topics.py``
+on synthetic corpora with planted subjects):
+
+* k-means++ with ``N_INIT`` = 3 starts per k on the sparse rows (10 below
+  ``SMALL_CORPUS`` = 500 articles, where they cost little and the 9-article
+  sample needs them): at 3,000 articles three starts give the silhouette and
+  planted-subject agreement of ten; ``SVD_N_INIT`` = 10 in the LSA space,
+  where starts are cheap.
+* Up to ``SVD_THRESHOLD`` = 10,000 articles, on the sparse TF-IDF rows
+  (at 3,000 articles this beats the LSA space on silhouette and planted
+  subjects); above, on ``SVD_COMPONENTS`` = 100 LSA dimensions with rows
+  scaled to unit length (at 50,000 articles: faster, and as good or better).
+* The silhouette is exact over all articles, computed from cluster sums in
+  O(non-zeros × k) (:func:`cosine_silhouette`) rather than from n² distances,
+  always on the TF-IDF rows whichever space k-means ran in.
+
+``method="exact"`` keeps the earlier code path (ten starts, mini-batches
+above ``MINIBATCH_THRESHOLD``, silhouette on a ``SILHOUETTE_SAMPLE`` sample,
+the winner refitted) for comparison.  Memory stays sparse (CSR) from tokens
+to centroids apart from the n × 100 LSA matrix.  Seeds are fixed and
+clusters renumbered canonically, so two runs, with one thread or two, give
+identical tables.  Fewer than 3 articles with kept terms, or articles that
+no k can tell apart, raise :class:`TopicInputError`.
+
+>>> from analysis.corpus import load_articles
+>>> from analysis.tokens import tokenize_articles
+>>> arts = load_articles(); toks = tokenize_articles(arts)
+>>> model = fit_topics(toks)
+>>> list(clusters_table(model).columns)
+['article_id', 'cluster', 'x', 'y']
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from analysis.tokens import apply_aliases, is_term, load_stopwords
+
+#: Above this many articles k-means runs in mini-batches (MiniBatchKMeans).
+MINIBATCH_THRESHOLD = 5_000
+#: The silhouette is computed on at most this many articles (a fixed-seed sample).
+SILHOUETTE_SAMPLE = 5_000
+#: Largest k tried by default.
+MAX_K = 12
+#: k-means++ starts per k (methods "sparse" and "svd"; the "exact" method uses 10) …
+N_INIT = 3
+#: … except below this many articles, where 10 starts cost little and few points
+#: trap k-means++ more often (the 9-article sample: 3 starts find a worse k=2 split).
+SMALL_CORPUS = 500
+#: Above this many articles (with kept terms) method "auto" clusters in LSA space ("svd").
+SVD_THRESHOLD = 10_000
+#: LSA dimensions of the "svd" method.
+SVD_COMPONENTS = 100
+#: k-means++ starts per k in the LSA space: dense and 100-wide, restarts are cheap there,
+#: and at 20,000 articles 10 starts beat 3 (silhouette 0.321 against 0.307).
+SVD_N_INIT = 10
+METHODS = ("auto", "sparse", "svd", "exact")
+
+CLUSTERS_COLUMNS = ["article_id", "cluster", "x", "y"]
+CLUSTER_TERMS_COLUMNS = ["cluster", "rank", "term", "weight", "doc_freq", "n_articles"]
+SELECTION_COLUMNS = ["k", "silhouette", "inertia", "smallest_cluster", "chosen"]
+REPRESENTATIVE_COLUMNS = ["cluster", "rank", "article_id", "similarity", "issue_date", "date", "label"]
+SIZES_COLUMNS = ["period", "cluster", "n_articles", "share"]
+NMF_TERMS_COLUMNS = ["topic", "rank", "term", "weight"]
+NMF_ARTICLES_COLUMNS = ["article_id", "topic", "weight"]
+
+
+class TopicInputError(ValueError):
+    """The tokens or parameters cannot support clustering (says which and why)."""
+
+
+# --------------------------------------------------------------------------- TF-IDF
+
+
+@dataclass(frozen=True)
+class Tfidf:
+    """A TF-IDF matrix with its row and column labels.
+
+    ``matrix``: CSR, one row per article of the tokens table (same order),
+    one column per term, rows of unit length (an article without any kept
+    term is a zero row).  ``terms``: column labels (sorted).  ``article_ids``:
+    row labels.  ``doc_freq``: articles containing each term.  ``params``:
+    the settings used (documented in the chapter).
+    """
+
+    matrix: sp.csr_matrix
+    terms: np.ndarray
+    article_ids: np.ndarray
+    doc_freq: np.ndarray
+    params: dict = field(default_factory=dict)
+
+    @property
+    def empty_rows(self) -> np.ndarray:
+        """Boolean mask of articles with no kept term."""
+        return np.diff(self.matrix.indptr) == 0
+
+
+class _TermFilter:
+    """Analyzer for CountVectorizer: keep terms, drop stopwords (memoised per token)."""
+
+    def __init__(self, stopwords: frozenset[str], min_chars: int = 1):
+        self.stopwords = stopwords
+        self.min_chars = min_chars
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, tokens) -> list[str]:
+        seen = self.seen
+        out = []
+        for t in tokens:
+            keep = seen.get(t)
+            if keep is None:
+                keep = seen[t] = len(t) >= self.min_chars and t not in self.stopwords and is_term(t)
+            if keep:
+                out.append(t)
+        return out
+
+
+def _check_tokens(tokens: pd.DataFrame) -> None:
+    missing = {"article_id", "tokens"} - set(tokens.columns)
+    if missing:
+        raise TopicInputError(f"tokens table lacks column(s) {sorted(missing)} (see analysis.tokens.tokenize_articles)")
+    ids = tokens["article_id"].astype(str)
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise TopicInputError(f"tokens table has duplicate article_id {dup.iloc[0]!r} (row {dup.index[0]})")
+
+
+def tfidf_matrix(
+    tokens: pd.DataFrame,
+    stopwords: frozenset[str] | None = None,
+    *,
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = None,
+    min_chars: int = 2,
+    aliases: bool = True,
+) -> Tfidf:
+    """TF-IDF of the tokens table (columns ``article_id``, ``tokens``).
+
+    ``min_df`` / ``max_df``: keep a term found in at least / at most this many
+    articles (an int) or this share of articles (a float), as in
+    scikit-learn.  ``max_features``: keep only the most frequent terms.
+    ``min_chars``: shortest term kept (default 2: single characters left by
+    the segmenter, such as 们 or 新, describe no subject).  Stopwords default
+    to ``data/stopwords.csv``.  ``aliases``: map spellings of one place or
+    institution to one term (``data/aliases.csv``, as the term tables do).
+
+    >>> t = pd.DataFrame({"article_id": ["a", "b", "c"],
+    ...                   "tokens": [["生态", "环境", "的"], ["生态", "环境", "保护"], ["外交官", "元宵"]]})
+    >>> tf = tfidf_matrix(t, min_df=1, max_df=1.0)
+    >>> list(tf.terms), tf.matrix.shape
+    (['保护', '元宵', '外交官', '环境', '生态'], (3, 5))
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    _check_tokens(tokens)
+    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
+    ids = tokens["article_id"].astype(str).to_numpy(dtype=object)
+    params = {"min_df": min_df, "max_df": max_df, "max_features": max_features, "min_chars": min_chars,
+              "sublinear_tf": True, "smooth_idf": True, "norm": "l2"}
+    if len(ids) == 0:
+        raise TopicInputError("tokens table is empty: no articles to cluster")
+    vectorizer = CountVectorizer(analyzer=_TermFilter(stop, min_chars), min_df=min_df, max_df=max_df,
+                                 max_features=max_features, dtype=np.float64)
+    try:
+        lists = list(apply_aliases(tokens)["tokens"]) if aliases else list(tokens["tokens"])
+        counts = vectorizer.fit_transform(lists)
+    except ValueError as err:
+        # scikit-learn says "After pruning, no terms remain" or "empty vocabulary".
+        raise TopicInputError(
+            f"no term of {len(ids)} article(s) passes min_df={min_df!r}, max_df={max_df!r} "
+            f"after removing stopwords ({err}); lower min_df or add articles"
+        ) from None
+    counts = counts.tocsr()
+    counts.sort_indices()
+    doc_freq = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64)
+    matrix = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(counts)
+    matrix = sp.csr_matrix(matrix)
+    return Tfidf(matrix=matrix, terms=vectorizer.get_feature_names_out().astype(object),
+                 article_ids=ids, doc_freq=doc_freq, params=params)
+
+
+def tfidf_from_counts(
+    article_ids: Sequence[str],
+    counts: Iterable[tuple[Sequence[str], Sequence[int]]],
+    stopwords: frozenset[str] | None = None,
+    *,
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = None,
+    min_chars: int = 2,
+) -> Tfidf:
+    """:func:`tfidf_matrix` from each article's term counts (``(terms, counts)`` per article, as
+    :class:`analysis.frequency.TermCounter` gives them: aliases applied, stopwords dropped).
+
+    The same matrix as :func:`tfidf_matrix` on the tokens (tested), without
+    going back to the tokens: the build calls this with the per-article
+    stage's cached counts.  Pruning follows scikit-learn's ``CountVectorizer``
+    (``min_df``/``max_df`` as counts or shares, ``max_features`` by total count).
+
+    >>> tf = tfidf_from_counts(["a", "b"], [(["生态", "环境"], [2, 1]), (["生态"], [1])], min_df=1, max_df=1.0)
+    >>> list(tf.terms), tf.matrix.shape
+    (['生态', '环境'], (2, 2))
+    """
+    vocabulary: dict[str, int] = {}
+    rows, cols, values = [], [], []
+    n = 0
+    for n, (terms, counts_) in enumerate(counts, start=1):
+        for term, value in zip(terms, counts_):
+            rows.append(n - 1)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            values.append(value)
+    return tfidf_from_arrays(article_ids, list(vocabulary), np.asarray(rows, dtype=np.int64),
+                             np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64), stopwords,
+                             min_df=min_df, max_df=max_df, max_features=max_features, min_chars=min_chars,
+                             n_lists=n)
+
+
+def tfidf_from_arrays(
+    article_ids: Sequence[str],
+    vocabulary: Sequence[str],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    counts: np.ndarray,
+    stopwords: frozenset[str] | None = None,
+    *,
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = None,
+    min_chars: int = 2,
+    n_lists: int | None = None,
+) -> Tfidf:
+    """:func:`tfidf_from_counts` from coordinate arrays: article ``rows[i]`` has term
+    ``vocabulary[cols[i]]`` ``counts[i]`` times (the build's
+    :class:`analysis.aggregate.CountMatrix`).  Only the vocabulary is looked at in
+    Python; the matrix is assembled by numpy and scipy."""
+    from numbers import Integral
+
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
+    ids = np.asarray([str(a) for a in article_ids], dtype=object)
+    params = {"min_df": min_df, "max_df": max_df, "max_features": max_features, "min_chars": min_chars,
+              "sublinear_tf": True, "smooth_idf": True, "norm": "l2"}
+    if len(ids) == 0:
+        raise TopicInputError("tokens table is empty: no articles to cluster")
+    if len(set(ids)) != len(ids):
+        dup = pd.Series(ids)[pd.Series(ids).duplicated()]
+        raise TopicInputError(f"tokens table has duplicate article_id {dup.iloc[0]!r} (row {dup.index[0]})")
+    if n_lists is not None and n_lists != len(ids):
+        raise ValueError(f"{len(ids)} article ids but {n_lists} count lists")
+    vocab = np.asarray(list(vocabulary), dtype=object)
+    keep = np.fromiter((len(t) >= min_chars and t not in stop and is_term(t) for t in vocab), dtype=bool,
+                       count=len(vocab))
+    # Columns of the kept terms in term order (as CountVectorizer's sorted vocabulary).
+    kept = np.flatnonzero(keep)
+    kept = kept[np.argsort(vocab[kept].astype(str), kind="stable")] if len(kept) else kept
+    new_col = np.full(len(vocab), -1, dtype=np.int64)
+    new_col[kept] = np.arange(len(kept))
+    cols = new_col[np.asarray(cols, dtype=np.int64)] if len(vocab) else np.zeros(0, dtype=np.int64)
+    inside = cols >= 0
+    vocab = vocab[kept]
+    # 32-bit indices where they fit, as CountVectorizer makes them: scikit-learn's sparse k-means
+    # is several times slower on 64-bit ones.
+    index = np.int32 if inside.sum() < np.iinfo(np.int32).max else np.int64
+    X = sp.csr_matrix((np.asarray(counts, dtype=np.float64)[inside],
+                       (np.asarray(rows)[inside].astype(index), cols[inside].astype(index))),
+                      shape=(len(ids), len(vocab)))
+    X.sum_duplicates()
+    X.sort_indices()
+    X.indices = X.indices.astype(index, copy=False)
+    X.indptr = X.indptr.astype(index, copy=False)
+    n_doc = X.shape[0]
+    dfs = np.bincount(X.indices, minlength=X.shape[1])
+    high = max_df if isinstance(max_df, Integral) else max_df * n_doc
+    low = min_df if isinstance(min_df, Integral) else min_df * n_doc
+    if high < low:
+        raise TopicInputError(
+            f"no term of {len(ids)} article(s) passes min_df={min_df!r}, max_df={max_df!r} "
+            "after removing stopwords (max_df corresponds to < documents than min_df); lower min_df or add articles")
+    mask = (dfs >= low) & (dfs <= high)
+    if max_features is not None and mask.sum() > max_features:
+        tfs = np.asarray(X.sum(axis=0)).ravel()
+        limited = np.zeros(len(mask), dtype=bool)
+        limited[np.flatnonzero(mask)[(-tfs[mask]).argsort()[:max_features]]] = True
+        mask = limited
+    if not mask.any():
+        raise TopicInputError(
+            f"no term of {len(ids)} article(s) passes min_df={min_df!r}, max_df={max_df!r} "
+            "after removing stopwords (After pruning, no terms remain); lower min_df or add articles")
+    X = X[:, np.flatnonzero(mask)].tocsr()
+    X.sort_indices()
+    doc_freq = np.bincount(X.indices, minlength=X.shape[1]).astype(np.int64)
+    matrix = sp.csr_matrix(TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(X))
+    return Tfidf(matrix=matrix, terms=vocab[mask], article_ids=ids, doc_freq=doc_freq, params=params)
+
+
+# --------------------------------------------------------------------------- k-means
+
+
+def _kmeans(X: sp.csr_matrix, k: int, seed: int):
+    """The ``"exact"`` (pre-2026) fit: ten k-means++ restarts on the sparse
+    matrix, mini-batches above MINIBATCH_THRESHOLD rows.  Returns (labels, inertia, method)."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # Few distinct points (tiny corpora) make k-means warn; the silhouette judges the result.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if X.shape[0] > MINIBATCH_THRESHOLD:
+            km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096,
+                                 max_no_improvement=20, reassignment_ratio=0.01)
+            method = "minibatch-kmeans"
+        else:
+            km = KMeans(n_clusters=k, random_state=seed, n_init=10)
+            method = "kmeans"
+        labels = km.fit_predict(X)
+    return np.asarray(labels, dtype=np.int64), float(km.inertia_), method
+
+
+def _canonical(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters 0, 1, … by size (largest first), ties by first row.
+
+    k-means numbers clusters arbitrarily; this makes the numbering a function
+    of the partition only.  Negative labels (unclustered) are kept.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    valid = labels >= 0
+    uniq, first, counts = np.unique(labels[valid], return_index=True, return_counts=True)
+    rows = np.flatnonzero(valid)[first]
+    order = sorted(range(len(uniq)), key=lambda i: (-counts[i], rows[i]))
+    lookup = np.zeros(int(uniq.max()) + 1 if len(uniq) else 0, dtype=np.int64)
+    lookup[uniq[order]] = np.arange(len(uniq))
+    out = labels.copy()
+    out[valid] = lookup[labels[valid]]
+    return out
+
+
+def _silhouette(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> float:
+    """The ``"exact"`` method's silhouette: scikit-learn's, on a sample above SILHOUETTE_SAMPLE rows."""
+    from sklearn.metrics import silhouette_score
+
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= X.shape[0]:
+        return float("nan")
+    sample = SILHOUETTE_SAMPLE if X.shape[0] > SILHOUETTE_SAMPLE else None
+    return float(silhouette_score(X, labels, metric="cosine", sample_size=sample, random_state=seed))
+
+
+def cosine_silhouette(X, labels) -> tuple[float, float]:
+    """Mean silhouette (cosine distance) of every row, and the k-means inertia, from cluster sums.
+
+    ``X``: rows of unit length (sparse or dense), ``labels``: 0 … k-1.  With
+    unit rows the mean cosine distance from row i to cluster C is
+    ``1 - x_i · S_C / |C|`` (``S_C`` the sum of C's rows; i's own row taken
+    out of its own cluster), so the exact silhouette over all rows costs one
+    sparse product, O(non-zeros × k), instead of n² distances: the same
+    value as ``sklearn.metrics.silhouette_score(X, labels, metric="cosine")``
+    to rounding, with no sampling at any size.  Singletons score 0 (as in
+    scikit-learn); NaN when there are fewer than 2 or as many clusters as rows.
+    Inertia: sum of squared distances to the exact cluster means.
+
+    >>> X = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+    >>> round(cosine_silhouette(X, np.array([0, 0, 1]))[0], 4)
+    0.4333
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = X.shape[0]
+    k = int(labels.max()) + 1 if n else 0
+    member = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    sums = member @ X
+    sums = sums.toarray() if sp.issparse(sums) else np.asarray(sums)
+    sims = X @ sums.T
+    sims = np.asarray(sims)  # n × k, dense
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    sq_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X) else (X * X).sum(axis=1)
+    inertia = float(sq_norms.sum() - ((sums * sums).sum(axis=1) / np.maximum(sizes, 1)).sum())
+    used = sizes > 0
+    if used.sum() < 2 or used.sum() >= n:
+        return float("nan"), max(inertia, 0.0)
+    rows = np.arange(n)
+    own_size = sizes[labels]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = 1.0 - (sims[rows, labels] - sq_norms) / (own_size - 1)
+        mean_dist = 1.0 - sims / sizes
+    # Distances below 0 are float noise (scikit-learn clips them the same way).
+    a = np.maximum(a, 0.0)
+    mean_dist[:, ~used] = np.inf
+    mean_dist[rows, labels] = np.inf
+    b = np.maximum(mean_dist.min(axis=1), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s = np.where(own_size > 1, np.nan_to_num(s), 0.0)
+    return float(s.mean()), max(inertia, 0.0)
+
+
+@dataclass(frozen=True)
+class KFit:
+    """One k's clustering, kept by :func:`choose_k` so that :func:`fit_topics`
+    need not refit.  ``labels``: canonical (0 = largest), one per row of the
+    matrix given to :func:`choose_k` (its non-empty rows).  ``centroids``:
+    k × terms, exact TF-IDF means (dense).  ``silhouette``, ``inertia``: as in
+    the selection table.  ``method``: as :attr:`TopicModel.method`."""
+
+    k: int
+    labels: np.ndarray
+    centroids: np.ndarray
+    silhouette: float
+    inertia: float
+    method: str
+
+
+def _resolve_method(method: str, n: int, n_terms: int) -> str:
+    if method not in METHODS:
+        raise TopicInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "auto":
+        return "svd" if n > SVD_THRESHOLD and n_terms > SVD_COMPONENTS else "sparse"
+    return method
+
+
+def _n_init(n: int, method: str = "sparse") -> int:
+    if method == "exact":
+        return 10
+    if method == "svd":
+        return SVD_N_INIT
+    return 10 if n < SMALL_CORPUS else N_INIT
+
+
+def _reduced(X: sp.csr_matrix, seed: int) -> np.ndarray:
+    """LSA space for the ``"svd"`` method: SVD_COMPONENTS truncated-SVD
+    dimensions, rows scaled to unit length (so k-means there is spherical,
+    like on the TF-IDF rows)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    n_comp = max(1, min(SVD_COMPONENTS, X.shape[0] - 1, X.shape[1] - 1))
+    Z = TruncatedSVD(n_components=n_comp, algorithm="randomized", n_iter=5, random_state=seed).fit_transform(X)
+    norms = np.linalg.norm(Z, axis=1)
+    return Z / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+def _fit_k(X: sp.csr_matrix, space, k: int, seed: int, method: str) -> KFit:
+    """k-means (k-means++ starts: see :func:`_n_init`) in ``space`` (X itself, or
+    its LSA reduction); silhouette, inertia and centroids on X."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        raw = KMeans(n_clusters=k, init="k-means++", n_init=_n_init(X.shape[0], method),
+                     random_state=seed).fit_predict(space)
+    labels = _canonical(np.asarray(raw, dtype=np.int64))
+    sil, inertia = cosine_silhouette(X, labels)
+    return KFit(k=k, labels=labels, centroids=_centroids(X, labels, k), silhouette=sil, inertia=inertia,
+                method="kmeans" if method == "sparse" else f"lsa{space.shape[1]}-kmeans")
+
+
+def _selection_frame(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=SELECTION_COLUMNS[:-1])
+    score = frame["silhouette"].fillna(-np.inf)
+    frame["chosen"] = False
+    frame.loc[score[score == score.max()].index[0], "chosen"] = True
+    return frame.astype({"k": "int64", "smallest_cluster": "int64"})
+
+
+def choose_k(matrix, ks=None, *, seed: int = 0, method: str = "auto", return_fits: bool = False):
+    """Silhouette of k-means for each k; the best k is marked ``chosen``.
+
+    ``matrix``: a :class:`Tfidf` or a CSR matrix with unit rows (zero rows
+    are left out).  ``ks``: the k to try (default 2 … min(MAX_K, n - 1)).
+    Columns: ``k``, ``silhouette`` (mean over articles, cosine distance,
+    -1 … 1; higher means articles sit closer to their own cluster than to the
+    next), ``inertia`` (k-means objective), ``smallest_cluster`` (articles),
+    ``chosen`` (bool: highest silhouette, ties to the smaller k).  Sorted by k.
+
+    ``method``: ``"auto"`` (default: ``"sparse"`` up to SVD_THRESHOLD
+    articles, ``"svd"`` above), ``"sparse"`` (k-means on the TF-IDF rows,
+    N_INIT k-means++ starts), ``"svd"`` (k-means on SVD_COMPONENTS LSA
+    dimensions, SVD_N_INIT starts; silhouette and inertia still measured on the TF-IDF rows) or
+    ``"exact"`` (the method before 2026: ten starts per k, mini-batches
+    above MINIBATCH_THRESHOLD, silhouette sampled above SILHOUETTE_SAMPLE;
+    kept for comparison, see ``benchmarks/bench_topics.py``).
+    ``return_fits``: also return ``{k: KFit}`` (``None`` for ``"exact"``),
+    which :func:`fit_topics` uses instead of refitting the chosen k.
+
+    >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
+    ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
+    >>> sel = choose_k(tfidf_matrix(t, min_df=1, max_df=1.0))
+    >>> int(sel.loc[sel.chosen, "k"].item())
+    2
+    """
+    X = matrix.matrix if isinstance(matrix, Tfidf) else sp.csr_matrix(matrix)
+    X = X[np.diff(X.indptr) > 0]
+    n = X.shape[0]
+    if n < 3:
+        raise TopicInputError(f"choosing k needs at least 3 articles with kept terms, found {n}: "
+                              "add articles, or give k explicitly")
+    ks = list(range(2, min(MAX_K, n - 1) + 1)) if ks is None else sorted({int(k) for k in ks})
+    bad = [k for k in ks if k < 2 or k >= n]
+    if bad or not ks:
+        raise TopicInputError(f"k must be between 2 and {n - 1} (articles with terms - 1), got {bad or ks}")
+    method = _resolve_method(method, n, X.shape[1])
+    rows = []
+    fits: dict[int, KFit] | None = None
+    if method == "exact":
+        for k in ks:
+            labels, inertia, _ = _kmeans(X, k, seed)
+            sizes = np.bincount(labels, minlength=k)
+            # Rounded so that the table, and the choice, do not hinge on the last float bits.
+            rows.append((k, round(_silhouette(X, labels, seed), 6), round(inertia, 6), int(sizes.min())))
+    else:
+        space = _reduced(X, seed) if method == "svd" else X
+        fits = {k: _fit_k(X, space, k, seed, method) for k in ks}
+        for k, fit in fits.items():
+            sizes = np.bincount(fit.labels, minlength=k)
+            rows.append((k, round(fit.silhouette, 6), round(fit.inertia, 6), int(sizes.min())))
+    frame = _selection_frame(rows)
+    if frame["silhouette"].isna().all():
+        raise TopicInputError(f"the {n} articles with kept terms are indistinguishable (no k in {ks} splits "
+                              "them into clusters): add articles, or lower min_df")
+    return (frame, fits) if return_fits else frame
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """The result of :func:`fit_topics`.
+
+    ``labels``: cluster per article (row order of ``tfidf``), numbered 0 … k-1
+    by size (largest first, ties by first article); -1 for an article with no
+    kept term.  ``centroids``: k × terms, the mean TF-IDF vector of each
+    cluster (dense; small).  ``coords``: n × 2 LSA coordinates.
+    ``selection``: the :func:`choose_k` table (empty when k was given).
+    ``method``: ``"kmeans"`` (k-means on the TF-IDF rows), ``"lsa100-kmeans"``
+    (on 100 LSA dimensions) or, with ``method="exact"``, ``"kmeans"`` /
+    ``"minibatch-kmeans"``.  ``params``: the settings that produced it.
+    """
+
+    tfidf: Tfidf
+    k: int
+    labels: np.ndarray
+    centroids: np.ndarray
+    coords: np.ndarray
+    selection: pd.DataFrame
+    method: str
+    seed: int
+    params: dict = field(default_factory=dict)
+
+
+def _centroids(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
+    """Exact mean vector of each cluster (whatever algorithm produced the labels)."""
+    valid = np.flatnonzero(labels >= 0)
+    member = sp.csr_matrix((np.ones(len(valid)), (labels[valid], valid)), shape=(k, X.shape[0]))
+    sums = np.asarray((member @ X).todense())
+    sizes = np.bincount(labels[valid], minlength=k).astype(float)
+    return sums / np.maximum(sizes, 1)[:, None]
+
+
+def lsa_coordinates(matrix, *, seed: int = 0) -> np.ndarray:
+    """2-D LSA coordinates (truncated SVD) of the TF-IDF rows.
+
+    The sign of each axis is fixed (its largest term loading is positive), so
+    the map does not flip between runs or library versions.
+
+    >>> t = pd.DataFrame({"article_id": list("abc"), "tokens": [["生态", "环境"], ["生态", "保护"], ["元宵"]]})
+    >>> lsa_coordinates(tfidf_matrix(t, min_df=1, max_df=1.0)).shape
+    (3, 2)
+    """
+    from sklearn.decomposition import TruncatedSVD
+
+    X = matrix.matrix if isinstance(matrix, Tfidf) else sp.csr_matrix(matrix)
+    n_comp = 2
+    if min(X.shape) <= n_comp:
+        # TruncatedSVD needs more columns and rows than components: use a dense SVD.
+        u, s, vt = np.linalg.svd(X.toarray(), full_matrices=False)
+        coords, comps = u[:, :n_comp] * s[:n_comp], vt[:n_comp]
+    else:
+        svd = TruncatedSVD(n_components=n_comp, algorithm="randomized", n_iter=7, random_state=seed)
+        coords, comps = svd.fit_transform(X), svd.components_
+    coords = np.zeros((X.shape[0], n_comp)) if coords.size == 0 else coords
+    out = np.zeros((X.shape[0], n_comp))
+    out[:, : coords.shape[1]] = coords
+    for j in range(min(n_comp, len(comps))):
+        if comps[j][np.argmax(np.abs(comps[j]))] < 0:
+            out[:, j] = -out[:, j]
+    return out
+
+
+def fit_topics(
+    tokens: pd.DataFrame | Tfidf,
+    *,
+    k: int | None = None,
+    ks=None,
+    seed: int = 0,
+    stopwords: frozenset[str] | None = None,
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = None,
+    min_chars: int = 2,
+    method: str = "auto",
+) -> TopicModel:
+    """TF-IDF, k chosen by silhouette (unless ``k`` is given), k-means, LSA map.
+
+    ``tokens``: the tokens table, or a :class:`Tfidf` already computed (the
+    vocabulary settings are then ignored).  Articles keep the tokens table's
+    order.  Same input and seed, same model: seeds are fixed and clusters
+    renumbered by size.  ``method``: see :func:`choose_k`; the chosen k's
+    clustering is the one fitted during the choice (no refit), except with
+    ``"exact"``, which refits as the code before 2026 did.  Too few articles
+    (fewer than 3 with kept terms, or k out of range) raise
+    :class:`TopicInputError`, which the command line reports and skips.
+
+    >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
+    ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
+    >>> fit_topics(t, min_df=1, max_df=1.0).labels.tolist()
+    [0, 0, 1, 1]
+    """
+    tfidf = tokens if isinstance(tokens, Tfidf) else tfidf_matrix(
+        tokens, stopwords, min_df=min_df, max_df=max_df, max_features=max_features, min_chars=min_chars)
+    X = tfidf.matrix
+    filled = np.flatnonzero(~tfidf.empty_rows)
+    Xf = X[filled]
+    resolved = _resolve_method(method, len(filled), X.shape[1])
+    params = {"method": method, "resolved": resolved,
+              "n_init": _n_init(len(filled), resolved),
+              "svd_components": SVD_COMPONENTS if resolved == "svd" else None}
+    fit: KFit | None = None
+    if k is None:
+        selection, fits = choose_k(Xf, ks, seed=seed, method=resolved, return_fits=True)
+        k = int(selection.loc[selection["chosen"], "k"].item())
+        fit = fits[k] if fits is not None else None
+    else:
+        selection = pd.DataFrame(columns=SELECTION_COLUMNS)
+        if not 1 <= k <= len(filled):
+            raise TopicInputError(f"k={k} must be between 1 and {len(filled)} (articles with kept terms)")
+        if resolved != "exact":
+            space = _reduced(Xf, seed) if resolved == "svd" and len(filled) > 2 else Xf
+            fit = _fit_k(Xf, space, int(k), seed, resolved if space is not Xf else "sparse")
+    if fit is None:  # the "exact" method: refit the chosen k, as before
+        sub_labels, _, fitted_method = _kmeans(Xf, k, seed)
+    else:
+        sub_labels, fitted_method = fit.labels, fit.method
+    labels = np.full(X.shape[0], -1, dtype=np.int64)
+    labels[filled] = sub_labels
+    labels = _canonical(labels)
+    if fit is not None and np.array_equal(labels[filled], fit.labels):
+        centroids = fit.centroids  # already the exact means, same numbering
+    else:
+        centroids = _centroids(X, labels, k)
+    return TopicModel(tfidf=tfidf, k=int(k), labels=labels, centroids=centroids,
+                      coords=lsa_coordinates(X, seed=seed), selection=selection, method=fitted_method,
+                      seed=seed, params=params)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def clusters_table(model: TopicModel) -> pd.DataFrame:
+    """One row per article: ``article_id``, ``cluster`` (int, -1 = no kept
+    term), ``x``, ``y`` (LSA coordinates, rounded to 6 decimals so files
+    compare equal across machines).  Tokens-table order."""
+    return pd.DataFrame({
+        "article_id": pd.Series(model.tfidf.article_ids, dtype=object),
+        "cluster": model.labels.astype(np.int64),
+        "x": np.round(model.coords[:, 0], 6) + 0.0,
+        "y": np.round(model.coords[:, 1], 6) + 0.0,
+    })
+
+
+def cluster_terms(model: TopicModel, n_terms: int = 10) -> pd.DataFrame:
+    """Top terms of each cluster by centroid weight.
+
+    Columns: ``cluster``, ``rank`` (1 = heaviest), ``term``, ``weight`` (the
+    term's mean TF-IDF over the cluster's articles, rounded to 6 decimals),
+    ``doc_freq`` (articles of the cluster containing it), ``n_articles``
+    (cluster size).  Sorted by cluster, rank; equal weights by term.
+
+    >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
+    ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
+    >>> cluster_terms(fit_topics(t, min_df=1, max_df=1.0), 2)[["cluster", "term"]].values.tolist()
+    [[0, '环境'], [0, '生态'], [1, '元宵'], [1, '外交官']]
+    """
+    X, terms, labels = model.tfidf.matrix, model.tfidf.terms, model.labels
+    rows = []
+    for c in range(model.k):
+        members = np.flatnonzero(labels == c)
+        weights = np.round(model.centroids[c], 6)
+        nz = np.flatnonzero(weights > 0)
+        # Heaviest first, equal weights in term order (stable on every run).
+        order = sorted(nz, key=lambda j: (-weights[j], terms[j]))[:n_terms]
+        df = np.bincount(X[members].indices, minlength=X.shape[1]) if len(members) else np.zeros(X.shape[1], int)
+        for rank, j in enumerate(order, start=1):
+            rows.append((c, rank, terms[j], float(weights[j]), int(df[j]), len(members)))
+    return pd.DataFrame(rows, columns=CLUSTER_TERMS_COLUMNS).astype(
+        {"cluster": "int64", "rank": "int64", "doc_freq": "int64", "n_articles": "int64"})
+
+
+def article_label(articles: pd.DataFrame, width: int = 18) -> pd.Series:
+    """A short label per article: its headline, or the opening of its text
+    when it has none (some articles of the sample have no headline), cut to
+    ``width`` characters with "…".  Index of ``articles``."""
+    def one(headline, text) -> str:
+        s = str(headline or "").strip() or "〔无标题〕" + str(text or "").strip().split("\n")[0]
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    heads = articles["headline"] if "headline" in articles else pd.Series("", index=articles.index)
+    texts = articles["text"] if "text" in articles else pd.Series("", index=articles.index)
+    return pd.Series([one(h, t) for h, t in zip(heads.fillna(""), texts.fillna(""))], index=articles.index)
+
+
+def _meta(model: TopicModel, articles: pd.DataFrame) -> pd.DataFrame:
+    """Articles' metadata in the model's row order (error when one is missing)."""
+    by_id = articles.assign(article_id=articles["article_id"].astype(str)).set_index("article_id")
+    missing = [a for a in model.tfidf.article_ids if a not in by_id.index]
+    if missing:
+        raise TopicInputError(f"{len(missing)} article(s) of the model are not in the articles table, "
+                              f"e.g. {missing[0]!r}")
+    meta = by_id.loc[list(model.tfidf.article_ids)].reset_index()
+    meta["label"] = article_label(meta).values
+    for col in ("issue_date", "date"):
+        if col not in meta:
+            meta[col] = ""
+    return meta
+
+
+def similarity_to_centroid(model: TopicModel) -> np.ndarray:
+    """Cosine similarity of each article to its cluster's centroid (nan if unclustered)."""
+    X, labels = model.tfidf.matrix, model.labels
+    norms = np.linalg.norm(model.centroids, axis=1)
+    out = np.full(X.shape[0], np.nan)
+    for c in range(model.k):
+        rows = np.flatnonzero(labels == c)
+        if len(rows) and norms[c] > 0:
+            out[rows] = X[rows] @ (model.centroids[c] / norms[c])
+    return out
+
+
+def representative_articles(model: TopicModel, articles: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The ``n`` articles nearest each cluster's centroid.
+
+    Columns: ``cluster``, ``rank``, ``article_id``, ``similarity`` (cosine to
+    the centroid, rounded to 4 decimals), ``issue_date``, ``date``, ``label``
+    (headline, or the opening words when there is none).  Sorted by cluster,
+    rank; equal similarity by article_id.
+    """
+    meta = _meta(model, articles)
+    meta["cluster"] = model.labels
+    meta["similarity"] = np.round(similarity_to_centroid(model), 4)
+    meta = meta[meta["cluster"] >= 0].sort_values(
+        ["cluster", "similarity", "article_id"], ascending=[True, False, True], kind="mergesort")
+    meta = meta.groupby("cluster", sort=True).head(n).copy()
+    meta["rank"] = meta.groupby("cluster").cumcount() + 1
+    return meta[REPRESENTATIVE_COLUMNS].reset_index(drop=True).astype({"cluster": "int64", "rank": "int64"})
+
+
+def cluster_sizes(model: TopicModel, articles: pd.DataFrame, by: str = "month") -> pd.DataFrame:
+    """Articles per cluster and period.
+
+    ``by``: ``"month"`` (``YYYY-MM`` of the issue), ``"issue"`` (issue date)
+    or ``"date"`` (event date ``YYYY-MM-DD`` from the dateline, else the
+    issue).  Columns: ``period``, ``cluster``, ``n_articles``, ``share`` (of
+    the period's articles).  Every period × cluster pair is present (zeros
+    included), sorted by period, cluster.
+    """
+    meta = _meta(model, articles)
+    if by == "month":
+        period = meta["issue_date"].astype(str).str.slice(0, 7)
+    elif by == "issue":
+        period = meta["issue_date"].astype(str)
+    elif by == "date":
+        period = meta["date"].astype(str).where(meta["date"].astype(str) != "", meta["issue_date"].astype(str))
+    else:
+        raise ValueError(f"by must be 'month', 'issue' or 'date', not {by!r}")
+    return period_shares(period, model.labels)
+
+
+def period_shares(period, labels) -> pd.DataFrame:
+    """Articles per (period, cluster) with each cluster's ``share`` of the period: :data:`SIZES_COLUMNS`.
+
+    ``period`` and ``labels``: one value per article. Every pair is present (zeros included).
+    """
+    clusters = sorted(set(np.asarray(labels).tolist()))
+    counts = pd.crosstab(np.asarray(period), np.asarray(labels)).reindex(columns=clusters, fill_value=0)
+    long = counts.stack().rename("n_articles").reset_index()
+    long.columns = ["period", "cluster", "n_articles"]
+    totals = long.groupby("period")["n_articles"].transform("sum")
+    long["share"] = (long["n_articles"] / totals).round(4)
+    return long.sort_values(["period", "cluster"], kind="mergesort").reset_index(drop=True).astype(
+        {"cluster": "int64", "n_articles": "int64"})
+
+
+def cluster_summary(model: TopicModel, articles: pd.DataFrame, n_terms: int = 6) -> pd.DataFrame:
+    """One line per cluster: ``cluster``, ``n_articles``, ``top_terms``
+    (joined with 、), ``representative`` (label of the article nearest the
+    centroid), ``first_date`` and ``last_date`` (issue dates).  Sorted by
+    cluster."""
+    terms = cluster_terms(model, n_terms)
+    reps = representative_articles(model, articles, n=1).set_index("cluster")
+    meta = _meta(model, articles)
+    rows = []
+    for c in range(model.k):
+        dates = meta.loc[model.labels == c, "issue_date"].astype(str)
+        rows.append((c, int((model.labels == c).sum()), "、".join(terms.loc[terms["cluster"] == c, "term"]),
+                     reps.loc[c, "label"] if c in reps.index else "", dates.min(), dates.max()))
+    return pd.DataFrame(rows, columns=["cluster", "n_articles", "top_terms", "representative",
+                                       "first_date", "last_date"])
+
+
+def tfidf_summary(tfidf: Tfidf) -> pd.DataFrame:
+    """The matrix in figures, as a two-column table (``item``, ``value``):
+    articles, articles without any kept term, terms kept, stored non-zeros,
+    density, and each vocabulary setting."""
+    n, v = tfidf.matrix.shape
+    items = [("articles", n), ("articles without kept terms", int(tfidf.empty_rows.sum())),
+             ("terms kept", v), ("non-zero cells", int(tfidf.matrix.nnz)),
+             ("density", f"{tfidf.matrix.nnz / max(n * v, 1):.4f}")]
+    items += [(name, "no limit" if value is None else str(value)) for name, value in tfidf.params.items()]
+    return pd.DataFrame(items, columns=["item", "value"]).astype({"value": str})
+
+
+def topic_tables(tokens: pd.DataFrame, *, n_terms: int = 10, **kwargs) -> dict[str, pd.DataFrame]:
+    """The two tables the command line writes: ``{"clusters": …, "cluster_terms": …}``.
+
+    ``kwargs`` go to :func:`fit_topics` (``k``, ``seed``, ``min_df`` …).
+    """
+    model = fit_topics(tokens, **kwargs)
+    return {"clusters": clusters_table(model), "cluster_terms": cluster_terms(model, n_terms)}
+
+
+# --------------------------------------------------------------------------- NMF
+
+
+@dataclass(frozen=True)
+class NmfTopics:
+    """NMF topics: ``articles`` (``article_id``, ``topic`` = heaviest topic,
+    -1 for an article with no weight, ``weight`` = that topic's share of the
+    article's weights) and ``terms`` (``topic``, ``rank``, ``term``,
+    ``weight``).  Topics numbered by number of articles, like clusters."""
+
+    articles: pd.DataFrame
+    terms: pd.DataFrame
+
+
+def nmf_topics(tfidf: Tfidf, n_topics: int, *, seed: int = 0, n_terms: int = 10) -> NmfTopics:
+    """Non-negative matrix factorisation of the TF-IDF matrix into ``n_topics``.
+
+    Deterministic initialisation (NNDSVDa, fixed seed).  Each article gets
+    its heaviest topic, which gives a second partition to compare with the
+    k-means clusters (:func:`partition_agreement`).
+    """
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = tfidf.matrix
+    if not 1 <= n_topics <= min(X.shape):
+        raise TopicInputError(f"n_topics={n_topics} must be between 1 and {min(X.shape)} (articles, terms)")
+    with warnings.catch_warnings():
+        # Convergence on tiny corpora is judged by the agreement table, not by the warning.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        nmf = NMF(n_components=n_topics, init="nndsvda", random_state=seed, max_iter=500, tol=1e-4)
+        W = nmf.fit_transform(X)
+    H = nmf.components_
+    totals = W.sum(axis=1)
+    raw = np.where(totals > 0, W.argmax(axis=1), -1)
+    labels = _canonical(raw)
+    # Reorder the topics to the canonical numbering.
+    perm = {int(r): int(l) for r, l in zip(raw, labels) if r >= 0}
+    share = np.where(totals > 0, W.max(axis=1) / np.where(totals > 0, totals, 1), 0.0)
+    arts = pd.DataFrame({"article_id": pd.Series(tfidf.article_ids, dtype=object),
+                         "topic": labels.astype(np.int64), "weight": np.round(share, 4)})
+    rows = []
+    unused = iter(range(len(perm), n_topics))
+    for old in range(n_topics):
+        new = perm.get(old)
+        if new is None:
+            new = next(unused)  # a topic that is no article's heaviest
+        h = np.round(H[old], 6)
+        order = sorted(np.flatnonzero(h > 0), key=lambda j: (-h[j], tfidf.terms[j]))[:n_terms]
+        rows += [(new, r, tfidf.terms[j], float(h[j])) for r, j in enumerate(order, start=1)]
+    terms = pd.DataFrame(rows, columns=NMF_TERMS_COLUMNS).sort_values(["topic", "rank"], kind="mergesort")
+    return NmfTopics(articles=arts, terms=terms.reset_index(drop=True).astype({"topic": "int64", "rank": "int64"}))
+
+
+def partition_agreement(a, b) -> pd.DataFrame:
+    """Agreement of two partitions of the same articles.
+
+    ``a``, ``b``: label sequences in the same article order.  Columns:
+    ``measure`` (``adjusted_rand_index``: 1 identical, about 0 chance;
+    ``normalized_mutual_info``: 1 identical, 0 independent), ``value``
+    (rounded to 4 decimals), ``n_articles``.
+
+    >>> partition_agreement([0, 0, 1, 1], [1, 1, 0, 0])["value"].tolist()
+    [1.0, 1.0]
+    """
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"partitions differ in length: {len(a)} and {len(b)} articles")
+    values = [adjusted_rand_score(a, b), normalized_mutual_info_score(a, b)]
+    return pd.DataFrame({"measure": ["adjusted_rand_index", "normalized_mutual_info"],
+                         "value": np.round(values, 4) + 0.0, "n_articles": len(a)})
+
+
+def partition_crosstab(model: TopicModel, nmf: NmfTopics) -> pd.DataFrame:
+    """Articles per (k-means cluster, NMF topic): rows ``cluster``, columns ``topic``."""
+    return pd.crosstab(pd.Series(model.labels, name="cluster"),
+                       pd.Series(nmf.articles["topic"].to_numpy(), name="topic"))
