@@ -212,12 +212,20 @@ def term_frequency(
 # --------------------------------------------------------------------------- n-grams
 
 
-def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepare=prepare_text) -> Iterable[list[str]]:
-    """Runs of terms that touch in the text (no punctuation, space or stopword between)."""
+def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepare=prepare_text,
+                     memo: dict[str, bool] | None = None) -> Iterable[list[str]]:
+    """Runs of terms that touch in the text (no punctuation, space or stopword between).
+
+    ``memo``: a dict remembering, per distinct token, whether it is a term
+    (pass the same dict for every article of a corpus).
+    """
     run: list[str] = []
     end = -1
+    memo = {} if memo is None else memo
     for token, at in zip(toks, token_offsets(prepare(text), toks, prepared=True)):
-        ok = token not in stop and is_term(token)
+        ok = memo.get(token)
+        if ok is None:
+            ok = memo[token] = token not in stop and is_term(token)
         if ok and run and at == end:
             run.append(token)
         else:
@@ -248,16 +256,17 @@ class NgramCounter:
         self.stop = load_stopwords() if stopwords is None else stopwords
         self.term_of = _term_map(aliases)
         self.prepare = text_preparer()
+        self._is_term: dict[str, bool] = {}
 
     def __call__(self, text: str, tokens: Sequence[str]) -> dict[int, dict[str, int]]:
         term_of = self.term_of
-        out: dict[int, Counter[str]] = {n: Counter() for n in self.ns}
-        for run in _contiguous_runs(str(text), tokens, self.stop, self.prepare):
+        grams: dict[int, list[str]] = {n: [] for n in self.ns}
+        for run in _contiguous_runs(str(text), tokens, self.stop, self.prepare, self._is_term):
             run = [term_of.get(t, t) for t in run]
-            for n, counts in out.items():
+            for n, found in grams.items():
                 if len(run) >= n:
-                    counts.update(" ".join(run[i : i + n]) for i in range(len(run) - n + 1))
-        return {n: dict(counts) for n, counts in out.items()}
+                    found.extend([" ".join(run[i : i + n]) for i in range(len(run) - n + 1)])
+        return {n: dict(Counter(found)) for n, found in grams.items()}
 
 
 def ngram_table(per_article: Iterable[Mapping[str, int]], min_count: int = 2) -> pd.DataFrame:

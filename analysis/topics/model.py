@@ -84,11 +84,15 @@ SVD_COMPONENTS = 100
 #: k-means++ starts per k in the LSA space: dense and 100-wide, restarts are cheap there,
 #: and at 20,000 articles 10 starts beat 3 (silhouette 0.321 against 0.307).
 SVD_N_INIT = 10
+#: Above this many articles the "svd" method chooses k on a fixed-seed sample of this many
+#: (every k fitted there), then fits the chosen k once on all articles: model selection costs
+#: the same at any corpus size (see ``benchmarks/bench_topics.py`` for the agreement).
+SELECTION_SAMPLE = 10_000
 METHODS = ("auto", "sparse", "svd", "exact")
 
 CLUSTERS_COLUMNS = ["article_id", "cluster", "x", "y"]
 CLUSTER_TERMS_COLUMNS = ["cluster", "rank", "term", "weight", "doc_freq", "n_articles"]
-SELECTION_COLUMNS = ["k", "silhouette", "inertia", "smallest_cluster", "chosen"]
+SELECTION_COLUMNS = ["k", "silhouette", "inertia", "smallest_cluster", "n_articles", "chosen"]
 REPRESENTATIVE_COLUMNS = ["cluster", "rank", "article_id", "similarity", "issue_date", "date", "label"]
 SIZES_COLUMNS = ["period", "cluster", "n_articles", "share"]
 NMF_TERMS_COLUMNS = ["topic", "rank", "term", "weight"]
@@ -486,6 +490,7 @@ def _fit_k(X: sp.csr_matrix, space, k: int, seed: int, method: str) -> KFit:
 
 def _selection_frame(rows) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=SELECTION_COLUMNS[:-1])
+    frame["n_articles"] = frame["n_articles"].astype("int64")
     score = frame["silhouette"].fillna(-np.inf)
     frame["chosen"] = False
     frame.loc[score[score == score.max()].index[0], "chosen"] = True
@@ -500,7 +505,8 @@ def choose_k(matrix, ks=None, *, seed: int = 0, method: str = "auto", return_fit
     Columns: ``k``, ``silhouette`` (mean over articles, cosine distance,
     -1 … 1; higher means articles sit closer to their own cluster than to the
     next), ``inertia`` (k-means objective), ``smallest_cluster`` (articles),
-    ``chosen`` (bool: highest silhouette, ties to the smaller k).  Sorted by k.
+    ``n_articles`` (articles the k was fitted and measured on), ``chosen``
+    (bool: highest silhouette, ties to the smaller k).  Sorted by k.
 
     ``method``: ``"auto"`` (default: ``"sparse"`` up to SVD_THRESHOLD
     articles, ``"svd"`` above), ``"sparse"`` (k-means on the TF-IDF rows,
@@ -511,6 +517,11 @@ def choose_k(matrix, ks=None, *, seed: int = 0, method: str = "auto", return_fit
     kept for comparison, see ``benchmarks/bench_topics.py``).
     ``return_fits``: also return ``{k: KFit}`` (``None`` for ``"exact"``),
     which :func:`fit_topics` uses instead of refitting the chosen k.
+
+    With ``"svd"`` above SELECTION_SAMPLE articles, every k is fitted (and
+    the table's silhouette, inertia and smallest cluster measured) on a
+    fixed-seed sample of SELECTION_SAMPLE articles, and only the chosen k
+    on all of them (``fits`` then holds that one fit).
 
     >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
     ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
@@ -531,22 +542,31 @@ def choose_k(matrix, ks=None, *, seed: int = 0, method: str = "auto", return_fit
     method = _resolve_method(method, n, X.shape[1])
     rows = []
     fits: dict[int, KFit] | None = None
+    sample = None
     if method == "exact":
         for k in ks:
             labels, inertia, _ = _kmeans(X, k, seed)
             sizes = np.bincount(labels, minlength=k)
             # Rounded so that the table, and the choice, do not hinge on the last float bits.
-            rows.append((k, round(_silhouette(X, labels, seed), 6), round(inertia, 6), int(sizes.min())))
+            rows.append((k, round(_silhouette(X, labels, seed), 6), round(inertia, 6), int(sizes.min()), n))
     else:
         space = _reduced(X, seed) if method == "svd" else X
-        fits = {k: _fit_k(X, space, k, seed, method) for k in ks}
+        if method == "svd" and n > SELECTION_SAMPLE:
+            sample = np.sort(np.random.default_rng(seed).choice(n, SELECTION_SAMPLE, replace=False))
+            fits = {k: _fit_k(X[sample], space[sample], k, seed, method) for k in ks}
+        else:
+            fits = {k: _fit_k(X, space, k, seed, method) for k in ks}
         for k, fit in fits.items():
             sizes = np.bincount(fit.labels, minlength=k)
-            rows.append((k, round(fit.silhouette, 6), round(fit.inertia, 6), int(sizes.min())))
+            rows.append((k, round(fit.silhouette, 6), round(fit.inertia, 6), int(sizes.min()), len(fit.labels)))
     frame = _selection_frame(rows)
     if frame["silhouette"].isna().all():
         raise TopicInputError(f"the {n} articles with kept terms are indistinguishable (no k in {ks} splits "
                               "them into clusters): add articles, or lower min_df")
+    if method != "exact" and sample is not None:
+        # k was chosen on the sample: the chosen k is fitted once on every article.
+        chosen = int(frame.loc[frame["chosen"], "k"].item())
+        fits = {chosen: _fit_k(X, space, chosen, seed, method)}
     return (frame, fits) if return_fits else frame
 
 
@@ -654,7 +674,8 @@ def fit_topics(
     resolved = _resolve_method(method, len(filled), X.shape[1])
     params = {"method": method, "resolved": resolved,
               "n_init": _n_init(len(filled), resolved),
-              "svd_components": SVD_COMPONENTS if resolved == "svd" else None}
+              "svd_components": SVD_COMPONENTS if resolved == "svd" else None,
+              "selection_sample": SELECTION_SAMPLE if resolved == "svd" and len(filled) > SELECTION_SAMPLE else None}
     fit: KFit | None = None
     if k is None:
         selection, fits = choose_k(Xf, ks, seed=seed, method=resolved, return_fits=True)

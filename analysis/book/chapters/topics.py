@@ -101,8 +101,9 @@ def vocabulary_sentence(tfidf_summary: pd.DataFrame) -> say:
                f"{number(int(round(density * terms)))} of the kept terms.{tail}")
 
 
-def selection_sentence(selection: pd.DataFrame) -> say:
-    """Which k the silhouette chose, by how much, and how much to trust it."""
+def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) -> say:
+    """Which k the silhouette chose, by how much, and how much to trust it (``n_clustered``:
+    articles with kept terms, to say when k was chosen on a sample of them)."""
     if selection.empty:
         return say("k was fixed, not chosen: there is no silhouette curve to show.")
     chosen = selection[selection["chosen"]].iloc[0]
@@ -127,6 +128,10 @@ def selection_sentence(selection: pd.DataFrame) -> say:
     smallest = int(chosen["smallest_cluster"])
     if smallest <= 1:
         text += " Its smallest cluster is a single article."
+    if "n_articles" in selection.columns and n_clustered and int(chosen["n_articles"]) < n_clustered:
+        text += (f" Each k was fitted and scored on a fixed random sample of {number(int(chosen['n_articles']))} "
+                 f"of the {number(n_clustered)} articles (model selection costs the same at any corpus size); "
+                 f"the chosen k was then fitted once on all of them, and the clusters below are that fit's.")
     return say(text)
 
 
