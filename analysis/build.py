@@ -81,7 +81,18 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
 
 def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress, steps, workers, scheduler, dataset,
                   cache) -> dict[str, pd.DataFrame]:
+    from .perarticle.stage import Runner
+
     folder = open_corpus(given)
+    # The workers start (and load the segmenter) while this process reads the corpus.
+    with Runner(workers, scheduler) as runner:
+        runner.warm_up()
+        return _build_tables_with(runner, folder, corpus, manifest, articles, paper=paper, leaders=leaders,
+                                  progress=progress, steps=steps, scheduler=scheduler, dataset=dataset, cache=cache)
+
+
+def _build_tables_with(runner, folder, corpus, manifest, articles, *, paper, leaders, progress, steps, scheduler,
+                       dataset, cache) -> dict[str, pd.DataFrame]:
     with steps.step("reading"):
         result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
         _check_annotations(folder, result.articles)
@@ -102,7 +113,7 @@ def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress
         # tokens, term counts, formulations; the corpus tables aggregated from them.
         kept: dict = {}
         per_article = per_article_tables(result.articles, registry=registry_frame, titles=folder.fact("titles"),
-                                         phrases=folder.fact("phrases"), workers=workers, scheduler=scheduler,
+                                         phrases=folder.fact("phrases"), scheduler=scheduler, runner=runner,
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")

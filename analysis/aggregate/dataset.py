@@ -330,7 +330,8 @@ def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None 
 
 def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None,
                        workers: int | None = None, scheduler=None, cache=True, dataset: str | Path | None = None,
-                       timings: dict | None = None, stage_out: dict | None = None) -> dict[str, pd.DataFrame]:
+                       timings: dict | None = None, stage_out: dict | None = None,
+                       runner=None) -> dict[str, pd.DataFrame]:
     """The build's per-article tables: ``mentions``, ``tokens``, ``term_frequency`` (corpus, by
     issue, by month), ``formulations``, ``formulation_occurrences``, ``collocations``,
     ``trigrams`` — identical to :func:`analysis.leaders.mentions.leader_mentions` (with ``registry``,
@@ -344,7 +345,8 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
 
     ``dataset``: folder for the partitioned per-article Parquet dataset (kept);
     None writes it to a temporary folder in the build folder and deletes it.
-    ``timings``: a dict that receives seconds per step.
+    ``timings``: a dict that receives seconds per step.  ``runner``: an
+    :class:`analysis.perarticle.stage.Runner` to use (and leave open) instead of a new one.
     """
     import time
 
@@ -355,12 +357,17 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
     totals = NgramTotals()
-    with Runner(workers, scheduler) as runner:
+    own = runner is None
+    runner = runner or Runner(workers, scheduler)
+    try:
         stage = run_stage(articles, registry=registry, titles=titles, phrases=phrases, runner=runner, cache=cache,
                           ngram_sink=totals)
         timings["per_article"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         occurrences = formulation_occurrences(stage, runner=runner)
+    finally:
+        if own:
+            runner.close()
     timings["formulation_occurrences"] = time.perf_counter() - t0
     timings["stats"] = stage.stats
     t0 = time.perf_counter()

@@ -468,8 +468,12 @@ def occurrences_chunk(chunk: pd.DataFrame, kinds: dict[str, str], config: StageC
         found = extract_formulations(chunk, kinds=kinds)
     position = {str(a): i for i, a in enumerate(chunk["article_id"])}
     out: list[list[list]] = [[] for _ in range(len(chunk))]
-    for row in found.itertuples(index=False):
-        out[position[row.article_id]].append([_jsonable(v) for v in row])
+    # Whole columns to Python values (numpy scalars become int/bool), not one value at a time.
+    columns = [[_jsonable(v) for v in found[c].tolist()] if found[c].dtype == object else found[c].tolist()
+               for c in found.columns]
+    at = list(found.columns).index("article_id")
+    for row in zip(*columns):
+        out[position[str(row[at])]].append(list(row))
     return out
 
 
@@ -493,6 +497,17 @@ def chunk_size(n: int, workers: int) -> int:
     return max(32, min(512, -(-n // max(1, workers * 4))))
 
 
+def _warm_up(corpus: str | None) -> None:
+    """In a fresh worker: import what the per-article stage calls and load the corpus's segmenter."""
+    with _corpus_setting(corpus):
+        import analysis.aggregate.formulations  # noqa: F401
+        import analysis.aggregate.frequency  # noqa: F401
+        import analysis.leaders.mentions  # noqa: F401
+        from analysis.tokens import get_segmenter
+
+        get_segmenter()._load()
+
+
 class Runner:
     """Runs a function over argument tuples: in-process, in worker processes, or on Dask.
 
@@ -505,6 +520,7 @@ class Runner:
         self.scheduler = scheduler
         self._pool = None
         self._client = None
+        self._warming: list = []
 
     def __enter__(self):
         return self
@@ -521,6 +537,28 @@ class Runner:
                 self._client.close()
             self._client = None
 
+    def _processes(self, n_jobs: int):
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            # forkserver: workers start from a clean process (no copied locks or
+            # threads of the parent), cheaper than spawn on Linux.
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, n_jobs),
+                                             mp_context=mp.get_context(method))
+        return self._pool
+
+    def warm_up(self) -> None:
+        """Start the worker processes now and have each import the stage's modules and load the
+        segmenter, while the parent reads the corpus (a worker's start costs about a second)."""
+        if self.scheduler is not None or self.workers == 1:
+            return
+        from analysis.corpus.folder import CORPUS_ENV
+
+        pool = self._processes(self.workers)
+        self._warming = [pool.submit(_warm_up, os.environ.get(CORPUS_ENV)) for _ in range(self.workers)]
+
     def map(self, fn: Callable, jobs: list[tuple]) -> list:
         if not jobs:
             return []
@@ -530,18 +568,10 @@ class Runner:
             if self._client is None:
                 self._client = get_client(self.scheduler)
             return map_ordered(self._client, fn, jobs)
-        if self.workers == 1 or len(jobs) == 1:
+        if self.workers == 1 or (len(jobs) == 1 and self._pool is None):
             return [fn(*job) for job in jobs]
-        if self._pool is None:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-
-            # forkserver: workers start from a clean process (no copied locks or
-            # threads of the parent), cheaper than spawn on Linux.
-            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)),
-                                             mp_context=mp.get_context(method))
-        futures = [self._pool.submit(fn, *job) for job in jobs]
+        pool = self._processes(len(jobs))
+        futures = [pool.submit(fn, *job) for job in jobs]
         return [f.result() for f in futures]
 
 
