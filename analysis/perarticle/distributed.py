@@ -45,5 +45,10 @@ def map_ordered(client, fn: Callable, jobs: list[tuple]) -> list:
     equal (Dask would otherwise deduplicate by argument hash, which is
     correct but hashes every chunk's articles on the client).
     """
+    return submit_ordered(client, fn, jobs)()
+
+
+def submit_ordered(client, fn: Callable, jobs: list[tuple]) -> Callable[[], list]:
+    """Start ``fn`` on every job on the cluster; return a function that gathers the results in job order."""
     futures = [client.submit(fn, *job, pure=False) for job in jobs]
-    return client.gather(futures)
+    return lambda: client.gather(futures)

@@ -560,19 +560,27 @@ class Runner:
         self._warming = [pool.submit(_warm_up, os.environ.get(CORPUS_ENV)) for _ in range(self.workers)]
 
     def map(self, fn: Callable, jobs: list[tuple]) -> list:
+        """``[fn(*job) for job in jobs]``, in job order."""
+        return self.submit(fn, jobs)()
+
+    def submit(self, fn: Callable, jobs: list[tuple]) -> Callable[[], list]:
+        """Start ``fn`` on every job; return a function that waits for the results (in job order).
+
+        Lets the caller prepare the next batch while the workers compute this one.
+        """
         if not jobs:
-            return []
+            return list
         if self.scheduler is not None:
-            from analysis.perarticle.distributed import get_client, map_ordered
+            from analysis.perarticle.distributed import get_client, submit_ordered
 
             if self._client is None:
                 self._client = get_client(self.scheduler)
-            return map_ordered(self._client, fn, jobs)
+            return submit_ordered(self._client, fn, jobs)
         if self.workers == 1 or (len(jobs) == 1 and self._pool is None):
-            return [fn(*job) for job in jobs]
+            return lambda: [fn(*job) for job in jobs]
         pool = self._processes(len(jobs))
         futures = [pool.submit(fn, *job) for job in jobs]
-        return [f.result() for f in futures]
+        return lambda: [f.result() for f in futures]
 
 
 # --------------------------------------------------------------------------- the stage
@@ -672,6 +680,22 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     own = runner is None
     runner = runner or Runner(workers, scheduler)
     try:
+        def finish(batch, spans, results) -> None:
+            """Store one batch's computed outputs, then hand its n-grams to the sink."""
+            for idx, result in zip(spans, results()):
+                for kind in KINDS:
+                    fresh = []
+                    for local, blob in result[kind].items():
+                        blobs[kind][idx[local]] = blob
+                        fresh.append((keys[idx[local]][kind], blob))
+                    if store is not None:
+                        store.put_many(kind, fresh, raw=True)
+            if ngram_sink is not None:
+                ngram_sink([blobs["ngrams"][i] for i in batch])
+                for i in batch:
+                    blobs["ngrams"][i] = None
+
+        pending = None
         for batch in _chunks(n, BATCH):
             for kind in KINDS:
                 got = store.get_many(kind, [keys[i][kind] for i in batch], raw=True) if store is not None else {}
@@ -691,18 +715,13 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
                          else None for i in idx]
                 jobs.append((articles.iloc[idx], [needs[i] for i in idx], given, config))
                 spans.append(idx)
-            for idx, result in zip(spans, runner.map(compute_chunk, jobs)):
-                for kind in KINDS:
-                    fresh = []
-                    for local, blob in result[kind].items():
-                        blobs[kind][idx[local]] = blob
-                        fresh.append((keys[idx[local]][kind], blob))
-                    if store is not None:
-                        store.put_many(kind, fresh, raw=True)
-            if ngram_sink is not None:
-                ngram_sink([blobs["ngrams"][i] for i in batch])
-                for i in batch:
-                    blobs["ngrams"][i] = None
+            # The workers start on this batch while the previous one is stored and summed here.
+            submitted = (batch, spans, runner.submit(compute_chunk, jobs))
+            if pending is not None:
+                finish(*pending)
+            pending = submitted
+        if pending is not None:
+            finish(*pending)
     finally:
         if own:
             runner.close()
