@@ -255,3 +255,84 @@ def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tm
     # Height follows the bars drawn.
     assert ax.figure.get_size_inches()[1] == pytest.approx(0.3 * len(ax.patches) + 1.2)
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- without the tokens table
+# The chapter reads the per-article dataset instead of the whole tokens table (``tokens=None``):
+# every view must be the one the tokens table gives, exactly.
+
+@pytest.fixture(scope="module", params=["sample", "generated"])
+def built(request):
+    tables = request.getfixturevalue(f"{request.param}_tables")
+    return tables, tables.out
+
+
+def test_key_terms_from_the_dataset_equal_those_from_tokens(built):
+    t, out = built
+    arts = t["articles"]
+    for code in ("W", "M", "Q"):
+        split = terms.keyness_split(arts, code)
+        if split is None:
+            continue
+        before = terms.key_terms(arts, t["tokens"], split)
+        after = terms.key_terms(arts, None, split, folder=out)
+        assert len(after) > 10
+        pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+def test_key_terms_from_the_dataset_leave_undated_articles_out(generated_tables):
+    t, out = generated_tables, generated_tables.out
+    arts = t["articles"].copy()
+    arts.loc[arts.index[:7], "issue_date"] = ""  # in neither side, as in a corpus with undated articles
+    split = terms.keyness_split(arts, "Q")
+    assert split["n_target"] + split["n_reference"] == len(arts) - 7
+    pd.testing.assert_frame_equal(terms.key_terms(arts, None, split, folder=out),
+                                  terms.key_terms(arts, t["tokens"], split), check_exact=True)
+
+
+def test_terms_by_period_from_the_dataset_equal_those_from_tokens(built):
+    t, out = built
+    for code in ("W", "M", "Y"):
+        before = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], code)
+        after = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], None, code, folder=out)
+        assert len(after)
+        pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+def test_example_sentence_reads_only_the_scanned_articles(built):
+    t, out = built
+    from analysis.tokens import read_user_dictionary
+
+    words = set(read_user_dictionary()["word"]) | set(t["term_frequency"]["term"].head(50))
+    before = terms.example_sentence(t["articles"], t["tokens"], words)
+    assert before[0] and before[1]
+    assert terms.example_sentence(t["articles"], None, words, folder=out) == before
+    # Scanning fewer articles reads fewer tokens and still agrees with the tokens table.
+    assert (terms.example_sentence(t["articles"], None, words, scan=5, folder=out)
+            == terms.example_sentence(t["articles"], t["tokens"], words, scan=5))
+
+
+def test_concordance_lines_equal_kwic_over_every_article(built):
+    from analysis.aggregate.frequency import kwic
+
+    t, out = built
+    tf = t["term_frequency"]
+    term, _ = terms.concordance_term(tf, t["registry"])
+    # The chapter's term, a mid-frequency term and a rare one.
+    for word in (term, tf["term"].iloc[len(tf) // 2], tf["term"].iloc[-1]):
+        before = kwic(t["articles"], word, t["tokens"], width=14)
+        after = terms.concordance_lines(t["articles"], word, folder=out)
+        assert len(after) >= 1
+        pd.testing.assert_frame_equal(after, before, check_exact=True)
+    empty = terms.concordance_lines(t["articles"], "", folder=out)
+    assert empty.empty and list(empty.columns) == list(kwic(t["articles"].head(0), "", t["tokens"]).columns)
+
+
+def test_sample_alias_lines_are_in_the_concordance(sample_tables):
+    # 丰台 counts 丰台区 too (data/aliases.csv): the articles are found by the term, the lines keep the print.
+    lines = terms.concordance_lines(sample_tables["articles"], "丰台", folder=sample_tables.out)
+    assert {"丰台", "丰台区"} <= set(lines["match"])
+
+
+def test_chapter_tables_leave_the_tokens_out():
+    assert "tokens" not in terms.TABLES
