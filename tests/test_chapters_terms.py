@@ -336,3 +336,77 @@ def test_sample_alias_lines_are_in_the_concordance(sample_tables):
 
 def test_chapter_tables_leave_the_tokens_out():
     assert "tokens" not in terms.TABLES
+
+
+def test_keyness_on_the_generated_corpus_is_unchanged(generated_tables):
+    from test_keyness_counts import assert_same, keyness_before
+
+    from analysis.aggregate.frequency import keyness
+
+    t = generated_tables
+    arts, toks = t["articles"], t["tokens"]
+    for target in ((arts["issue_date"] >= "2021-07-01").to_numpy(), {"issue_date": arts["issue_date"].iloc[5]}):
+        after = keyness(arts, toks, target)
+        assert_same(after, keyness_before(arts, toks, target))
+        # Terms spread over many articles: DP sums more than 8 values (NumPy's pairwise summation).
+        assert after["n_articles"].max() > 8
+    # And the chapter's view from the per-article dataset is the same table.
+    split = terms.keyness_split(arts, "Q")
+    dated = split["mask"] | split["reference_mask"]
+    before = keyness_before(arts[dated].reset_index(drop=True), toks, split["mask"][dated])
+    after = terms.key_terms(arts, None, split, folder=t.out)
+    assert_same(after.drop(columns=["articles_behind", "largest_article_share"]), before)
+
+
+# --------------------------------------------------------------------------- the readers of analysis.tables
+
+def test_dataset_readers_agree_with_the_tables(sample_tables):
+    from analysis import tables
+
+    out = sample_tables.out
+    arts = tables.load_dataset("articles", folder=out)
+    assert arts["article_order"].tolist() == list(range(len(sample_tables["articles"])))
+    assert arts["article_id"].tolist() == sample_tables["articles"]["article_id"].tolist()
+    assert set(arts["year"]) == {"2024", "2025"}
+    counts = tables.load_dataset("term_counts", ["article_id", "term", "count"], folder=out, categorical=("term",))
+    assert isinstance(counts["term"].dtype, pd.CategoricalDtype)
+    assert list(counts.columns) == ["article_id", "term", "count"]
+    assert tables.dataset_rows("term_counts", out) == len(counts)
+    tf = sample_tables["term_frequency"].set_index("term")
+    summed = counts.groupby("term", observed=True)["count"].sum()
+    assert summed.loc["发展"] == tf.loc["发展", "count"] == 42
+    # A partition filter reads one year; a column filter keeps the matching rows.
+    dec = tables.load_dataset("articles", ["article_id"], filters=[("year", "=", "2024")], folder=out)
+    assert len(dec) == (sample_tables["articles"]["issue_date"] < "2025").sum() > 0
+    using = tables.load_dataset("term_counts", ["article_id", "count"], filters=[("term", "=", "发展")], folder=out)
+    assert using["count"].sum() == 42 and using["article_id"].is_unique
+    assert tables.load_dataset("term_counts", ["term"], filters=[("term", "=", "no such term")], folder=out).empty
+    # The same numbers by SQL over the views.
+    sql = tables.query("SELECT sum(\"count\") AS n FROM perarticle.term_counts WHERE term = ?", out, ["发展"])
+    assert int(sql["n"].iloc[0]) == 42
+    joined = tables.query("SELECT count(*) AS n FROM articles a JOIN perarticle.articles p USING (article_id)", out)
+    assert int(joined["n"].iloc[0]) == len(arts)
+
+
+def test_dataset_readers_name_what_is_missing(sample_tables, tmp_path):
+    from analysis import tables
+
+    out = sample_tables.out
+    with pytest.raises(ValueError, match="no per-article dataset 'tokens'"):
+        tables.load_dataset("tokens", folder=out)
+    with pytest.raises(KeyError, match="term_counts: no column 'terms'"):
+        tables.load_dataset("term_counts", ["terms"], folder=out)
+    with pytest.raises(FileNotFoundError, match="no per-article dataset perarticle/"):
+        tables.load_dataset("articles", folder=tmp_path)
+    with pytest.raises(KeyError, match="no column 'token'"):
+        tables.table_rows("tokens", [("article_id", "in", ["x"])], columns=["token"], folder=out)
+
+
+def test_table_rows_reads_only_the_asked_articles(sample_tables):
+    from analysis import tables
+
+    toks = sample_tables["tokens"]
+    ids = toks["article_id"].iloc[[4, 1]].tolist()
+    rows = tables.table_rows("tokens", [("article_id", "in", ids)], folder=sample_tables.out)
+    assert rows["article_id"].tolist() == sorted(ids, key=toks["article_id"].tolist().index)
+    assert [list(t) for t in rows["tokens"]] == [list(toks["tokens"].iloc[1]), list(toks["tokens"].iloc[4])]
