@@ -307,6 +307,9 @@ def test_example_sentence_reads_only_the_scanned_articles(built):
     before = terms.example_sentence(t["articles"], t["tokens"], words)
     assert before[0] and before[1]
     assert terms.example_sentence(t["articles"], None, words, folder=out) == before
+    # As the chapter loads it: ids and dates only, the texts read for the scanned articles.
+    lean = t["articles"][terms.ARTICLE_COLUMNS]
+    assert terms.example_sentence(lean, None, words, folder=out) == before
     # Scanning fewer articles reads fewer tokens and still agrees with the tokens table.
     assert (terms.example_sentence(t["articles"], None, words, scan=5, folder=out)
             == terms.example_sentence(t["articles"], t["tokens"], words, scan=5))
@@ -324,6 +327,8 @@ def test_concordance_lines_equal_kwic_over_every_article(built):
         after = terms.concordance_lines(t["articles"], word, folder=out)
         assert len(after) >= 1
         pd.testing.assert_frame_equal(after, before, check_exact=True)
+        lean = terms.concordance_lines(t["articles"][terms.ARTICLE_COLUMNS], word, folder=out)
+        pd.testing.assert_frame_equal(lean, before, check_exact=True)
     empty = terms.concordance_lines(t["articles"], "", folder=out)
     assert empty.empty and list(empty.columns) == list(kwic(t["articles"].head(0), "", t["tokens"]).columns)
 
@@ -410,3 +415,14 @@ def test_table_rows_reads_only_the_asked_articles(sample_tables):
     rows = tables.table_rows("tokens", [("article_id", "in", ids)], folder=sample_tables.out)
     assert rows["article_id"].tolist() == sorted(ids, key=toks["article_id"].tolist().index)
     assert [list(t) for t in rows["tokens"]] == [list(toks["tokens"].iloc[1]), list(toks["tokens"].iloc[4])]
+
+
+def test_load_tables_keeps_only_the_article_columns_it_needs(sample_tables):
+    loaded = terms.load_tables(sample_tables.out)
+    assert "tokens" not in loaded and list(loaded["articles"].columns) == terms.ARTICLE_COLUMNS
+    assert loaded["articles"]["article_id"].tolist() == sample_tables["articles"]["article_id"].tolist()
+    assert "text" in terms.load_tables(sample_tables.out, article_columns=None)["articles"].columns
+    # full_articles brings the rows back whole, in the articles' order.
+    ids = sample_tables["articles"]["article_id"].iloc[[3, 0]]
+    rows = terms.full_articles(loaded["articles"], ids, sample_tables.out)
+    pd.testing.assert_frame_equal(rows, sample_tables["articles"].iloc[[0, 3]].reset_index(drop=True))

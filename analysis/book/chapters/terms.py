@@ -45,11 +45,38 @@ G2_P001 = SIGNIFICANT_G2
 PERIOD_COLUMNS = ["period", "term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
 
 
-def load_tables(folder=None) -> dict[str, pd.DataFrame]:
-    """The chapter's tables (:data:`TABLES`) from the build folder, by name."""
+#: The columns of ``articles`` the chapter keeps in memory (:func:`load_tables`): the texts of
+#: the few articles it quotes are read when needed (:func:`full_articles`).
+ARTICLE_COLUMNS = ["article_id", "issue_date"]
+
+
+def load_tables(folder=None, article_columns: list[str] | None = ARTICLE_COLUMNS) -> dict[str, pd.DataFrame]:
+    """The chapter's tables (:data:`TABLES`) from the build folder, by name.
+
+    ``articles`` holds only ``article_columns`` (None: every column): on a
+    large corpus the texts alone are most of the kernel's memory, and the
+    chapter quotes a few hundred articles at most.
+    """
     from analysis.tables import load_table
 
-    return {name: load_table(name, folder) for name in TABLES}
+    return {name: load_table(name, folder, columns=article_columns if name == "articles" else None)
+            for name in TABLES}
+
+
+def full_articles(articles: pd.DataFrame, ids, folder=None) -> pd.DataFrame:
+    """The rows of ``articles`` whose id is in ``ids``, in ``articles``' order, with every column.
+
+    When ``articles`` lacks the text (:data:`ARTICLE_COLUMNS`), the rows are
+    read from the build's ``articles`` table, only those.
+    """
+    from analysis.tables import table_rows
+
+    wanted = articles["article_id"].astype(str)
+    wanted = wanted[wanted.isin({str(a) for a in ids})]
+    if "text" in articles.columns:
+        return articles.loc[wanted.index]
+    rows = table_rows("articles", [("article_id", "in", sorted(set(wanted)))], folder=folder)
+    return rows.set_index(rows["article_id"].astype(str)).loc[wanted.to_numpy()].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- periods
@@ -398,8 +425,7 @@ def concordance_lines(articles: pd.DataFrame, term: str, width: int = 14, folder
                                                          "tokens": pd.Series(dtype=object)}))
     using = load_dataset("term_counts", columns=["article_id"], filters=[("term", "=", term)], folder=folder)
     ids = set(using["article_id"].astype(str))
-    subset = articles[articles["article_id"].astype(str).isin(ids)]
-    return kwic(subset, term, _tokens_of(ids, folder), width=width)
+    return kwic(full_articles(articles, ids, folder), term, _tokens_of(ids, folder), width=width)
 
 
 def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: int) -> say:
@@ -544,13 +570,15 @@ def example_sentence(articles: pd.DataFrame, tokens: pd.DataFrame | None, words:
     Looks at the sentences of the first ``scan`` articles (ending in 。！？, at
     most ``max_chars`` characters) and returns ``(sentence, tokens, source,
     line)``; ties go to the earliest.  Empty strings when no article has text.
-    ``tokens=None``: only those articles' tokens are read from the build in ``folder``.
+    ``tokens=None``: only those articles' tokens are read from the build in
+    ``folder``, as their texts when ``articles`` has none (:func:`full_articles`).
     """
     from analysis.corpus.read import source_line
     from analysis.tokens import token_offsets
 
+    articles = full_articles(articles, articles["article_id"].head(scan), folder)
     if tokens is None:
-        tokens = _tokens_of(articles["article_id"].head(scan), folder)
+        tokens = _tokens_of(articles["article_id"], folder)
     by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
     best = (-1, "", [], "", 0)
     for _, article in articles.head(scan).iterrows():
