@@ -8,6 +8,19 @@ it does not match the configured corpus (another ``ANALYSIS_CORPUS``, a
 changed file) or the folder is missing, :func:`ensure_tables` builds it first,
 so every chapter also runs alone.
 
+Read what a chapter needs, not whole tables, when the corpus is large:
+
+* :func:`load_table` with ``columns`` and ``filters`` (read batch by batch:
+  ``load_table("tokens", filters=[("article_id", "in", ids)])`` holds only
+  those articles' tokens); :func:`table_rows` the same for an explicit folder;
+* the build's per-article dataset (``perarticle/``, :data:`DATASETS`, one row
+  per article or per article and term): :func:`load_dataset` (a DataFrame, in
+  article order, string columns optionally categorical),
+  :func:`dataset_batches` (Arrow batches, for readers that keep a few integer
+  columns of millions of rows), :func:`dataset_rows`;
+* :func:`query`: SQL by DuckDB with every table as a view and the dataset as
+  ``perarticle.<name>``, out of core.
+
 >>> mentions = load_table("mentions")
 >>> info = build_info()
 >>> info["n_articles"] == len(load_table("articles"))
