@@ -255,3 +255,174 @@ def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tm
     # Height follows the bars drawn.
     assert ax.figure.get_size_inches()[1] == pytest.approx(0.3 * len(ax.patches) + 1.2)
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- without the tokens table
+# The chapter reads the per-article dataset instead of the whole tokens table (``tokens=None``):
+# every view must be the one the tokens table gives, exactly.
+
+@pytest.fixture(scope="module", params=["sample", "generated"])
+def built(request):
+    tables = request.getfixturevalue(f"{request.param}_tables")
+    return tables, tables.out
+
+
+def test_key_terms_from_the_dataset_equal_those_from_tokens(built):
+    t, out = built
+    arts = t["articles"]
+    for code in ("W", "M", "Q"):
+        split = terms.keyness_split(arts, code)
+        if split is None:
+            continue
+        before = terms.key_terms(arts, t["tokens"], split)
+        after = terms.key_terms(arts, None, split, folder=out)
+        assert len(after) > 10
+        pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+def test_key_terms_from_the_dataset_leave_undated_articles_out(generated_tables):
+    t, out = generated_tables, generated_tables.out
+    arts = t["articles"].copy()
+    arts.loc[arts.index[:7], "issue_date"] = ""  # in neither side, as in a corpus with undated articles
+    split = terms.keyness_split(arts, "Q")
+    assert split["n_target"] + split["n_reference"] == len(arts) - 7
+    pd.testing.assert_frame_equal(terms.key_terms(arts, None, split, folder=out),
+                                  terms.key_terms(arts, t["tokens"], split), check_exact=True)
+
+
+def test_terms_by_period_from_the_dataset_equal_those_from_tokens(built):
+    t, out = built
+    for code in ("W", "M", "Y"):
+        before = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], code)
+        after = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], None, code, folder=out)
+        assert len(after)
+        pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+def test_example_sentence_reads_only_the_scanned_articles(built):
+    t, out = built
+    from analysis.tokens import read_user_dictionary
+
+    words = set(read_user_dictionary()["word"]) | set(t["term_frequency"]["term"].head(50))
+    before = terms.example_sentence(t["articles"], t["tokens"], words)
+    assert before[0] and before[1]
+    assert terms.example_sentence(t["articles"], None, words, folder=out) == before
+    # As the chapter loads it: ids and dates only, the texts read for the scanned articles.
+    lean = t["articles"][terms.ARTICLE_COLUMNS]
+    assert terms.example_sentence(lean, None, words, folder=out) == before
+    # Scanning fewer articles reads fewer tokens and still agrees with the tokens table.
+    assert (terms.example_sentence(t["articles"], None, words, scan=5, folder=out)
+            == terms.example_sentence(t["articles"], t["tokens"], words, scan=5))
+
+
+def test_concordance_lines_equal_kwic_over_every_article(built):
+    from analysis.aggregate.frequency import kwic
+
+    t, out = built
+    tf = t["term_frequency"]
+    term, _ = terms.concordance_term(tf, t["registry"])
+    # The chapter's term, a mid-frequency term and a rare one.
+    for word in (term, tf["term"].iloc[len(tf) // 2], tf["term"].iloc[-1]):
+        before = kwic(t["articles"], word, t["tokens"], width=14)
+        after = terms.concordance_lines(t["articles"], word, folder=out)
+        assert len(after) >= 1
+        pd.testing.assert_frame_equal(after, before, check_exact=True)
+        lean = terms.concordance_lines(t["articles"][terms.ARTICLE_COLUMNS], word, folder=out)
+        pd.testing.assert_frame_equal(lean, before, check_exact=True)
+    empty = terms.concordance_lines(t["articles"], "", folder=out)
+    assert empty.empty and list(empty.columns) == list(kwic(t["articles"].head(0), "", t["tokens"]).columns)
+
+
+def test_sample_alias_lines_are_in_the_concordance(sample_tables):
+    # 丰台 counts 丰台区 too (data/aliases.csv): the articles are found by the term, the lines keep the print.
+    lines = terms.concordance_lines(sample_tables["articles"], "丰台", folder=sample_tables.out)
+    assert {"丰台", "丰台区"} <= set(lines["match"])
+
+
+def test_chapter_tables_leave_the_tokens_out():
+    assert "tokens" not in terms.TABLES
+
+
+def test_keyness_on_the_generated_corpus_is_unchanged(generated_tables):
+    from test_keyness_counts import assert_same, keyness_before
+
+    from analysis.aggregate.frequency import keyness
+
+    t = generated_tables
+    arts, toks = t["articles"], t["tokens"]
+    for target in ((arts["issue_date"] >= "2021-07-01").to_numpy(), {"issue_date": arts["issue_date"].iloc[5]}):
+        after = keyness(arts, toks, target)
+        assert_same(after, keyness_before(arts, toks, target))
+        # Terms spread over many articles: DP sums more than 8 values (NumPy's pairwise summation).
+        assert after["n_articles"].max() > 8
+    # And the chapter's view from the per-article dataset is the same table.
+    split = terms.keyness_split(arts, "Q")
+    dated = split["mask"] | split["reference_mask"]
+    before = keyness_before(arts[dated].reset_index(drop=True), toks, split["mask"][dated])
+    after = terms.key_terms(arts, None, split, folder=t.out)
+    assert_same(after.drop(columns=["articles_behind", "largest_article_share"]), before)
+
+
+# --------------------------------------------------------------------------- the readers of analysis.tables
+
+def test_dataset_readers_agree_with_the_tables(sample_tables):
+    from analysis import tables
+
+    out = sample_tables.out
+    arts = tables.load_dataset("articles", folder=out)
+    assert arts["article_order"].tolist() == list(range(len(sample_tables["articles"])))
+    assert arts["article_id"].tolist() == sample_tables["articles"]["article_id"].tolist()
+    assert set(arts["year"]) == {"2024", "2025"}
+    counts = tables.load_dataset("term_counts", ["article_id", "term", "count"], folder=out, categorical=("term",))
+    assert isinstance(counts["term"].dtype, pd.CategoricalDtype)
+    assert list(counts.columns) == ["article_id", "term", "count"]
+    assert tables.dataset_rows("term_counts", out) == len(counts)
+    tf = sample_tables["term_frequency"].set_index("term")
+    summed = counts.groupby("term", observed=True)["count"].sum()
+    assert summed.loc["发展"] == tf.loc["发展", "count"] == 42
+    # A partition filter reads one year; a column filter keeps the matching rows.
+    dec = tables.load_dataset("articles", ["article_id"], filters=[("year", "=", "2024")], folder=out)
+    assert len(dec) == (sample_tables["articles"]["issue_date"] < "2025").sum() > 0
+    using = tables.load_dataset("term_counts", ["article_id", "count"], filters=[("term", "=", "发展")], folder=out)
+    assert using["count"].sum() == 42 and using["article_id"].is_unique
+    assert tables.load_dataset("term_counts", ["term"], filters=[("term", "=", "no such term")], folder=out).empty
+    # The same numbers by SQL over the views.
+    sql = tables.query("SELECT sum(\"count\") AS n FROM perarticle.term_counts WHERE term = ?", out, ["发展"])
+    assert int(sql["n"].iloc[0]) == 42
+    joined = tables.query("SELECT count(*) AS n FROM articles a JOIN perarticle.articles p USING (article_id)", out)
+    assert int(joined["n"].iloc[0]) == len(arts)
+
+
+def test_dataset_readers_name_what_is_missing(sample_tables, tmp_path):
+    from analysis import tables
+
+    out = sample_tables.out
+    with pytest.raises(ValueError, match="no per-article dataset 'tokens'"):
+        tables.load_dataset("tokens", folder=out)
+    with pytest.raises(KeyError, match="term_counts: no column 'terms'"):
+        tables.load_dataset("term_counts", ["terms"], folder=out)
+    with pytest.raises(FileNotFoundError, match="no per-article dataset perarticle/"):
+        tables.load_dataset("articles", folder=tmp_path)
+    with pytest.raises(KeyError, match="no column 'token'"):
+        tables.table_rows("tokens", [("article_id", "in", ["x"])], columns=["token"], folder=out)
+
+
+def test_table_rows_reads_only_the_asked_articles(sample_tables):
+    from analysis import tables
+
+    toks = sample_tables["tokens"]
+    ids = toks["article_id"].iloc[[4, 1]].tolist()
+    rows = tables.table_rows("tokens", [("article_id", "in", ids)], folder=sample_tables.out)
+    assert rows["article_id"].tolist() == sorted(ids, key=toks["article_id"].tolist().index)
+    assert [list(t) for t in rows["tokens"]] == [list(toks["tokens"].iloc[1]), list(toks["tokens"].iloc[4])]
+
+
+def test_load_tables_keeps_only_the_article_columns_it_needs(sample_tables):
+    loaded = terms.load_tables(sample_tables.out)
+    assert "tokens" not in loaded and list(loaded["articles"].columns) == terms.ARTICLE_COLUMNS
+    assert loaded["articles"]["article_id"].tolist() == sample_tables["articles"]["article_id"].tolist()
+    assert "text" in terms.load_tables(sample_tables.out, article_columns=None)["articles"].columns
+    # full_articles brings the rows back whole, in the articles' order.
+    ids = sample_tables["articles"]["article_id"].iloc[[3, 0]]
+    rows = terms.full_articles(loaded["articles"], ids, sample_tables.out)
+    pd.testing.assert_frame_equal(rows, sample_tables["articles"].iloc[[0, 3]].reset_index(drop=True))

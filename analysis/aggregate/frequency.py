@@ -462,28 +462,98 @@ def keyness(
             mask &= data[column].astype(str) == str(value)
     else:
         mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
-    stop = load_stopwords() if stopwords is None else stopwords
-    term_of = _term_map(aliases)
+    # Articles are keyed by position, so duplicate ids count as separate articles.
+    counter = TermCounter(stopwords, aliases)
+    counts = pd.DataFrame([(i, term, c) for i, toks in enumerate(data["tokens"]) for term, c in counter(list(toks))],
+                          columns=["position", "term", "count"])
+    sizes = pd.DataFrame({"position": np.arange(len(data)), "n_tokens": [len(ts) for ts in data["tokens"]]})
+    return keyness_from_counts(counts, sizes, mask.to_numpy(), min_count=min_count, key="position")
 
-    def side(rows: pd.DataFrame):
-        per_article = [Counter(term_of.get(t, t) for t in ts if t not in stop and is_term(t)) for ts in rows["tokens"]]
-        sizes = np.array([len(ts) for ts in rows["tokens"]], dtype=float)
-        total = Counter()
-        for c in per_article:
-            total.update(c)
-        return per_article, sizes, total, int(sizes.sum())
 
-    target_side, reference_side = side(data[mask]), side(data[~mask])
-    table = keyness_counts(target_side[2], target_side[3], reference_side[2], reference_side[3], min_count=min_count)
+def keyness_from_counts(
+    counts: pd.DataFrame,
+    sizes: pd.DataFrame,
+    target,
+    min_count: int = 3,
+    key: str = "article_id",
+) -> pd.DataFrame:
+    """:func:`keyness` from per-article term counts instead of tokens: same columns, same values.
+
+    ``sizes``: one row per article compared, in corpus order, with ``key``
+    and ``n_tokens`` (word tokens, stopwords included; an article without any
+    term still counts in its side's size and number of articles).
+    ``counts``: one row per article and term, with ``key``, ``term`` and
+    ``count`` -- :func:`article_term_counts`, or the build's per-article
+    dataset ``term_counts`` (:func:`analysis.tables.load_dataset`); rows of
+    articles absent from ``sizes`` are left out, so a whole corpus's counts
+    serve for any subset.  ``target``: boolean mask aligned with ``sizes``
+    (True: target, False: reference).  ``term`` may be categorical (one
+    string per distinct term: what keeps millions of rows small).
+
+    >>> counts = pd.DataFrame({"article_id": ["a", "a", "b"], "term": ["甲", "乙", "乙"], "count": [6, 1, 5]})
+    >>> sizes = pd.DataFrame({"article_id": ["a", "b"], "n_tokens": [100, 100]})
+    >>> keyness_from_counts(counts, sizes, [True, False], min_count=1)[["term", "key_for", "n_articles"]].values.tolist()
+    [['甲', 'target', 1], ['乙', 'reference', 1]]
+    """
+    for frame, what, needed in ((sizes, "sizes", (key, "n_tokens")), (counts, "counts", (key, "term", "count"))):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise ValueError(f"keyness_from_counts: {what} needs column(s) {', '.join(missing)} "
+                             f"(has: {', '.join(map(str, frame.columns))})")
+    mask = np.asarray(target, dtype=bool)
+    if mask.shape != (len(sizes),):
+        raise ValueError(f"keyness_from_counts: target has {mask.size} values for {len(sizes)} articles")
+    if not sizes[key].is_unique:
+        raise ValueError(f"keyness_from_counts: sizes lists article {sizes[key][sizes[key].duplicated()].iloc[0]!r} twice")
+    position = _positions(sizes[key], counts[key])
+    kept = position >= 0
+    if not kept.all():
+        counts, position = counts[kept], position[kept]
+    del kept
+    terms = counts["term"]
+    if isinstance(terms.dtype, pd.CategoricalDtype):
+        # The categories' codes, as stored: no string and no new array per row.
+        codes, vocabulary = terms.cat.codes.to_numpy(), np.asarray(terms.cat.categories, dtype=object)
+    else:
+        codes, vocabulary = pd.factorize(terms)
+        vocabulary = np.asarray(vocabulary, dtype=object)
+    if len(codes) and codes.min() < 0:
+        raise ValueError("keyness_from_counts: counts has a row without a term")
+    values = counts["count"].to_numpy()
+    n_tokens = sizes["n_tokens"].to_numpy().astype(float)
+
+    def side(flag: bool):
+        """One side's long arrays: term code, article index among the side's articles, count."""
+        members = mask == flag
+        local = (np.cumsum(members) - 1).astype(np.int32)  # an article's index among its side's articles
+        rows = members[position]
+        return codes[rows], local[position[rows]], values[rows], n_tokens[members]
+
+    def totals(flag: bool) -> tuple[dict[str, int], int]:
+        side_codes, _, side_values, side_sizes = side(flag)
+        sums = np.zeros(len(vocabulary))
+        present = np.zeros(len(vocabulary), dtype=bool)
+        for at in range(0, len(side_codes), 1 << 20):  # in slices: the float weights are a copy
+            part = slice(at, at + (1 << 20))
+            # Float sums of integer counts are exact below 2**53.
+            sums += np.bincount(side_codes[part], weights=side_values[part], minlength=len(vocabulary))
+            present |= np.bincount(side_codes[part], minlength=len(vocabulary)) > 0
+        return {vocabulary[i]: int(sums[i]) for i in np.flatnonzero(present)}, int(side_sizes.sum())
+
+    (target_total, target_size), (reference_total, reference_size) = totals(True), totals(False)
+    table = keyness_counts(target_total, target_size, reference_total, reference_size, min_count=min_count)
     if table.empty:
         for column in DISPERSION_COLUMNS:
             table[column] = pd.Series(dtype=bool if column == "one_article" else float)
         return table
-    disp_t, disp_r = _dispersion(*target_side[:2]), _dispersion(*reference_side[:2])
+    wanted = pd.Index(vocabulary).get_indexer(table["term"])
+    # One side at a time, so only one side's sorted arrays are in memory.
+    disp_t = _dispersion_arrays(list(side(True)), wanted)
+    disp_r = _dispersion_arrays(list(side(False)), wanted)
     empty = (0, 0.0, math.nan, math.nan)
     rows = []
-    for term, key_for in zip(table["term"], table["key_for"]):
-        dt, dr = disp_t.get(term, empty), disp_r.get(term, empty)
+    for code, key_for in zip(wanted, table["key_for"]):
+        dt, dr = disp_t.get(code, empty), disp_r.get(code, empty)
         n, rng, dp, top = dt if key_for == "target" else dr
         rows.append((dt[0], dr[0], n, rng, dp, top, bool(n == 1 or (top == top and top >= ONE_ARTICLE_SHARE))))
     extra = pd.DataFrame(rows, columns=DISPERSION_COLUMNS, index=table.index)
@@ -492,30 +562,65 @@ def keyness(
                          "one_article": bool})
 
 
-def _dispersion(per_article: list[Counter], sizes: np.ndarray) -> dict[str, tuple[int, float, float, float]]:
-    """``{term: (n_articles, range share, Gries' DP, top article share)}`` over one side's articles.
+def _positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Row of ``keys`` holding each value of ``wanted`` (-1 where none): by a lookup array for
+    non-negative integer keys (the dataset's ``article_order``: no hash table of millions), else by index."""
+    k = keys.to_numpy()
+    w = wanted.to_numpy()
+    if len(k) and k.dtype.kind in "iu" and w.dtype.kind in "iu" and k.min() >= 0 and k.max() < 4 * len(k) + 1024:
+        lookup = np.full(int(k.max()) + 1, -1, dtype=np.int32)
+        lookup[k] = np.arange(len(k), dtype=np.int32)
+        inside = (w >= 0) & (w < len(lookup))
+        if inside.all():
+            return lookup[w]
+        out = np.full(len(w), -1, dtype=np.int32)
+        out[inside] = lookup[w[inside]]
+        return out
+    return pd.Index(keys).get_indexer(wanted)
+
+
+def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray) -> dict[int, tuple[int, float, float, float]]:
+    """Dispersion over one side's articles, for the term codes ``wanted``: ``{code: (n_articles,
+    range share, Gries' DP, top article share)}``.
+
+    ``arrays``: ``[codes, where, values, sizes]``, long arrays of term code,
+    article index within the side and count, then the side's article sizes;
+    the list is emptied, so each array is freed once sorted.
 
     DP (Gries 2008): with ``s_i`` the share of the side's tokens in article
     ``i`` and ``v_i`` the share of the term's uses there, DP = ½ Σ |v_i − s_i|.
+    Each term's articles are summed in article order, as the token-based
+    computation before it did, so the floats are the same to the bit.
     """
+    codes, where, values, sizes = arrays
+    arrays.clear()
     total_size = sizes.sum()
-    if not per_article or total_size == 0:
+    if len(sizes) == 0 or total_size == 0:
         return {}
     share = sizes / total_size
-    where: dict[str, list[tuple[int, int]]] = {}
-    for i, counts in enumerate(per_article):
-        for term, c in counts.items():
-            where.setdefault(term, []).append((i, c))
+    if len(where) < 2 or (np.diff(where) >= 0).all():
+        order = np.argsort(codes, kind="stable")  # rows in article order already: by term, then article
+    else:
+        order = np.lexsort((where, codes))
+    codes = codes[order]
+    where = where[order]
+    values = values[order]
+    del order
+    wanted = np.asarray(wanted)
+    starts = np.searchsorted(codes, wanted, side="left")
+    stops = np.searchsorted(codes, wanted, side="right")
     out = {}
-    n_parts = len(per_article)
-    for term, hits in where.items():
-        idx = np.array([i for i, _ in hits])
-        counts = np.array([c for _, c in hits], dtype=float)
+    n_parts = len(sizes)
+    for code, a, b in zip(wanted.tolist(), starts.tolist(), stops.tolist()):
+        if a == b:
+            continue
+        idx = where[a:b]
+        counts = values[a:b].astype(float)
         f = counts.sum()
         v = counts / f
         # Articles without the term contribute |0 - s_i| = s_i.
         dp = 0.5 * (np.abs(v - share[idx]).sum() + (1.0 - share[idx].sum()))
-        out[term] = (len(hits), len(hits) / n_parts, float(dp), float(counts.max() / f))
+        out[code] = (b - a, (b - a) / n_parts, float(dp), float(counts.max() / f))
     return out
 
 

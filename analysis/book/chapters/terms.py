@@ -3,7 +3,12 @@
 Every function takes tables written by ``python -m analysis build`` (see
 :func:`load_tables`) and returns Markdown (:class:`analysis.book.chapters.say`) or
 a small view of those tables.  Nothing here re-segments or re-extracts: the
-views are aggregations of the build's ``tokens`` and term tables.
+views are aggregations of the build's term tables and of its per-article
+dataset (:func:`analysis.tables.load_dataset`).  The whole ``tokens`` table is
+never loaded: on a large corpus it is tens of millions of strings.  Where a
+function used to take it, ``tokens=None`` reads what is needed instead (the
+articles' sizes, their term counts, or the tokens of the few articles shown);
+passing a tokens table still works and gives the same result.
 
 * :func:`summary` -- the chapter's opening paragraph;
 * :func:`terms_by_period` -- term frequencies per period of the corpus's time
@@ -11,7 +16,8 @@ views are aggregations of the build's ``tokens`` and term tables.
 * :func:`keyness_split` / :func:`key_terms` -- the latest period against every
   earlier one, with the number of articles behind each key term;
 * :func:`concordance_term` -- the term the concordance shows, chosen from the
-  data (the registry's most frequent name, else the top term);
+  data (the registry's most frequent name, else the top term), and
+  :func:`concordance_lines` -- its lines, read from the articles that use it;
 * ``*_text`` functions -- one paragraph each, written from the numbers.
 
 >>> from analysis.book.chapters import Context
@@ -30,7 +36,7 @@ from analysis.book.chapters import BIN_NAMES, Context, number, say
 from analysis.figures.terms import SIGNIFICANT_G2
 
 #: The built tables this chapter reads.
-TABLES = ("build_info", "articles", "registry", "tokens", "term_frequency", "term_frequency_by_issue",
+TABLES = ("build_info", "articles", "registry", "term_frequency", "term_frequency_by_issue",
           "term_frequency_by_month", "collocations", "trigrams", "formulations", "formulation_occurrences")
 
 #: G² at which p < 0.001 (chi-square, 1 d.f.): the threshold the chapter reports.
@@ -39,11 +45,38 @@ G2_P001 = SIGNIFICANT_G2
 PERIOD_COLUMNS = ["period", "term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
 
 
-def load_tables(folder=None) -> dict[str, pd.DataFrame]:
-    """The chapter's tables (:data:`TABLES`) from the build folder, by name."""
+#: The columns of ``articles`` the chapter keeps in memory (:func:`load_tables`): the texts of
+#: the few articles it quotes are read when needed (:func:`full_articles`).
+ARTICLE_COLUMNS = ["article_id", "issue_date"]
+
+
+def load_tables(folder=None, article_columns: list[str] | None = ARTICLE_COLUMNS) -> dict[str, pd.DataFrame]:
+    """The chapter's tables (:data:`TABLES`) from the build folder, by name.
+
+    ``articles`` holds only ``article_columns`` (None: every column): on a
+    large corpus the texts alone are most of the kernel's memory, and the
+    chapter quotes a few hundred articles at most.
+    """
     from analysis.tables import load_table
 
-    return {name: load_table(name, folder) for name in TABLES}
+    return {name: load_table(name, folder, columns=article_columns if name == "articles" else None)
+            for name in TABLES}
+
+
+def full_articles(articles: pd.DataFrame, ids, folder=None) -> pd.DataFrame:
+    """The rows of ``articles`` whose id is in ``ids``, in ``articles``' order, with every column.
+
+    When ``articles`` lacks the text (:data:`ARTICLE_COLUMNS`), the rows are
+    read from the build's ``articles`` table, only those.
+    """
+    from analysis.tables import table_rows
+
+    wanted = articles["article_id"].astype(str)
+    wanted = wanted[wanted.isin({str(a) for a in ids})]
+    if "text" in articles.columns:
+        return articles.loc[wanted.index]
+    rows = table_rows("articles", [("article_id", "in", sorted(set(wanted)))], folder=folder)
+    return rows.set_index(rows["article_id"].astype(str)).loc[wanted.to_numpy()].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- periods
@@ -84,24 +117,35 @@ def period_phrase(label: str, code: str) -> str:
             "Q": f"the quarter {label}", "Y": f"the year {label}"}[code]
 
 
-def _article_sizes(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    """``article_id, issue_date, n_tokens`` (word tokens, stopwords included, as in the term tables)."""
-    sizes = dict(zip(tokens["article_id"].astype(str), (len(t) for t in tokens["tokens"])))
+def _article_sizes(articles: pd.DataFrame, tokens: pd.DataFrame | None, folder=None) -> pd.DataFrame:
+    """``article_id, issue_date, n_tokens`` (word tokens, stopwords included, as in the term tables).
+
+    ``tokens=None``: sizes from the per-article dataset (``n_tokens``, the same count).
+    """
+    if tokens is None:
+        from analysis.tables import load_dataset
+
+        stored = load_dataset("articles", columns=["article_id", "n_tokens"], folder=folder)
+        sizes = dict(zip(stored["article_id"].astype(str), stored["n_tokens"]))
+    else:
+        sizes = dict(zip(tokens["article_id"].astype(str), (len(t) for t in tokens["tokens"])))
     frame = articles[["article_id", "issue_date"]].astype(str).copy()
     frame["n_tokens"] = frame["article_id"].map(sizes).fillna(0).astype("int64")
     return frame
 
 
-def terms_by_period(by_issue: pd.DataFrame, articles: pd.DataFrame, tokens: pd.DataFrame, code: str) -> pd.DataFrame:
+def terms_by_period(by_issue: pd.DataFrame, articles: pd.DataFrame, tokens: pd.DataFrame | None, code: str,
+                    folder=None) -> pd.DataFrame:
     """Term frequencies per period: the build's per-issue table summed into ``code`` periods.
 
     Columns :data:`PERIOD_COLUMNS` (``rate_per_10k`` per 10,000 word tokens of
-    the period, sizes from the tokens table, so an issue without any term
-    still counts in its period).  ``doc_freq`` sums over issues, which is
+    the period, sizes from the per-article dataset of the tables in ``folder``
+    when ``tokens`` is None, else from the tokens table, so an issue without
+    any term still counts in its period).  ``doc_freq`` sums over issues, which is
     exact because an article belongs to one issue.  Sorted by period, count
     descending, term.
     """
-    sizes = _article_sizes(articles, tokens)
+    sizes = _article_sizes(articles, tokens, folder)
     sizes["period"] = period_labels(sizes["issue_date"], code)
     totals = sizes[sizes["period"] != ""].groupby("period").agg(n_tokens=("n_tokens", "sum"),
                                                                  n_docs=("article_id", "size"))
@@ -175,24 +219,95 @@ def keyness_split(articles: pd.DataFrame, code: str) -> dict | None:
             "n_periods": len(periods)}
 
 
-def key_terms(articles: pd.DataFrame, tokens: pd.DataFrame, split: dict, min_count: int = 3) -> pd.DataFrame:
+def key_terms(articles: pd.DataFrame, tokens: pd.DataFrame | None, split: dict, min_count: int = 3,
+              folder=None) -> pd.DataFrame:
     """Keyness of the split's target against its reference, with the articles behind each term.
 
     Columns of :func:`analysis.aggregate.frequency.keyness`, plus ``articles_behind``
     (articles of the side the term is key for that use it) and
     ``largest_article_share`` (share of that side's count in its one
     busiest article: 1.0 means a single article carries the term).  Articles
-    without a date are in neither side.
+    without a date are in neither side.  ``tokens=None``: computed from the
+    per-article dataset's term counts (:func:`_dataset_keyness`), with the same result.
     """
     from analysis.aggregate.frequency import keyness
 
     dated = split["mask"] | split["reference_mask"]
     arts = articles[dated].reset_index(drop=True)
     target = split["mask"][dated]
-    key = keyness(arts, tokens, target, min_count=min_count)
+    if tokens is None:
+        key = _dataset_keyness(arts, target, min_count, folder)
+    else:
+        key = keyness(arts, tokens, target, min_count=min_count)
     # keyness() already measures dispersion on the key side: n_articles and top_article_share.
     return key.assign(articles_behind=key["n_articles"].astype("int64"),
                       largest_article_share=key["top_article_share"].astype(float).fillna(0.0))
+
+
+def _dataset_keyness(arts: pd.DataFrame, target: np.ndarray, min_count: int, folder) -> pd.DataFrame:
+    """:func:`analysis.aggregate.frequency.keyness` of ``arts`` from the per-article dataset.
+
+    Articles are matched to the dataset by ``article_id`` and keyed by the
+    dataset's ``article_order`` (an integer, where ids would be a string per
+    count row); terms are read as categoricals.
+    """
+    from analysis.aggregate.frequency import keyness_from_counts
+    from analysis.tables import load_dataset
+
+    stored = load_dataset("articles", columns=["article_order", "article_id", "n_tokens"], folder=folder)
+    stored = stored.set_index(stored["article_id"].astype(str))
+    order = stored["article_order"]
+    if not order.index.is_unique:
+        raise ValueError(f"per-article dataset of {folder or 'the build'}: article_id "
+                         f"{order.index[order.index.duplicated()][0]!r} appears twice")
+    ids = arts["article_id"].astype(str)
+    missing = ids[~ids.isin(order.index)]
+    if len(missing):
+        raise ValueError(f"per-article dataset of {folder or 'the build'} has no article {missing.iloc[0]!r} "
+                         f"({len(missing)} missing): rebuild with python -m analysis build --force")
+    sizes = pd.DataFrame({"article_order": order[ids].to_numpy(), "n_tokens": stored["n_tokens"][ids].to_numpy()})
+    counts = _compact_term_counts(folder)
+    return keyness_from_counts(counts, sizes, target, min_count=min_count, key="article_order")
+
+
+def _compact_term_counts(folder) -> pd.DataFrame:
+    """The dataset's ``term_counts`` as ``article_order, term, count`` in 4-byte integers, ``term``
+    categorical: read batch by batch, each batch's dictionary mapped to one vocabulary.
+
+    Millions of rows (6.3 M on the 48,000-article generated corpus) take 12
+    bytes each and no string; reading them whole through Arrow and pandas
+    peaked at 300 MB more.
+    """
+    from analysis.tables import dataset_batches, dataset_rows
+
+    n = dataset_rows("term_counts", folder)
+    # Filled in place, batch by batch: no list of parts to concatenate (which would double the peak).
+    orders, codes, counts = (np.empty(n, dtype=np.int32) for _ in range(3))
+    vocabulary: dict[str, int] = {}
+    at = 0
+    for batch in dataset_batches("term_counts", ["article_order", "term", "count"], folder=folder,
+                                 categorical=("term",)):
+        term = batch.column("term")
+        ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in term.dictionary.to_pylist()),
+                          dtype=np.int32, count=len(term.dictionary))
+        stop = at + batch.num_rows
+        codes[at:stop] = ids[term.indices.to_numpy(zero_copy_only=False)]
+        orders[at:stop] = batch.column("article_order").to_numpy()
+        counts[at:stop] = batch.column("count").to_numpy()
+        at = stop
+    if at != n:
+        raise ValueError(f"per-article dataset of {folder or 'the build'}: term_counts read {at} rows, "
+                         f"its files say {n}: rebuild with python -m analysis build --force")
+    # copy=False: the three arrays become the frame's columns as they are.
+    return pd.DataFrame({"article_order": orders, "term": pd.Categorical.from_codes(codes, categories=list(vocabulary)),
+                         "count": counts}, copy=False)
+
+
+def _tokens_of(article_ids, folder=None) -> pd.DataFrame:
+    """The build's tokens (``article_id, tokens``) of these articles only, read by filter."""
+    from analysis.tables import table_rows
+
+    return table_rows("tokens", [("article_id", "in", sorted({str(a) for a in article_ids}))], folder=folder)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -291,6 +406,26 @@ def concordance_term(tf: pd.DataFrame, registry: pd.DataFrame | None = None) -> 
     if len(people):
         return str(people.iloc[0]["term"]), "registry"
     return str(tf.iloc[0]["term"]), "top" if names else "no-registry"
+
+
+def concordance_lines(articles: pd.DataFrame, term: str, width: int = 14, folder=None) -> pd.DataFrame:
+    """:func:`analysis.aggregate.frequency.kwic` of ``term`` (match by token), reading only the
+    tokens of the articles whose term counts include it (the per-article dataset's
+    ``term_counts``), not the whole tokens table.
+
+    The same lines as ``kwic(articles, term, tokens, width=width)``: an
+    article without the term among its counts has no token that counts as it.
+    An empty ``term`` gives the empty table.
+    """
+    from analysis.aggregate.frequency import kwic
+    from analysis.tables import load_dataset
+
+    if not term:
+        return kwic(articles.head(0), "", pd.DataFrame({"article_id": pd.Series(dtype=object),
+                                                         "tokens": pd.Series(dtype=object)}))
+    using = load_dataset("term_counts", columns=["article_id"], filters=[("term", "=", term)], folder=folder)
+    ids = set(using["article_id"].astype(str))
+    return kwic(full_articles(articles, ids, folder), term, _tokens_of(ids, folder), width=width)
 
 
 def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: int) -> say:
@@ -428,17 +563,22 @@ def dictionary_text(userdict: pd.DataFrame, ctx: Context) -> say:
                "each with the page and line where it was seen.")
 
 
-def example_sentence(articles: pd.DataFrame, tokens: pd.DataFrame, words: set[str], max_chars: int = 80,
-                     scan: int = 300) -> tuple[str, list[str], str, int]:
+def example_sentence(articles: pd.DataFrame, tokens: pd.DataFrame | None, words: set[str], max_chars: int = 80,
+                     scan: int = 300, folder=None) -> tuple[str, list[str], str, int]:
     """A sentence of the corpus as the build segmented it: the one with most dictionary words.
 
     Looks at the sentences of the first ``scan`` articles (ending in 。！？, at
     most ``max_chars`` characters) and returns ``(sentence, tokens, source,
     line)``; ties go to the earliest.  Empty strings when no article has text.
+    ``tokens=None``: only those articles' tokens are read from the build in
+    ``folder``, as their texts when ``articles`` has none (:func:`full_articles`).
     """
     from analysis.corpus.read import source_line
     from analysis.tokens import token_offsets
 
+    articles = full_articles(articles, articles["article_id"].head(scan), folder)
+    if tokens is None:
+        tokens = _tokens_of(articles["article_id"], folder)
     by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
     best = (-1, "", [], "", 0)
     for _, article in articles.head(scan).iterrows():

@@ -1,0 +1,158 @@
+"""Keyness from per-article term counts (:func:`keyness_from_counts`) is today's keyness, to the bit.
+
+:func:`keyness_before` is :func:`analysis.aggregate.frequency.keyness` as it was
+before it was rebuilt on the per-article counts (commit 967a9bc), kept verbatim
+as the reference: the new code must give the same table, every float included.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.aggregate.frequency import (DISPERSION_COLUMNS, ONE_ARTICLE_SHARE, _aligned, _term_map,
+                                          article_term_counts, keyness, keyness_counts, keyness_from_counts)
+from analysis.tokens import is_term, load_stopwords
+
+
+# --------------------------------------------------------------------------- the reference (967a9bc, verbatim)
+
+def keyness_before(articles, tokens, target, min_count=3, stopwords=None, aliases=None):
+    data = _aligned(articles, tokens)
+    if isinstance(target, Mapping):
+        mask = pd.Series(True, index=data.index)
+        for column, value in target.items():
+            mask &= data[column].astype(str) == str(value)
+    else:
+        mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
+    stop = load_stopwords() if stopwords is None else stopwords
+    term_of = _term_map(aliases)
+
+    def side(rows: pd.DataFrame):
+        per_article = [Counter(term_of.get(t, t) for t in ts if t not in stop and is_term(t)) for ts in rows["tokens"]]
+        sizes = np.array([len(ts) for ts in rows["tokens"]], dtype=float)
+        total = Counter()
+        for c in per_article:
+            total.update(c)
+        return per_article, sizes, total, int(sizes.sum())
+
+    target_side, reference_side = side(data[mask]), side(data[~mask])
+    table = keyness_counts(target_side[2], target_side[3], reference_side[2], reference_side[3], min_count=min_count)
+    if table.empty:
+        for column in DISPERSION_COLUMNS:
+            table[column] = pd.Series(dtype=bool if column == "one_article" else float)
+        return table
+    disp_t, disp_r = _dispersion_before(*target_side[:2]), _dispersion_before(*reference_side[:2])
+    empty = (0, 0.0, math.nan, math.nan)
+    rows = []
+    for term, key_for in zip(table["term"], table["key_for"]):
+        dt, dr = disp_t.get(term, empty), disp_r.get(term, empty)
+        n, rng, dp, top = dt if key_for == "target" else dr
+        rows.append((dt[0], dr[0], n, rng, dp, top, bool(n == 1 or (top == top and top >= ONE_ARTICLE_SHARE))))
+    extra = pd.DataFrame(rows, columns=DISPERSION_COLUMNS, index=table.index)
+    table = pd.concat([table, extra], axis=1)
+    return table.astype({"n_articles_target": "int64", "n_articles_reference": "int64", "n_articles": "int64",
+                         "one_article": bool})
+
+
+def _dispersion_before(per_article, sizes):
+    total_size = sizes.sum()
+    if not per_article or total_size == 0:
+        return {}
+    share = sizes / total_size
+    where: dict[str, list[tuple[int, int]]] = {}
+    for i, counts in enumerate(per_article):
+        for term, c in counts.items():
+            where.setdefault(term, []).append((i, c))
+    out = {}
+    n_parts = len(per_article)
+    for term, hits in where.items():
+        idx = np.array([i for i, _ in hits])
+        counts = np.array([c for _, c in hits], dtype=float)
+        f = counts.sum()
+        v = counts / f
+        dp = 0.5 * (np.abs(v - share[idx]).sum() + (1.0 - share[idx].sum()))
+        out[term] = (len(hits), len(hits) / n_parts, float(dp), float(counts.max() / f))
+    return out
+
+
+def assert_same(after: pd.DataFrame, before: pd.DataFrame) -> None:
+    """Same columns, dtypes, order and values, floats to the bit."""
+    pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+# --------------------------------------------------------------------------- the sample pages
+
+def test_keyness_is_unchanged_on_the_sample(articles, tokens):
+    cases = [({"issue_date": "2025-02-13"}, {}), ({"issue_date": "2024-12-01"}, {"min_count": 1}),
+             (np.arange(len(articles)) % 3 == 0, {}), (np.arange(len(articles)) < 2, {"aliases": False})]
+    for target, options in cases:
+        before = keyness_before(articles, tokens, target, **options)
+        after = keyness(articles, tokens, target, **options)
+        assert len(after) > 20
+        assert_same(after, before)
+
+
+def test_keyness_from_article_term_counts_equals_keyness(articles, tokens):
+    counts = article_term_counts(tokens)
+    sizes = pd.DataFrame({"article_id": tokens["article_id"].astype(str),
+                          "n_tokens": [len(t) for t in tokens["tokens"]]})
+    sizes = sizes.set_index("article_id").loc[articles["article_id"].astype(str)].reset_index()
+    mask = (articles["issue_date"] == "2025-02-13").to_numpy()
+    assert_same(keyness_from_counts(counts, sizes, mask), keyness_before(articles, tokens, mask))
+    # Categorical terms and shuffled rows (not in article order) give the same table.
+    shuffled = counts.sample(frac=1.0, random_state=3).astype({"term": "category"})
+    assert_same(keyness_from_counts(shuffled, sizes, mask), keyness_before(articles, tokens, mask))
+
+
+def test_counts_of_other_articles_are_left_out(articles, tokens):
+    counts = article_term_counts(tokens)  # the whole corpus's counts …
+    subset = articles.iloc[::2].reset_index(drop=True)  # … for every other article
+    sizes = pd.DataFrame({"article_id": subset["article_id"].astype(str),
+                          "n_tokens": subset["article_id"].map(dict(zip(tokens["article_id"],
+                                                                        tokens["tokens"].map(len))))})
+    mask = (subset["issue_date"] == "2025-02-13").to_numpy()
+    assert 0 < mask.sum() < len(mask)
+    assert_same(keyness_from_counts(counts, sizes, mask, min_count=1),
+                keyness_before(subset, tokens, mask, min_count=1))
+
+
+def test_an_article_without_terms_still_counts_in_its_side():
+    counts = pd.DataFrame({"article_id": ["a", "a", "b"], "term": ["甲", "乙", "乙"], "count": [6, 1, 5]})
+    sizes = pd.DataFrame({"article_id": ["a", "b", "c"], "n_tokens": [100, 100, 50]})
+    key = keyness_from_counts(counts, sizes, [True, False, False], min_count=1).set_index("term")
+    # c has no term but 50 tokens: the reference is 150 tokens in 2 articles.
+    assert key.loc["乙", "rate_reference"] == pytest.approx(5 / 150 * 10_000)
+    assert key.loc["乙", "range"] == 0.5
+    assert key.loc["甲", "count_reference"] == 0 and key.loc["甲", "n_articles_reference"] == 0
+
+
+def test_keyness_from_counts_names_what_is_wrong():
+    counts = pd.DataFrame({"article_id": ["a"], "term": ["甲"], "count": [2]})
+    sizes = pd.DataFrame({"article_id": ["a", "b"], "n_tokens": [10, 10]})
+    with pytest.raises(ValueError, match="counts needs column.*count"):
+        keyness_from_counts(counts.drop(columns="count"), sizes, [True, False])
+    with pytest.raises(ValueError, match="sizes needs column.*n_tokens"):
+        keyness_from_counts(counts, sizes.drop(columns="n_tokens"), [True, False])
+    with pytest.raises(ValueError, match="target has 3 values for 2 articles"):
+        keyness_from_counts(counts, sizes, [True, False, True])
+    with pytest.raises(ValueError, match="lists article 'a' twice"):
+        keyness_from_counts(counts, pd.concat([sizes, sizes.head(1)]), [True, False, True])
+    with pytest.raises(ValueError, match="row without a term"):
+        keyness_from_counts(counts.assign(term=pd.Categorical([None], categories=["甲"])), sizes, [True, False])
+
+
+def test_integer_keys_are_looked_up_without_an_index():
+    # The dataset's article_order: integer keys, some counts of articles outside the sizes.
+    counts = pd.DataFrame({"article_order": np.array([0, 2, 2, 7, 9], dtype=np.int32),
+                           "term": ["甲", "甲", "乙", "乙", "甲"], "count": np.array([3, 1, 4, 2, 8], dtype=np.int32)})
+    sizes = pd.DataFrame({"article_order": [2, 0, 7], "n_tokens": [40, 30, 20]})
+    by_order = keyness_from_counts(counts, sizes, [True, False, False], min_count=1, key="article_order")
+    as_text = keyness_from_counts(counts.astype({"article_order": str}), sizes.astype({"article_order": str}),
+                                  [True, False, False], min_count=1, key="article_order")
+    assert_same(by_order, as_text)
+    assert by_order.set_index("term").loc["甲", "count_target"] == 1  # article 9's 8 are left out
