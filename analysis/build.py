@@ -56,7 +56,8 @@ STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics"
 
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
                  progress: bool = False, steps: Steps | None = None, workers: int | None = None, scheduler=None,
-                 dataset: str | Path | None = None, cache=True, **options) -> dict[str, pd.DataFrame]:
+                 dataset: str | Path | None = None, cache=True, staging: Path | None = None,
+                 **options) -> dict[str, pd.DataFrame]:
     """Compute every output table; return ``{name: DataFrame}`` (nothing written but ``dataset``).
 
     The facts (registry, dictionaries) are those of the corpus folder
@@ -64,7 +65,9 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     ``steps`` (optional) reports each step on a progress bar.  The per-article
     stage runs on ``workers`` processes (default: all cores) or on the Dask
     scheduler ``scheduler``, with its cache (``cache``: True, a folder or
-    False); ``dataset``: folder for its Parquet dataset (None: a temporary one).
+    False); ``dataset``: folder for its Parquet dataset (None: a temporary one);
+    ``staging``: the build's staging folder (:func:`build`), where the tokens
+    table is written as soon as it is complete (a :class:`WrittenTable` in the result).
     Further keyword ``options`` are reserved for new inputs and must be empty today.
     """
     if options:
@@ -76,11 +79,11 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     with using_corpus(given):
         return _build_tables(given, corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
                              steps=steps or Steps(STEPS, enabled=False), workers=workers, scheduler=scheduler,
-                             dataset=dataset, cache=cache)
+                             dataset=dataset, cache=cache, staging=staging)
 
 
 def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress, steps, workers, scheduler, dataset,
-                  cache) -> dict[str, pd.DataFrame]:
+                  cache, staging) -> dict[str, pd.DataFrame]:
     from .perarticle.stage import Runner
 
     folder = open_corpus(given)
@@ -88,11 +91,12 @@ def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress
     with Runner(workers, scheduler) as runner:
         runner.warm_up()
         return _build_tables_with(runner, folder, corpus, manifest, articles, paper=paper, leaders=leaders,
-                                  progress=progress, steps=steps, scheduler=scheduler, dataset=dataset, cache=cache)
+                                  progress=progress, steps=steps, scheduler=scheduler, dataset=dataset, cache=cache,
+                                  staging=staging)
 
 
 def _build_tables_with(runner, folder, corpus, manifest, articles, *, paper, leaders, progress, steps, scheduler,
-                       dataset, cache) -> dict[str, pd.DataFrame]:
+                       dataset, cache, staging) -> dict[str, pd.DataFrame]:
     with steps.step("reading"):
         result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
         _check_annotations(folder, result.articles)
@@ -118,6 +122,14 @@ def _build_tables_with(runner, folder, corpus, manifest, articles, *, paper, lea
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
         tables.update(per_article)
+        if staging is not None:
+            # The tokens (the largest table) go to disk now, and out of memory.
+            try:
+                path = write_parquet(tables["tokens"], Path(staging) / "tokens.parquet")
+            except OSError as err:  # reported like the dataset's: the previous tables stay
+                raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
+            tables["tokens"] = WrittenTable(path, len(tables["tokens"]))
+            kept["stage"].tokens_table = None
     with steps.step("topics"):
         try:
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
@@ -188,6 +200,9 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
     written = []
     for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
                                                       enabled=progress)):
+        if isinstance(tables[name], WrittenTable):  # written earlier, into this folder
+            written.append(tables[name].path)
+            continue
         writer = write_parquet if filename.endswith(".parquet") else write_csv
         written.append(writer(tables[name], folder / filename))
         if pause and k == 0:
@@ -206,6 +221,7 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         # Where this build's time went (the benchmark reads it); the writing step itself is not finished yet.
         detail = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in seconds.detail.items()}
         manifest["seconds"] = {**seconds.seconds, "per_article": detail}
+        manifest["peak_mb"] = dict(seconds.peak_mb)  # of the build process (workers not included)
     if (folder / DATASET).is_dir():
         # The dataset's files, by path inside it, checked like the tables'.
         manifest["datasets"] = {DATASET: {p.relative_to(folder / DATASET).as_posix():
@@ -228,6 +244,20 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, progress: 
             raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                           "the previous tables are unchanged") from None
     return [folder.out / p.name for p in written]
+
+
+class WrittenTable:
+    """A table already written into the staging folder (``path``, ``rows``): the tokens, written
+    as soon as they are complete so that they are not held in memory while topics are fitted."""
+
+    def __init__(self, path: Path, rows: int):
+        self.path, self.rows = Path(path), int(rows)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def read(self) -> pd.DataFrame:
+        return pd.read_parquet(self.path)
 
 
 class BuiltTables(Mapping):
@@ -293,7 +323,7 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
             try:
                 tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
                                       steps=steps, workers=workers, scheduler=scheduler, dataset=staging / DATASET,
-                                      **options)
+                                      staging=staging, **options)
             except DatasetWriteError as err:
                 # The dataset is the first thing written into the staging folder.
                 raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "

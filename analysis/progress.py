@@ -44,6 +44,14 @@ def progress_bar(items: Iterable[T], *, desc: str, unit: str = "it", enabled: bo
     return tqdm(items, desc=desc, unit=unit, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
+def _peak_mb() -> int:
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KB on Linux
+
+
 class Steps:
     """A bar over the named steps of a longer job; ``with steps.step("topics"):`` around each.
 
@@ -59,6 +67,8 @@ class Steps:
         self.done: list[str] = []
         #: Wall seconds per step (and, in ``detail``, per sub-step a step reports): ``build.json`` keeps them.
         self.seconds: dict[str, float] = {}
+        #: This process's peak resident memory (MB) when each step ended: where the peak was reached.
+        self.peak_mb: dict[str, int] = {}
         self.detail: dict = {}
         self._bar = None
         if _enabled(enabled):
@@ -74,6 +84,7 @@ class Steps:
         start = time.perf_counter()
         yield
         self.seconds[name] = round(time.perf_counter() - start, 3)
+        self.peak_mb[name] = _peak_mb()
         self.done.append(name)
         if self._bar is not None:
             self._bar.update(1)

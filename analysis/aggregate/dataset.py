@@ -204,16 +204,20 @@ class CountMatrix:
             else pc.dictionary_encode(long["term"])
         vocab = self.vocabulary
         ids = np.asarray([vocab.setdefault(t, len(vocab)) for t in encoded.dictionary.to_pylist()], dtype=np.int32)
-        self.rows.append(long["article_order"].to_numpy().astype(np.int64))
+        # 4 bytes each: at 200,000 articles the matrix has some 30 million cells.
+        self.rows.append(long["article_order"].to_numpy().astype(np.int32))
         self.cols.append(ids[encoded.indices.to_numpy(zero_copy_only=False)] if len(ids) else
                          np.zeros(0, dtype=np.int32))
-        self.values.append(long["count"].to_numpy().astype(np.float64))
+        self.values.append(long["count"].to_numpy().astype(np.int32))
 
     def arrays(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-        """``(vocabulary, rows, cols, counts)``."""
-        cat = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)  # noqa: E731
-        return (list(self.vocabulary), cat(self.rows, np.int64), cat(self.cols, np.int32),
-                cat(self.values, np.float64))
+        """``(vocabulary, rows, cols, counts)``, rows in article order; the batches are released."""
+        def cat(parts: list) -> np.ndarray:
+            out = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+            parts.clear()
+            return out
+
+        return list(self.vocabulary), cat(self.rows), cat(self.cols), cat(self.values)
 
 
 def _write(table: pa.Table, folder: Path, part: int = 0) -> None:

@@ -245,7 +245,7 @@ def tfidf_from_counts(
             cols.append(vocabulary.setdefault(term, len(vocabulary)))
             values.append(value)
     return tfidf_from_arrays(article_ids, list(vocabulary), np.asarray(rows, dtype=np.int64),
-                             np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64), stopwords,
+                             np.asarray(cols, dtype=np.int32), np.asarray(values, dtype=np.float64), stopwords,
                              min_df=min_df, max_df=max_df, max_features=max_features, min_chars=min_chars,
                              n_lists=n)
 
@@ -289,21 +289,28 @@ def tfidf_from_arrays(
     # Columns of the kept terms in term order (as CountVectorizer's sorted vocabulary).
     kept = np.flatnonzero(keep)
     kept = kept[np.argsort(vocab[kept].astype(str), kind="stable")] if len(kept) else kept
-    new_col = np.full(len(vocab), -1, dtype=np.int64)
-    new_col[kept] = np.arange(len(kept))
-    cols = new_col[np.asarray(cols, dtype=np.int64)] if len(vocab) else np.zeros(0, dtype=np.int64)
+    new_col = np.full(len(vocab), -1, dtype=np.int32)
+    new_col[kept] = np.arange(len(kept), dtype=np.int32)
+    cols = new_col[np.asarray(cols)] if len(vocab) else np.zeros(0, dtype=np.int32)
     inside = cols >= 0
     vocab = vocab[kept]
+    rows = np.asarray(rows)[inside]
+    data = np.asarray(counts)[inside].astype(np.float64)
+    cols = cols[inside]
+    del inside
+    if len(rows) and (np.diff(rows) < 0).any():  # not in article order: sort (the build's are in order)
+        order = np.argsort(rows, kind="stable")
+        rows, cols, data = rows[order], cols[order], data[order]
+    # Rows in order: the row pointers are counts per row, no coordinate sort (memory at 200,000 articles).
     # 32-bit indices where they fit, as CountVectorizer makes them: scikit-learn's sparse k-means
     # is several times slower on 64-bit ones.
-    index = np.int32 if inside.sum() < np.iinfo(np.int32).max else np.int64
-    X = sp.csr_matrix((np.asarray(counts, dtype=np.float64)[inside],
-                       (np.asarray(rows)[inside].astype(index), cols[inside].astype(index))),
-                      shape=(len(ids), len(vocab)))
+    index = np.int32 if len(cols) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(len(ids) + 1, dtype=index)
+    np.cumsum(np.bincount(rows, minlength=len(ids)), out=indptr[1:])
+    del rows
+    X = sp.csr_matrix((data, cols.astype(index, copy=False), indptr), shape=(len(ids), len(vocab)))
     X.sum_duplicates()
     X.sort_indices()
-    X.indices = X.indices.astype(index, copy=False)
-    X.indptr = X.indptr.astype(index, copy=False)
     n_doc = X.shape[0]
     dfs = np.bincount(X.indices, minlength=X.shape[1])
     high = max_df if isinstance(max_df, Integral) else max_df * n_doc
