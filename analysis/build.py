@@ -36,7 +36,7 @@ import pandas as pd
 from .corpus.read import read_corpus
 from .corpus.folder import open_corpus, using_corpus
 from .errors import InputError
-from .aggregate.dataset import DatasetWriteError, per_article_tables
+from .aggregate.dataset import DatasetWriteError, WrittenTable, per_article_tables
 from .inputs import input_digest, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.mentions import discover_officials, empty_registry, load_registry
@@ -118,18 +118,11 @@ def _build_tables_with(runner, folder, corpus, manifest, articles, *, paper, lea
         kept: dict = {}
         per_article = per_article_tables(result.articles, registry=registry_frame, titles=folder.fact("titles"),
                                          phrases=folder.fact("phrases"), scheduler=scheduler, runner=runner,
+                                         tokens_path=None if staging is None else Path(staging) / "tokens.parquet",
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
         tables.update(per_article)
-        if staging is not None:
-            # The tokens (the largest table) go to disk now, and out of memory.
-            try:
-                path = write_parquet(tables["tokens"], Path(staging) / "tokens.parquet")
-            except OSError as err:  # reported like the dataset's: the previous tables stay
-                raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
-            tables["tokens"] = WrittenTable(path, len(tables["tokens"]))
-            kept["stage"].tokens_table = None
     with steps.step("topics"):
         try:
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
@@ -201,7 +194,7 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
     for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
                                                       enabled=progress)):
         if isinstance(tables[name], WrittenTable):  # written earlier, into this folder
-            written.append(tables[name].path)
+            written.extend(p for p in tables[name].paths if p.name == filename)
             continue
         writer = write_parquet if filename.endswith(".parquet") else write_csv
         written.append(writer(tables[name], folder / filename))
@@ -244,20 +237,6 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, progress: 
             raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                           "the previous tables are unchanged") from None
     return [folder.out / p.name for p in written]
-
-
-class WrittenTable:
-    """A table already written into the staging folder (``path``, ``rows``): the tokens, written
-    as soon as they are complete so that they are not held in memory while topics are fitted."""
-
-    def __init__(self, path: Path, rows: int):
-        self.path, self.rows = Path(path), int(rows)
-
-    def __len__(self) -> int:
-        return self.rows
-
-    def read(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path)
 
 
 class BuiltTables(Mapping):

@@ -130,7 +130,9 @@ def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articl
         pd.testing.assert_frame_equal(tables["trigrams"], want, check_exact=True, obj=name)
         assert len(want) > 3
         stage = kept["stage"]
-        got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in stage.counts))
+        assert stage.counts is None  # streamed to the dataset and the count matrix, not kept
+        counts = run_stage(arts, workers=1, cache=False).counts
+        got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in counts))
         ref = tfidf_matrix(tokens)
         assert list(got.terms) == list(ref.terms) and got.matrix.shape == ref.matrix.shape
         assert (got.matrix != ref.matrix).nnz == 0 and (got.doc_freq == ref.doc_freq).all()
@@ -139,7 +141,6 @@ def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articl
         assert list(got.terms) == list(ref.terms) and (got.matrix != ref.matrix).nnz == 0
         assert got.matrix.indices.dtype == ref.matrix.indices.dtype  # 32-bit: sparse k-means is slow on 64
         for options in ({"max_features": 50}, {"min_df": 0.05, "max_df": 0.5}):
-            got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in stage.counts),
-                                    **options)
+            got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in counts), **options)
             ref = tfidf_matrix(tokens, **options)
             assert list(got.terms) == list(ref.terms) and (got.matrix != ref.matrix).nnz == 0, (name, options)

@@ -57,6 +57,20 @@ def _year(issue_date: str) -> str:
     return year if year.isdigit() else "unknown"
 
 
+class WrittenTable:
+    """A table already written (``paths``: its files, ``rows``): the build writes the tokens as the
+    stage makes them, so that they are never held whole in memory."""
+
+    def __init__(self, paths: list[Path], rows: int):
+        self.paths, self.rows = [Path(p) for p in paths], int(rows)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def read(self) -> pd.DataFrame:
+        return pd.read_parquet(self.paths[0])
+
+
 class DatasetWriteError(OSError):
     """Writing the per-article dataset failed (full disk, permissions): an output problem, not an input one."""
 
@@ -142,28 +156,45 @@ class NgramTotals:
         return frame.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
-def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path,
-                   terms: "CountMatrix | None" = None) -> Path:
-    from analysis.perarticle.stage import BATCH, _chunks
+class ArticleColumns:
+    """The per-article columns the dataset repeats (ids, issue dates, months, years), read once."""
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = stage.ids
-    issue = (stage.articles["issue_date"].astype(str).tolist() if "issue_date" in stage.articles.columns
-             else [""] * len(ids))
-    month = [d[:7] for d in issue]
-    year = [_year(d) for d in issue]
-    for b, batch in enumerate(_chunks(len(ids), BATCH)):
-        # One batch of articles at a time: the long table of term counts is never whole in memory.
+    def __init__(self, articles: pd.DataFrame):
+        self.ids = [str(a) for a in articles["article_id"]]
+        self.issue = (articles["issue_date"].astype(str).tolist() if "issue_date" in articles.columns
+                      else [""] * len(self.ids))
+        self.month = [d[:7] for d in self.issue]
+        self.year = [_year(d) for d in self.issue]
+
+
+class CountsSink:
+    """Takes the stage's encoded term counts batch by batch (see :func:`analysis.perarticle.stage.run_stage`):
+    writes that batch's ``articles`` and ``term_counts`` parts of the dataset under ``folder`` and adds the
+    counts to ``matrix`` (:class:`CountMatrix`), so the long table is never whole in memory."""
+
+    def __init__(self, articles: pd.DataFrame, folder: Path, matrix: "CountMatrix | None" = None):
+        self.columns = ArticleColumns(articles)
+        self.folder = Path(folder)
+        self.matrix = matrix
+        self.part = 0
+
+    def __call__(self, batch: range, blobs: list[bytes]) -> None:
+        try:
+            self._write(batch, blobs)
+        except OSError as err:
+            raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
+
+    def _write(self, batch: range, blobs: list[bytes]) -> None:
+        c = self.columns
         sl = slice(batch.start, batch.stop)
-        n_tokens, long = counts_arrow(stage.blobs["counts"][sl], batch.start)
-        if terms is not None:
-            terms.add(long)
+        n_tokens, long = counts_arrow(blobs, batch.start)
+        if self.matrix is not None:
+            self.matrix.add(long)
         articles = pa.table({
             "article_order": pa.array(np.arange(batch.start, batch.stop), pa.int64()),
-            "article_id": pa.array(ids[sl], pa.string()), "issue_date": pa.array(issue[sl], pa.string()),
-            "month": pa.array(month[sl], pa.string()), "n_tokens": pa.array(n_tokens, pa.int64()),
-            "year": pa.array(year[sl], pa.string()),
+            "article_id": pa.array(c.ids[sl], pa.string()), "issue_date": pa.array(c.issue[sl], pa.string()),
+            "month": pa.array(c.month[sl], pa.string()), "n_tokens": pa.array(n_tokens, pa.int64()),
+            "year": pa.array(c.year[sl], pa.string()),
         })
         local = pc.subtract(long["article_order"], batch.start)
         counts_table = pa.table({
@@ -176,10 +207,73 @@ def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, fol
             "n_tokens": articles["n_tokens"].take(local),
             "year": articles["year"].take(local),
         })
-        _write(articles, folder / "articles", b)
-        _write(counts_table, folder / "term_counts", b)
-    year_of = dict(zip(ids, year))
-    order_of = {a: i for i, a in enumerate(ids)}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write(articles, self.folder / "articles", self.part)
+        _write(counts_table, self.folder / "term_counts", self.part)
+        self.part += 1
+
+
+class TokensSink:
+    """Takes the stage's encoded tokens batch by batch: into ``path`` (Parquet, one row group per batch)
+    or, without a path, into an Arrow table kept in memory (:attr:`table`).  Counts word tokens."""
+
+    def __init__(self, articles: pd.DataFrame, path: Path | None = None):
+        self.ids = [str(a) for a in articles["article_id"]]
+        self.path = None if path is None else Path(path)
+        self.n_tokens = 0
+        self.rows = 0
+        self._parts: list[pa.Table] = []
+        self._writer = None
+        self._tmp = None
+
+    def __call__(self, batch: range, blobs: list[bytes]) -> None:
+        table = tokens_arrow(self.ids[batch.start : batch.stop], blobs)
+        self.n_tokens += int(pc.sum(pc.list_value_length(table["tokens"])).as_py() or 0)
+        self.rows += table.num_rows
+        if self.path is None:
+            self._parts.append(table)
+            return
+        import pyarrow.parquet as pq
+
+        try:
+            if self._writer is None:
+                # Written under a temporary name and renamed when complete (atomic, as every output).
+                self._tmp = self.path.with_name(f".{self.path.name}.tmp")
+                self._writer = pq.ParquetWriter(self._tmp, table.schema)
+            self._writer.write_table(table)
+        except OSError as err:
+            raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            os.replace(self._tmp, self.path)
+            self._writer = None
+        elif self.path is not None and not self.path.exists():
+            import pyarrow.parquet as pq
+
+            pq.write_table(tokens_arrow([], []), self.path)
+
+    @property
+    def table(self) -> pa.Table:
+        if self._parts:
+            return pa.concat_tables(self._parts)
+        return tokens_arrow([], [])
+
+
+def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path,
+                   terms: "CountMatrix | None" = None) -> Path:
+    from analysis.perarticle.stage import BATCH, _chunks
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if stage.blobs.get("counts") is not None:  # not already written batch by batch (CountsSink)
+        sink = CountsSink(stage.articles, folder, terms)
+        for batch in _chunks(len(stage.ids), BATCH):
+            sink._write(batch, stage.blobs["counts"][batch.start : batch.stop])
+    columns = ArticleColumns(stage.articles)
+    year_of = dict(zip(columns.ids, columns.year))
+    order_of = {a: i for i, a in enumerate(columns.ids)}
     for name, frame in (("formulation_occurrences", occurrences), ("mentions", mentions)):
         frame = frame.copy()
         frame.insert(0, "article_order", frame["article_id"].map(order_of).astype("int64"))
@@ -335,7 +429,7 @@ def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None 
 def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None,
                        workers: int | None = None, scheduler=None, cache=True, dataset: str | Path | None = None,
                        timings: dict | None = None, stage_out: dict | None = None,
-                       runner=None) -> dict[str, pd.DataFrame]:
+                       runner=None, tokens_path: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """The build's per-article tables: ``mentions``, ``tokens``, ``term_frequency`` (corpus, by
     issue, by month), ``formulations``, ``formulation_occurrences``, ``collocations``,
     ``trigrams`` — identical to :func:`analysis.leaders.mentions.leader_mentions` (with ``registry``,
@@ -349,6 +443,8 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
 
     ``dataset``: folder for the partitioned per-article Parquet dataset (kept);
     None writes it to a temporary folder in the build folder and deletes it.
+    ``tokens_path``: write the tokens table there as it is made (then ``tokens``
+    is a :class:`WrittenTable`); without it, ``tokens`` is an Arrow table.
     ``timings``: a dict that receives seconds per step.  ``runner``: an
     :class:`analysis.perarticle.stage.Runner` to use (and leave open) instead of a new one.
     """
@@ -360,40 +456,44 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
 
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
-    totals = NgramTotals()
-    own = runner is None
-    runner = runner or Runner(workers, scheduler)
-    try:
-        stage = run_stage(articles, registry=registry, titles=titles, phrases=phrases, runner=runner, cache=cache,
-                          ngram_sink=totals)
-        timings["per_article"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        occurrences = formulation_occurrences(stage, runner=runner)
-    finally:
-        if own:
-            runner.close()
-    timings["formulation_occurrences"] = time.perf_counter() - t0
-    timings["stats"] = stage.stats
-    t0 = time.perf_counter()
-    mentions = mentions_table(stage)
-    tokens = tokens_arrow(stage.ids, stage.blobs["tokens"])
-    stage.blobs["tokens"] = None  # the Arrow table holds them now (StageResult.tokens reads it back)
-    stage.tokens_table = tokens
-    timings["tables"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     temporary = dataset is None
     folder = Path(tempfile.mkdtemp(prefix="dataset-", dir=cache_dir("perarticle"))) if temporary else Path(dataset)
-    matrix = CountMatrix()
     try:
-        write_dataset(stage, occurrences, mentions, folder, terms=matrix)
-        stage.count_matrix = matrix
+        # The stage hands tokens, counts and n-grams over batch by batch: to Parquet, to the dataset
+        # and the count matrix, to the n-gram totals; none is ever held whole.
+        totals, matrix = NgramTotals(), CountMatrix()
+        tokens_sink = TokensSink(articles, tokens_path)
+        sinks = {"ngrams": lambda batch, found: totals(found), "tokens": tokens_sink,
+                 "counts": CountsSink(articles, folder, matrix)}
+        own = runner is None
+        runner = runner or Runner(workers, scheduler)
+        try:
+            stage = run_stage(articles, registry=registry, titles=titles, phrases=phrases, runner=runner,
+                              cache=cache, sinks=sinks)
+            tokens_sink.close()
+            stage.count_matrix = matrix
+            if tokens_path is None:
+                stage.tokens_table = tokens_sink.table
+            else:
+                stage.tokens_path = Path(tokens_path)
+            timings["per_article"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            occurrences = formulation_occurrences(stage, runner=runner)
+        finally:
+            if own:
+                runner.close()
+        timings["formulation_occurrences"] = time.perf_counter() - t0
+        timings["stats"] = stage.stats
+        t0 = time.perf_counter()
+        mentions = mentions_table(stage)
+        timings["tables"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        write_dataset(stage, occurrences, mentions, folder)
         timings["write_dataset"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        n_tokens = int(pc.sum(pc.list_value_length(tokens["tokens"])).as_py() or 0)
         if len(matrix.vocabulary) == 0:
             # Nothing to aggregate: the pandas function gives the empty tables' exact shape.
-            frame = tokens.to_pandas()
-            freqs = {name: term_frequency(articles, frame, by=by)
+            freqs = {name: term_frequency(articles, stage.tokens, by=by)
                      for name, by in (("term_frequency", None), ("term_frequency_by_issue", "issue"),
                                       ("term_frequency_by_month", "month"))}
         else:
@@ -410,12 +510,13 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
             table = formulation_table_sql(folder, expansions(stage))
         # Collocations score bigrams by their words' corpus counts: the term-frequency table's.
         word_counts = dict(zip(freqs["term_frequency"]["term"], freqs["term_frequency"]["count"]))
-        ngram_tables = {"collocations": collocation_table(totals.table(2), word_counts, n_tokens),
+        ngram_tables = {"collocations": collocation_table(totals.table(2), word_counts, tokens_sink.n_tokens),
                         "trigrams": totals.table(3)}
         timings["aggregate"] = time.perf_counter() - t0
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
+    tokens = WrittenTable([Path(tokens_path)], tokens_sink.rows) if tokens_path is not None else stage.tokens_table
     if stage_out is not None:
         stage_out["stage"] = stage
     return {"mentions": mentions, "tokens": tokens, **freqs, "formulations": table,

@@ -612,6 +612,7 @@ class StageResult:
         self._decoded: dict[str, list] = {}
         #: Set by the aggregation: the tokens as an Arrow table, the article × term counts.
         self.tokens_table = None
+        self.tokens_path = None
         self.count_matrix = None
 
     @property
@@ -626,6 +627,10 @@ class StageResult:
 
     @property
     def tokens(self) -> pd.DataFrame:
+        if self.blobs.get("tokens") is None and self.tokens_table is None and self.tokens_path is not None:
+            import pyarrow.parquet as pq
+
+            self.tokens_table = pq.read_table(self.tokens_path)
         if self.blobs.get("tokens") is None and self.tokens_table is not None:
             lists = self.tokens_table["tokens"].to_pylist()
         else:
@@ -647,7 +652,8 @@ BATCH = 8192
 
 def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None, workers: int | None = None,
               scheduler=None, cache: bool | str | Path = True, runner: Runner | None = None,
-              ngram_sink: Callable[[list[bytes]], None] | None = None) -> StageResult:
+              ngram_sink: Callable[[list[bytes]], None] | None = None,
+              sinks: dict[str, Callable[[range, list[bytes]], None]] | None = None) -> StageResult:
     """Every per-article output of ``articles``, from the cache where possible.
 
     ``registry``/``titles``/``phrases``: as :func:`analysis.leaders.mentions.leader_mentions`
@@ -655,8 +661,11 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     misses (default all cores; 1 = in this process); ``scheduler``: a Dask
     scheduler address or ``distributed.Client`` (then ``workers`` is
     ignored); ``cache``: True (build folder), a folder, or False.
-    ``ngram_sink``: called with each batch's encoded n-grams (article order),
-    which are then not kept (their bytes are the largest output).
+    ``sinks``: ``{kind: function}``; each batch's encoded outputs of that
+    kind (article order) are handed to ``function(batch_range, blobs)`` and
+    then not kept, so a large corpus never holds them all (the aggregation
+    streams tokens to Parquet, counts to the dataset, n-grams to totals).
+    ``ngram_sink(blobs)`` is the n-gram sink alone (older form).
     """
     for column in ("article_id", "text"):
         if column not in articles.columns:
@@ -675,6 +684,12 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
         log.warning("per-article cache unavailable (%s); computing without it", err.strerror or err)
         store = None
     n = len(keys)
+    streamed = dict(sinks or {})
+    if ngram_sink is not None:
+        streamed["ngrams"] = lambda batch, found: ngram_sink(found)
+    unknown = set(streamed) - set(KINDS)
+    if unknown:
+        raise ValueError(f"no per-article output {sorted(unknown)}; known: {', '.join(KINDS)}")
     blobs: dict[str, list] = {kind: [None] * n for kind in KINDS}
     stats = {kind: {"cached": 0, "computed": 0} for kind in KINDS}
     own = runner is None
@@ -690,10 +705,10 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
                         fresh.append((keys[idx[local]][kind], blob))
                     if store is not None:
                         store.put_many(kind, fresh, raw=True)
-            if ngram_sink is not None:
-                ngram_sink([blobs["ngrams"][i] for i in batch])
+            for kind, sink in streamed.items():
+                sink(batch, [blobs[kind][i] for i in batch])
                 for i in batch:
-                    blobs["ngrams"][i] = None
+                    blobs[kind][i] = None
 
         pending = None
         for batch in _chunks(n, BATCH):
@@ -725,8 +740,8 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     finally:
         if own:
             runner.close()
-    if ngram_sink is not None:
-        blobs["ngrams"] = None
+    for kind in streamed:
+        blobs[kind] = None
     return StageResult(articles, keys, blobs, config, stats, store)
 
 
