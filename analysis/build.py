@@ -72,31 +72,27 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     """
     if options:
         raise TypeError(f"build_tables() got unexpected keyword argument(s) {', '.join(options)}")
-    given = (articles if articles is not None else corpus if corpus is not None
-             else Path(manifest).parent if manifest is not None else None)
+    from .perarticle.stage import Runner
+
+    given = _given_corpus(corpus, manifest, articles)
     # Every module (and every worker) reads its facts (dictionary, stopwords, aliases…) from the
     # corpus setting: a corpus given here is that setting for the whole build, as ``--corpus`` is.
-    with using_corpus(given):
-        return _build_tables(given, corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
-                             steps=steps or Steps(STEPS, enabled=False), workers=workers, scheduler=scheduler,
+    # The workers start (and load the segmenter) while this process reads the corpus.
+    with using_corpus(given), Runner(workers, scheduler) as runner:
+        runner.warm_up()
+        return _build_tables(runner, open_corpus(given), corpus, manifest, articles, paper=paper, leaders=leaders,
+                             progress=progress, steps=steps or Steps(STEPS, enabled=False), scheduler=scheduler,
                              dataset=dataset, cache=cache, staging=staging)
 
 
-def _build_tables(given, corpus, manifest, articles, *, paper, leaders, progress, steps, workers, scheduler, dataset,
-                  cache, staging) -> dict[str, pd.DataFrame]:
-    from .perarticle.stage import Runner
-
-    folder = open_corpus(given)
-    # The workers start (and load the segmenter) while this process reads the corpus.
-    with Runner(workers, scheduler) as runner:
-        runner.warm_up()
-        return _build_tables_with(runner, folder, corpus, manifest, articles, paper=paper, leaders=leaders,
-                                  progress=progress, steps=steps, scheduler=scheduler, dataset=dataset, cache=cache,
-                                  staging=staging)
+def _given_corpus(corpus, manifest, articles):
+    """The corpus setting the build's arguments name (None: ``$ANALYSIS_CORPUS`` or the sample)."""
+    return (articles if articles is not None else corpus if corpus is not None
+            else Path(manifest).parent if manifest is not None else None)
 
 
-def _build_tables_with(runner, folder, corpus, manifest, articles, *, paper, leaders, progress, steps, scheduler,
-                       dataset, cache, staging) -> dict[str, pd.DataFrame]:
+def _build_tables(runner, folder, corpus, manifest, articles, *, paper, leaders, progress, steps, scheduler,
+                  dataset, cache, staging) -> dict[str, pd.DataFrame]:
     with steps.step("reading"):
         result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
         _check_annotations(folder, result.articles)
@@ -194,7 +190,7 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
     for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
                                                       enabled=progress)):
         if isinstance(tables[name], WrittenTable):  # written earlier, into this folder
-            written.extend(p for p in tables[name].paths if p.name == filename)
+            written.append(tables[name].path)
             continue
         writer = write_parquet if filename.endswith(".parquet") else write_csv
         written.append(writer(tables[name], folder / filename))
@@ -287,8 +283,7 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     ...
     analysis.io.OutputError: /dev/null/out: --out lies under /dev/null, which is a file
     """
-    given = (articles if articles is not None else corpus if corpus is not None
-             else Path(manifest).parent if manifest is not None else None)
+    given = _given_corpus(corpus, manifest, articles)
     folder = OutputFolder(out)
     folder.check()  # a wrong --out is reported before the corpus is even opened
     with using_corpus(given):

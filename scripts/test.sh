@@ -28,6 +28,8 @@ step() {
 }
 
 step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py --ignore=tests/test_generated_book.py -q
+# The package's docstring examples are its documentation: they must run and print what they say.
+step "docstring examples" .venv/bin/pytest --doctest-modules analysis -q
 step "book build" bash scripts/book.sh
 # nbval_store_history (tests/): run cells as Jupyter does, so a trailing ";" silences them.
 step "strict nbval" env PYTHONPATH=tests .venv/bin/pytest -p nbval_store_history --nbval \

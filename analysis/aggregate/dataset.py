@@ -61,29 +61,29 @@ class WrittenTable:
     """A table already written (``paths``: its files, ``rows``): the build writes the tokens as the
     stage makes them, so that they are never held whole in memory."""
 
-    def __init__(self, paths: list[Path], rows: int):
-        self.paths, self.rows = [Path(p) for p in paths], int(rows)
+    def __init__(self, path: Path, rows: int):
+        self.path, self.rows = Path(path), int(rows)
 
     def __len__(self) -> int:
         return self.rows
 
     def read(self) -> pd.DataFrame:
-        return pd.read_parquet(self.paths[0])
+        return pd.read_parquet(self.path)
 
 
 class DatasetWriteError(OSError):
     """Writing the per-article dataset failed (full disk, permissions): an output problem, not an input one."""
 
 
-def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path,
-                  terms: "CountMatrix | None" = None) -> Path:
+def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
     """Write the per-article tables under ``folder`` (partitioned by year); return ``folder``.
 
-    ``terms``: a :class:`CountMatrix` that receives the term counts on the way.
+    The ``articles`` and ``term_counts`` parts are written here only when the
+    stage kept its counts (no :class:`CountsSink` wrote them batch by batch).
     An OSError while writing is raised as :class:`DatasetWriteError` (same errno and message).
     """
     try:
-        return _write_dataset(stage, occurrences, mentions, folder, terms)
+        return _write_dataset(stage, occurrences, mentions, folder)
     except DatasetWriteError:
         raise
     except OSError as err:
@@ -261,14 +261,13 @@ class TokensSink:
         return tokens_arrow([], [])
 
 
-def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path,
-                   terms: "CountMatrix | None" = None) -> Path:
+def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
     from analysis.perarticle.stage import BATCH, _chunks
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if stage.blobs.get("counts") is not None:  # not already written batch by batch (CountsSink)
-        sink = CountsSink(stage.articles, folder, terms)
+        sink = CountsSink(stage.articles, folder)
         for batch in _chunks(len(stage.ids), BATCH):
             sink._write(batch, stage.blobs["counts"][batch.start : batch.stop])
     columns = ArticleColumns(stage.articles)
@@ -294,8 +293,7 @@ class CountMatrix:
         self.values: list[np.ndarray] = []
 
     def add(self, long: pa.Table) -> None:
-        encoded = pc.dictionary_encode(long["term"]).combine_chunks() if isinstance(long["term"], pa.ChunkedArray) \
-            else pc.dictionary_encode(long["term"])
+        encoded = pc.dictionary_encode(long["term"].combine_chunks())
         vocab = self.vocabulary
         ids = np.asarray([vocab.setdefault(t, len(vocab)) for t in encoded.dictionary.to_pylist()], dtype=np.int32)
         # 4 bytes each: at 200,000 articles the matrix has some 30 million cells.
@@ -516,7 +514,7 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
-    tokens = WrittenTable([Path(tokens_path)], tokens_sink.rows) if tokens_path is not None else stage.tokens_table
+    tokens = WrittenTable(Path(tokens_path), tokens_sink.rows) if tokens_path is not None else stage.tokens_table
     if stage_out is not None:
         stage_out["stage"] = stage
     return {"mentions": mentions, "tokens": tokens, **freqs, "formulations": table,

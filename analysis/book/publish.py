@@ -319,7 +319,7 @@ def _glossary_source(source: str) -> str:
 
 
 def glossary_markdown(glossary: pd.DataFrame | None = None) -> str:
-    """The text of ``book/glossary.md``: one Sphinx glossary per kind, built from ``data/glossary.csv``.
+    r"""The text of ``book/glossary.md``: one Sphinx glossary per kind, built from ``data/glossary.csv``.
 
     Refer to a term from any page with ``{term}`倍增追赶```.
 

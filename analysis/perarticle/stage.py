@@ -642,7 +642,6 @@ class StageResult:
     ngrams = property(lambda self: self._decode("ngrams"))
     quotes = property(lambda self: self._decode("quotes"))
     mentions = property(lambda self: self._decode("mentions"))
-    records = property(lambda self: self.articles.to_dict("records"))
 
 
 #: Articles per batch of the stage: cache reads, work and (with a sink) n-grams go batch by batch,
@@ -652,7 +651,6 @@ BATCH = 8192
 
 def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None, workers: int | None = None,
               scheduler=None, cache: bool | str | Path = True, runner: Runner | None = None,
-              ngram_sink: Callable[[list[bytes]], None] | None = None,
               sinks: dict[str, Callable[[range, list[bytes]], None]] | None = None) -> StageResult:
     """Every per-article output of ``articles``, from the cache where possible.
 
@@ -665,7 +663,6 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
     kind (article order) are handed to ``function(batch_range, blobs)`` and
     then not kept, so a large corpus never holds them all (the aggregation
     streams tokens to Parquet, counts to the dataset, n-grams to totals).
-    ``ngram_sink(blobs)`` is the n-gram sink alone (older form).
     """
     for column in ("article_id", "text"):
         if column not in articles.columns:
@@ -685,8 +682,6 @@ def run_stage(articles: pd.DataFrame, *, registry=None, titles=None, phrases=Non
         store = None
     n = len(keys)
     streamed = dict(sinks or {})
-    if ngram_sink is not None:
-        streamed["ngrams"] = lambda batch, found: ngram_sink(found)
     unknown = set(streamed) - set(KINDS)
     if unknown:
         raise ValueError(f"no per-article output {sorted(unknown)}; known: {', '.join(KINDS)}")
@@ -775,7 +770,7 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
         per = [[] for _ in keys]  # nothing to count
     todo = [i for i, v in enumerate(per) if v is None]
     stage.stats["occurrences"] = {"cached": len(per) - len(todo), "computed": len(todo)}
-    articles = stage.articles if stage.articles is not None else pd.DataFrame(stage.records)
+    articles = stage.articles
     own = runner is None
     runner = runner or Runner(workers, scheduler)
     try:

@@ -129,26 +129,6 @@ class Tfidf:
         return np.diff(self.matrix.indptr) == 0
 
 
-class _TermFilter:
-    """Analyzer for CountVectorizer: keep terms, drop stopwords (memoised per token)."""
-
-    def __init__(self, stopwords: frozenset[str], min_chars: int = 1):
-        self.stopwords = stopwords
-        self.min_chars = min_chars
-        self.seen: dict[str, bool] = {}
-
-    def __call__(self, tokens) -> list[str]:
-        seen = self.seen
-        out = []
-        for t in tokens:
-            keep = seen.get(t)
-            if keep is None:
-                keep = seen[t] = len(t) >= self.min_chars and t not in self.stopwords and is_term(t)
-            if keep:
-                out.append(t)
-        return out
-
-
 def _check_tokens(tokens: pd.DataFrame) -> None:
     missing = {"article_id", "tokens"} - set(tokens.columns)
     if missing:
@@ -185,33 +165,14 @@ def tfidf_matrix(
     >>> list(tf.terms), tf.matrix.shape
     (['保护', '元宵', '外交官', '环境', '生态'], (3, 5))
     """
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from collections import Counter
 
     _check_tokens(tokens)
-    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
-    ids = tokens["article_id"].astype(str).to_numpy(dtype=object)
-    params = {"min_df": min_df, "max_df": max_df, "max_features": max_features, "min_chars": min_chars,
-              "sublinear_tf": True, "smooth_idf": True, "norm": "l2"}
-    if len(ids) == 0:
-        raise TopicInputError("tokens table is empty: no articles to cluster")
-    vectorizer = CountVectorizer(analyzer=_TermFilter(stop, min_chars), min_df=min_df, max_df=max_df,
-                                 max_features=max_features, dtype=np.float64)
-    try:
-        lists = list(apply_aliases(tokens)["tokens"]) if aliases else list(tokens["tokens"])
-        counts = vectorizer.fit_transform(lists)
-    except ValueError as err:
-        # scikit-learn says "After pruning, no terms remain" or "empty vocabulary".
-        raise TopicInputError(
-            f"no term of {len(ids)} article(s) passes min_df={min_df!r}, max_df={max_df!r} "
-            f"after removing stopwords ({err}); lower min_df or add articles"
-        ) from None
-    counts = counts.tocsr()
-    counts.sort_indices()
-    doc_freq = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64)
-    matrix = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(counts)
-    matrix = sp.csr_matrix(matrix)
-    return Tfidf(matrix=matrix, terms=vectorizer.get_feature_names_out().astype(object),
-                 article_ids=ids, doc_freq=doc_freq, params=params)
+    lists = apply_aliases(tokens)["tokens"] if aliases else tokens["tokens"]
+    # Each article's token counts; tfidf_from_arrays keeps the terms (length, stopwords, letters) and prunes.
+    per_article = (tuple(zip(*Counter(ts).items())) or ((), ()) for ts in lists)
+    return tfidf_from_counts(tokens["article_id"], per_article, stopwords, min_df=min_df, max_df=max_df,
+                             max_features=max_features, min_chars=min_chars)
 
 
 def tfidf_from_counts(
@@ -234,7 +195,7 @@ def tfidf_from_counts(
 
     >>> tf = tfidf_from_counts(["a", "b"], [(["生态", "环境"], [2, 1]), (["生态"], [1])], min_df=1, max_df=1.0)
     >>> list(tf.terms), tf.matrix.shape
-    (['生态', '环境'], (2, 2))
+    (['环境', '生态'], (2, 2))
     """
     vocabulary: dict[str, int] = {}
     rows, cols, values = [], [], []

@@ -21,12 +21,9 @@ month only, so :func:`binned_counts` does the same for day, quarter and year.
 >>> import pandas as pd
 >>> articles = pd.DataFrame({"issue_date": ["2020-01-07", "2020-07-03"], "source": ["a.csv", "a.csv"]})
 >>> mentions = pd.DataFrame({"issue_date": ["2020-01-07"], "name": ["林国栋"], "kind": ["coverage"]})
->>> binned_counts(mentions, articles, freq="Q")
-name     林国栋
-period        
-2020Q1  1.0
-2020Q2  NaN
-2020Q3  0.0
+>>> table = binned_counts(mentions, articles, freq="Q")
+>>> list(table.index), table["林国栋"].tolist()
+(['2020Q1', '2020Q2', '2020Q3'], [1.0, nan, 0.0])
 """
 from __future__ import annotations
 
