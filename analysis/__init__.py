@@ -1,20 +1,29 @@
-"""Computational analysis of the 丰台报: pages → clean articles → tokens, frequencies, topics, leader mentions.
+"""Computational analysis of Chinese party newspapers: pages → clean articles → tokens, frequencies,
+formulations, topics, leader mentions.
 
-One folder per stage, in the order of the data flow:
+The public API (documented in the README):
 
-``corpus/`` (pages → clean lines → blocks → articles) → ``tokens``
-(segmentation) → ``perarticle/`` (one cached pass per article, on workers)
-→ ``aggregate/`` (the corpus's tables: frequency, formulations) →
-``topics/`` → ``leaders/`` → ``figures/`` (every figure, one place) →
-``book/`` (the chapters' helpers and prose).  ``build`` runs the stages and
-writes the tables; ``tables`` reads them back.
+>>> import analysis
+>>> corpus = analysis.Corpus()                  # the sample; analysis.Corpus("my_corpus/") for yours
+>>> tables = corpus.tables("_build/data")       # built first if needed; analysis.Tables(folder) to read one
+>>> sorted(tables.load("mentions")["kind"].unique())[:2]
+['coverage', 'doctrine']
 
->>> from analysis import load_articles
->>> len(load_articles())
-9
+One folder per stage, in the order of the data flow, each importing only
+the ones before it: ``corpus/`` (pages → clean lines → blocks → articles) →
+``tokens`` (segmentation) → ``perarticle/`` (one cached pass per article, on
+workers) → ``aggregate/`` (the corpus's tables) → ``tables`` (reading a
+build) → ``topics/``, ``leaders/`` → ``figures/`` (every figure) → ``book/``
+(the chapters' helpers and prose) → ``build`` (writes the tables) → ``api``,
+``__main__`` (the command line).
 """
+from .api import Corpus, environment_corpus, notebook_tables
+from .build import build
 from .corpus.read import load_articles, load_captions, read_corpus, source_line
 from .errors import InputError
+from .settings import Settings
+from .tables import Tables
 
-__all__ = ["load_articles", "load_captions", "read_corpus", "source_line", "InputError"]
-__version__ = "0.1.0"
+__all__ = ["Corpus", "Settings", "Tables", "build", "environment_corpus", "notebook_tables", "load_articles",
+           "load_captions", "read_corpus", "source_line", "InputError"]
+__version__ = "0.2.0"

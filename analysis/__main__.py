@@ -9,8 +9,11 @@ Examples::
     python -m analysis annotate --corpus my_corpus/ --sample 200    # a sample to check by hand
     python -m analysis synthetic --out gen/ --articles 2400         # the generated test corpus
 
-``--corpus`` sets ``ANALYSIS_CORPUS`` for the whole run, so the text and
-every fact (registry, dictionaries) come from that folder.
+The corpus is ``--corpus`` (else ``$ANALYSIS_CORPUS``, else the sample), opened
+once here as an :class:`analysis.Corpus` and passed to every stage, so the
+text and every fact (registry, dictionaries) come from that folder.  This
+module and :mod:`analysis.api` are the only places that read the environment
+(:mod:`analysis.settings` lists the variables).
 """
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ import signal
 import sys
 from pathlib import Path
 
-from .corpus.folder import using_corpus
 from .errors import InputError
 from .io import write_csv
 
@@ -69,13 +71,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    corpus = getattr(args, "corpus", None) if not getattr(args, "manifest", None) else None
-    # One setting re-targets the text and every fact file for the whole run.
-    with using_corpus(corpus):
-        return _main(args)
-
-
-def _main(args) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.command == "manifest":
         return _manifest(args)
@@ -97,9 +92,9 @@ def _main(args) -> int:
     # SIGTERM (a killed job) unwinds like Ctrl-C, so the staging folder is removed.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        tables = build(args.out, args.corpus, args.manifest, args.articles, paper=args.paper,
-                       leaders=args.leaders, progress=not args.quiet,
-                       workers=args.workers, scheduler=args.scheduler, force=args.force)
+        corpus = _corpus(args)
+        tables = build(args.out, corpus, progress=not args.quiet, workers=args.workers, scheduler=args.scheduler,
+                       force=args.force)
     except InputError as err:  # OutputError (--out unusable, disk full) included
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -107,14 +102,39 @@ def _main(args) -> int:
         print(f"interrupted: {args.out} is unchanged", file=sys.stderr)
         return 130
     if not args.quiet:
-        from .build import BuiltTables
+        from .tables import Tables
 
-        if isinstance(tables, BuiltTables):
+        if isinstance(tables, Tables):
             print(f"{args.out} is up to date (same corpus, facts, code and settings; --force rebuilds)")
-        rows = tables.rows if isinstance(tables, BuiltTables) else {name: len(frame) for name, frame in tables.items()}
+        rows = tables.rows if isinstance(tables, Tables) else {name: len(frame) for name, frame in tables.items()}
         for name, n in rows.items():
             print(f"{args.out}/{name}: {n} rows")
     return 0
+
+
+def _corpus(args):
+    """The corpus the arguments name (``--corpus``, ``--manifest``, ``--articles``, ``--paper``,
+    ``--leaders``), else ``$ANALYSIS_CORPUS``, else the sample; settings from the environment."""
+    from .api import Corpus, environment_corpus
+    from .settings import Settings
+
+    settings = Settings.from_environment()
+    given = {name: getattr(args, name, None) for name in ("corpus", "manifest", "articles", "paper", "leaders")}
+    if not any(given.values()):
+        return environment_corpus()
+    base = (Corpus(given["articles"], settings=settings) if given["articles"]
+            else Corpus(given["corpus"], manifest=given["manifest"], settings=settings)
+            if given["corpus"] or given["manifest"] else environment_corpus())
+    if given["paper"]:
+        base = base.with_paper(given["paper"])
+    return base.with_registry(given["leaders"]) if given["leaders"] else base
+
+
+def _tables(corpus):
+    """The built tables of ``corpus`` (``$ANALYSIS_TABLES``, else ``<build>/data``), built first if needed."""
+    from .api import environment_tables_folder
+
+    return corpus.tables(environment_tables_folder())
 
 
 def _guarded(command, args) -> int:
@@ -126,30 +146,29 @@ def _guarded(command, args) -> int:
 
 
 def _registry_template(args) -> int:
-    from .corpus.folder import open_corpus
     from .leaders.registry_draft import registry_draft
-    from .tables import load_table
 
-    folder = open_corpus()
-    out = Path(args.out) if args.out else folder.root / "leaders.draft.csv"
-    draft = registry_draft(load_table("articles"), load_table("registry"), min_count=args.min_count)
+    corpus = _corpus(args)
+    tables = _tables(corpus)
+    out = Path(args.out) if args.out else corpus.root / "leaders.draft.csv"
+    draft = registry_draft(tables.load("articles"), tables.load("registry"), min_count=args.min_count,
+                           corpus=corpus)
     write_csv(draft, out)
     print(f"wrote {out}: {len(draft)} officials found by title; check each row, then save as leaders.csv")
     return 0
 
 
 def _annotate(args) -> int:
-    from .corpus.folder import open_corpus
-    from .tables import load_table
     from .leaders.validation import annotation_sample
 
-    folder = open_corpus()
-    out = Path(args.out) if args.out else folder.root / "annotation_sample.csv"
-    sample = annotation_sample(load_table("articles"), load_table("mentions"), args.sample,
-                               registry=load_table("registry"), seed=args.seed)
+    corpus = _corpus(args)
+    tables = _tables(corpus)
+    out = Path(args.out) if args.out else corpus.root / "annotation_sample.csv"
+    sample = annotation_sample(tables.load("articles"), tables.load("mentions"), args.sample,
+                               registry=tables.load("registry"), seed=args.seed)
     write_csv(sample, out)
     print(f"wrote {out}: {len(sample)} candidates; fill `correct` (yes/no), save as "
-          f"{folder.root / 'annotated_mentions.csv'}")
+          f"{corpus.root / 'annotated_mentions.csv'}")
     return 0
 
 

@@ -26,94 +26,79 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from .aggregate.dataset import DatasetWriteError, WrittenTable
+from .aggregate.tables import per_article_tables
+from .corpus.folder import Corpus, as_corpus
 from .corpus.read import read_corpus
-from .corpus.folder import open_corpus, using_corpus
 from .errors import InputError
-from .aggregate.dataset import DatasetWriteError, WrittenTable, per_article_tables
 from .inputs import input_digest, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
-from .leaders.mentions import discover_officials, empty_registry, load_registry
+from .leaders.validation import check_annotation, read_annotation, read_gold
+from .perarticle.mentions import discover_officials, load_registry
+from .perarticle.stage import Runner
 from .progress import Steps, progress_bar
-from .tables import build_info_table
+from .tables import DATASET_DIR, MANIFEST, Tables
 from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
                            representative_articles, tfidf_from_arrays, tfidf_summary)
 
 log = logging.getLogger(__name__)
-
-#: Test hook: seconds to pause in the write phase after the first file (fault-injection tests
-#: kill or interrupt the build there).  Has no effect when unset.
-PAUSE_ENV = "ANALYSIS_TEST_PAUSE_WRITE"
 
 STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics", "writing"]
 
 
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
                  progress: bool = False, steps: Steps | None = None, workers: int | None = None, scheduler=None,
-                 dataset: str | Path | None = None, cache=True, staging: Path | None = None,
-                 **options) -> dict[str, pd.DataFrame]:
-    """Compute every output table; return ``{name: DataFrame}`` (nothing written but ``dataset``).
+                 dataset: str | Path | None = None, cache=True, staging: Path | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """Compute every output table of a corpus; return ``{name: DataFrame}`` (nothing written but ``dataset``).
 
-    The facts (registry, dictionaries) are those of the corpus folder
-    (:mod:`analysis.corpus.folder`); ``leaders`` overrides the registry.
-    ``steps`` (optional) reports each step on a progress bar.  The per-article
-    stage runs on ``workers`` processes (default: all cores) or on the Dask
+    ``corpus``: a :class:`~analysis.corpus.folder.Corpus`, or what names one
+    (a folder, ``manifest``, an article table ``articles``; none: the sample);
+    its facts (registry, dictionaries) are used throughout, ``leaders``
+    replacing the registry and ``paper`` naming the paper.  ``steps``
+    (optional) reports each step on a progress bar.  The per-article stage
+    runs on ``workers`` processes (default: all cores) or on the Dask
     scheduler ``scheduler``, with its cache (``cache``: True, a folder or
-    False); ``dataset``: folder for its Parquet dataset (None: a temporary one);
-    ``staging``: the build's staging folder (:func:`build`), where the tokens
-    table is written as soon as it is complete (a :class:`WrittenTable` in the result).
-    Further keyword ``options`` are reserved for new inputs and must be empty today.
+    False); ``dataset``: folder for its Parquet dataset (None: a temporary
+    one); ``staging``: the build's staging folder (:func:`build`), where the
+    tokens table is written as soon as it is complete (a :class:`WrittenTable`
+    in the result).
     """
-    if options:
-        raise TypeError(f"build_tables() got unexpected keyword argument(s) {', '.join(options)}")
-    from .perarticle.stage import Runner
-
-    given = _given_corpus(corpus, manifest, articles)
-    # Every module (and every worker) reads its facts (dictionary, stopwords, aliases…) from the
-    # corpus setting: a corpus given here is that setting for the whole build, as ``--corpus`` is.
+    corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
     # The workers start (and load the segmenter) while this process reads the corpus.
-    with using_corpus(given), Runner(workers, scheduler) as runner:
-        runner.warm_up()
-        return _build_tables(runner, open_corpus(given), corpus, manifest, articles, paper=paper, leaders=leaders,
-                             progress=progress, steps=steps or Steps(STEPS, enabled=False), scheduler=scheduler,
-                             dataset=dataset, cache=cache, staging=staging)
+    with Runner(workers, scheduler) as runner:
+        runner.warm_up(corpus)
+        return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
+                             scheduler=scheduler, dataset=dataset, cache=cache, staging=staging)
 
 
-def _given_corpus(corpus, manifest, articles):
-    """The corpus setting the build's arguments name (None: ``$ANALYSIS_CORPUS`` or the sample)."""
-    return (articles if articles is not None else corpus if corpus is not None
-            else Path(manifest).parent if manifest is not None else None)
-
-
-def _build_tables(runner, folder, corpus, manifest, articles, *, paper, leaders, progress, steps, scheduler,
-                  dataset, cache, staging) -> dict[str, pd.DataFrame]:
+def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset, cache,
+                  staging) -> dict[str, pd.DataFrame]:
     with steps.step("reading"):
-        result = read_corpus(corpus, manifest, articles, paper=paper or folder.paper, progress=progress)
-        _check_annotations(folder, result.articles)
+        result = read_corpus(corpus, progress=progress)
+        _check_annotations(corpus, result.articles)
     tables: dict[str, pd.DataFrame] = {
-        "build_info": build_info_table(folder, result.articles),
+        "build_info": build_info_table(corpus, result.articles),
         "articles": result.articles,
         "captions": result.captions,
         "unattributed_headlines": result.unattributed,
     }
     with steps.step("mentions"):
-        registry = leaders if leaders is not None else folder.fact("leaders")
-        registry_frame = load_registry(registry) if registry is not None else empty_registry()
-        tables["registry"] = registry_frame
+        registry = load_registry(corpus)
+        tables["registry"] = registry
         tables["mentions"] = None  # computed per article below; its place in the table order is here
-        tables["discovered_officials"] = discover_officials(result.articles, registry=registry_frame)
+        tables["discovered_officials"] = discover_officials(result.articles, corpus=corpus)
     with steps.step("tokenising"):
-        # Per article, cached, on the workers: mentions (leader_mentions with these facts),
-        # tokens, term counts, formulations; the corpus tables aggregated from them.
+        # Per article, cached, on the workers: mentions, tokens, term counts, formulations;
+        # the corpus tables aggregated from them.
         kept: dict = {}
-        per_article = per_article_tables(result.articles, registry=registry_frame, titles=folder.fact("titles"),
-                                         phrases=folder.fact("phrases"), scheduler=scheduler, runner=runner,
+        per_article = per_article_tables(result.articles, corpus, scheduler=scheduler, runner=runner,
                                          tokens_path=None if staging is None else Path(staging) / "tokens.parquet",
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
@@ -147,16 +132,13 @@ def _build_tables(runner, folder, corpus, manifest, articles, *, paper, leaders,
     return tables
 
 
-def _check_annotations(folder, articles: pd.DataFrame) -> None:
+def _check_annotations(corpus: Corpus, articles: pd.DataFrame) -> None:
     """A hand annotation in the corpus folder must be readable and about this corpus's articles."""
-    from .leaders.tables import read_gold
-    from .leaders.validation import check_annotation, read_annotation
-
-    if folder.fact("annotation") is not None:
-        path = folder.fact("annotation")
+    if corpus.fact("annotation") is not None:
+        path = corpus.fact("annotation")
         check_annotation(read_annotation(path), articles, path)
-    if folder.fact("gold") is not None:
-        path = folder.fact("gold")
+    if corpus.fact("gold") is not None:
+        path = corpus.fact("gold")
         try:
             gold = read_gold(path)
         except (ValueError, KeyError, pd.errors.ParserError) as err:
@@ -164,13 +146,39 @@ def _check_annotations(folder, articles: pd.DataFrame) -> None:
         check_annotation(gold, articles, path)
 
 
+def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
+    """The one-row ``build_info`` table: which corpus, which facts, how many articles, which dates."""
+    dates = articles["issue_date"][articles["issue_date"] != ""] if len(articles) else pd.Series(dtype=str)
+    return pd.DataFrame([{
+        "corpus": corpus.label,
+        "paper": corpus.paper or (articles["paper"].iloc[0] if len(articles) else ""),
+        "corpus_path": _portable(corpus.root),
+        "kind": corpus.kind,
+        "is_sample": bool(corpus.is_sample),
+        "fingerprint": corpus.fingerprint(),
+        "defaulted_facts": ";".join(corpus.defaulted),
+        "n_articles": int(len(articles)),
+        "first_date": str(dates.min()) if len(dates) else "",
+        "last_date": str(dates.max()) if len(dates) else "",
+    }])
+
+
+def _portable(path: Path) -> str:
+    """A path relative to the project when inside it (``data``), so the table's bytes do not depend
+    on where the repository was cloned; absolute otherwise."""
+    from .paths import PROJECT_ROOT
+
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
 # Every table gets a Parquet file (for code: the notebooks read these) and a
 # CSV (for people); a list column (tokens) does not fit CSV, so that one is
 # Parquet only.
 PARQUET_ONLY = {"tokens"}
-MANIFEST = "build.json"
-#: The per-article Parquet dataset's folder inside the output folder (see :mod:`analysis.aggregate.dataset`).
-DATASET = "perarticle"
 
 
 def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
@@ -183,9 +191,12 @@ def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
 
 
 def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = False,
-                inputs: str | None = None, seconds: Steps | None = None) -> list[Path]:
-    """Write every table and, last, ``build.json`` into ``folder`` (a staging folder)."""
-    pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
+                inputs: str | None = None, seconds: Steps | None = None, pause: float = 0.0) -> list[Path]:
+    """Write every table and, last, ``build.json`` into ``folder`` (a staging folder).
+
+    ``pause``: the fault-injection hook of :class:`~analysis.settings.Settings` (seconds to wait
+    after the first file, announced on stdout).
+    """
     written = []
     for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
                                                       enabled=progress)):
@@ -196,7 +207,7 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         written.append(writer(tables[name], folder / filename))
         if pause and k == 0:
             # Fault-injection hook: announce the write phase, then wait to be killed.
-            print(f"{PAUSE_ENV}: paused after {filename}", flush=True)
+            print(f"ANALYSIS_TEST_PAUSE_WRITE: paused after {filename}", flush=True)
             time.sleep(pause)
     manifest = {
         "complete": True,
@@ -211,100 +222,58 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         detail = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in seconds.detail.items()}
         manifest["seconds"] = {**seconds.seconds, "per_article": detail}
         manifest["peak_mb"] = dict(seconds.peak_mb)  # of the build process (workers not included)
-    if (folder / DATASET).is_dir():
+    if (folder / DATASET_DIR).is_dir():
         # The dataset's files, by path inside it, checked like the tables'.
-        manifest["datasets"] = {DATASET: {p.relative_to(folder / DATASET).as_posix():
+        manifest["datasets"] = {DATASET_DIR: {p.relative_to(folder / DATASET_DIR).as_posix():
                                           {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
-                                          for p in sorted((folder / DATASET).rglob("*")) if p.is_file()}}
+                                          for p in sorted((folder / DATASET_DIR).rglob("*")) if p.is_file()}}
     written.append(write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", folder / MANIFEST))
     return written
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, progress: bool = False) -> list[Path]:
-    """Replace ``out`` by a folder holding exactly ``tables`` (Parquet where listed, CSV for everyone).
-
-    All or nothing: see the module docstring.  Returns the paths in ``out``.
-    """
-    folder = OutputFolder(out)
-    with folder as staging:
-        try:
-            written = _write_into(tables, staging, progress)
-        except OSError as err:
-            raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
-                                          "the previous tables are unchanged") from None
-    return [folder.out / p.name for p in written]
-
-
-class BuiltTables(Mapping):
-    """The tables of a complete build folder, read from their Parquet files when asked for.
-
-    What :func:`build` returns when ``out`` was already up to date: the same
-    names in the same order as a fresh build's dict, nothing read until used.
-    """
-
-    def __init__(self, out: str | Path):
-        self.out = Path(out)
-        manifest = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
-        self.rows: dict[str, int] = dict(manifest.get("rows", {}))
-        self._read: dict[str, pd.DataFrame] = {}
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self.rows:
-            raise KeyError(name)
-        if name not in self._read:
-            self._read[name] = pd.read_parquet(self.out / f"{name}.parquet")
-        return self._read[name]
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
 def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
-          progress: bool = False, workers: int | None = None, scheduler=None, force: bool = False,
-          **options) -> Mapping[str, pd.DataFrame]:
-    """Compute and write every table into ``out``; return the tables.
+          progress: bool = False, workers: int | None = None, scheduler=None, force: bool = False
+          ) -> Mapping[str, pd.DataFrame]:
+    """Compute and write every table of a corpus into ``out``; return the tables.
 
-    ``out`` is checked and locked before anything is computed.  The
-    per-article dataset is written into the staging folder as
-    ``perarticle/`` (:data:`DATASET`), so it replaces the old one together
-    with the tables or not at all.  ``workers``/``scheduler``: see
-    :func:`build_tables`.
+    ``corpus``, ``manifest``, ``articles``, ``paper``, ``leaders``: the corpus
+    (see :func:`build_tables`).  ``out`` is checked and locked before
+    anything is computed.  The per-article dataset is written into the
+    staging folder as ``perarticle/`` (:data:`~analysis.tables.DATASET_DIR`), so it replaces the
+    old one together with the tables or not at all.  ``workers``/``scheduler``:
+    see :func:`build_tables`.
 
     When ``out`` already holds a complete build of the same inputs (corpus
     files, facts, code, libraries, settings: :mod:`analysis.inputs`), nothing
     is recomputed or rewritten and the tables are returned as
-    :class:`BuiltTables`, read on demand; ``force=True`` rebuilds anyway.
+    :class:`~analysis.tables.Tables`, read on demand; ``force=True`` rebuilds anyway.
 
     >>> build("/dev/null/out")
     Traceback (most recent call last):
     ...
     analysis.io.OutputError: /dev/null/out: --out lies under /dev/null, which is a file
     """
-    given = _given_corpus(corpus, manifest, articles)
     folder = OutputFolder(out)
     folder.check()  # a wrong --out is reported before the corpus is even opened
-    with using_corpus(given):
-        digest, _ = input_digest(open_corpus(given), paper=paper, leaders=leaders)
-    if not force and not options and up_to_date(out, digest, MANIFEST):
+    corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
+    digest, _ = input_digest(corpus)
+    if not force and up_to_date(out, digest, MANIFEST):
         log.info("%s is up to date (same corpus, facts, code and settings); nothing to do", out)
-        return BuiltTables(out)
+        return Tables(out, corpus.settings)
     steps = Steps(STEPS, enabled=progress)
     try:
         with folder as staging:
             try:
-                tables = build_tables(corpus, manifest, articles, paper=paper, leaders=leaders, progress=progress,
-                                      steps=steps, workers=workers, scheduler=scheduler, dataset=staging / DATASET,
-                                      staging=staging, **options)
+                tables = build_tables(corpus, progress=progress, steps=steps, workers=workers, scheduler=scheduler,
+                                      dataset=staging / DATASET_DIR, staging=staging)
             except DatasetWriteError as err:
                 # The dataset is the first thing written into the staging folder.
                 raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                               "the previous tables are unchanged") from None
             with steps.step("writing"):
                 try:
-                    _write_into(tables, staging, progress, inputs=digest, seconds=steps)
+                    _write_into(tables, staging, progress, inputs=digest, seconds=steps,
+                                pause=corpus.settings.pause_write)
                 except OSError as err:
                     raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                                   "the previous tables are unchanged") from None

@@ -3,7 +3,7 @@
 A build is a function of its input files (the corpus's text and fact files,
 the defaults in ``data/`` it falls back to), of the package's code and the
 pinned libraries, and of the few settings that change results (paper name,
-registry override, date range, time zone).  :func:`input_digest` hashes all
+registry override, date range, time zone: the corpus's settings).  :func:`input_digest` hashes all
 of them — file bytes, not times, so a copied or re-checked-out corpus is
 still recognised — and ``build.json`` records the digest.  When the digest is
 unchanged and every file ``build.json`` lists is still there at its size,
@@ -15,8 +15,8 @@ Hashing reads every input once (about 1 GB/s; the 200,000-article table of
 the benchmark in 0.3 s) and needs no parsing, so the check costs a fraction
 of a second where a rebuild costs seconds to minutes.
 
->>> from analysis.corpus import open_corpus
->>> digest, files = input_digest(open_corpus())
+>>> from analysis.corpus import Corpus
+>>> digest, files = input_digest(Corpus.sample())
 >>> len(digest), any(name.startswith("code:") for name in files)
 (64, True)
 """
@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 #: Libraries whose version can change a table (segmentation, sorting, clustering, Parquet).
 LIBRARIES = ("duckdb", "jieba", "numpy", "pandas", "pyarrow", "rjieba", "scikit-learn", "scipy")
-#: Settings (environment variables) that change what a build computes.
-SETTINGS = ("ANALYSIS_TIMEZONE",)
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -56,16 +53,11 @@ def _corpus_files(folder) -> list[tuple[str, Path]]:
     return files
 
 
-def input_digest(folder, *, paper: str = "", leaders=None) -> tuple[str, dict[str, str]]:
-    """``(digest, {label: sha256 or value})`` of everything a build of ``folder``
-    (:class:`analysis.corpus_folder.CorpusFolder`) depends on.
-
-    ``paper``/``leaders``: the build's overrides (a registry path or DataFrame).
-    """
-    from analysis.corpus.pages import date_range
-
+def input_digest(corpus) -> tuple[str, dict[str, str]]:
+    """``(digest, {label: sha256 or value})`` of everything a build of ``corpus``
+    (:class:`analysis.corpus.folder.Corpus`: its files, facts, paper and settings) depends on."""
     parts: dict[str, str] = {}
-    for label, path in _corpus_files(folder):
+    for label, path in _corpus_files(corpus):
         parts[label] = _sha256(path) if path.is_file() else "missing"
     for path in sorted(PACKAGE.rglob("*.py")):
         parts[f"code:{path.relative_to(PACKAGE).as_posix()}"] = _sha256(path)
@@ -74,17 +66,11 @@ def input_digest(folder, *, paper: str = "", leaders=None) -> tuple[str, dict[st
             parts[f"library:{name}"] = version(name)
         except PackageNotFoundError:
             parts[f"library:{name}"] = "absent"
-    for name in SETTINGS:
-        parts[f"setting:{name}"] = os.environ.get(name, "")
-    parts["setting:date_range"] = "/".join(date_range())
-    parts["option:paper"] = paper or ""
-    if leaders is None:
-        parts["option:leaders"] = ""
-    elif hasattr(leaders, "to_csv"):
-        parts["option:leaders"] = hashlib.sha256(leaders.to_csv(index=False).encode("utf-8")).hexdigest()
-    else:
-        path = Path(leaders)
-        parts["option:leaders"] = _sha256(path) if path.is_file() else f"missing:{path}"
+    settings = corpus.settings
+    parts["setting:timezone"] = settings.timezone
+    parts["setting:date_range"] = "/".join(settings.date_range())
+    parts["option:paper"] = corpus.paper
+    parts["option:leaders"] = corpus.fact_digest("leaders")
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     return digest, parts
 

@@ -20,6 +20,11 @@ Three things plain ``jieba.lcut`` gets wrong, handled here:
 * jieba logs on stderr and caches its prefix dictionary in the system temp
   folder; both are redirected (log silenced, cache under ``_build/cache``).
 
+Every reader takes its fact file from a :class:`~analysis.corpus.folder.Corpus`
+(or a path; none: the sample's file in ``data/``), and what is derived from
+the facts (:func:`get_segmenter`, :func:`stopword_set`, :func:`term_map`,
+:func:`text_preparer`) is kept with that corpus object, made once.
+
 Before segmentation the text is *prepared* (:func:`prepare_text`), always
 keeping its length so every offset still points into the original text:
 
@@ -44,24 +49,22 @@ punctuation-only tokens are dropped.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
 
+from analysis.corpus.folder import Corpus, fact_file
 from analysis.errors import InputError
-from analysis.corpus.folder import fact_path
 from analysis.io import read_csv_records, write_text
-from analysis.paths import DATA_DIR, cache_dir
+from analysis.paths import DATA_DIR
+from analysis.settings import default_settings
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +131,7 @@ def read_user_dictionary(path: str | Path | None = None) -> pd.DataFrame:
     >>> read_user_dictionary().query("word == '王少峰'")["category"].item()
     'person'
     """
-    path = Path(path) if path is not None else fact_path("userdict")
+    path = fact_file("userdict", path)
     seen: dict[str, int] = {}
     out = []
     for line, row in _read_table(path, USERDICT_COLUMNS):
@@ -147,7 +150,7 @@ def read_user_dictionary(path: str | Path | None = None) -> pd.DataFrame:
 
 def read_stopwords(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate the stopword list: columns ``word``, ``category``, ``source``, ``line``."""
-    path = Path(path) if path is not None else fact_path("stopwords")
+    path = fact_file("stopwords", path)
     seen: dict[str, int] = {}
     out = []
     for line, row in _read_table(path, STOPWORD_COLUMNS):
@@ -156,26 +159,19 @@ def read_stopwords(path: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(out, columns=[*STOPWORD_COLUMNS, "line"]).astype({"line": "int64"})
 
 
-def load_stopwords(path: str | Path | None = None) -> frozenset[str]:
-    """The stopword set (default ``data/stopwords.csv``).
+def load_stopwords(path=None) -> frozenset[str]:
+    """The stopword set (``path``: a Corpus, a file, or None for the sample's ``data/stopwords.csv``).
 
     >>> "本报讯" in load_stopwords() and "的" in load_stopwords()
     True
     """
-    return _load_stopwords_cached(str(Path(path) if path is not None else fact_path("stopwords")), _mtime(path))
-
-
-def _mtime(path: str | Path | None) -> int:
-    path = Path(path) if path is not None else fact_path("stopwords")
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
-@lru_cache(maxsize=8)
-def _load_stopwords_cached(path: str, _mtime_ns: int) -> frozenset[str]:
     return frozenset(read_stopwords(path)["word"])
+
+
+def stopword_set(corpus: Corpus | None = None) -> frozenset[str]:
+    """The corpus's stopword set, read once per corpus object (re-read when the file changes)."""
+    corpus = corpus if corpus is not None else Corpus.sample()
+    return corpus.memo("tokens.stopwords", lambda: load_stopwords(corpus), facts=("stopwords",))
 
 
 def is_word_token(token: str) -> bool:
@@ -204,7 +200,7 @@ def remove_stopwords(tokens: Iterable[str], stopwords: frozenset[str] | None = N
     >>> remove_stopwords(["本报讯", "记者", "丰台区", "的", "发展", "2024"])
     ['丰台区', '发展']
     """
-    stop = load_stopwords() if stopwords is None else stopwords
+    stop = stopword_set() if stopwords is None else stopwords
     return [t for t in tokens if t not in stop and is_term(t)]
 
 
@@ -229,7 +225,7 @@ def read_boilerplate(path: str | Path | None = None) -> pd.DataFrame:
     >>> sorted(set(read_boilerplate()["kind"]))[:2]
     ['agency', 'byline']
     """
-    path = Path(path) if path is not None else fact_path("boilerplate")
+    path = fact_file("boilerplate", path)
     out = []
     for line, row in _read_table(path, BOILERPLATE_COLUMNS):
         if row["kind"] not in BOILERPLATE_KINDS:
@@ -256,7 +252,7 @@ def read_aliases(path: str | Path | None = None) -> pd.DataFrame:
     >>> a["丰台区"], a["北京市"]
     ('丰台', '北京')
     """
-    path = Path(path) if path is not None else fact_path("aliases")
+    path = fact_file("aliases", path)
     seen: dict[str, int] = {}
     out = []
     for line, row in _read_table(path, ALIAS_COLUMNS):
@@ -277,20 +273,20 @@ def read_aliases(path: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
-@lru_cache(maxsize=8)
-def _alias_map_cached(path: str, _mtime_ns: int) -> dict[str, str]:
-    frame = read_aliases(path)
-    return dict(zip(frame["alias"], frame["term"]))
-
-
-def alias_map(path: str | Path | None = None) -> dict[str, str]:
-    """``{alias: term}`` from the alias list (cached; re-read when the file changes).
+def alias_map(path=None) -> dict[str, str]:
+    """``{alias: term}`` from the alias list (``path``: a Corpus, a file, or None for the sample's).
 
     >>> alias_map()["北京市"]
     '北京'
     """
-    path = Path(path) if path is not None else fact_path("aliases")
-    return _alias_map_cached(str(path), _mtime(path))
+    frame = read_aliases(path)
+    return dict(zip(frame["alias"], frame["term"]))
+
+
+def term_map(corpus: Corpus | None = None) -> dict[str, str]:
+    """The corpus's ``{alias: term}``, read once per corpus object (re-read when the file changes)."""
+    corpus = corpus if corpus is not None else Corpus.sample()
+    return corpus.memo("tokens.aliases", lambda: alias_map(corpus), facts=("aliases",))
 
 
 def apply_aliases(tokens, aliases: dict[str, str] | None = None):
@@ -304,7 +300,7 @@ def apply_aliases(tokens, aliases: dict[str, str] | None = None):
     >>> apply_aliases(["北京市", "丰台区", "发展"])
     ['北京', '丰台', '发展']
     """
-    mapping = alias_map() if aliases is None else aliases
+    mapping = term_map() if aliases is None else aliases
     if isinstance(tokens, pd.DataFrame):
         out = tokens.copy()
         raw = out["raw_tokens"] if "raw_tokens" in out.columns else out["tokens"]
@@ -327,34 +323,38 @@ class _Masker:
         return self.regex.sub(lambda m: " " * len(m.group()), text)
 
 
-@lru_cache(maxsize=8)
-def _masker(path: str, _mtime_ns: int) -> _Masker:
-    return _Masker(read_boilerplate(path))
+def _masker(source=None) -> _Masker:
+    """The boilerplate masker of ``source`` (a Corpus: made once per corpus object; a file or None: read now)."""
+    if isinstance(source, Corpus):
+        return source.memo("tokens.masker", lambda: _Masker(read_boilerplate(source)), facts=("boilerplate",))
+    return _Masker(read_boilerplate(source))
 
 
-def mask_boilerplate(text: str, path: str | Path | None = None) -> str:
+def mask_boilerplate(text: str, path=None) -> str:
     """``text`` (already width-folded) with every boilerplate formula blanked (same length).
+
+    ``path``: a Corpus, a boilerplate file, or None (the sample's).
 
     >>> mask_boilerplate("新华社北京1月1日电(记者张三)今天").strip()
     '今天'
     """
-    path = Path(path) if path is not None else fact_path("boilerplate")
-    return _masker(str(path), _mtime(path))(text)
+    return _masker(path)(text)
 
 
-def text_preparer(boilerplate: str | Path | None = None):
-    """A function doing :func:`prepare_text` with the boilerplate file resolved once (for loops).
+def text_preparer(boilerplate=None):
+    """A function doing :func:`prepare_text` with the boilerplate resolved once (for loops).
 
     >>> text_preparer()("本报讯　１９９８年").strip()
     '1998年'
     """
-    path = Path(boilerplate) if boilerplate is not None else fact_path("boilerplate")
-    mask = _masker(str(path), _mtime(path))
+    mask = _masker(boilerplate)
     return lambda text: mask(fold_width(text))
 
 
-def prepare_text(text: str, boilerplate: str | Path | None = None) -> str:
+def prepare_text(text: str, boilerplate=None) -> str:
     """What the segmenter cuts: width folded, boilerplate blanked; same length as ``text``.
+
+    ``boilerplate``: a Corpus, a boilerplate file, or None (the sample's).
 
     >>> t = "新华社北京１月１日电　ＡＰＥＣ会议"
     >>> p = prepare_text(t); len(p) == len(t), p.strip()
@@ -363,10 +363,9 @@ def prepare_text(text: str, boilerplate: str | Path | None = None) -> str:
     return mask_boilerplate(fold_width(text), boilerplate)
 
 
-def boilerplate_matches(term: str, path: str | Path | None = None) -> bool:
+def boilerplate_matches(term: str, path=None) -> bool:
     """True when a whole term is a boilerplate formula (``日电``, ``本报讯``, ``记者``)."""
-    path = Path(path) if path is not None else fact_path("boilerplate")
-    regex = _masker(str(path), _mtime(path)).regex
+    regex = _masker(path).regex
     return bool(regex is not None and regex.fullmatch(fold_width(term)))
 
 
@@ -383,37 +382,40 @@ def _jieba_version() -> str:
     return jieba.__version__
 
 
-def _new_jieba():
-    """A private jieba tokenizer, silent, caching its dictionary in the build folder."""
+def _new_jieba(cache: Path):
+    """A private jieba tokenizer, silent, caching its dictionary in ``cache`` (in the build folder)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
-    tokenizer.tmp_dir = str(cache_dir("jieba"))
+    tokenizer.tmp_dir = str(cache)
     tokenizer.initialize()
     return tokenizer
 
 
-def _resolved_frequencies(words: pd.DataFrame, digest: str) -> list[tuple[str, int, str | None]]:
+def _resolved_frequencies(words: pd.DataFrame, digest: str, cache: Path) -> list[tuple[str, int, str | None]]:
     """(word, freq, tag) with every frequency explicit, as jieba would add them.
 
     Computing jieba's suggestion needs jieba's dictionary (0.6 s), so the
-    result is cached by the user dictionary's digest.
+    result is cached in ``cache`` by the user dictionary's digest.
     """
-    path = cache_dir("jieba") / f"userfreq-{digest[:20]}-{_jieba_version()}-{RULES_VERSION}.json"
+    path = cache / f"userfreq-{digest[:20]}-{_jieba_version()}-{RULES_VERSION}.json"
     if path.is_file():
         try:
             return [tuple(x) for x in json.loads(path.read_text(encoding="utf-8"))]
         except (OSError, ValueError):
             pass  # a corrupt cache entry is recomputed
-    tokenizer = _new_jieba()
+    tokenizer = _new_jieba(cache)
     out = []
     for word, freq, tag in words[["word", "freq", "tag"]].itertuples(index=False):
         # Same rule as jieba.Tokenizer.add_word(word) with no frequency.
         freq = int(freq) or tokenizer.suggest_freq(word, False)
         tokenizer.add_word(word, freq, tag or None)
         out.append((word, int(freq), tag or None))
-    write_text(json.dumps(out, ensure_ascii=False), path)
+    try:
+        write_text(json.dumps(out, ensure_ascii=False), path)
+    except OSError as err:  # a cache only: a full or read-only build folder costs 0.6 s next time
+        log.warning("could not cache jieba's word frequencies in %s (%s)", cache, err.strerror or err)
     return out
 
 
@@ -430,8 +432,12 @@ class Segmenter:
     """A configured segmenter; build it once and call :meth:`cut` many times.
 
     ``backend`` is ``"rjieba"`` (fast, default when installed) or ``"jieba"``
-    (the reference).  ``fingerprint`` identifies everything the tokens depend
-    on (rules, dictionary file, backend and versions): it keys the cache.
+    (the reference).  ``userdict``, ``boilerplate``, ``aliases``: the fact
+    files (None: the sample's in ``data/``); ``cache``: where jieba keeps its
+    prefix dictionary (default: the build folder's ``cache/jieba``).
+    ``fingerprint`` identifies everything the tokens depend on (rules,
+    dictionary, boilerplate and alias files, backend and versions): it keys
+    the per-article cache.  :func:`get_segmenter` makes a corpus's one.
 
     >>> Segmenter(backend="jieba").cut("丰台区委书记王少峰主持会议")
     ['丰台', '区委书记', '王少峰', '主持会议']
@@ -441,17 +447,19 @@ class Segmenter:
     userdict: str | Path | None = None
     boilerplate: str | Path | None = None
     aliases: str | Path | None = None
+    cache: str | Path | None = None
 
     def __post_init__(self) -> None:
         if self.backend == "auto":
             self.backend = _default_backend()
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown segmentation backend {self.backend!r}; choose one of {BACKENDS}")
-        path = Path(self.userdict) if self.userdict is not None else fact_path("userdict")
+        path = fact_file("userdict", self.userdict)
         self.userdict = path
         self._words = read_user_dictionary(path)
-        self.boilerplate = Path(self.boilerplate) if self.boilerplate is not None else fact_path("boilerplate")
-        self.aliases = Path(self.aliases) if self.aliases is not None else fact_path("aliases")
+        self.boilerplate = fact_file("boilerplate", self.boilerplate)
+        self.aliases = fact_file("aliases", self.aliases)
+        self.cache = Path(self.cache) if self.cache is not None else default_settings().cache_dir("jieba")
         self._mask = _Masker(read_boilerplate(self.boilerplate))
         # Spellings that may come out of jieba in pieces (丰台/区): joined back.
         alias_frame = read_aliases(self.aliases)
@@ -483,9 +491,9 @@ class Segmenter:
 
     def _load(self):
         if self._engine is None:
-            entries = _resolved_frequencies(self._words, self._digest)
+            entries = _resolved_frequencies(self._words, self._digest, self.cache)
             if self.backend == "jieba":
-                engine = _new_jieba()
+                engine = _new_jieba(self.cache)
                 for word, freq, tag in entries:
                     engine.add_word(word, freq, tag)
                 self._engine = engine.lcut
@@ -565,166 +573,36 @@ class Segmenter:
         return out
 
 
-@lru_cache(maxsize=4)
-def _segmenter(backend: str, userdict: str, boilerplate: str, aliases: str, _mtimes: tuple) -> Segmenter:
-    return Segmenter(backend=backend, userdict=userdict, boilerplate=boilerplate, aliases=aliases)
-
-
-def get_segmenter(backend: str = "auto", userdict: str | Path | None = None) -> Segmenter:
-    """A shared :class:`Segmenter` (rebuilt when a dictionary, boilerplate or alias file changes)."""
-    paths = [Path(userdict) if userdict is not None else fact_path("userdict"),
-             fact_path("boilerplate"), fact_path("aliases")]
+def get_segmenter(corpus: Corpus | None = None, backend: str = "auto") -> Segmenter:
+    """The corpus's :class:`Segmenter` (None: the sample's), made once per corpus object and
+    remade when its dictionary, boilerplate or alias file changes."""
+    corpus = corpus if corpus is not None else Corpus.sample()
     backend = _default_backend() if backend == "auto" else backend
-    return _segmenter(backend, *(str(p) for p in paths), tuple(_mtime(p) for p in paths))
+
+    def make() -> Segmenter:
+        return Segmenter(backend=backend, userdict=corpus.fact("userdict"), boilerplate=corpus.fact("boilerplate"),
+                         aliases=corpus.fact("aliases"), cache=corpus.cache_dir("jieba"))
+
+    return corpus.memo(f"tokens.segmenter.{backend}", make, facts=("userdict", "boilerplate", "aliases"))
 
 
-def segment(text: str, backend: str = "auto", userdict: str | Path | None = None) -> list[str]:
-    """Word tokens of one text (see :class:`Segmenter`)."""
-    return get_segmenter(backend, userdict).cut(text)
+def segment(text: str, corpus: Corpus | None = None, backend: str = "auto") -> list[str]:
+    """Word tokens of one text (see :class:`Segmenter`), with the corpus's facts (None: the sample's)."""
+    return get_segmenter(corpus, backend).cut(text)
 
 
 # --------------------------------------------------------------------------- articles
 
 
-class TokenCache:
-    """Per-text token lists in one SQLite file, keyed by content.
-
-    The key hashes the segmenter's fingerprint and the text, so an edited
-    article or dictionary is never served stale tokens.  SQLite commits each
-    batch as one transaction (a crash leaves the previous state) and lets
-    several processes (tests, notebooks, the CLI) share the file.  One file
-    rather than one file per article: writing thousands of small files cost
-    more than segmenting them.  Deleting the folder is always safe.
-    """
-
-    FILE = "tokens.sqlite"
-
-    def __init__(self, folder: str | Path | None = None):
-        self.folder = Path(folder) if folder is not None else cache_dir("tokens")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.path = self.folder / self.FILE
-
-    @staticmethod
-    def key(fingerprint: str, text: str) -> str:
-        digest = hashlib.sha256(fingerprint.encode())
-        digest.update(b"\0")
-        digest.update(text.encode("utf-8"))
-        return digest.hexdigest()
-
-    def _connect(self):
-        """Open the cache, replacing a file that is not a token cache (truncated, foreign, corrupt)."""
-        import sqlite3
-
-        for attempt in (1, 2):
-            con = sqlite3.connect(self.path, timeout=60)
-            try:
-                con.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL)")
-                columns = [row[1] for row in con.execute("PRAGMA table_info(tokens)")]
-                if columns != ["key", "tokens"]:
-                    raise sqlite3.DatabaseError(f"table tokens has columns {columns}")
-                return con
-            except sqlite3.DatabaseError as err:
-                con.close()
-                if attempt == 2:
-                    raise
-                self._discard(err)
-
-    def _discard(self, err) -> None:
-        log.warning("token cache %s is unusable (%s); discarding and rebuilding it", self.path, err)
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-
-    def get_many(self, keys: Sequence[str], texts: dict[str, str] | None = None) -> dict[str, list[str]]:
-        """Cached tokens for those of ``keys`` that are present.
-
-        With ``texts`` (key → text), an entry whose tokens are not substrings
-        of its text in order is corrupt: it is left out (and so recomputed and
-        overwritten), with one warning.
-        """
-        import sqlite3
-
-        found: dict[str, list[str]] = {}
-        if not keys:
-            return found
-        con = self._connect()
-        try:
-            unique = sorted(set(keys))
-            for i in range(0, len(unique), 500):
-                chunk = unique[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, value in con.execute(f"SELECT key, tokens FROM tokens WHERE key IN ({marks})", chunk):
-                    found[key] = value.split("\n") if isinstance(value, str) and value else []
-        except sqlite3.DatabaseError as err:
-            # Corruption inside the file shows only when pages are read.
-            con.close()
-            self._discard(err)
-            return {}
-        finally:
-            con.close()
-        if texts:
-            bad = [key for key, tokens in found.items() if key in texts and not _tokens_fit(texts[key], tokens)]
-            if bad:
-                log.warning("token cache %s: %d entr%s do not match their text; recomputing them",
-                            self.path, len(bad), "y" if len(bad) == 1 else "ies")
-                for key in bad:
-                    del found[key]
-        return found
-
-    def put_many(self, items: Iterable[tuple[str, Sequence[str]]]) -> None:
-        """Store (key, tokens) pairs in one transaction."""
-        # Tokens never contain a line break (whitespace tokens are dropped and
-        # user words may not contain whitespace), so it is a safe separator.
-        rows = [(key, "\n".join(tokens)) for key, tokens in items]
-        if not rows:
-            return
-        import sqlite3
-
-        con = self._connect()
-        try:
-            with con:
-                con.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", rows)
-        except sqlite3.OperationalError as err:
-            # Disk full, read-only or locked for too long: the tokens are right, only not cached.
-            log.warning("could not write the token cache %s (%s); continuing without it", self.path, err)
-        except sqlite3.DatabaseError as err:
-            con.close()
-            self._discard(err)
-            con = self._connect()
-            with con:
-                con.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", rows)
-        finally:
-            con.close()
-
-
-def _tokens_fit(text: str, tokens: Sequence[str]) -> bool:
-    """True when every token is a non-empty substring of ``text``, in order."""
-    pos = 0
-    for token in tokens:
-        if not token:
-            return False
-        at = text.find(token, pos)
-        if at < 0:
-            return False
-        pos = at + len(token)
-    return True
-
-
-def tokenize_articles(
-    articles: pd.DataFrame,
-    *,
-    backend: str = "auto",
-    userdict: str | Path | None = None,
-    cache: bool | str | Path = True,
-) -> pd.DataFrame:
-    """Segment the ``text`` of every article.
+def tokenize_articles(articles: pd.DataFrame, corpus: Corpus | None = None, *, backend: str = "auto") -> pd.DataFrame:
+    """Segment the ``text`` of every article, with the corpus's facts (None: the sample's).
 
     Returns a DataFrame with columns ``article_id`` (str) and ``tokens``
     (list of str: word tokens in text order; whitespace and punctuation
     dropped, stopwords kept), one row per article in the input order.
-    Headlines are not included (only ``text``).
-
-    ``cache``: True uses ``_build/cache/tokens``, a path uses that folder,
-    False disables it.  Only new or changed texts are segmented.
+    Headlines are not included (only ``text``).  Nothing is cached here:
+    the build's per-article stage (:mod:`analysis.perarticle`) keeps every
+    article's tokens in its one cache.
 
     >>> from analysis.corpus import load_articles
     >>> toks = tokenize_articles(load_articles())
@@ -739,30 +617,19 @@ def tokenize_articles(
     results: list[list[str]] = [[] for _ in texts]
     todo = [i for i, text in enumerate(texts) if text.strip()]
     if todo:
-        seg = get_segmenter(backend, userdict)
-        store = None if cache is False else TokenCache(None if cache is True else cache)
-        keys = {i: TokenCache.key(seg.fingerprint, texts[i]) for i in todo}
-        cached = store.get_many(list(keys.values()), {k: texts[i] for i, k in keys.items()}) if store is not None else {}
-        fresh: dict[str, list[str]] = {}
+        cut = get_segmenter(corpus, backend).cut
         for i in todo:
-            key = keys[i]
-            tokens = cached.get(key)
-            if tokens is None:
-                tokens = fresh.get(key)
-            if tokens is None:
-                tokens = fresh[key] = seg.cut(texts[i])
-            results[i] = list(tokens)
-        if store is not None:
-            store.put_many(fresh.items())
+            results[i] = cut(texts[i])
     return pd.DataFrame({"article_id": pd.Series(ids, dtype=object), "tokens": pd.Series(results, dtype=object)})
 
 
-def token_offsets(text: str, tokens: Sequence[str], prepared: bool = False) -> list[int]:
+def token_offsets(text: str, tokens: Sequence[str], prepared: bool = False, boilerplate=None) -> list[int]:
     """Character offset in ``text`` of each token (tokens are substrings in order).
 
     The text is prepared as the segmenter prepares it (width folded,
-    boilerplate blanked: same length), so offsets point into the original
-    text; pass ``prepared=True`` if it already is.
+    boilerplate blanked with ``boilerplate``: a Corpus, a file or None for
+    the sample's; same length), so offsets point into the original text;
+    pass ``prepared=True`` if it already is.
 
     >>> token_offsets("丰台区，发展", ["丰台区", "发展"])
     [0, 4]
@@ -770,7 +637,7 @@ def token_offsets(text: str, tokens: Sequence[str], prepared: bool = False) -> l
     [4, 8]
     """
     if not prepared:
-        text = prepare_text(text)
+        text = prepare_text(text, boilerplate)
     out = []
     pos = 0
     for token in tokens:

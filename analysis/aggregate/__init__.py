@@ -1,19 +1,19 @@
-"""Stage 4, aggregation: the corpus's tables from the per-article dataset.
+"""Stage 4, aggregation: the corpus's tables from the per-article stage.
 
-``dataset`` (the per-article results as a partitioned Parquet dataset,
-summed with DuckDB), ``frequency`` (term frequency, n-grams, collocations,
-keyness, concordances) and ``formulations`` (quoted and numbered
-formulations such as 两个维护).
+``dataset`` (the per-article results as a partitioned Parquet dataset, for
+DuckDB), ``frequency`` (term frequency, n-gram totals, collocations,
+keyness, concordances), ``formulations`` (the 提法 table) and ``tables``
+(the stage run with each output handed to its aggregation).
 
 >>> from analysis.aggregate import term_frequency
 >>> callable(term_frequency)
 True
 """
-from .dataset import DatasetWriteError, per_article_tables
-from .formulations import extract_formulations, formulation_table
-from .frequency import (article_term_counts, collocations, keyness, kwic, ngram_frequency, term_frequency,
-                        term_tables)
+from .dataset import DatasetWriteError, connect
+from .formulations import formulation_table
+from .frequency import (NgramTotals, audit_terms, collocation_table, keyness_counts, keyness_from_counts, kwic,
+                        term_frequency)
+from .tables import per_article_tables
 
-__all__ = ["DatasetWriteError", "per_article_tables", "extract_formulations", "formulation_table",
-           "article_term_counts", "collocations", "keyness", "kwic", "ngram_frequency", "term_frequency",
-           "term_tables"]
+__all__ = ["DatasetWriteError", "connect", "formulation_table", "NgramTotals", "audit_terms", "collocation_table",
+           "keyness_counts", "keyness_from_counts", "kwic", "term_frequency", "per_article_tables"]

@@ -1,18 +1,20 @@
-"""Aggregation of the per-article tables by a query engine (DuckDB), out of core.
+"""The per-article Parquet dataset: what the stage computed, written batch by batch for the query engine.
 
-The per-article stage (:mod:`analysis.perarticle.stage`) gives, for every article,
-its term counts, formulation quotes and mentions.  This module writes them
-as a Parquet dataset partitioned by year (hive layout, ``year=2021/``)::
+The per-article stage (:mod:`analysis.perarticle.stage`) gives, for every
+article, its term counts, formulation occurrences and mentions.  This module
+writes them as a Parquet dataset partitioned by year (hive layout,
+``year=2021/``)::
 
-    perarticle/articles/year=2021/part-0.parquet      article_order, article_id, issue_date, month, n_tokens
-    perarticle/term_counts/year=2021/part-0.parquet   article_order, article_id, issue_date, month, term, count, n_tokens
-    perarticle/formulation_occurrences/year=…/…       the occurrences table, with article_order
-    perarticle/mentions/year=…/…                      the mentions table
+    perarticle/articles/year=2021/part-0-0.parquet    article_order, article_id, issue_date, month, n_tokens
+    perarticle/term_counts/year=2021/part-0-0.parquet article_order, article_id, issue_date, month, term, count, n_tokens
+    perarticle/formulation_occurrences/year=…/…       the occurrences table, with article_order and row
+    perarticle/mentions/year=…/…                      the mentions table, with article_order and row
 
-and computes the corpus tables from it with SQL: term frequency for the
-corpus, per issue and per month, with document frequency.  DuckDB streams
-the Parquet files and spills to disk past its memory limit, so memory does
-not grow with the corpus; the dataset is also what a scholar queries
+from which :mod:`analysis.aggregate.frequency` and
+:mod:`analysis.aggregate.formulations` compute the corpus tables with SQL
+(DuckDB: :func:`connect`).  DuckDB streams the Parquet files and spills to
+disk past its memory limit, so memory does not grow with the corpus; the
+dataset is also what a scholar queries
 (``duckdb.sql("SELECT … FROM 'out/perarticle/term_counts/*/*.parquet'")``)
 and what Dask or Spark read unchanged.
 
@@ -23,18 +25,11 @@ rows) DuckDB took 0.23 s and 223 MB, polars' streaming engine 0.31 s and
 302 MB (1×: 0.18 s / 212 MB against 0.25 s / 269 MB).  DuckDB also honours
 a hard memory limit and spills to disk, sorts strings by code point exactly
 as pandas does, and is the same tool a reader can use from the shell.
-
->>> from analysis.corpus import load_articles
->>> tables = per_article_tables(load_articles(), workers=1)
->>> list(tables)[:3]
-['mentions', 'tokens', 'term_frequency']
 """
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +38,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from analysis.paths import cache_dir
+from analysis.perarticle.kinds import counts_arrow, tokens_arrow
+from analysis.settings import Settings, default_settings
 
 log = logging.getLogger(__name__)
 
-#: DuckDB's memory limit: it spills to disk beyond this.
-MEMORY_LIMIT = os.environ.get("ANALYSIS_DUCKDB_MEMORY", "1GB")
-GROUP_SQL = {None: "''", "issue": "issue_date", "month": "month"}
+#: The dataset's tables (folders), each partitioned by year.
+DATASETS = ("articles", "term_counts", "formulation_occurrences", "mentions")
 
 
 def _year(issue_date: str) -> str:
@@ -75,85 +70,30 @@ class DatasetWriteError(OSError):
     """Writing the per-article dataset failed (full disk, permissions): an output problem, not an input one."""
 
 
-def write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
-    """Write the per-article tables under ``folder`` (partitioned by year); return ``folder``.
+def write_dataset(articles: pd.DataFrame, tables: dict[str, pd.DataFrame], folder: str | Path) -> Path:
+    """Write per-article tables (``{"formulation_occurrences": …, "mentions": …}``, each with an
+    ``article_id`` column) under ``folder``, partitioned by year; return ``folder``.
 
-    The ``articles`` and ``term_counts`` parts are written here only when the
-    stage kept its counts (no :class:`CountsSink` wrote them batch by batch).
-    An OSError while writing is raised as :class:`DatasetWriteError` (same errno and message).
+    Each row keeps its article's ``article_order`` and its own ``row`` (the
+    table's order).  The ``articles`` and ``term_counts`` parts are written
+    batch by batch by :class:`CountsSink`.  An OSError while writing is raised
+    as :class:`DatasetWriteError` (same errno and message).
     """
     try:
-        return _write_dataset(stage, occurrences, mentions, folder)
-    except DatasetWriteError:
-        raise
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        columns = ArticleColumns(articles)
+        year_of = dict(zip(columns.ids, columns.year))
+        order_of = {a: i for i, a in enumerate(columns.ids)}
+        for name, frame in tables.items():
+            frame = frame.copy()
+            frame.insert(0, "article_order", frame["article_id"].map(order_of).astype("int64"))
+            frame.insert(1, "row", pd.RangeIndex(len(frame), dtype="int64"))  # the table's own order
+            frame["year"] = frame["article_id"].map(year_of).astype(str)
+            _write(pa.Table.from_pandas(frame, preserve_index=False), folder / name)
+        return folder
     except OSError as err:
         raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
-
-
-def _lines(blobs: list[bytes]) -> pa.ListArray:
-    """Each blob's lines as a list array (an empty blob: no lines), decoded by Arrow, not per line in Python."""
-    text = pa.array(blobs, pa.binary()).cast(pa.string())
-    split = pc.split_pattern(text, "\n")
-    return pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar([], split.type), split)
-
-
-def tokens_arrow(ids: list[str], blobs: list[bytes]) -> pa.Table:
-    """The tokens table (``article_id``, ``tokens``) from the stage's encoded tokens."""
-    return pa.table({"article_id": pa.array(ids, pa.string()), "tokens": _lines(blobs)})
-
-
-def counts_arrow(blobs: list[bytes], first: int = 0) -> tuple[np.ndarray, pa.Table]:
-    """``(n_tokens per article, long table article_order/term/count)`` from encoded counts
-    (:meth:`analysis.perarticle.ArticleCache.encode`); orders start at ``first``."""
-    lines = _lines(blobs)
-    n_tokens = pc.cast(pc.list_element(lines, 0), pa.int64()).to_numpy()
-    pairs = pc.list_slice(lines, 1)
-    parent = pc.list_parent_indices(pairs)
-    fields = pc.split_pattern(pc.list_flatten(pairs), "\t")
-    table = pa.table({
-        "article_order": pc.add(pc.cast(parent, pa.int64()), first),
-        "term": pc.list_element(fields, 0),
-        "count": pc.cast(pc.list_element(fields, 1), pa.int64()),
-    })
-    return n_tokens, table
-
-
-def ngrams_arrow(blobs: list[bytes]) -> pa.Table:
-    """Long table ``n``/``ngram``/``count`` (one row per article and n-gram) from encoded n-grams."""
-    fields = pc.split_pattern(pc.list_flatten(_lines(blobs)), "\t")
-    return pa.table({"n": pc.cast(pc.list_element(fields, 0), pa.int64()), "ngram": pc.list_element(fields, 1),
-                     "count": pc.cast(pc.list_element(fields, 2), pa.int64())})
-
-
-class NgramTotals:
-    """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.run_stage`):
-    per n-gram the count and the number of articles, never every article's n-grams at once."""
-
-    def __init__(self):
-        self.total: pa.Table | None = None
-
-    def __call__(self, blobs: list[bytes]) -> None:
-        rows = ngrams_arrow(blobs)
-        part = rows.group_by(["n", "ngram"], use_threads=False).aggregate([("count", "sum"), ("count", "count")])
-        part = part.select(["n", "ngram", "count_sum", "count_count"]).rename_columns(["n", "ngram", "count", "doc_freq"])
-        if self.total is not None:
-            part = pa.concat_tables([self.total, part]).group_by(["n", "ngram"], use_threads=False).aggregate(
-                [("count", "sum"), ("doc_freq", "sum")])
-            part = part.select(["n", "ngram", "count_sum", "doc_freq_sum"]).rename_columns(
-                ["n", "ngram", "count", "doc_freq"])
-        self.total = part
-
-    def table(self, n: int, min_count: int = 2) -> pd.DataFrame:
-        """The table of :func:`analysis.frequency.ngram_frequency` for ``n``."""
-        from analysis.aggregate.frequency import ngram_table
-
-        if self.total is None:
-            return ngram_table([], min_count)
-        mask = pc.and_(pc.equal(self.total["n"], n), pc.greater_equal(self.total["count"], min_count))
-        kept = self.total.filter(mask)
-        frame = pd.DataFrame({"ngram": kept["ngram"].to_pylist(), "count": kept["count"].to_numpy(),
-                              "doc_freq": kept["doc_freq"].to_numpy()}).astype({"count": "int64", "doc_freq": "int64"})
-        return frame.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
 class ArticleColumns:
@@ -261,27 +201,6 @@ class TokensSink:
         return tokens_arrow([], [])
 
 
-def _write_dataset(stage, occurrences: pd.DataFrame, mentions: pd.DataFrame, folder: str | Path) -> Path:
-    from analysis.perarticle.stage import BATCH, _chunks
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    if stage.blobs.get("counts") is not None:  # not already written batch by batch (CountsSink)
-        sink = CountsSink(stage.articles, folder)
-        for batch in _chunks(len(stage.ids), BATCH):
-            sink._write(batch, stage.blobs["counts"][batch.start : batch.stop])
-    columns = ArticleColumns(stage.articles)
-    year_of = dict(zip(columns.ids, columns.year))
-    order_of = {a: i for i, a in enumerate(columns.ids)}
-    for name, frame in (("formulation_occurrences", occurrences), ("mentions", mentions)):
-        frame = frame.copy()
-        frame.insert(0, "article_order", frame["article_id"].map(order_of).astype("int64"))
-        frame.insert(1, "row", pd.RangeIndex(len(frame), dtype="int64"))  # the table's own order
-        frame["year"] = frame["article_id"].map(year_of).astype(str)
-        _write(pa.Table.from_pandas(frame, preserve_index=False), folder / name)
-    return folder
-
-
 class CountMatrix:
     """The article × term count matrix, assembled batch by batch from long count tables
     (for :func:`analysis.topics.tfidf_from_arrays`): int32 column ids into one vocabulary."""
@@ -320,202 +239,36 @@ def _write(table: pa.Table, folder: Path, part: int = 0) -> None:
                      preserve_order=True)  # rows in article order, whatever the threads (same bytes)
 
 
-def _connect(threads: int | None = None):
+def connect(settings: Settings | None = None, threads: int | None = None):
+    """A DuckDB connection under the build's memory limit, spilling to the build folder's cache.
+
+    ``settings``: :class:`~analysis.settings.Settings` (memory limit, build folder; default the defaults).
+    """
     import duckdb
 
+    settings = settings if settings is not None else default_settings()
     con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{cache_dir('duckdb')}'")
+    con.execute("SET memory_limit = ?", [settings.duckdb_memory])
+    con.execute("SET temp_directory = ?", [str(settings.cache_dir("duckdb"))])
     con.execute("SET preserve_insertion_order = true")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
 
 
-def term_frequency_sql(folder: str | Path, by: str | None = None, *, con=None) -> pd.DataFrame:
-    """:func:`analysis.aggregate.frequency.term_frequency` computed by DuckDB from a per-article dataset.
+def sql_text(path: str | Path) -> str:
+    """``path`` as an SQL string literal (a quote in a folder name doubled).
 
-    Same columns, order and values as the pandas function (tested).
+    >>> sql_text("/tmp/O'Brien corpus/x.parquet")
+    "'/tmp/O''Brien corpus/x.parquet'"
     """
-    from analysis.aggregate.frequency import GROUPINGS, TF_COLUMNS
-
-    if by not in GROUP_SQL:
-        raise ValueError(f"by must be one of {list(GROUP_SQL)}, not {by!r}")
-    folder = Path(folder)
-    group = GROUP_SQL[by]
-    own = con is None
-    con = con or _connect()
-    arts = f"read_parquet('{folder / 'articles'}/*/*.parquet', hive_partitioning = true)"
-    counts = f"read_parquet('{folder / 'term_counts'}/*/*.parquet', hive_partitioning = true)"
-    sql = f"""
-        WITH sizes AS (
-            SELECT {group} AS grp, sum(n_tokens)::BIGINT AS n_tokens, count(*)::BIGINT AS n_docs
-            FROM {arts} GROUP BY grp),
-        terms AS (
-            SELECT {group} AS grp, term, sum("count")::BIGINT AS "count",
-                   count(*)::BIGINT AS doc_freq  -- one row per (article, term): ids are unique
-            FROM {counts} GROUP BY grp, term)
-        SELECT t.grp, t.term, t."count", t."count"::DOUBLE / s.n_tokens * 10000 AS rate_per_10k,
-               t.doc_freq, s.n_tokens, s.n_docs
-        FROM terms t JOIN sizes s USING (grp)
-        ORDER BY t.grp, t."count" DESC, t.term
-    """
-    try:
-        frame = con.execute(sql).df()
-    finally:
-        if own:
-            con.close()
-    group_col = GROUPINGS[by]
-    columns = ([group_col] if group_col else []) + TF_COLUMNS
-    if group_col:
-        frame = frame.rename(columns={"grp": group_col})
-    frame = frame[columns].reset_index(drop=True)
-    types = {"count": "int64", "doc_freq": "int64", "n_tokens": "int64", "n_docs": "int64",
-             "rate_per_10k": "float64", "term": "str"}
-    if group_col:
-        types[group_col] = "str"
-    return frame.astype(types)
+    return "'" + str(path).replace("'", "''") + "'"
 
 
-def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None = None, *, con=None
-                          ) -> pd.DataFrame:
-    """:func:`analysis.aggregate.formulations.formulation_table` computed by DuckDB from the dataset's
-    ``formulation_occurrences`` (same columns, order and values; tested).
-
-    The first occurrence is the earliest by issue date, source, line and
-    offset, ties kept in the occurrences' own order (``row``), as the pandas
-    function's stable sort does.
-    """
-    from analysis.aggregate.formulations import TABLE_COLUMNS
-
-    folder = Path(folder)
-    occ = f"read_parquet('{folder / 'formulation_occurrences'}/*/*.parquet', hive_partitioning = true)"
-    sql = f"""
-        WITH o AS (
-            SELECT *, row_number() OVER (ORDER BY issue_date, source, line, "offset", "row") AS rk
-            FROM {occ} WHERE kind <> 'quotation'),
-        firsts AS (
-            SELECT formulation, arg_min(kind, rk) AS kind, count(*)::BIGINT AS "count",
-                   sum(quoted::BIGINT)::BIGINT AS quoted_count, count(DISTINCT article_id)::BIGINT AS n_articles,
-                   arg_min(issue_date, rk) AS first_issue_date, arg_min(article_id, rk) AS first_article_id,
-                   arg_min(source, rk) AS first_source, arg_min(line, rk)::BIGINT AS first_line
-            FROM o GROUP BY formulation),
-        ids AS (
-            SELECT formulation, string_agg(article_id, ';' ORDER BY first_rk) AS article_ids
-            FROM (SELECT formulation, article_id, min(rk) AS first_rk FROM o GROUP BY formulation, article_id)
-            GROUP BY formulation)
-        SELECT f.*, i.article_ids FROM firsts f JOIN ids i USING (formulation)
-        ORDER BY f."count" DESC, f.formulation
-    """
-    own = con is None
-    con = con or _connect()
-    try:
-        frame = con.execute(sql).df()
-    finally:
-        if own:
-            con.close()
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
-    known = expansions or {}
-    frame["expansion"] = [known.get(f, "") for f in frame["formulation"]]
-    frame = frame[TABLE_COLUMNS].reset_index(drop=True)
-    types = {c: "str" for c in TABLE_COLUMNS}
-    types.update({"count": "int64", "quoted_count": "int64", "n_articles": "int64", "first_line": "int64"})
-    return frame.astype(types)
+def dataset_sql(folder: str | Path, name: str) -> str:
+    """The SQL that reads the dataset table ``name`` under ``folder`` (every year, ``year`` a column)."""
+    if name not in DATASETS:
+        raise ValueError(f"no per-article dataset {name!r}; known: {', '.join(DATASETS)}")
+    return f"read_parquet({sql_text(Path(folder) / name / '*' / '*.parquet')}, hive_partitioning = true)"
 
 
-def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None,
-                       workers: int | None = None, scheduler=None, cache=True, dataset: str | Path | None = None,
-                       timings: dict | None = None, stage_out: dict | None = None,
-                       runner=None, tokens_path: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """The build's per-article tables: ``mentions``, ``tokens``, ``term_frequency`` (corpus, by
-    issue, by month), ``formulations``, ``formulation_occurrences``, ``collocations``,
-    ``trigrams`` — identical to :func:`analysis.leaders.mentions.leader_mentions` (with ``registry``,
-    ``titles``, ``phrases``), :func:`analysis.aggregate.frequency.term_tables`,
-    :func:`~analysis.aggregate.frequency.collocations` and :func:`~analysis.aggregate.frequency.ngram_frequency`;
-    ``tokens`` is an Arrow table (one list<string> column: no Python object per token).
-
-    ``stage_out``: a dict that receives the per-article results (``"stage"``:
-    :class:`analysis.perarticle.stage.StageResult`), e.g. for the TF-IDF matrix
-    (:func:`analysis.topics.model.tfidf_from_arrays`).
-
-    ``dataset``: folder for the partitioned per-article Parquet dataset (kept);
-    None writes it to a temporary folder in the build folder and deletes it.
-    ``tokens_path``: write the tokens table there as it is made (then ``tokens``
-    is a :class:`WrittenTable`); without it, ``tokens`` is an Arrow table.
-    ``timings``: a dict that receives seconds per step.  ``runner``: an
-    :class:`analysis.perarticle.stage.Runner` to use (and leave open) instead of a new one.
-    """
-    import time
-
-    from analysis.aggregate.formulations import formulation_table
-    from analysis.aggregate.frequency import collocation_table, term_frequency
-    from analysis.perarticle.stage import Runner, expansions, formulation_occurrences, mentions_table, run_stage
-
-    timings = {} if timings is None else timings
-    t0 = time.perf_counter()
-    temporary = dataset is None
-    folder = Path(tempfile.mkdtemp(prefix="dataset-", dir=cache_dir("perarticle"))) if temporary else Path(dataset)
-    try:
-        # The stage hands tokens, counts and n-grams over batch by batch: to Parquet, to the dataset
-        # and the count matrix, to the n-gram totals; none is ever held whole.
-        totals, matrix = NgramTotals(), CountMatrix()
-        tokens_sink = TokensSink(articles, tokens_path)
-        sinks = {"ngrams": lambda batch, found: totals(found), "tokens": tokens_sink,
-                 "counts": CountsSink(articles, folder, matrix)}
-        own = runner is None
-        runner = runner or Runner(workers, scheduler)
-        try:
-            stage = run_stage(articles, registry=registry, titles=titles, phrases=phrases, runner=runner,
-                              cache=cache, sinks=sinks)
-            tokens_sink.close()
-            stage.count_matrix = matrix
-            if tokens_path is None:
-                stage.tokens_table = tokens_sink.table
-            else:
-                stage.tokens_path = Path(tokens_path)
-            timings["per_article"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            occurrences = formulation_occurrences(stage, runner=runner)
-        finally:
-            if own:
-                runner.close()
-        timings["formulation_occurrences"] = time.perf_counter() - t0
-        timings["stats"] = stage.stats
-        t0 = time.perf_counter()
-        mentions = mentions_table(stage)
-        timings["tables"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        write_dataset(stage, occurrences, mentions, folder)
-        timings["write_dataset"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        if len(matrix.vocabulary) == 0:
-            # Nothing to aggregate: the pandas function gives the empty tables' exact shape.
-            freqs = {name: term_frequency(articles, stage.tokens, by=by)
-                     for name, by in (("term_frequency", None), ("term_frequency_by_issue", "issue"),
-                                      ("term_frequency_by_month", "month"))}
-        else:
-            con = _connect(None if scheduler is not None else runner.workers)
-            try:
-                freqs = {name: term_frequency_sql(folder, by, con=con)
-                         for name, by in (("term_frequency", None), ("term_frequency_by_issue", "issue"),
-                                          ("term_frequency_by_month", "month"))}
-            finally:
-                con.close()
-        if occurrences.empty:
-            table = formulation_table(occurrences, None)  # the empty table's exact shape
-        else:
-            table = formulation_table_sql(folder, expansions(stage))
-        # Collocations score bigrams by their words' corpus counts: the term-frequency table's.
-        word_counts = dict(zip(freqs["term_frequency"]["term"], freqs["term_frequency"]["count"]))
-        ngram_tables = {"collocations": collocation_table(totals.table(2), word_counts, tokens_sink.n_tokens),
-                        "trigrams": totals.table(3)}
-        timings["aggregate"] = time.perf_counter() - t0
-    finally:
-        if temporary:
-            shutil.rmtree(folder, ignore_errors=True)
-    tokens = WrittenTable(Path(tokens_path), tokens_sink.rows) if tokens_path is not None else stage.tokens_table
-    if stage_out is not None:
-        stage_out["stage"] = stage
-    return {"mentions": mentions, "tokens": tokens, **freqs, "formulations": table,
-            "formulation_occurrences": occurrences, **ngram_tables}

@@ -1,47 +1,41 @@
-"""Term tables: frequency, document frequency, n-grams, collocations, keyness, KWIC.
+"""Term tables from the per-article dataset: frequency, n-grams, collocations, keyness, KWIC.
 
-All tables are computed from the articles table and the tokens table
-(:func:`analysis.tokens.tokenize_articles`).  Conventions, as corpus
-linguists report them:
+The counting is done once per article by the per-article stage
+(:mod:`analysis.perarticle.terms`: what a term and an n-gram are); this
+module sums and scores, as corpus linguists report it:
 
-* a **term** is a token that contains a letter (Han or Latin) and is not a
-  stopword (``data/stopwords.csv``); pure numbers and stopwords are counted
-  in the corpus size but are never terms;
 * **corpus size** (``n_tokens``) is the number of word tokens, stopwords and
-  numbers included, so a rate per 10,000 tokens reads as "per 10,000 running
-  words";
+  numbers included, so a rate per 10,000 tokens reads as "per 10,000
+  running words";
 * **document frequency** counts articles containing the term at least once;
-* one place or institution is **one term**: tokens are mapped through
-  ``data/aliases.csv`` (:func:`analysis.tokens.apply_aliases`; ``丰台区`` and
-  ``丰台`` count as ``丰台``) before counting; the tokens table keeps the
-  printed form;
 * dateline and agency formulas never reach the tables: the segmenter blanks
-  them (``data/boilerplate.csv``), and :func:`audit_terms` checks a table's
-  top terms for any left (or for digits split one per token).
+  them (``boilerplate.csv``), and :func:`audit_terms` checks a table's top
+  terms for any left (or for digits split one per token).
 
 Every count can be traced to its text with :func:`kwic`, which lists the
 same occurrences the counts are made of, with source file and line.
-
->>> from analysis.corpus import load_articles
->>> from analysis.tokens import tokenize_articles
->>> arts = load_articles(); toks = tokenize_articles(arts)
->>> tf = term_frequency(arts, toks)
->>> list(tf.columns)
-['term', 'count', 'rate_per_10k', 'doc_freq', 'n_tokens', 'n_docs']
 """
 from __future__ import annotations
 
 import math
-from collections import Counter
-from typing import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analysis.tokens import (alias_map, boilerplate_matches, is_term, load_stopwords, prepare_text, text_preparer,
-                             token_offsets, tokenize_articles)
+from analysis.corpus.read import source_line
+from analysis.perarticle.kinds import ngrams_arrow
+from analysis.perarticle.terms import terms_of
+from analysis.tokens import (boilerplate_matches, prepare_text, term_map, text_preparer, token_offsets,
+                             tokenize_articles)
+from .dataset import connect, dataset_sql
 
+#: Groupings of :func:`term_frequency`: its group column, and the SQL that gives it.
 GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
+GROUP_SQL = {None: "''", "issue": "issue_date", "month": "month"}
 TF_COLUMNS = ["term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
 KEYNESS_COLUMNS = [
     "term", "count_target", "count_reference", "rate_target", "rate_reference",
@@ -58,7 +52,7 @@ KWIC_COLUMNS = [
 ]
 
 
-def _aligned(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+def align_tokens(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     """Articles joined with their tokens by ``article_id`` (articles' order)."""
     if len(articles) == 0:
         out = articles.copy()
@@ -75,268 +69,116 @@ def _aligned(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _group_values(articles: pd.DataFrame, by: str | None) -> pd.Series:
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {list(GROUPINGS)}, not {by!r}")
-    if by == "issue":
-        return articles["issue_date"].astype(str)
-    if by == "month":
-        # Publication month of the issue (not the event date in the dateline).
-        return articles["issue_date"].astype(str).str.slice(0, 7)
-    return pd.Series([""] * len(articles), index=articles.index)
+# --------------------------------------------------------------------------- n-grams
 
 
-def _term_map(aliases) -> dict[str, str]:
-    """The alias map to count with: None → ``data/aliases.csv``, False → none, or a dict."""
-    if aliases is None:
-        return alias_map()
-    if aliases is False:
-        return {}
-    return dict(aliases)
+# --------------------------------------------------------------------------- frequency
 
 
-def article_term_counts(
-    tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, aliases=None
-) -> pd.DataFrame:
-    """Long table of term counts per article.
-
-    Columns: ``article_id``, ``term``, ``count`` (int), ``n_tokens`` (word
-    tokens in the article).  Sorted by article (input order), count
-    descending, term.  Tokens are mapped to terms through ``aliases``
-    (None: ``data/aliases.csv``; False: none; or a dict).  Summing ``count`` over articles gives the corpus
-    counts of :func:`term_frequency`.
-
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"article_id": ["a"], "tokens": [["发展", "的", "发展", "2024"]]})
-    >>> article_term_counts(t)[["term", "count", "n_tokens"]].values.tolist()
-    [['发展', 2, 4]]
-    """
-    counter = TermCounter(stopwords, aliases)
-    rows = []
-    for article_id, toks in zip(tokens["article_id"], tokens["tokens"]):
-        toks = list(toks)
-        for term, count in counter(toks):
-            rows.append((str(article_id), term, count, len(toks)))
-    frame = pd.DataFrame(rows, columns=["article_id", "term", "count", "n_tokens"])
-    return frame.astype({"count": "int64", "n_tokens": "int64"})
-
-
-class TermCounter:
-    """Counts the terms of one article's tokens: ``counter(tokens)`` → ``[(term, count), …]``,
-    count descending, then term (code point order, as pandas sorts).
-
-    A token is counted when it is not a stopword and contains a letter
-    (:func:`analysis.tokens.is_term`), under its alias's term.  The test per
-    distinct token is memoised: a corpus has millions of tokens but a
-    vocabulary of thousands.  :func:`article_term_counts` and the per-article
-    stage (:mod:`analysis.perarticle`) both count with this.
-
-    >>> TermCounter(frozenset({"的"}), False)(["发展", "的", "发展", "2024", "丰台"])
-    [('发展', 2), ('丰台', 1)]
-    """
-
-    def __init__(self, stopwords: frozenset[str] | None = None, aliases=None):
-        self.stop = load_stopwords() if stopwords is None else stopwords
-        self.term_of = _term_map(aliases)
-        self._term: dict[str, str | None] = {}
-
-    def term(self, token: str) -> str | None:
-        """The term ``token`` counts as, or None."""
-        try:
-            return self._term[token]
-        except KeyError:
-            term = self.term_of.get(token, token) if token not in self.stop and is_term(token) else None
-            self._term[token] = term
-            return term
-
-    def __call__(self, tokens: Sequence[str]) -> list[tuple[str, int]]:
-        memo = self._term
-        term = self.term
-        counts = Counter([memo[t] if t in memo else term(t) for t in tokens])
-        counts.pop(None, None)
-        return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0]))
-
-
-def term_frequency(
-    articles: pd.DataFrame,
-    tokens: pd.DataFrame,
-    by: str | None = None,
-    stopwords: frozenset[str] | None = None,
-    aliases=None,
-) -> pd.DataFrame:
-    """Term frequency and document frequency, for the corpus or per group.
+def term_frequency(folder: str | Path, by: str | None = None, *, con=None) -> pd.DataFrame:
+    """Term frequency and document frequency, for the corpus or per group, from the per-article
+    dataset in ``folder`` (:mod:`analysis.aggregate.dataset`), by DuckDB.
 
     ``by``: None (whole corpus), ``"issue"`` (per ``issue_date``) or
-    ``"month"`` (per publication month ``YYYY-MM`` of the issue).
+    ``"month"`` (per publication month ``YYYY-MM`` of the issue, not the
+    event date in the dateline).
 
     Columns: the group column first when grouped (``issue_date`` or
     ``month``), then ``term``, ``count`` (occurrences), ``rate_per_10k``
     (count per 10,000 word tokens of the group), ``doc_freq`` (articles of
     the group containing the term), ``n_tokens`` (word tokens in the group,
     stopwords included), ``n_docs`` (articles in the group).  Sorted by
-    group, count descending, then term.  An empty corpus gives an empty
-    table with these columns.
-
-    >>> import pandas as pd
-    >>> a = pd.DataFrame({"article_id": ["x"], "issue_date": ["2025-02-13"]})
-    >>> t = pd.DataFrame({"article_id": ["x"], "tokens": [["丰台", "的", "丰台", "发展"]]})
-    >>> term_frequency(a, t)[["term", "count", "rate_per_10k"]].values.tolist()
-    [['丰台', 2, 5000.0], ['发展', 1, 2500.0]]
+    group, count descending, then term.  A corpus without terms gives an
+    empty table with these columns.  ``con``: a connection to reuse
+    (:func:`analysis.aggregate.dataset.connect`).
     """
-    group_col = GROUPINGS.get(by, "?")
-    data = _aligned(articles, tokens)
-    groups = _group_values(data, by)
-    counts = article_term_counts(data[["article_id", "tokens"]], stopwords, aliases)
+    if by not in GROUP_SQL:
+        raise ValueError(f"by must be one of {list(GROUP_SQL)}, not {by!r}")
+    group_col = GROUPINGS[by]
     columns = ([group_col] if group_col else []) + TF_COLUMNS
-    if counts.empty:
+    folder = Path(folder)
+    if not any((folder / "term_counts").glob("*/*.parquet")):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("count", "doc_freq", "n_tokens", "n_docs")
-                                          else "float64" if c == "rate_per_10k" else object)
-                             for c in columns})
-    group_of = dict(zip(data["article_id"].astype(str), groups))
-    counts["group"] = counts["article_id"].map(group_of)
-    sizes = pd.DataFrame({"group": groups.values, "n_tokens": [len(t) for t in data["tokens"]]})
-    sizes = sizes.groupby("group", sort=True).agg(n_tokens=("n_tokens", "sum"), n_docs=("n_tokens", "size"))
-    table = counts.groupby(["group", "term"], sort=True).agg(
-        count=("count", "sum"), doc_freq=("article_id", "nunique")
-    ).reset_index()
-    table = table.join(sizes, on="group")
-    table["rate_per_10k"] = table["count"] / table["n_tokens"] * 10_000
-    table = table.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="mergesort")
+                                          else "float64" if c == "rate_per_10k" else object) for c in columns})
+    group = GROUP_SQL[by]
+    own = con is None
+    con = con or connect()
+    arts = dataset_sql(folder, "articles")
+    counts = dataset_sql(folder, "term_counts")
+    sql = f"""
+        WITH sizes AS (
+            SELECT {group} AS grp, sum(n_tokens)::BIGINT AS n_tokens, count(*)::BIGINT AS n_docs
+            FROM {arts} GROUP BY grp),
+        terms AS (
+            SELECT {group} AS grp, term, sum("count")::BIGINT AS "count",
+                   count(*)::BIGINT AS doc_freq  -- one row per (article, term): ids are unique
+            FROM {counts} GROUP BY grp, term)
+        SELECT t.grp, t.term, t."count", t."count"::DOUBLE / s.n_tokens * 10000 AS rate_per_10k,
+               t.doc_freq, s.n_tokens, s.n_docs
+        FROM terms t JOIN sizes s USING (grp)
+        ORDER BY t.grp, t."count" DESC, t.term
+    """
+    try:
+        frame = con.execute(sql).df()
+    finally:
+        if own:
+            con.close()
     if group_col:
-        table = table.rename(columns={"group": group_col})
-    return table[columns].reset_index(drop=True).astype(
-        {"count": "int64", "doc_freq": "int64", "n_tokens": "int64", "n_docs": "int64"}
-    )
+        frame = frame.rename(columns={"grp": group_col})
+    frame = frame[columns].reset_index(drop=True)
+    types = {"count": "int64", "doc_freq": "int64", "n_tokens": "int64", "n_docs": "int64",
+             "rate_per_10k": "float64", "term": "str"}
+    if group_col:
+        types[group_col] = "str"
+    return frame.astype(types)
+
 
 
 # --------------------------------------------------------------------------- n-grams
 
 
-def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepare=prepare_text,
-                     memo: dict[str, bool] | None = None) -> Iterable[list[str]]:
-    """Runs of terms that touch in the text (no punctuation, space or stopword between).
+class NgramTotals:
+    """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.stage.run_stage`):
+    per n-gram the count and the number of articles, never every article's n-grams at once.
 
-    ``memo``: a dict remembering, per distinct token, whether it is a term
-    (pass the same dict for every article of a corpus).
-    """
-    run: list[str] = []
-    end = -1
-    memo = {} if memo is None else memo
-    for token, at in zip(toks, token_offsets(prepare(text), toks, prepared=True)):
-        ok = memo.get(token)
-        if ok is None:
-            ok = memo[token] = token not in stop and is_term(token)
-        if ok and run and at == end:
-            run.append(token)
-        else:
-            if run:
-                yield run
-            run = [token] if ok else []
-        end = at + len(token)
-    if run:
-        yield run
-
-
-class NgramCounter:
-    """The n-grams of one article: ``counter(text, tokens)`` → ``{n: {ngram: count}}``.
-
-    An n-gram is ``n`` terms that touch in the text (no punctuation, space,
-    line break or stopword between), mapped through the aliases and joined by
-    a space.  :func:`ngram_frequency` sums these over articles; the
-    per-article stage (:mod:`analysis.perarticle`) caches them per article.
-
-    >>> NgramCounter((2,), frozenset({"的"}), False)("推动高质量发展的工作", ["推动", "高质量", "发展", "的", "工作"])
-    {2: {'推动 高质量': 1, '高质量 发展': 1}}
-    """
-
-    def __init__(self, ns: Sequence[int] = (2, 3), stopwords: frozenset[str] | None = None, aliases=None):
-        if any(n < 1 for n in ns):
-            raise ValueError("n must be at least 1")
-        self.ns = tuple(ns)
-        self.stop = load_stopwords() if stopwords is None else stopwords
-        self.term_of = _term_map(aliases)
-        self.prepare = text_preparer()
-        self._is_term: dict[str, bool] = {}
-
-    def __call__(self, text: str, tokens: Sequence[str]) -> dict[int, dict[str, int]]:
-        term_of = self.term_of
-        grams: dict[int, list[str]] = {n: [] for n in self.ns}
-        for run in _contiguous_runs(str(text), tokens, self.stop, self.prepare, self._is_term):
-            run = [term_of.get(t, t) for t in run]
-            for n, found in grams.items():
-                if len(run) >= n:
-                    found.extend([" ".join(run[i : i + n]) for i in range(len(run) - n + 1)])
-        return {n: dict(Counter(found)) for n, found in grams.items()}
-
-
-def ngram_table(per_article: Iterable[Mapping[str, int]], min_count: int = 2) -> pd.DataFrame:
-    """Sum per-article n-gram counts (as :class:`NgramCounter` gives them) into the
-    table of :func:`ngram_frequency`.
-
-    >>> ngram_table([{"甲 乙": 2}, {"甲 乙": 1, "乙 丙": 1}]).values.tolist()
+    >>> from analysis.perarticle.kinds import encode_ngrams
+    >>> totals = NgramTotals()
+    >>> totals(range(2), [encode_ngrams({2: {"甲 乙": 2}}), encode_ngrams({2: {"甲 乙": 1, "乙 丙": 1}})])
+    >>> totals.table(2).values.tolist()
     [['甲 乙', 3, 2]]
     """
-    counts: Counter[str] = Counter()
-    docs: Counter[str] = Counter()
-    for grams in per_article:
-        counts.update(grams)
-        docs.update(grams.keys())
-    rows = [(g, c, docs[g]) for g, c in counts.items() if c >= min_count]
-    table = pd.DataFrame(rows, columns=["ngram", "count", "doc_freq"]).astype({"count": "int64", "doc_freq": "int64"})
-    return table.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
+    def __init__(self):
+        self.total: pa.Table | None = None
 
-def ngram_frequency(
-    articles: pd.DataFrame,
-    tokens: pd.DataFrame,
-    n: int = 2,
-    min_count: int = 2,
-    stopwords: frozenset[str] | None = None,
-    aliases=None,
-) -> pd.DataFrame:
-    """Frequency of n-grams of terms that are adjacent in the text.
+    def __call__(self, batch: range, blobs: list[bytes]) -> None:
+        rows = ngrams_arrow(blobs)
+        part = rows.group_by(["n", "ngram"], use_threads=False).aggregate([("count", "sum"), ("count", "count")])
+        part = part.select(["n", "ngram", "count_sum", "count_count"]).rename_columns(["n", "ngram", "count", "doc_freq"])
+        if self.total is not None:
+            part = pa.concat_tables([self.total, part]).group_by(["n", "ngram"], use_threads=False).aggregate(
+                [("count", "sum"), ("doc_freq", "sum")])
+            part = part.select(["n", "ngram", "count_sum", "doc_freq_sum"]).rename_columns(
+                ["n", "ngram", "count", "doc_freq"])
+        self.total = part
 
-    An n-gram never spans punctuation, a line break or a stopword, so
-    ``推动/高质量发展`` counts only where the two words touch.
-
-    Columns: ``ngram`` (terms joined by a space), ``count``, ``doc_freq``.
-    Sorted by count descending, then ngram; n-grams seen fewer than
-    ``min_count`` times are dropped.
-    """
-    counter = NgramCounter((n,), stopwords, aliases)
-    data = _aligned(articles, tokens)
-    return ngram_table((counter(str(text), toks)[n] for text, toks in
-                        zip(data["text"] if len(data) else [], data["tokens"])), min_count)
+    def table(self, n: int, min_count: int = 2) -> pd.DataFrame:
+        """The n-grams of length ``n`` seen at least ``min_count`` times: ``ngram`` (terms joined by a
+        space), ``count``, ``doc_freq``; sorted by count descending, then n-gram."""
+        if self.total is None:
+            return pd.DataFrame({"ngram": pd.Series(dtype=object), "count": pd.Series(dtype="int64"),
+                                 "doc_freq": pd.Series(dtype="int64")})
+        mask = pc.and_(pc.equal(self.total["n"], n), pc.greater_equal(self.total["count"], min_count))
+        kept = self.total.filter(mask)
+        frame = pd.DataFrame({"ngram": kept["ngram"].to_pylist(), "count": kept["count"].to_numpy(),
+                              "doc_freq": kept["doc_freq"].to_numpy()}).astype({"count": "int64", "doc_freq": "int64"})
+        return frame.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
 def _xlogx_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
     return terms
-
-
-def collocations(
-    articles: pd.DataFrame,
-    tokens: pd.DataFrame,
-    min_count: int = 2,
-    stopwords: frozenset[str] | None = None,
-    aliases=None,
-) -> pd.DataFrame:
-    """Adjacent term pairs scored by log-likelihood (G²) and PMI.
-
-    Columns: ``w1``, ``w2``, ``count`` (pair), ``count_w1``, ``count_w2``
-    (the words' term counts), ``pmi`` (log2), ``g2`` (Dunning's
-    log-likelihood of the 2×2 table over ``n`` = all word tokens).  Sorted by
-    g2 descending, then w1, w2.
-    """
-    stop = load_stopwords() if stopwords is None else stopwords
-    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop, aliases=aliases)
-    if grams.empty:
-        return collocation_table(grams, {}, 0)
-    data = _aligned(articles, tokens)
-    term_of = _term_map(aliases)
-    unigram = Counter(term_of.get(t, t) for toks in data["tokens"] for t in toks)
-    return collocation_table(grams, unigram, sum(len(t) for t in data["tokens"]))
 
 
 def collocation_table(grams: pd.DataFrame, word_counts: Mapping[str, int], n: int) -> pd.DataFrame:
@@ -423,51 +265,6 @@ def keyness_counts(
         ))
     table = pd.DataFrame(rows, columns=KEYNESS_COLUMNS)
     return table.sort_values(["g2", "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
-
-
-def keyness(
-    articles: pd.DataFrame,
-    tokens: pd.DataFrame,
-    target,
-    min_count: int = 3,
-    stopwords: frozenset[str] | None = None,
-    aliases=None,
-) -> pd.DataFrame:
-    """Keyness of the target sub-corpus against the rest of the corpus, with dispersion.
-
-    ``target`` selects the target articles: a boolean mask aligned with
-    ``articles``, or a dict such as ``{"issue_date": "2025-02-13"}`` (rows
-    whose columns equal these values).  The reference corpus is every other
-    article.  Columns as :func:`keyness_counts`, then :data:`DISPERSION_COLUMNS`:
-    ``n_articles_target`` / ``n_articles_reference`` (articles containing the
-    term on each side), and, on the side the term is key for: ``n_articles``,
-    ``range`` (share of that side's articles containing it), ``dp`` (Gries'
-    deviation of proportions over its articles: 0 = spread as the articles'
-    sizes predict, near 1 = all in one small article), ``top_article_share``
-    (share of its uses in its most frequent article) and ``one_article``
-    (True when one article carries it: ``n_articles == 1`` or
-    ``top_article_share >= ONE_ARTICLE_SHARE``).  A key word carried by one
-    article marks that article, not the sub-corpus.
-
-    >>> from analysis.corpus import load_articles
-    >>> arts = load_articles()
-    >>> key = keyness(arts, tokenize_articles(arts), {"issue_date": "2025-02-13"})
-    >>> key.columns[-1]
-    'one_article'
-    """
-    data = _aligned(articles, tokens)
-    if isinstance(target, Mapping):
-        mask = pd.Series(True, index=data.index)
-        for column, value in target.items():
-            mask &= data[column].astype(str) == str(value)
-    else:
-        mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
-    # Articles are keyed by position, so duplicate ids count as separate articles.
-    counter = TermCounter(stopwords, aliases)
-    counts = pd.DataFrame([(i, term, c) for i, toks in enumerate(data["tokens"]) for term, c in counter(list(toks))],
-                          columns=["position", "term", "count"])
-    sizes = pd.DataFrame({"position": np.arange(len(data)), "n_tokens": [len(ts) for ts in data["tokens"]]})
-    return keyness_from_counts(counts, sizes, mask.to_numpy(), min_count=min_count, key="position")
 
 
 def keyness_from_counts(
@@ -624,66 +421,11 @@ def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray) -> dict[int
     return out
 
 
-def keyness_sentence(key: pd.DataFrame, target: str = "the target", reference: str = "the reference",
-                     alpha: float = 0.001, top: int = 3) -> str:
-    """The chapter's sentence about a :func:`keyness` table, written from its numbers.
-
-    Says how many terms are key for ``target`` at ``p < alpha``, names the
-    strongest with G², p and how many articles carry it, and says so when the
-    strongest rests on one article (then it marks that article, not the
-    sub-corpus).  Never calls a difference weak when its p-value is small.
-
-    >>> k = pd.DataFrame({"term": ["北京"], "count_target": [19], "count_reference": [2], "g2": [18.1],
-    ...     "p_value": [0.00002], "key_for": ["target"], "n_articles": [2], "top_article_share": [18 / 19],
-    ...     "one_article": [True]})
-    >>> print(keyness_sentence(k, "2025-02-13", "the earlier issues"))
-    Against the earlier issues, 1 term is key for 2025-02-13 at p < 0.001. The strongest, 北京 (G² = 18.1, p = 0.00002), appears 19 times in 2 articles, 95% of them in one: it marks that article rather than 2025-02-13 as a whole.
-    """
-    required = {"term", "g2", "p_value", "key_for"}
-    if not required <= set(key.columns):
-        raise ValueError(f"keyness table lacks column(s) {sorted(required - set(key.columns))}")
-    mine = key[key["key_for"] == "target"].sort_values(["g2", "term"], ascending=[False, True], kind="mergesort")
-    significant = mine[mine["p_value"] < alpha]
-    if mine.empty:
-        return f"No term is used relatively more in {target} than in {reference}."
-    best = mine.iloc[0]
-    p_text = _p_text(float(best["p_value"]))
-    n_sig = len(significant)
-    head = (f"Against {reference}, {n_sig} term{'s are' if n_sig != 1 else ' is'} key for {target} at p < {alpha:g}."
-            if n_sig else f"Against {reference}, no term is key for {target} at p < {alpha:g}.")
-    count = int(best.get("count_target", 0))
-    where = ""
-    if "n_articles" in best.index:
-        n_art = int(best["n_articles"])
-        where = f" in {n_art} article{'s' if n_art != 1 else ''}"
-        if bool(best.get("one_article", False)) and n_art > 1:
-            share = float(best["top_article_share"])
-            where += f", {share:.0%} of them in one: it marks that article rather than {target} as a whole"
-        elif bool(best.get("one_article", False)):
-            where += f": it marks that article rather than {target} as a whole"
-    strongest = f"The strongest, {best['term']} (G² = {best['g2']:.1f}, {p_text}), appears {count} times{where}."
-    if not n_sig:
-        strongest = strongest.replace("The strongest", "The strongest candidate")
-    spread = significant[~significant.get("one_article", pd.Series(False, index=significant.index)).astype(bool)]
-    tail = ""
-    if n_sig > 1 and "one_article" in significant.columns:
-        names = "、".join(spread["term"].head(top))
-        tail = (f" Key terms spread over several articles: {names}." if len(spread)
-                else " Every key term rests on a single article.")
-    return f"{head} {strongest}{tail}"
-
-
-def _p_text(p: float) -> str:
-    if p < 1e-6:
-        return "p < 0.000001"
-    return f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.6f}".rstrip("0")
-
-
-def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term") -> pd.DataFrame:
+def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term", boilerplate=None) -> pd.DataFrame:
     """Rows among the ``top`` terms of a term table that should not be there.
 
     A term is flagged ``boilerplate`` when it is, or contains, a dateline or
-    agency formula of ``data/boilerplate.csv`` (``日电``, ``本报讯``,
+    agency formula of ``boilerplate`` (a Corpus, a file; None: the sample's ``data/boilerplate.csv``: ``日电``, ``本报讯``,
     ``记者``), and ``split`` when it is a digit or Latin letter cut one per
     token (a single ASCII letter or digit, or any full-width ASCII character
     left unfolded).  Returns the offending rows with a ``problem`` column;
@@ -695,7 +437,7 @@ def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term") -> pd
     head = table.head(top)
     problems = []
     for term in head[column].astype(str):
-        if boilerplate_matches(term) or _contains_boilerplate(term):
+        if boilerplate_matches(term, boilerplate) or _contains_boilerplate(term, boilerplate):
             problems.append("boilerplate")
         elif any(0xFF01 <= ord(ch) <= 0xFF5E for ch in term) or (len(term) == 1 and term.isascii() and term.isalnum()):
             problems.append("split")
@@ -705,12 +447,12 @@ def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term") -> pd
     return out[out["problem"] != ""].reset_index(drop=True)
 
 
-def _contains_boilerplate(term: str) -> bool:
+def _contains_boilerplate(term: str, boilerplate=None) -> bool:
     # A term holding a whole formula (新华社记者) is boilerplate too, and so is the
     # tail of a dateline cut off its date (日电 of 1月1日电): blanking "1" + term
     # and seeing the term change says so.
     folded = "1" + term.translate({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
-    return prepare_text(folded) != folded
+    return prepare_text(folded, boilerplate) != folded
 
 
 # --------------------------------------------------------------------------- KWIC
@@ -723,8 +465,13 @@ def kwic(
     width: int = 15,
     match: str = "token",
     aliases=None,
+    corpus=None,
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``term`` with its source.
+
+    ``corpus``: whose segmenter, aliases and boilerplate find the tokens
+    (None: the sample's); ``aliases`` (a dict, or False for none) replaces
+    the corpus's.
 
     ``match="token"`` lists occurrences of ``term`` as a token (exactly the
     occurrences counted by :func:`term_frequency`, aliases included: ``丰台``
@@ -741,15 +488,13 @@ def kwic(
     >>> kwic(load_articles(), "安娜·帕拉希奥")["line"].tolist()
     [3, 30, 50]
     """
-    from analysis.corpus.read import source_line
-
     if match not in ("token", "substring"):
         raise ValueError("match must be 'token' or 'substring'")
     if match == "token" and tokens is None and len(articles):
-        tokens = tokenize_articles(articles)
-    data = _aligned(articles, tokens) if match == "token" else articles
-    term_of = _term_map(aliases)
-    prepare = text_preparer()
+        tokens = tokenize_articles(articles, corpus)
+    data = align_tokens(articles, tokens) if match == "token" else articles
+    term_of = term_map(corpus) if aliases is None else terms_of(aliases)
+    prepare = text_preparer(corpus)
     rows = []
     for _, article in data.iterrows():
         text = str(article["text"])
@@ -774,29 +519,3 @@ def kwic(
                 at, left, text[at : at + len(term)] if match == "substring" else printed[at], right,
             ))
     return pd.DataFrame(rows, columns=KWIC_COLUMNS).astype({"line": "int64", "offset": "int64"})
-
-
-# --------------------------------------------------------------------------- build outputs
-
-
-def term_tables(articles: pd.DataFrame, *, cache: bool | str = True) -> dict[str, pd.DataFrame]:
-    """Every table of the term chapter, for ``python -m analysis build``.
-
-    Returns ``{name: DataFrame}``: ``tokens`` (article_id, tokens: write it
-    as Parquet, a list column does not fit CSV), ``term_frequency`` (corpus),
-    ``term_frequency_by_issue``, ``term_frequency_by_month``,
-    ``formulations`` (:func:`analysis.aggregate.formulations.formulation_table`) and
-    ``formulation_occurrences``.  An empty articles table gives empty tables.
-    """
-    from analysis.aggregate.formulations import extract_formulations, formulation_table
-
-    tokens = tokenize_articles(articles, cache=cache)
-    occurrences = extract_formulations(articles)
-    return {
-        "tokens": tokens,
-        "term_frequency": term_frequency(articles, tokens),
-        "term_frequency_by_issue": term_frequency(articles, tokens, by="issue"),
-        "term_frequency_by_month": term_frequency(articles, tokens, by="month"),
-        "formulations": formulation_table(occurrences, articles),
-        "formulation_occurrences": occurrences,
-    }

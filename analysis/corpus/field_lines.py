@@ -7,48 +7,33 @@ headline line 101, subheadline lines 103 and 104) needs its own lines: they
 are found by matching the field, whitespace ignored, against the raw page's
 lines, preferring lines near the headline.
 
+The page is looked up in the corpus's page folder (``pages``, a
+:class:`~analysis.corpus.folder.Corpus`'s ``pages_dir``); without one (an
+article table) a headline's line is ``headline_line``.
+
 >>> from analysis.corpus import load_articles
+>>> from analysis.paths import RAW_DIR
 >>> a = load_articles().set_index("article_id", drop=False).loc["001_37b71d2a634c19f4-03"]
->>> [field_line(a, "subheadline", a["subheadline"].index(p)) for p in ("倍增追赶", "安全城市")]
+>>> [field_line(a, "subheadline", a["subheadline"].index(p), RAW_DIR) for p in ("倍增追赶", "安全城市")]
 [103, 104]
 """
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from analysis.paths import DATA_DIR
-
 _SPACE = re.compile(r"\s+")
-#: How far from the headline's line a headline piece may be printed (vertical
-#: headlines can sit at the other end of the page, so the whole page is
-#: searched, nearest first).
 FIELDS = ("headline", "subheadline", "text")
 
 
-def _page_path(source: str) -> Path | None:
-    """The raw page file of ``source`` in the configured corpus, else in the sample."""
-    if not source:
+def _page_path(source: str, pages: str | Path | None) -> Path | None:
+    """The raw page file of ``source`` in the page folder ``pages`` (None: no page to read)."""
+    if not source or pages is None:
         return None
-    return _page_path_cached(source, os.environ.get("ANALYSIS_CORPUS", ""))
-
-
-@lru_cache(maxsize=256)
-def _page_path_cached(source: str, _corpus_setting: str) -> Path | None:
-    candidates = []
-    try:
-        from .folder import open_corpus
-
-        folder = open_corpus()
-        if folder.kind == "pages" and folder.pages_dir is not None:
-            candidates.append(Path(folder.pages_dir) / source)
-    except Exception:  # an unreadable corpus setting: fall back to the sample (lines stay approximate)
-        pass
-    candidates.append(DATA_DIR / "raw" / source)
-    return next((p for p in candidates if p.is_file()), None)
+    path = Path(pages) / source
+    return path if path.is_file() else None
 
 
 @lru_cache(maxsize=64)
@@ -100,13 +85,14 @@ def _field_map(path: str, mtime: int, field_text: str, anchor: int) -> tuple[tup
     return tuple(starts), tuple(numbers)
 
 
-def field_line(article, field: str, offset: int) -> int:
+def field_line(article, field: str, offset: int, pages: str | Path | None = None) -> int:
     """Raw line on which character ``offset`` of ``article[field]`` is printed.
 
     ``field`` is ``headline``, ``subheadline`` or ``text`` (``text`` uses the
-    table's ``line_map``).  For the headlines, the raw page is read and each
-    printed line of the field located; where the page cannot be read or the
-    line not found, the headline's line (``headline_line``) is returned.
+    table's ``line_map``).  For the headlines, the raw page is read from the
+    page folder ``pages`` and each printed line of the field located; where
+    there is no page, or the line is not found, the headline's line
+    (``headline_line``) is returned.
     """
     if field not in FIELDS:
         raise ValueError(f"field must be one of {', '.join(FIELDS)}, not {field!r}")
@@ -118,7 +104,7 @@ def field_line(article, field: str, offset: int) -> int:
         return int(article.get("line_start", 0) or 0)
     anchor = int(article.get("headline_line", 0) or 0)
     text = str(article.get(field, "") or "")
-    path = _page_path(str(article.get("source", "") or ""))
+    path = _page_path(str(article.get("source", "") or ""), pages)
     if not text or path is None or anchor == 0:
         return anchor
     starts, numbers = _field_map(str(path), path.stat().st_mtime_ns, text, anchor)
@@ -128,12 +114,13 @@ def field_line(article, field: str, offset: int) -> int:
     return numbers[max(k, 0)]
 
 
-def line_lookup(article):
+def line_lookup(article, pages: str | Path | None = None):
     """``line(field, offset)`` for one article, with its line map parsed once (for loops over occurrences).
 
     >>> from analysis.corpus import load_articles
+    >>> from analysis.paths import RAW_DIR
     >>> a = load_articles().set_index("article_id", drop=False).loc["001_37b71d2a634c19f4-03"]
-    >>> line = line_lookup(a); line("text", a["text"].index("王少峰")), line("subheadline", 3)
+    >>> line = line_lookup(a, RAW_DIR); line("text", a["text"].index("王少峰")), line("subheadline", 3)
     (109, 103)
     """
     pairs = [tuple(map(int, item.split(":"))) for item in str(article.get("line_map", "") or "").split(";") if item]
@@ -142,7 +129,7 @@ def line_lookup(article):
 
     def line(field: str, offset: int) -> int:
         if field != "text":
-            return field_line(article, field, offset)
+            return field_line(article, field, offset, pages)
         if not pairs:
             return fallback
         k = bisect.bisect_right(offsets, offset) - 1

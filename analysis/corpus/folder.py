@@ -1,4 +1,4 @@
-"""A corpus is one folder: its text and its facts.
+"""A corpus is one folder: its text and its facts.  :class:`Corpus` is that folder, opened once.
 
 A corpus folder holds the text, either
 
@@ -27,32 +27,38 @@ and, optionally, the facts that the analysis needs about that paper:
                      (missing, with no gold: counts unvalidated)
 ==================== ==========================================================
 
-``data/`` is the sample corpus in exactly this form.  One setting re-targets
-everything: the environment variable ``ANALYSIS_CORPUS`` (a folder, or a bare
-article-table file, which keeps working) or ``--corpus FOLDER`` on the command
-line.  A missing optional file falls back to the project's default in
-``data/`` (:attr:`CorpusFolder.defaulted` lists which), except the registry
-and the gold annotation, which belong to one paper and have no default.
+``data/`` is the sample corpus in exactly this form.  A missing optional file
+falls back to the project's default in ``data/`` (:attr:`Corpus.defaulted`
+lists which), except the registry and the gold annotation, which belong to
+one paper and have no default.
 
->>> folder = open_corpus()            # ANALYSIS_CORPUS, else the sample in data/
->>> folder.kind, folder.is_sample, folder.description["paper"]
+A :class:`Corpus` is made once, at the edge (the command line's
+``--corpus``, the book's notebook helper, a scholar's own code), and passed
+explicitly to every stage: no module reads a corpus setting from the
+environment, so two corpora can be read and built in one process.  It also
+carries the build's :class:`~analysis.settings.Settings` and keeps, per
+object, what the stages derive from its facts (the segmenter, the stopword
+set, the mention matcher: :meth:`Corpus.memo`), so they are made once.
+
+>>> corpus = Corpus()                 # the sample in data/
+>>> corpus.kind, corpus.is_sample, corpus.paper
 ('pages', True, '丰台报')
->>> folder.fact("leaders").name
+>>> corpus.fact("leaders").name
 'leaders.csv'
 """
 from __future__ import annotations
 
+import copy
 import hashlib
-import os
+import re
 import tomllib
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from analysis.errors import InputError
 from analysis.paths import DATA_DIR
+from analysis.settings import Settings, default_settings
 
-CORPUS_ENV = "ANALYSIS_CORPUS"
 TABLE_NAMES = ("articles.parquet", "articles.csv", "articles.jsonl", "articles.json")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet")
 DESCRIPTION_FILE = "corpus.toml"
@@ -76,27 +82,123 @@ FACT_FILES = {
 NO_DEFAULT = frozenset({"leaders", "gold", "annotation"})
 
 
-@dataclass(frozen=True)
-class CorpusFolder:
-    """What one corpus setting points at.
+class Corpus:
+    """One corpus: where its text is, which fact files it uses, its description and settings.
 
-    ``root``: the corpus folder (for a bare table file, the folder holding it).
-    ``kind``: ``"pages"`` or ``"table"``.  ``text``: the manifest (pages) or the
-    article table.  ``pages_dir``: where the page files are (pages only).
-    ``description``: the strings of ``corpus.toml`` (missing keys are '').
-    ``facts``: fact name → file used (``None``: the corpus has none).
-    ``defaulted``: fact names that fell back to the project's defaults or to none.
-    ``is_sample``: this is the embedded sample corpus (``data/``).
+    ``Corpus(path)`` opens a corpus folder or a bare article table (no path:
+    the sample); ``manifest``: a manifest CSV elsewhere than
+    ``<folder>/manifest.csv`` (its folder is the corpus folder when ``path``
+    is None); ``leaders``: a registry CSV (or DataFrame) used instead of the
+    folder's; ``paper``: the paper's name where the text does not give it;
+    ``settings``: time zone, date range, build folder (default:
+    :func:`~analysis.settings.default_settings`).  Raises :class:`InputError`
+    naming the path when it is neither a corpus folder nor an article table.
+
+    Attributes: ``root``: the corpus folder (for a bare table file, the
+    folder holding it); ``kind``: ``"pages"`` or ``"table"``; ``text``: the
+    manifest (pages) or the article table; ``pages_dir``: where the page
+    files are (pages only); ``description``: the strings of ``corpus.toml``
+    (missing keys are ''); ``facts``: fact name → file used (``None``: the
+    corpus has none); ``defaulted``: fact names that fell back to the
+    project's defaults or to none; ``is_sample``: the embedded sample corpus
+    (``data/``); ``settings``; ``registry_frame``: a registry given as a
+    DataFrame instead of a file (tests, notebooks).
+
+    Two objects opened on the same folder with the same settings are equal;
+    derived objects (:meth:`memo`) stay with the object and are not pickled,
+    so a worker process receives the paths and rebuilds what it needs.
     """
 
-    root: Path
-    kind: str
-    text: Path
-    pages_dir: Path | None
-    description: dict = field(default_factory=dict)
-    facts: dict = field(default_factory=dict)
-    defaulted: tuple = ()
-    is_sample: bool = False
+    def __init__(self, path: str | Path | None = None, *, manifest: str | Path | None = None, leaders=None,
+                 paper: str = "", settings: Settings | None = None):
+        self.settings = settings if settings is not None else default_settings()
+        self._paper = paper
+        self.registry_frame = None
+        self._memo: dict = {}
+        if manifest is not None:
+            manifest = Path(manifest).expanduser()
+            folder = Path(path).expanduser() if path is not None else manifest.parent
+            if not manifest.is_file():
+                raise InputError(manifest, "manifest file not found")
+            pages = _pages_dir(folder) if (folder / "manifest.csv").is_file() else folder
+            self._set(folder, "pages", manifest, pages)
+        else:
+            self._open(Path(path).expanduser() if path is not None else DATA_DIR)
+        if leaders is not None:
+            self._use_registry(leaders)
+
+    def _set(self, root: Path, kind: str, text: Path, pages_dir: Path | None, table: bool = False) -> None:
+        self.root = Path(root)
+        self.kind = kind
+        self.text = Path(text)
+        self.pages_dir = Path(pages_dir) if pages_dir is not None else None
+        self.is_sample = _is_sample(self.root) and not table
+        self.description = _description(self.root)
+        self.facts, self.defaulted = _facts(self.root, _is_sample(self.root))
+
+    def _open(self, path: Path) -> None:
+        if not path.exists():
+            raise InputError(path, "no such file or folder (give --corpus a corpus folder)")
+        if path.is_file():
+            if path.suffix.lower() not in TABLE_SUFFIXES:
+                raise InputError(path, f"a corpus is a folder, or an article table ({', '.join(TABLE_SUFFIXES)})")
+            return self._set(path.parent, "table", path, None, table=True)
+        if (path / "manifest.csv").is_file():
+            return self._set(path, "pages", path / "manifest.csv", _pages_dir(path))
+        for name in TABLE_NAMES:
+            if (path / name).is_file():
+                return self._set(path, "table", path / name, None, table=True)
+        raise InputError(path, "not a corpus folder: it holds neither manifest.csv (pages) nor an article table "
+                               f"({', '.join(TABLE_NAMES)})")
+
+    def _use_registry(self, leaders) -> None:
+        self.facts = dict(self.facts)
+        if hasattr(leaders, "to_csv"):
+            self.registry_frame = leaders
+        else:
+            self.facts["leaders"] = Path(leaders)
+        self.defaulted = tuple(f for f in self.defaulted if f != "leaders")
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, **options) -> "Corpus":
+        """``Corpus(path, **options)``: a corpus folder, a bare article table, or None (the sample)."""
+        return cls(path, **options)
+
+    @classmethod
+    def sample(cls, settings: Settings | None = None) -> "Corpus":
+        """The embedded sample corpus (``data/``): one object per settings, so what the stages derive
+        from its facts (the segmenter …) is made once in a process, however often a default is asked for."""
+        settings = settings if settings is not None else default_settings()
+        found = _SAMPLES.get((cls, settings))
+        if found is None:
+            found = _SAMPLES[(cls, settings)] = cls(None, settings=settings)
+        return found
+
+    def _copy(self) -> "Corpus":
+        new = copy.copy(self)
+        new._memo = {}
+        return new
+
+    def with_registry(self, leaders) -> "Corpus":
+        """The same corpus with another registry: a CSV path, or a DataFrame (as :func:`load_registry` gives)."""
+        new = self._copy()
+        new.registry_frame = None
+        new._use_registry(leaders)
+        return new
+
+    def with_settings(self, settings: Settings) -> "Corpus":
+        """The same corpus under other settings."""
+        new = self._copy()
+        new.settings = settings
+        return new
+
+    def with_paper(self, paper: str) -> "Corpus":
+        """The same corpus with the paper's name given (for a text that does not give it)."""
+        new = self._copy()
+        new._paper = paper
+        return new
+
+    # ------------------------------------------------------------------ what it is
 
     def fact(self, name: str) -> Path | None:
         """The file used for fact ``name`` (see :data:`FACT_FILES`), or ``None``."""
@@ -106,7 +208,8 @@ class CorpusFolder:
 
     @property
     def paper(self) -> str:
-        return self.description.get("paper", "")
+        """The paper's name: ``paper=`` given to :meth:`open`, else ``corpus.toml``'s."""
+        return self._paper or self.description.get("paper", "")
 
     @property
     def label(self) -> str:
@@ -123,7 +226,82 @@ class CorpusFolder:
         for path in files:
             digest.update(str(path.name).encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
+        if self.registry_frame is not None:
+            digest.update(self.registry_frame.to_csv(index=False).encode("utf-8"))
         return digest.hexdigest()[:16]
+
+    def fact_digest(self, name: str) -> str:
+        """SHA-256 of fact ``name``'s bytes (``"none"`` when the corpus has none): for cache keys."""
+        if name == "leaders" and self.registry_frame is not None:
+            return hashlib.sha256(self.registry_frame.to_csv(index=False).encode("utf-8")).hexdigest()
+        path = self.fact(name)
+        if path is None:
+            return "none"
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else f"missing:{path.name}"
+
+    def cache_dir(self, name: str = "") -> Path:
+        """``<build>/cache/<name>`` of this corpus's settings (created on demand)."""
+        return self.settings.cache_dir(name)
+
+    # ------------------------------------------------------------------ derived objects
+
+    def memo(self, key: str, make: Callable[[], object], facts: tuple[str, ...] = ()):
+        """``make()``, made once per object and kept while the fact files ``facts`` are unchanged.
+
+        The stages keep here what they derive from the facts (the segmenter,
+        the stopword set, the mention matcher), so a corpus held in a notebook
+        sees an edited ``stopwords.csv`` without a restart, and two corpora
+        never share one.
+        """
+        stamp = tuple(_stamp(self.fact(f)) for f in facts)
+        found = self._memo.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
+        value = make()
+        self._memo[key] = (stamp, value)
+        return value
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_memo"] = {}  # derived objects (compiled automata, segmenters) are rebuilt where needed
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def _identity(self) -> tuple:
+        frame = None if self.registry_frame is None else self.fact_digest("leaders")
+        return (self.root.resolve(), self.kind, self.text.resolve(), self._paper,
+                tuple(sorted((k, str(v)) for k, v in self.facts.items())), self.settings, frame)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Corpus) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return f"Corpus({str(self.root)!r}, kind={self.kind!r}, paper={self.paper!r})"
+
+
+_SAMPLES: dict = {}
+
+
+def _stamp(path: Path | None) -> tuple:
+    if path is None:
+        return ()
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return ("missing",)
+    return (info.st_mtime_ns, info.st_size)
+
+
+def _is_sample(folder: Path) -> bool:
+    try:
+        return folder.resolve() == DATA_DIR.resolve()
+    except OSError:
+        return False
 
 
 def _description(folder: Path) -> dict:
@@ -146,8 +324,6 @@ def _description(folder: Path) -> dict:
 
 
 def _toml_line(message: str) -> int | None:
-    import re
-
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
 
@@ -176,68 +352,42 @@ def _facts(folder: Path, is_sample: bool) -> tuple[dict, tuple]:
     return facts, tuple(defaulted)
 
 
-def open_corpus(path: str | Path | None = None) -> CorpusFolder:
-    """Resolve a corpus setting (a folder or a bare article table) into a :class:`CorpusFolder`.
+def as_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
+              settings: Settings | None = None) -> Corpus:
+    """``corpus`` if it is a :class:`Corpus`, else the corpus the arguments name.
 
-    ``path=None`` reads ``$ANALYSIS_CORPUS``; unset or empty, the sample corpus
-    in ``data/``.  Raises :class:`InputError` naming the path when it is
-    neither a corpus folder nor an article table.
+    ``corpus``: a folder or a bare article table (None: the sample);
+    ``manifest``: a manifest CSV elsewhere; ``articles``: an article table
+    (instead of ``corpus``).  Lets every reader accept either a
+    :class:`Corpus` or the paths a user types.
+
+    >>> as_corpus().is_sample
+    True
     """
-    if path is None:
-        path = os.environ.get(CORPUS_ENV, "").strip() or DATA_DIR
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise InputError(path, "no such file or folder (set ANALYSIS_CORPUS or --corpus to a corpus folder)")
-    if path.is_file():
-        if path.suffix.lower() not in TABLE_SUFFIXES:
-            raise InputError(path, f"a corpus is a folder, or an article table ({', '.join(TABLE_SUFFIXES)})")
-        folder = path.parent
-        facts, defaulted = _facts(folder, False) if folder.resolve() != DATA_DIR.resolve() else _facts(folder, True)
-        return CorpusFolder(folder, "table", path, None, _description(folder), facts, defaulted, False)
-    folder = path
-    is_sample = folder.resolve() == DATA_DIR.resolve()
-    facts, defaulted = _facts(folder, is_sample)
-    description = _description(folder)
-    if (folder / "manifest.csv").is_file():
-        return CorpusFolder(folder, "pages", folder / "manifest.csv", _pages_dir(folder), description, facts,
-                            defaulted, is_sample)
-    for name in TABLE_NAMES:
-        if (folder / name).is_file():
-            return CorpusFolder(folder, "table", folder / name, None, description, facts, defaulted, False)
-    raise InputError(folder, "not a corpus folder: it holds neither manifest.csv (pages) nor an article table "
-                             f"({', '.join(TABLE_NAMES)})")
+    if isinstance(corpus, Corpus):
+        out = corpus.with_paper(paper) if paper and not corpus._paper else corpus
+        return out.with_registry(leaders) if leaders is not None else out
+    if articles is not None:
+        return Corpus(articles, paper=paper, leaders=leaders, settings=settings)
+    if corpus is None and manifest is None and not paper and leaders is None and settings is None:
+        return Corpus.sample()
+    return Corpus(corpus, manifest=manifest, paper=paper, leaders=leaders, settings=settings)
 
 
-@contextmanager
-def using_corpus(path: str | Path | None):
-    """Within the block, ``ANALYSIS_CORPUS`` is ``path`` (``None``: unchanged); restored after.
+def fact_file(name: str, source=None) -> Path | None:
+    """The file of fact ``name``: ``source`` is a :class:`Corpus` (its fact file, or None when it has
+    none), a path (that file), or None (the sample's file in ``data/``).
 
-    >>> with using_corpus("data"):
-    ...     open_corpus().paper
-    '丰台报'
-    """
-    if path is None:
-        yield
-        return
-    before = os.environ.get(CORPUS_ENV)
-    os.environ[CORPUS_ENV] = str(path)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(CORPUS_ENV, None)
-        else:
-            os.environ[CORPUS_ENV] = before
+    Every reader of a fact file takes such a ``source``, so the stages pass
+    their corpus and a scholar may pass a file of their own.
 
-
-def fact_path(name: str, corpus: str | Path | CorpusFolder | None = None) -> Path | None:
-    """The file for fact ``name`` of the configured corpus (``None``: that corpus has none).
-
-    Modules call this for their default data files, so that one setting
-    (``ANALYSIS_CORPUS``) re-targets the facts with the text.
-
-    >>> fact_path("stopwords").name
+    >>> fact_file("stopwords").name
     'stopwords.csv'
     """
-    folder = corpus if isinstance(corpus, CorpusFolder) else open_corpus(corpus)
-    return folder.fact(name)
+    if name not in FACT_FILES:
+        raise KeyError(f"unknown fact {name!r}; known: {', '.join(FACT_FILES)}")
+    if isinstance(source, Corpus):
+        return source.fact(name)
+    if source is not None:
+        return Path(source)
+    return DATA_DIR / FACT_FILES[name]

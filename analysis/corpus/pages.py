@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import date as Date
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from analysis.errors import InputError
 from analysis.io import atomic_path, has_private_use, read_csv_records
+from analysis.settings import ENVIRONMENT, default_settings
 from .clean import IDEOGRAPH_RE, scrub_invisible
 
 log = logging.getLogger(__name__)
@@ -42,44 +42,26 @@ OPTIONAL_COLUMNS = ("source", "extraction", "notes", "encoding")
 PAGE_SUFFIXES = (".txt",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-#: Environment variables that move the plausible range of dates (YYYY-MM-DD).
-DATE_MIN_ENV, DATE_MAX_ENV = "ANALYSIS_DATE_MIN", "ANALYSIS_DATE_MAX"
-DEFAULT_DATE_MIN = "1900-01-01"
-
-
-def date_range() -> tuple[str, str]:
+def date_range(settings=None) -> tuple[str, str]:
     """The plausible range of issue and article dates, ``(first, last)`` as YYYY-MM-DD.
 
-    Default 1900-01-01 to one year after today; ``$ANALYSIS_DATE_MIN`` and
-    ``$ANALYSIS_DATE_MAX`` move either end.  A date outside it is a typo
-    (``0001``, ``2204``) or a broken export, never a newspaper issue.
+    Default 1900-01-01 to one year after today (:class:`analysis.settings.Settings`
+    moves either end).  A date outside it is a typo (``0001``, ``2204``) or a
+    broken export, never a newspaper issue.
 
     >>> date_range()[0]
     '1900-01-01'
     """
-    today = Date.today()
-    try:
-        default_max = today.replace(year=today.year + 1)
-    except ValueError:  # 29 February
-        default_max = today.replace(year=today.year + 1, day=28)
-    bounds = []
-    for env, default in ((DATE_MIN_ENV, DEFAULT_DATE_MIN), (DATE_MAX_ENV, default_max.isoformat())):
-        value = os.environ.get(env, "").strip() or default
-        try:
-            if not _ISO_DATE.match(value):
-                raise ValueError
-            bounds.append(Date.fromisoformat(value).isoformat())
-        except ValueError:
-            raise InputError(f"${env}", f"{value!r} is not a date of the form YYYY-MM-DD") from None
-    return bounds[0], bounds[1]
+    return (settings if settings is not None else default_settings()).date_range()
 
 
-def check_plausible(value: str, path, line: int, column: str, kind: str = "line") -> str:
-    """Refuse an ISO date outside :func:`date_range`, naming the place."""
-    first, last = date_range()
+def check_plausible(value: str, path, line: int, column: str, kind: str = "line", bounds=None) -> str:
+    """Refuse an ISO date outside ``bounds`` (default :func:`date_range`), naming the place."""
+    first, last = bounds or date_range()
     if not first <= value <= last:
         raise InputError(path, f"{column} {value} lies outside the plausible range {first} to {last} "
-                               f"(set ${DATE_MIN_ENV}/${DATE_MAX_ENV} to change it)", line, kind=kind)
+                               f"(set ${ENVIRONMENT['date_min']}/${ENVIRONMENT['date_max']} to change it)",
+                         line, kind=kind)
     return value
 
 
@@ -98,7 +80,7 @@ class Page:
     manifest_line: int
 
 
-def parse_iso_date(value: str, path, line: int, column: str, kind: str = "line") -> str:
+def parse_iso_date(value: str, path, line: int, column: str, kind: str = "line", bounds=None) -> str:
     """Validate a YYYY-MM-DD date within :func:`date_range`, raising an InputError that names the place."""
     value = str(value).strip()
     try:
@@ -107,7 +89,7 @@ def parse_iso_date(value: str, path, line: int, column: str, kind: str = "line")
         parsed = Date.fromisoformat(value).isoformat()
     except ValueError:
         raise InputError(path, f"{column} {value!r} is not a date of the form YYYY-MM-DD", line, kind=kind) from None
-    return check_plausible(parsed, path, line, column, kind)
+    return check_plausible(parsed, path, line, column, kind, bounds)
 
 
 def read_manifest(manifest: str | Path) -> list[dict]:
@@ -186,13 +168,13 @@ def _resolve(corpus: Path, name: str, manifest: Path, line: int) -> Path:
     return path
 
 
-def read_pages(corpus: str | Path, manifest: str | Path | None = None) -> list[Page]:
+def read_pages(corpus: str | Path, manifest: str | Path | None = None, *, bounds=None) -> list[Page]:
     """Read, check and decode every page of a corpus, in manifest order.
 
     ``manifest`` defaults to ``<corpus>/manifest.csv``.  Checks: every row's
     file exists inside the corpus folder and is listed once; every ``.txt``
     file of the folder is in the manifest; checksums match; dates parse; no
-    page is empty.
+    page is empty; issue dates lie within ``bounds`` (default :func:`date_range`).
 
     >>> from analysis.paths import RAW_DIR, SAMPLE_MANIFEST
     >>> [p.issue_date for p in read_pages(RAW_DIR, SAMPLE_MANIFEST)]
@@ -214,7 +196,7 @@ def read_pages(corpus: str | Path, manifest: str | Path | None = None) -> list[P
         seen[path] = line
         if not path.is_file():
             raise InputError(manifest, f"file {row['file']!r} not found in {corpus}", line)
-        issue_date = parse_iso_date(row["issue_date"], manifest, line, "issue_date")
+        issue_date = parse_iso_date(row["issue_date"], manifest, line, "issue_date", bounds=bounds)
         paper = row["paper"]
         if not paper:
             raise InputError(manifest, "paper is empty", line)

@@ -33,10 +33,11 @@ line_map       ``offset:line;…`` where each raw line starts in ``text``
                (see :func:`source_line`)
 ============== ==============================================================
 
-Re-targeting: with no arguments, :func:`load_articles` reads the corpus named
-by the environment variable ``ANALYSIS_CORPUS`` (a folder holding
-``manifest.csv`` and its pages, or an article table ``.csv``/``.jsonl``/
-``.parquet``); unset, it reads the sample corpus in ``data/``.
+Which corpus: :func:`read_corpus` and :func:`load_articles` take a
+:class:`~analysis.corpus.folder.Corpus`, or the paths that name one (a
+folder holding ``manifest.csv`` and its pages or an article table, a bare
+article table ``.csv``/``.jsonl``/``.parquet``); with nothing, the sample
+corpus in ``data/``.
 """
 from __future__ import annotations
 
@@ -45,7 +46,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,15 +56,15 @@ import pandas as pd
 from analysis import io as _io_module
 from analysis.errors import InputError
 from analysis.io import decode_data_file, read_csv_records, sniff_format, write_parquet
-from analysis.paths import cache_dir
+from analysis.settings import default_settings
 from . import articles as _articles_module
 from . import clean as _clean_module
 from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import split_articles
 from .clean import clean_line
-from .folder import CORPUS_ENV, TABLE_NAMES, TABLE_SUFFIXES, open_corpus
-from .pages import DATE_MAX_ENV, DATE_MIN_ENV, Page, check_plausible, date_range, parse_iso_date, read_pages
+from .folder import TABLE_SUFFIXES, Corpus, as_corpus
+from .pages import Page, check_plausible, parse_iso_date, read_pages
 
 log = logging.getLogger(__name__)
 
@@ -82,43 +82,12 @@ UNATTRIBUTED_COLUMNS = ["source", "line", "headline"]
 
 
 @dataclass
-class Corpus:
+class ReadResult:
     """Everything read from one corpus: articles, captions and what could not be placed."""
 
     articles: pd.DataFrame
     captions: pd.DataFrame
     unattributed: pd.DataFrame
-
-
-def resolve_corpus(corpus=None, manifest=None, articles=None) -> tuple[str, Path, Path | None]:
-    """Decide what to read: ``("pages", folder, manifest)`` or ``("table", file, None)``.
-
-    ``corpus`` may be a page folder with ``manifest.csv``, a corpus folder
-    holding an article table (see :mod:`analysis.corpus.folder`) or a bare
-    article-table file; with nothing given, ``$ANALYSIS_CORPUS`` or the sample.
-    """
-    if articles is not None:
-        return "table", Path(articles), None
-    if manifest is not None:
-        folder = Path(corpus) if corpus is not None else Path(manifest).parent
-        return "pages", _page_folder(folder), Path(manifest)
-    if corpus is not None and Path(corpus).is_dir() and not (Path(corpus) / "manifest.csv").is_file() \
-            and not any((Path(corpus) / name).is_file() for name in TABLE_NAMES):
-        # A bare folder of pages whose manifest is elsewhere is reported by read_pages.
-        return "pages", Path(corpus), Path(corpus) / "manifest.csv"
-    folder = open_corpus(corpus)
-    if folder.kind == "table":
-        return "table", folder.text, None
-    return "pages", folder.pages_dir, folder.text
-
-
-def _page_folder(folder: Path) -> Path:
-    for sub in ("raw", "pages"):
-        if not (folder / "manifest.csv").is_file():
-            break
-        if (folder / sub).is_dir():
-            return folder / sub
-    return folder
 
 
 def _code_version() -> str:
@@ -131,11 +100,12 @@ def _code_version() -> str:
 
 
 def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", cache: bool = True,
-                progress: bool = False) -> Corpus:
+                progress: bool = False) -> ReadResult:
     """Read a corpus into the articles, captions and unattributed-headline tables.
 
-    Give either a page folder (``corpus``, optionally ``manifest``) or an
-    article table (``articles``); with neither, see :data:`CORPUS_ENV`.
+    ``corpus``: a :class:`~analysis.corpus.folder.Corpus`, or a page folder
+    (optionally with ``manifest``), or an article table (``articles``); with
+    none, the sample (see :func:`~analysis.corpus.folder.as_corpus`).
     Results are cached under the build folder, keyed by everything that
     reaches the output (the bytes and name of every input file, ``paper``,
     the time zone and date range, the version of the code), so a re-run on an
@@ -143,39 +113,41 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     read or does not have the expected columns is discarded with a warning
     and rebuilt.
     """
-    kind, path, manifest_path = resolve_corpus(corpus, manifest, articles)
-    if kind == "table" and not paper:
-        # The corpus description (corpus.toml beside the table) names the paper.
-        paper = open_corpus(path).paper
-    # The configured range, not today's default: the default end only moves later,
-    # so what was accepted stays accepted and the key need not change every day.
-    date_range()  # refuse a malformed setting before anything else
-    settings = [paper, str(paper_timezone()), os.environ.get(DATE_MIN_ENV, ""), os.environ.get(DATE_MAX_ENV, "")]
-    if kind == "table":
-        key_parts = [_code_version(), "table", path.name, *settings, hashlib.sha256(_read_bytes(path)).hexdigest()]
+    corpus = as_corpus(corpus, manifest, articles, paper=paper)
+    settings = corpus.settings
+    bounds = settings.date_range()  # refuse a malformed setting before anything else
+    parts = [corpus.paper, str(settings.zone()), settings.range_key()]
+    if corpus.kind == "table":
+        path = corpus.text
+        key_parts = [_code_version(), "table", path.name, *parts, hashlib.sha256(_read_bytes(path)).hexdigest()]
     else:
-        pages = read_pages(path, manifest_path)
-        key_parts = [_code_version(), "pages", *settings, hashlib.sha256(Path(manifest_path).read_bytes()).hexdigest()]
+        pages = read_pages(corpus.pages_dir, corpus.text, bounds=bounds)
+        key_parts = [_code_version(), "pages", *parts, hashlib.sha256(corpus.text.read_bytes()).hexdigest()]
         key_parts += [f"{p.file}\x1f{p.sha256}" for p in pages]
     key = hashlib.sha256("\x1e".join(key_parts).encode()).hexdigest()[:24]
-    folder = cache_dir("corpus")
-    names = {name: folder / f"{key}-{name}.parquet" for name in ("articles", "captions", "unattributed")}
-    if cache and all(p.is_file() for p in names.values()):
+    names = {}
+    if cache:
+        try:
+            folder = corpus.cache_dir("corpus")
+            names = {name: folder / f"{key}-{name}.parquet" for name in ("articles", "captions", "unattributed")}
+        except OSError as err:
+            log.warning("corpus cache unavailable (%s); reading without it", err.strerror or err)
+    if names and all(p.is_file() for p in names.values()):
         cached = _read_cached(names)
         if cached is not None:
             return cached
-    if kind == "table":
-        result = Corpus(read_article_table(path, paper=paper, progress=progress), _empty(CAPTION_COLUMNS),
-                        _empty(UNATTRIBUTED_COLUMNS))
+    if corpus.kind == "table":
+        result = ReadResult(read_article_table(corpus.text, paper=corpus.paper, progress=progress, settings=settings),
+                            _empty(CAPTION_COLUMNS), _empty(UNATTRIBUTED_COLUMNS))
     else:
         result = segment_pages(pages, progress=progress)
-    if cache:
+    if names:
         try:
             for name, p in names.items():
                 write_parquet(getattr(result, name), p)
         except OSError as err:
             # A cache is an optimisation: a full or read-only disk must not fail the read.
-            log.warning("could not write the corpus cache in %s (%s); continuing without it", folder,
+            log.warning("could not write the corpus cache in %s (%s); continuing without it", p.parent,
                         err.strerror or err)
             for p in names.values():
                 p.unlink(missing_ok=True)
@@ -185,7 +157,7 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
 _CACHED_COLUMNS = {"articles": ARTICLE_COLUMNS, "captions": CAPTION_COLUMNS, "unattributed": UNATTRIBUTED_COLUMNS}
 
 
-def _read_cached(names: dict[str, Path]) -> Corpus | None:
+def _read_cached(names: dict[str, Path]) -> ReadResult | None:
     """The cached tables, or None (entries removed, one warning) when any is unreadable or foreign."""
     tables = {}
     try:
@@ -202,7 +174,7 @@ def _read_cached(names: dict[str, Path]) -> Corpus | None:
         for q in names.values():
             q.unlink(missing_ok=True)
         return None
-    return Corpus(tables["articles"], tables["captions"], tables["unattributed"])
+    return ReadResult(tables["articles"], tables["captions"], tables["unattributed"])
 
 
 def load_articles(corpus=None, manifest=None, articles=None, *, paper: str = "", cache: bool = True) -> pd.DataFrame:
@@ -227,7 +199,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "object") for c in columns})
 
 
-def segment_pages(pages: list[Page], progress: bool = False) -> Corpus:
+def segment_pages(pages: list[Page], progress: bool = False) -> ReadResult:
     """Segment validated pages into the three tables."""
     from analysis.progress import progress_bar
 
@@ -260,7 +232,7 @@ def segment_pages(pages: list[Page], progress: bool = False) -> Corpus:
     articles = _finish(articles)
     captions = pd.DataFrame(caption_rows, columns=CAPTION_COLUMNS) if caption_rows else _empty(CAPTION_COLUMNS)
     unattributed = pd.DataFrame(lost, columns=UNATTRIBUTED_COLUMNS) if lost else _empty(UNATTRIBUTED_COLUMNS)
-    return Corpus(articles, captions.reset_index(drop=True), unattributed)
+    return ReadResult(articles, captions.reset_index(drop=True), unattributed)
 
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
@@ -351,10 +323,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
     return pd.DataFrame(rows), "line", 0
 
 
-#: Environment variable naming the paper's time zone (default Asia/Shanghai).
-TIMEZONE_ENV = "ANALYSIS_TIMEZONE"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-
 # A date, optionally with a time of day and a zone; anything else is refused.
 _TIMESTAMP = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
@@ -362,26 +330,15 @@ _TIMESTAMP = re.compile(
 )
 
 
-def paper_timezone(name: str | None = None):
-    """The time zone in which the paper's dates are counted (``$ANALYSIS_TIMEZONE``, default Asia/Shanghai)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    name = name or os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"${TIMEZONE_ENV}", f"unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
-
-
-def table_date(value, path, where: int, kind: str = "line", tz=None) -> str:
+def table_date(value, path, where: int, kind: str = "line", tz=None, bounds=None) -> str:
     """An article table's ``date`` cell as the paper's local YYYY-MM-DD.
 
     Accepts a ``YYYY-MM-DD`` string, an ISO timestamp (``2024-12-01T08:30``,
     ``2024-11-30T16:00:00Z``), a datetime or a date.  A timestamp with a zone
-    is converted to the paper's zone (:func:`paper_timezone`): a Beijing
+    is converted to the paper's zone ``tz`` (default Asia/Shanghai): a Beijing
     midnight stored in UTC is the previous evening in UTC but the right day
     here.  Garbage after the date, impossible times and dates outside
-    :func:`~analysis.corpus.pages.date_range` are refused, naming the place.
+    ``bounds`` (default :func:`~analysis.corpus.pages.date_range`) are refused, naming the place.
 
     >>> table_date("2024-11-30T16:00:00Z", "t.csv", 2)
     '2024-12-01'
@@ -392,22 +349,22 @@ def table_date(value, path, where: int, kind: str = "line", tz=None) -> str:
     """
     from datetime import date as Date, datetime
 
-    tz = tz or paper_timezone()
+    tz = tz or default_settings().zone()
     if _missing(value):
-        return parse_iso_date("", path, where, "date", kind=kind)
+        return parse_iso_date("", path, where, "date", kind=kind, bounds=bounds)
     if isinstance(value, (pd.Timestamp, datetime)):
         stamp = pd.Timestamp(value)
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert(tz)
-        return check_plausible(stamp.date().isoformat(), path, where, "date", kind)
+        return check_plausible(stamp.date().isoformat(), path, where, "date", kind, bounds)
     if isinstance(value, Date):
-        return check_plausible(value.isoformat(), path, where, "date", kind)
+        return check_plausible(value.isoformat(), path, where, "date", kind, bounds)
     if not isinstance(value, str):
         raise InputError(path, f"date {value!r} is a {type(value).__name__}, not a date (YYYY-MM-DD)", where, kind=kind)
     text = value.strip()
     match = _TIMESTAMP.fullmatch(text)
     if not match or not match.group("time"):
-        return parse_iso_date(text, path, where, "date", kind=kind)
+        return parse_iso_date(text, path, where, "date", kind=kind, bounds=bounds)
     try:
         stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -415,7 +372,7 @@ def table_date(value, path, where: int, kind: str = "line", tz=None) -> str:
                                "YYYY-MM-DDTHH:MM[:SS][zone])", where, kind=kind) from None
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(tz)
-    return check_plausible(stamp.date().isoformat(), path, where, "date", kind)
+    return check_plausible(stamp.date().isoformat(), path, where, "date", kind, bounds)
 
 
 def _text_cell(value, path, where: int, kind: str, column: str) -> str:
@@ -443,7 +400,7 @@ def _label_cell(value, path, where: int, kind: str, column: str) -> str:
     return _text_cell(value, path, where, kind, column)
 
 
-def read_article_table(path: str | Path, paper: str = "", *, progress: bool = False) -> pd.DataFrame:
+def read_article_table(path: str | Path, paper: str = "", *, progress: bool = False, settings=None) -> pd.DataFrame:
     """Read a ready article table (CSV, JSON Lines, JSON array or Parquet) into the articles table.
 
     Required columns: ``date`` (YYYY-MM-DD, or a timestamp: see
@@ -454,6 +411,7 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     normalised like page text (justification spaces, vertical forms,
     invisible characters), paragraphs kept.  Rows with the same date and
     text as an earlier row are reported (a warning) and kept once.
+    ``settings`` (:class:`~analysis.settings.Settings`): time zone and date range.
 
     >>> from analysis.paths import DATA_DIR
     >>> len(read_article_table(DATA_DIR / "no-such.csv"))
@@ -472,12 +430,13 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     if missing:
         raise InputError(path, f"article table lacks required column(s) {', '.join(missing)}; "
                                f"found {', '.join(map(str, frame.columns)) or 'none'}")
-    tz = paper_timezone()
+    settings = settings if settings is not None else default_settings()
+    tz, bounds = settings.zone(), settings.date_range()
     rows, seen_ids, seen_text = [], {}, {}
     records = frame.to_dict("records")
     for k, record in enumerate(progress_bar(records, desc="reading articles", unit="article", enabled=progress)):
         where = int(record.get("_line", k + first))
-        date = table_date(record["date"], path, where, row_word, tz)
+        date = table_date(record["date"], path, where, row_word, tz, bounds)
         text = _text_cell(record["text"], path, where, row_word, "text")
         paragraphs = [clean_line(p) for p in text.splitlines()]
         body = "\n".join(p for p in paragraphs if p)

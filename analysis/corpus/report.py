@@ -20,52 +20,56 @@ import pandas as pd
 
 from analysis.io import read_csv_frame
 from .clean import clean_line, parse_caption
-from .folder import fact_path
+from .folder import as_corpus, fact_file
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
-from .read import resolve_corpus
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
 
 
 def corpus_pages(corpus=None, manifest=None) -> list[Page]:
-    """The validated pages of a page corpus (default: the configured corpus); [] for an article table."""
-    kind, path, manifest_path = resolve_corpus(corpus, manifest, None)
-    return read_pages(path, manifest_path) if kind == "pages" else []
+    """The validated pages of a page corpus (a :class:`~analysis.corpus.folder.Corpus` or a folder;
+    default: the sample); [] for an article table."""
+    corpus = as_corpus(corpus, manifest)
+    if corpus.kind != "pages":
+        return []
+    return read_pages(corpus.pages_dir, corpus.text, bounds=corpus.settings.date_range())
 
 
 def manifest_table(corpus=None, manifest=None) -> pd.DataFrame:
     """The manifest as a table (``file, paper, issue_date, page, sha256, notes``), checksum shortened."""
-    kind, path, manifest_path = resolve_corpus(corpus, manifest, None)
-    if kind != "pages":
+    corpus = as_corpus(corpus, manifest)
+    if corpus.kind != "pages":
         return pd.DataFrame(columns=["file", "paper", "issue_date", "page", "sha256", "notes"])
-    rows = read_manifest(manifest_path)
+    rows = read_manifest(corpus.text)
     frame = pd.DataFrame(rows)[["file", "paper", "issue_date", "page", "sha256"] + (["notes"] if "notes" in rows[0] else [])]
     frame["sha256"] = frame["sha256"].str[:12] + "…"
     return frame
 
 
-def known_names(registry: str | Path | None = None) -> list[str]:
-    """Person names of the leader registry (``data/leaders.csv``), longest first; [] if there is none."""
-    path = Path(registry) if registry else fact_path("leaders")
+def known_names(registry=None) -> list[str]:
+    """Person names of the leader registry (a :class:`~analysis.corpus.folder.Corpus` or a CSV path;
+    default the sample's ``data/leaders.csv``), longest first; [] if there is none."""
+    path = fact_file("leaders", registry)
     if path is None or not path.is_file():
         return []
     names = read_csv_frame(path, what="leader registry", required=["name"], multiline=True)["name"]
     return sorted({n for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))
 
 
-def repair_examples(pages: list[Page]) -> pd.DataFrame:
+def repair_examples(pages: list[Page], registry=None) -> pd.DataFrame:
     """One before/after example of each repair, found in the pages themselves.
 
-    The line-joining example is a person's name from the leader registry that
-    the page broke across two lines (any mid-word break without a registry).
+    The line-joining example is a person's name from the leader registry
+    (``registry``: as :func:`known_names` takes it) that the page broke across
+    two lines (any mid-word break without a registry).
 
     Columns: ``repair``, ``file``, ``lines`` (raw line numbers), ``before``
     (raw text, line breaks shown as ⏎), ``after``.
     """
     found: dict[str, dict] = {}
-    names = known_names()
+    names = known_names(registry)
 
     def add(repair, page, lines, before, after):
         if repair not in found:

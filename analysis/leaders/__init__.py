@@ -1,20 +1,20 @@
-"""Stage 6, leaders: who is named, how and where.
+"""Stage 6, leaders: who is named, how and where, from the mentions the per-article stage found
+(:mod:`analysis.perarticle.mentions`).
 
-``mentions`` (the registry and the mention finder), ``tables`` (counts,
-prominence, co-mentions, protocol order, accuracy against the gold file),
-``validation`` (the annotation sample and its checks) and ``registry_draft``
-(a registry template from the officials the corpus names).
+``tables`` (counts, prominence, co-mentions, protocol order, titles, trace),
+``validation`` (the annotation sample and its report; accuracy against a
+gold file) and ``registry_draft`` (a registry template from the officials
+the corpus names).
 
->>> from analysis.leaders import load_registry
->>> "name" in load_registry().columns
+>>> from analysis.leaders import mention_counts
+>>> callable(mention_counts)
 True
 """
-from .mentions import (KINDS, LOCATIONS, REGISTRY_COLUMNS, RegistryError, discover_officials, empty_registry,
-                       leader_mentions, load_registry, mentions_frame, title_only_audit)
-from .tables import (accuracy_table, co_mentions, evaluate, kind_series, mention_counts, order_changes,
-                     prominence, protocol_sequences, read_gold, title_timeline, trace)
+from .registry_draft import registry_draft
+from .tables import (co_mentions, kind_series, mention_counts, order_changes, prominence, protocol_sequences,
+                     title_timeline, trace)
+from .validation import accuracy_table, annotation_report, annotation_sample, evaluate, read_gold
 
-__all__ = ["KINDS", "LOCATIONS", "REGISTRY_COLUMNS", "RegistryError", "discover_officials", "empty_registry",
-           "leader_mentions", "load_registry", "mentions_frame", "title_only_audit",
-           "accuracy_table", "co_mentions", "evaluate", "kind_series", "mention_counts", "order_changes",
-           "prominence", "protocol_sequences", "read_gold", "title_timeline", "trace"]
+__all__ = ["registry_draft", "co_mentions", "kind_series", "mention_counts", "order_changes", "prominence",
+           "protocol_sequences", "title_timeline", "trace", "accuracy_table", "annotation_report",
+           "annotation_sample", "evaluate", "read_gold"]

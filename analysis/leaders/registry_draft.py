@@ -7,7 +7,7 @@ example line.  Nothing in it is trusted until checked: ``level`` is
 ``other`` and ``organisation`` empty, to be filled in by hand.
 
 >>> from analysis.corpus import load_articles
->>> from analysis.leaders.mentions import empty_registry
+>>> from analysis.perarticle.mentions import empty_registry
 >>> draft = registry_draft(load_articles(), empty_registry())
 >>> {"name", "title", "start", "first_seen", "last_seen", "example"} <= set(draft.columns)
 True
@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .mentions import REGISTRY_COLUMNS, discover_officials
+from analysis.perarticle.mentions import REGISTRY_COLUMNS, discover_officials
 
 DRAFT_COLUMNS = REGISTRY_COLUMNS + ["category", "needs_anchor", "note", "count", "first_seen", "last_seen",
                                     "example"]
 
 
-def registry_draft(articles: pd.DataFrame, registry: pd.DataFrame, *, min_count: int = 1) -> pd.DataFrame:
+def registry_draft(articles: pd.DataFrame, registry: pd.DataFrame, *, min_count: int = 1, corpus=None) -> pd.DataFrame:
     """Officials named with a title and missing from ``registry``, as registry rows to verify.
 
     ``start``/``end`` are the first and last issue dates seen (a post's real
     dates are usually wider); ``source`` names the example's file and line.
     Sorted by count (descending), then name.
     """
-    found = discover_officials(articles, registry=registry)
+    found = discover_officials(articles, registry=registry, corpus=corpus)
     found = found[found["count"] >= min_count]
     rows = [{
         "name": r["name"], "aliases": "", "title": r["title"], "organisation": "", "level": "other",

@@ -5,7 +5,7 @@ gaps matter, the articles table) and returns a DataFrame with documented
 columns and a stable order; the ``plot_*`` functions draw one of them.
 
 >>> from analysis.corpus import load_articles
->>> from analysis.leaders.mentions import leader_mentions
+>>> from analysis.perarticle.mentions import leader_mentions
 >>> articles = load_articles()
 >>> mentions = leader_mentions(articles)
 >>> counts = mention_counts(mentions, articles, freq="M")
@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.corpus.folder import Corpus
 from analysis.paths import DATA_DIR
-from .mentions import KINDS, LOCATIONS
+from analysis.perarticle.mentions import KINDS, LOCATIONS
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")
@@ -36,22 +37,19 @@ VALIDATION_COLUMNS = ["corpus", "article_id", "line", "title", "holder", "resolv
 
 
 def _validation_path(path=None) -> Path:
-    if path is not None:
+    """``path`` (a file), or the corpus's own ``validation_title_only.csv`` (``path`` a Corpus), else
+    the project's in ``data/``."""
+    if path is not None and not isinstance(path, Corpus):
         return Path(path)
-    from analysis.corpus.folder import open_corpus
-
-    try:
-        own = open_corpus().root / VALIDATION_FILE
-    except Exception:  # an unreadable corpus setting: the project's own check applies
-        own = None
+    own = path.root / VALIDATION_FILE if isinstance(path, Corpus) else None
     return own if own is not None and own.is_file() else DATA_DIR / VALIDATION_FILE
 
 
 def title_only_precision(path=None) -> dict:
     """Precision of ``title-only`` resolution from the hand check (``data/validation_title_only.csv``).
 
-    The corpus folder's own ``validation_title_only.csv`` is used when it has
-    one.  Each row is a bare title the extractor considered
+    ``path``: a file, or a :class:`~analysis.corpus.folder.Corpus` whose
+    folder's own ``validation_title_only.csv`` is used when it has one.  Each row is a bare title the extractor considered
     (:func:`analysis.leaders.mentions.title_only_audit`) with ``resolved`` (yes/no)
     and the reader's judgment ``holder_is_meant`` (yes/no/unclear: does the
     title mean the post's registered holder?).  Returns ``{"precision",
@@ -325,7 +323,7 @@ def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = 
     :data:`TRACE_COLUMNS`, in the mentions table's order.
 
     >>> from analysis.corpus import load_articles
-    >>> from analysis.leaders.mentions import leader_mentions
+    >>> from analysis.perarticle.mentions import leader_mentions
     >>> a = load_articles()
     >>> trace(leader_mentions(a), a, name="高峰")["line"].tolist()
     [115, 204, 210]
@@ -343,73 +341,3 @@ def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = 
     headlines = articles.set_index("article_id")["headline"]
     out = chosen.assign(headline=chosen["article_id"].map(headlines).fillna(""))
     return out[TRACE_COLUMNS].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- accuracy
-
-GOLD_KEY = ["article_id", "location", "name", "kind"]
-
-
-def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
-    """Precision and recall of ``mentions`` against a hand-checked gold table.
-
-    Both tables have ``article_id, location, name, kind`` (and ``line``); a
-    mention matches a gold row with the same four values (as a multiset:
-    two gold rows need two mentions).  Returns ``{"precision", "recall",
-    "f1", "true_positives", "predicted", "gold", "missed", "spurious",
-    "title_agreement", "line_agreement", "by_kind"}`` where ``missed`` and
-    ``spurious`` are DataFrames and ``by_kind`` a DataFrame of per-kind
-    precision and recall.
-    """
-    def keyed(frame):
-        frame = frame.copy()
-        frame["_n"] = frame.groupby(GOLD_KEY, sort=False).cumcount()
-        return frame
-
-    pred, ref = keyed(mentions), keyed(gold)
-    merged = pred.merge(ref, on=GOLD_KEY + ["_n"], how="outer", suffixes=("", "_gold"), indicator=True)
-    hits = merged[merged["_merge"] == "both"]
-    tp, n_pred, n_gold = len(hits), len(pred), len(ref)
-    precision = tp / n_pred if n_pred else math.nan
-    recall = tp / n_gold if n_gold else math.nan
-    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-    by_kind = []
-    for kind in KINDS:
-        p = int((pred["kind"] == kind).sum())
-        g = int((ref["kind"] == kind).sum())
-        t = int((hits["kind"] == kind).sum())
-        if p or g:
-            by_kind.append({"kind": kind, "predicted": p, "gold": g, "true_positives": t,
-                            "precision": t / p if p else math.nan, "recall": t / g if g else math.nan})
-    # Gold titles are as printed: compare them with the printed form.
-    written = "title_raw" if "title_raw" in hits.columns else "title"
-    title_ok = (hits[written].fillna("") == hits["title_gold"].fillna("")).mean() if "title_gold" in hits and tp else math.nan
-    line_ok = (hits["line"] == hits["line_gold"]).mean() if "line_gold" in hits and tp else math.nan
-    return {
-        "precision": precision, "recall": recall, "f1": f1, "true_positives": tp, "predicted": n_pred,
-        "gold": n_gold, "title_agreement": float(title_ok), "line_agreement": float(line_ok),
-        "missed": merged.loc[merged["_merge"] == "right_only", GOLD_KEY].reset_index(drop=True),
-        "spurious": merged.loc[merged["_merge"] == "left_only", GOLD_KEY].reset_index(drop=True),
-        "by_kind": pd.DataFrame(by_kind, columns=["kind", "predicted", "gold", "true_positives", "precision", "recall"]),
-    }
-
-
-def read_gold(path) -> pd.DataFrame:
-    """A gold annotation CSV (``article_id, location, line, name, title, kind, note``)."""
-    from analysis.errors import InputError
-    from analysis.io import read_csv_frame
-
-    frame = read_csv_frame(path, what="gold annotation", required=["article_id", "location", "line", "name", "kind"])
-    for value, row in zip(frame["line"], frame["_line"]):
-        if not str(value).isdigit():
-            raise InputError(path, f"line {value!r} is not a line number", row)
-    frame["line"] = frame["line"].astype("int64")
-    return frame.drop(columns="_line")
-
-
-def accuracy_table(result: dict) -> pd.DataFrame:
-    """One row per kind plus ``all``: predicted, gold, true positives, precision, recall (from :func:`evaluate`)."""
-    overall = pd.DataFrame([{"kind": "all", "predicted": result["predicted"], "gold": result["gold"],
-                             "true_positives": result["true_positives"], "precision": result["precision"],
-                             "recall": result["recall"]}])
-    return pd.concat([result["by_kind"], overall], ignore_index=True).round(3)

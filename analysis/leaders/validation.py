@@ -14,8 +14,10 @@ estimate of recall, each with a 95% Wilson interval.
 Columns of the sample: ``sample_id, candidate, kind, article_id, date,
 source, line, name, title, location, context, correct, note``.
 
->>> from analysis.tables import load_table
->>> sample = annotation_sample(load_table("articles"), load_table("mentions"), n=20)
+>>> from analysis.corpus import load_articles
+>>> from analysis.perarticle.mentions import leader_mentions
+>>> articles = load_articles()
+>>> sample = annotation_sample(articles, leader_mentions(articles), n=20)
 >>> sorted(sample["candidate"].unique())[:1]
 ['mention']
 """
@@ -27,8 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.corpus.read import source_line
 from analysis.errors import InputError
 from analysis.io import read_csv_frame
+from analysis.perarticle.mentions import KINDS
 
 SAMPLE_COLUMNS = ["sample_id", "candidate", "kind", "article_id", "date", "source", "line", "name", "title",
                   "location", "context", "correct", "note"]
@@ -71,7 +75,6 @@ def rejected_hits(articles: pd.DataFrame, mentions: pd.DataFrame, registry: pd.D
     automaton.make_automaton()
     body = mentions[mentions["location"].isin(["lead", "body"])] if len(mentions) else mentions
     found = {(a, int(o)) for a, o in zip(body.get("article_id", []), body.get("offset", []))}
-    from analysis.corpus.read import source_line
 
     rows = []
     for article in articles.itertuples(index=False):
@@ -180,3 +183,70 @@ def annotation_report(annotation: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return per_kind, {"precision": yes / len(mention_marked) if len(mention_marked) else math.nan,
                       "precision_ci": wilson_interval(yes, len(mention_marked)),
                       "recall": recall, "missed_estimate": missed, "marked": int(len(marked))}
+
+
+# --------------------------------------------------------------------------- accuracy
+
+GOLD_KEY = ["article_id", "location", "name", "kind"]
+
+
+def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
+    """Precision and recall of ``mentions`` against a hand-checked gold table.
+
+    Both tables have ``article_id, location, name, kind`` (and ``line``); a
+    mention matches a gold row with the same four values (as a multiset:
+    two gold rows need two mentions).  Returns ``{"precision", "recall",
+    "f1", "true_positives", "predicted", "gold", "missed", "spurious",
+    "title_agreement", "line_agreement", "by_kind"}`` where ``missed`` and
+    ``spurious`` are DataFrames and ``by_kind`` a DataFrame of per-kind
+    precision and recall.
+    """
+    def keyed(frame):
+        frame = frame.copy()
+        frame["_n"] = frame.groupby(GOLD_KEY, sort=False).cumcount()
+        return frame
+
+    pred, ref = keyed(mentions), keyed(gold)
+    merged = pred.merge(ref, on=GOLD_KEY + ["_n"], how="outer", suffixes=("", "_gold"), indicator=True)
+    hits = merged[merged["_merge"] == "both"]
+    tp, n_pred, n_gold = len(hits), len(pred), len(ref)
+    precision = tp / n_pred if n_pred else math.nan
+    recall = tp / n_gold if n_gold else math.nan
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    by_kind = []
+    for kind in KINDS:
+        p = int((pred["kind"] == kind).sum())
+        g = int((ref["kind"] == kind).sum())
+        t = int((hits["kind"] == kind).sum())
+        if p or g:
+            by_kind.append({"kind": kind, "predicted": p, "gold": g, "true_positives": t,
+                            "precision": t / p if p else math.nan, "recall": t / g if g else math.nan})
+    # Gold titles are as printed: compare them with the printed form.
+    written = "title_raw" if "title_raw" in hits.columns else "title"
+    title_ok = (hits[written].fillna("") == hits["title_gold"].fillna("")).mean() if "title_gold" in hits and tp else math.nan
+    line_ok = (hits["line"] == hits["line_gold"]).mean() if "line_gold" in hits and tp else math.nan
+    return {
+        "precision": precision, "recall": recall, "f1": f1, "true_positives": tp, "predicted": n_pred,
+        "gold": n_gold, "title_agreement": float(title_ok), "line_agreement": float(line_ok),
+        "missed": merged.loc[merged["_merge"] == "right_only", GOLD_KEY].reset_index(drop=True),
+        "spurious": merged.loc[merged["_merge"] == "left_only", GOLD_KEY].reset_index(drop=True),
+        "by_kind": pd.DataFrame(by_kind, columns=["kind", "predicted", "gold", "true_positives", "precision", "recall"]),
+    }
+
+
+def read_gold(path) -> pd.DataFrame:
+    """A gold annotation CSV (``article_id, location, line, name, title, kind, note``)."""
+    frame = read_csv_frame(path, what="gold annotation", required=["article_id", "location", "line", "name", "kind"])
+    for value, row in zip(frame["line"], frame["_line"]):
+        if not str(value).isdigit():
+            raise InputError(path, f"line {value!r} is not a line number", row)
+    frame["line"] = frame["line"].astype("int64")
+    return frame.drop(columns="_line")
+
+
+def accuracy_table(result: dict) -> pd.DataFrame:
+    """One row per kind plus ``all``: predicted, gold, true positives, precision, recall (from :func:`evaluate`)."""
+    overall = pd.DataFrame([{"kind": "all", "predicted": result["predicted"], "gold": result["gold"],
+                             "true_positives": result["true_positives"], "precision": result["precision"],
+                             "recall": result["recall"]}])
+    return pd.concat([result["by_kind"], overall], ignore_index=True).round(3)

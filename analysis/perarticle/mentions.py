@@ -75,24 +75,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date as _Date
-from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
 import pandas as pd
 
 from analysis.corpus.field_lines import field_line
-from analysis.corpus.folder import fact_path
+from analysis.corpus.folder import Corpus, fact_file
 from analysis.corpus.pages import date_range
 from analysis.corpus.read import source_line
 from analysis.errors import InputError
 from analysis.io import read_csv_records
-from analysis.paths import DATA_DIR
-
-REGISTRY_PATH = DATA_DIR / "leaders.csv"
-TITLES_PATH = DATA_DIR / "leader_titles.csv"
-PHRASES_PATH = DATA_DIR / "leader_phrases.csv"
-SURNAMES_PATH = DATA_DIR / "leader_surnames.csv"
+from analysis.tokens import get_segmenter, read_aliases, text_preparer
 
 REGISTRY_COLUMNS = ["name", "aliases", "title", "organisation", "level", "start", "end", "source"]
 #: Optional registry columns and their default.
@@ -145,7 +139,7 @@ def _read_csv(path: Path, required: list[str], what: str) -> pd.DataFrame:
     return pd.DataFrame([r.fields for r in records], columns=header, dtype=object).astype(str)
 
 
-def _date(value: str, path: Path, row: int, column: str) -> str:
+def _date(value: str, path: Path, row: int, column: str, bounds: tuple[str, str]) -> str:
     """``YYYY-MM-DD`` checked to be a real, plausible calendar day ('' stays '': an open end)."""
     if value == "":
         return ""
@@ -157,15 +151,16 @@ def _date(value: str, path: Path, row: int, column: str) -> str:
     except ValueError:
         raise RegistryError(path, f"unparsable {column} date {value!r} (expected YYYY-MM-DD, or empty)",
                             row, kind="row") from None
-    first, last = date_range()
+    first, last = bounds
     if not first <= day <= last:
         raise RegistryError(path, f"{column} date {day} lies outside the plausible range {first} to {last}",
                             row, kind="row")
     return day
 
 
-def load_registry(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and validate a leader registry CSV (default ``data/leaders.csv``).
+def load_registry(path=None) -> pd.DataFrame:
+    """Read and validate a leader registry: ``path`` a CSV file, a :class:`~analysis.corpus.folder.Corpus`
+    (its registry; an empty one when it has none), or None (the sample's ``data/leaders.csv``).
 
     Columns (required): ``name, aliases`` (``;``-separated other spellings),
     ``title, organisation, level`` (national, municipal, district, other),
@@ -184,9 +179,12 @@ def load_registry(path: str | Path | None = None) -> pd.DataFrame:
     >>> registry.loc[registry["name"] == "初军威", "title"].tolist()
     ['区委副书记', '区长']
     """
-    path = Path(path) if path else fact_path("leaders")
+    if isinstance(path, Corpus) and path.registry_frame is not None:
+        return with_optional_columns(path.registry_frame)
+    bounds = path.settings.date_range() if isinstance(path, Corpus) else date_range()
+    path = fact_file("leaders", path)
     if path is None:
-        # The configured corpus has no registry yet: no registered persons (discovery still works).
+        # The corpus has no registry yet: no registered persons (discovery still works).
         return empty_registry()
     frame = _read_csv(path, REGISTRY_COLUMNS, "leader registry")
     for column, default in REGISTRY_OPTIONAL.items():
@@ -205,12 +203,12 @@ def load_registry(path: str | Path | None = None) -> pd.DataFrame:
                                 row, kind="row")
         if record["needs_anchor"] not in ("yes", "no"):
             raise RegistryError(path, f"needs_anchor {record['needs_anchor']!r} must be yes or no", row, kind="row")
-        start = _date(record["start"], path, row, "start")
-        end = _date(record["end"], path, row, "end")
+        start = _date(record["start"], path, row, "start", bounds)
+        end = _date(record["end"], path, row, "end", bounds)
         if start and end and end < start:
             raise RegistryError(path, f"end {end} is before start {start}", row, kind="row")
-    frame["start"] = [_date(v, path, r, "start") for v, r in zip(frame["start"], frame["row"])]
-    frame["end"] = [_date(v, path, r, "end") for v, r in zip(frame["end"], frame["row"])]
+    frame["start"] = [_date(v, path, r, "start", bounds) for v, r in zip(frame["start"], frame["row"])]
+    frame["end"] = [_date(v, path, r, "end", bounds) for v, r in zip(frame["end"], frame["row"])]
     _check_overlaps(frame, path)
     _check_aliases(frame, path)
     columns = REGISTRY_COLUMNS + list(REGISTRY_OPTIONAL) + ["row"]
@@ -240,6 +238,15 @@ def _check_aliases(frame: pd.DataFrame, path: Path) -> None:
                                     kind="row")
 
 
+def with_optional_columns(registry: pd.DataFrame) -> pd.DataFrame:
+    """A registry frame (as :func:`load_registry` gives, or hand-made) with every optional column."""
+    frame = registry.copy()
+    for column, default in REGISTRY_OPTIONAL.items():
+        if column not in frame.columns:
+            frame[column] = default
+    return frame
+
+
 def empty_registry() -> pd.DataFrame:
     """A registry with no persons (the columns of :func:`load_registry`)."""
     return pd.DataFrame(columns=REGISTRY_COLUMNS + list(REGISTRY_OPTIONAL) + ["row"], dtype=str)
@@ -251,7 +258,7 @@ def load_titles(path: str | Path | None = None) -> pd.DataFrame:
     >>> "书记" in set(load_titles()["title"])
     True
     """
-    path = Path(path) if path else fact_path("titles")
+    path = fact_file("titles", path)
     frame = _read_csv(path, ["title", "place", "source"], "title list")
     for i, (title, place) in enumerate(zip(frame["title"], frame["place"]), start=2):
         if not title or place not in TITLE_PLACES:
@@ -265,7 +272,7 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     >>> sorted(set(load_phrases()["kind"]))
     ['doctrine', 'name_stop', 'ritual', 'title_only_follow', 'title_qualifier']
     """
-    path = Path(path) if path else fact_path("phrases")
+    path = fact_file("phrases", path)
     frame = _read_csv(path, ["kind", "pattern", "source"], "phrase list")
     for i, (kind, pattern) in enumerate(zip(frame["kind"], frame["pattern"]), start=2):
         if kind not in PHRASE_KINDS:
@@ -279,7 +286,7 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
 
 def load_surnames(path: str | Path | None = None) -> frozenset[str]:
     """Surnames used to filter discovery candidates."""
-    path = Path(path) if path else fact_path("surnames")
+    path = fact_file("surnames", path)
     return frozenset(_read_csv(path, ["surname", "source"], "surname list")["surname"])
 
 
@@ -300,17 +307,14 @@ class Matcher:
     """
 
     def __init__(self, registry: pd.DataFrame, titles: pd.DataFrame, phrases: pd.DataFrame,
-                 surnames: frozenset[str] | None = None, aliases: pd.DataFrame | None = None):
+                 surnames: frozenset[str] | None = None, aliases: pd.DataFrame | None = None,
+                 corpus: Corpus | None = None):
         self.registry = registry
-        self.surnames = load_surnames() if surnames is None else surnames
-        if aliases is None:
-            from analysis.tokens import read_aliases
-
-            aliases = read_aliases()
+        self.corpus = corpus if corpus is not None else Corpus.sample()
+        self.surnames = load_surnames(self.corpus) if surnames is None else surnames
+        aliases = read_aliases(self.corpus) if aliases is None else aliases
         self.org_forms = _organisation_forms(registry, aliases)
-        from analysis.tokens import text_preparer
-
-        self.prepare = text_preparer()
+        self.prepare = text_preparer(self.corpus)
         self.persons: dict[str, _Person] = {}
         for name, group in registry.groupby("name", sort=False):
             first = group.iloc[0]
@@ -369,9 +373,7 @@ class Matcher:
         if end + 1 >= len(text) or self._ends_name_at(text, end + 1) or text[end + 1] in CLAUSE_BREAK + "、":
             return True
         if self._segmenter is None:
-            from analysis.tokens import get_segmenter
-
-            self._segmenter = get_segmenter()
+            self._segmenter = get_segmenter(self.corpus)
         first = self._segmenter.cut_raw(text[start:end + 6])[0]
         return len(first) > end - start
 
@@ -414,34 +416,31 @@ def _in_force(start: str, end: str, date: str) -> bool:
     return (not start or start <= date) and (not end or date <= end)
 
 
-@lru_cache(maxsize=8)
-def _cached_matcher(registry: str, titles: str, phrases: str, _stamp: tuple) -> Matcher:
-    return Matcher(load_registry(registry), load_titles(titles), load_phrases(phrases))
+#: The fact files a :class:`Matcher` is made from (its cache key in the per-article stage lists them).
+MATCHER_FACTS = ("leaders", "titles", "phrases", "surnames", "aliases", "boilerplate", "userdict")
 
 
-def _facts_stamp() -> tuple:
-    """Surnames and aliases also shape the matcher: their files' times key the cache."""
-    paths = [fact_path("surnames"), fact_path("aliases")]
-    return tuple((str(p), p.stat().st_mtime_ns if p is not None and p.is_file() else 0) for p in paths)
+def matcher(registry=None, titles=None, phrases=None, *, corpus: Corpus | None = None) -> Matcher:
+    """A :class:`Matcher` for the facts of ``corpus`` (None: the sample's).
 
-
-def matcher(registry=None, titles=None, phrases=None) -> Matcher:
-    """A :class:`Matcher` for a registry (path, DataFrame or None for the default)."""
+    ``registry`` (a CSV path or a DataFrame), ``titles`` and ``phrases`` (CSV
+    paths) replace the corpus's; a :class:`Matcher` is returned as it is.
+    The corpus's own matcher is made once per corpus object.
+    """
     if isinstance(registry, Matcher):
         return registry
-    titles_path = Path(titles) if titles else fact_path("titles")
-    phrases_path = Path(phrases) if phrases else fact_path("phrases")
-    if isinstance(registry, pd.DataFrame):
-        frame = registry.copy()
-        for column, default in REGISTRY_OPTIONAL.items():
-            if column not in frame.columns:
-                frame[column] = default
-        return Matcher(frame, load_titles(titles_path), load_phrases(phrases_path))
-    path = Path(registry) if registry else fact_path("leaders")
-    if path is None:
-        return Matcher(empty_registry(), load_titles(titles_path), load_phrases(phrases_path))
-    stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in (path, titles_path, phrases_path)) + _facts_stamp()
-    return _cached_matcher(str(path), str(titles_path), str(phrases_path), stamp)
+    corpus = corpus if corpus is not None else Corpus.sample()
+
+    def make() -> Matcher:
+        frame = with_optional_columns(registry) if isinstance(registry, pd.DataFrame) else load_registry(
+            registry if registry is not None else corpus)
+        return Matcher(frame, load_titles(titles if titles is not None else corpus),
+                       load_phrases(phrases if phrases is not None else corpus), load_surnames(corpus),
+                       read_aliases(corpus), corpus=corpus)
+
+    if registry is None and titles is None and phrases is None:
+        return corpus.memo("mentions.matcher", make, facts=MATCHER_FACTS)
+    return make()
 
 
 # --------------------------------------------------------------------------- extraction
@@ -656,12 +655,15 @@ def _check_articles(articles: pd.DataFrame) -> None:
         raise ValueError(f"articles table lacks column(s) {', '.join(missing)} (see analysis.corpus.read.load_articles)")
 
 
-def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None) -> pd.DataFrame:
+def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None,
+                    corpus: Corpus | None = None) -> pd.DataFrame:
     """Every mention of a registered person in ``articles`` (columns: :data:`MENTION_COLUMNS`).
 
-    ``registry`` is a registry CSV path (``--leaders FILE``), a DataFrame from
-    :func:`load_registry`, or None for ``data/leaders.csv``.  One pass of an
-    Aho–Corasick automaton per field finds all names and posts at once.
+    The facts (registry, titles, phrases, surnames, aliases) are those of
+    ``corpus`` (None: the sample's); ``registry`` (a CSV path or a DataFrame
+    from :func:`load_registry`), ``titles`` and ``phrases`` replace the
+    corpus's.  One pass of an Aho–Corasick automaton per field finds all
+    names and posts at once.
 
     >>> from analysis.corpus import load_articles
     >>> m = leader_mentions(load_articles())
@@ -669,7 +671,8 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
     ['ritual']
     """
     _check_articles(articles)
-    m = matcher(registry, titles, phrases)
+    m = matcher(registry, titles, phrases, corpus=corpus)
+    pages = m.corpus.pages_dir
     rows = []
     for article, date, field, text, found, _ in _scanned_fields(articles, m):
         if found:
@@ -681,7 +684,7 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                 else:
                     counters[sentence] = order = counters.get(sentence, 0) + 1
                 location = _location(field, text, f["offset"])
-                line = field_line(article, field, f["offset"])
+                line = field_line(article, field, f["offset"], pages)
                 posts = f["posts"]
                 rows.append({
                     "article_id": article["article_id"],
@@ -723,7 +726,8 @@ TITLE_AUDIT_COLUMNS = ["article_id", "date", "source", "line", "location", "titl
                        "resolved", "reason", "context"]
 
 
-def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None) -> pd.DataFrame:
+def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phrases=None,
+                     corpus: Corpus | None = None) -> pd.DataFrame:
     """Every bare registry title the extractor considered, resolved or not, and why.
 
     The sheet a hand check starts from (``data/validation_title_only.csv``
@@ -738,14 +742,14 @@ def title_only_audit(articles: pd.DataFrame, registry=None, *, titles=None, phra
     []
     """
     _check_articles(articles)
-    m = matcher(registry, titles, phrases)
+    m = matcher(registry, titles, phrases, corpus=corpus)
     rows = []
     for article, date, field, text, _, log in _scanned_fields(articles, m, audit=True):
         for start, key, holder, written, reason in log:
             location = _location(field, text, start)
             rows.append({
                 "article_id": article["article_id"], "date": date, "source": str(article.get("source", "") or ""),
-                "line": field_line(article, field, start), "location": location, "title": key,
+                "line": field_line(article, field, start, m.corpus.pages_dir), "location": location, "title": key,
                 "title_raw": written, "holder": holder, "resolved": reason == "settled", "reason": reason,
                 "context": text[max(0, start - CONTEXT):start + len(key) + CONTEXT],
             })
@@ -781,7 +785,7 @@ def _location(field: str, text: str, offset: int) -> str:
 # --------------------------------------------------------------------------- discovery
 
 def discover_officials(articles: pd.DataFrame, registry=None, *, include_registered: bool = False,
-                       titles=None, phrases=None, surnames=None) -> pd.DataFrame:
+                       titles=None, phrases=None, surnames=None, corpus: Corpus | None = None) -> pd.DataFrame:
     """Title + name patterns (enumerations included) naming officials, for extending the registry.
 
     Finds ``<title word><name>`` and the lists after it
@@ -802,11 +806,11 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
     True
     """
     _check_articles(articles)
-    m = matcher(registry, titles, phrases)
+    m = matcher(registry, titles, phrases, corpus=corpus)
     known = set(m.persons)
     for aliases in m.registry["aliases"]:
         known.update(a.strip() for a in aliases.split(";") if a.strip())
-    surnames = load_surnames(surnames) if not isinstance(surnames, frozenset) else surnames
+    surnames = m.surnames if surnames is None else surnames if isinstance(surnames, frozenset) else load_surnames(surnames)
     if m.title_any is None:
         return pd.DataFrame(columns=DISCOVERY_COLUMNS)
     # Title words only: a match must not swallow the next title (常委会主任高峰).

@@ -1,0 +1,258 @@
+"""Reference implementations of the package's measures, in plain pandas: the oracle the tests compare
+the build's (DuckDB, Arrow, per-article) implementations against.
+
+They were the package's first implementations; the package keeps one
+implementation of each measure (:mod:`analysis.aggregate`), and these stay
+here, verbatim in what they compute, so that a change of the package's
+implementation that changes a number fails a test.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.aggregate.formulations import TABLE_COLUMNS
+from analysis.aggregate.frequency import TF_COLUMNS, collocation_table, keyness_from_counts
+from analysis.perarticle.formulations import find_enumerations, normalize
+from analysis.perarticle.terms import NgramCounter, TermCounter, terms_of as _term_map
+from analysis.tokens import get_segmenter, stopword_set
+
+GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
+
+
+def _aligned(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+    """Articles joined with their tokens by ``article_id`` (articles' order)."""
+    if len(articles) == 0:
+        out = articles.copy()
+        out["tokens"] = pd.Series([], dtype=object)
+        return out
+    if "tokens" not in tokens.columns or "article_id" not in tokens.columns:
+        raise ValueError("tokens table needs columns article_id and tokens (see tokenize_articles)")
+    by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
+    missing = [a for a in articles["article_id"].astype(str) if a not in by_id]
+    if missing:
+        raise ValueError(f"no tokens for {len(missing)} article(s), e.g. {missing[0]!r}; re-run tokenize_articles")
+    out = articles.copy()
+    out["tokens"] = [list(by_id[a]) for a in articles["article_id"].astype(str)]
+    return out
+
+
+def _group_values(articles: pd.DataFrame, by: str | None) -> pd.Series:
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {list(GROUPINGS)}, not {by!r}")
+    if by == "issue":
+        return articles["issue_date"].astype(str)
+    if by == "month":
+        # Publication month of the issue (not the event date in the dateline).
+        return articles["issue_date"].astype(str).str.slice(0, 7)
+    return pd.Series([""] * len(articles), index=articles.index)
+
+
+def article_term_counts(
+    tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, aliases=None
+) -> pd.DataFrame:
+    """Long table of term counts per article.
+
+    Columns: ``article_id``, ``term``, ``count`` (int), ``n_tokens`` (word
+    tokens in the article).  Sorted by article (input order), count
+    descending, term.  Tokens are mapped to terms through ``aliases``
+    (None: ``data/aliases.csv``; False: none; or a dict).  Summing ``count`` over articles gives the corpus
+    counts of :func:`term_frequency`.
+
+    """
+    counter = TermCounter(stopwords, aliases)
+    rows = []
+    for article_id, toks in zip(tokens["article_id"], tokens["tokens"]):
+        toks = list(toks)
+        for term, count in counter(toks):
+            rows.append((str(article_id), term, count, len(toks)))
+    frame = pd.DataFrame(rows, columns=["article_id", "term", "count", "n_tokens"])
+    return frame.astype({"count": "int64", "n_tokens": "int64"})
+
+
+def term_frequency(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    by: str | None = None,
+    stopwords: frozenset[str] | None = None,
+    aliases=None,
+) -> pd.DataFrame:
+    """Term frequency and document frequency, for the corpus or per group.
+
+    ``by``: None (whole corpus), ``"issue"`` (per ``issue_date``) or
+    ``"month"`` (per publication month ``YYYY-MM`` of the issue).
+
+    Columns: the group column first when grouped (``issue_date`` or
+    ``month``), then ``term``, ``count`` (occurrences), ``rate_per_10k``
+    (count per 10,000 word tokens of the group), ``doc_freq`` (articles of
+    the group containing the term), ``n_tokens`` (word tokens in the group,
+    stopwords included), ``n_docs`` (articles in the group).  Sorted by
+    group, count descending, then term.  An empty corpus gives an empty
+    table with these columns.
+
+    """
+    group_col = GROUPINGS.get(by, "?")
+    data = _aligned(articles, tokens)
+    groups = _group_values(data, by)
+    counts = article_term_counts(data[["article_id", "tokens"]], stopwords, aliases)
+    columns = ([group_col] if group_col else []) + TF_COLUMNS
+    if counts.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("count", "doc_freq", "n_tokens", "n_docs")
+                                          else "float64" if c == "rate_per_10k" else object)
+                             for c in columns})
+    group_of = dict(zip(data["article_id"].astype(str), groups))
+    counts["group"] = counts["article_id"].map(group_of)
+    sizes = pd.DataFrame({"group": groups.values, "n_tokens": [len(t) for t in data["tokens"]]})
+    sizes = sizes.groupby("group", sort=True).agg(n_tokens=("n_tokens", "sum"), n_docs=("n_tokens", "size"))
+    table = counts.groupby(["group", "term"], sort=True).agg(
+        count=("count", "sum"), doc_freq=("article_id", "nunique")
+    ).reset_index()
+    table = table.join(sizes, on="group")
+    table["rate_per_10k"] = table["count"] / table["n_tokens"] * 10_000
+    table = table.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="mergesort")
+    if group_col:
+        table = table.rename(columns={"group": group_col})
+    return table[columns].reset_index(drop=True).astype(
+        {"count": "int64", "doc_freq": "int64", "n_tokens": "int64", "n_docs": "int64"}
+    )
+
+
+def ngram_table(per_article: Iterable[Mapping[str, int]], min_count: int = 2) -> pd.DataFrame:
+    """Sum per-article n-gram counts (as :class:`NgramCounter` gives them) into the
+    table of :func:`ngram_frequency`.
+
+    """
+    counts: Counter[str] = Counter()
+    docs: Counter[str] = Counter()
+    for grams in per_article:
+        counts.update(grams)
+        docs.update(grams.keys())
+    rows = [(g, c, docs[g]) for g, c in counts.items() if c >= min_count]
+    table = pd.DataFrame(rows, columns=["ngram", "count", "doc_freq"]).astype({"count": "int64", "doc_freq": "int64"})
+    return table.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def ngram_frequency(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    n: int = 2,
+    min_count: int = 2,
+    stopwords: frozenset[str] | None = None,
+    aliases=None,
+) -> pd.DataFrame:
+    """Frequency of n-grams of terms that are adjacent in the text.
+
+    An n-gram never spans punctuation, a line break or a stopword, so
+    ``推动/高质量发展`` counts only where the two words touch.
+
+    Columns: ``ngram`` (terms joined by a space), ``count``, ``doc_freq``.
+    Sorted by count descending, then ngram; n-grams seen fewer than
+    ``min_count`` times are dropped.
+    """
+    counter = NgramCounter((n,), stopwords, aliases)
+    data = _aligned(articles, tokens)
+    return ngram_table((counter(str(text), toks)[n] for text, toks in
+                        zip(data["text"] if len(data) else [], data["tokens"])), min_count)
+
+
+def collocations(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    min_count: int = 2,
+    stopwords: frozenset[str] | None = None,
+    aliases=None,
+) -> pd.DataFrame:
+    """Adjacent term pairs scored by log-likelihood (G²) and PMI.
+
+    Columns: ``w1``, ``w2``, ``count`` (pair), ``count_w1``, ``count_w2``
+    (the words' term counts), ``pmi`` (log2), ``g2`` (Dunning's
+    log-likelihood of the 2×2 table over ``n`` = all word tokens).  Sorted by
+    g2 descending, then w1, w2.
+    """
+    stop = stopword_set() if stopwords is None else stopwords
+    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop, aliases=aliases)
+    if grams.empty:
+        return collocation_table(grams, {}, 0)
+    data = _aligned(articles, tokens)
+    term_of = _term_map(aliases)
+    unigram = Counter(term_of.get(t, t) for toks in data["tokens"] for t in toks)
+    return collocation_table(grams, unigram, sum(len(t) for t in data["tokens"]))
+
+
+def keyness(
+    articles: pd.DataFrame,
+    tokens: pd.DataFrame,
+    target,
+    min_count: int = 3,
+    stopwords: frozenset[str] | None = None,
+    aliases=None,
+) -> pd.DataFrame:
+    """Keyness of the target sub-corpus against the rest of the corpus, with dispersion.
+
+    ``target`` selects the target articles: a boolean mask aligned with
+    ``articles``, or a dict such as ``{"issue_date": "2025-02-13"}`` (rows
+    whose columns equal these values).  The reference corpus is every other
+    article.  Columns as :func:`keyness_counts`, then :data:`DISPERSION_COLUMNS`:
+    ``n_articles_target`` / ``n_articles_reference`` (articles containing the
+    term on each side), and, on the side the term is key for: ``n_articles``,
+    ``range`` (share of that side's articles containing it), ``dp`` (Gries'
+    deviation of proportions over its articles: 0 = spread as the articles'
+    sizes predict, near 1 = all in one small article), ``top_article_share``
+    (share of its uses in its most frequent article) and ``one_article``
+    (True when one article carries it: ``n_articles == 1`` or
+    ``top_article_share >= ONE_ARTICLE_SHARE``).  A key word carried by one
+    article marks that article, not the sub-corpus.
+
+    """
+    data = _aligned(articles, tokens)
+    if isinstance(target, Mapping):
+        mask = pd.Series(True, index=data.index)
+        for column, value in target.items():
+            mask &= data[column].astype(str) == str(value)
+    else:
+        mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
+    # Articles are keyed by position, so duplicate ids count as separate articles.
+    counter = TermCounter(stopwords, aliases)
+    counts = pd.DataFrame([(i, term, c) for i, toks in enumerate(data["tokens"]) for term, c in counter(list(toks))],
+                          columns=["position", "term", "count"])
+    sizes = pd.DataFrame({"position": np.arange(len(data)), "n_tokens": [len(ts) for ts in data["tokens"]]})
+    return keyness_from_counts(counts, sizes, mask.to_numpy(), min_count=min_count, key="position")
+
+
+def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per formulation, from :func:`extract_formulations`.
+
+    Columns: ``formulation``, ``kind``, ``count`` (occurrences), ``quoted_count``
+    (of which inside quotes), ``n_articles``, ``first_issue_date``,
+    ``first_article_id``, ``first_source``, ``first_line`` (earliest
+    occurrence: issue date, then source, then line), ``expansion`` (for
+    enumerations: the items they name, from their first appearance; else
+    ""), ``article_ids`` (";"-separated, by first appearance).  Sorted by
+    count descending, then formulation.  Quotations are left out.  Pass
+    ``articles`` to recover expansions.
+    """
+    occ = occurrences[occurrences["kind"] != "quotation"]
+    if occ.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    occ = occ.sort_values(["issue_date", "source", "line", "offset"], kind="mergesort")
+    expansions: dict[str, str] = {}
+    if articles is not None:
+        cut = get_segmenter().cut
+        for text in articles["text"]:
+            for _, slogan, items in find_enumerations(normalize(str(text))[0], cut):
+                expansions.setdefault(slogan, items)
+    rows = []
+    for phrase, group in occ.groupby("formulation", sort=True):
+        first = group.iloc[0]
+        ids = list(dict.fromkeys(group["article_id"]))
+        rows.append((
+            phrase, first["kind"], len(group), int(group["quoted"].sum()), len(ids), first["issue_date"],
+            first["article_id"], first["source"], int(first["line"]), expansions.get(phrase, ""), ";".join(ids),
+        ))
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table = table.sort_values(["count", "formulation"], ascending=[False, True], kind="mergesort")
+    return table.reset_index(drop=True)
