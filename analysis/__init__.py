@@ -18,12 +18,11 @@ build) → ``topics/``, ``leaders/`` → ``figures/`` (every figure) → ``book/
 ``__main__`` (the command line).
 """
 from .api import Corpus, environment_corpus, notebook_tables
-from .build import build
 from .corpus.read import load_articles, load_captions, read_corpus, source_line
 from .errors import InputError
 from .settings import Settings
 from .tables import Tables
 
-__all__ = ["Corpus", "Settings", "Tables", "build", "environment_corpus", "notebook_tables", "load_articles",
+__all__ = ["Corpus", "Settings", "Tables", "environment_corpus", "notebook_tables", "load_articles",
            "load_captions", "read_corpus", "source_line", "InputError"]
 __version__ = "0.2.0"

@@ -52,6 +52,36 @@ log = logging.getLogger(__name__)
 STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics", "writing"]
 
 
+def _makers() -> dict[str, object]:
+    """Each table the build writes → the function that computes it (``build.json`` records them by name,
+    so the reproducibility page says how every table was made)."""
+    from .aggregate.formulations import formulation_table
+    from .aggregate.frequency import NgramTotals, collocation_table, term_frequency
+    from .perarticle.formulations import extract_formulations
+    from .perarticle.kinds import compute_tokens
+    from .perarticle.mentions import leader_mentions
+
+    return {
+        "build_info": build_info_table, "articles": read_corpus, "captions": read_corpus,
+        "unattributed_headlines": read_corpus, "registry": load_registry, "mentions": leader_mentions,
+        "discovered_officials": discover_officials, "tokens": compute_tokens, "term_frequency": term_frequency,
+        "term_frequency_by_issue": term_frequency, "term_frequency_by_month": term_frequency,
+        "formulations": formulation_table, "formulation_occurrences": extract_formulations,
+        "collocations": collocation_table, "trigrams": NgramTotals, "clusters": clusters_table,
+        "cluster_terms": cluster_terms, "topic_selection": fit_topics, "tfidf_summary": tfidf_summary,
+        "representative_articles": representative_articles, "nmf_terms": nmf_topics, "nmf_articles": nmf_topics,
+    }
+
+
+def table_makers(names) -> dict[str, str]:
+    """``{table: "module.function"}`` for the tables ``names`` (every table the build writes has one)."""
+    makers = _makers()
+    missing = [n for n in names if n not in makers]
+    if missing:
+        raise KeyError(f"no maker recorded for table(s) {', '.join(missing)}: add them to analysis.build._makers")
+    return {n: f"{makers[n].__module__}.{makers[n].__qualname__}" for n in names}
+
+
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
                  progress: bool = False, steps: Steps | None = None, workers: int | None = None, scheduler=None,
                  dataset: str | Path | None = None, cache=True, staging: Path | None = None
@@ -214,6 +244,7 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in written},
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
+        "makers": table_makers(list(tables)),
     }
     if inputs is not None:
         manifest["inputs"] = inputs  # analysis.inputs.input_digest: lets the next build see it is up to date

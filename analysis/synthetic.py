@@ -79,7 +79,7 @@ HEADLINES = ["{name}调研重点项目建设", "{name}出席{place}工作会议"
 def _material(seed: int):
     """Sentences and headlines of the sample, with the district renamed and sample officials removed."""
     from analysis.corpus.read import read_corpus
-    from analysis.leaders.mentions import load_registry
+    from analysis.perarticle.mentions import load_registry
     from analysis.paths import DATA_DIR
 
     sample = read_corpus(DATA_DIR, cache=True).articles

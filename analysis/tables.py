@@ -75,6 +75,14 @@ class Tables(Mapping):
         except (OSError, ValueError):
             return {}
 
+    @property
+    def makers(self) -> dict[str, str]:
+        """The function that made each table (``module.function``), as ``build.json`` records them."""
+        try:
+            return dict(json.loads((self.folder / MANIFEST).read_text(encoding="utf-8")).get("makers", {}))
+        except (OSError, ValueError):
+            return {}
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         if not self.has(name):
             raise KeyError(name)

@@ -14,8 +14,14 @@ PAGE_DEC = "001_37b71d2a634c19f4.txt"  # early December 2024
 
 @pytest.fixture(autouse=True)
 def _private_build_dir(tmp_path_factory, monkeypatch):
-    """Keep every test's caches out of the project's build folder."""
-    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path_factory.getbasetemp() / "build"))
+    """Keep every test's caches out of the project's build folder: the default settings (used where a
+    test gives none) and the environment (read by the command line a test runs) point into the test's
+    temporary folder."""
+    import analysis.settings
+
+    build = tmp_path_factory.getbasetemp() / "build"
+    monkeypatch.setattr(analysis.settings, "DEFAULT", analysis.settings.Settings(build_dir=build))
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(build))
     monkeypatch.delenv("ANALYSIS_CORPUS", raising=False)
 
 
@@ -34,10 +40,10 @@ def articles():
 
 
 @pytest.fixture(scope="session")
-def tokens(articles, tmp_path_factory):
-    """Tokens of the sample articles, cached in a private folder."""
+def tokens(articles):
+    """Tokens of the sample articles."""
     from analysis.tokens import tokenize_articles
-    return tokenize_articles(articles, cache=tmp_path_factory.mktemp("tokens"))
+    return tokenize_articles(articles)
 
 
 @pytest.fixture

@@ -16,29 +16,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.aggregate.formulations import TABLE_COLUMNS
-from analysis.aggregate.frequency import TF_COLUMNS, collocation_table, keyness_from_counts
+from analysis.aggregate.frequency import TF_COLUMNS, align_tokens as _aligned, collocation_table, keyness_from_counts
 from analysis.perarticle.formulations import find_enumerations, normalize
 from analysis.perarticle.terms import NgramCounter, TermCounter, terms_of as _term_map
 from analysis.tokens import get_segmenter, stopword_set
 
 GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
-
-
-def _aligned(articles: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    """Articles joined with their tokens by ``article_id`` (articles' order)."""
-    if len(articles) == 0:
-        out = articles.copy()
-        out["tokens"] = pd.Series([], dtype=object)
-        return out
-    if "tokens" not in tokens.columns or "article_id" not in tokens.columns:
-        raise ValueError("tokens table needs columns article_id and tokens (see tokenize_articles)")
-    by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
-    missing = [a for a in articles["article_id"].astype(str) if a not in by_id]
-    if missing:
-        raise ValueError(f"no tokens for {len(missing)} article(s), e.g. {missing[0]!r}; re-run tokenize_articles")
-    out = articles.copy()
-    out["tokens"] = [list(by_id[a]) for a in articles["article_id"].astype(str)]
-    return out
 
 
 def _group_values(articles: pd.DataFrame, by: str | None) -> pd.Series:
@@ -143,6 +126,7 @@ def ngram_frequency(
     min_count: int = 2,
     stopwords: frozenset[str] | None = None,
     aliases=None,
+    corpus=None,
 ) -> pd.DataFrame:
     """Frequency of n-grams of terms that are adjacent in the text.
 
@@ -153,7 +137,7 @@ def ngram_frequency(
     Sorted by count descending, then ngram; n-grams seen fewer than
     ``min_count`` times are dropped.
     """
-    counter = NgramCounter((n,), stopwords, aliases)
+    counter = NgramCounter((n,), stopwords, aliases, corpus)
     data = _aligned(articles, tokens)
     return ngram_table((counter(str(text), toks)[n] for text, toks in
                         zip(data["text"] if len(data) else [], data["tokens"])), min_count)
@@ -165,6 +149,7 @@ def collocations(
     min_count: int = 2,
     stopwords: frozenset[str] | None = None,
     aliases=None,
+    corpus=None,
 ) -> pd.DataFrame:
     """Adjacent term pairs scored by log-likelihood (G²) and PMI.
 
@@ -174,7 +159,8 @@ def collocations(
     g2 descending, then w1, w2.
     """
     stop = stopword_set() if stopwords is None else stopwords
-    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop, aliases=aliases)
+    grams = ngram_frequency(articles, tokens, n=2, min_count=min_count, stopwords=stop, aliases=aliases,
+                            corpus=corpus)
     if grams.empty:
         return collocation_table(grams, {}, 0)
     data = _aligned(articles, tokens)
@@ -223,7 +209,7 @@ def keyness(
     return keyness_from_counts(counts, sizes, mask.to_numpy(), min_count=min_count, key="position")
 
 
-def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None = None) -> pd.DataFrame:
+def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None = None, corpus=None) -> pd.DataFrame:
     """One row per formulation, from :func:`extract_formulations`.
 
     Columns: ``formulation``, ``kind``, ``count`` (occurrences), ``quoted_count``
@@ -241,7 +227,7 @@ def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None =
     occ = occ.sort_values(["issue_date", "source", "line", "offset"], kind="mergesort")
     expansions: dict[str, str] = {}
     if articles is not None:
-        cut = get_segmenter().cut
+        cut = get_segmenter(corpus).cut
         for text in articles["text"]:
             for _, slogan, items in find_enumerations(normalize(str(text))[0], cut):
                 expansions.setdefault(slogan, items)
@@ -256,3 +242,22 @@ def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None =
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table = table.sort_values(["count", "formulation"], ascending=[False, True], kind="mergesort")
     return table.reset_index(drop=True)
+
+
+def term_tables(articles: pd.DataFrame, corpus=None) -> dict[str, pd.DataFrame]:
+    """Every term table of the build, from the modules called on the whole corpus (the pandas way):
+    ``tokens``, ``term_frequency`` (corpus, by issue, by month), ``formulations``, ``formulation_occurrences``."""
+    from analysis.perarticle.formulations import extract_formulations
+    from analysis.tokens import term_map, tokenize_articles
+
+    tokens = tokenize_articles(articles, corpus)
+    facts = {"stopwords": stopword_set(corpus), "aliases": term_map(corpus)}
+    occurrences = extract_formulations(articles, corpus=corpus)
+    return {
+        "tokens": tokens,
+        "term_frequency": term_frequency(articles, tokens, **facts),
+        "term_frequency_by_issue": term_frequency(articles, tokens, by="issue", **facts),
+        "term_frequency_by_month": term_frequency(articles, tokens, by="month", **facts),
+        "formulations": formulation_table(occurrences, articles, corpus),
+        "formulation_occurrences": occurrences,
+    }

@@ -6,48 +6,58 @@ import pyarrow.dataset as ds
 import pytest
 
 from analysis.__main__ import main
-from analysis.aggregate.dataset import term_frequency_sql, write_dataset
+from analysis.aggregate import per_article_tables
+from analysis.aggregate.formulations import formulation_table
 from analysis.aggregate.frequency import term_frequency
+from analysis.corpus import Corpus
 from analysis.corpus.read import read_corpus
-from analysis.perarticle.stage import formulation_occurrences, mentions_table, run_stage
+from analysis.perarticle.stage import expansions, mentions_table, run_stage
 from analysis.synthetic import generate_corpus
+from analysis.perarticle.formulations import extract_formulations
+from oracles import collocations, ngram_frequency
+from oracles import formulation_table as formulation_table_pandas
+from oracles import term_frequency as term_frequency_pandas
 
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory):
     folder = generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=200, start="2019-01-01", end="2021-12-31")
-    return folder, read_corpus(articles=folder / "articles.csv").articles
+    return Corpus(folder), read_corpus(articles=folder / "articles.csv").articles
 
 
-def _dataset(arts, folder):
-    stage = run_stage(arts, workers=1, cache=False)
-    occ = formulation_occurrences(stage, workers=1)
-    return stage, write_dataset(stage, occ, mentions_table(stage), folder)
+def _dataset(arts, folder, corpus=None):
+    """The stage and the per-article dataset (written in ``folder``) of ``arts``."""
+    kept: dict = {}
+    per_article_tables(arts, corpus, workers=1, cache=False, dataset=folder, stage_out=kept)
+    return kept["stage"], folder
 
 
 @pytest.mark.parametrize("by", [None, "issue", "month"])
 def test_sql_term_frequency_equals_pandas_on_sample(articles, tokens, tmp_path, by):
     _, folder = _dataset(articles, tmp_path / "ds")
-    got = term_frequency_sql(folder, by)
-    pd.testing.assert_frame_equal(got, term_frequency(articles, tokens, by=by), check_exact=True)
+    got = term_frequency(folder, by)
+    pd.testing.assert_frame_equal(got, term_frequency_pandas(articles, tokens, by=by), check_exact=True)
     assert got["count"].sum() > 100
 
 
 @pytest.mark.parametrize("by", [None, "month"])
-def test_sql_term_frequency_equals_pandas_on_generated(generated, tmp_path, monkeypatch, by):
+def test_sql_term_frequency_equals_pandas_on_generated(generated, tmp_path, by):
     corpus, arts = generated
-    monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus))
-    stage, folder = _dataset(arts, tmp_path / "ds")
-    got = term_frequency_sql(folder, by)
-    pd.testing.assert_frame_equal(got, term_frequency(arts, stage.tokens, by=by), check_exact=True)
+    stage, folder = _dataset(arts, tmp_path / "ds", corpus)
+    from analysis.tokens import stopword_set, term_map
+
+    got = term_frequency(folder, by)
+    want = term_frequency_pandas(arts, run_stage(arts, corpus, workers=1, cache=False).tokens, by=by,
+                                 stopwords=stopword_set(corpus), aliases=term_map(corpus))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
     if by == "month":
         assert got["month"].nunique() >= 30  # three years of months
 
 
-def test_dataset_is_partitioned_by_year_and_readable(generated, tmp_path, monkeypatch):
+def test_dataset_is_partitioned_by_year_and_readable(generated, tmp_path):
     corpus, arts = generated
-    monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus))
-    stage, folder = _dataset(arts, tmp_path / "ds")
+    _, folder = _dataset(arts, tmp_path / "ds", corpus)
+    stage = run_stage(arts, corpus, workers=1, cache=False)
     years = sorted(p.name for p in (folder / "term_counts").iterdir())
     assert years == ["year=2019", "year=2020", "year=2021"]
     table = ds.dataset(folder / "term_counts", format="parquet", partitioning="hive").to_table()
@@ -62,13 +72,13 @@ def test_dataset_is_partitioned_by_year_and_readable(generated, tmp_path, monkey
     assert int(per_year.sum()) == sum(len(t) for t in stage.tokens["tokens"])
 
 
-def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, tmp_path, monkeypatch):
+def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, tmp_path):
     corpus, _ = generated
-    monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus))
     outs = []
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
-        assert main(["build", "--out", str(out), "--quiet", "--workers", str(workers)]) == 0
+        assert main(["build", "--out", str(out), "--corpus", str(corpus.root), "--quiet",
+                     "--workers", str(workers)]) == 0
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     assert any(str(f).startswith("perarticle/term_counts/year=2020/") for f in files)
@@ -95,43 +105,35 @@ def test_build_writes_dataset_and_same_files_with_one_or_two_workers(generated, 
     assert total == pd.read_csv(outs[0] / "term_frequency.csv")["count"].sum()
 
 
-def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path, monkeypatch):
-    from analysis.aggregate.dataset import formulation_table_sql
-    from analysis.aggregate.formulations import extract_formulations, formulation_table
-    from analysis.perarticle.stage import expansions
-
-    for name, arts in (("sample", articles), ("generated", generated[1])):
-        if name == "generated":
-            monkeypatch.setenv("ANALYSIS_CORPUS", str(generated[0]))
-        stage, folder = _dataset(arts, tmp_path / name)
-        want = formulation_table(extract_formulations(arts), arts)
-        got = formulation_table_sql(folder, expansions(stage))
+def test_sql_formulation_table_equals_pandas(articles, generated, tmp_path):
+    for name, arts, corpus in (("sample", articles, None), ("generated", generated[1], generated[0])):
+        stage, folder = _dataset(arts, tmp_path / name, corpus)
+        want = formulation_table_pandas(extract_formulations(arts, corpus=corpus), arts, corpus=corpus)
+        got = formulation_table(folder, expansions(run_stage(arts, corpus, workers=1, cache=False)))
         pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
         assert len(got) > 3 and got["count"].iloc[0] >= got["count"].iloc[-1]
 
 
-def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articles, generated, tmp_path, monkeypatch):
+def test_ngram_tables_and_tfidf_from_the_stage_equal_the_direct_functions(articles, generated, tmp_path):
     """Collocations, trigrams and the TF-IDF matrix as the build computes them (from the per-article
     n-grams and counts) equal the functions on the tokens, on the sample and on a generated corpus."""
-    from analysis.aggregate import per_article_tables
-    from analysis.aggregate.frequency import collocations, ngram_frequency
+    from analysis.tokens import stopword_set, term_map
     from analysis.topics import tfidf_from_arrays, tfidf_from_counts, tfidf_matrix
 
-    for name, arts in (("sample", articles), ("generated", generated[1])):
-        if name == "generated":
-            monkeypatch.setenv("ANALYSIS_CORPUS", str(generated[0]))
+    for name, arts, corpus in (("sample", articles, Corpus()), ("generated", generated[1], generated[0])):
+        facts = {"stopwords": stopword_set(corpus), "aliases": term_map(corpus)}
         kept: dict = {}
-        tables = per_article_tables(arts, workers=1, cache=False, stage_out=kept)
-        tokens = kept["stage"].tokens
-        want = collocations(arts, tokens)
+        tables = per_article_tables(arts, corpus, workers=1, cache=False, stage_out=kept)
+        tokens = run_stage(arts, corpus, workers=1, cache=False).tokens
+        want = collocations(arts, tokens, corpus=corpus, **facts)
         pd.testing.assert_frame_equal(tables["collocations"], want, check_exact=True, obj=name)
         assert len(want) > 10
-        want = ngram_frequency(arts, tokens, n=3)
+        want = ngram_frequency(arts, tokens, n=3, corpus=corpus, **facts)
         pd.testing.assert_frame_equal(tables["trigrams"], want, check_exact=True, obj=name)
         assert len(want) > 3
         stage = kept["stage"]
         assert stage.counts is None  # streamed to the dataset and the count matrix, not kept
-        counts = run_stage(arts, workers=1, cache=False).counts
+        counts = run_stage(arts, corpus, workers=1, cache=False).counts
         got = tfidf_from_counts(tokens["article_id"], ((c["terms"], c["counts"]) for c in counts))
         ref = tfidf_matrix(tokens)
         assert list(got.terms) == list(ref.terms) and got.matrix.shape == ref.matrix.shape

@@ -79,10 +79,14 @@ def test_cache_reused_and_invalidated(corpus_copy, monkeypatch):
     assert "安娜·帕拉希奥" not in changed.loc[0, "text"] and "安娜·帕拉希奥" in first.loc[0, "text"]
 
 
-def test_env_variable_retargets_default_corpus(corpus_copy, monkeypatch):
+def test_env_variable_retargets_the_edges_corpus(corpus_copy, monkeypatch):
+    from analysis.api import environment_corpus
+
     rewrite_manifest(corpus_copy, **{PAGE_FEB: {"paper": "测试报"}})
     monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus_copy))
-    assert "测试报" in set(load_articles()["paper"])
+    assert "测试报" in set(load_articles(environment_corpus())["paper"])
+    # Only the edge reads the environment: a library call without a corpus reads the sample.
+    assert "测试报" not in set(load_articles()["paper"])
 
 
 # --------------------------------------------------------------------------- one's own corpus

@@ -1,4 +1,4 @@
-"""A corpus is one folder: text + facts; one setting re-targets the command line and the tables."""
+"""A corpus is one folder: text + facts, opened once as a Corpus and passed to every stage."""
 from __future__ import annotations
 
 import shutil
@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main
-from analysis.corpus.folder import FACT_FILES, fact_path, open_corpus, using_corpus
+from analysis.api import notebook_tables
+from analysis.corpus.folder import FACT_FILES, Corpus, fact_file
 from analysis.errors import InputError
 from analysis.leaders.validation import annotation_report, annotation_sample, read_annotation, wilson_interval
 from analysis.paths import DATA_DIR
+from analysis.perarticle.mentions import load_registry
 from analysis.synthetic import OFFICIALS, generate_corpus
-from analysis.tables import build_info, load_table
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def generated(tmp_path_factory) -> Path:
 
 
 def test_the_sample_is_a_corpus_folder_with_its_facts():
-    folder = open_corpus()
+    folder = Corpus()
     assert folder.is_sample and folder.kind == "pages" and folder.paper == "丰台报"
     assert folder.pages_dir == DATA_DIR / "raw"
     assert folder.fact("leaders") == DATA_DIR / "leaders.csv"
@@ -48,23 +49,21 @@ def test_generator_is_deterministic_and_multi_year(tmp_path, generated):
 
 
 def test_folder_facts_re_target_everything(generated):
-    with using_corpus(generated):
-        folder = open_corpus()
-        assert folder.kind == "table" and folder.paper == "长河报" and not folder.is_sample
-        assert fact_path("leaders") == generated / "leaders.csv"
-        # Facts the folder lacks fall back to the project's defaults, and say so.
-        assert fact_path("stopwords") == DATA_DIR / "stopwords.csv" and "stopwords" in folder.defaulted
-        assert fact_path("gold") is None
+    folder = Corpus(generated)
+    assert folder.kind == "table" and folder.paper == "长河报" and not folder.is_sample
+    assert fact_file("leaders", folder) == generated / "leaders.csv"
+    # Facts the folder lacks fall back to the project's defaults, and say so.
+    assert fact_file("stopwords", folder) == DATA_DIR / "stopwords.csv" and "stopwords" in folder.defaulted
+    assert fact_file("gold", folder) is None
 
 
 def test_a_folder_without_a_registry_has_none(tmp_path, generated):
     folder = tmp_path / "noreg"
     shutil.copytree(generated, folder)
     (folder / "leaders.csv").unlink()
-    with using_corpus(folder):
-        assert fact_path("leaders") is None
-        from analysis.leaders.mentions import load_registry
-        assert load_registry().empty
+    corpus = Corpus(folder)
+    assert fact_file("leaders", corpus) is None
+    assert load_registry(corpus).empty
 
 
 def test_cli_build_on_a_corpus_folder_uses_its_registry_and_description(tmp_path, generated, capsys):
@@ -77,17 +76,28 @@ def test_cli_build_on_a_corpus_folder_uses_its_registry_and_description(tmp_path
     named = set(mentions.loc[mentions["kind"] == "coverage", "name"])
     assert {"林国栋", "周卫民", "顾明德"} <= named
     assert set(pd.read_parquet(out / "articles.parquet")["paper"]) == {"长河报"}
-    # The run's setting does not leak into the process afterwards.
-    assert open_corpus().is_sample
+    # The run's corpus does not leak into the process afterwards.
+    assert Corpus().is_sample
 
 
 def test_tables_are_rebuilt_for_another_corpus(tmp_path, generated, monkeypatch):
     monkeypatch.setenv("ANALYSIS_TABLES", str(tmp_path / "tables"))
-    assert build_info()["is_sample"]
-    assert len(load_table("articles")) == 9
+    assert notebook_tables().info["is_sample"]
+    assert len(notebook_tables().load("articles")) == 9
     monkeypatch.setenv("ANALYSIS_CORPUS", str(generated))
-    assert build_info()["paper"] == "长河报"
-    assert len(load_table("articles")) == 300
+    assert notebook_tables().info["paper"] == "长河报"
+    assert len(notebook_tables().load("articles")) == 300
+
+
+def test_two_corpora_are_built_and_read_in_one_process(tmp_path, generated):
+    import analysis
+
+    sample, other = analysis.Corpus(), analysis.Corpus(generated)
+    first, second = sample.tables(tmp_path / "a"), other.tables(tmp_path / "b")
+    assert first.info["paper"] == "丰台报" and second.info["paper"] == "长河报"
+    # Each corpus's facts stay its own: the generated paper's registry names its officials.
+    assert "林国栋" in set(second.load("registry")["name"]) and "林国栋" not in set(first.load("registry")["name"])
+    assert len(first.load("articles")) == 9 and len(second.load("articles")) == 300
 
 
 def test_registry_template_writes_discovered_officials(tmp_path, generated):
@@ -146,10 +156,10 @@ def test_bad_facts_stop_before_anything_is_written(tmp_path, generated, capsys, 
 
 def test_unknown_fact_name_is_refused():
     with pytest.raises(KeyError):
-        open_corpus().fact("nonsense")
+        Corpus().fact("nonsense")
     assert set(FACT_FILES) >= {"leaders", "userdict", "stopwords", "gold", "annotation"}
 
 
 def test_not_a_corpus_folder(tmp_path):
     with pytest.raises(InputError, match="not a corpus folder"):
-        open_corpus(tmp_path)
+        Corpus(tmp_path)

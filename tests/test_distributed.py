@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.aggregate.dataset import per_article_tables
+from analysis.aggregate import per_article_tables
 from analysis.perarticle.distributed import get_client, map_ordered
 
 

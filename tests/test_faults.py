@@ -20,12 +20,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import build as build_module
+import analysis.build as build_module
 from analysis.__main__ import main
 from analysis.corpus.read import read_corpus
 from analysis.io import OutputError, OutputFolder
 from analysis.paths import PROJECT_ROOT
-from analysis.tokens import TokenCache, tokenize_articles
+from analysis.perarticle.stage import ArticleCache, run_stage
+from analysis.settings import ENVIRONMENT, Settings
 
 ONE_ARTICLE = {"date": ["2024-05-01"], "text": ["区委书记王少峰出席会议并讲话。"], "title": ["旧表"]}
 
@@ -60,13 +61,13 @@ def new_table(folder: Path) -> Path:
 
 def start_paused_build(out: Path, pause: float = 30) -> subprocess.Popen:
     """A CLI build (two articles) that pauses in the write phase after its first file."""
-    env = {**os.environ, build_module.PAUSE_ENV: str(pause), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, ENVIRONMENT["pause_write"]: str(pause), "PYTHONUNBUFFERED": "1"}
     table = new_table(out.parent)
     proc = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--out", str(out), "--quiet",
                              "--articles", str(table)],
                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()  # blocks until the hook announces the pause (or the process dies)
-    assert build_module.PAUSE_ENV in line, (line, proc.stderr.read() if proc.poll() is not None else "")
+    assert ENVIRONMENT["pause_write"] in line, (line, proc.stderr.read() if proc.poll() is not None else "")
     return proc
 
 
@@ -275,8 +276,12 @@ def test_output_error_is_an_input_error_with_the_folder():
 
 @pytest.fixture
 def build_dir(tmp_path, monkeypatch) -> Path:
+    """A build folder of this test's own: the default settings' and the command line's."""
+    import analysis.settings
+
     folder = tmp_path / "build"
     monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(folder))
+    monkeypatch.setattr(analysis.settings, "DEFAULT", Settings(build_dir=folder))
     return folder
 
 
@@ -303,12 +308,17 @@ def test_corrupt_corpus_cache_entry_is_rebuilt(build_dir, caplog, damage):
 
 
 def cache_with(folder: Path, articles: pd.DataFrame) -> Path:
-    tokenize_articles(articles, cache=folder)
-    return folder / TokenCache.FILE
+    run_stage(articles, workers=1, cache=folder)
+    return folder / ArticleCache.FILE
+
+
+def tokens_of(articles: pd.DataFrame, folder: Path) -> list:
+    return run_stage(articles, workers=1, cache=folder).tokens["tokens"].tolist()
 
 
 @pytest.mark.parametrize("damage", ["truncate", "foreign-bytes", "foreign-sqlite"])
 def test_corrupt_token_cache_is_rebuilt(tmp_path, articles, tokens, caplog, damage):
+    """The one cache of tokens (the per-article stage's), damaged three ways, heals with one warning."""
     path = cache_with(tmp_path, articles)
     if damage == "truncate":
         path.write_bytes(path.read_bytes()[:1500])
@@ -317,15 +327,14 @@ def test_corrupt_token_cache_is_rebuilt(tmp_path, articles, tokens, caplog, dama
     else:
         path.unlink()
         con = sqlite3.connect(path)
-        con.execute("CREATE TABLE tokens (id INTEGER, word TEXT)")
+        con.execute("CREATE TABLE entries (id INTEGER, word TEXT)")
         con.commit()
         con.close()
     caplog.set_level(logging.WARNING)
-    again = tokenize_articles(articles, cache=tmp_path)
-    assert again["tokens"].tolist() == tokens["tokens"].tolist()
-    assert caplog.text.count("token cache") == 1 and "rebuilding" in caplog.text
+    assert tokens_of(articles, tmp_path) == tokens["tokens"].tolist()
+    assert caplog.text.count("per-article cache") == 1 and "recomputed" in caplog.text
     caplog.clear()
-    assert tokenize_articles(articles, cache=tmp_path)["tokens"].tolist() == tokens["tokens"].tolist()
+    assert tokens_of(articles, tmp_path) == tokens["tokens"].tolist()
     assert caplog.text == ""  # healed: the second run reads it silently
 
 
@@ -333,13 +342,13 @@ def test_corrupt_token_cache_entry_is_recomputed(tmp_path, articles, tokens, cap
     path = cache_with(tmp_path, articles)
     con = sqlite3.connect(path)
     with con:
-        con.execute("UPDATE tokens SET tokens = '伪造\n词语'")
+        con.execute("UPDATE entries SET value = CAST('伪造\n词语' AS BLOB) WHERE kind = 'tokens'")
     con.close()
     caplog.set_level(logging.WARNING)
-    assert tokenize_articles(articles, cache=tmp_path)["tokens"].tolist() == tokens["tokens"].tolist()
-    assert "do not match their text" in caplog.text
+    assert tokens_of(articles, tmp_path) == tokens["tokens"].tolist()
+    assert "corrupt tokens cache entries discarded" in caplog.text
     con = sqlite3.connect(path)
-    assert con.execute("SELECT count(*) FROM tokens WHERE tokens LIKE '伪造%'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM entries WHERE CAST(value AS TEXT) LIKE '伪造%'").fetchone()[0] == 0
     con.close()
 
 
@@ -385,7 +394,9 @@ def test_full_disk_under_the_caches_only_warns(tmp_path, monkeypatch, caplog):
     """A cache that cannot be written costs time, not the build."""
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path / "build"))
+    import analysis.settings
+
+    monkeypatch.setattr(analysis.settings, "DEFAULT", Settings(build_dir=tmp_path / "build"))
     monkeypatch.setattr("analysis.corpus.read.write_parquet", full)
     caplog.set_level(logging.WARNING)
     assert len(read_corpus().articles) == 9

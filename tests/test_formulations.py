@@ -4,14 +4,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.aggregate.formulations import (
+from analysis.aggregate import per_article_tables
+from analysis.perarticle.formulations import (
     classify_quote,
     extract_formulations,
     find_enumerations,
     find_quoted,
-    formulation_table,
     numeral_value,
 )
+
+
+def formulation_table(articles):
+    """The formulation table as the build computes it (the per-article stage, then SQL)."""
+    return per_article_tables(articles, workers=1, cache=False)["formulations"]
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +25,8 @@ def occurrences(articles):
 
 
 @pytest.fixture(scope="module")
-def table(occurrences, articles):
-    return formulation_table(occurrences, articles).set_index("formulation")
+def table(articles):
+    return formulation_table(articles).set_index("formulation")
 
 
 @pytest.mark.parametrize("phrase", ["倍增追赶、合作发展", "两园一河", "两新", "1511", "四项行动", "十四五", "开门红"])
@@ -59,7 +64,7 @@ def test_first_appearance_and_lines_point_at_raw_text(table, occurrences):
 
 
 def test_table_sorted_and_quotations_excluded(occurrences, articles):
-    t = formulation_table(occurrences, articles)
+    t = formulation_table(articles)
     keys = list(zip(-t["count"], t["formulation"]))
     assert keys == sorted(keys)
     assert "quotation" not in set(t["kind"])
@@ -75,7 +80,7 @@ def test_helpers():
 
 def test_empty_inputs_give_empty_tables(articles):
     empty = extract_formulations(articles.iloc[0:0])
-    assert empty.empty and formulation_table(empty).empty
+    assert empty.empty and formulation_table(articles.iloc[0:0]).empty
     plain = pd.DataFrame({"article_id": ["x"], "issue_date": ["2025-01-01"], "source": ["x.txt"],
                           "headline": [""], "subheadline": [""], "text": ["No Chinese here."]})
-    assert formulation_table(extract_formulations(plain)).empty
+    assert extract_formulations(plain).empty and formulation_table(plain).empty

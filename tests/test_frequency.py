@@ -6,23 +6,24 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.aggregate.frequency import (
-    article_term_counts,
-    collocations,
-    keyness,
-    keyness_counts,
-    kwic,
-    log_likelihood,
-    ngram_frequency,
-    term_frequency,
-    term_tables,
-)
+from analysis.aggregate import per_article_tables
+from analysis.aggregate.frequency import keyness_counts, kwic, log_likelihood, term_frequency
 from analysis.tokens import load_stopwords, tokenize_articles
+from oracles import article_term_counts, keyness
 
 
 @pytest.fixture(scope="module")
-def tf(articles, tokens):
-    return term_frequency(articles, tokens)
+def built(articles, tmp_path_factory):
+    """The build's term tables of the sample (the per-article stage, then DuckDB), with its dataset."""
+    folder = tmp_path_factory.mktemp("dataset")
+    tables = per_article_tables(articles, workers=1, cache=False, dataset=folder)
+    tables["dataset"] = folder
+    return tables
+
+
+@pytest.fixture(scope="module")
+def tf(built):
+    return built["term_frequency"]
 
 
 def test_columns_and_sort(tf):
@@ -31,20 +32,21 @@ def test_columns_and_sort(tf):
     assert keys == sorted(keys)
 
 
-def test_stopwords_absent_from_tables(articles, tokens, tf):
+def test_stopwords_absent_from_tables(articles, tokens, tf, built):
     stop = load_stopwords()
     assert not set(tf["term"]) & stop
     toks = {t for ts in tokens["tokens"] for t in ts}
     assert "的" in toks and "记者" not in toks  # stopwords kept in tokens; 记者 is boilerplate, blanked
-    assert not any(set(g.split()) & stop for g in ngram_frequency(articles, tokens, 2, min_count=1)["ngram"])
+    assert not any({row.w1, row.w2} & stop for row in built["collocations"].itertuples())
+    assert not any(set(g.split()) & stop for g in built["trigrams"]["ngram"])
     assert not set(keyness(articles, tokens, {"issue_date": "2025-02-13"})["term"]) & stop
 
 
-def test_counts_consistent_across_tables(articles, tokens, tf):
+def test_counts_consistent_across_tables(articles, tokens, tf, built):
     per_article = article_term_counts(tokens).groupby("term")["count"].sum()
     assert per_article.sort_index().equals(tf.set_index("term")["count"].sort_index())
     for by, col in [("issue", "issue_date"), ("month", "month")]:
-        grouped = term_frequency(articles, tokens, by=by)
+        grouped = built[f"term_frequency_by_{by}"]
         assert grouped.groupby("term")["count"].sum().sort_index().equals(
             tf.set_index("term")["count"].sort_index())
         assert grouped.groupby(col)["n_tokens"].first().sum() == tf["n_tokens"].iloc[0]
@@ -55,11 +57,11 @@ def test_counts_consistent_across_tables(articles, tokens, tf):
     assert row["rate_per_10k"] == pytest.approx(row["count"] / row["n_tokens"] * 10_000)
 
 
-def test_by_issue_has_both_issues(articles, tokens):
-    grouped = term_frequency(articles, tokens, by="issue")
+def test_by_issue_has_both_issues(articles, built):
+    grouped = built["term_frequency_by_issue"]
     assert set(grouped["issue_date"]) == set(articles["issue_date"])
     with pytest.raises(ValueError, match="by must be"):
-        term_frequency(articles, tokens, by="week")
+        term_frequency(built["dataset"], by="week")
 
 
 def test_kwic_lines_match_counts_and_source(articles, tokens, tf):
@@ -79,11 +81,11 @@ def test_kwic_substring_finds_inside_words(articles, tokens):
     assert len(kwic(articles, "丰台", match="substring")) > token_hits
 
 
-def test_kwic_of_a_term_lists_its_aliases_as_printed(articles, tokens):
+def test_kwic_of_a_term_lists_its_aliases_as_printed(articles, tokens, tf):
     hits = kwic(articles, "丰台", tokens)
     assert {"丰台", "丰台区"} <= set(hits["match"])       # one place, printed two ways
-    assert len(hits) == int(term_frequency(articles, tokens).set_index("term").loc["丰台", "count"])
-    assert "丰台区" not in set(term_frequency(articles, tokens)["term"])
+    assert len(hits) == int(tf.set_index("term").loc["丰台", "count"])
+    assert "丰台区" not in set(tf["term"])
 
 
 def test_log_likelihood_hand_computed():
@@ -110,31 +112,30 @@ def test_keyness_issue_against_rest(articles, tokens):
     assert key.equals(keyness(articles, tokens, mask, min_count=1))
 
 
-def test_collocations_score_known_pair(articles, tokens):
-    coll = collocations(articles, tokens)
+def test_collocations_score_known_pair(built):
+    coll = built["collocations"]
     pair = coll[(coll["w1"] == "国防") & (coll["w2"] == "动员")]
     assert len(pair) == 1 and pair["count"].item() >= 10
     assert coll["g2"].iloc[0] == coll["g2"].max()
 
 
-def test_empty_corpus_gives_empty_tables(articles, tokens):
-    empty = articles.iloc[0:0]
-    no_tokens = tokens.iloc[0:0]
-    assert term_frequency(empty, no_tokens).empty
-    assert term_frequency(empty, no_tokens, by="issue").columns[0] == "issue_date"
-    assert ngram_frequency(empty, no_tokens).empty
-    assert kwic(empty, "丰台").empty
+def test_empty_corpus_gives_empty_tables(articles):
+    empty = per_article_tables(articles.iloc[0:0], workers=1, cache=False)
+    assert empty["term_frequency"].empty
+    assert empty["term_frequency_by_issue"].columns[0] == "issue_date"
+    assert empty["trigrams"].empty and empty["collocations"].empty
+    assert kwic(articles.iloc[0:0], "丰台").empty
     odd = pd.DataFrame({"article_id": ["x"], "issue_date": ["2025-01-01"], "text": ["—— 2024，"]})
-    assert term_frequency(odd, tokenize_articles(odd, cache=False)).empty
+    assert per_article_tables(odd, workers=1, cache=False)["term_frequency"].empty
 
 
-def test_term_tables_for_the_build(articles, tmp_path):
-    tables = term_tables(articles, cache=str(tmp_path))
-    assert list(tables["tokens"].columns) == ["article_id", "tokens"]
-    assert tables["term_frequency"].equals(term_frequency(articles, tables["tokens"]))
+def test_the_builds_tokens_table(articles, tmp_path, built):
+    tokens = built["tokens"].to_pandas()
+    assert list(tokens.columns) == ["article_id", "tokens"]
+    assert [list(t) for t in tokens["tokens"]] == list(tokenize_articles(articles)["tokens"])
     path = tmp_path / "tokens.parquet"
-    tables["tokens"].to_parquet(path, index=False)
+    tokens.to_parquet(path, index=False)
     back = pd.read_parquet(path)
-    assert [list(t) for t in back["tokens"]] == list(tables["tokens"]["tokens"])
-    empty = term_tables(articles.iloc[0:0], cache=False)
-    assert all(frame.empty for frame in empty.values())
+    assert [list(t) for t in back["tokens"]] == [list(t) for t in tokens["tokens"]]
+    empty = per_article_tables(articles.iloc[0:0], workers=1, cache=False)
+    assert all(len(frame) == 0 for frame in empty.values())

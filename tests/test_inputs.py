@@ -4,6 +4,8 @@ One test per case of issue 14 (fuzzing); each failed on the code before.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import datetime as dt
 import hashlib
 import json
@@ -13,14 +15,18 @@ import zipfile
 import pandas as pd
 import pytest
 
+from analysis.corpus.folder import Corpus
 from analysis.corpus.pages import read_manifest, read_pages
 from analysis.corpus.read import load_articles, read_article_table, read_corpus
 from analysis.errors import InputError
-from analysis.leaders.mentions import REGISTRY_PATH, RegistryError, load_registry
+from analysis.perarticle.mentions import RegistryError, load_registry
 from analysis.paths import RAW_DIR
+from analysis.settings import Settings
 from analysis.tokens import DictionaryError, read_user_dictionary
 
 from conftest import PAGE_DEC, PAGE_FEB
+
+REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "leaders.csv"
 
 TRADITIONAL = ("北京市豐台區委書記出席會議，強調要做好經濟發展工作，推動區域協調發展。\n"
                "記者從會議上獲悉，今年將繼續實施重點項目，擴大對外開放。\n") * 5
@@ -146,8 +152,11 @@ def test_timezone_aware_parquet_dates_are_the_papers_local_day(tmp_path, monkeyp
     pd.DataFrame({"date": [beijing_midnight], "text": ["正文"]}).to_parquet(path)
     assert str(pd.read_parquet(path)["date"][0].date()) == "2024-11-30"  # what the old code used
     assert read_article_table(path).loc[0, "date"] == "2024-12-01"
-    monkeypatch.setenv("ANALYSIS_TIMEZONE", "UTC")  # configurable
-    assert read_article_table(path).loc[0, "date"] == "2024-11-30"
+    monkeypatch.setenv("ANALYSIS_TIMEZONE", "UTC")  # configurable, read at the edge into the settings
+    assert read_article_table(path, settings=Settings.from_environment()).loc[0, "date"] == "2024-11-30"
+    assert read_corpus(path, cache=False).articles.loc[0, "date"] == "2024-12-01"  # no setting given: the default
+    utc = Corpus(path, settings=Settings(timezone="UTC"))
+    assert read_corpus(utc, cache=False).articles.loc[0, "date"] == "2024-11-30"
 
 
 @pytest.mark.parametrize("stamp, day", [
@@ -185,7 +194,7 @@ def test_date_range_is_configurable(tmp_path, monkeypatch):
     path = write_table(tmp_path / "a.csv", pd.DataFrame({"date": ["1890-06-01"], "text": ["旧闻"]}))
     assert "outside the plausible range 1900-01-01" in error_of(read_article_table, path)
     monkeypatch.setenv("ANALYSIS_DATE_MIN", "1850-01-01")
-    assert read_article_table(path).loc[0, "date"] == "1890-06-01"
+    assert read_article_table(path, settings=Settings.from_environment()).loc[0, "date"] == "1890-06-01"
 
 
 def test_implausible_issue_date_in_manifest(corpus_copy):

@@ -14,15 +14,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate.frequency import (DISPERSION_COLUMNS, ONE_ARTICLE_SHARE, _aligned, _term_map,
-                                          article_term_counts, keyness, keyness_counts, keyness_from_counts)
+from analysis.aggregate.frequency import (DISPERSION_COLUMNS, ONE_ARTICLE_SHARE, align_tokens, keyness_counts,
+                                          keyness_from_counts)
+from analysis.perarticle.terms import terms_of as _term_map
 from analysis.tokens import is_term, load_stopwords
+from oracles import article_term_counts, keyness
 
 
 # --------------------------------------------------------------------------- the reference (967a9bc, verbatim)
 
 def keyness_before(articles, tokens, target, min_count=3, stopwords=None, aliases=None):
-    data = _aligned(articles, tokens)
+    data = align_tokens(articles, tokens)
     if isinstance(target, Mapping):
         mask = pd.Series(True, index=data.index)
         for column, value in target.items():

@@ -11,11 +11,14 @@ import pytest
 
 from analysis.corpus.read import load_articles
 from analysis.figures.leaders import plot_kinds, plot_network, plot_prominence, plot_timeline
-from analysis.leaders.mentions import (MENTION_COLUMNS, REGISTRY_COLUMNS, REGISTRY_PATH, RegistryError,
+from analysis.perarticle.mentions import (MENTION_COLUMNS, REGISTRY_COLUMNS, RegistryError,
                                        discover_officials, leader_mentions, load_phrases, load_registry, load_titles)
-from analysis.leaders.tables import (co_mentions, evaluate, kind_series, mention_counts, order_changes, prominence,
-                                     protocol_sequences, read_gold, title_timeline, trace)
+from analysis.leaders.tables import (co_mentions, kind_series, mention_counts, order_changes, prominence,
+                                     protocol_sequences, title_timeline, trace)
+from analysis.leaders.validation import evaluate, read_gold
 from analysis.paths import RAW_DIR
+
+REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "leaders.csv"
 
 matplotlib.use("Agg")
 

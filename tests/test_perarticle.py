@@ -7,12 +7,13 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from analysis.aggregate.dataset import per_article_tables
-from analysis.aggregate.frequency import term_tables
+from analysis.aggregate import per_article_tables
+from analysis.corpus.folder import Corpus
 from analysis.corpus.read import read_corpus
-from analysis.leaders.mentions import leader_mentions
-from analysis.perarticle.stage import ArticleCache, StageConfig, article_keys, run_stage
+from analysis.perarticle.mentions import leader_mentions
+from analysis.perarticle.stage import ArticleCache, run_stage, stage_keys
 from analysis.synthetic import generate_corpus
+from oracles import term_tables
 
 
 @pytest.fixture(scope="session")
@@ -23,10 +24,10 @@ def generated(tmp_path_factory):
 
 
 @pytest.fixture
-def gen_corpus(generated, monkeypatch):
+def gen_corpus(generated):
+    """The generated corpus (a :class:`Corpus`) and its articles table."""
     folder, articles = generated
-    monkeypatch.setenv("ANALYSIS_CORPUS", str(folder))
-    return folder, articles
+    return Corpus(folder), articles
 
 
 def _frame(table) -> pd.DataFrame:
@@ -44,18 +45,18 @@ def _assert_tables_equal(got: dict, want: dict) -> None:
 
 def test_stage_on_sample_equals_the_modules(articles, tmp_path):
     got = per_article_tables(articles, workers=1, cache=tmp_path / "c")
-    want = term_tables(articles, cache=False)
+    want = term_tables(articles)
     want["mentions"] = leader_mentions(articles)
     _assert_tables_equal(got, want)
     assert len(got["formulation_occurrences"]) > 0 and len(got["mentions"]) > 0
 
 
 def test_two_workers_equal_one_and_the_reference(gen_corpus, tmp_path):
-    _, arts = gen_corpus
-    one = per_article_tables(arts, workers=1, cache=tmp_path / "one")
-    two = per_article_tables(arts, workers=2, cache=tmp_path / "two")
-    want = term_tables(arts, cache=False)
-    want["mentions"] = leader_mentions(arts)
+    corpus, arts = gen_corpus
+    one = per_article_tables(arts, corpus, workers=1, cache=tmp_path / "one")
+    two = per_article_tables(arts, corpus, workers=2, cache=tmp_path / "two")
+    want = term_tables(arts, corpus)
+    want["mentions"] = leader_mentions(arts, corpus=corpus)
     _assert_tables_equal(one, want)
     _assert_tables_equal(two, one)
     # Same bytes on disk, too.
@@ -73,44 +74,45 @@ def _computed(stage) -> dict:
 
 
 def test_changed_article_reruns_only_that_article(gen_corpus, tmp_path):
-    _, arts = gen_corpus
+    corpus, arts = gen_corpus
     cache = tmp_path / "c"
-    first = run_stage(arts, workers=1, cache=cache)
+    first = run_stage(arts, corpus, workers=1, cache=cache)
     assert _computed(first) == {k: len(arts) for k in ("tokens", "counts", "ngrams", "quotes", "mentions")}
-    assert _computed(run_stage(arts, workers=1, cache=cache)) == {k: 0 for k in ("tokens", "counts", "ngrams",
-                                                                                  "quotes", "mentions")}
+    assert _computed(run_stage(arts, corpus, workers=1, cache=cache)) == {k: 0 for k in ("tokens", "counts", "ngrams",
+                                                                                          "quotes", "mentions")}
     edited = arts.copy()
     edited.loc[5, "text"] = edited.loc[5, "text"] + "区委书记林国栋调研“两园一河”建设。"
-    again = run_stage(edited, workers=1, cache=cache)
+    again = run_stage(edited, corpus, workers=1, cache=cache)
     assert _computed(again) == {"tokens": 1, "counts": 1, "ngrams": 1, "quotes": 1, "mentions": 1}
-    fresh = run_stage(edited, workers=1, cache=False)
+    fresh = run_stage(edited, corpus, workers=1, cache=False)
     assert again.tokens.equals(fresh.tokens) and again.counts == fresh.counts and again.mentions == fresh.mentions
     assert again.ngrams == fresh.ngrams
 
 
 def test_changed_registry_reruns_only_mentions(gen_corpus, tmp_path):
-    folder, arts = gen_corpus
+    corpus, arts = gen_corpus
     cache = tmp_path / "c"
-    run_stage(arts, workers=1, cache=cache)
-    registry = pd.read_csv(folder / "leaders.csv", dtype=str, keep_default_na=False)
+    run_stage(arts, corpus, workers=1, cache=cache)
+    registry = pd.read_csv(corpus.root / "leaders.csv", dtype=str, keep_default_na=False)
     changed = tmp_path / "leaders.csv"
     registry.iloc[1:].to_csv(changed, index=False)  # one post fewer
-    stage = run_stage(arts, workers=1, cache=cache, registry=changed)
+    stage = run_stage(arts, corpus.with_registry(changed), workers=1, cache=cache)
     assert _computed(stage) == {"tokens": 0, "counts": 0, "ngrams": 0, "quotes": 0, "mentions": len(arts)}
-    got = per_article_tables(arts, workers=1, cache=cache, registry=changed)["mentions"]
-    pd.testing.assert_frame_equal(got, leader_mentions(arts, registry=changed), check_exact=True)
+    got = per_article_tables(arts, corpus.with_registry(changed), workers=1, cache=cache)["mentions"]
+    pd.testing.assert_frame_equal(got, leader_mentions(arts, registry=changed, corpus=corpus), check_exact=True)
 
 
 def test_changed_stopwords_recount_without_resegmenting(gen_corpus, tmp_path):
-    folder, arts = gen_corpus
+    corpus, arts = gen_corpus
+    folder = corpus.root
     cache = tmp_path / "c"
-    run_stage(arts, workers=1, cache=cache)
+    run_stage(arts, corpus, workers=1, cache=cache)
     from analysis.paths import DATA_DIR
 
     stop = (DATA_DIR / "stopwords.csv").read_text(encoding="utf-8-sig")
     (folder / "stopwords.csv").write_text(stop + "发展,test,tests/test_perarticle.py\n", encoding="utf-8")
     try:
-        stage = run_stage(arts, workers=1, cache=cache)
+        stage = run_stage(arts, Corpus(folder), workers=1, cache=cache)  # the folder, opened again: its own stopwords
         # The n-grams skip stopwords too: they are recounted, the text is not re-segmented.
         assert _computed(stage) == {"tokens": 0, "counts": len(arts), "ngrams": len(arts), "quotes": 0,
                                     "mentions": 0}
@@ -145,13 +147,13 @@ def test_unreadable_cache_file_is_set_aside(articles, tmp_path, caplog):
 
 
 def test_keys_follow_the_inputs_they_name():
-    cfg = StageConfig.resolve()
+    corpus = Corpus()
     base = {"article_id": "a", "text": "丰台区委书记王少峰主持会议", "headline": "会议", "issue_date": "2025-02-13"}
-    k = article_keys(base, cfg)
-    moved = article_keys({**base, "issue_date": "2025-02-14"}, cfg)
+    [k] = stage_keys([base], corpus)
+    [moved] = stage_keys([{**base, "issue_date": "2025-02-14"}], corpus)
     assert moved["tokens"] == k["tokens"] and moved["counts"] == k["counts"] and moved["quotes"] == k["quotes"]
     assert moved["mentions"] != k["mentions"]  # the date decides who holds a post
-    retitled = article_keys({**base, "headline": "“两园一河”"}, cfg)
+    [retitled] = stage_keys([{**base, "headline": "“两园一河”"}], corpus)
     assert retitled["quotes"] != k["quotes"] and retitled["tokens"] == k["tokens"]
 
 
@@ -165,38 +167,32 @@ def test_build_tables_equal_the_modules_on_generated_corpus(gen_corpus, tmp_path
     """What build_tables writes is what the modules give when called on the whole corpus,
     with the corpus folder's registry, titles and phrases (as main's build passed them)."""
     from analysis.build import build_tables
-    from analysis.corpus.folder import open_corpus
-    from analysis.aggregate.formulations import extract_formulations, formulation_table
-    from analysis.leaders.mentions import load_registry
+    from analysis.perarticle.mentions import load_registry
 
-    folder, arts = gen_corpus
-    got = build_tables(workers=2, cache=tmp_path / "c", dataset=tmp_path / "ds")
-    corpus = open_corpus()
-    want = term_tables(arts, cache=False)
+    corpus, arts = gen_corpus
+    got = build_tables(corpus, workers=2, cache=tmp_path / "c", dataset=tmp_path / "ds")
+    want = term_tables(arts, corpus)
     want["mentions"] = leader_mentions(arts, registry=load_registry(corpus.fact("leaders")),
-                                       titles=corpus.fact("titles"), phrases=corpus.fact("phrases"))
+                                       titles=corpus.fact("titles"), phrases=corpus.fact("phrases"), corpus=corpus)
     pd.testing.assert_frame_equal(got["articles"], arts, check_exact=True)
     _assert_tables_equal(got, want)
-    occurrences = extract_formulations(arts)
-    pd.testing.assert_frame_equal(got["formulations"], formulation_table(occurrences, arts), check_exact=True)
     assert len(got["formulations"]) > 3 and got["mentions"]["name"].nunique() >= 3
     assert (tmp_path / "ds" / "term_counts").is_dir()
 
 
-def test_chunks_with_the_corpus_formulations_give_the_corpus_table(articles, generated, monkeypatch):
+def test_chunks_with_the_corpus_formulations_give_the_corpus_table(articles, generated):
     """extract_formulations(chunk, kinds=…) over chunks, concatenated, is the whole corpus's table."""
-    from analysis.aggregate.formulations import extract_formulations
+    from analysis.perarticle.formulations import extract_formulations
 
-    for name, arts in (("sample", articles), ("generated", generated[1])):
-        if name == "generated":
-            monkeypatch.setenv("ANALYSIS_CORPUS", str(generated[0]))
-        whole = extract_formulations(arts)
+    for name, arts, corpus in (("sample", articles, Corpus()), ("generated", generated[1], Corpus(generated[0]))):
+        whole = extract_formulations(arts, corpus=corpus)
         kinds = dict(zip(whole["formulation"], whole["kind"]))
-        parts = [extract_formulations(arts.iloc[i : i + 7], kinds=kinds) for i in range(0, len(arts), 7)]
+        parts = [extract_formulations(arts.iloc[i : i + 7], kinds=kinds, corpus=corpus) for i in range(0, len(arts), 7)]
         pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole, check_exact=True, obj=name)
         # Without the corpus's formulations a chunk finds fewer: the keyword matters (on the
         # generated corpus, where slogans recur unquoted in other articles).
-        assert name == "sample" or sum(len(extract_formulations(arts.iloc[i : i + 7])) for i in range(0, len(arts), 7)) < len(whole)
+        assert name == "sample" or sum(len(extract_formulations(arts.iloc[i : i + 7], corpus=corpus))
+                                       for i in range(0, len(arts), 7)) < len(whole)
 
 
 def test_cache_that_cannot_be_written_only_warns(articles, tmp_path, monkeypatch, caplog):

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.perarticle.stage import ArticleCache, run_stage
 from analysis.tokens import (
     DictionaryError,
     Segmenter,
-    TokenCache,
     load_stopwords,
     read_user_dictionary,
     remove_stopwords,
@@ -62,7 +62,9 @@ def test_rjieba_identical_to_jieba_reference(articles):
 
 
 def test_cache_reuses_and_keys_on_text(articles, tmp_path, monkeypatch):
-    first = tokenize_articles(articles, cache=tmp_path)
+    """The one cache of tokens is the per-article stage's: an unchanged text is never segmented twice."""
+    first = run_stage(articles, workers=1, cache=tmp_path).tokens
+    assert first.equals(tokenize_articles(articles))
     calls = []
     original = Segmenter.cut
 
@@ -71,24 +73,25 @@ def test_cache_reuses_and_keys_on_text(articles, tmp_path, monkeypatch):
         return original(self, text)
 
     monkeypatch.setattr(Segmenter, "cut", counting)
-    again = tokenize_articles(articles, cache=tmp_path)
+    again = run_stage(articles, workers=1, cache=tmp_path).tokens
     assert calls == [] and again.equals(first)
     changed = articles.copy()
     changed.loc[changed.index[0], "text"] = changed["text"].iloc[0] + "王少峰主持会议。"
-    third = tokenize_articles(changed, cache=tmp_path)
-    assert len(calls) == 1  # only the edited article is segmented again
+    third = run_stage(changed, workers=1, cache=tmp_path).tokens
+    # only the edited article is segmented again (its tokens, and its enumerations' next words)
+    assert {c for c in calls if len(c) > 20} == {changed["text"].iloc[0]}
     assert third["tokens"].iloc[0][-2:] == ["王少峰", "主持会议"]
 
 
 def test_cache_file_in_given_folder(articles, tmp_path):
-    tokenize_articles(articles, cache=tmp_path)
-    assert (tmp_path / TokenCache.FILE).is_file()
+    run_stage(articles, workers=1, cache=tmp_path)
+    assert (tmp_path / ArticleCache.FILE).is_file()
 
 
-def test_empty_corpus_and_no_chinese(tmp_path):
-    empty = tokenize_articles(pd.DataFrame({"article_id": [], "text": []}), cache=tmp_path)
+def test_empty_corpus_and_no_chinese():
+    empty = tokenize_articles(pd.DataFrame({"article_id": [], "text": []}))
     assert list(empty.columns) == ["article_id", "tokens"] and len(empty) == 0
-    odd = tokenize_articles(pd.DataFrame({"article_id": ["a", "b"], "text": ["", "—— ，。"]}), cache=tmp_path)
+    odd = tokenize_articles(pd.DataFrame({"article_id": ["a", "b"], "text": ["", "—— ，。"]}))
     assert list(odd["tokens"]) == [[], []]
 
 

@@ -24,7 +24,7 @@ from analysis.topics import model as topics
 @pytest.fixture(scope="module")
 def sample():
     arts = load_articles()
-    return arts, tokenize_articles(arts, cache=False)
+    return arts, tokenize_articles(arts)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_identical_assignments_across_runs(sample, model):
 
 def test_identical_tables_in_a_fresh_process_with_another_hash_seed(tmp_path, model):
     code = ("from analysis.corpus.read import load_articles; from analysis.tokens import tokenize_articles; "
-            "from analysis.topics import model as topics; t = tokenize_articles(load_articles(), cache=False); "
+            "from analysis.topics import model as topics; t = tokenize_articles(load_articles()); "
             "m = topics.fit_topics(t); import sys; "
             "topics.clusters_table(m).to_csv(sys.argv[1], index=False); "
             "topics.cluster_terms(m).to_csv(sys.argv[2], index=False)")

@@ -16,11 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate.formulations import _normalize, extract_formulations, find_enumerations, find_quoted
-from analysis.aggregate.frequency import audit_terms, keyness, keyness_counts, keyness_sentence, kwic, term_frequency
+from analysis.aggregate.frequency import audit_terms, keyness_counts, kwic
 from analysis.corpus.field_lines import field_line
+from analysis.paths import RAW_DIR
+from analysis.perarticle.formulations import extract_formulations, find_enumerations, find_quoted
+from analysis.perarticle.formulations import normalize as _normalize
+from oracles import keyness, term_frequency
 from analysis.corpus.read import read_article_table
-from analysis.leaders.mentions import leader_mentions, title_only_audit
+from analysis.perarticle.mentions import leader_mentions, title_only_audit
 from analysis.leaders.tables import (VALIDATION_COLUMNS, kind_series, mention_counts, out_of_term,
                                       title_only_counts, title_only_precision, title_only_series, title_timeline)
 from analysis.tokens import (DictionaryError, Segmenter, fold_width, prepare_text, read_aliases, read_boilerplate,
@@ -52,8 +55,8 @@ def mentions(articles):
 
 
 @pytest.fixture(scope="module")
-def national_tokens(national, tmp_path_factory):
-    return tokenize_articles(national, cache=tmp_path_factory.mktemp("nd_tokens"))
+def national_tokens(national):
+    return tokenize_articles(national)
 
 
 def sample_article(text, date="2025-02-12", **extra):
@@ -237,10 +240,6 @@ def test_keyness_rows_carry_dispersion(articles, tokens):
     row = key.set_index("term").loc["国防"]                      # all 11 uses in the drill article (page 001)
     assert row["n_articles"] == 1 and bool(row["one_article"]) and row["key_for"] == "reference"
     assert ((key["dp"] >= 0) & (key["dp"] <= 1)).all()
-    sentence = keyness_sentence(key, "2025-02-13", "the earlier issue")
-    top = key[key["key_for"] == "target"].iloc[0]
-    assert top["term"] in sentence and f"G² = {top['g2']:.1f}" in sentence
-    assert "no difference" not in sentence
 
 
 def test_gries_dp_hand_computed():
@@ -255,15 +254,6 @@ def test_gries_dp_hand_computed():
     assert counts.loc[0, "p_value"] < 0.001
 
 
-def test_keyness_sentence_says_when_one_article_carries_the_word():
-    key = pd.DataFrame({"term": ["北京", "会议"], "count_target": [19, 8], "g2": [21.7, 11.0],
-                        "p_value": [0.00002, 0.0009], "key_for": ["target", "target"], "n_articles": [2, 5],
-                        "top_article_share": [18 / 19, 0.3], "one_article": [True, False]})
-    text = keyness_sentence(key, "this issue", "the other")
-    assert text.startswith("Against the other, 2 terms are key for this issue at p < 0.001.")
-    assert "95% of them in one" in text and "会议" in text
-
-
 # --------------------------------------------------------------------------- 8. line numbers
 
 def test_subheadline_lines_point_at_their_own_raw_lines(articles, page_text):
@@ -274,10 +264,10 @@ def test_subheadline_lines_point_at_their_own_raw_lines(articles, page_text):
     for phrase, line in zip(sub["formulation"], sub["line"]):
         assert phrase.split("、")[0] in lines[line - 1]
     article = articles.set_index("article_id", drop=False).loc["001_37b71d2a634c19f4-03"]
-    assert field_line(article, "headline", 0) == 101
+    assert field_line(article, "headline", 0, RAW_DIR) == 101
     # A vertical headline (one character a line, page 000 from line 289): its own lines too.
     vertical = articles.set_index("article_id", drop=False).loc["000_170871a187ecc0e6-01"]
-    first = field_line(vertical, "subheadline", 0)
+    first = field_line(vertical, "subheadline", 0, RAW_DIR)
     assert first > 289 and lines_of("000_170871a187ecc0e6.txt", page_text)[first - 1].strip() == vertical["subheadline"][0]
 
 

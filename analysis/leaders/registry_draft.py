@@ -1,6 +1,6 @@
 """A registry draft for a corpus that has none: officials found by their titles.
 
-:func:`registry_draft` turns :func:`analysis.leaders.mentions.discover_officials` into
+:func:`registry_draft` turns :func:`analysis.perarticle.mentions.discover_officials` into
 rows of the registry format (``data/leaders.csv``), with the evidence a
 scholar needs to verify each row: first and last date seen, how often, and an
 example line.  Nothing in it is trusted until checked: ``level`` is

@@ -1,4 +1,4 @@
-"""Tables and figures from the mentions table of :mod:`analysis.leaders.mentions`.
+"""Tables and figures from the mentions table of :mod:`analysis.perarticle.mentions`.
 
 Every function takes the mentions table (and, where counts are normalised or
 gaps matter, the articles table) and returns a DataFrame with documented
@@ -50,7 +50,7 @@ def title_only_precision(path=None) -> dict:
 
     ``path``: a file, or a :class:`~analysis.corpus.folder.Corpus` whose
     folder's own ``validation_title_only.csv`` is used when it has one.  Each row is a bare title the extractor considered
-    (:func:`analysis.leaders.mentions.title_only_audit`) with ``resolved`` (yes/no)
+    (:func:`analysis.perarticle.mentions.title_only_audit`) with ``resolved`` (yes/no)
     and the reader's judgment ``holder_is_meant`` (yes/no/unclear: does the
     title mean the post's registered holder?).  Returns ``{"precision",
     "resolved", "correct", "missed", "judged", "by_corpus"}``; precision is
@@ -110,7 +110,7 @@ def out_of_term(mentions: pd.DataFrame) -> pd.DataFrame:
     mentions table; sorted as it is.
     """
     if "in_term" not in mentions.columns:
-        raise ValueError("mentions table lacks in_term (re-run analysis.leaders.mentions.leader_mentions)")
+        raise ValueError("mentions table lacks in_term (re-run analysis.perarticle.mentions.leader_mentions)")
     return mentions[~mentions["in_term"].astype(bool)].reset_index(drop=True)
 
 
@@ -238,7 +238,7 @@ def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "
     With ``level="national"`` this is the citation ritual of the national
     leadership (``ritual`` and ``doctrine``) kept apart from ``coverage``.
     Same binning, normalisation and gaps as :func:`mention_counts`; columns
-    are :data:`analysis.leaders.mentions.KINDS`, so ``title-only`` is always its own
+    are :data:`analysis.perarticle.mentions.KINDS`, so ``title-only`` is always its own
     series here.  Only mentions inside a registered term count (``level``
     is '' outside one).
     """

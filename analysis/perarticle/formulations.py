@@ -245,8 +245,9 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
     rows = []
     quoted_at: set[tuple[int, str, int, str]] = set()
     records = articles.to_dict("records")
+    corpus = corpus if corpus is not None else Corpus.sample()
     cut = get_segmenter(corpus).cut
-    pages = corpus.pages_dir if corpus is not None else None
+    pages = corpus.pages_dir
     # Pass 1: which phrases are formulations (the per-article stage's quotes, merged).
     kinds = dict(kinds) if kinds is not None else corpus_formulations(article_quotes(a, cut) for a in records)
     # Where each is quoted; each field is normalised once and kept for pass 2.

@@ -270,7 +270,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 
 def module_files(modules: tuple[str, ...]) -> list[Path]:
     """The source files of ``modules`` and of every module of this package they import,
-    transitively (imports inside functions included), sorted."""
+    transitively (imports inside functions included), sorted.  Package ``__init__`` files only
+    re-export, so they are neither counted nor followed (``from analysis import io`` counts ``io``)."""
     seen: dict[str, Path] = {}
     todo = list(modules)
     while todo:
@@ -278,11 +279,16 @@ def module_files(modules: tuple[str, ...]) -> list[Path]:
         if name in seen:
             continue
         path = _module_path(name)
-        if path is None:
+        if path is None or path.name == "__init__.py":
             continue
         seen[name] = path
-        todo.extend(_imports(name, path))
+        todo.extend(_parsed(name, path)[0])
     return sorted(seen.values())
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(("analysis",) + (parts[:-1] if parts[-1] == "__init__" else parts))
 
 
 def _module_path(name: str) -> Path | None:
@@ -294,6 +300,20 @@ def _module_path(name: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+#: Per source file, by (path, mtime, size): its analysis imports and its digest (parsing every module at every
+#: run of the stage cost a second; a file edited in place gets a new stamp).
+_PARSED: dict[tuple, tuple[list[str], bytes]] = {}
+
+
+def _parsed(name: str, path: Path) -> tuple[list[str], bytes]:
+    info = path.stat()
+    stamp = (str(path), info.st_mtime_ns, info.st_size, name)
+    found = _PARSED.get(stamp)
+    if found is None:
+        found = _PARSED[stamp] = (_imports(name, path), hashlib.sha256(path.read_bytes()).digest())
+    return found
 
 
 def _imports(name: str, path: Path) -> list[str]:
@@ -326,12 +346,12 @@ def _libraries() -> str:
 
 
 def kind_digest(kind: Kind, corpus: Corpus, backend: str) -> str:
-    """What every key of ``kind`` shares for this corpus: its code (and this module's), its facts'
-    bytes, the library versions and the segmentation backend."""
+    """What every key of ``kind`` shares for this corpus: its code (and this module's own bytes: the
+    declarations and encodings), its facts' bytes, the library versions and the segmentation backend."""
     digest = hashlib.sha256(kind.name.encode())
-    for path in module_files(kind.modules + (__name__,)):
+    for path in module_files(kind.modules) + [Path(__file__).resolve()]:
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_parsed(_module_name(path), path)[1])
     for fact in kind.facts:
         digest.update(f"\0{fact}={corpus.fact_digest(fact)}".encode())
     digest.update(f"\0{_libraries()}\0{backend}".encode())

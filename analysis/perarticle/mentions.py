@@ -1,7 +1,7 @@
 """Who the paper names: a dated registry of officials and a one-pass mention extractor.
 
 >>> from analysis.corpus import load_articles
->>> from analysis.leaders.mentions import leader_mentions
+>>> from analysis.perarticle.mentions import leader_mentions
 >>> mentions = leader_mentions(load_articles())
 >>> int((mentions["name"] == "高峰").sum())      # 区人大常委会主任高峰, twice anchored, once by an earlier mention
 3
