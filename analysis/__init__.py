@@ -5,9 +5,9 @@ The public API (documented in the README):
 
 >>> import analysis
 >>> corpus = analysis.Corpus()                  # the sample; analysis.Corpus("my_corpus/") for yours
->>> tables = corpus.tables("_build/data")       # built first if needed; analysis.Tables(folder) to read one
->>> sorted(tables.load("mentions")["kind"].unique())[:2]
-['coverage', 'doctrine']
+>>> tables = corpus.tables(build_folder / "data")       # built first if needed; analysis.Tables(folder) to read one
+>>> sorted(tables.load("mentions")["kind"].unique())
+['coverage', 'foreign', 'ritual', 'title-only']
 
 One folder per stage, in the order of the data flow, each importing only
 the ones before it: ``corpus/`` (pages → clean lines → blocks → articles) →

@@ -2,7 +2,7 @@
 
 >>> import analysis
 >>> corpus = analysis.Corpus()                      # the sample; analysis.Corpus("my_corpus/") for yours
->>> tables = corpus.tables("_build/data")           # built first if missing or of other inputs
+>>> tables = corpus.tables(build_folder / "data")           # built first if missing or of other inputs
 >>> tables.info["paper"], len(tables.load("articles"))
 ('丰台报', 9)
 
@@ -21,7 +21,6 @@ from pathlib import Path
 from .build import build
 from .corpus import folder as _folder
 from .inputs import input_digest, up_to_date
-from .paths import PROJECT_ROOT
 from .settings import Settings
 from .tables import MANIFEST, Tables
 
@@ -70,12 +69,3 @@ def notebook_tables(environ=None) -> Tables:
     (:func:`environment_corpus`) in the environment's folder (:func:`environment_tables_folder`),
     built first if needed, so that every chapter also runs alone."""
     return environment_corpus(environ).tables(environment_tables_folder(environ))
-
-
-def project_path(path: str | Path) -> str:
-    """``path`` relative to the project when inside it (``data``), else as given: what the book prints."""
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)

@@ -20,7 +20,7 @@ Read what a chapter needs, not whole tables, when the corpus is large:
   dataset as ``perarticle.<name>``, out of core.
 
 >>> import analysis
->>> tables = analysis.Corpus().tables("_build/data")
+>>> tables = analysis.Corpus().tables(build_folder / "data")   # build_folder: a folder of one's own
 >>> tables.info["n_articles"] == len(tables.load("articles"))
 True
 """
@@ -67,21 +67,23 @@ class Tables(Mapping):
         """The tables the build wrote, in its order (``build.json``), else by name."""
         return list(self.rows) or sorted(p.stem for p in self.folder.glob("*.parquet"))
 
+    def manifest(self) -> dict:
+        """``build.json``: the files written with their checksums, rows, makers, seconds ({} when unreadable)."""
+        try:
+            found = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
     @property
     def rows(self) -> dict[str, int]:
         """Rows of each table, as ``build.json`` records them."""
-        try:
-            return dict(json.loads((self.folder / MANIFEST).read_text(encoding="utf-8")).get("rows", {}))
-        except (OSError, ValueError):
-            return {}
+        return dict(self.manifest().get("rows", {}))
 
     @property
     def makers(self) -> dict[str, str]:
         """The function that made each table (``module.function``), as ``build.json`` records them."""
-        try:
-            return dict(json.loads((self.folder / MANIFEST).read_text(encoding="utf-8")).get("makers", {}))
-        except (OSError, ValueError):
-            return {}
+        return dict(self.manifest().get("makers", {}))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if not self.has(name):

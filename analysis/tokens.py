@@ -194,16 +194,6 @@ def is_term(token: str) -> bool:
     return any(unicodedata.category(ch)[0] == "L" for ch in token)
 
 
-def remove_stopwords(tokens: Iterable[str], stopwords: frozenset[str] | None = None) -> list[str]:
-    """Tokens that are terms and not stopwords, in order.
-
-    >>> remove_stopwords(["本报讯", "记者", "丰台区", "的", "发展", "2024"])
-    ['丰台区', '发展']
-    """
-    stop = stopword_set() if stopwords is None else stopwords
-    return [t for t in tokens if t not in stop and is_term(t)]
-
-
 def fold_width(text: str) -> str:
     """Full-width ASCII → half-width, ideographic space → space (same length).
 

@@ -5,7 +5,7 @@ mentions of 1,000 synthetic officials spliced in, seeded) and a registry of
 1,000 names, then measures in the same run:
 
 * ``scan``      the Aho–Corasick pass alone (every name at once), on the whole corpus;
-* ``extract``   :func:`analysis.leaders.mentions.leader_mentions` (scan + anchoring,
+* ``extract``   :func:`analysis.perarticle.mentions.leader_mentions` (scan + anchoring,
                 titles, kinds, lines), on the whole corpus;
 * ``loop``      the baseline: one ``str.find`` loop per name, on a slice
                 (it is slow; the slice keeps the run short), throughput
@@ -29,7 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.corpus.read import load_articles  # noqa: E402
-from analysis.leaders.mentions import leader_mentions, load_registry, matcher  # noqa: E402
+from analysis.perarticle.mentions import leader_mentions, load_registry, matcher  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃武戴莫孔"
 GIVEN = "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"

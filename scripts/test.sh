@@ -27,6 +27,8 @@ step() {
     if "$@"; then echo "=== test: $name passed"; else failed+=("$name"); echo "=== test: $name FAILED"; fi
 }
 
+# The package's layers import only downward (pyproject.toml [tool.importlinter]).
+step "layer contract" .venv/bin/lint-imports --config pyproject.toml
 step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py --ignore=tests/test_generated_book.py -q
 # The package's docstring examples are its documentation: they must run and print what they say.
 step "docstring examples" .venv/bin/pytest --doctest-modules analysis -q

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.aggregate import per_article_tables
-from analysis.perarticle.distributed import get_client, map_ordered
+from analysis.perarticle.distributed import get_client, submit_ordered
 
 
 def test_local_cluster_equals_local_run(articles, tmp_path):
@@ -32,7 +32,7 @@ def test_results_come_back_in_submission_order():
 
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        assert map_ordered(client, divmod, [(n, 7) for n in range(40, 0, -1)]) == [divmod(n, 7) for n in range(40, 0, -1)]
+        assert submit_ordered(client, divmod, [(n, 7) for n in range(40, 0, -1)])() == [divmod(n, 7) for n in range(40, 0, -1)]
 
 
 def test_bad_scheduler_address_is_a_clear_error():

@@ -10,7 +10,6 @@ from analysis.tokens import (
     Segmenter,
     load_stopwords,
     read_user_dictionary,
-    remove_stopwords,
     token_offsets,
     tokenize_articles,
 )
@@ -98,7 +97,11 @@ def test_empty_corpus_and_no_chinese():
 def test_stopwords_default_and_removal():
     stop = load_stopwords()
     assert {"本报讯", "记者", "的"} <= stop
-    assert remove_stopwords(["本报讯", "记者", "王少峰", "的", "2024", "发展"]) == ["王少峰", "发展"]
+    # Terms are what is neither a stopword nor a number (the per-article counting's rule).
+    from analysis.perarticle.terms import TermCounter
+
+    assert [t for t, _ in TermCounter(aliases=False)(["本报讯", "记者", "王少峰", "的", "2024", "发展"])] == [
+        "发展", "王少峰"]
 
 
 def test_user_dictionary_has_sources():

@@ -315,13 +315,6 @@ def test_figures_draw_chinese_without_missing_glyphs(tmp_path, sample, model):
     assert all((tmp_path / f).stat().st_size > 10_000 for f in ("map.png", "k.png", "sizes.png"))
 
 
-def test_topic_tables_for_the_command_line(sample, model):
-    tables = topics.topic_tables(sample[1])
-    assert set(tables) == {"clusters", "cluster_terms"}
-    pd.testing.assert_frame_equal(tables["clusters"], topics.clusters_table(model))
-    pd.testing.assert_frame_equal(tables["cluster_terms"], topics.cluster_terms(model))
-
-
 # --------------------------------------------------------------------------- scaling
 
 
@@ -437,7 +430,7 @@ def test_identical_tables_with_one_and_two_threads(mixed, method):
 def test_too_small_or_indistinguishable_corpora_raise_a_clear_error():
     two = pd.DataFrame({"article_id": ["a", "b"], "tokens": [["生态", "环境"], ["生态", "环境", "保护"]]})
     with pytest.raises(topics.TopicInputError, match="at least 3 articles with kept terms, found 2.*give k"):
-        topics.topic_tables(two, min_df=1, max_df=1.0)
+        topics.fit_topics(two, min_df=1, max_df=1.0)
     same = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"]] * 4})
     tf = topics.tfidf_matrix(same, min_df=1, max_df=1.0)
     for method in ("auto", "exact"):

@@ -59,10 +59,6 @@ TERMINAL_PUNCTUATION = "。！？!?…"
 _CLOSERS = "”’）)」』》】"
 
 
-def is_cjk(char: str) -> bool:
-    """True for a Chinese ideograph or CJK punctuation character."""
-    return bool(char) and re.fullmatch(f"[{_CJK_CHARS}]", char) is not None
-
 
 def normalize_forms(text: str) -> str:
     """Replace vertical presentation forms by their horizontal counterparts.

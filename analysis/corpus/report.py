@@ -120,22 +120,6 @@ def page_layout(page: Page, width: int = 24) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "lines", "text"])
 
 
-def issue_summary(articles: pd.DataFrame) -> pd.DataFrame:
-    """Per issue: pages, articles, characters, articles with a headline, dated by their dateline."""
-    if articles.empty:
-        return pd.DataFrame(columns=["issue_date", "pages", "articles", "characters", "with_headline", "dated_by_dateline"])
-    grouped = articles.groupby("issue_date", sort=True)
-    return pd.DataFrame({
-        "pages": grouped["source"].nunique(),
-        "articles": grouped.size(),
-        "characters": grouped["n_chars"].sum(),
-        "with_headline": grouped["headline"].apply(lambda s: int((s != "").sum())),
-        "dated_by_dateline": grouped["date_basis"].apply(lambda s: int((s == "dateline").sum())),
-    }).reset_index()
-
-
-# --------------------------------------------------------------------------- statistics by period
-
 PERIOD_COLUMNS = ["period", "issues", "pages", "articles", "characters", "median_chars", "with_headline",
                   "dated_by_dateline"]
 UNDATED = "undated"

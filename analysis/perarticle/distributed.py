@@ -15,7 +15,7 @@ tcp://HOST:8786`` on each of the others, then::
 
 >>> from distributed import Client, LocalCluster
 >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
-...     map_ordered(client, pow, [(2, 3), (3, 2)])
+...     submit_ordered(client, pow, [(2, 3), (3, 2)])()
 [8, 9]
 """
 from __future__ import annotations
@@ -38,17 +38,12 @@ def get_client(scheduler):
         raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
 
 
-def map_ordered(client, fn: Callable, jobs: list[tuple]) -> list:
-    """``[fn(*job) for job in jobs]`` computed on the cluster, results in job order.
+def submit_ordered(client, fn: Callable, jobs: list[tuple]) -> Callable[[], list]:
+    """Start ``fn`` on every job on the cluster; return a function that gathers the results in job order.
 
     ``pure=False``: each chunk is its own task even if two chunks happen to be
     equal (Dask would otherwise deduplicate by argument hash, which is
     correct but hashes every chunk's articles on the client).
     """
-    return submit_ordered(client, fn, jobs)()
-
-
-def submit_ordered(client, fn: Callable, jobs: list[tuple]) -> Callable[[], list]:
-    """Start ``fn`` on every job on the cluster; return a function that gathers the results in job order."""
     futures = [client.submit(fn, *job, pure=False) for job in jobs]
     return lambda: client.gather(futures)

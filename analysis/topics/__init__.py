@@ -7,12 +7,10 @@ True
 """
 from .labels import top_terms
 from .model import (NmfTopics, Tfidf, TopicInputError, TopicModel, article_label, choose_k, cluster_sizes,
-                    cluster_summary, cluster_terms, clusters_table, fit_topics, nmf_topics, partition_agreement,
-                    partition_crosstab, period_shares, representative_articles, tfidf_from_arrays,
-                    tfidf_from_counts, tfidf_matrix, tfidf_summary, topic_tables)
+                    cluster_terms, clusters_table, fit_topics, nmf_topics, partition_agreement, period_shares,
+                    representative_articles, tfidf_from_arrays, tfidf_from_counts, tfidf_matrix, tfidf_summary)
 
 __all__ = ["NmfTopics", "Tfidf", "TopicInputError", "TopicModel", "article_label", "choose_k", "cluster_sizes",
-           "cluster_summary", "cluster_terms", "clusters_table", "fit_topics", "nmf_topics", "partition_agreement",
-           "partition_crosstab", "period_shares", "representative_articles", "tfidf_from_arrays",
-           "tfidf_from_counts", "tfidf_matrix", "tfidf_summary",
-           "topic_tables", "top_terms"]
+           "cluster_terms", "clusters_table", "fit_topics", "nmf_topics", "partition_agreement", "period_shares",
+           "representative_articles", "tfidf_from_arrays", "tfidf_from_counts", "tfidf_matrix", "tfidf_summary",
+           "top_terms"]

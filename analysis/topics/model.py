@@ -809,23 +809,6 @@ def period_shares(period, labels) -> pd.DataFrame:
         {"cluster": "int64", "n_articles": "int64"})
 
 
-def cluster_summary(model: TopicModel, articles: pd.DataFrame, n_terms: int = 6) -> pd.DataFrame:
-    """One line per cluster: ``cluster``, ``n_articles``, ``top_terms``
-    (joined with 、), ``representative`` (label of the article nearest the
-    centroid), ``first_date`` and ``last_date`` (issue dates).  Sorted by
-    cluster."""
-    terms = cluster_terms(model, n_terms)
-    reps = representative_articles(model, articles, n=1).set_index("cluster")
-    meta = _meta(model, articles)
-    rows = []
-    for c in range(model.k):
-        dates = meta.loc[model.labels == c, "issue_date"].astype(str)
-        rows.append((c, int((model.labels == c).sum()), "、".join(terms.loc[terms["cluster"] == c, "term"]),
-                     reps.loc[c, "label"] if c in reps.index else "", dates.min(), dates.max()))
-    return pd.DataFrame(rows, columns=["cluster", "n_articles", "top_terms", "representative",
-                                       "first_date", "last_date"])
-
-
 def tfidf_summary(tfidf: Tfidf) -> pd.DataFrame:
     """The matrix in figures, as a two-column table (``item``, ``value``):
     articles, articles without any kept term, terms kept, stored non-zeros,
@@ -836,15 +819,6 @@ def tfidf_summary(tfidf: Tfidf) -> pd.DataFrame:
              ("density", f"{tfidf.matrix.nnz / max(n * v, 1):.4f}")]
     items += [(name, "no limit" if value is None else str(value)) for name, value in tfidf.params.items()]
     return pd.DataFrame(items, columns=["item", "value"]).astype({"value": str})
-
-
-def topic_tables(tokens: pd.DataFrame, *, n_terms: int = 10, **kwargs) -> dict[str, pd.DataFrame]:
-    """The two tables the command line writes: ``{"clusters": …, "cluster_terms": …}``.
-
-    ``kwargs`` go to :func:`fit_topics` (``k``, ``seed``, ``min_df`` …).
-    """
-    model = fit_topics(tokens, **kwargs)
-    return {"clusters": clusters_table(model), "cluster_terms": cluster_terms(model, n_terms)}
 
 
 # --------------------------------------------------------------------------- NMF
@@ -920,9 +894,3 @@ def partition_agreement(a, b) -> pd.DataFrame:
     values = [adjusted_rand_score(a, b), normalized_mutual_info_score(a, b)]
     return pd.DataFrame({"measure": ["adjusted_rand_index", "normalized_mutual_info"],
                          "value": np.round(values, 4) + 0.0, "n_articles": len(a)})
-
-
-def partition_crosstab(model: TopicModel, nmf: NmfTopics) -> pd.DataFrame:
-    """Articles per (k-means cluster, NMF topic): rows ``cluster``, columns ``topic``."""
-    return pd.crosstab(pd.Series(model.labels, name="cluster"),
-                       pd.Series(nmf.articles["topic"].to_numpy(), name="topic"))
