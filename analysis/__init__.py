@@ -7,7 +7,7 @@ The public API (documented in the README):
 >>> corpus = analysis.Corpus()                  # the sample; analysis.Corpus("my_corpus/") for yours
 >>> tables = corpus.tables(build_folder / "data")       # built first if needed; analysis.Tables(folder) to read one
 >>> sorted(tables.load("mentions")["kind"].unique())
-['coverage', 'foreign', 'ritual', 'title-only']
+['coverage', 'foreign', 'ritual']
 
 One folder per stage, in the order of the data flow, each importing only
 the ones before it: ``corpus/`` (pages → clean lines → blocks → articles) →
