@@ -230,7 +230,7 @@ def _engines(task: dict, stages: dict) -> None:
     folder = Path(task["dataset"])
     import gc
 
-    from analysis.aggregate.dataset import term_frequency_sql
+    from analysis.aggregate.frequency import term_frequency as term_frequency_sql
 
     for engine in ("duckdb", "polars"):
         gc.collect()

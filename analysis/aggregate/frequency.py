@@ -138,12 +138,13 @@ def term_frequency(folder: str | Path, by: str | None = None, *, con=None) -> pd
 
 
 class NgramTotals:
-    """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.stage.run_stage`):
-    per n-gram the count and the number of articles, never every article's n-grams at once.
+    """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.stage.run_stage`,
+    fed each article's runs of touching terms): per n-gram the count and the number of articles, never
+    every article's n-grams at once.
 
-    >>> from analysis.perarticle.kinds import encode_ngrams
+    >>> from analysis.perarticle.kinds import encode_runs
     >>> totals = NgramTotals()
-    >>> totals(range(2), [encode_ngrams({2: {"甲 乙": 2}}), encode_ngrams({2: {"甲 乙": 1, "乙 丙": 1}})])
+    >>> totals(range(2), [encode_runs([["甲", "乙"], ["甲", "乙"]]), encode_runs([["甲", "乙", "丙"]])])
     >>> totals.table(2).values.tolist()
     [['甲 乙', 3, 2]]
     """
@@ -152,7 +153,9 @@ class NgramTotals:
         self.total: pa.Table | None = None
 
     def __call__(self, batch: range, blobs: list[bytes]) -> None:
-        rows = ngrams_arrow(blobs)
+        # Per article and n-gram its count, then per n-gram the counts summed and the articles counted.
+        rows = ngrams_arrow(blobs).group_by(["article", "n", "ngram"], use_threads=False).aggregate(
+            [("n", "count")]).rename_columns(["article", "n", "ngram", "count"])
         part = rows.group_by(["n", "ngram"], use_threads=False).aggregate([("count", "sum"), ("count", "count")])
         part = part.select(["n", "ngram", "count_sum", "count_count"]).rename_columns(["n", "ngram", "count", "doc_freq"])
         if self.total is not None:

@@ -8,7 +8,7 @@ corpus-sized list of tokens or n-grams is ever held:
 tokens      :class:`~analysis.aggregate.dataset.TokensSink`: the tokens table, to Parquet
 counts      :class:`~analysis.aggregate.dataset.CountsSink`: the dataset's ``articles`` and
             ``term_counts``, and the article × term matrix of the topics
-ngrams      :class:`~analysis.aggregate.frequency.NgramTotals`: collocations and trigrams
+runs        :class:`~analysis.aggregate.frequency.NgramTotals`: collocations and trigrams
 ==========  ===============================================================
 
 then writes the mentions and formulation occurrences into the dataset and
@@ -68,7 +68,7 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
     try:
         totals, matrix = NgramTotals(), CountMatrix()
         tokens_sink = TokensSink(articles, tokens_path)
-        sinks = {"tokens": tokens_sink, "counts": CountsSink(articles, folder, matrix), "ngrams": totals}
+        sinks = {"tokens": tokens_sink, "counts": CountsSink(articles, folder, matrix), "runs": totals}
         own = runner is None
         runner = runner or Runner(workers, scheduler)
         try:

@@ -3,10 +3,11 @@
 A :class:`Kind` names everything the stage (:mod:`analysis.perarticle.stage`)
 needs to compute, cache and hand on one output of every article:
 
-* ``compute(records, corpus, inputs, context)``: the output of a chunk of
-  articles (rows of the articles table as dicts), one value per record, with
-  the corpus's facts; ``inputs`` holds the values of the kinds it ``uses``
-  (tokens for counts and n-grams), ``context`` the corpus-wide inputs it
+* ``compute(chunk, rows)``: the output of the records ``rows`` of a
+  :class:`Chunk` of articles (rows of the articles table as dicts), one
+  encoded value per record, with the corpus's facts; the chunk gives the
+  values of the kinds it ``uses`` (tokens for counts), its segmentation
+  (shared by tokens, counts and n-grams) and the corpus-wide ``context`` it
   names (the corpus's set of formulations, for occurrences);
 * what its cache key covers: the article ``fields`` it reads (None: the
   whole row), the corpus ``facts`` it reads (their bytes), the raw ``page``
@@ -14,13 +15,14 @@ needs to compute, cache and hand on one output of every article:
   transitively, every module of this package they import), the kinds it
   ``uses`` (their keys) and its ``context``;
 * ``encode``/``decode``: the bytes the cache stores and the aggregation
-  reads (:mod:`analysis.aggregate.dataset` decodes the compact ones with Arrow).
+  reads (:mod:`analysis.aggregate` reads the compact ones with Arrow); the
+  compute functions give the bytes directly.
 
 Adding a per-article output is one :class:`Kind` here (plus its aggregation):
 the stage, the cache keys and the workers loop over :data:`KINDS`.
 
 >>> [k.name for k in KINDS.values()]
-['tokens', 'counts', 'ngrams', 'quotes', 'mentions', 'occurrences']
+['tokens', 'counts', 'runs', 'quotes', 'mentions', 'occurrences']
 >>> KINDS["counts"].uses
 ('tokens',)
 """
@@ -35,6 +37,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,7 +45,7 @@ import pyarrow.compute as pc
 from analysis.corpus.folder import Corpus
 from analysis.tokens import get_segmenter
 
-#: The n-gram lengths counted per article (bigrams for collocations, trigrams).
+#: The n-gram lengths counted (bigrams for collocations, trigrams).
 NGRAMS = (2, 3)
 #: Libraries whose version can change a per-article output.
 LIBRARIES = ("jieba", "rjieba", "pyahocorasick")
@@ -54,7 +57,7 @@ class Kind:
     """One per-article output (see the module docstring)."""
 
     name: str
-    compute: Callable[[list[dict], Corpus, dict, dict], list]
+    compute: Callable[["Chunk", list[int]], list[bytes]]
     modules: tuple[str, ...]
     fields: tuple[str, ...] | None = ("text",)
     facts: tuple[str, ...] = ()
@@ -112,17 +115,13 @@ def decode_counts(blob: bytes) -> dict:
     return {"n_tokens": int(lines[0]), "terms": tuple(terms), "counts": tuple(counts)}
 
 
-def encode_ngrams(value: dict) -> bytes:
-    return "\n".join(f"{n}\t{g}\t{c}" for n, grams in value.items() for g, c in grams.items()).encode("utf-8")
+def encode_runs(runs: list[list[str]]) -> bytes:
+    return "\n".join("\t".join(run) for run in runs).encode("utf-8")
 
 
-def decode_ngrams(blob: bytes) -> dict:
+def decode_runs(blob: bytes) -> list[list[str]]:
     text = blob.decode("utf-8")
-    out: dict[int, dict[str, int]] = {n: {} for n in NGRAMS}
-    for line in text.split("\n") if text else []:
-        n, gram, count = line.split("\t")
-        out[int(n)][sys.intern(gram)] = int(count)
-    return out
+    return [line.split("\t") for line in text.split("\n")] if text else []
 
 
 def _lines(blobs: list[bytes]) -> pa.ListArray:
@@ -153,11 +152,28 @@ def counts_arrow(blobs: list[bytes], first: int = 0):
     return n_tokens, table
 
 
-def ngrams_arrow(blobs: list[bytes]) -> pa.Table:
-    """Long table ``n``/``ngram``/``count`` (one row per article and n-gram) from encoded n-grams."""
-    fields = pc.split_pattern(pc.list_flatten(_lines(blobs)), "\t")
-    return pa.table({"n": pc.cast(pc.list_element(fields, 0), pa.int64()), "ngram": pc.list_element(fields, 1),
-                     "count": pc.cast(pc.list_element(fields, 2), pa.int64())})
+def ngrams_arrow(blobs: list[bytes], ns=NGRAMS) -> pa.Table:
+    """Long table ``article``/``n``/``ngram`` (one row per occurrence: ``article`` is the blob's index)
+    of the n-grams of encoded term runs, built by Arrow (no Python object per n-gram)."""
+    runs = _lines(blobs)
+    owner = pc.list_parent_indices(runs)
+    terms = pc.split_pattern(pc.list_flatten(runs), "\t")
+    run = pc.list_parent_indices(terms).to_numpy()
+    flat = pc.list_flatten(terms)
+    owner = owner.to_numpy()
+    parts = []
+    for n in ns:
+        if len(flat) < n:
+            continue
+        starts = np.flatnonzero(run[: len(run) - n + 1] == run[n - 1 :])
+        pieces = [flat.take(pa.array(starts + k)) for k in range(n)]
+        gram = pc.binary_join_element_wise(*pieces, " ")
+        parts.append(pa.table({"article": pa.array(owner[run[starts]], pa.int64()),
+                               "n": pa.array(np.full(len(starts), n), pa.int64()), "ngram": gram}))
+    if not parts:
+        return pa.table({"article": pa.array([], pa.int64()), "n": pa.array([], pa.int64()),
+                         "ngram": pa.array([], pa.string())})
+    return pa.concat_tables(parts)
 
 
 def jsonable(value):
@@ -179,38 +195,79 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def compute_tokens(records, corpus, inputs, context) -> list[list[str]]:
+class Chunk:
+    """A chunk of articles being computed in a worker, with what the kinds share.
+
+    ``records``: rows of the articles table (dicts); ``corpus``; ``context``:
+    the corpus-wide inputs; ``given``: ``{kind: {row: bytes}}`` of cached
+    values a needed kind uses.  :meth:`value` gives a kind's value of a row
+    (computed here, or given); :meth:`streams` the segmentation of rows,
+    made once per row and shared by tokens, counts and n-grams.
+    """
+
+    def __init__(self, records: list[dict], corpus: Corpus, given: dict | None = None, context: dict | None = None):
+        self.records = records
+        self.corpus = corpus
+        self.context = context or {}
+        self.blobs: dict[str, dict[int, bytes]] = {kind: dict(found) for kind, found in (given or {}).items()}
+        self._pieces: dict[int, list[str]] = {}  # each row's raw pieces (aliases not yet joined)
+        self._streams: dict[tuple, object] = {}
+
+    def value(self, kind: str, row: int):
+        """The decoded value of ``kind`` for ``row`` (computed earlier in this chunk, or given)."""
+        return KINDS[kind].decode(self.blobs[kind][row])
+
+    def segmented(self, rows: list[int]) -> bool:
+        """Whether this chunk has segmented every one of ``rows`` already."""
+        return all(i in self._pieces for i in rows)
+
+    def streams(self, rows: list[int]):
+        """The pieces of the rows' texts (:class:`analysis.perarticle.terms.Streams`), each row's
+        segmented once per chunk (and the same rows' streams made once)."""
+        from analysis.perarticle.terms import Streams
+
+        key = tuple(rows)
+        if key not in self._streams:
+            segmenter = get_segmenter(self.corpus)
+            for i in rows:
+                if i not in self._pieces:
+                    text = _text(self.records[i].get("text"))
+                    self._pieces[i] = segmenter.raw_pieces(text) if text.strip() else []
+            self._streams = {key: Streams([self._pieces[i] for i in rows], segmenter)}
+        return self._streams[key]
+
+
+def compute_tokens(chunk: Chunk, rows: list[int]) -> list[bytes]:
     """Word tokens of each text (:meth:`analysis.tokens.Segmenter.cut`; a blank text has none)."""
-    cut = get_segmenter(corpus).cut
-    return [cut(text) if text.strip() else [] for text in (_text(r.get("text")) for r in records)]
+    from analysis.perarticle.terms import encode_token_lists
+
+    return encode_token_lists(chunk.streams(rows))
 
 
-def compute_counts(records, corpus, inputs, context) -> list[dict]:
-    """Each article's term counts (:class:`analysis.perarticle.terms.TermCounter`) and size."""
-    from analysis.perarticle.terms import TermCounter
+def compute_counts(chunk: Chunk, rows: list[int]) -> list[bytes]:
+    """Each article's term counts and size (:func:`analysis.perarticle.terms.count_terms`): from its
+    segmentation when this chunk made it, else from its cached tokens (no segmenting again)."""
+    from analysis.perarticle.terms import Streams, TermCounter, count_terms
 
-    counter = TermCounter.for_corpus(corpus)
-    out = []
-    for tokens in inputs["tokens"]:
-        pairs = counter(tokens)
-        out.append({"n_tokens": len(tokens), "terms": tuple(t for t, _ in pairs), "counts": tuple(c for _, c in pairs)})
-    return out
+    streams = (chunk.streams(rows) if chunk.segmented(rows)
+               else Streams([chunk.value("tokens", i) for i in rows]))
+    return count_terms(streams, TermCounter.for_corpus(chunk.corpus))
 
 
-def compute_ngrams(records, corpus, inputs, context) -> list[dict]:
-    """Each article's bigrams and trigrams (:class:`analysis.perarticle.terms.NgramCounter`)."""
-    from analysis.perarticle.terms import NgramCounter
+def compute_runs(chunk: Chunk, rows: list[int]) -> list[bytes]:
+    """Each article's runs of touching terms, the source of its n-grams (:func:`analysis.perarticle.terms.term_runs`),
+    from its segmentation (the same pieces its cached tokens came from)."""
+    from analysis.perarticle.terms import TermCounter, term_runs
 
-    counter = NgramCounter.for_corpus(corpus, NGRAMS)
-    return [counter(_text(r.get("text")), tokens) for r, tokens in zip(records, inputs["tokens"])]
+    return term_runs(chunk.streams(rows), TermCounter.for_corpus(chunk.corpus))
 
 
-def compute_quotes(records, corpus, inputs, context) -> list[dict]:
+def compute_quotes(chunk: Chunk, rows: list[int]) -> list[bytes]:
     """Pass 1 of the formulations for each article (:func:`analysis.perarticle.formulations.article_quotes`)."""
     from analysis.perarticle.formulations import article_quotes
 
-    cut = get_segmenter(corpus).cut
-    return [article_quotes(r, cut) for r in records]
+    cut = get_segmenter(chunk.corpus).cut
+    return [encode_json(article_quotes(chunk.records[i], cut)) for i in rows]
 
 
 def _per_article(records, frame: pd.DataFrame) -> list[list[tuple]]:
@@ -228,22 +285,24 @@ def _per_article(records, frame: pd.DataFrame) -> list[list[tuple]]:
     return out
 
 
-def compute_mentions(records, corpus, inputs, context) -> list[list[dict]]:
+def compute_mentions(chunk: Chunk, rows: list[int]) -> list[bytes]:
     """Each article's leader mentions (:func:`analysis.perarticle.mentions.leader_mentions`), as records."""
     from analysis.perarticle.mentions import leader_mentions
 
-    found = leader_mentions(pd.DataFrame(records), corpus=corpus)
+    records = [chunk.records[i] for i in rows]
+    found = leader_mentions(pd.DataFrame(records), corpus=chunk.corpus)
     names = list(found.columns)
-    return [[dict(zip(names, row)) for row in rows] for rows in _per_article(records, found)]
+    return [encode_json([dict(zip(names, row)) for row in per]) for per in _per_article(records, found)]
 
 
-def compute_occurrences(records, corpus, inputs, context) -> list[list[list]]:
+def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
     """Each article's occurrences of the corpus's formulations (``context["formulations"]``:
     pass 2 of :func:`analysis.perarticle.formulations.extract_formulations`), as rows."""
     from analysis.perarticle.formulations import extract_formulations
 
-    found = extract_formulations(pd.DataFrame(records), kinds=context["formulations"], corpus=corpus)
-    return [[list(row) for row in rows] for rows in _per_article(records, found)]
+    records = [chunk.records[i] for i in rows]
+    found = extract_formulations(pd.DataFrame(records), kinds=chunk.context["formulations"], corpus=chunk.corpus)
+    return [encode_json([list(row) for row in per]) for per in _per_article(records, found)]
 
 
 _SEGMENTER_FACTS = ("userdict", "boilerplate", "aliases")
@@ -254,8 +313,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          encode=encode_tokens, decode=decode_tokens),
     Kind("counts", compute_counts, ("analysis.perarticle.terms",), facts=("stopwords", "aliases"),
          uses=("tokens",), encode=encode_counts, decode=decode_counts),
-    Kind("ngrams", compute_ngrams, ("analysis.perarticle.terms",), facts=("stopwords", "aliases", "boilerplate"),
-         uses=("tokens",), encode=encode_ngrams, decode=decode_ngrams),
+    Kind("runs", compute_runs, ("analysis.perarticle.terms",), facts=("stopwords", "aliases", "boilerplate"),
+         uses=("tokens",), encode=encode_runs, decode=decode_runs),
     Kind("quotes", compute_quotes, ("analysis.perarticle.formulations",), fields=("headline", "subheadline", "text"),
          facts=_SEGMENTER_FACTS),
     Kind("mentions", compute_mentions, ("analysis.perarticle.mentions",), fields=None,

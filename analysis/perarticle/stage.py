@@ -43,7 +43,7 @@ import pandas as pd
 from analysis.corpus.folder import Corpus
 from analysis.tokens import get_segmenter
 from .formulations import OCCURRENCE_COLUMNS, corpus_formulations, formulation_expansions
-from .kinds import KINDS, jsonable, kind_digest
+from .kinds import KINDS, Chunk, jsonable, kind_digest
 from .mentions import mentions_frame
 
 log = logging.getLogger(__name__)
@@ -272,22 +272,19 @@ def compute_chunk(corpus: Corpus, records: list[dict], needs: list[tuple[str, ..
 
     ``records``: rows of the articles table; ``needs[i]``: the kinds row
     ``i`` lacks, in :data:`~analysis.perarticle.kinds.KINDS` order;
-    ``given[kind][i]``: a cached value that a needed kind uses (tokens).
-    Returns ``{kind: {i: bytes}}``, each value encoded as the cache stores it.
+    ``given[kind][i]``: the cached bytes of a value that a needed kind uses
+    (tokens).  Returns ``{kind: {i: bytes}}``, each value encoded as the
+    cache stores it: bytes travel back to the parent several times faster
+    than lists of strings, and the parent stores them as they are.
     """
-    corpus = resident(corpus)
-    values: dict[str, dict[int, object]] = {kind: dict(found) for kind, found in given.items()}
+    chunk = Chunk(records, resident(corpus), given, context)
     out: dict[str, dict[int, bytes]] = {}
     for name, kind in KINDS.items():
         rows = [i for i, need in enumerate(needs) if name in need]
         if not rows:
             continue
-        inputs = {u: [values[u][i] for i in rows] for u in kind.uses}
-        computed = kind.compute([records[i] for i in rows], corpus, inputs, context or {})
-        values[name] = {**values.get(name, {}), **dict(zip(rows, computed))}
-        # Encoded here, in the worker: bytes travel back to the parent several times faster than lists
-        # of strings, and the parent stores them in the cache as they are.
-        out[name] = {i: kind.encode(value) for i, value in zip(rows, computed)}
+        out[name] = dict(zip(rows, kind.compute(chunk, rows)))
+        chunk.blobs.setdefault(name, {}).update(out[name])
     return out
 
 
@@ -402,8 +399,8 @@ class StageResult:
     aggregation (:mod:`analysis.aggregate`) without building a Python object
     per token.  The attributes decode them on first use: ``tokens`` (like
     :func:`analysis.tokens.tokenize_articles`), ``counts`` (``{"n_tokens",
-    "terms", "counts"}``, terms by count descending, then term), ``ngrams``
-    (``{2: {bigram: count}, 3: {…}}``), ``quotes``, ``mentions``.
+    "terms", "counts"}``, terms by count descending, then term), ``runs``
+    (each article's runs of touching terms), ``quotes``, ``mentions``.
     ``articles``: the articles table; ``corpus``; ``keys``: the cache keys;
     ``stats``: how many of each output came from the cache / were computed.
     A kind handed to a ``sink`` is not kept (its blobs are None).
@@ -445,7 +442,7 @@ class StageResult:
                              "tokens": pd.Series(lists, dtype=object)})
 
     counts = property(lambda self: self.decoded("counts"))
-    ngrams = property(lambda self: self.decoded("ngrams"))
+    runs = property(lambda self: self.decoded("runs"))
     quotes = property(lambda self: self.decoded("quotes"))
     mentions = property(lambda self: self.decoded("mentions"))
 
@@ -538,8 +535,8 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
             jobs, spans = [], []
             for span in batches(len(todo), size):
                 idx = [todo[j] for j in span]
-                # The cached values a needed kind uses (tokens for counts), decoded for the worker.
-                given = {u: {j: KINDS[u].decode(blobs[u][i]) for j, i in enumerate(idx)
+                # The cached values a needed kind uses (tokens for counts), as bytes.
+                given = {u: {j: blobs[u][i] for j, i in enumerate(idx)
                              if blobs[u][i] is not None and any(u in KINDS[k].uses for k in needs[i])}
                          for u in kinds}
                 records = articles.iloc[idx].to_dict("records")
