@@ -18,8 +18,81 @@ import pandas as pd
 from analysis.aggregate.formulations import TABLE_COLUMNS
 from analysis.aggregate.frequency import TF_COLUMNS, align_tokens as _aligned, collocation_table, keyness_from_counts
 from analysis.perarticle.formulations import find_enumerations, normalize
-from analysis.perarticle.terms import NgramCounter, TermCounter, terms_of as _term_map
-from analysis.tokens import get_segmenter, stopword_set
+from typing import Sequence
+
+from analysis.perarticle.terms import TermCounter as _TermClassifier
+from analysis.perarticle.terms import terms_of as _term_map
+from analysis.tokens import get_segmenter, is_term, stopword_set, text_preparer, token_offsets
+
+
+class TermCounter(_TermClassifier):
+    """The per-article term counting the package did one article at a time (now vectorised over a
+    chunk in :func:`analysis.perarticle.terms.count_terms`): ``counter(tokens)`` → ``[(term, count), …]``,
+    count descending, then term."""
+
+    def __call__(self, tokens: Sequence[str]) -> list[tuple[str, int]]:
+        counts = Counter([self.term(t) for t in tokens])
+        counts.pop(None, None)
+        return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0]))
+
+
+def _contiguous_runs(text: str, toks: Sequence[str], stop: frozenset[str], prepare,
+                     memo: dict[str, bool] | None = None) -> Iterable[list[str]]:
+    """Runs of terms that touch in the text (no punctuation, space or stopword between).
+
+    ``memo``: a dict remembering, per distinct token, whether it is a term
+    (pass the same dict for every article of a corpus).
+    """
+    run: list[str] = []
+    end = -1
+    memo = {} if memo is None else memo
+    for token, at in zip(toks, token_offsets(prepare(text), toks, prepared=True)):
+        ok = memo.get(token)
+        if ok is None:
+            ok = memo[token] = token not in stop and is_term(token)
+        if ok and run and at == end:
+            run.append(token)
+        else:
+            if run:
+                yield run
+            run = [token] if ok else []
+        end = at + len(token)
+    if run:
+        yield run
+
+
+class NgramCounter:
+    """The n-grams of one article: ``counter(text, tokens)`` → ``{n: {ngram: count}}``.
+
+    An n-gram is ``n`` terms that touch in the text (no punctuation, space,
+    line break or stopword between), mapped through the aliases and joined by
+    a space.  The per-article stage (:mod:`analysis.perarticle.stage`)
+    caches them per article; :class:`analysis.aggregate.frequency.NgramTotals` sums them.
+
+    >>> NgramCounter((2,), frozenset({"的"}), False)("推动高质量发展的工作", ["推动", "高质量", "发展", "的", "工作"])
+    {2: {'推动 高质量': 1, '高质量 发展': 1}}
+    """
+
+    def __init__(self, ns: Sequence[int] = (2, 3), stopwords: frozenset[str] | None = None, aliases=None,
+                 boilerplate=None):
+        if any(n < 1 for n in ns):
+            raise ValueError("n must be at least 1")
+        self.ns = tuple(ns)
+        self.stop = stopword_set() if stopwords is None else stopwords
+        self.term_of = _term_map(aliases)
+        self.prepare = text_preparer(boilerplate)
+        self._is_term: dict[str, bool] = {}
+
+    def __call__(self, text: str, tokens: Sequence[str]) -> dict[int, dict[str, int]]:
+        term_of = self.term_of
+        grams: dict[int, list[str]] = {n: [] for n in self.ns}
+        for run in _contiguous_runs(str(text), tokens, self.stop, self.prepare, self._is_term):
+            run = [term_of.get(t, t) for t in run]
+            for n, found in grams.items():
+                if len(run) >= n:
+                    found.extend([" ".join(run[i : i + n]) for i in range(len(run) - n + 1)])
+        return {n: dict(Counter(found)) for n, found in grams.items()}
+
 
 GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
 

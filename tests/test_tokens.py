@@ -65,13 +65,16 @@ def test_cache_reuses_and_keys_on_text(articles, tmp_path, monkeypatch):
     first = run_stage(articles, workers=1, cache=tmp_path).tokens
     assert first.equals(tokenize_articles(articles))
     calls = []
-    original = Segmenter.cut
+    originals = {name: getattr(Segmenter, name) for name in ("cut", "raw_pieces")}
 
-    def counting(self, text):
-        calls.append(text)
-        return original(self, text)
+    def counting(name):
+        def segment(self, text):
+            calls.append(text)
+            return originals[name](self, text)
+        return segment
 
-    monkeypatch.setattr(Segmenter, "cut", counting)
+    for name in originals:  # every way a text is segmented
+        monkeypatch.setattr(Segmenter, name, counting(name))
     again = run_stage(articles, workers=1, cache=tmp_path).tokens
     assert calls == [] and again.equals(first)
     changed = articles.copy()
@@ -100,8 +103,8 @@ def test_stopwords_default_and_removal():
     # Terms are what is neither a stopword nor a number (the per-article counting's rule).
     from analysis.perarticle.terms import TermCounter
 
-    assert [t for t, _ in TermCounter(aliases=False)(["本报讯", "记者", "王少峰", "的", "2024", "发展"])] == [
-        "发展", "王少峰"]
+    counter = TermCounter(aliases=False)
+    assert [t for t in ["本报讯", "记者", "王少峰", "的", "2024", "发展"] if counter.term(t)] == ["王少峰", "发展"]
 
 
 def test_user_dictionary_has_sources():
@@ -129,3 +132,24 @@ def test_dictionary_errors_name_file_and_line(tmp_path):
     with pytest.raises(DictionaryError, match=r"line 1: header"):
         load_stopwords(stop)
     assert issubclass(DictionaryError, ValueError)
+
+
+def test_fast_masking_and_folding_equal_the_plain_ones(articles):
+    """The boilerplate masker tries its patterns only where they can start; folding runs on code points:
+    both give exactly what regex.sub and str.translate give, on real text of both corpora forms."""
+    from pathlib import Path
+
+    from analysis.tokens import _WIDTH, _Masker, fold_width, read_boilerplate
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "national_daily" / "articles.csv"
+    texts = list(articles["text"]) + list(pd.read_csv(fixture)["text"])
+    texts += ["新华社北京１２月３０日电（记者 张三）今天", "（新华社记者李四摄）" * 3, "５日电", "x" * 100 + "　ＡＰＥＣ"]
+    masker = _Masker(read_boilerplate())
+    assert masker.starts is not None  # the default list's patterns all start with known characters
+    for text in texts:
+        folded = text.translate(_WIDTH)
+        assert fold_width(text) == folded
+        assert masker(folded) == masker.regex.sub(lambda m: " " * len(m.group()), folded)
+    # A pattern that may start anywhere ([一-龥]) falls back to the plain substitution.
+    odd = _Masker(pd.DataFrame({"pattern": ["[\u4e00-\u9fff]{2}电"]}))
+    assert odd.starts is None and odd("北京电讯") == "   讯"

@@ -62,7 +62,7 @@ from . import clean as _clean_module
 from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import split_articles
-from .clean import clean_line
+from .clean import clean_line, clean_text
 from .folder import TABLE_SUFFIXES, Corpus, as_corpus
 from .pages import Page, check_plausible, parse_iso_date, read_pages
 
@@ -433,13 +433,14 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     settings = settings if settings is not None else default_settings()
     tz, bounds = settings.zone(), settings.date_range()
     rows, seen_ids, seen_text = [], {}, {}
-    records = frame.to_dict("records")
+    # Column by column into Python values (to_dict("records") steps through Arrow-backed cells one by one).
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    records = [dict(zip(columns, values)) for values in zip(*columns.values())]
     for k, record in enumerate(progress_bar(records, desc="reading articles", unit="article", enabled=progress)):
         where = int(record.get("_line", k + first))
         date = table_date(record["date"], path, where, row_word, tz, bounds)
         text = _text_cell(record["text"], path, where, row_word, "text")
-        paragraphs = [clean_line(p) for p in text.splitlines()]
-        body = "\n".join(p for p in paragraphs if p)
+        body = clean_text(text)
         if not body:
             raise InputError(path, "text is empty" + (" (only invisible characters)" if text.strip() else ""),
                              where, kind=row_word)
