@@ -377,35 +377,46 @@ def term_frequency_sql(folder: str | Path, by: str | None = None, *, con=None) -
     return frame.astype(types)
 
 
-def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None = None, *, con=None
-                          ) -> pd.DataFrame:
+def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None = None, *, con=None,
+                          dictionary: dict[str, int] | None = None) -> pd.DataFrame:
     """:func:`analysis.aggregate.formulations.formulation_table` computed by DuckDB from the dataset's
     ``formulation_occurrences`` (same columns, order and values; tested).
 
-    The first occurrence is the earliest by issue date, source, line and
-    offset, ties kept in the occurrences' own order (``row``), as the pandas
+    DuckDB computes the per-formulation aggregates
+    (:data:`~analysis.aggregate.formulations.AGGREGATE_COLUMNS`); the ranking is
+    :func:`~analysis.aggregate.formulations.rank_formulations`, shared with the
+    pandas function (``dictionary``: word → frequency, default jieba's).  The
+    first occurrence is the earliest by issue date, source, line and offset,
+    ties kept in the occurrences' own order (``row``), as the pandas
     function's stable sort does.
     """
-    from analysis.aggregate.formulations import TABLE_COLUMNS
+    from analysis.aggregate.formulations import AGGREGATE_COLUMNS, rank_formulations
 
     folder = Path(folder)
     occ = f"read_parquet('{folder / 'formulation_occurrences'}/*/*.parquet', hive_partitioning = true)"
     sql = f"""
         WITH o AS (
-            SELECT *, row_number() OVER (ORDER BY issue_date, source, line, "offset", "row") AS rk
+            SELECT *, (quoted OR enumerated) AS marked,
+                   row_number() OVER (ORDER BY issue_date, source, line, "offset", "row") AS rk
             FROM {occ} WHERE kind <> 'quotation'),
         firsts AS (
             SELECT formulation, arg_min(kind, rk) AS kind, count(*)::BIGINT AS "count",
                    sum(quoted::BIGINT)::BIGINT AS quoted_count, count(DISTINCT article_id)::BIGINT AS n_articles,
                    arg_min(issue_date, rk) AS first_issue_date, arg_min(article_id, rk) AS first_article_id,
-                   arg_min(source, rk) AS first_source, arg_min(line, rk)::BIGINT AS first_line
+                   arg_min(source, rk) AS first_source, arg_min(line, rk)::BIGINT AS first_line,
+                   sum(enumerated::BIGINT)::BIGINT AS enumerated_count,
+                   count(DISTINCT article_id) FILTER (WHERE marked)::BIGINT AS quoted_articles,
+                   coalesce(arg_min(issue_date, rk) FILTER (WHERE marked), '') AS first_quoted_issue_date,
+                   coalesce(arg_min(article_id, rk) FILTER (WHERE marked), '') AS first_quoted_article_id
             FROM o GROUP BY formulation),
+        per_article AS (
+            SELECT formulation, article_id, min(rk) AS first_rk, count(*) AS n FROM o GROUP BY formulation, article_id),
         ids AS (
-            SELECT formulation, string_agg(article_id, ';' ORDER BY first_rk) AS article_ids
-            FROM (SELECT formulation, article_id, min(rk) AS first_rk FROM o GROUP BY formulation, article_id)
-            GROUP BY formulation)
-        SELECT f.*, i.article_ids FROM firsts f JOIN ids i USING (formulation)
-        ORDER BY f."count" DESC, f.formulation
+            SELECT formulation, string_agg(article_id, ';' ORDER BY first_rk) AS article_ids,
+                   max(n)::BIGINT AS top_article_count
+            FROM per_article GROUP BY formulation)
+        SELECT f.*, i.article_ids, i.top_article_count FROM firsts f JOIN ids i USING (formulation)
+        ORDER BY f.formulation
     """
     own = con is None
     con = con or _connect()
@@ -415,13 +426,14 @@ def formulation_table_sql(folder: str | Path, expansions: dict[str, str] | None 
         if own:
             con.close()
     if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+        return rank_formulations(frame)    # the empty table's exact shape
     known = expansions or {}
     frame["expansion"] = [known.get(f, "") for f in frame["formulation"]]
-    frame = frame[TABLE_COLUMNS].reset_index(drop=True)
-    types = {c: "str" for c in TABLE_COLUMNS}
-    types.update({"count": "int64", "quoted_count": "int64", "n_articles": "int64", "first_line": "int64"})
-    return frame.astype(types)
+    frame = frame[AGGREGATE_COLUMNS].reset_index(drop=True)
+    types = {c: "str" for c in AGGREGATE_COLUMNS}
+    types.update({c: "int64" for c in ("count", "quoted_count", "n_articles", "first_line", "enumerated_count",
+                                       "quoted_articles", "top_article_count")})
+    return rank_formulations(frame.astype(types), dictionary)
 
 
 def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, phrases=None,
@@ -448,7 +460,7 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
     """
     import time
 
-    from analysis.aggregate.formulations import formulation_table
+    from analysis.aggregate.formulations import formulation_table, jieba_dictionary
     from analysis.aggregate.frequency import collocation_table, term_frequency
     from analysis.perarticle.stage import Runner, expansions, formulation_occurrences, mentions_table, run_stage
 
@@ -505,7 +517,7 @@ def per_article_tables(articles: pd.DataFrame, *, registry=None, titles=None, ph
         if occurrences.empty:
             table = formulation_table(occurrences, None)  # the empty table's exact shape
         else:
-            table = formulation_table_sql(folder, expansions(stage))
+            table = formulation_table_sql(folder, expansions(stage), dictionary=jieba_dictionary())
         # Collocations score bigrams by their words' corpus counts: the term-frequency table's.
         word_counts = dict(zip(freqs["term_frequency"]["term"], freqs["term_frequency"]["count"]))
         ngram_tables = {"collocations": collocation_table(totals.table(2), word_counts, tokens_sink.n_tokens),
