@@ -17,7 +17,15 @@ officials whose posts change over the years.  It is built deterministically
   some articles use a bare title (区委书记主持会议) or the national
   leadership's citation ritual (传达学习习近平总书记重要讲话精神);
 * **dates**: two issues a week (Tuesday and Friday) over the years asked for,
-  a few articles per issue.
+  a few articles per issue;
+* **openings** (``openings=True``; off by default, so that the planted
+  mentions keep their issue dates): a dateline or source credit in one of
+  the forms of :data:`OPENINGS` (本报讯（记者…）, ``本报长河１月５日讯``,
+  ``新华社北京１２月３１日电``, ``新华社北京5日电``, ``据新华社…电``, 中新社,
+  央视网消息, Chinese numerals, and look-alikes that are no dateline such as
+  ``今天（1月5日）`` or ``1月1日起``), in full- or half-width digits, dated
+  the issue day or a day or two before; the planted truth is
+  ``openings.csv`` (:func:`plant_openings`).
 
 The folder holds ``articles.csv`` (id, date, title, page, text),
 ``leaders.csv`` (the registry, with a ``source`` column naming this
@@ -74,6 +82,32 @@ RITUAL = [
     "会议认真学习贯彻习近平总书记重要指示精神。",
 ]
 HEADLINES = ["{name}调研重点项目建设", "{name}出席{place}工作会议", "{name}主持召开专题会议", "{name}走访慰问困难群众"]
+
+#: Fictional reporters of the openings (not officials, not in the sample).
+REPORTERS = ["程晓岚", "吕思航", "季文博", "龚雨桐", "葛立群", "骆嘉言"]
+#: Openings: (form, template, source_agency).  ``{m}``/``{d}`` are the dateline's month and day
+#: (in the width given by the form: full-width for most national forms, Chinese numerals for
+#: "(zh)"), ``{r}`` a reporter, ``{t}`` a time of day; the dateline, when there is one, is
+#: between [ and ] (the planted truth; the brackets are removed).
+OPENINGS = [
+    ("none", "", "none"),
+    ("本报讯+date", "本报讯（记者 {r}）[{m}月{d}日{t}]，", "本报"),
+    ("本报讯", "本报讯（记者 {r}）", "本报"),
+    ("本报…讯 (full)", "[本报长河{m}月{d}日讯]　记者{r}报道：", "本报"),
+    ("新华社…电 (full)", "[新华社北京{m}月{d}日电]（记者 {r}）", "新华社"),
+    ("新华社…日电", "[新华社北京{d}日电]　", "新华社"),
+    ("据新华社…电 (full)", "[据新华社北京{m}月{d}日电]　", "新华社"),
+    ("中新社…电 (full)", "[中新社北京{m}月{d}日电]　", "other"),
+    ("（记者）+date", "（记者 {r}）[{m}月{d}日]，", "本报"),
+    ("本报记者", "本报记者　{r}　", "本报"),
+    ("据新华社报道", "据新华社报道，", "新华社"),
+    ("央视网消息+date", "央视网消息：[{m}月{d}日{t}]，", "other"),
+    ("新华社…电 (zh)", "[新华社北京{m}月{d}日电]　", "新华社"),
+    ("day+date (full)", "[{d}日{t}]，", "none"),
+    ("今天（date）", "今天（{m}月{d}日），", "none"),
+    ("date起 (full)", "{m}月{d}日起，", "none"),
+    ("记者今天", "记者今天从区发展改革委获悉，", "none"),
+]
 
 
 def _material(seed: int):
@@ -155,6 +189,51 @@ def generate_articles(n_articles: int = 2400, *, start: str = "2019-01-01", end:
     return pd.DataFrame(rows), pd.DataFrame(truth, columns=["article_id", "name", "title", "kind"])
 
 
+def _numeral(n: int, width: str) -> str:
+    if width == "full":
+        return str(n).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
+    if width == "zh":
+        digits = "〇一二三四五六七八九"
+        return (("" if n < 20 else digits[n // 10]) + "十" + (digits[n % 10] if n % 10 else "")) if n >= 10 else digits[n]
+    return str(n)
+
+
+def plant_openings(articles: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Prefix each article's text with an opening of :data:`OPENINGS`; return the articles and the truth.
+
+    The truth has one row per article: ``article_id, form, dateline`` (as
+    printed; '' for none), ``date`` (YYYY-MM-DD the dateline means; '' for
+    none) and ``source_agency``.  A dateline is dated the issue day or up to
+    two days before, never before a change of post in :data:`OFFICIALS` (so
+    the planted mentions stay in office).  A date that opened the text (a
+    sample sentence such as 11月28日，…) is removed first, so that the planted
+    opening is the only one.  Its own random stream: the articles are
+    otherwise unchanged.
+    """
+    rng = np.random.default_rng([seed, 7])
+    times = ["", "", "上午", "下午", "晚"]
+    changes = sorted({pd.Timestamp(o[4]) for o in OFFICIALS}
+                     | {pd.Timestamp(o[5]) + pd.Timedelta(days=1) for o in OFFICIALS if o[5]})
+    leading_date = re.compile(r"^\d{1,2}月\d{1,2}日[^，。]{0,6}，")
+    rows, truth = [], []
+    for record in articles.to_dict("records"):
+        form, template, agency = OPENINGS[int(rng.integers(len(OPENINGS)))]
+        width = "full" if "(full)" in form else "zh" if "(zh)" in form else "half"
+        issue = pd.Timestamp(record["date"])
+        day = issue - pd.Timedelta(days=int(rng.integers(0, 3)))
+        day = max([day] + [c for c in changes if c <= issue])
+        reporter = REPORTERS[int(rng.integers(len(REPORTERS)))]
+        when = times[int(rng.integers(len(times)))]
+        text = template.format(m=_numeral(day.month, width), d=_numeral(day.day, width), r=reporter, t=when)
+        dated = re.search(r"\[(.*)\]", text)
+        body = leading_date.sub("", record["text"])
+        rows.append(dict(record, text=text.replace("[", "").replace("]", "") + body))
+        truth.append({"article_id": record["id"], "form": form, "dateline": dated.group(1) if dated else "",
+                      "date": day.strftime("%Y-%m-%d") if dated else "", "source_agency": agency})
+    return pd.DataFrame(rows, columns=articles.columns), pd.DataFrame(
+        truth, columns=["article_id", "form", "dateline", "date", "source_agency"])
+
+
 def registry(seed: int = 0) -> pd.DataFrame:
     """The registry of :data:`OFFICIALS` plus the General Secretary, in ``data/leaders.csv`` form."""
     rows = [{"name": "习近平", "aliases": "", "title": "总书记", "organisation": "中国共产党中央委员会",
@@ -188,11 +267,18 @@ def user_dictionary(seed: int = 0) -> pd.DataFrame:
 
 
 def generate_corpus(folder: str | Path, n_articles: int = 2400, *, start: str = "2019-01-01",
-                    end: str = "2022-12-31", seed: int = 0) -> Path:
-    """Write a corpus folder (see the module docstring); return its path. Same arguments, same bytes."""
+                    end: str = "2022-12-31", seed: int = 0, openings: bool = False) -> Path:
+    """Write a corpus folder (see the module docstring); return its path. Same arguments, same bytes.
+
+    ``openings``: prefix the articles with datelines and source credits
+    (:func:`plant_openings`) and write their truth to ``openings.csv``.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     articles, truth = generate_articles(n_articles, start=start, end=end, seed=seed)
+    if openings:
+        articles, opening_truth = plant_openings(articles, seed)
+        write_csv(opening_truth, folder / "openings.csv")
     write_csv(registry(seed), folder / "leaders.csv")
     write_csv(user_dictionary(seed), folder / "userdict.csv")
     write_csv(truth, folder / "truth.csv")

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from analysis.aggregate.formulations import TABLE_COLUMNS
+from analysis.aggregate.formulations import AGGREGATE_COLUMNS, TABLE_COLUMNS, rank_formulations
 from analysis.aggregate.frequency import TF_COLUMNS, align_tokens as _aligned, collocation_table, keyness_from_counts
 from analysis.perarticle.formulations import find_enumerations, normalize
 from typing import Sequence
@@ -282,21 +282,26 @@ def keyness(
     return keyness_from_counts(counts, sizes, mask.to_numpy(), min_count=min_count, key="position")
 
 
-def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None = None, corpus=None) -> pd.DataFrame:
-    """One row per formulation, from :func:`extract_formulations`.
+def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None = None, corpus=None, *,
+                      dictionary: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per formulation, from :func:`extract_formulations`, ranked (:func:`rank_formulations`).
 
-    Columns: ``formulation``, ``kind``, ``count`` (occurrences), ``quoted_count``
-    (of which inside quotes), ``n_articles``, ``first_issue_date``,
-    ``first_article_id``, ``first_source``, ``first_line`` (earliest
-    occurrence: issue date, then source, then line), ``expansion`` (for
-    enumerations: the items they name, from their first appearance; else
-    ""), ``article_ids`` (";"-separated, by first appearance).  Sorted by
-    count descending, then formulation.  Quotations are left out.  Pass
-    ``articles`` to recover expansions.
+    Columns (see the module docstring for the ranking ones): ``formulation``,
+    ``kind``, ``count`` (occurrences), ``quoted_count`` (of which inside
+    quotes), ``n_articles``, ``first_issue_date``, ``first_article_id``,
+    ``first_source``, ``first_line`` (earliest occurrence: issue date, then
+    source, then line), ``expansion`` (for enumerations: the items they name,
+    from their first appearance; else ""), ``article_ids`` (";"-separated, by
+    first appearance), then ``enumerated_count, quoted_share, quoted_articles,
+    top_article_share, dictionary_freq, nested_share, first_quoted_issue_date,
+    first_quoted_article_id, score, rank_basis``.  Set phrases first, by
+    score.  Quotations are left out.  Pass ``articles`` to recover
+    expansions, ``dictionary`` (word → frequency; default
+    :func:`jieba_dictionary`) for the common-word rule.
     """
     occ = occurrences[occurrences["kind"] != "quotation"]
     if occ.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+        return rank_formulations(pd.DataFrame(columns=AGGREGATE_COLUMNS))
     occ = occ.sort_values(["issue_date", "source", "line", "offset"], kind="mergesort")
     expansions: dict[str, str] = {}
     if articles is not None:
@@ -304,17 +309,23 @@ def formulation_table(occurrences: pd.DataFrame, articles: pd.DataFrame | None =
         for text in articles["text"]:
             for _, slogan, items in find_enumerations(normalize(str(text))[0], cut):
                 expansions.setdefault(slogan, items)
+    occ = occ.assign(_marked=occ["quoted"].astype(bool) | occ["enumerated"].astype(bool))
     rows = []
     for phrase, group in occ.groupby("formulation", sort=True):
         first = group.iloc[0]
         ids = list(dict.fromkeys(group["article_id"]))
+        quoted_rows = group[group["_marked"].to_numpy()]
+        first_quoted = quoted_rows.iloc[0] if len(quoted_rows) else None
         rows.append((
             phrase, first["kind"], len(group), int(group["quoted"].sum()), len(ids), first["issue_date"],
             first["article_id"], first["source"], int(first["line"]), expansions.get(phrase, ""), ";".join(ids),
+            int(group["enumerated"].astype(bool).sum()), int(quoted_rows["article_id"].nunique()),
+            int(group["article_id"].value_counts().iloc[0]),
+            "" if first_quoted is None else first_quoted["issue_date"],
+            "" if first_quoted is None else first_quoted["article_id"],
         ))
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    table = table.sort_values(["count", "formulation"], ascending=[False, True], kind="mergesort")
-    return table.reset_index(drop=True)
+    return rank_formulations(pd.DataFrame(rows, columns=AGGREGATE_COLUMNS), dictionary)
+
 
 
 def term_tables(articles: pd.DataFrame, corpus=None) -> dict[str, pd.DataFrame]:

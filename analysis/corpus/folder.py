@@ -21,6 +21,8 @@ and, optionally, the facts that the analysis needs about that paper:
 ``stopwords.csv``    stopwords (default: ``data/``)
 ``aliases.csv``      one term for several spellings (default: ``data/``)
 ``boilerplate.csv``  dateline and agency formulas (default: ``data/``)
+``agencies.csv``     news agencies a dateline may name, and whose (本报, 新华社,
+                     other): ``source_agency`` (default: ``data/``)
 ``glossary.csv``     English glosses (default: ``data/``)
 ``gold_mentions.csv`` full hand annotation of mentions (the sample has one)
 ``annotated_mentions.csv`` a marked sample (``python -m analysis annotate``)
@@ -74,6 +76,7 @@ FACT_FILES = {
     "stopwords": "stopwords.csv",
     "aliases": "aliases.csv",
     "boilerplate": "boilerplate.csv",
+    "agencies": "agencies.csv",
     "glossary": "glossary.csv",
     "gold": "gold_mentions.csv",
     "annotation": "annotated_mentions.csv",

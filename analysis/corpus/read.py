@@ -18,11 +18,17 @@ issue_date     issue date, YYYY-MM-DD
 page           page as given in the manifest (may be empty)
 headline       headline as printed ('' when none is printed or attributable)
 subheadline    other headline lines: subtitle, kicker ('' when none)
-byline         inside 本报讯（…）, e.g. ``记者 林瑶 实习记者 袁阳``
-dateline       the date phrase opening the body, e.g. ``2月12日下午``
+byline         inside 本报讯（…）, e.g. ``记者 林瑶 实习记者 袁阳``, or the
+               reporters after a dateline (``（记者 王勇）``, ``记者李明报道：``)
+dateline       the dateline or the date phrase opening the body, as printed,
+               e.g. ``2月12日下午``, ``新华社北京１２月３１日电``
 date           event date from the dateline, else the issue date (YYYY-MM-DD,
                '' when neither is known)
 date_basis     ``dateline`` or ``issue``: where ``date`` comes from
+source_agency  who the opening credits: ``本报`` (本报讯, 本报…讯, 本报记者,
+               （记者…）), ``新华社`` (新华社…电, 据新华社…), ``other`` (another
+               agency of ``data/agencies.csv``: 中新社, 人民日报 reprinted,
+               央视网 …) or ``none``
 text           clean body, paragraphs separated by newlines (no headline, no
                本报讯 byline)
 n_chars        characters of ``text``
@@ -55,15 +61,15 @@ import pandas as pd
 
 from analysis import io as _io_module
 from analysis.errors import InputError
-from analysis.io import decode_data_file, read_csv_records, sniff_format, write_parquet
+from analysis.io import decode_data_file, read_csv_frame, read_csv_records, sniff_format, write_parquet
 from analysis.settings import default_settings
 from . import articles as _articles_module
 from . import clean as _clean_module
 from . import layout as _layout_module
 from . import pages as _pages_module
-from .articles import split_articles
+from .articles import SOURCE_AGENCIES, OpeningRules, split_articles
 from .clean import clean_line, clean_text
-from .folder import TABLE_SUFFIXES, Corpus, as_corpus
+from .folder import TABLE_SUFFIXES, Corpus, as_corpus, fact_file
 from .pages import Page, check_plausible, parse_iso_date, read_pages
 
 log = logging.getLogger(__name__)
@@ -71,8 +77,8 @@ log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = [
     "article_id", "source", "paper", "issue_date", "page", "headline", "subheadline", "byline",
-    "dateline", "date", "date_basis", "text", "n_chars", "headline_line", "line_start", "line_end",
-    "line_map",
+    "dateline", "date", "date_basis", "source_agency", "text", "n_chars", "headline_line", "line_start",
+    "line_end", "line_map",
 ]
 CAPTION_COLUMNS = [
     "caption_id", "article_id", "attach_basis", "source", "paper", "issue_date", "page",
@@ -88,6 +94,36 @@ class ReadResult:
     articles: pd.DataFrame
     captions: pd.DataFrame
     unattributed: pd.DataFrame
+
+
+def read_agencies(path=None) -> dict[str, str]:
+    """Agency names → ``source_agency`` (``本报``, ``新华社``, ``other``) from a CSV
+    with columns ``name, source_agency, source``: ``path`` a file, a
+    :class:`~analysis.corpus.folder.Corpus` (its ``agencies.csv``), or None (the
+    sample's ``data/agencies.csv``).
+
+    A row with an empty name or source, an unknown ``source_agency`` or a
+    repeated name is refused, naming the file and line.
+
+    >>> read_agencies()["中新社"], read_agencies()["新华社"]
+    ('other', '新华社')
+    """
+    path = fact_file("agencies", path)
+    if path is None:
+        return {}
+    frame = read_csv_frame(path, what="agency list", required=["name", "source_agency", "source"])
+    out: dict[str, str] = {}
+    allowed = [a for a in SOURCE_AGENCIES if a != "none"]
+    for name, kind, source, line in zip(frame["name"], frame["source_agency"], frame["source"], frame["_line"]):
+        name = name.strip()
+        if not name or not source.strip():
+            raise InputError(path, "every agency needs a name and a source", int(line))
+        if kind not in allowed:
+            raise InputError(path, f"source_agency {kind!r} is not one of {', '.join(allowed)}", int(line))
+        if name in out:
+            raise InputError(path, f"agency {name!r} is listed twice", int(line))
+        out[name] = kind
+    return out
 
 
 def _code_version() -> str:
@@ -108,7 +144,8 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     none, the sample (see :func:`~analysis.corpus.folder.as_corpus`).
     Results are cached under the build folder, keyed by everything that
     reaches the output (the bytes and name of every input file, ``paper``,
-    the time zone and date range, the version of the code), so a re-run on an
+    the time zone and date range, the agency list ``agencies``
+    (:func:`read_agencies`), the version of the code), so a re-run on an
     unchanged corpus reads three Parquet files.  A cache entry that cannot be
     read or does not have the expected columns is discarded with a warning
     and rebuilt.
@@ -116,7 +153,9 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     corpus = as_corpus(corpus, manifest, articles, paper=paper)
     settings = corpus.settings
     bounds = settings.date_range()  # refuse a malformed setting before anything else
-    parts = [corpus.paper, str(settings.zone()), settings.range_key()]
+    agency_kinds = read_agencies(corpus)
+    parts = [corpus.paper, str(settings.zone()), settings.range_key(),
+             json.dumps(sorted(agency_kinds.items()), ensure_ascii=False)]
     if corpus.kind == "table":
         path = corpus.text
         key_parts = [_code_version(), "table", path.name, *parts, hashlib.sha256(_read_bytes(path)).hexdigest()]
@@ -137,10 +176,11 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
         if cached is not None:
             return cached
     if corpus.kind == "table":
-        result = ReadResult(read_article_table(corpus.text, paper=corpus.paper, progress=progress, settings=settings),
+        result = ReadResult(read_article_table(corpus.text, paper=corpus.paper, progress=progress, settings=settings,
+                                               agencies=agency_kinds),
                             _empty(CAPTION_COLUMNS), _empty(UNATTRIBUTED_COLUMNS))
     else:
-        result = segment_pages(pages, progress=progress)
+        result = segment_pages(pages, progress=progress, agencies=agency_kinds)
     if names:
         try:
             for name, p in names.items():
@@ -199,13 +239,13 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "object") for c in columns})
 
 
-def segment_pages(pages: list[Page], progress: bool = False) -> ReadResult:
-    """Segment validated pages into the three tables."""
+def segment_pages(pages: list[Page], progress: bool = False, agencies: dict[str, str] | None = None) -> ReadResult:
+    """Segment validated pages into the three tables (``agencies``: see :func:`read_agencies`)."""
     from analysis.progress import progress_bar
 
     rows, caption_rows, lost = [], [], []
     for page in progress_bar(pages, desc="segmenting pages", unit="page", enabled=progress):
-        seg = split_articles(page.text, page.issue_date)
+        seg = split_articles(page.text, page.issue_date, agencies)
         stem = Path(page.file).with_suffix("").as_posix().replace("/", "_")
         common = {"source": page.file, "paper": page.paper, "issue_date": page.issue_date, "page": page.page}
         ids = []
@@ -215,7 +255,7 @@ def segment_pages(pages: list[Page], progress: bool = False) -> ReadResult:
             rows.append({
                 "article_id": article_id, **common, "headline": art.headline, "subheadline": art.subheadline,
                 "byline": art.byline, "dateline": art.dateline, "date": art.date, "date_basis": art.date_basis,
-                "text": art.text, "n_chars": len(art.text), "headline_line": art.headline_line,
+                "source_agency": art.source_agency, "text": art.text, "n_chars": len(art.text), "headline_line": art.headline_line,
                 "line_start": art.line_start, "line_end": art.line_end,
                 "line_map": ";".join(f"{o}:{l}" for o, l in art.line_map),
             })
@@ -400,7 +440,8 @@ def _label_cell(value, path, where: int, kind: str, column: str) -> str:
     return _text_cell(value, path, where, kind, column)
 
 
-def read_article_table(path: str | Path, paper: str = "", *, progress: bool = False, settings=None) -> pd.DataFrame:
+def read_article_table(path: str | Path, paper: str = "", *, progress: bool = False, settings=None,
+                       agencies: dict[str, str] | None = None) -> pd.DataFrame:
     """Read a ready article table (CSV, JSON Lines, JSON array or Parquet) into the articles table.
 
     Required columns: ``date`` (YYYY-MM-DD, or a timestamp: see
@@ -410,7 +451,10 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     the ``articles.parquet`` this package writes can be read back.  Text is
     normalised like page text (justification spaces, vertical forms,
     invisible characters), paragraphs kept.  Rows with the same date and
-    text as an earlier row are reported (a warning) and kept once.
+    text as an earlier row are reported (a warning) and kept once.  The
+    opening of the text gives ``dateline``, ``date``, ``byline`` and
+    ``source_agency`` as for pages (:class:`~analysis.corpus.articles.OpeningRules`
+    with ``agencies``, default :func:`read_agencies`); the text is kept whole.
     ``settings`` (:class:`~analysis.settings.Settings`): time zone and date range.
 
     >>> from analysis.paths import DATA_DIR
@@ -432,6 +476,7 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
                                f"found {', '.join(map(str, frame.columns)) or 'none'}")
     settings = settings if settings is not None else default_settings()
     tz, bounds = settings.zone(), settings.date_range()
+    rules = OpeningRules(read_agencies() if agencies is None else agencies)
     rows, seen_ids, seen_text = [], {}, {}
     # Column by column into Python values (to_dict("records") steps through Arrow-backed cells one by one).
     columns = {name: frame[name].tolist() for name in frame.columns}
@@ -461,12 +506,14 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
             article_id = f"{article_id}-{where}"
         seen_ids[article_id] = where
         paper_value = _text_cell(record.get("paper"), path, where, row_word, "paper").strip()
+        opening = rules.read(body, date)
         rows.append({
             "article_id": article_id, "source": path.name,
             "paper": paper_value or paper,
             "issue_date": date, "page": _label_cell(record.get("page"), path, where, row_word, "page"),
-            "headline": title, "subheadline": "", "byline": "", "dateline": "", "date": date,
-            "date_basis": "issue", "text": body, "n_chars": len(body), "headline_line": 0,
+            "headline": title, "subheadline": "", "byline": opening.byline, "dateline": opening.dateline,
+            "date": opening.date or date, "date_basis": "dateline" if opening.date else "issue",
+            "source_agency": opening.source_agency, "text": body, "n_chars": len(body), "headline_line": 0,
             "line_start": where, "line_end": where, "line_map": f"0:{where}",
         })
     if not rows:

@@ -175,3 +175,36 @@ def period_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     }).reset_index()
     return out[PERIOD_COLUMNS].astype({c: "int64" for c in PERIOD_COLUMNS[1:]})
 
+
+
+SOURCE_COLUMNS = ["period", "articles", "本报", "新华社", "other", "none",
+                  "share_本报", "share_新华社", "share_other", "share_none"]
+
+
+def source_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """Per period of issue dates: articles by ``source_agency`` (本报, 新华社, other, none), counts and shares.
+
+    ``source_agency`` is what the article's opening credits (see
+    :class:`analysis.corpus.articles.OpeningRules`); shares are of the
+    period's articles (0–1, rounded to 4 places).  One row per period that
+    has articles, in time order; a table without the column counts as none.
+
+    >>> arts = pd.DataFrame({"issue_date": ["2024-12-01", "2024-12-20", "2025-02-13"],
+    ...                      "source_agency": ["本报", "新华社", "本报"]})
+    >>> source_summary(arts, "M")[["period", "articles", "本报", "新华社", "share_本报"]].values.tolist()
+    [['2024-12', 2, 1, 1, 0.5], ['2025-02', 1, 1, 0, 1.0]]
+    """
+    from .articles import SOURCE_AGENCIES
+
+    if articles.empty:
+        return pd.DataFrame(columns=SOURCE_COLUMNS)
+    agency = (articles["source_agency"].fillna("none").astype(str) if "source_agency" in articles.columns
+              else pd.Series("none", index=articles.index))
+    frame = pd.DataFrame({"period": periods(articles["issue_date"], freq).values, "agency": agency.values})
+    counts = pd.crosstab(frame["period"], frame["agency"]).reindex(columns=list(SOURCE_AGENCIES), fill_value=0)
+    counts.columns = list(SOURCE_AGENCIES)
+    out = counts.astype("int64")
+    out.insert(0, "articles", out.sum(axis=1).astype("int64"))
+    for name in SOURCE_AGENCIES:
+        out[f"share_{name}"] = (out[name] / out["articles"]).round(4)
+    return out.reset_index().rename(columns={"index": "period"})[SOURCE_COLUMNS]

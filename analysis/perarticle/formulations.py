@@ -11,16 +11,24 @@ Rules (heuristic, documented so a reader can check them on the page):
 * it is a **formulation** when it is 2–20 characters long and contains no
   sentence punctuation (。！？；：，…); 、 is allowed (lists such as
   “倍增追赶、合作发展”).  Longer or punctuated quotes are **quotations**
-  (reported speech, titles of motions) and are listed but not counted;
+  (reported speech, titles of motions) and are listed but not counted; a
+  quoted date (“1月8日”, “2024年”, in either width) is neither;
 * a formulation containing a numeral (digits, 一二两三…十百千万, 双) is
   **numbered** (“两园一河”, “十四五”, “1511”);
 * a numeral + measure word (个, 项, 大, 条) + noun written right after a
   closing quote is an **enumeration** (“…”四项行动); its ``expansion`` is the
   quoted items of the same sentence before it;
-* once found anywhere, a formulation is counted everywhere it occurs in
-  headlines, subheadlines and body text, quoted or not (``quoted`` says
-  which), each occurrence with the raw line it is printed on (a subheadline
-  has its own lines: :func:`analysis.corpus.field_lines.field_line`).
+* once found anywhere, a formulation is counted everywhere it is used in
+  headlines, subheadlines and body text: quoted (``quoted``), as an
+  enumeration's slogan (``enumerated``), or unquoted where it stands as a word
+  or words of its own: an unquoted match that cuts a word of the segmenter
+  (the pieces its tokens come from: :func:`word_bounds`) is no use of the
+  phrase (上新 in 迈上新台阶, １９９ in １９９８年).  Each occurrence carries the
+  raw line it is printed on (a subheadline has its own lines:
+  :func:`analysis.corpus.field_lines.field_line`).
+
+How the table of formulations ranks them (set phrases first) is
+:func:`analysis.aggregate.formulations.rank_formulations`.
 
 Speed: each field is normalised once (a regular expression, not a loop over
 characters), every formulation is found in one pass of one Aho–Corasick
@@ -35,6 +43,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from typing import Iterable
 
 import ahocorasick
@@ -47,15 +56,18 @@ from analysis.tokens import get_segmenter
 QUOTES = {"“": "”", "『": "』", "「": "」", "﹃": "﹄", "﹁": "﹂"}
 _QUOTED = re.compile("|".join(f"{re.escape(o)}([^{re.escape(o + c)}\n]+){re.escape(c)}" for o, c in QUOTES.items()))
 _SENTENCE_PUNCT = re.compile(r"[。！？；：，,;:!?…]")
-_NUMERAL = re.compile(r"[0-9０-９一二两三四五六七八九十百千万双]")
+NUMERAL = re.compile(r"[0-9０-９一二两三四五六七八九十百千万双]")
 _ENUMERATION = re.compile(
     "[" + "".join(QUOTES.values()) + r"]([0-9一二两三四五六七八九十]+[个项大条])"
 )
 _SENTENCE_END = re.compile(r"[。！？；\n]")
 MIN_LEN, MAX_LEN = 2, 20
+# A date (1月8日, ２０２４年, 2024年1月) or a bare number, in either width.
+_DATE = re.compile(r"(?=.)(?:[0-9０-９]{2,4}年)?(?:[0-9０-９]{1,2}月)?(?:[0-9０-９]{1,2}[日号])?")
+_BARE_NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?[%％]?")
 
 OCCURRENCE_COLUMNS = [
-    "formulation", "kind", "quoted", "article_id", "issue_date", "source", "field", "line", "offset",
+    "formulation", "kind", "quoted", "enumerated", "article_id", "issue_date", "source", "field", "line", "offset",
 ]
 
 
@@ -101,22 +113,40 @@ def classify_quote(inner: str) -> str:
     inner = "".join(inner.split())
     if not (MIN_LEN <= len(inner) <= MAX_LEN) or _SENTENCE_PUNCT.search(inner):
         return "quotation"
-    return "numbered" if _NUMERAL.search(inner) else "formulation"
+    return "numbered" if NUMERAL.search(inner) else "formulation"
 
 
 def find_quoted(text: str) -> list[tuple[int, str, str]]:
     """(offset of the phrase, phrase without whitespace, kind) for every quote in ``text``.
 
-    >>> find_quoted("落实“两新”政策，推进“1511”产业发展")
+    >>> find_quoted("落实“两新”政策，推进“1511”产业发展，“1月8日”起")
     [(3, '两新', 'numbered'), (12, '1511', 'numbered')]
     """
     out = []
     for m in _QUOTED.finditer(text):
         group = next(i for i in range(1, len(QUOTES) + 1) if m.group(i) is not None)
         inner = "".join(m.group(group).split())
-        if inner:
+        if inner and not is_date(inner):
             out.append((m.start(group), inner, classify_quote(inner)))
     return out
+
+
+def is_date(phrase: str) -> bool:
+    """A date or a year, in either width: neither a formulation nor a quotation.
+
+    >>> [is_date(p) for p in ["1月8日", "２０２４年", "2024年1月", "十四五", "1511", "两新"]]
+    [True, True, True, False, False, False]
+    """
+    return _DATE.fullmatch(phrase) is not None
+
+
+def is_number(phrase: str) -> bool:
+    """A bare number in either width (“1511”, “１９９”, “3.5%”).
+
+    >>> [is_number(p) for p in ["1511", "１９９", "3.5%", "十四五", "5G"]]
+    [True, True, True, False, False]
+    """
+    return _BARE_NUMBER.fullmatch(phrase) is not None
 
 
 def find_enumerations(text: str, cut=None) -> list[tuple[int, str, str]]:
@@ -180,6 +210,31 @@ def article_fields(article) -> Iterable[tuple[str, str]]:
             yield field, value
 
 
+def word_bounds(text: str, segmenter) -> list[int]:
+    """Offsets in ``text`` where a piece of ``segmenter`` (:class:`analysis.tokens.Segmenter`) starts or ends:
+    the pieces its tokens come from, so an unquoted use of a phrase counts where the tokens have it whole.
+
+    >>> from analysis.tokens import get_segmenter
+    >>> word_bounds("迈上新台阶", get_segmenter())
+    [0, 2, 5]
+    """
+    return pieces_bounds(segmenter.pieces(text))
+
+
+def pieces_bounds(pieces: list[str]) -> list[int]:
+    """The offsets where pieces covering a text start, and its end."""
+    return [0, *accumulate(map(len, pieces))]
+
+
+def article_bounds(article, segmenter, text_pieces: list[str] | None = None) -> dict[str, list[int]]:
+    """:func:`word_bounds` of each field of an article (``text_pieces``: the text's pieces, when at hand)."""
+    out = {}
+    for field, value in article_fields(article):
+        out[field] = pieces_bounds(text_pieces) if field == "text" and text_pieces is not None else \
+            word_bounds(value, segmenter)
+    return out
+
+
 def article_quotes(article, cut=None) -> dict:
     """Pass 1 for one article (a row as a dict): which phrases it makes formulations, and what its
     enumerations name.
@@ -224,16 +279,21 @@ def formulation_expansions(quotes: Iterable[dict]) -> dict[str, str]:
 
 
 def extract_formulations(articles: pd.DataFrame, include_quotations: bool = False, *,
-                         kinds: dict[str, str] | None = None, corpus: Corpus | None = None) -> pd.DataFrame:
+                         kinds: dict[str, str] | None = None, corpus: Corpus | None = None,
+                         bounds: list[dict] | None = None) -> pd.DataFrame:
     """Every occurrence of every formulation found in the corpus.
 
     Columns: ``formulation``, ``kind`` (formulation, numbered, enumeration,
     or quotation when ``include_quotations``), ``quoted`` (bool: written
-    inside quotation marks here), ``article_id``, ``issue_date``, ``source``,
-    ``field`` (headline, subheadline, text), ``line`` (raw line number; the
-    headline's line for headline fields), ``offset`` (character offset in
-    the field).  Sorted by article order (the articles table's), field,
-    offset, formulation.
+    inside quotation marks here), ``enumerated`` (bool: written as an
+    enumeration's slogan here, “…”四项行动), ``article_id``, ``issue_date``,
+    ``source``, ``field`` (headline, subheadline, text), ``line`` (raw line
+    number; the headline's line for headline fields), ``offset`` (character
+    offset in the field).  Sorted by article order (the articles table's),
+    field, offset, formulation.  An unquoted match that is not a word or
+    words of its own (it cuts a piece of the corpus's segmenter:
+    :func:`word_bounds`) is not an occurrence; ``bounds`` (one dict per
+    article, :func:`article_bounds`) gives them when already computed.
 
     ``kinds`` (phrase → kind): count these formulations instead of the ones
     found in ``articles``; the build passes those of the whole corpus when it
@@ -246,7 +306,8 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
     quoted_at: set[tuple[int, str, int, str]] = set()
     records = articles.to_dict("records")
     corpus = corpus if corpus is not None else Corpus.sample()
-    cut = get_segmenter(corpus).cut
+    segmenter = get_segmenter(corpus)
+    cut = segmenter.cut
     pages = corpus.pages_dir
     # Pass 1: which phrases are formulations (the per-article stage's quotes, merged).
     kinds = dict(kinds) if kinds is not None else corpus_formulations(article_quotes(a, cut) for a in records)
@@ -257,35 +318,47 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
             for at, inner, kind in find_quoted(norm):
                 if kind == "quotation":
                     if include_quotations:
-                        rows.append((index, field, where[at], inner, kind, True, article))
+                        rows.append((index, field, where[at], inner, kind, True, False, article))
                     continue
                 quoted_at.add((index, field, where[at], inner))
-    # Pass 2: count every occurrence of every formulation, quoted or not: one
-    # automaton for all of them, one pass per field.
+    # Pass 2: count every use of every formulation, quoted or not: one automaton
+    # for all of them, one pass per field.
     if kinds:
         automaton = ahocorasick.Automaton()
         for phrase in kinds:
             automaton.add_word(phrase, phrase)
         automaton.make_automaton()
         for index, article in enumerate(records):
+            known = bounds[index] if bounds is not None else {}
             for field, norm, where in fields[index]:
                 last_end: dict[str, int] = {}
+                cuts = None       # the field's word boundaries (in the field), found at its first unquoted match
+                enumerated = None
                 for end, phrase in automaton.iter(norm):
                     at = end - len(phrase) + 1
                     # Occurrences of one phrase do not overlap (as str.find counts them).
                     if at < last_end.get(phrase, 0):
                         continue
-                    last_end[phrase] = end + 1
                     offset = where[at]
                     quoted = (index, field, offset, phrase) in quoted_at
-                    rows.append((index, field, offset, phrase, kinds[phrase], quoted, article))
+                    if enumerated is None:
+                        enumerated = {(e_at, slogan) for e_at, slogan, _ in find_enumerations(norm, cut)}
+                    listed = (at, phrase) in enumerated
+                    if not quoted and not listed:
+                        if cuts is None:
+                            cuts = set(known[field]) if field in known else \
+                                set(word_bounds(article[field], segmenter))
+                        if offset not in cuts or where[end] + 1 not in cuts:
+                            continue    # part of other words: no use of the phrase
+                    last_end[phrase] = end + 1
+                    rows.append((index, field, offset, phrase, kinds[phrase], quoted, listed, article))
     field_order = {f: i for i, f in enumerate(FIELDS)}
     rows.sort(key=lambda r: (r[0], field_order[r[1]], r[2], r[3]))
     lookups: dict[int, object] = {}
     out = []
-    for index, field, offset, phrase, kind, quoted, a in rows:
+    for index, field, offset, phrase, kind, quoted, listed, a in rows:
         line = lookups.get(index) or lookups.setdefault(index, line_lookup(a, pages))
-        out.append((phrase, kind, quoted, str(a["article_id"]), a.get("issue_date", ""), a.get("source", ""),
-                    field, line(field, offset), offset))
+        out.append((phrase, kind, quoted, listed, str(a["article_id"]), a.get("issue_date", ""),
+                    a.get("source", ""), field, line(field, offset), offset))
     frame = pd.DataFrame(out, columns=OCCURRENCE_COLUMNS)
-    return frame.astype({"quoted": bool, "line": "int64", "offset": "int64"})
+    return frame.astype({"quoted": bool, "enumerated": bool, "line": "int64", "offset": "int64"})

@@ -22,7 +22,7 @@ Adding a per-article output is one :class:`Kind` here (plus its aggregation):
 the stage, the cache keys and the workers loop over :data:`KINDS`.
 
 >>> [k.name for k in KINDS.values()]
-['tokens', 'counts', 'runs', 'quotes', 'mentions', 'occurrences']
+['tokens', 'counts', 'runs', 'quotes', 'bounds', 'mentions', 'occurrences']
 >>> KINDS["counts"].uses
 ('tokens',)
 """
@@ -270,6 +270,18 @@ def compute_quotes(chunk: Chunk, rows: list[int]) -> list[bytes]:
     return [encode_json(article_quotes(chunk.records[i], cut)) for i in rows]
 
 
+def compute_bounds(chunk: Chunk, rows: list[int]) -> list[bytes]:
+    """Where each field's words start and end (:func:`analysis.perarticle.formulations.article_bounds`):
+    the text's from its segmentation, shared with the tokens; what tells a phrase used as a word."""
+    from analysis.perarticle.formulations import article_bounds
+
+    segmenter = get_segmenter(chunk.corpus)
+    streams = chunk.streams(rows)
+    return [encode_json(article_bounds(chunk.records[i], segmenter,
+                                       streams.pieces[streams.bounds[k]:streams.bounds[k + 1]].tolist()))
+            for k, i in enumerate(rows)]
+
+
 def _per_article(records, frame: pd.DataFrame) -> list[list[tuple]]:
     """The rows of ``frame`` (one table for the chunk) split by article, JSON-ready, in the table's order."""
     out: list[list[tuple]] = [[] for _ in records]
@@ -301,7 +313,8 @@ def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
     from analysis.perarticle.formulations import extract_formulations
 
     records = [chunk.records[i] for i in rows]
-    found = extract_formulations(pd.DataFrame(records), kinds=chunk.context["formulations"], corpus=chunk.corpus)
+    found = extract_formulations(pd.DataFrame(records), kinds=chunk.context["formulations"], corpus=chunk.corpus,
+                                 bounds=[chunk.value("bounds", i) for i in rows])
     return [encode_json([list(row) for row in per]) for per in _per_article(records, found)]
 
 
@@ -317,10 +330,12 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          uses=("tokens",), encode=encode_runs, decode=decode_runs),
     Kind("quotes", compute_quotes, ("analysis.perarticle.formulations",), fields=("headline", "subheadline", "text"),
          facts=_SEGMENTER_FACTS),
+    Kind("bounds", compute_bounds, ("analysis.perarticle.formulations",), fields=("headline", "subheadline", "text"),
+         facts=_SEGMENTER_FACTS),
     Kind("mentions", compute_mentions, ("analysis.perarticle.mentions",), fields=None,
          facts=("leaders", "titles", "phrases", "surnames", "aliases", "boilerplate", "userdict"), page=True),
     Kind("occurrences", compute_occurrences, ("analysis.perarticle.formulations",), fields=None,
-         facts=_SEGMENTER_FACTS, context=("formulations",), page=True),
+         facts=_SEGMENTER_FACTS, uses=("bounds",), context=("formulations",), page=True),
 )}
 
 

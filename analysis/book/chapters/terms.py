@@ -505,7 +505,9 @@ def trigrams_text(tri: pd.DataFrame, n_docs: int) -> say:
 
 
 def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
-    """How many formulations were found, of which kinds, and the most repeated ones."""
+    """How many formulations were found, of which kinds, how many rank as set phrases, and the first ranked."""
+    from analysis.aggregate.formulations import MIN_QUOTED, MIN_QUOTED_ARTICLES
+
     if formulas.empty:
         return say("No formulation was found: the articles print no short quoted phrase or numbered slogan.")
     kinds = formulas["kind"].value_counts()
@@ -516,7 +518,10 @@ def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
                                                             head["first_issue_date"]))
     widest = formulas.sort_values(["n_articles", "count"], ascending=False, kind="mergesort").iloc[0]
     share = widest["n_articles"] / n_docs if n_docs else 0
-    text = f"{plural(len(formulas), 'formulation')} found ({kinds_text}). The most repeated: {top}."
+    n_set = int((formulas["rank_basis"] == "set phrase").sum()) if "rank_basis" in formulas.columns else 0
+    text = (f"{plural(len(formulas), 'formulation')} found ({kinds_text}); {number(n_set)} rank as set phrases "
+            f"(quoted or enumerated at least {MIN_QUOTED} times, in {MIN_QUOTED_ARTICLES} articles or more, and "
+            f"neither an ordinary word, a number nor a fragment of a longer one). Ranked first: {top}.")
     if n_docs > 1:
         text += (f" The most widely used, “{widest['formulation']}”, appears in {number(int(widest['n_articles']))} "
                  f"of the {number(n_docs)} articles ({share:.0%}).")
@@ -534,7 +539,7 @@ def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | N
     parts.append(f"Its most frequent terms are {_list(tf, 5)}.")
     if len(formulas):
         f = formulas.iloc[0]
-        parts.append(f"The most repeated formulation is “{f['formulation']}” ({plural(int(f['count']), 'time')} in "
+        parts.append(f"The first-ranked formulation is “{f['formulation']}” ({plural(int(f['count']), 'time')} in "
                      f"{plural(int(f['n_articles']), 'article')}).")
     else:
         parts.append("No formulation (quoted phrase or numbered slogan) was found.")
