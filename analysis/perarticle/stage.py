@@ -460,7 +460,8 @@ def batches(n: int, size: int = BATCH) -> list[range]:
 def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Sequence[str] = FIRST_PASS,
               context: dict | None = None, workers: int | None = None, scheduler=None,
               cache: bool | str | Path = True, runner: Runner | None = None,
-              sinks: dict[str, Callable[[range, list[bytes]], None]] | None = None) -> StageResult:
+              sinks: dict[str, Callable[[range, list[bytes]], None]] | None = None,
+              known: dict[str, list] | None = None) -> StageResult:
     """Every per-article output ``kinds`` of ``articles``, from the cache where possible.
 
     ``corpus``: whose facts (None: the sample); ``context``: corpus-wide
@@ -470,7 +471,10 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     ignored); ``cache``: True (the corpus's build folder), a folder, or False.
     ``sinks``: ``{kind: function}``; each batch's encoded outputs of that
     kind (article order) are handed to ``function(batch_range, blobs)`` and
-    then not kept, so a large corpus never holds them all.
+    then not kept, so a large corpus never holds them all.  ``known``:
+    ``{kind: blobs}`` already computed for these articles (article order;
+    None where missing), used before the cache (a second pass reuses the
+    first's).
     """
     corpus = corpus if corpus is not None else Corpus.sample()
     for column in ("article_id", "text"):
@@ -522,9 +526,15 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
         pending = None
         for batch in batches(n):
             for kind in kinds:
-                got = store.get_many(kind, [keys[i][kind] for i in batch], raw=True) if store is not None else {}
+                given = (known or {}).get(kind)
+                if given is not None:
+                    for i in batch:
+                        blobs[kind][i] = given[i]
+                ask = [keys[i][kind] for i in batch if blobs[kind][i] is None]
+                got = store.get_many(kind, ask, raw=True) if store is not None and ask else {}
                 for i in batch:
-                    blobs[kind][i] = got.get(keys[i][kind])
+                    if blobs[kind][i] is None:
+                        blobs[kind][i] = got.get(keys[i][kind])
             needs = {i: tuple(kind for kind in kinds if blobs[kind][i] is None) for i in batch}
             for kind in kinds:
                 missing = sum(kind in needs[i] for i in batch)
@@ -570,7 +580,8 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
         return frame.astype({"quoted": bool, "line": "int64", "offset": "int64"})
     second = run_stage(stage.articles, stage.corpus, kinds=("occurrences",),
                        context={"formulations": list(formulations.items())}, workers=workers, scheduler=scheduler,
-                       runner=runner, cache=cache if stage.store is not None else False)
+                       runner=runner, cache=cache if stage.store is not None else False,
+                       known={kind: stage.blobs[kind] for kind in ("bounds",) if stage.blobs.get(kind) is not None})
     stage.stats["occurrences"] = second.stats["occurrences"]
     rows = [tuple(row) for rows in second.decoded("occurrences") for row in rows]
     frame = pd.DataFrame(rows, columns=OCCURRENCE_COLUMNS)

@@ -21,7 +21,8 @@ no Python object is made per token.  The aggregation
 
 >>> TermCounter(frozenset({"的"}), False).term("发展"), TermCounter(frozenset({"的"}), False).term("的")
 ('发展', None)
->>> [b.decode() for b in count_terms([["发展", "的", "发展", "2024", "丰台"]], TermCounter(frozenset({"的"}), False))]
+>>> counter = TermCounter(frozenset({"的"}), False)
+>>> [b.decode() for b in count_terms(Streams([["发展", "的", "发展", "2024", "丰台"]]), counter)]
 ['5\\n发展\\t2\\n丰台\\t1']
 """
 from __future__ import annotations
