@@ -100,11 +100,16 @@ REGISTRY_OPTIONAL = {"category": "official", "needs_anchor": "no", "note": "", "
 LEVELS = ("national", "municipal", "district", "other")
 CATEGORIES = ("official", "foreign", "other")
 PHRASE_KINDS = ("ritual", "doctrine", "title_only_follow", "name_stop", "title_qualifier")
+#: Phrase kinds whose patterns have a name slot (see :func:`load_phrases`).
+SLOT_KINDS = ("ritual", "doctrine")
 TITLE_PLACES = ("before", "after", "both")
+#: What a word of ``leader_titles.csv`` is (column ``unit``; ``post`` when the column is missing).
+TITLE_UNITS = ("post", "honorific", "organisation", "suffix", "modifier", "connector", "past", "predicate")
 
 MENTION_COLUMNS = [
     "article_id", "issue_date", "date", "name", "title", "position", "organisation", "level", "kind",
     "location", "offset", "order", "sentence", "context", "source", "line", "title_raw", "in_term",
+    "enumeration", "list_order",
 ]
 LOCATIONS = ("headline", "subheadline", "lead", "body")
 KINDS = ("coverage", "ritual", "doctrine", "title-only", "foreign")
@@ -246,21 +251,52 @@ def empty_registry() -> pd.DataFrame:
 
 
 def load_titles(path: str | Path | None = None) -> pd.DataFrame:
-    """Title words (``title, place, source``); ``place`` is before, after or both.
+    """Title words (``title, place, unit, source``); ``place`` is before, after or both.
 
-    >>> "书记" in set(load_titles()["title"])
-    True
+    ``unit`` (optional; ``post`` when the column is missing) says what the word
+    is in a title chain (see :meth:`Matcher.title_before`): ``post`` (书记,
+    总理: ends a title and anchors a name), ``honorific`` (同志: anchors a
+    name but is no title), ``organisation`` (中共中央, 国务院, 国家),
+    ``suffix`` (the last character of a body's or place's name: 委, 局, 园),
+    ``modifier`` (副, 代理, 驻华), ``connector`` (、, 兼: between two
+    posts of one person), ``past`` (时任, 原: the post is a former one) and
+    ``predicate`` (当选: the post that follows is its complement, not a title).
+
+    >>> titles = load_titles()
+    >>> "书记" in set(titles["title"]), titles.set_index("title").loc["国务院", "unit"]
+    (True, 'organisation')
     """
     path = Path(path) if path else fact_path("titles")
     frame = _read_csv(path, ["title", "place", "source"], "title list")
-    for i, (title, place) in enumerate(zip(frame["title"], frame["place"]), start=2):
+    if "unit" not in frame.columns:
+        frame["unit"] = "post"
+    frame["unit"] = frame["unit"].replace("", "post")
+    for i, (title, place, unit) in enumerate(zip(frame["title"], frame["place"], frame["unit"]), start=2):
         if not title or place not in TITLE_PLACES:
             raise RegistryError(path, f"need a title and a place in {', '.join(TITLE_PLACES)}", i, kind="row")
+        if unit not in TITLE_UNITS:
+            raise RegistryError(path, f"unit {unit!r} is not one of {', '.join(TITLE_UNITS)}", i, kind="row")
     return frame
 
 
 def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     """Phrase patterns (``kind, pattern, source``), each checked to compile.
+
+    **The name slot.**  A ``ritual`` or ``doctrine`` pattern is a Python
+    regular expression with one name slot, ``{name}``: the part before the
+    slot must match the text right before the name (in the same sentence, up
+    to :data:`SLOT_BEFORE` characters), the part after it the text right
+    after the name (up to :data:`SLOT_AFTER` characters).  The slot holds a
+    registered name or a bare post resolved to its holder.  ``{title}``
+    stands for the titles that may follow a name (``总书记``, ``主席``,
+    ``同志`` …: the ``post`` and ``honorific`` words of ``leader_titles.csv``
+    placed ``after`` or ``both``), any number of them, none included.  So
+    ``以{name}同志为核心的党中央`` is the core formula for any leader of any era,
+    ``在{name}{title}(?:的)?领导下`` reads 在江泽民同志的领导下 and
+    在习近平主席领导下, and ``《{name}`` a name opening a book title.  A
+    pattern without ``{name}`` is read as ``{name}`` followed by it (a
+    leading ``^`` dropped): the form of earlier phrase files.  The other
+    kinds have no slot: they are matched where the code says.
 
     >>> sorted(set(load_phrases()["kind"]))
     ['doctrine', 'name_stop', 'ritual', 'title_only_follow', 'title_qualifier']
@@ -270,11 +306,31 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     for i, (kind, pattern) in enumerate(zip(frame["kind"], frame["pattern"]), start=2):
         if kind not in PHRASE_KINDS:
             raise RegistryError(path, f"kind {kind!r} is not one of {', '.join(PHRASE_KINDS)}", i, kind="row")
+        slots = pattern.count("{name}")
+        if kind in SLOT_KINDS and slots > 1:
+            raise RegistryError(path, f"a {kind} pattern has one name slot {{name}}, not {slots}", i, kind="row")
+        if kind not in SLOT_KINDS and (slots or "{title}" in pattern):
+            raise RegistryError(path, f"a {kind} pattern has no {{name}} or {{title}} slot", i, kind="row")
         try:
-            re.compile(pattern)
+            re.compile(_slot_regex(pattern, "(?:)") if kind in SLOT_KINDS else pattern)
         except re.error as err:
             raise RegistryError(path, f"pattern does not compile: {err}", i, kind="row") from None
     return frame
+
+
+#: Characters before and after a name that a slot pattern sees.
+SLOT_BEFORE, SLOT_AFTER = 40, 80
+#: Stands for the name in the text a slot pattern is matched on (a private-use character).
+SLOT = "\ue000"
+
+
+def _slot_regex(pattern: str, title: str) -> str:
+    """One ritual/doctrine pattern as a regex over ``before + SLOT + after`` (see :func:`load_phrases`)."""
+    if "{name}" not in pattern:
+        pattern = "{name}" + (pattern[1:] if pattern.startswith("^") else pattern)
+    before, after = pattern.split("{name}", 1)
+    before, after = before.replace("{title}", title), after.replace("{title}", title)
+    return f"(?:{before}){SLOT}(?:{after})"
 
 
 def load_surnames(path: str | Path | None = None) -> frozenset[str]:
@@ -333,20 +389,45 @@ class Matcher:
         if len(self.automaton) == 0:
             self.automaton.add_word("\0", ("none", "", 1))
         self.automaton.make_automaton()
-        before = sorted(titles.loc[titles["place"] != "after", "title"], key=lambda t: (-len(t), t))
-        after = sorted(titles.loc[titles["place"] != "before", "title"], key=lambda t: (-len(t), t))
+        units = titles["unit"] if "unit" in titles.columns else pd.Series("post", index=titles.index)
+        # Posts and honorifics stand next to a name on their own; the other units only inside a title chain.
+        words = titles[units.isin(["post", "honorific"])]
+        before = sorted(words.loc[words["place"] != "after", "title"], key=lambda t: (-len(t), t))
+        after = sorted(words.loc[words["place"] != "before", "title"], key=lambda t: (-len(t), t))
         self.title_end = re.compile("(?:" + "|".join(map(re.escape, before)) + ")$") if before else None
         self.title_after = re.compile("(?:" + "|".join(map(re.escape, after)) + ")") if after else None
         self.title_any = re.compile("(?:" + "|".join(map(re.escape, before)) + ")") if before else None
-        every = sorted(set(titles["title"]) | set(self.holders), key=lambda t: (-len(t), t))
+        every = sorted(set(words["title"]) | set(self.holders), key=lambda t: (-len(t), t))
         self.title_all = re.compile("(?:" + "|".join(map(re.escape, every)) + ")") if every else None
+        self.honorifics = frozenset(titles.loc[units == "honorific", "title"])
+        # The words a title chain is made of (title_before): the title list's, the registry's posts,
+        # and the registry's organisations in all their forms.
+        self.lexicon: dict[str, str] = {}
+        for word, unit in zip(titles["title"], units):
+            self.lexicon.setdefault(word, unit)
+        for title in registry["title"]:
+            if title:
+                self.lexicon.setdefault(title, "post")
+        for forms in self.org_forms.values():
+            for form in forms:
+                self.lexicon.setdefault(form, "organisation")
+        self.lexicon_max = max((len(w) for w in self.lexicon), default=1)
+        self.suffixes = frozenset(w for w, u in self.lexicon.items() if u == "suffix")
+        past = sorted((w for w, u in self.lexicon.items() if u == "past" and len(w) > 1), key=lambda t: (-len(t), t))
+        # A past marker earlier in the clause (时任河北正定县委书记): the post is a former one.
+        self.past_before = re.compile("(?:" + "|".join(map(re.escape, past)) + ")[^，。；：！？\n]{0,12}$") if past else None
+        slot_title = "(?:" + "|".join(map(re.escape, after)) + ")*" if after else ""
 
         def union(kind):
             patterns = phrases.loc[phrases["kind"] == kind, "pattern"].tolist()
             return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
-        self.ritual = union("ritual")
-        self.doctrine = union("doctrine")
+        def slots(kind):
+            patterns = phrases.loc[phrases["kind"] == kind, "pattern"].tolist()
+            return re.compile("|".join(_slot_regex(p, slot_title) for p in patterns)) if patterns else None
+
+        self.ritual = slots("ritual")
+        self.doctrine = slots("doctrine")
         self.follow = union("title_only_follow")
         self.name_stop = union("name_stop")
         qualifier = union("title_qualifier")
@@ -379,6 +460,110 @@ class Matcher:
         return bool((self.name_stop is not None and self.name_stop.match(text, pos))
                     or (self.title_all is not None and self.title_all.match(text, pos)))
 
+    def units(self, word: str) -> list[tuple[str, str]] | None:
+        """``word`` cut into title-list words, as ``[(piece, unit), …]``, or None when it cannot be.
+
+        Longest pieces first from the right (县委书记 → 县委 + 书记, 委副 → 委 + 副).
+
+        >>> matcher().units("县委书记")
+        [('县委', 'organisation'), ('书记', 'post')]
+        """
+        memo: dict[int, list | None] = {0: []}
+
+        def cut(end: int):
+            if end in memo:
+                return memo[end]
+            memo[end] = None
+            for start in range(max(0, end - self.lexicon_max), end):
+                piece = word[start:end]
+                if piece in self.lexicon:
+                    rest = cut(start)
+                    if rest is not None:
+                        memo[end] = rest + [(piece, self.lexicon[piece])]
+                        break
+            return memo[end]
+
+        return cut(len(word))
+
+    def title_before(self, text: str, floor: int, start: int) -> tuple[str, int, bool]:
+        """The title written right before the name at ``start``: ``(title, where it starts, past)``.
+
+        A title is a chain of words read backwards from the name, never before
+        ``floor``; the word next to the name must end with a post.  A chain
+        word is a word of the title list (``leader_titles.csv``: posts,
+        organisations, suffixes, modifiers; ``、`` and ``兼`` join two posts),
+        a place or organisation name (tagged ``ns``, ``nt``, ``nz``, ``j`` by
+        the segmenter) or a noun ending with an organisation suffix (八局,
+        检察院).  After a generic end of a body's name (委员会, 委, 工委) the
+        body's own name may hold other content words (中央审计委员会,
+        中国环境与发展国际合作委员会), verbs of an act excepted.  Anything else
+        ends the chain: ``１９９７年元旦由国家主席`` gives ``国家主席``,
+        ``访华时他受到了中国国家主席`` ``中国国家主席``.  No title when the chain
+        is the complement of a verb such as 当选 (…当选连任孟加拉国总理李强向…:
+        a headline without punctuation).  ``past`` when the chain holds a past
+        marker (原, 前) or one stands earlier in the clause (时任…县委书记).
+        ``('', start, False)`` when there is no title.
+
+        >>> matcher().title_before("会上，中共中央政治局常委、国务院总理", 0, 18)
+        ('中共中央政治局常委、国务院总理', 3, False)
+        """
+        low = max(floor, start - SLOT_BEFORE)
+        if low >= start:
+            return "", start, False
+        pos, chain_start, past = start, start, False
+        pending = ""              # a connector (、 兼) or, inside a body's name, a conjunction (和 与) waiting
+        open_name, content = False, 0
+        stop = ""
+        for word, tag in reversed(_tag(text[low:start])):
+            begin = pos - len(word)
+            unit = self.lexicon.get(word)
+            if unit == "connector" or word == "、":
+                if chain_start == start or pending:
+                    stop = word
+                    break                                 # 、 next to the name, or two in a row
+                pending, pos = word, begin
+                continue
+            if word in ("和", "与") and open_name and not pending:
+                pending, pos = word, begin                # 国家发展和改革委员会
+                continue
+            pieces = self.units(word)
+            inside = False
+            if unit == "predicate":
+                ok = False
+            elif chain_start == start:
+                ok = pieces is not None and pieces[-1][1] == "post"
+            elif pending in ("和", "与"):
+                ok = inside = self._name_content(word, tag)
+            else:
+                ok = (pieces is not None or tag in CHAIN_TAGS
+                      or (len(word) > 1 and tag.startswith("n") and word[-1] in self.suffixes))
+                if not ok and open_name and content < 6:
+                    ok = inside = self._name_content(word, tag)
+            if not ok:
+                stop = word
+                break
+            past = past or any(u == "past" for _, u in pieces or ())
+            if pieces is not None and all(u == "suffix" for _, u in pieces):
+                open_name, content = True, 0              # 委员会: its name comes before it
+            elif inside or (open_name and tag not in ("ns", "nt") and unit != "organisation"):
+                content += 1                              # 深化改革 in 中央全面深化改革委员会
+            else:
+                open_name = False
+            chain_start, pos, pending = begin, begin, ""
+        if chain_start == start:
+            return "", start, False
+        if self.lexicon.get(stop) == "predicate":
+            return "", start, False                       # 当选国家主席: the post of someone named before
+        if self.past_before is not None and self.past_before.search(text, floor, chain_start):
+            past = True
+        return text[chain_start:start], chain_start, past
+
+    def _name_content(self, word: str, tag: str) -> bool:
+        """A word that may stand inside a body's name (中央审计委员会): content, not an act or a function word."""
+        if tag not in NAME_CONTENT_TAGS or self.lexicon.get(word) in ("post", "predicate", "past"):
+            return False
+        return not (self.name_stop is not None and self.name_stop.fullmatch(word))
+
     def posts_on(self, name: str, date: str) -> list[tuple[str, str, str]]:
         """(title, organisation, level) of ``name``'s registry posts in force on ``date``."""
         return [(t, o, lv) for t, o, lv, s, e in self.persons[name].posts if _in_force(s, e, date)]
@@ -406,6 +591,23 @@ def _organisation_forms(registry: pd.DataFrame, aliases: pd.DataFrame) -> dict[s
         names |= groups.get(organisation, set())
         names |= {f.strip() for f in str(forms).split(";") if f.strip()}
     return {o: tuple(sorted(n, key=lambda f: (-len(f), f))) for o, n in out.items()}
+
+
+#: Segmenter tags of words that may stand in a title chain: place, organisation, other proper names, abbreviations.
+CHAIN_TAGS = frozenset({"ns", "nt", "nz", "j"})
+#: Tags of words that may stand inside a body's own name before 委员会 (nouns, verbal nouns, adjectives).
+NAME_CONTENT_TAGS = frozenset({"n", "vn", "an", "a", "ad", "b", "l", "v", "d", "nz", "j", "ns", "nt", "ng"})
+
+
+def _tag(text: str) -> list[tuple[str, str]]:
+    """Words and part-of-speech tags of ``text`` (rjieba, else jieba), covering it exactly."""
+    try:
+        import rjieba
+    except ImportError:  # pragma: no cover - rjieba is pinned; jieba is its reference
+        import jieba.posseg
+
+        return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+    return rjieba.tag(text)
 
 
 def _in_force(start: str, end: str, date: str) -> bool:
@@ -482,16 +684,18 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
                 continue                                  # 李岚 in 李岚清, 高峰 in 高峰会
             person = m.persons[key]
             cut = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
-            prefix = text[cut:start].lstrip("、")
-            title, anchor = "", False
-            if prefix and m.title_end is not None and m.title_end.search(prefix):
-                title, anchor = prefix[-MAX_TITLE:], True
+            written, title_start, past = m.title_before(text, cut, start)
+            title, anchor, after_end = "", False, end
+            if written:
+                title, anchor = written, True
             elif prev_title and text[prev_end:start] == "、":
                 title, anchor = prev_title, True            # enumeration: 连宇、张婕、…
             else:
                 after = m.title_after.match(text, end) if m.title_after is not None else None
                 if after:
-                    title, anchor = after.group(), True
+                    anchor, after_end = True, after.end()
+                    if after.group() not in m.honorifics:     # 习近平同志: anchored, but 同志 is no post
+                        title = after.group()
             if person.needs_anchor and not anchor:
                 # An earlier anchored mention carries over only where a person can stand:
                 # at the start of a clause (…。高峰指出) or before a verb of speech
@@ -504,11 +708,12 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
                 anchored.add(key)
             if title:
                 named.setdefault(key, []).append(title)
-            tail = text[end:end + 80]
-            kind = _phrase_kind(m, tail) or ("foreign" if person.category == "foreign" else "coverage")
+            kind = _phrase_kind(m, text, start, end) or ("foreign" if person.category == "foreign" else "coverage")
             posts = m.posts_on(key, date)
-            found.append(dict(name=key, title=normalise_title(m, key, title, date), title_raw=title, kind=kind,
-                              offset=start, end=end, posts=posts, in_term=bool(posts)))
+            # A former post (时任…, 原…) is kept as written but is not the person's title.
+            found.append(dict(name=key, title="" if past else normalise_title(m, key, title, date), title_raw=title,
+                              kind=kind, offset=start, end=end, posts=posts, in_term=bool(posts),
+                              span_start=title_start if written else start, span_end=after_end, named=True))
             prev_end, prev_title = end, title
         elif what == "title":
             if start == prev_end and found:
@@ -533,11 +738,10 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
             if not last_ok:
                 continue
             resolved.append((start, name))
-            tail = text[end:end + 80]
-            kind = _phrase_kind(m, tail) or "title-only"
+            kind = _phrase_kind(m, text, start, end) or "title-only"
             found.append(dict(name=name, title=key, title_raw=written, kind=kind, offset=start, end=end,
                               posts=[(key, organisation, level)] + [p for p in m.posts_on(name, date) if p[0] != key],
-                              in_term=True))
+                              in_term=True, span_start=start, span_end=end, named=False))
     return found
 
 
@@ -614,11 +818,15 @@ def _names_body(m: Matcher, qualifier: str) -> bool:
 
 
 def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
-    """``title`` as written, each ``、``-separated post mapped to the registry's post of ``name``.
+    """``title`` as written, each post of the chain mapped to the registry's post of ``name``.
 
-    A written post ends with the registered one (``丰台区委书记`` → ``区委书记``) or
-    is its end (``总书记`` → ``中共中央总书记``); posts in force on ``date``
-    are preferred.  Pieces matching no registered post stay as written.
+    The chain is cut at ``、`` and ``兼``.  A written post ends with the
+    registered one (``丰台区委书记`` → ``区委书记``; the longest such post),
+    is its end (``总书记`` → ``中共中央总书记``, ``主席`` → ``国家主席``: the
+    shortest such post), or is a form of the post's organisation followed by
+    the post's last word (``中华人民共和国主席`` → ``国家主席`` when the
+    registry's organisation of 国家主席 is 中华人民共和国).  Posts in force on
+    ``date`` are preferred.  Pieces matching no registered post stay as written.
 
     >>> normalise_title(matcher(), "王少峰", "丰台区委书记")
     '区委书记'
@@ -626,21 +834,46 @@ def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
     if not title or name not in m.persons:
         return title
     posts = m.persons[name].posts
-    ranked = sorted({p[0] for p in posts if p[0]},
-                    key=lambda t: (not any(p[0] == t and _in_force(p[3], p[4], date) for p in posts), -len(t), t))
+    force = {p[0]: any(q[0] == p[0] and _in_force(q[3], q[4], date) for q in posts) for p in posts if p[0]}
     out = []
-    for piece in title.split("、"):
-        match = next((t for t in ranked if piece.endswith(t) or (len(piece) >= 2 and t.endswith(piece))), piece)
+    for piece in re.split("[、兼]", title):
+        if not piece:
+            continue
+        longer = [t for t in force if piece.endswith(t)]
+        shorter = [t for t in force if len(piece) >= 2 and t.endswith(piece)]
+        forms = [t for t, o in {(p[0], p[1]) for p in posts if p[0]}
+                 if any(f in piece and _org_then_post(piece, f, t) for f in m.org_forms.get(o, ()))]
+        if longer:
+            match = sorted(longer, key=lambda t: (not force[t], -len(t), t))[0]
+        elif shorter:
+            match = sorted(shorter, key=lambda t: (not force[t], len(t), t))[0]
+        elif forms:
+            match = sorted(forms, key=lambda t: (not force[t], len(t), t))[0]
+        else:
+            match = piece
         if match not in out:
             out.append(match)
     return "、".join(out)
 
 
-def _phrase_kind(m: Matcher, tail: str) -> str:
-    if m.ritual is not None and m.ritual.match(tail):
-        return "ritual"
-    if m.doctrine is not None and m.doctrine.match(tail):
+def _org_then_post(piece: str, form: str, post: str) -> bool:
+    """``piece`` is ``form`` (the post's organisation) then a word ending ``post`` (中华人民共和国 + 主席)."""
+    rest = piece[piece.rindex(form) + len(form):]
+    return len(rest) >= 2 and post.endswith(rest)
+
+
+def _phrase_kind(m: Matcher, text: str, start: int, end: int) -> str:
+    """``doctrine`` or ``ritual`` when a slot pattern (:func:`load_phrases`) matches around ``text[start:end]``."""
+    if m.ritual is None and m.doctrine is None:
+        return ""
+    floor = max(start - SLOT_BEFORE, 0)
+    sentence = max((text.rfind(c, floor, start) for c in "。！？\n"), default=-1)
+    around = text[max(floor, sentence + 1):start] + SLOT + text[end:end + SLOT_AFTER]
+    # Doctrine first: 学习贯彻习近平新时代中国特色社会主义思想 names the doctrine, whatever the verb.
+    if m.doctrine is not None and m.doctrine.search(around):
         return "doctrine"
+    if m.ritual is not None and m.ritual.search(around):
+        return "ritual"
     return ""
 
 
@@ -675,7 +908,8 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
         if found:
             sentences = _sentence_numbers(text, [f["offset"] for f in found])
             counters: dict[int, int] = {}
-            for f, sentence in zip(found, sentences):
+            lists = enumerations(text, found)
+            for f, sentence, (enumeration, list_order) in zip(found, sentences, lists):
                 if f["kind"] in ("ritual", "doctrine"):
                     order = 0
                 else:
@@ -702,15 +936,56 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                     "line": line,
                     "title_raw": f["title_raw"],
                     "in_term": f["in_term"],
+                    "enumeration": enumeration,
+                    "list_order": list_order,
                 })
     return mentions_frame(rows)
+
+
+#: What may stand between two names of one enumeration (:func:`enumerations`), title of the next aside.
+LIST_SEPARATOR = "、"
+#: … and between two titled names of a roll call (区委书记王少峰，区长初军威).
+ROLL_SEPARATORS = ("，", "；")
+
+
+def enumerations(text: str, found: list[dict]) -> list[tuple[int, int]]:
+    """``(enumeration, list_order)`` for each mention of one field (in text order).
+
+    An enumeration is a run of two or more named persons in one sentence,
+    each separated from the next by ``、`` alone (习近平、李强、赵乐际;
+    the next may carry its own title: 区政府副区长赵春丽、武凯), or, when both
+    carry a title, by ``，`` or ``；`` alone (a titled roll call: 区委书记王少峰，
+    区委副书记、区长初军威).  ``enumeration`` numbers the enumerations of
+    the field from 1 and ``list_order`` is the place in it, from 1; ``(0, 0)``
+    for a mention in none (bare titles, ritual and doctrine included).
+    Protocol order is read only here (:mod:`analysis.leaders.protocol`).
+    """
+    out = [(0, 0)] * len(found)
+    number, previous = 0, None
+    for i, f in enumerate(found):
+        listable = f.get("named", True) and f["kind"] in ("coverage", "foreign")
+        joined = False
+        if listable and previous is not None:
+            p = found[previous]
+            gap = text[p["span_end"]:f["span_start"]].replace(" ", "").replace("\u3000", "")
+            joined = gap == LIST_SEPARATOR or (gap in ROLL_SEPARATORS and bool(p["title_raw"])
+                                               and f["span_start"] < f["offset"])
+        if joined:
+            if out[previous] == (0, 0):
+                number += 1
+                out[previous] = (number, 1)
+            out[i] = (number, out[previous][1] + 1)
+        previous = i if listable else None
+    return out
 
 
 def mentions_frame(rows: list[dict]) -> pd.DataFrame:
     """Mention records (dicts with :data:`MENTION_COLUMNS`) as the mentions table: typed, in its sort order
     (issue date, source, article, location, offset)."""
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
-    for column in ("offset", "order", "sentence", "line"):
+    for column in ("enumeration", "list_order"):
+        frame[column] = frame[column].fillna(0)      # records of an earlier version lack them
+    for column in ("offset", "order", "sentence", "line", "enumeration", "list_order"):
         frame[column] = frame[column].astype("int64")
     frame["in_term"] = frame["in_term"].astype(bool)
     rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
