@@ -28,8 +28,8 @@ EXPECTED_COUNTS = {
     "王江辉": 1, "李岚": 1, "张俊峰": 1, "连宇": 1, "张婕": 1, "李春滨": 1, "穆志军": 1, "陈燃": 1,
     "赵春丽": 1, "武凯": 1, "刘泽锋": 1,
 }
-# Every official printed with a title on the sample pages (习近平's title follows his name).
-TITLED_OFFICIALS = {
+# Every official printed with a title on the sample pages, in either order (习近平总书记: the title follows the name).
+TITLED_OFFICIALS = {"习近平",
     "王少峰", "初军威", "高峰", "蒋达峰", "安娜·帕拉希奥", "苏和", "田涛", "于吉顺", "谷立民", "麒麟", "李世琪",
     "白诗德", "王学勇", "王江辉", "李岚", "张俊峰", "连宇", "张婕", "李春滨", "穆志军", "陈燃", "赵春丽", "武凯",
     "刘泽锋",

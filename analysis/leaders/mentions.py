@@ -1055,21 +1055,50 @@ def _location(field: str, text: str, offset: int) -> str:
 
 # --------------------------------------------------------------------------- discovery
 
-def discover_officials(articles: pd.DataFrame, registry=None, *, include_registered: bool = False,
-                       titles=None, phrases=None, surnames=None) -> pd.DataFrame:
-    """Title + name patterns (enumerations included) naming officials, for extending the registry.
+def load_nonnames(path: str | Path | None = None) -> frozenset[str]:
+    """Words that are never a person's name (``word, category, source``; default ``data/leader_nonnames.csv``).
 
-    Finds ``<title word><name>`` and the lists after it
-    (区人大常委会副主任连宇、张婕、李春滨…).  A candidate name is two or three
-    characters (or a foreign name with ``·``), starting with a known surname
-    or followed by punctuation; a name-ending word (出席, 主持 …) trims a
-    three-character candidate to two (高峰出席 → 高峰).
+    Role nouns (干部, 班子, 同志), verbs of speech and attendance (指出, 强调,
+    嘱托) and function words that follow a title in running text: a
+    discovery candidate equal to one, or holding one, is no name.
+
+    >>> {"指出", "干部"} <= load_nonnames()
+    True
+    """
+    path = Path(path) if path else DATA_DIR / "leader_nonnames.csv"
+    frame = _read_csv(path, ["word", "category", "source"], "non-name list")
+    for i, (word, source) in enumerate(zip(frame["word"], frame["source"]), start=2):
+        if not word or not source:
+            raise RegistryError(path, "need a word and its source", i, kind="row")
+    return frozenset(frame["word"])
+
+
+#: Segmenter tags of a word that is never (part of) a name: verbs, adverbs, function words, numbers, time.
+NOT_NAME_TAGS = frozenset({"v", "vd", "vn", "vi", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "m",
+                           "mq", "q", "f", "t", "tg", "a", "ad", "an", "l", "i", "y", "e", "o", "zg"})
+
+
+def discover_officials(articles: pd.DataFrame, registry=None, *, include_registered: bool = False,
+                       titles=None, phrases=None, surnames=None, nonnames=None) -> pd.DataFrame:
+    """Names written next to a title, in either order, for extending the registry.
+
+    Finds ``<title><name>`` and the lists after it (区人大常委会副主任连宇、
+    张婕、李春滨…), and ``<name><title>`` for the titles written after a
+    name (习近平总书记, 李强总理: ``leader_titles.csv`` place ``after`` or
+    ``both``).  A candidate is name-shaped (:func:`name_shaped`): two or
+    three characters after a known surname (three or four after a compound
+    one), whole words of the sentence's segmentation, no role noun, verb or
+    function word (``leader_nonnames.csv``, the segmenter's tags) and no
+    title word inside; a candidate without a known surname (麒麟, 苏和)
+    counts only after a title and before punctuation.  The title is the
+    chain of :meth:`Matcher.title_before` (organisation and post words only).
 
     Columns: ``name``, ``title`` (most frequent title as written), ``titles``
     (all, ``；``-joined), ``count`` (mentions found this way), ``articles``,
     ``first_date``, ``last_date``, ``in_registry``, ``example_source``,
     ``example_line``, ``example``.  Sorted by count (descending), then name.
     Only names missing from the registry unless ``include_registered``.
+    ``nonnames``: a path, a set of words, or None for ``data/leader_nonnames.csv``.
 
     >>> from analysis.corpus import load_articles
     >>> found = discover_officials(load_articles(), registry=pd.DataFrame(columns=REGISTRY_COLUMNS))
@@ -1082,40 +1111,60 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
     for aliases in m.registry["aliases"]:
         known.update(a.strip() for a in aliases.split(";") if a.strip())
     surnames = load_surnames(surnames) if not isinstance(surnames, frozenset) else surnames
+    nonnames = nonnames if isinstance(nonnames, (set, frozenset)) else load_nonnames(nonnames)
     if m.title_any is None:
         return pd.DataFrame(columns=DISCOVERY_COLUMNS)
+    shape = _NameShape(m, surnames, frozenset(nonnames))
     # Title words only: a match must not swallow the next title (常委会主任高峰).
     pattern = re.compile(f"({m.title_any.pattern})")
+    after_titles = m.title_after
     hits = []
     for article in articles.to_dict("records"):
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         for field, text in _fields(article):
+            if not text:
+                continue
+
+            def hit(name, title, at):
+                line = (source_line(article, at) if field == "text" and "line_map" in article
+                        else int(article.get("headline_line", 0) or 0))
+                hits.append((name, title, article["article_id"], date, str(article.get("source", "")), line, at,
+                             text[max(0, at - CONTEXT):at + len(name) + CONTEXT]))
+
+            # <title><name>, and the names listed after it.
             last_end = 0
             for match in pattern.finditer(text):
                 end_title = match.end(1)
                 if match.start(1) < last_end:
                     continue
-                cut = max(_clause_start(text, match.start(1), 0), last_end)
-                title = text[cut:end_title].lstrip("、")[-MAX_TITLE:]
+                title, _, _ = m.title_before(text, max(_clause_start(text, match.start(1), 0), last_end), end_title)
+                if not title:
+                    continue
                 pos = end_title
+                full = (m.units(title) or [("", "")])[0][1] != "post" or "、" in title
                 while True:
-                    name, pos = _candidate(text, pos, m, surnames)
+                    name, pos = _candidate(text, pos, shape, full)
                     if not name:
                         break
-                    line = (source_line(article, pos - len(name)) if field == "text" and "line_map" in article
-                            else int(article.get("headline_line", 0) or 0))
-                    hits.append((name, title, article["article_id"], date, str(article.get("source", "")), line,
-                                 text[max(0, pos - len(name) - CONTEXT):pos + CONTEXT]))
+                    hit(name, title, pos - len(name))
                     last_end = pos
                     if pos < len(text) and text[pos] == "、":
                         pos += 1
                         continue
                     break
+            # <name><title>: 习近平总书记, 李强总理.
+            if after_titles is not None:
+                for match in after_titles.finditer(text):
+                    if match.group() in m.honorifics:
+                        continue
+                    name = _candidate_before(text, match.start(), shape)
+                    if name:
+                        hit(name, match.group(), match.start() - len(name))
     if not hits:
         return pd.DataFrame(columns=DISCOVERY_COLUMNS)
-    frame = pd.DataFrame(hits, columns=["name", "title", "article_id", "date", "source", "line", "context"])
-    # One hit per (article, offset) even when two title words overlap (书记 inside 副书记).
-    frame = frame.drop_duplicates(["article_id", "source", "line", "context"])
+    frame = pd.DataFrame(hits, columns=["name", "title", "article_id", "date", "source", "line", "offset", "context"])
+    # One hit per name and place, whichever way it was found (书记 inside 副书记, both title orders).
+    frame = frame.drop_duplicates(["article_id", "source", "offset", "name"])
     out = []
     for name, group in frame.groupby("name", sort=True):
         counts = group["title"].value_counts()
@@ -1134,12 +1183,90 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
     return result.reset_index(drop=True)
 
 
-def _candidate(text: str, pos: int, m: Matcher, surnames: frozenset[str]) -> tuple[str, int]:
-    """A name starting at ``pos`` (and where it ends), or ('', pos).
+class _NameShape:
+    """What a person's name looks like (see :func:`name_shaped`), with the facts it needs."""
 
-    The longest candidate followed by a clear end wins: punctuation or a
-    name-ending word (高峰出席 → 高峰, 安娜·帕拉希奥率团 → 安娜·帕拉希奥).
+    def __init__(self, m: Matcher, surnames: frozenset[str], nonnames: frozenset[str]):
+        self.m, self.surnames, self.nonnames = m, surnames, nonnames
+        self.compound = frozenset(s for s in surnames if len(s) > 1)
+        self.words = re.compile("|".join(map(re.escape, sorted(
+            (w for w in set(nonnames) | {t for t, u in m.lexicon.items() if u in ("post", "organisation")}
+             if len(w) > 1), key=lambda w: (-len(w), w)))))
+
+    def surname(self, name: str) -> str:
+        """The surname ``name`` starts with ('' when none is known), compound surnames first."""
+        if name[:2] in self.compound and len(name) >= 3:
+            return name[:2]
+        return name[0] if name[0] in self.surnames else ""
+
+    def plausible(self, name: str, text: str, start: int) -> bool:
+        """Length, no non-name or title word inside, no verb or function word, whole words of the text."""
+        if "·" in name:
+            return True
+        size = len(self.surname(name)) or 1
+        if not 1 <= len(name) - size <= 2:
+            return False
+        if name in self.nonnames or self.words.search(name) or name[-1] in self.nonnames:
+            return False                                  # 干部, 会主任, 贺信并
+        tags = _tag(name)
+        if any(len(w) > 1 and t in NOT_NAME_TAGS for w, t in tags):
+            return False
+        if len(tags) == 1 and tags[0][1] in NOT_NAME_TAGS:
+            return False
+        if len(tags) == 1 and tags[0][1] in ("ns", "nt"):
+            return False                                  # a place or a body: 蒙古国, 劳动党
+        if (len(name) == 3 and len(tags) == 2 and len(tags[0][0]) == 2 and not tags[0][1].startswith("nr")
+                and not self.surname(name)[1:]):
+            return False                                  # a word and a character: 贺信并 (习近平主席贺信并致辞)
+        # The name is whole words of its sentence: it starts and ends where the segmenter cuts
+        # (巴基斯坦总理: 斯坦 is no name).
+        return self.whole(text, start, start + len(name))
+
+    def whole(self, text: str, start: int, end: int) -> bool:
+        """``text[start:end]`` starts and ends where the segmenter cuts the text around it."""
+        low, high = max(0, start - 6), min(len(text), end + 4)
+        cuts, pos = set(), low
+        for w, _ in _tag(text[low:high]):
+            cuts.add(pos)
+            pos += len(w)
+        cuts.add(pos)
+        return start in cuts and end in cuts
+
+    def after_chain(self, text: str, start: int) -> bool:
+        """The word right before ``start`` belongs to a title chain (国家杜马主席: 杜马 is part of a body's name)."""
+        low = max(0, start - 8)
+        words = _tag(text[low:start])
+        if not words:
+            return False
+        word, tag = words[-1]
+        return (tag in CHAIN_TAGS or self.m.units(word) is not None
+                or (len(word) > 1 and tag.startswith("n") and word[-1] in self.m.suffixes))
+
+
+def name_shaped(name: str, m: Matcher | None = None, *, surnames=None, nonnames=None) -> bool:
+    """Whether ``name`` looks like a person's name on its own (the checks of :func:`discover_officials`).
+
+    >>> [name_shaped(w) for w in ("习近平", "连宇", "指出", "干部", "会主任", "欧阳晓晖")]
+    [True, True, False, False, False, True]
     """
+    m = m if isinstance(m, Matcher) else matcher(m)
+    surnames = load_surnames(surnames) if not isinstance(surnames, frozenset) else surnames
+    nonnames = nonnames if isinstance(nonnames, (set, frozenset)) else load_nonnames(nonnames)
+    shape = _NameShape(m, surnames, frozenset(nonnames))
+    return bool(shape.surname(name)) and shape.plausible(name, name, 0)
+
+
+def _candidate(text: str, pos: int, shape: _NameShape, full_title: bool = True) -> tuple[str, int]:
+    """A name starting at ``pos`` (right after a title), and where it ends; or ('', pos).
+
+    The longest name-shaped candidate followed by a clear end wins:
+    punctuation or a name-ending word (高峰出席 → 高峰, 安娜·帕拉希奥率团 →
+    安娜·帕拉希奥); a third character that itself ends a name is not part of
+    it (王毅等， → 王毅).  Without a known surname only a candidate after a
+    ``full_title`` (an organisation and a post, not a bare post: 委员长会议。)
+    and followed by punctuation counts (扎赉特旗委书记麒麟，).
+    """
+    m = shape.m
     foreign = re.compile(f"([{CJK}]{{2,4}}·)([{CJK}]{{2,6}})").match(text, pos)
     if foreign:
         head = foreign.group(1)
@@ -1148,18 +1275,47 @@ def _candidate(text: str, pos: int, m: Matcher, surnames: frozenset[str]) -> tup
             if _ends_name(text, end, m):
                 return text[pos:end], end
         return "", pos
-    run = re.compile(f"[{CJK}]{{2,3}}").match(text, pos)
+    run = re.compile(f"[{CJK}]{{2,4}}").match(text, pos)
     if not run:
         return "", pos
     for size in range(len(run.group()), 1, -1):
         name, end = text[pos:pos + size], pos + size
         if m.title_any is not None and m.title_any.match(name):
             return "", pos                                # a second title, not a name
-        if name[0] in surnames and _ends_name(text, end, m):
+        if size == 3 and m.name_stop is not None and m.name_stop.fullmatch(name[2]) and not shape.surname(name)[1:]:
+            continue                                      # 王毅等: 等 ends the name
+        if shape.surname(name) and _ends_name(text, end, m) and shape.plausible(name, text, pos):
             return name, end
-        if end < len(text) and text[end] in "，；。":
-            return name, end                              # 麒麟，: no known surname, but a clear end
+        if (full_title and not shape.surname(name) and size <= 3 and end < len(text) and text[end] in "，；。"
+                and not (m.name_stop is not None and m.name_stop.match(name))
+                and shape.plausible(name, text, pos)):
+            return name, end                              # 扎赉特旗委书记麒麟，: no known surname, but a clear end
     return "", pos
+
+
+def _candidate_before(text: str, end: int, shape: _NameShape) -> str:
+    """A name ending at ``end`` (right before a title written after it: 习近平总书记), or ''.
+
+    Two to four characters after a known surname, starting at a clause
+    start or a word boundary of the segmentation; the text before must not
+    be a title chain (国家主席: 国家 is no name).
+    """
+    m = shape.m
+    for size in (3, 2, 4):
+        start = end - size
+        if start < 0:
+            continue
+        name = text[start:end]
+        if not re.fullmatch(f"[{CJK}]+", name) or not shape.surname(name):
+            continue
+        if m.units(name) is not None or shape.after_chain(text, start):
+            continue                                      # 常务副主席, 朝鲜劳动党总书记, 国家杜马主席
+        tags = _tag(name)
+        if len(tags) == 1 and tags[0][1] in ("ns", "nt", "nrt"):
+            continue                                      # 伊拉克总理: a country before its premier
+        if shape.plausible(name, text, start):
+            return name
+    return ""
 
 
 def _ends_name(text: str, end: int, m: Matcher) -> bool:
