@@ -13,15 +13,21 @@ Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row
 ``data/leader_titles.csv``
     title words that anchor a name (``书记``, ``区长``, ``主任`` …) and whether they
     stand before the name (``区委书记王少峰``), after it (``习近平总书记``) or both;
+    with their ``unit`` (post, honorific, organisation, suffix, modifier,
+    connector, past, predicate), the words a title chain is made of
+    (:meth:`Matcher.title_before`);
 ``data/leader_phrases.csv``
-    regular expressions, matched on the text right after a name or title:
-    ``ritual`` (传达学习习近平总书记…重要指示精神), ``doctrine`` (习近平新时代中国特色社会主义思想),
-    ``title_only_follow`` (what may follow a title used without a name),
-    ``name_stop`` (what may end a name: for :func:`discover_officials` and
-    for telling 李岚说 from 李岚清) and ``title_qualifier`` (what, right before
-    a bare title, names another body: 省, 委, 党, 国 …);
+    regular expressions: ``ritual`` (传达学习习近平总书记…重要指示精神, 以X同志为核心的党中央)
+    and ``doctrine`` (习近平新时代中国特色社会主义思想, 邓小平理论) with a name slot
+    ``{name}`` (see :func:`load_phrases`), ``title_only_follow`` (what may
+    follow a title used without a name), ``name_stop`` (what may end a
+    name: for :func:`discover_officials` and for telling 李岚说 from 李岚清)
+    and ``title_qualifier`` (what, right before a bare title, names another
+    body: 省, 委, 党, 国 …);
 ``data/leader_surnames.csv``
-    surnames used to filter name candidates in :func:`discover_officials`.
+    surnames used to filter name candidates in :func:`discover_officials`;
+``data/leader_nonnames.csv``
+    words that are never a name there (role nouns, verbs, function words).
 
 The mentions table (:data:`MENTION_COLUMNS`), one row per mention, sorted by
 ``issue_date, source, article_id, location rank (headline, subheadline, lead,
@@ -34,7 +40,10 @@ date         the article's date (dateline, else issue date)
 name         the person (registry ``name``; aliases are mapped to it)
 title        the title beside the name normalised to the registry's posts
              (``丰台区委书记`` → ``区委书记``; a piece matching none of the
-             person's posts stays as written), '' when none
+             person's posts stays as written), '' when none or when it is a
+             former post (时任…); a title is a chain of post and organisation
+             words next to the name (:meth:`Matcher.title_before`), never
+             other context
 title_raw    the title as written (``丰台区委书记``; for an enumeration
              ``连宇、张婕…`` the list's title)
 position     registry posts of the person in force on ``date`` (``；``-joined);
@@ -49,8 +58,9 @@ kind         ``coverage`` (the person's own activity), ``ritual`` (citation of
 location     headline, subheadline, lead (first paragraph of ``text``) or body
 offset       character offset of the name (or bare title) in that field
              (``headline``/``subheadline``/``text``)
-order        1-based place among the persons named in the same sentence
-             (protocol order); 0 for ritual and doctrine mentions
+order        1-based place among the persons named in the same sentence;
+             0 for ritual and doctrine mentions (protocol order is read from
+             ``enumeration`` and ``list_order`` only)
 sentence     sentence number within the field (0-based), for co-mentions
 context      up to 20 characters either side
 source       raw page file (or article table) of the article
@@ -58,6 +68,10 @@ line         raw line of the name's first character, in every field (a
              subheadline printed under its headline has its own lines)
 in_term      True when ``date`` falls inside a registered term of that person
              (a post in force); post-based counts use only these
+enumeration  number of the enumeration the mention stands in, within its
+             field (``习近平、李强、赵乐际``, or a titled roll call; see
+             :func:`enumerations`); 0 when none
+list_order   1-based place in that enumeration; 0 when none
 ============ =====================================================================
 
 Names are whole names: a registered name followed by a character that
@@ -680,8 +694,8 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     for end_index, (what, key, length) in m.automaton.iter_long(text):
         start, end = end_index - length + 1, end_index + 1
         if what == "name":
-            if m.continues_name(text, start, end):
-                continue                                  # 李岚 in 李岚清, 高峰 in 高峰会
+            if m.continues_name(text, start, end) and not _phrase_kind(m, text, start, end):
+                continue                                  # 李岚 in 李岚清, 高峰 in 高峰会; not 邓小平 in 邓小平理论
             person = m.persons[key]
             cut = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
             written, title_start, past = m.title_before(text, cut, start)
