@@ -39,6 +39,7 @@ from .corpus.read import read_corpus
 from .errors import InputError
 from .inputs import input_digest, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
+from .leaders.protocol import protocol_order
 from .leaders.validation import check_annotation, read_annotation, read_gold
 from .perarticle.mentions import discover_officials, load_registry
 from .perarticle.stage import Runner
@@ -64,7 +65,7 @@ def _makers() -> dict[str, object]:
     return {
         "build_info": build_info_table, "articles": read_corpus, "captions": read_corpus,
         "unattributed_headlines": read_corpus, "registry": load_registry, "mentions": leader_mentions,
-        "discovered_officials": discover_officials, "tokens": compute_tokens, "term_frequency": term_frequency,
+        "discovered_officials": discover_officials, "protocol_order": protocol_order, "tokens": compute_tokens, "term_frequency": term_frequency,
         "term_frequency_by_issue": term_frequency, "term_frequency_by_month": term_frequency,
         "formulations": formulation_table, "formulation_occurrences": extract_formulations,
         "collocations": collocation_table, "trigrams": NgramTotals, "clusters": clusters_table,
@@ -133,6 +134,8 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
+        # Who is listed before whom, from lists of names only (a change of rank, not of salience).
+        tables["protocol_order"] = protocol_order(tables["mentions"])
         tables.update(per_article)
     with steps.step("topics"):
         try:

@@ -297,3 +297,195 @@ def generate_corpus(folder: str | Path, n_articles: int = 2400, *, start: str = 
     # The table last: a folder with articles.csv is complete.
     write_csv(articles, folder / "articles.csv")
     return folder
+
+
+# --------------------------------------------------------------------------- a national paper across eras
+
+NATIONAL_PAPER = "全国日报（生成）"
+NATIONAL_SOURCE = "synthetic: analysis.synthetic.generate_national_articles; dates of posts from public record"
+#: Posts of the national registry of the generated national paper: (name, title, organisation, start, end).
+#: Real persons and dates (public record), so that the eras, rituals and roll calls are those of real papers.
+NATIONAL_POSTS = [
+    ("邓小平", "中央军委主席", "中国共产党中央军事委员会", "1981-06-29", "1989-11-09"),
+    ("江泽民", "总书记", "中国共产党中央委员会", "1989-06-24", "2002-11-15"),
+    ("江泽民", "国家主席", "中华人民共和国", "1993-03-27", "2003-03-15"),
+    ("李鹏", "国务院总理", "国务院", "1988-04-09", "1998-03-17"),
+    ("李鹏", "全国人大常委会委员长", "全国人民代表大会常务委员会", "1998-03-16", "2003-03-15"),
+    ("朱镕基", "国务院总理", "国务院", "1998-03-17", "2003-03-16"),
+    ("李瑞环", "全国政协主席", "中国人民政治协商会议全国委员会", "1993-03-27", "2003-03-13"),
+    ("胡锦涛", "国家副主席", "中华人民共和国", "1998-03-16", "2003-03-15"),
+    ("胡锦涛", "总书记", "中国共产党中央委员会", "2002-11-15", "2012-11-15"),
+    ("胡锦涛", "国家主席", "中华人民共和国", "2003-03-15", "2013-03-14"),
+    ("温家宝", "国务院总理", "国务院", "2003-03-16", "2013-03-15"),
+    ("吴邦国", "全国人大常委会委员长", "全国人民代表大会常务委员会", "2003-03-15", "2013-03-14"),
+    ("习近平", "总书记", "中国共产党中央委员会", "2012-11-15", ""),
+    ("习近平", "国家主席", "中华人民共和国", "2013-03-14", ""),
+    ("李克强", "国务院总理", "国务院", "2013-03-15", "2023-03-11"),
+    ("李强", "国务院总理", "国务院", "2023-03-11", ""),
+    ("栗战书", "全国人大常委会委员长", "全国人民代表大会常务委员会", "2018-03-17", "2023-03-10"),
+    ("赵乐际", "全国人大常委会委员长", "全国人民代表大会常务委员会", "2023-03-10", ""),
+    ("汪洋", "全国政协主席", "中国人民政治协商会议全国委员会", "2018-03-14", "2023-03-10"),
+    ("王沪宁", "全国政协主席", "中国人民政治协商会议全国委员会", "2023-03-10", ""),
+]
+#: Politburo Standing Committees in protocol order, from the first plenum that elected them.
+PBSC = [
+    ("1997-09-19", ["江泽民", "李鹏", "朱镕基", "李瑞环", "胡锦涛", "尉健行", "李岚清"]),
+    ("2002-11-15", ["胡锦涛", "吴邦国", "温家宝", "贾庆林", "曾庆红", "黄菊", "吴官正", "李长春", "罗干"]),
+    ("2007-10-22", ["胡锦涛", "吴邦国", "温家宝", "贾庆林", "李长春", "习近平", "李克强", "贺国强", "周永康"]),
+    ("2012-11-15", ["习近平", "李克强", "张德江", "俞正声", "刘云山", "王岐山", "张高丽"]),
+    ("2017-10-25", ["习近平", "李克强", "栗战书", "汪洋", "王沪宁", "赵乐际", "韩正"]),
+    # The 20th Party Congress's first plenum: 赵乐际 now before 王沪宁 (the planted order change).
+    ("2022-10-23", ["习近平", "李强", "赵乐际", "王沪宁", "蔡奇", "丁薛祥", "李希"]),
+]
+#: The General Secretary's ritual formula by era (以…同志为核心的党中央; Hu's era wrote 为总书记).
+CORE = {"江泽民": "以江泽民同志为核心的党中央", "胡锦涛": "以胡锦涛同志为总书记的党中央",
+        "习近平": "以习近平同志为核心的党中央"}
+AFTER_TITLE = {"总书记": "总书记", "国家主席": "主席", "国务院总理": "总理", "全国人大常委会委员长": "委员长"}
+FILLER = ["各项工作取得新进展。", "会议研究了下一阶段重点工作。", "与会同志进行了认真讨论。",
+          "各地区各部门要抓好贯彻落实。", "会议审议通过了有关文件。"]
+
+
+def _pbsc(date: str) -> list[str]:
+    members: list[str] = []
+    for start, names in PBSC:
+        if start <= date:
+            members = names
+    return members
+
+
+def _posts_on(date: str) -> list[tuple]:
+    return [p for p in NATIONAL_POSTS if p[3] <= date and (not p[4] or date < p[4])]
+
+
+def national_registry() -> pd.DataFrame:
+    """The generated national paper's registry: :data:`NATIONAL_POSTS` and the PBSC memberships of :data:`PBSC`."""
+    rows = [{"name": n, "aliases": "", "title": t, "organisation": o, "level": "national", "category": "official",
+             "needs_anchor": "no", "start": s, "end": e, "source": NATIONAL_SOURCE, "note": "",
+             "org_forms": {"中国共产党中央委员会": "中共中央;党中央", "中华人民共和国": "国家"}.get(o, "")}
+            for n, t, o, s, e in NATIONAL_POSTS]
+    spans: dict[str, list[str]] = {}
+    for i, (start, names) in enumerate(PBSC):
+        end = PBSC[i + 1][0] if i + 1 < len(PBSC) else ""
+        for name in names:
+            span = spans.get(name)
+            if span and span[1] == start:
+                span[1] = end                                 # re-elected: one continuous term
+            else:
+                spans[name] = [start, end]
+    for name, (start, end) in spans.items():
+        rows.append({"name": name, "aliases": "", "title": "中央政治局常委", "organisation": "中国共产党中央政治局常务委员会",
+                     "level": "national", "category": "official", "needs_anchor": "no", "start": start, "end": end,
+                     "source": NATIONAL_SOURCE, "note": "", "org_forms": ""})
+    return pd.DataFrame(rows)
+
+
+def generate_national_articles(n_articles: int = 1200, *, start: str = "1997-10-01", end: str = "2025-12-31",
+                               seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A national paper across eras: the article table and the planted truth.
+
+    Each article holds some of: a roll call of the Politburo Standing
+    Committee in force (习近平、李强、赵乐际…; the order of 王沪宁 and 赵乐际
+    flips at the 20th Party Congress, 2022-10-23), a sentence naming two of
+    them in the other order that is no list (…主持会议，…出席), the General
+    Secretary's ritual formula of the era (以江泽民同志为核心的党中央, 以胡锦涛
+    同志为总书记的党中央 …), a citation (…同志最近强调指出, 学习贯彻…总书记重要讲话
+    精神, 在…的领导下), a doctrine (邓小平理论, 习近平新时代中国特色社会主义思想,
+    《江泽民文选》), a titled act (国务院总理李强出席…), a name before its title
+    (李强总理指出…) and title traps (…年元旦由国家主席…, 访华时他受到了中国国家主席…,
+    …当选国家主席…当选…). Dates and full-width digits as in a real daily.
+
+    Truth columns: ``article_id``, ``name``, ``kind`` (coverage, ritual,
+    doctrine), ``title`` (the registry post the title must normalise to,
+    '' when none), ``what`` (which template).
+    """
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(start, end, freq="D")
+    picks = np.sort(rng.choice(len(days), n_articles, replace=len(days) < n_articles))
+    rows, truth = [], []
+
+    def plant(article_id, name, kind, title, what):
+        truth.append({"article_id": article_id, "name": name, "kind": kind, "title": title, "what": what})
+
+    for k, index in enumerate(picks):
+        date = days[index].strftime("%Y-%m-%d")
+        article_id = f"nat-{date.replace('-', '')}-{k:05d}"
+        posts = _posts_on(date)
+        members = _pbsc(date)
+        leader = next((p[0] for p in posts if p[1] == "总书记"), "")
+        body: list[str] = []
+        if members and rng.random() < 0.6:
+            body.append("、".join(members) + "等出席会议。")
+            for name in members:
+                plant(article_id, name, "coverage", "", "roll call")
+            if rng.random() < 0.3:
+                a, b = members[1], members[2]
+                body.append(f"{b}主持会议，{a}出席并讲话。")   # both orders in one sentence, but no list
+                plant(article_id, b, "coverage", "", "no list")
+                plant(article_id, a, "coverage", "", "no list")
+        if leader in CORE and rng.random() < 0.5:
+            body.append(f"更加紧密地团结在{CORE[leader]}周围。")
+            plant(article_id, leader, "ritual", "", "core formula")
+        if leader and rng.random() < 0.4:
+            choice = int(rng.integers(3))
+            sentence = [f"认真学习贯彻{leader}总书记重要讲话精神。", f"{leader}同志最近强调指出，要抓好各项工作。",
+                        f"在{leader}同志的领导下，各项事业取得新成就。"][choice]
+            body.append(sentence)
+            plant(article_id, leader, "ritual", "", ["citation", "editorial", "leadership"][choice])
+        if "1997-09-12" <= date < "2012-11-08" and rng.random() < 0.3:
+            body.append("高举邓小平理论伟大旗帜。")
+            plant(article_id, "邓小平", "doctrine", "", "theory")
+        if date >= "2017-10-24" and rng.random() < 0.3:
+            body.append("深入学习贯彻习近平新时代中国特色社会主义思想。")
+            plant(article_id, "习近平", "doctrine", "", "thought")
+        if date >= "2006-08-10" and rng.random() < 0.1:
+            body.append("《江泽民文选》第一卷至第三卷在各地发行。")
+            plant(article_id, "江泽民", "doctrine", "", "works")
+        titled = [p for p in posts if p[1] in AFTER_TITLE]
+        if titled and rng.random() < 0.6:
+            name, title = titled[int(rng.integers(len(titled)))][:2]
+            form = int(rng.integers(4))
+            if form == 0:
+                body.append(f"{title}{name}出席会议并讲话。")
+            elif form == 1:
+                body.append(f"{name}{AFTER_TITLE[title]}指出，要坚持稳中求进。")
+            elif form == 2:
+                body.append(f"{fold_digits(date[:4])}年元旦由{title}{name}发表讲话。")
+            else:
+                body.append(f"访华时他受到了中国{title}{name}的接见。")
+            plant(article_id, name, "coverage", title, ["title first", "name first", "date before", "clause before"][form])
+        people = list(dict.fromkeys(t[0] for t in titled))
+        if len(people) >= 2 and rng.random() < 0.1:
+            (a, ta), (b, tb) = (next(t[:2] for t in titled if t[0] == who) for who in people[:2])
+            body.append(f"{a}当选{ta}{b}当选{tb}后首次亮相。")    # two headlines run together
+            plant(article_id, a, "coverage", "", "predicate")
+            plant(article_id, b, "coverage", "", "predicate")
+        body.insert(int(rng.integers(0, len(body) + 1)), FILLER[int(rng.integers(len(FILLER)))])
+        month, day = int(date[5:7]), int(date[8:10])
+        text = fold_digits(f"新华社北京{month}月{day}日电　") + "".join(body)
+        rows.append({"id": article_id, "date": date, "title": "", "page": "1", "text": text, "paper": NATIONAL_PAPER})
+    return pd.DataFrame(rows), pd.DataFrame(truth, columns=["article_id", "name", "kind", "title", "what"])
+
+
+def fold_digits(text: str) -> str:
+    """ASCII digits as full-width (１９９７年), as national dailies print them."""
+    return text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+
+def generate_national_corpus(folder: str | Path, n_articles: int = 1200, *, start: str = "1997-10-01",
+                             end: str = "2025-12-31", seed: int = 0) -> Path:
+    """Write the generated national paper (:func:`generate_national_articles`) as a corpus folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    articles, truth = generate_national_articles(n_articles, start=start, end=end, seed=seed)
+    write_csv(national_registry(), folder / "leaders.csv")
+    write_csv(truth, folder / "truth.csv")
+    write_text(
+        "# Generated by analysis.synthetic.generate_national_corpus: a national paper across eras, for tests.\n"
+        f'title = "{NATIONAL_PAPER} ({start[:4]}–{end[:4]})"\n'
+        f'paper = "{NATIONAL_PAPER}"\n'
+        f'period = "{start} to {end}"\n'
+        f'source = "generated by analysis.synthetic (seed {seed}, {n_articles} articles): templated sentences about '
+        'real leaders on real dates of their posts; a test corpus"\n',
+        folder / "corpus.toml")
+    write_csv(articles, folder / "articles.csv")
+    return folder

@@ -12,7 +12,8 @@ import pytest
 from analysis.corpus.read import load_articles
 from analysis.figures.leaders import plot_kinds, plot_network, plot_prominence, plot_timeline
 from analysis.perarticle.mentions import (MENTION_COLUMNS, REGISTRY_COLUMNS, RegistryError,
-                                       discover_officials, leader_mentions, load_phrases, load_registry, load_titles)
+                                         discover_officials, leader_mentions, load_phrases, load_registry,
+                                         load_titles, matcher, name_shaped, normalise_title)
 from analysis.leaders.tables import (co_mentions, kind_series, mention_counts, order_changes, prominence,
                                      protocol_sequences, title_timeline, trace)
 from analysis.leaders.validation import evaluate, read_gold
@@ -31,8 +32,8 @@ EXPECTED_COUNTS = {
     "王江辉": 1, "李岚": 1, "张俊峰": 1, "连宇": 1, "张婕": 1, "李春滨": 1, "穆志军": 1, "陈燃": 1,
     "赵春丽": 1, "武凯": 1, "刘泽锋": 1,
 }
-# Every official printed with a title on the sample pages (习近平's title follows his name).
-TITLED_OFFICIALS = {
+# Every official printed with a title on the sample pages, in either order (习近平总书记: the title follows the name).
+TITLED_OFFICIALS = {"习近平",
     "王少峰", "初军威", "高峰", "蒋达峰", "安娜·帕拉希奥", "苏和", "田涛", "于吉顺", "谷立民", "麒麟", "李世琪",
     "白诗德", "王学勇", "王江辉", "李岚", "张俊峰", "连宇", "张婕", "李春滨", "穆志军", "陈燃", "赵春丽", "武凯",
     "刘泽锋",
@@ -293,3 +294,99 @@ def test_figures_render_chinese_without_missing_glyphs(mentions, articles, tmp_p
             ax = draw()
             ax.figure.savefig(tmp_path / "figure.png")
             plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- real-text rules (issue 19)
+
+@pytest.fixture(scope="module")
+def national_generated(tmp_path_factory):
+    """The generated national paper across eras (江泽民, 胡锦涛, 习近平; analysis.synthetic)."""
+    from analysis.corpus.read import read_article_table
+    from analysis.synthetic import generate_national_corpus
+
+    folder = generate_national_corpus(tmp_path_factory.mktemp("national"), 700, start="1997-10-01",
+                                      end="2025-12-31", seed=1)
+    articles = read_article_table(folder / "articles.csv")
+    registry = load_registry(folder / "leaders.csv")
+    truth = pd.read_csv(folder / "truth.csv", dtype=str, keep_default_na=False)
+    return articles, registry, leader_mentions(articles, registry=registry), truth
+
+
+def test_ritual_and_doctrine_of_every_era_are_no_coverage(national_generated):
+    _, _, found, truth = national_generated
+    assert Counter(zip(found["article_id"], found["name"], found["kind"])) == \
+        Counter(zip(truth["article_id"], truth["name"], truth["kind"]))
+    # Every era's formula is planted: the truth holds all three General Secretaries' rituals.
+    rituals = truth[truth["kind"] == "ritual"]
+    assert {"江泽民", "胡锦涛", "习近平"} <= set(rituals["name"])
+    assert {"core formula", "citation", "editorial", "leadership"} <= set(rituals["what"])
+    assert {"邓小平", "习近平", "江泽民"} <= set(truth.loc[truth["kind"] == "doctrine", "name"])
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("更加紧密地团结在以江泽民同志为核心的党中央周围。", "江泽民", "ritual"),
+    ("以胡锦涛同志为总书记的党中央高度重视。", "胡锦涛", "ritual"),
+    ("江泽民同志最近强调指出，要抓好落实。", "江泽民", "ritual"),
+    ("在胡锦涛总书记的领导下，取得新成就。", "胡锦涛", "ritual"),
+    ("认真学习贯彻江泽民总书记重要讲话精神。", "江泽民", "ritual"),
+    ("高举邓小平理论伟大旗帜。", "邓小平", "doctrine"),
+    ("《江泽民文选》出版发行。", "江泽民", "doctrine"),
+    ("深入学习贯彻习近平新时代中国特色社会主义思想。", "习近平", "doctrine"),
+    ("江泽民主持会议并讲话。", "江泽民", "coverage"),
+    ("胡锦涛对防汛工作作出重要指示强调，要确保安全。", "胡锦涛", "coverage"),
+    ("李鹏主持会议，学习贯彻江泽民总书记重要讲话精神。", "李鹏", "coverage"),
+])
+def test_name_slot_patterns_hold_for_any_leader(national_generated, text, name, kind):
+    _, registry, _, _ = national_generated
+    found = leader_mentions(article(text, date="2000-06-01"), registry=registry)
+    assert found.loc[found["name"] == name, "kind"].tolist()[:1] == [kind]
+
+
+def test_phrase_file_pattern_language(tmp_path):
+    phrases = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "leader_phrases.csv", dtype=str,
+                          keep_default_na=False)
+    assert (phrases["source"] != "").all()
+    assert phrases.loc[phrases["kind"].isin(["ritual", "doctrine"]), "pattern"].str.contains("{name}", regex=False).all()
+    bad = tmp_path / "phrases.csv"
+    for pattern, kind, message in [("{name}与{name}", "ritual", "one name slot"),
+                                   ("{name}说", "name_stop", "no {name}"),
+                                   ("{name}(", "ritual", "does not compile")]:
+        bad.write_text(f"kind,pattern,source\n{kind},\"{pattern}\",x\n", encoding="utf-8")
+        with pytest.raises(RegistryError, match=message):
+            load_phrases(bad)
+    # The earlier form (no slot: what follows the name) still reads.
+    old = tmp_path / "old.csv"
+    old.write_text("kind,pattern,source\nritual,^(?:总书记)?重要讲话精神,x\n", encoding="utf-8")
+    found = leader_mentions(article("学习习近平总书记重要讲话精神。"), phrases=old)
+    assert found["kind"].tolist() == ["ritual"]
+
+
+def test_titles_are_chains_of_post_and_organisation_words(national_generated):
+    _, registry, found, truth = national_generated
+    assert not found["title_raw"].str.contains("年|由|受到|当选|访华").any()
+    placed = truth[truth["what"].isin(["title first", "name first", "date before", "clause before"])]
+    assert len(placed) > 50
+    for row in placed.itertuples():
+        titles = set(found.loc[(found["article_id"] == row.article_id) & (found["name"] == row.name), "title"])
+        assert row.title in titles, (row.what, row.name, titles)
+    m = matcher(registry)
+    for text, title in [("１９９７年元旦由国家主席", "国家主席"), ("访华时他受到了中国国家主席", "中国国家主席"),
+                        ("中共中央政治局常委、国务院总理", "中共中央政治局常委、国务院总理"),
+                        ("会见了美国总统克林顿和国家主席", "国家主席"), ("当选连任孟加拉国总理", ""),
+                        ("中国环境与发展国际合作委员会主席", "中国环境与发展国际合作委员会主席"),
+                        ("时任河北正定县委书记", "县委书记")]:
+        assert m.title_before(text, 0, len(text))[0] == title, text
+    assert m.title_before("时任河北正定县委书记", 0, 10)[2]                       # a former post
+    assert normalise_title(m, "江泽民", "中华人民共和国主席") == "国家主席"
+    assert normalise_title(m, "江泽民", "主席", "2000-01-01") == "国家主席"      # the shortest post ending 主席
+
+
+def test_discovered_officials_are_people_in_both_title_orders(national_generated):
+    articles, registry, _, _ = national_generated
+    found = discover_officials(articles, registry=pd.DataFrame(columns=REGISTRY_COLUMNS))
+    assert set(found["name"]) <= set(registry["name"])
+    assert {"江泽民", "胡锦涛", "习近平", "李鹏", "朱镕基"} <= set(found["name"])
+    assert not {"指出", "强调", "嘱托", "职务", "干部"} & set(found["name"])
+    for word, shaped in [("习近平", True), ("欧阳晓晖", True), ("指出", False), ("嘱托", False), ("职务", False),
+                         ("会主任", False), ("处书记", False), ("班子", False), ("贺信并", False)]:
+        assert name_shaped(word) is shaped, word

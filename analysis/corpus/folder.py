@@ -17,6 +17,7 @@ and, optionally, the facts that the analysis needs about that paper:
 ``leader_titles.csv`` titles that mark an official (default: ``data/``)
 ``leader_phrases.csv`` ritual/doctrine phrases (default: ``data/``)
 ``leader_surnames.csv`` surnames for discovery (default: ``data/``)
+``leader_nonnames.csv`` words never a name: role nouns, verbs (default: ``data/``)
 ``userdict.csv``     segmentation dictionary (default: ``data/``)
 ``stopwords.csv``    stopwords (default: ``data/``)
 ``aliases.csv``      one term for several spellings (default: ``data/``)
@@ -72,6 +73,7 @@ FACT_FILES = {
     "titles": "leader_titles.csv",
     "phrases": "leader_phrases.csv",
     "surnames": "leader_surnames.csv",
+    "nonnames": "leader_nonnames.csv",
     "userdict": "userdict.csv",
     "stopwords": "stopwords.csv",
     "aliases": "aliases.csv",

@@ -265,20 +265,26 @@ def issue_gaps(articles: pd.DataFrame, freq: str = "M") -> np.ndarray:
 
 
 def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Roll calls: sentences naming two or more persons, in printed order.
+    """Roll calls: enumerations naming two or more persons, in printed order.
 
+    Read from the ``enumeration`` and ``list_order`` columns (see
+    :mod:`analysis.leaders.protocol`: names in one ``、``-separated list, or a
+    titled roll call), not from every sentence that names two persons.
     Columns: ``date``, ``article_id``, ``location``, ``sentence``, ``n``,
     ``sequence`` (names joined by `` > ``), ``titles``.  Sorted by date,
     article, location, sentence.
     """
-    chosen = mentions[mentions["order"] > 0]
+    from .protocol import _check
+
+    _check(mentions)
+    chosen = mentions[mentions["enumeration"] > 0]
     rows = []
-    for (article_id, location, sentence), group in chosen.groupby(["article_id", "location", "sentence"], sort=False):
+    for (article_id, location, _), group in chosen.groupby(["article_id", "location", "enumeration"], sort=False):
         if len(group) < 2:
             continue
-        group = group.sort_values("order")
+        group = group.sort_values("list_order")
         rows.append({"date": group["date"].iloc[0], "article_id": article_id, "location": location,
-                     "sentence": int(sentence), "n": len(group), "sequence": " > ".join(group["name"]),
+                     "sentence": int(group["sentence"].iloc[0]), "n": len(group), "sequence": " > ".join(group["name"]),
                      "titles": " > ".join(t or "—" for t in group["title"])})
     frame = pd.DataFrame(rows, columns=["date", "article_id", "location", "sentence", "n", "sequence", "titles"])
     rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
@@ -286,28 +292,24 @@ def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
             .drop(columns="_r").reset_index(drop=True))
 
 
-def order_changes(mentions: pd.DataFrame) -> pd.DataFrame:
-    """For each pair listed together in a roll call: who came first, how often.
+def order_changes(mentions: pd.DataFrame, **options) -> pd.DataFrame:
+    """For each pair listed together in an enumeration: who came first, how often, and whether that changed.
 
-    Columns: ``a``, ``b`` (a < b), ``a_first``, ``b_first``, ``first_date``,
-    ``last_date``, ``changed`` (both orders occur: a change worth reading,
-    not a measure of salience).  Sorted by changed (True first), a, b.
+    The table of :func:`analysis.leaders.protocol.protocol_order` (``options``:
+    its ``min_lists``, ``min_share``) in the columns the book reads: ``a``,
+    ``b`` (a < b), ``a_first``, ``b_first``, ``first_date``, ``last_date``,
+    ``changed`` (the majority order flips between two periods with enough
+    lists in each; both orders occurring is not enough), then ``lists``,
+    ``changed_on``, ``first_before``, ``first_after``.  Sorted by changed
+    (True first), a, b.
     """
-    chosen = mentions[mentions["order"] > 0]
-    rows = []
-    for _, group in chosen.groupby(["article_id", "location", "sentence"], sort=True):
-        if len(group) < 2:
-            continue
-        first_place = group.sort_values("order").drop_duplicates("name")
-        ranks = dict(zip(first_place["name"], first_place["order"]))
-        date = group["date"].iloc[0]
-        for a, b in combinations(sorted(ranks), 2):
-            rows.append((a, b, int(ranks[a] < ranks[b]), int(ranks[b] < ranks[a]), date))
-    frame = pd.DataFrame(rows, columns=["a", "b", "a_first", "b_first", "date"])
-    table = frame.groupby(["a", "b"]).agg(a_first=("a_first", "sum"), b_first=("b_first", "sum"),
-                                          first_date=("date", "min"), last_date=("date", "max")).reset_index()
-    table["changed"] = (table["a_first"] > 0) & (table["b_first"] > 0)
-    return table.sort_values(["changed", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    from .protocol import protocol_order
+
+    table = protocol_order(mentions, **options)
+    columns = ["a", "b", "a_first", "b_first", "first_date", "last_date", "changed", "lists", "changed_on",
+               "first_before", "first_after"]
+    return table[columns].sort_values(["changed", "a", "b"], ascending=[False, True, True],
+                                      kind="stable").reset_index(drop=True)
 
 
 TRACE_COLUMNS = ["article_id", "headline", "date", "issue_date", "source", "line", "location", "name", "title",

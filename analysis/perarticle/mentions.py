@@ -13,15 +13,21 @@ Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row
 ``data/leader_titles.csv``
     title words that anchor a name (``书记``, ``区长``, ``主任`` …) and whether they
     stand before the name (``区委书记王少峰``), after it (``习近平总书记``) or both;
+    with their ``unit`` (post, honorific, organisation, suffix, modifier,
+    connector, past, predicate), the words a title chain is made of
+    (:meth:`Matcher.title_before`);
 ``data/leader_phrases.csv``
-    regular expressions, matched on the text right after a name or title:
-    ``ritual`` (传达学习习近平总书记…重要指示精神), ``doctrine`` (习近平新时代中国特色社会主义思想),
-    ``title_only_follow`` (what may follow a title used without a name),
-    ``name_stop`` (what may end a name: for :func:`discover_officials` and
-    for telling 李岚说 from 李岚清) and ``title_qualifier`` (what, right before
-    a bare title, names another body: 省, 委, 党, 国 …);
+    regular expressions: ``ritual`` (传达学习习近平总书记…重要指示精神, 以X同志为核心的党中央)
+    and ``doctrine`` (习近平新时代中国特色社会主义思想, 邓小平理论) with a name slot
+    ``{name}`` (see :func:`load_phrases`), ``title_only_follow`` (what may
+    follow a title used without a name), ``name_stop`` (what may end a
+    name: for :func:`discover_officials` and for telling 李岚说 from 李岚清)
+    and ``title_qualifier`` (what, right before a bare title, names another
+    body: 省, 委, 党, 国 …);
 ``data/leader_surnames.csv``
-    surnames used to filter name candidates in :func:`discover_officials`.
+    surnames used to filter name candidates in :func:`discover_officials`;
+``data/leader_nonnames.csv``
+    words that are never a name there (role nouns, verbs, function words).
 
 The mentions table (:data:`MENTION_COLUMNS`), one row per mention, sorted by
 ``issue_date, source, article_id, location rank (headline, subheadline, lead,
@@ -34,7 +40,10 @@ date         the article's date (dateline, else issue date)
 name         the person (registry ``name``; aliases are mapped to it)
 title        the title beside the name normalised to the registry's posts
              (``丰台区委书记`` → ``区委书记``; a piece matching none of the
-             person's posts stays as written), '' when none
+             person's posts stays as written), '' when none or when it is a
+             former post (时任…); a title is a chain of post and organisation
+             words next to the name (:meth:`Matcher.title_before`), never
+             other context
 title_raw    the title as written (``丰台区委书记``; for an enumeration
              ``连宇、张婕…`` the list's title)
 position     registry posts of the person in force on ``date`` (``；``-joined);
@@ -49,8 +58,9 @@ kind         ``coverage`` (the person's own activity), ``ritual`` (citation of
 location     headline, subheadline, lead (first paragraph of ``text``) or body
 offset       character offset of the name (or bare title) in that field
              (``headline``/``subheadline``/``text``)
-order        1-based place among the persons named in the same sentence
-             (protocol order); 0 for ritual and doctrine mentions
+order        1-based place among the persons named in the same sentence;
+             0 for ritual and doctrine mentions (protocol order is read from
+             ``enumeration`` and ``list_order`` only)
 sentence     sentence number within the field (0-based), for co-mentions
 context      up to 20 characters either side
 source       raw page file (or article table) of the article
@@ -58,6 +68,10 @@ line         raw line of the name's first character, in every field (a
              subheadline printed under its headline has its own lines)
 in_term      True when ``date`` falls inside a registered term of that person
              (a post in force); post-based counts use only these
+enumeration  number of the enumeration the mention stands in, within its
+             field (``习近平、李强、赵乐际``, or a titled roll call; see
+             :func:`enumerations`); 0 when none
+list_order   1-based place in that enumeration; 0 when none
 ============ =====================================================================
 
 Names are whole names: a registered name followed by a character that
@@ -94,11 +108,16 @@ REGISTRY_OPTIONAL = {"category": "official", "needs_anchor": "no", "note": "", "
 LEVELS = ("national", "municipal", "district", "other")
 CATEGORIES = ("official", "foreign", "other")
 PHRASE_KINDS = ("ritual", "doctrine", "title_only_follow", "name_stop", "title_qualifier")
+#: Phrase kinds whose patterns have a name slot (see :func:`load_phrases`).
+SLOT_KINDS = ("ritual", "doctrine")
 TITLE_PLACES = ("before", "after", "both")
+#: What a word of ``leader_titles.csv`` is (column ``unit``; ``post`` when the column is missing).
+TITLE_UNITS = ("post", "honorific", "organisation", "suffix", "modifier", "connector", "past", "predicate")
 
 MENTION_COLUMNS = [
     "article_id", "issue_date", "date", "name", "title", "position", "organisation", "level", "kind",
     "location", "offset", "order", "sentence", "context", "source", "line", "title_raw", "in_term",
+    "enumeration", "list_order",
 ]
 LOCATIONS = ("headline", "subheadline", "lead", "body")
 KINDS = ("coverage", "ritual", "doctrine", "title-only", "foreign")
@@ -253,21 +272,52 @@ def empty_registry() -> pd.DataFrame:
 
 
 def load_titles(path: str | Path | None = None) -> pd.DataFrame:
-    """Title words (``title, place, source``); ``place`` is before, after or both.
+    """Title words (``title, place, unit, source``); ``place`` is before, after or both.
 
-    >>> "书记" in set(load_titles()["title"])
-    True
+    ``unit`` (optional; ``post`` when the column is missing) says what the word
+    is in a title chain (see :meth:`Matcher.title_before`): ``post`` (书记,
+    总理: ends a title and anchors a name), ``honorific`` (同志: anchors a
+    name but is no title), ``organisation`` (中共中央, 国务院, 国家),
+    ``suffix`` (the last character of a body's or place's name: 委, 局, 园),
+    ``modifier`` (副, 代理, 驻华), ``connector`` (、, 兼: between two
+    posts of one person), ``past`` (时任, 原: the post is a former one) and
+    ``predicate`` (当选: the post that follows is its complement, not a title).
+
+    >>> titles = load_titles()
+    >>> "书记" in set(titles["title"]), titles.set_index("title").loc["国务院", "unit"]
+    (True, 'organisation')
     """
     path = fact_file("titles", path)
     frame = _read_csv(path, ["title", "place", "source"], "title list")
-    for i, (title, place) in enumerate(zip(frame["title"], frame["place"]), start=2):
+    if "unit" not in frame.columns:
+        frame["unit"] = "post"
+    frame["unit"] = frame["unit"].replace("", "post")
+    for i, (title, place, unit) in enumerate(zip(frame["title"], frame["place"], frame["unit"]), start=2):
         if not title or place not in TITLE_PLACES:
             raise RegistryError(path, f"need a title and a place in {', '.join(TITLE_PLACES)}", i, kind="row")
+        if unit not in TITLE_UNITS:
+            raise RegistryError(path, f"unit {unit!r} is not one of {', '.join(TITLE_UNITS)}", i, kind="row")
     return frame
 
 
 def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     """Phrase patterns (``kind, pattern, source``), each checked to compile.
+
+    **The name slot.**  A ``ritual`` or ``doctrine`` pattern is a Python
+    regular expression with one name slot, ``{name}``: the part before the
+    slot must match the text right before the name (in the same sentence, up
+    to :data:`SLOT_BEFORE` characters), the part after it the text right
+    after the name (up to :data:`SLOT_AFTER` characters).  The slot holds a
+    registered name or a bare post resolved to its holder.  ``{title}``
+    stands for the titles that may follow a name (``总书记``, ``主席``,
+    ``同志`` …: the ``post`` and ``honorific`` words of ``leader_titles.csv``
+    placed ``after`` or ``both``), any number of them, none included.  So
+    ``以{name}同志为核心的党中央`` is the core formula for any leader of any era,
+    ``在{name}{title}(?:的)?领导下`` reads 在江泽民同志的领导下 and
+    在习近平主席领导下, and ``《{name}`` a name opening a book title.  A
+    pattern without ``{name}`` is read as ``{name}`` followed by it (a
+    leading ``^`` dropped): the form of earlier phrase files.  The other
+    kinds have no slot: they are matched where the code says.
 
     >>> sorted(set(load_phrases()["kind"]))
     ['doctrine', 'name_stop', 'ritual', 'title_only_follow', 'title_qualifier']
@@ -277,11 +327,31 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
     for i, (kind, pattern) in enumerate(zip(frame["kind"], frame["pattern"]), start=2):
         if kind not in PHRASE_KINDS:
             raise RegistryError(path, f"kind {kind!r} is not one of {', '.join(PHRASE_KINDS)}", i, kind="row")
+        slots = pattern.count("{name}")
+        if kind in SLOT_KINDS and slots > 1:
+            raise RegistryError(path, f"a {kind} pattern has one name slot {{name}}, not {slots}", i, kind="row")
+        if kind not in SLOT_KINDS and (slots or "{title}" in pattern):
+            raise RegistryError(path, f"a {kind} pattern has no {{name}} or {{title}} slot", i, kind="row")
         try:
-            re.compile(pattern)
+            re.compile(_slot_regex(pattern, "(?:)") if kind in SLOT_KINDS else pattern)
         except re.error as err:
             raise RegistryError(path, f"pattern does not compile: {err}", i, kind="row") from None
     return frame
+
+
+#: Characters before and after a name that a slot pattern sees.
+SLOT_BEFORE, SLOT_AFTER = 40, 80
+#: Stands for the name in the text a slot pattern is matched on (a private-use character).
+SLOT = "\ue000"
+
+
+def _slot_regex(pattern: str, title: str) -> str:
+    """One ritual/doctrine pattern as a regex over ``before + SLOT + after`` (see :func:`load_phrases`)."""
+    if "{name}" not in pattern:
+        pattern = "{name}" + (pattern[1:] if pattern.startswith("^") else pattern)
+    before, after = pattern.split("{name}", 1)
+    before, after = before.replace("{title}", title), after.replace("{title}", title)
+    return f"(?:{before}){SLOT}(?:{after})"
 
 
 def load_surnames(path: str | Path | None = None) -> frozenset[str]:
@@ -337,20 +407,45 @@ class Matcher:
         if len(self.automaton) == 0:
             self.automaton.add_word("\0", ("none", "", 1))
         self.automaton.make_automaton()
-        before = sorted(titles.loc[titles["place"] != "after", "title"], key=lambda t: (-len(t), t))
-        after = sorted(titles.loc[titles["place"] != "before", "title"], key=lambda t: (-len(t), t))
+        units = titles["unit"] if "unit" in titles.columns else pd.Series("post", index=titles.index)
+        # Posts and honorifics stand next to a name on their own; the other units only inside a title chain.
+        words = titles[units.isin(["post", "honorific"])]
+        before = sorted(words.loc[words["place"] != "after", "title"], key=lambda t: (-len(t), t))
+        after = sorted(words.loc[words["place"] != "before", "title"], key=lambda t: (-len(t), t))
         self.title_end = re.compile("(?:" + "|".join(map(re.escape, before)) + ")$") if before else None
         self.title_after = re.compile("(?:" + "|".join(map(re.escape, after)) + ")") if after else None
         self.title_any = re.compile("(?:" + "|".join(map(re.escape, before)) + ")") if before else None
-        every = sorted(set(titles["title"]) | set(self.holders), key=lambda t: (-len(t), t))
+        every = sorted(set(words["title"]) | set(self.holders), key=lambda t: (-len(t), t))
         self.title_all = re.compile("(?:" + "|".join(map(re.escape, every)) + ")") if every else None
+        self.honorifics = frozenset(titles.loc[units == "honorific", "title"])
+        # The words a title chain is made of (title_before): the title list's, the registry's posts,
+        # and the registry's organisations in all their forms.
+        self.lexicon: dict[str, str] = {}
+        for word, unit in zip(titles["title"], units):
+            self.lexicon.setdefault(word, unit)
+        for title in registry["title"]:
+            if title:
+                self.lexicon.setdefault(title, "post")
+        for forms in self.org_forms.values():
+            for form in forms:
+                self.lexicon.setdefault(form, "organisation")
+        self.lexicon_max = max((len(w) for w in self.lexicon), default=1)
+        self.suffixes = frozenset(w for w, u in self.lexicon.items() if u == "suffix")
+        past = sorted((w for w, u in self.lexicon.items() if u == "past" and len(w) > 1), key=lambda t: (-len(t), t))
+        # A past marker earlier in the clause (时任河北正定县委书记): the post is a former one.
+        self.past_before = re.compile("(?:" + "|".join(map(re.escape, past)) + ")[^，。；：！？\n]{0,12}$") if past else None
+        slot_title = "(?:" + "|".join(map(re.escape, after)) + ")*" if after else ""
 
         def union(kind):
             patterns = phrases.loc[phrases["kind"] == kind, "pattern"].tolist()
             return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
-        self.ritual = union("ritual")
-        self.doctrine = union("doctrine")
+        def slots(kind):
+            patterns = phrases.loc[phrases["kind"] == kind, "pattern"].tolist()
+            return re.compile("|".join(_slot_regex(p, slot_title) for p in patterns)) if patterns else None
+
+        self.ritual = slots("ritual")
+        self.doctrine = slots("doctrine")
         self.follow = union("title_only_follow")
         self.name_stop = union("name_stop")
         qualifier = union("title_qualifier")
@@ -381,6 +476,110 @@ class Matcher:
         return bool((self.name_stop is not None and self.name_stop.match(text, pos))
                     or (self.title_all is not None and self.title_all.match(text, pos)))
 
+    def units(self, word: str) -> list[tuple[str, str]] | None:
+        """``word`` cut into title-list words, as ``[(piece, unit), …]``, or None when it cannot be.
+
+        Longest pieces first from the right (县委书记 → 县委 + 书记, 委副 → 委 + 副).
+
+        >>> matcher().units("县委书记")
+        [('县委', 'organisation'), ('书记', 'post')]
+        """
+        memo: dict[int, list | None] = {0: []}
+
+        def cut(end: int):
+            if end in memo:
+                return memo[end]
+            memo[end] = None
+            for start in range(max(0, end - self.lexicon_max), end):
+                piece = word[start:end]
+                if piece in self.lexicon:
+                    rest = cut(start)
+                    if rest is not None:
+                        memo[end] = rest + [(piece, self.lexicon[piece])]
+                        break
+            return memo[end]
+
+        return cut(len(word))
+
+    def title_before(self, text: str, floor: int, start: int) -> tuple[str, int, bool]:
+        """The title written right before the name at ``start``: ``(title, where it starts, past)``.
+
+        A title is a chain of words read backwards from the name, never before
+        ``floor``; the word next to the name must end with a post.  A chain
+        word is a word of the title list (``leader_titles.csv``: posts,
+        organisations, suffixes, modifiers; ``、`` and ``兼`` join two posts),
+        a place or organisation name (tagged ``ns``, ``nt``, ``nz``, ``j`` by
+        the segmenter) or a noun ending with an organisation suffix (八局,
+        检察院).  After a generic end of a body's name (委员会, 委, 工委) the
+        body's own name may hold other content words (中央审计委员会,
+        中国环境与发展国际合作委员会), verbs of an act excepted.  Anything else
+        ends the chain: ``１９９７年元旦由国家主席`` gives ``国家主席``,
+        ``访华时他受到了中国国家主席`` ``中国国家主席``.  No title when the chain
+        is the complement of a verb such as 当选 (…当选连任孟加拉国总理李强向…:
+        a headline without punctuation).  ``past`` when the chain holds a past
+        marker (原, 前) or one stands earlier in the clause (时任…县委书记).
+        ``('', start, False)`` when there is no title.
+
+        >>> matcher().title_before("会上，中共中央政治局常委、国务院总理", 0, 18)
+        ('中共中央政治局常委、国务院总理', 3, False)
+        """
+        low = max(floor, start - SLOT_BEFORE)
+        if low >= start:
+            return "", start, False
+        pos, chain_start, past = start, start, False
+        pending = ""              # a connector (、 兼) or, inside a body's name, a conjunction (和 与) waiting
+        open_name, content = False, 0
+        stop = ""
+        for word, tag in reversed(_tag(text[low:start])):
+            begin = pos - len(word)
+            unit = self.lexicon.get(word)
+            if unit == "connector" or word == "、":
+                if chain_start == start or pending:
+                    stop = word
+                    break                                 # 、 next to the name, or two in a row
+                pending, pos = word, begin
+                continue
+            if word in ("和", "与") and open_name and not pending:
+                pending, pos = word, begin                # 国家发展和改革委员会
+                continue
+            pieces = self.units(word)
+            inside = False
+            if unit == "predicate":
+                ok = False
+            elif chain_start == start:
+                ok = pieces is not None and pieces[-1][1] == "post"
+            elif pending in ("和", "与"):
+                ok = inside = self._name_content(word, tag)
+            else:
+                ok = (pieces is not None or tag in CHAIN_TAGS
+                      or (len(word) > 1 and tag.startswith("n") and word[-1] in self.suffixes))
+                if not ok and open_name and content < 6:
+                    ok = inside = self._name_content(word, tag)
+            if not ok:
+                stop = word
+                break
+            past = past or any(u == "past" for _, u in pieces or ())
+            if pieces is not None and all(u == "suffix" for _, u in pieces):
+                open_name, content = True, 0              # 委员会: its name comes before it
+            elif inside or (open_name and tag not in ("ns", "nt") and unit != "organisation"):
+                content += 1                              # 深化改革 in 中央全面深化改革委员会
+            else:
+                open_name = False
+            chain_start, pos, pending = begin, begin, ""
+        if chain_start == start:
+            return "", start, False
+        if self.lexicon.get(stop) == "predicate":
+            return "", start, False                       # 当选国家主席: the post of someone named before
+        if self.past_before is not None and self.past_before.search(text, floor, chain_start):
+            past = True
+        return text[chain_start:start], chain_start, past
+
+    def _name_content(self, word: str, tag: str) -> bool:
+        """A word that may stand inside a body's name (中央审计委员会): content, not an act or a function word."""
+        if tag not in NAME_CONTENT_TAGS or self.lexicon.get(word) in ("post", "predicate", "past"):
+            return False
+        return not (self.name_stop is not None and self.name_stop.fullmatch(word))
+
     def posts_on(self, name: str, date: str) -> list[tuple[str, str, str]]:
         """(title, organisation, level) of ``name``'s registry posts in force on ``date``."""
         return [(t, o, lv) for t, o, lv, s, e in self.persons[name].posts if _in_force(s, e, date)]
@@ -408,6 +607,23 @@ def _organisation_forms(registry: pd.DataFrame, aliases: pd.DataFrame) -> dict[s
         names |= groups.get(organisation, set())
         names |= {f.strip() for f in str(forms).split(";") if f.strip()}
     return {o: tuple(sorted(n, key=lambda f: (-len(f), f))) for o, n in out.items()}
+
+
+#: Segmenter tags of words that may stand in a title chain: place, organisation, other proper names, abbreviations.
+CHAIN_TAGS = frozenset({"ns", "nt", "nz", "j"})
+#: Tags of words that may stand inside a body's own name before 委员会 (nouns, verbal nouns, adjectives).
+NAME_CONTENT_TAGS = frozenset({"n", "vn", "an", "a", "ad", "b", "l", "v", "d", "nz", "j", "ns", "nt", "ng"})
+
+
+def _tag(text: str) -> list[tuple[str, str]]:
+    """Words and part-of-speech tags of ``text`` (rjieba, else jieba), covering it exactly."""
+    try:
+        import rjieba
+    except ImportError:  # pragma: no cover - rjieba is pinned; jieba is its reference
+        import jieba.posseg
+
+        return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+    return rjieba.tag(text)
 
 
 def _in_force(start: str, end: str, date: str) -> bool:
@@ -477,20 +693,22 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     for end_index, (what, key, length) in m.automaton.iter_long(text):
         start, end = end_index - length + 1, end_index + 1
         if what == "name":
-            if m.continues_name(text, start, end):
-                continue                                  # 李岚 in 李岚清, 高峰 in 高峰会
+            if m.continues_name(text, start, end) and not _phrase_kind(m, text, start, end):
+                continue                                  # 李岚 in 李岚清, 高峰 in 高峰会; not 邓小平 in 邓小平理论
             person = m.persons[key]
             cut = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
-            prefix = text[cut:start].lstrip("、")
-            title, anchor = "", False
-            if prefix and m.title_end is not None and m.title_end.search(prefix):
-                title, anchor = prefix[-MAX_TITLE:], True
+            written, title_start, past = m.title_before(text, cut, start)
+            title, anchor, after_end = "", False, end
+            if written:
+                title, anchor = written, True
             elif prev_title and text[prev_end:start] == "、":
                 title, anchor = prev_title, True            # enumeration: 连宇、张婕、…
             else:
                 after = m.title_after.match(text, end) if m.title_after is not None else None
                 if after:
-                    title, anchor = after.group(), True
+                    anchor, after_end = True, after.end()
+                    if after.group() not in m.honorifics:     # 习近平同志: anchored, but 同志 is no post
+                        title = after.group()
             if person.needs_anchor and not anchor:
                 # An earlier anchored mention carries over only where a person can stand:
                 # at the start of a clause (…。高峰指出) or before a verb of speech
@@ -503,11 +721,12 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
                 anchored.add(key)
             if title:
                 named.setdefault(key, []).append(title)
-            tail = text[end:end + 80]
-            kind = _phrase_kind(m, tail) or ("foreign" if person.category == "foreign" else "coverage")
+            kind = _phrase_kind(m, text, start, end) or ("foreign" if person.category == "foreign" else "coverage")
             posts = m.posts_on(key, date)
-            found.append(dict(name=key, title=normalise_title(m, key, title, date), title_raw=title, kind=kind,
-                              offset=start, end=end, posts=posts, in_term=bool(posts)))
+            # A former post (时任…, 原…) is kept as written but is not the person's title.
+            found.append(dict(name=key, title="" if past else normalise_title(m, key, title, date), title_raw=title,
+                              kind=kind, offset=start, end=end, posts=posts, in_term=bool(posts),
+                              span_start=title_start if written else start, span_end=after_end, named=True))
             prev_end, prev_title = end, title
         elif what == "title":
             if start == prev_end and found:
@@ -532,11 +751,10 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
             if not last_ok:
                 continue
             resolved.append((start, name))
-            tail = text[end:end + 80]
-            kind = _phrase_kind(m, tail) or "title-only"
+            kind = _phrase_kind(m, text, start, end) or "title-only"
             found.append(dict(name=name, title=key, title_raw=written, kind=kind, offset=start, end=end,
                               posts=[(key, organisation, level)] + [p for p in m.posts_on(name, date) if p[0] != key],
-                              in_term=True))
+                              in_term=True, span_start=start, span_end=end, named=False))
     return found
 
 
@@ -613,11 +831,15 @@ def _names_body(m: Matcher, qualifier: str) -> bool:
 
 
 def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
-    """``title`` as written, each ``、``-separated post mapped to the registry's post of ``name``.
+    """``title`` as written, each post of the chain mapped to the registry's post of ``name``.
 
-    A written post ends with the registered one (``丰台区委书记`` → ``区委书记``) or
-    is its end (``总书记`` → ``中共中央总书记``); posts in force on ``date``
-    are preferred.  Pieces matching no registered post stay as written.
+    The chain is cut at ``、`` and ``兼``.  A written post ends with the
+    registered one (``丰台区委书记`` → ``区委书记``; the longest such post),
+    is its end (``总书记`` → ``中共中央总书记``, ``主席`` → ``国家主席``: the
+    shortest such post), or is a form of the post's organisation followed by
+    the post's last word (``中华人民共和国主席`` → ``国家主席`` when the
+    registry's organisation of 国家主席 is 中华人民共和国).  Posts in force on
+    ``date`` are preferred.  Pieces matching no registered post stay as written.
 
     >>> normalise_title(matcher(), "王少峰", "丰台区委书记")
     '区委书记'
@@ -625,21 +847,46 @@ def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
     if not title or name not in m.persons:
         return title
     posts = m.persons[name].posts
-    ranked = sorted({p[0] for p in posts if p[0]},
-                    key=lambda t: (not any(p[0] == t and _in_force(p[3], p[4], date) for p in posts), -len(t), t))
+    force = {p[0]: any(q[0] == p[0] and _in_force(q[3], q[4], date) for q in posts) for p in posts if p[0]}
     out = []
-    for piece in title.split("、"):
-        match = next((t for t in ranked if piece.endswith(t) or (len(piece) >= 2 and t.endswith(piece))), piece)
+    for piece in re.split("[、兼]", title):
+        if not piece:
+            continue
+        longer = [t for t in force if piece.endswith(t)]
+        shorter = [t for t in force if len(piece) >= 2 and t.endswith(piece)]
+        forms = [t for t, o in {(p[0], p[1]) for p in posts if p[0]}
+                 if any(f in piece and _org_then_post(piece, f, t) for f in m.org_forms.get(o, ()))]
+        if longer:
+            match = sorted(longer, key=lambda t: (not force[t], -len(t), t))[0]
+        elif shorter:
+            match = sorted(shorter, key=lambda t: (not force[t], len(t), t))[0]
+        elif forms:
+            match = sorted(forms, key=lambda t: (not force[t], len(t), t))[0]
+        else:
+            match = piece
         if match not in out:
             out.append(match)
     return "、".join(out)
 
 
-def _phrase_kind(m: Matcher, tail: str) -> str:
-    if m.ritual is not None and m.ritual.match(tail):
-        return "ritual"
-    if m.doctrine is not None and m.doctrine.match(tail):
+def _org_then_post(piece: str, form: str, post: str) -> bool:
+    """``piece`` is ``form`` (the post's organisation) then a word ending ``post`` (中华人民共和国 + 主席)."""
+    rest = piece[piece.rindex(form) + len(form):]
+    return len(rest) >= 2 and post.endswith(rest)
+
+
+def _phrase_kind(m: Matcher, text: str, start: int, end: int) -> str:
+    """``doctrine`` or ``ritual`` when a slot pattern (:func:`load_phrases`) matches around ``text[start:end]``."""
+    if m.ritual is None and m.doctrine is None:
+        return ""
+    floor = max(start - SLOT_BEFORE, 0)
+    sentence = max((text.rfind(c, floor, start) for c in "。！？\n"), default=-1)
+    around = text[max(floor, sentence + 1):start] + SLOT + text[end:end + SLOT_AFTER]
+    # Doctrine first: 学习贯彻习近平新时代中国特色社会主义思想 names the doctrine, whatever the verb.
+    if m.doctrine is not None and m.doctrine.search(around):
         return "doctrine"
+    if m.ritual is not None and m.ritual.search(around):
+        return "ritual"
     return ""
 
 
@@ -678,7 +925,8 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
         if found:
             sentences = _sentence_numbers(text, [f["offset"] for f in found])
             counters: dict[int, int] = {}
-            for f, sentence in zip(found, sentences):
+            lists = enumerations(text, found)
+            for f, sentence, (enumeration, list_order) in zip(found, sentences, lists):
                 if f["kind"] in ("ritual", "doctrine"):
                     order = 0
                 else:
@@ -705,15 +953,56 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                     "line": line,
                     "title_raw": f["title_raw"],
                     "in_term": f["in_term"],
+                    "enumeration": enumeration,
+                    "list_order": list_order,
                 })
     return mentions_frame(rows)
+
+
+#: What may stand between two names of one enumeration (:func:`enumerations`), title of the next aside.
+LIST_SEPARATOR = "、"
+#: … and between two titled names of a roll call (区委书记王少峰，区长初军威).
+ROLL_SEPARATORS = ("，", "；")
+
+
+def enumerations(text: str, found: list[dict]) -> list[tuple[int, int]]:
+    """``(enumeration, list_order)`` for each mention of one field (in text order).
+
+    An enumeration is a run of two or more named persons in one sentence,
+    each separated from the next by ``、`` alone (习近平、李强、赵乐际;
+    the next may carry its own title: 区政府副区长赵春丽、武凯), or, when both
+    carry a title, by ``，`` or ``；`` alone (a titled roll call: 区委书记王少峰，
+    区委副书记、区长初军威).  ``enumeration`` numbers the enumerations of
+    the field from 1 and ``list_order`` is the place in it, from 1; ``(0, 0)``
+    for a mention in none (bare titles, ritual and doctrine included).
+    Protocol order is read only here (:mod:`analysis.leaders.protocol`).
+    """
+    out = [(0, 0)] * len(found)
+    number, previous = 0, None
+    for i, f in enumerate(found):
+        listable = f.get("named", True) and f["kind"] in ("coverage", "foreign")
+        joined = False
+        if listable and previous is not None:
+            p = found[previous]
+            gap = text[p["span_end"]:f["span_start"]].replace(" ", "").replace("\u3000", "")
+            joined = gap == LIST_SEPARATOR or (gap in ROLL_SEPARATORS and bool(p["title_raw"])
+                                               and f["span_start"] < f["offset"])
+        if joined:
+            if out[previous] == (0, 0):
+                number += 1
+                out[previous] = (number, 1)
+            out[i] = (number, out[previous][1] + 1)
+        previous = i if listable else None
+    return out
 
 
 def mentions_frame(rows: list[dict]) -> pd.DataFrame:
     """Mention records (dicts with :data:`MENTION_COLUMNS`) as the mentions table: typed, in its sort order
     (issue date, source, article, location, offset)."""
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
-    for column in ("offset", "order", "sentence", "line"):
+    for column in ("enumeration", "list_order"):
+        frame[column] = frame[column].fillna(0)      # records of an earlier version lack them
+    for column in ("offset", "order", "sentence", "line", "enumeration", "list_order"):
         frame[column] = frame[column].astype("int64")
     frame["in_term"] = frame["in_term"].astype(bool)
     rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
@@ -784,21 +1073,53 @@ def _location(field: str, text: str, offset: int) -> str:
 
 # --------------------------------------------------------------------------- discovery
 
-def discover_officials(articles: pd.DataFrame, registry=None, *, include_registered: bool = False,
-                       titles=None, phrases=None, surnames=None, corpus: Corpus | None = None) -> pd.DataFrame:
-    """Title + name patterns (enumerations included) naming officials, for extending the registry.
+def load_nonnames(path=None) -> frozenset[str]:
+    """Words that are never a person's name (``word, category, source``): ``path`` a file, a
+    :class:`~analysis.corpus.folder.Corpus` (its ``leader_nonnames.csv``), or None (the sample's).
 
-    Finds ``<title word><name>`` and the lists after it
-    (区人大常委会副主任连宇、张婕、李春滨…).  A candidate name is two or three
-    characters (or a foreign name with ``·``), starting with a known surname
-    or followed by punctuation; a name-ending word (出席, 主持 …) trims a
-    three-character candidate to two (高峰出席 → 高峰).
+    Role nouns (干部, 班子, 同志), verbs of speech and attendance (指出, 强调,
+    嘱托) and function words that follow a title in running text: a
+    discovery candidate equal to one, or holding one, is no name.
+
+    >>> {"指出", "干部"} <= load_nonnames()
+    True
+    """
+    path = fact_file("nonnames", path)
+    frame = _read_csv(path, ["word", "category", "source"], "non-name list")
+    for i, (word, source) in enumerate(zip(frame["word"], frame["source"]), start=2):
+        if not word or not source:
+            raise RegistryError(path, "need a word and its source", i, kind="row")
+    return frozenset(frame["word"])
+
+
+#: Segmenter tags of a word that is never (part of) a name: verbs, adverbs, function words, numbers, time.
+NOT_NAME_TAGS = frozenset({"v", "vd", "vn", "vi", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "m",
+                           "mq", "q", "f", "t", "tg", "a", "ad", "an", "l", "i", "y", "e", "o", "zg"})
+
+
+def discover_officials(articles: pd.DataFrame, registry=None, *, include_registered: bool = False,
+                       titles=None, phrases=None, surnames=None, nonnames=None,
+                       corpus: Corpus | None = None) -> pd.DataFrame:
+    """Names written next to a title, in either order, for extending the registry.
+
+    Finds ``<title><name>`` and the lists after it (区人大常委会副主任连宇、
+    张婕、李春滨…), and ``<name><title>`` for the titles written after a
+    name (习近平总书记, 李强总理: ``leader_titles.csv`` place ``after`` or
+    ``both``).  A candidate is name-shaped (:func:`name_shaped`): two or
+    three characters after a known surname (three or four after a compound
+    one), whole words of the sentence's segmentation, no role noun, verb or
+    function word (``leader_nonnames.csv``, the segmenter's tags) and no
+    title word inside; a candidate without a known surname (麒麟, 苏和)
+    counts only after a title and before punctuation.  The title is the
+    chain of :meth:`Matcher.title_before` (organisation and post words only).
 
     Columns: ``name``, ``title`` (most frequent title as written), ``titles``
     (all, ``；``-joined), ``count`` (mentions found this way), ``articles``,
     ``first_date``, ``last_date``, ``in_registry``, ``example_source``,
     ``example_line``, ``example``.  Sorted by count (descending), then name.
     Only names missing from the registry unless ``include_registered``.
+    ``nonnames``: a path, a set of words, or None for the corpus's ``leader_nonnames.csv``; the other
+    facts are ``corpus``'s (None: the sample's), ``registry``, ``titles``, ``phrases``, ``surnames`` replacing them.
 
     >>> from analysis.corpus import load_articles
     >>> found = discover_officials(load_articles(), registry=pd.DataFrame(columns=REGISTRY_COLUMNS))
@@ -811,40 +1132,61 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
     for aliases in m.registry["aliases"]:
         known.update(a.strip() for a in aliases.split(";") if a.strip())
     surnames = m.surnames if surnames is None else surnames if isinstance(surnames, frozenset) else load_surnames(surnames)
+    nonnames = nonnames if isinstance(nonnames, (set, frozenset)) else load_nonnames(
+        nonnames if nonnames is not None else m.corpus)
     if m.title_any is None:
         return pd.DataFrame(columns=DISCOVERY_COLUMNS)
+    shape = _NameShape(m, surnames, frozenset(nonnames))
     # Title words only: a match must not swallow the next title (常委会主任高峰).
     pattern = re.compile(f"({m.title_any.pattern})")
+    after_titles = m.title_after
     hits = []
     for article in articles.to_dict("records"):
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         for field, text in _fields(article):
+            if not text:
+                continue
+
+            def hit(name, title, at):
+                line = (source_line(article, at) if field == "text" and "line_map" in article
+                        else int(article.get("headline_line", 0) or 0))
+                hits.append((name, title, article["article_id"], date, str(article.get("source", "")), line, at,
+                             text[max(0, at - CONTEXT):at + len(name) + CONTEXT]))
+
+            # <title><name>, and the names listed after it.
             last_end = 0
             for match in pattern.finditer(text):
                 end_title = match.end(1)
                 if match.start(1) < last_end:
                     continue
-                cut = max(_clause_start(text, match.start(1), 0), last_end)
-                title = text[cut:end_title].lstrip("、")[-MAX_TITLE:]
+                title, _, _ = m.title_before(text, max(_clause_start(text, match.start(1), 0), last_end), end_title)
+                if not title:
+                    continue
                 pos = end_title
+                full = (m.units(title) or [("", "")])[0][1] != "post" or "、" in title
                 while True:
-                    name, pos = _candidate(text, pos, m, surnames)
+                    name, pos = _candidate(text, pos, shape, full)
                     if not name:
                         break
-                    line = (source_line(article, pos - len(name)) if field == "text" and "line_map" in article
-                            else int(article.get("headline_line", 0) or 0))
-                    hits.append((name, title, article["article_id"], date, str(article.get("source", "")), line,
-                                 text[max(0, pos - len(name) - CONTEXT):pos + CONTEXT]))
+                    hit(name, title, pos - len(name))
                     last_end = pos
                     if pos < len(text) and text[pos] == "、":
                         pos += 1
                         continue
                     break
+            # <name><title>: 习近平总书记, 李强总理.
+            if after_titles is not None:
+                for match in after_titles.finditer(text):
+                    if match.group() in m.honorifics:
+                        continue
+                    name = _candidate_before(text, match.start(), shape)
+                    if name:
+                        hit(name, match.group(), match.start() - len(name))
     if not hits:
         return pd.DataFrame(columns=DISCOVERY_COLUMNS)
-    frame = pd.DataFrame(hits, columns=["name", "title", "article_id", "date", "source", "line", "context"])
-    # One hit per (article, offset) even when two title words overlap (书记 inside 副书记).
-    frame = frame.drop_duplicates(["article_id", "source", "line", "context"])
+    frame = pd.DataFrame(hits, columns=["name", "title", "article_id", "date", "source", "line", "offset", "context"])
+    # One hit per name and place, whichever way it was found (书记 inside 副书记, both title orders).
+    frame = frame.drop_duplicates(["article_id", "source", "offset", "name"])
     out = []
     for name, group in frame.groupby("name", sort=True):
         counts = group["title"].value_counts()
@@ -863,12 +1205,90 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
     return result.reset_index(drop=True)
 
 
-def _candidate(text: str, pos: int, m: Matcher, surnames: frozenset[str]) -> tuple[str, int]:
-    """A name starting at ``pos`` (and where it ends), or ('', pos).
+class _NameShape:
+    """What a person's name looks like (see :func:`name_shaped`), with the facts it needs."""
 
-    The longest candidate followed by a clear end wins: punctuation or a
-    name-ending word (高峰出席 → 高峰, 安娜·帕拉希奥率团 → 安娜·帕拉希奥).
+    def __init__(self, m: Matcher, surnames: frozenset[str], nonnames: frozenset[str]):
+        self.m, self.surnames, self.nonnames = m, surnames, nonnames
+        self.compound = frozenset(s for s in surnames if len(s) > 1)
+        self.words = re.compile("|".join(map(re.escape, sorted(
+            (w for w in set(nonnames) | {t for t, u in m.lexicon.items() if u in ("post", "organisation")}
+             if len(w) > 1), key=lambda w: (-len(w), w)))))
+
+    def surname(self, name: str) -> str:
+        """The surname ``name`` starts with ('' when none is known), compound surnames first."""
+        if name[:2] in self.compound and len(name) >= 3:
+            return name[:2]
+        return name[0] if name[0] in self.surnames else ""
+
+    def plausible(self, name: str, text: str, start: int) -> bool:
+        """Length, no non-name or title word inside, no verb or function word, whole words of the text."""
+        if "·" in name:
+            return True
+        size = len(self.surname(name)) or 1
+        if not 1 <= len(name) - size <= 2:
+            return False
+        if name in self.nonnames or self.words.search(name) or name[-1] in self.nonnames:
+            return False                                  # 干部, 会主任, 贺信并
+        tags = _tag(name)
+        if any(len(w) > 1 and t in NOT_NAME_TAGS for w, t in tags):
+            return False
+        if len(tags) == 1 and tags[0][1] in NOT_NAME_TAGS:
+            return False
+        if len(tags) == 1 and tags[0][1] in ("ns", "nt"):
+            return False                                  # a place or a body: 蒙古国, 劳动党
+        if (len(name) == 3 and len(tags) == 2 and len(tags[0][0]) == 2 and not tags[0][1].startswith("nr")
+                and not self.surname(name)[1:]):
+            return False                                  # a word and a character: 贺信并 (习近平主席贺信并致辞)
+        # The name is whole words of its sentence: it starts and ends where the segmenter cuts
+        # (巴基斯坦总理: 斯坦 is no name).
+        return self.whole(text, start, start + len(name))
+
+    def whole(self, text: str, start: int, end: int) -> bool:
+        """``text[start:end]`` starts and ends where the segmenter cuts the text around it."""
+        low, high = max(0, start - 6), min(len(text), end + 4)
+        cuts, pos = set(), low
+        for w, _ in _tag(text[low:high]):
+            cuts.add(pos)
+            pos += len(w)
+        cuts.add(pos)
+        return start in cuts and end in cuts
+
+    def after_chain(self, text: str, start: int) -> bool:
+        """The word right before ``start`` belongs to a title chain (国家杜马主席: 杜马 is part of a body's name)."""
+        low = max(0, start - 8)
+        words = _tag(text[low:start])
+        if not words:
+            return False
+        word, tag = words[-1]
+        return (tag in CHAIN_TAGS or self.m.units(word) is not None
+                or (len(word) > 1 and tag.startswith("n") and word[-1] in self.m.suffixes))
+
+
+def name_shaped(name: str, m: Matcher | None = None, *, surnames=None, nonnames=None) -> bool:
+    """Whether ``name`` looks like a person's name on its own (the checks of :func:`discover_officials`).
+
+    >>> [name_shaped(w) for w in ("习近平", "连宇", "指出", "干部", "会主任", "欧阳晓晖")]
+    [True, True, False, False, False, True]
     """
+    m = m if isinstance(m, Matcher) else matcher(m)
+    surnames = load_surnames(surnames) if not isinstance(surnames, frozenset) else surnames
+    nonnames = nonnames if isinstance(nonnames, (set, frozenset)) else load_nonnames(nonnames)
+    shape = _NameShape(m, surnames, frozenset(nonnames))
+    return bool(shape.surname(name)) and shape.plausible(name, name, 0)
+
+
+def _candidate(text: str, pos: int, shape: _NameShape, full_title: bool = True) -> tuple[str, int]:
+    """A name starting at ``pos`` (right after a title), and where it ends; or ('', pos).
+
+    The longest name-shaped candidate followed by a clear end wins:
+    punctuation or a name-ending word (高峰出席 → 高峰, 安娜·帕拉希奥率团 →
+    安娜·帕拉希奥); a third character that itself ends a name is not part of
+    it (王毅等， → 王毅).  Without a known surname only a candidate after a
+    ``full_title`` (an organisation and a post, not a bare post: 委员长会议。)
+    and followed by punctuation counts (扎赉特旗委书记麒麟，).
+    """
+    m = shape.m
     foreign = re.compile(f"([{CJK}]{{2,4}}·)([{CJK}]{{2,6}})").match(text, pos)
     if foreign:
         head = foreign.group(1)
@@ -877,18 +1297,47 @@ def _candidate(text: str, pos: int, m: Matcher, surnames: frozenset[str]) -> tup
             if _ends_name(text, end, m):
                 return text[pos:end], end
         return "", pos
-    run = re.compile(f"[{CJK}]{{2,3}}").match(text, pos)
+    run = re.compile(f"[{CJK}]{{2,4}}").match(text, pos)
     if not run:
         return "", pos
     for size in range(len(run.group()), 1, -1):
         name, end = text[pos:pos + size], pos + size
         if m.title_any is not None and m.title_any.match(name):
             return "", pos                                # a second title, not a name
-        if name[0] in surnames and _ends_name(text, end, m):
+        if size == 3 and m.name_stop is not None and m.name_stop.fullmatch(name[2]) and not shape.surname(name)[1:]:
+            continue                                      # 王毅等: 等 ends the name
+        if shape.surname(name) and _ends_name(text, end, m) and shape.plausible(name, text, pos):
             return name, end
-        if end < len(text) and text[end] in "，；。":
-            return name, end                              # 麒麟，: no known surname, but a clear end
+        if (full_title and not shape.surname(name) and size <= 3 and end < len(text) and text[end] in "，；。"
+                and not (m.name_stop is not None and m.name_stop.match(name))
+                and shape.plausible(name, text, pos)):
+            return name, end                              # 扎赉特旗委书记麒麟，: no known surname, but a clear end
     return "", pos
+
+
+def _candidate_before(text: str, end: int, shape: _NameShape) -> str:
+    """A name ending at ``end`` (right before a title written after it: 习近平总书记), or ''.
+
+    Two to four characters after a known surname, starting at a clause
+    start or a word boundary of the segmentation; the text before must not
+    be a title chain (国家主席: 国家 is no name).
+    """
+    m = shape.m
+    for size in (3, 2, 4):
+        start = end - size
+        if start < 0:
+            continue
+        name = text[start:end]
+        if not re.fullmatch(f"[{CJK}]+", name) or not shape.surname(name):
+            continue
+        if m.units(name) is not None or shape.after_chain(text, start):
+            continue                                      # 常务副主席, 朝鲜劳动党总书记, 国家杜马主席
+        tags = _tag(name)
+        if len(tags) == 1 and tags[0][1] in ("ns", "nt", "nrt"):
+            continue                                      # 伊拉克总理: a country before its premier
+        if shape.plausible(name, text, start):
+            return name
+    return ""
 
 
 def _ends_name(text: str, end: int, m: Matcher) -> bool:
