@@ -32,7 +32,7 @@ keeping its length so every offset still points into the original text:
   becomes half-width and the ideographic space a space, so jieba sees
   ``1998`` and ``APEC`` as runs instead of one token per character;
 * **boilerplate masking**: dateline and agency formulas listed in
-  ``data/boilerplate.csv`` (``新华社北京1月1日电``, ``本报讯``, ``(记者 X)``,
+  ``data/defaults/boilerplate.csv`` (``新华社北京1月1日电``, ``本报讯``, ``(记者 X)``,
   photo credits) are blanked, so they never become terms.
 
 After cutting, adjacent pieces that together spell a name listed in
@@ -64,14 +64,10 @@ import pandas as pd
 from analysis.corpus.folder import Corpus, fact_file
 from analysis.errors import InputError
 from analysis.io import read_csv_records, write_text
-from analysis.paths import DATA_DIR
 from analysis.settings import default_settings
 
 log = logging.getLogger(__name__)
 
-#: Default user dictionary and stopword list.
-USERDICT_PATH = DATA_DIR / "userdict.csv"
-STOPWORDS_PATH = DATA_DIR / "stopwords.csv"
 
 #: Bump when the segmentation rules below change: it invalidates the token cache.
 RULES_VERSION = "2"  # 2: width folding, boilerplate masking, alias joins
@@ -161,7 +157,7 @@ def read_stopwords(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def load_stopwords(path=None) -> frozenset[str]:
-    """The stopword set (``path``: a Corpus, a file, or None for the sample's ``data/stopwords.csv``).
+    """The stopword set (``path``: a Corpus, a file, or None for the sample's ``data/defaults/stopwords.csv``).
 
     >>> "本报讯" in load_stopwords() and "的" in load_stopwords()
     True
@@ -215,7 +211,7 @@ def fold_width(text: str) -> str:
 
 
 def read_boilerplate(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and validate the boilerplate list (default ``data/boilerplate.csv``).
+    """Read and validate the boilerplate list (default ``data/defaults/boilerplate.csv``).
 
     Columns: ``kind`` (one of :data:`BOILERPLATE_KINDS`), ``pattern`` (a
     regular expression matched on the width-folded text), ``source``,

@@ -53,17 +53,21 @@ def test_folder_facts_re_target_everything(generated):
     assert folder.kind == "table" and folder.paper == "长河报" and not folder.is_sample
     assert fact_file("leaders", folder) == generated / "leaders.csv"
     # Facts the folder lacks fall back to the project's defaults, and say so.
-    assert fact_file("stopwords", folder) == DATA_DIR / "stopwords.csv" and "stopwords" in folder.defaulted
+    assert fact_file("stopwords", folder) == DATA_DIR / "defaults" / "stopwords.csv" and "stopwords" in folder.defaulted
     assert fact_file("gold", folder) is None
 
 
-def test_a_folder_without_a_registry_has_none(tmp_path, generated):
+def test_a_folder_without_a_registry_uses_the_national_one_never_the_samples(tmp_path, generated):
+    """Issue 19: a corpus without its own registry gets the dated national registry of data/defaults/;
+    the sample's district registry is the sample's alone."""
     folder = tmp_path / "noreg"
     shutil.copytree(generated, folder)
     (folder / "leaders.csv").unlink()
     corpus = Corpus(folder)
-    assert fact_file("leaders", corpus) is None
-    assert load_registry(corpus).empty
+    assert fact_file("leaders", corpus) == DATA_DIR / "defaults" / "leaders.csv" and "leaders" in corpus.defaulted
+    registry = load_registry(corpus)
+    assert {"习近平", "李强", "江泽民"} <= set(registry["name"]) and "王少峰" not in set(registry["name"])
+    assert (registry["level"] == "national").all()
 
 
 def test_cli_build_on_a_corpus_folder_uses_its_registry_and_description(tmp_path, generated, capsys):

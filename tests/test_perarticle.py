@@ -109,7 +109,7 @@ def test_changed_stopwords_recount_without_resegmenting(gen_corpus, tmp_path):
     run_stage(arts, corpus, workers=1, cache=cache)
     from analysis.paths import DATA_DIR
 
-    stop = (DATA_DIR / "stopwords.csv").read_text(encoding="utf-8-sig")
+    stop = (DATA_DIR / "defaults" / "stopwords.csv").read_text(encoding="utf-8-sig")
     (folder / "stopwords.csv").write_text(stop + "发展,test,tests/test_perarticle.py\n", encoding="utf-8")
     try:
         stage = run_stage(arts, Corpus(folder), workers=1, cache=cache)  # the folder, opened again: its own stopwords

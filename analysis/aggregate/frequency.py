@@ -428,7 +428,7 @@ def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term", boile
     """Rows among the ``top`` terms of a term table that should not be there.
 
     A term is flagged ``boilerplate`` when it is, or contains, a dateline or
-    agency formula of ``boilerplate`` (a Corpus, a file; None: the sample's ``data/boilerplate.csv``: ``日电``, ``本报讯``,
+    agency formula of ``boilerplate`` (a Corpus, a file; None: the sample's ``data/defaults/boilerplate.csv``: ``日电``, ``本报讯``,
     ``记者``), and ``split`` when it is a digit or Latin letter cut one per
     token (a single ASCII letter or digit, or any full-width ASCII character
     left unfolded).  Returns the offending rows with a ``problem`` column;

@@ -30,7 +30,7 @@ Segmentation, in order:
    in a January issue is the previous year's).  Without a dateline the
    article is dated by its issue (``date_basis = "issue"``).  The source is
    ``本报`` (本报讯, 本报…讯, 本报记者, a reporter with no agency), ``新华社``,
-   ``other`` (another agency of ``data/agencies.csv``) or ``none``.  A
+   ``other`` (another agency of ``data/defaults/agencies.csv``) or ``none``.  A
    paragraph opening with a dated agency dateline starts an article, as
    本报讯 does.
 5. **Captions** go to the article whose text they overlap most, or else to the
@@ -288,7 +288,7 @@ class OpeningRules:
 
     ``agencies``: agency name → ``source_agency`` (``本报``, ``新华社`` or
     ``other``), e.g. :func:`analysis.corpus.read.read_agencies` of
-    ``data/agencies.csv``.  The forms read, at the very start of the text
+    ``data/defaults/agencies.csv``.  The forms read, at the very start of the text
     (full- and half-width digits, Arabic or Chinese numerals):
 
     * ``本报讯`` and ``本报讯（记者 …）`` (the paper's own);

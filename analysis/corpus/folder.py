@@ -12,28 +12,32 @@ and, optionally, the facts that the analysis needs about that paper:
 ==================== ==========================================================
 ``corpus.toml``      description: ``paper``, ``place``, ``period``, ``source``,
                      ``licence``, ``title`` (all optional strings)
-``leaders.csv``      registry of persons and posts (missing: **no registry**,
-                     the leader chapter then shows officials found by title)
-``leader_titles.csv`` titles that mark an official (default: ``data/``)
-``leader_phrases.csv`` ritual/doctrine phrases (default: ``data/``)
-``leader_surnames.csv`` surnames for discovery (default: ``data/``)
-``leader_nonnames.csv`` words never a name: role nouns, verbs (default: ``data/``)
-``userdict.csv``     segmentation dictionary (default: ``data/``)
-``stopwords.csv``    stopwords (default: ``data/``)
-``aliases.csv``      one term for several spellings (default: ``data/``)
-``boilerplate.csv``  dateline and agency formulas (default: ``data/``)
+``leaders.csv``      registry of persons and posts (default: the national
+                     registry of ``data/defaults/``, every Politburo member and
+                     top state post since 1992)
+``leader_titles.csv`` titles that mark an official (default: ``data/defaults/``)
+``leader_phrases.csv`` ritual/doctrine patterns (default: ``data/defaults/``)
+``leader_surnames.csv`` surnames for discovery (default: ``data/defaults/``)
+``leader_nonnames.csv`` words never a name: role nouns, verbs (default: ``data/defaults/``)
+``userdict.csv``     segmentation dictionary (default: ``data/defaults/``: the
+                     national leaders' names)
+``stopwords.csv``    stopwords (default: ``data/defaults/``)
+``aliases.csv``      one term for several spellings (default: ``data/defaults/``)
+``boilerplate.csv``  dateline and agency formulas (default: ``data/defaults/``)
 ``agencies.csv``     news agencies a dateline may name, and whose (本报, 新华社,
-                     other): ``source_agency`` (default: ``data/``)
-``glossary.csv``     English glosses (default: ``data/``)
+                     other): ``source_agency`` (default: ``data/defaults/``)
+``glossary.csv``     English glosses (missing: the book has no glossary)
 ``gold_mentions.csv`` full hand annotation of mentions (the sample has one)
 ``annotated_mentions.csv`` a marked sample (``python -m analysis annotate``)
                      (missing, with no gold: counts unvalidated)
 ==================== ==========================================================
 
-``data/`` is the sample corpus in exactly this form.  A missing optional file
-falls back to the project's default in ``data/`` (:attr:`Corpus.defaulted`
-lists which), except the registry and the gold annotation, which belong to
-one paper and have no default.
+``data/`` is the sample corpus in exactly this form: its own registry,
+dictionary, aliases and glossary, and the project's defaults for the rest.  A
+missing optional file falls back to the project's default in
+``data/defaults/`` (:attr:`Corpus.defaulted` lists which), except the
+glossary and the annotations, which belong to one paper and have no default.
+Nothing of the sample is ever a default for another corpus.
 
 A :class:`Corpus` is made once, at the edge (the command line's
 ``--corpus``, the book's notebook helper, a scholar's own code), and passed
@@ -59,7 +63,7 @@ from pathlib import Path
 from typing import Callable
 
 from analysis.errors import InputError
-from analysis.paths import DATA_DIR
+from analysis.paths import DATA_DIR, DEFAULTS_DIR
 from analysis.settings import Settings, default_settings
 
 TABLE_NAMES = ("articles.parquet", "articles.csv", "articles.jsonl", "articles.json")
@@ -84,7 +88,7 @@ FACT_FILES = {
     "annotation": "annotated_mentions.csv",
 }
 #: Facts that belong to one paper: a folder without them has none (no default).
-NO_DEFAULT = frozenset({"leaders", "gold", "annotation"})
+NO_DEFAULT = frozenset({"glossary", "gold", "annotation"})
 
 
 class Corpus:
@@ -347,7 +351,7 @@ def _facts(folder: Path, is_sample: bool) -> tuple[dict, tuple]:
         if own.is_file():
             facts[name] = own
             continue
-        default = DATA_DIR / file_name
+        default = DEFAULTS_DIR / file_name
         if name in NO_DEFAULT or not default.is_file():
             facts[name] = None
         else:
@@ -381,7 +385,7 @@ def as_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", lea
 
 def fact_file(name: str, source=None) -> Path | None:
     """The file of fact ``name``: ``source`` is a :class:`Corpus` (its fact file, or None when it has
-    none), a path (that file), or None (the sample's file in ``data/``).
+    none), a path (that file), or None (the sample's: its own in ``data/``, else the default it uses).
 
     Every reader of a fact file takes such a ``source``, so the stages pass
     their corpus and a scholar may pass a file of their own.
@@ -395,4 +399,4 @@ def fact_file(name: str, source=None) -> Path | None:
         return source.fact(name)
     if source is not None:
         return Path(source)
-    return DATA_DIR / FACT_FILES[name]
+    return Corpus.sample().fact(name)

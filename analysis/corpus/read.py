@@ -27,7 +27,7 @@ date           event date from the dateline, else the issue date (YYYY-MM-DD,
 date_basis     ``dateline`` or ``issue``: where ``date`` comes from
 source_agency  who the opening credits: ``本报`` (本报讯, 本报…讯, 本报记者,
                （记者…）), ``新华社`` (新华社…电, 据新华社…), ``other`` (another
-               agency of ``data/agencies.csv``: 中新社, 人民日报 reprinted,
+               agency of ``data/defaults/agencies.csv``: 中新社, 人民日报 reprinted,
                央视网 …) or ``none``
 text           clean body, paragraphs separated by newlines (no headline, no
                本报讯 byline)
@@ -100,7 +100,7 @@ def read_agencies(path=None) -> dict[str, str]:
     """Agency names → ``source_agency`` (``本报``, ``新华社``, ``other``) from a CSV
     with columns ``name, source_agency, source``: ``path`` a file, a
     :class:`~analysis.corpus.folder.Corpus` (its ``agencies.csv``), or None (the
-    sample's ``data/agencies.csv``).
+    sample's ``data/defaults/agencies.csv``).
 
     A row with an empty name or source, an unknown ``source_agency`` or a
     repeated name is refused, naming the file and line.

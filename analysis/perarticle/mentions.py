@@ -10,13 +10,13 @@ Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row
 
 ``data/leaders.csv``
     the registry, one row per person and post (see :func:`load_registry`);
-``data/leader_titles.csv``
+``data/defaults/leader_titles.csv``
     title words that anchor a name (``书记``, ``区长``, ``主任`` …) and whether they
     stand before the name (``区委书记王少峰``), after it (``习近平总书记``) or both;
     with their ``unit`` (post, honorific, organisation, suffix, modifier,
     connector, past, predicate), the words a title chain is made of
     (:meth:`Matcher.title_before`);
-``data/leader_phrases.csv``
+``data/defaults/leader_phrases.csv``
     regular expressions: ``ritual`` (传达学习习近平总书记…重要指示精神, 以X同志为核心的党中央)
     and ``doctrine`` (习近平新时代中国特色社会主义思想, 邓小平理论) with a name slot
     ``{name}`` (see :func:`load_phrases`), ``title_only_follow`` (what may
@@ -24,9 +24,9 @@ Inputs are data files, not code (all UTF-8 CSV, a ``source`` column on every row
     name: for :func:`discover_officials` and for telling 李岚说 from 李岚清)
     and ``title_qualifier`` (what, right before a bare title, names another
     body: 省, 委, 党, 国 …);
-``data/leader_surnames.csv``
+``data/defaults/leader_surnames.csv``
     surnames used to filter name candidates in :func:`discover_officials`;
-``data/leader_nonnames.csv``
+``data/defaults/leader_nonnames.csv``
     words that are never a name there (role nouns, verbs, function words).
 
 The mentions table (:data:`MENTION_COLUMNS`), one row per mention, sorted by

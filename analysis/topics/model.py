@@ -5,7 +5,7 @@ The steps, each a function with a table in and a table out:
 1. :func:`tfidf_matrix` turns the tokens table (:func:`analysis.tokens.
    tokenize_articles`) into a sparse TF-IDF matrix.  Vocabulary: the same
    *terms* as the term-frequency chapter (tokens with a Han or Latin letter,
-   not in ``data/stopwords.csv``) of at least two characters, kept when they occur in at least
+   not in ``data/defaults/stopwords.csv``) of at least two characters, kept when they occur in at least
    ``min_df`` articles (default 2: a term of a single article cannot tie two
    articles together, it only dilutes that article's vector) and in at most
    ``max_df`` of them (default 0.9: a term in nearly every article, such as
@@ -156,7 +156,7 @@ def tfidf_matrix(
     scikit-learn.  ``max_features``: keep only the most frequent terms.
     ``min_chars``: shortest term kept (default 2: single characters left by
     the segmenter, such as 们 or 新, describe no subject).  Stopwords default
-    to ``data/stopwords.csv``.  ``aliases``: map spellings of one place or
+    to ``data/defaults/stopwords.csv``.  ``aliases``: map spellings of one place or
     institution to one term (``data/aliases.csv``, as the term tables do).
 
     >>> t = pd.DataFrame({"article_id": ["a", "b", "c"],
