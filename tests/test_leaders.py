@@ -343,7 +343,7 @@ def test_name_slot_patterns_hold_for_any_leader(national_generated, text, name, 
 
 
 def test_phrase_file_pattern_language(tmp_path):
-    phrases = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "leader_phrases.csv", dtype=str,
+    phrases = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "defaults" / "leader_phrases.csv", dtype=str,
                           keep_default_na=False)
     assert (phrases["source"] != "").all()
     assert phrases.loc[phrases["kind"].isin(["ritual", "doctrine"]), "pattern"].str.contains("{name}", regex=False).all()
