@@ -278,7 +278,7 @@ def formulation_expansions(quotes: Iterable[dict]) -> dict[str, str]:
     return out
 
 
-def extract_formulations(articles: pd.DataFrame, include_quotations: bool = False, *,
+def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations: bool = False, *,
                          kinds: dict[str, str] | None = None, corpus: Corpus | None = None,
                          bounds: list[dict] | None = None) -> pd.DataFrame:
     """Every occurrence of every formulation found in the corpus.
@@ -304,7 +304,9 @@ def extract_formulations(articles: pd.DataFrame, include_quotations: bool = Fals
     """
     rows = []
     quoted_at: set[tuple[int, str, int, str]] = set()
-    records = articles.to_dict("records")
+    # A list of rows (dicts) is taken as it is: the per-article stage has them, and a DataFrame round trip
+    # costs more than the scan.
+    records = articles if isinstance(articles, list) else articles.to_dict("records")
     corpus = corpus if corpus is not None else Corpus.sample()
     segmenter = get_segmenter(corpus)
     cut = segmenter.cut

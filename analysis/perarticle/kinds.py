@@ -313,7 +313,7 @@ def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
     from analysis.perarticle.formulations import extract_formulations
 
     records = [chunk.records[i] for i in rows]
-    found = extract_formulations(pd.DataFrame(records), kinds=chunk.context["formulations"], corpus=chunk.corpus,
+    found = extract_formulations(records, kinds=chunk.context["formulations"], corpus=chunk.corpus,
                                  bounds=[chunk.value("bounds", i) for i in rows])
     return [encode_json([list(row) for row in per]) for per in _per_article(records, found)]
 
