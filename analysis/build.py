@@ -41,8 +41,8 @@ from .inputs import input_digest, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.protocol import protocol_order
 from .leaders.validation import check_annotation, read_annotation, read_gold
-from .perarticle.mentions import discover_officials, load_registry
-from .perarticle.stage import Runner
+from .perarticle.mentions import discover_officials, discovery_table, load_registry, registered_names
+from .perarticle.stage import Runner, discovery_hits_table
 from .progress import Steps, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
 from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
@@ -124,7 +124,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         registry = load_registry(corpus)
         tables["registry"] = registry
         tables["mentions"] = None  # computed per article below; its place in the table order is here
-        tables["discovered_officials"] = discover_officials(result.articles, corpus=corpus)
+        tables["discovered_officials"] = None  # from the per-article stage below; its place in the order is here
     with steps.step("tokenising"):
         # Per article, cached, on the workers: mentions, tokens, term counts, formulations;
         # the corpus tables aggregated from them.
@@ -134,6 +134,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
+        tables["discovered_officials"] = discovery_table(discovery_hits_table(kept["stage"]), registered_names(registry))
         # Who is listed before whom, from lists of names only (a change of rank, not of salience).
         tables["protocol_order"] = protocol_order(tables["mentions"])
         tables.update(per_article)

@@ -77,14 +77,14 @@ def test_changed_article_reruns_only_that_article(gen_corpus, tmp_path):
     corpus, arts = gen_corpus
     cache = tmp_path / "c"
     first = run_stage(arts, corpus, workers=1, cache=cache)
-    assert _computed(first) == {k: len(arts) for k in ("tokens", "counts", "runs", "quotes", "bounds", "mentions")}
-    assert _computed(run_stage(arts, corpus, workers=1, cache=cache)) == {k: 0 for k in ("tokens", "counts", "runs",
-                                                                                          "quotes", "bounds",
-                                                                                          "mentions")}
+    kinds = ("tokens", "counts", "runs", "quotes", "bounds", "mentions", "discoveries")
+    assert _computed(first) == {k: len(arts) for k in kinds}
+    assert _computed(run_stage(arts, corpus, workers=1, cache=cache)) == {k: 0 for k in kinds}
     edited = arts.copy()
     edited.loc[5, "text"] = edited.loc[5, "text"] + "区委书记林国栋调研“两园一河”建设。"
     again = run_stage(edited, corpus, workers=1, cache=cache)
-    assert _computed(again) == {"tokens": 1, "counts": 1, "runs": 1, "quotes": 1, "bounds": 1, "mentions": 1}
+    assert _computed(again) == {"tokens": 1, "counts": 1, "runs": 1, "quotes": 1, "bounds": 1, "mentions": 1,
+                                "discoveries": 1}
     fresh = run_stage(edited, corpus, workers=1, cache=False)
     assert again.tokens.equals(fresh.tokens) and again.counts == fresh.counts and again.mentions == fresh.mentions
     assert again.runs == fresh.runs
@@ -98,7 +98,9 @@ def test_changed_registry_reruns_only_mentions(gen_corpus, tmp_path):
     changed = tmp_path / "leaders.csv"
     registry.iloc[1:].to_csv(changed, index=False)  # one post fewer
     stage = run_stage(arts, corpus.with_registry(changed), workers=1, cache=cache)
-    assert _computed(stage) == {"tokens": 0, "counts": 0, "runs": 0, "quotes": 0, "bounds": 0, "mentions": len(arts)}
+    # Discovery leaves registered names out only when it counts; its hits follow the registry's titles.
+    assert _computed(stage) == {"tokens": 0, "counts": 0, "runs": 0, "quotes": 0, "bounds": 0, "mentions": len(arts),
+                                "discoveries": len(arts)}
     got = per_article_tables(arts, corpus.with_registry(changed), workers=1, cache=cache)["mentions"]
     pd.testing.assert_frame_equal(got, leader_mentions(arts, registry=changed, corpus=corpus), check_exact=True)
 
@@ -116,7 +118,7 @@ def test_changed_stopwords_recount_without_resegmenting(gen_corpus, tmp_path):
         stage = run_stage(arts, Corpus(folder), workers=1, cache=cache)  # the folder, opened again: its own stopwords
         # The n-grams skip stopwords too: they are recounted, the text is not re-segmented.
         assert _computed(stage) == {"tokens": 0, "counts": len(arts), "runs": len(arts), "quotes": 0, "bounds": 0,
-                                    "mentions": 0}
+                                    "mentions": 0, "discoveries": 0}
         assert all(term != "发展" for c in stage.counts for term in c["terms"])
     finally:
         (folder / "stopwords.csv").unlink()

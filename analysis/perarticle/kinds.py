@@ -22,7 +22,7 @@ Adding a per-article output is one :class:`Kind` here (plus its aggregation):
 the stage, the cache keys and the workers loop over :data:`KINDS`.
 
 >>> [k.name for k in KINDS.values()]
-['tokens', 'counts', 'runs', 'quotes', 'bounds', 'mentions', 'occurrences']
+['tokens', 'counts', 'runs', 'quotes', 'bounds', 'mentions', 'discoveries', 'occurrences']
 >>> KINDS["counts"].uses
 ('tokens',)
 """
@@ -307,6 +307,15 @@ def compute_mentions(chunk: Chunk, rows: list[int]) -> list[bytes]:
     return [encode_json([dict(zip(names, row)) for row in per]) for per in _per_article(records, found)]
 
 
+def compute_discoveries(chunk: Chunk, rows: list[int]) -> list[bytes]:
+    """Each article's names written next to a title (:func:`analysis.perarticle.mentions.discovery_hits`)."""
+    from analysis.perarticle.mentions import discovery_hits, matcher
+
+    records = [chunk.records[i] for i in rows]
+    found = discovery_hits(records, matcher(corpus=chunk.corpus))
+    return [encode_json([list(row) for row in per]) for per in _per_article(records, found)]
+
+
 def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
     """Each article's occurrences of the corpus's formulations (``context["formulations"]``:
     pass 2 of :func:`analysis.perarticle.formulations.extract_formulations`), as rows."""
@@ -319,6 +328,7 @@ def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
 
 
 _SEGMENTER_FACTS = ("userdict", "boilerplate", "aliases")
+_MENTION_FACTS = ("leaders", "titles", "phrases", "surnames", "aliases", "boilerplate", "userdict")
 
 #: Every per-article output, in the order they are computed (a kind comes after those it uses).
 KINDS: dict[str, Kind] = {k.name: k for k in (
@@ -333,7 +343,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("bounds", compute_bounds, ("analysis.perarticle.formulations",), fields=("headline", "subheadline", "text"),
          facts=_SEGMENTER_FACTS),
     Kind("mentions", compute_mentions, ("analysis.perarticle.mentions",), fields=None,
-         facts=("leaders", "titles", "phrases", "surnames", "aliases", "boilerplate", "userdict"), page=True),
+         facts=_MENTION_FACTS, page=True),
+    Kind("discoveries", compute_discoveries, ("analysis.perarticle.mentions",), fields=None,
+         facts=_MENTION_FACTS + ("nonnames",)),
     Kind("occurrences", compute_occurrences, ("analysis.perarticle.formulations",), fields=None,
          facts=_SEGMENTER_FACTS, uses=("bounds",), context=("formulations",), page=True),
 )}

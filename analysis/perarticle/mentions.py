@@ -1128,20 +1128,38 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
     """
     _check_articles(articles)
     m = matcher(registry, titles, phrases, corpus=corpus)
-    known = set(m.persons)
-    for aliases in m.registry["aliases"]:
-        known.update(a.strip() for a in aliases.split(";") if a.strip())
+    hits = discovery_hits(articles, m, surnames=surnames, nonnames=nonnames)
+    return discovery_table(hits, registered_names(m.registry), include_registered=include_registered)
+
+
+#: Columns of :func:`discovery_hits`: one row per name found beside a title.
+HIT_COLUMNS = ["name", "title", "article_id", "date", "source", "line", "offset", "context"]
+
+
+def registered_names(registry: pd.DataFrame) -> set[str]:
+    """Every name and alias of a registry."""
+    known = set(registry["name"])
+    for aliases in registry["aliases"]:
+        known.update(a.strip() for a in str(aliases).split(";") if a.strip())
+    return known
+
+
+def discovery_hits(articles, m: "Matcher", *, surnames=None, nonnames=None) -> pd.DataFrame:
+    """The names written next to a title in ``articles`` (a DataFrame or a list of rows), one row per
+    name and place (:data:`HIT_COLUMNS`), in article order: what :func:`discover_officials` counts, and
+    what the per-article stage caches for every article (kind ``discoveries``)."""
     surnames = m.surnames if surnames is None else surnames if isinstance(surnames, frozenset) else load_surnames(surnames)
     nonnames = nonnames if isinstance(nonnames, (set, frozenset)) else load_nonnames(
         nonnames if nonnames is not None else m.corpus)
     if m.title_any is None:
-        return pd.DataFrame(columns=DISCOVERY_COLUMNS)
+        return pd.DataFrame(columns=HIT_COLUMNS)
     shape = _NameShape(m, surnames, frozenset(nonnames))
     # Title words only: a match must not swallow the next title (常委会主任高峰).
     pattern = re.compile(f"({m.title_any.pattern})")
     after_titles = m.title_after
     hits = []
-    for article in articles.to_dict("records"):
+    records = articles if isinstance(articles, list) else articles.to_dict("records")
+    for article in records:
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         for field, text in _fields(article):
             if not text:
@@ -1182,13 +1200,19 @@ def discover_officials(articles: pd.DataFrame, registry=None, *, include_registe
                     name = _candidate_before(text, match.start(), shape)
                     if name:
                         hit(name, match.group(), match.start() - len(name))
-    if not hits:
-        return pd.DataFrame(columns=DISCOVERY_COLUMNS)
-    frame = pd.DataFrame(hits, columns=["name", "title", "article_id", "date", "source", "line", "offset", "context"])
+    frame = pd.DataFrame(hits, columns=HIT_COLUMNS)
     # One hit per name and place, whichever way it was found (书记 inside 副书记, both title orders).
     frame = frame.drop_duplicates(["article_id", "source", "offset", "name"])
+    return frame.astype({"line": "int64", "offset": "int64"}).reset_index(drop=True)
+
+
+def discovery_table(hits: pd.DataFrame, known: set[str], *, include_registered: bool = False) -> pd.DataFrame:
+    """The table of :func:`discover_officials` from its hits (:func:`discovery_hits`) and the registered
+    names ``known`` (:func:`registered_names`)."""
+    if hits.empty:
+        return pd.DataFrame(columns=DISCOVERY_COLUMNS)
     out = []
-    for name, group in frame.groupby("name", sort=True):
+    for name, group in hits.groupby("name", sort=True):
         counts = group["title"].value_counts()
         best = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0][0]
         first = group.sort_values(["date", "source", "line"], kind="stable").iloc[0]

@@ -44,7 +44,7 @@ from analysis.corpus.folder import Corpus
 from analysis.tokens import get_segmenter
 from .formulations import OCCURRENCE_COLUMNS, corpus_formulations, formulation_expansions
 from .kinds import KINDS, Chunk, jsonable, kind_digest
-from .mentions import mentions_frame
+from .mentions import HIT_COLUMNS, mentions_frame
 
 log = logging.getLogger(__name__)
 
@@ -591,6 +591,12 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
 def expansions(stage: StageResult) -> dict[str, str]:
     """Enumeration → the items it names, from its first appearance in a text (article order)."""
     return formulation_expansions(stage.quotes)
+
+
+def discovery_hits_table(stage: StageResult) -> pd.DataFrame:
+    """The hits of :func:`analysis.perarticle.mentions.discovery_hits` of every article, in article order."""
+    rows = [tuple(row) for per in stage.decoded("discoveries") for row in per]
+    return pd.DataFrame(rows, columns=HIT_COLUMNS).astype({"line": "int64", "offset": "int64"})
 
 
 def mentions_table(stage: StageResult) -> pd.DataFrame:
