@@ -17,7 +17,8 @@ from analysis.book.chapters import context
 from analysis.book.chapters import corpus as ch1
 from analysis.book.chapters import topics as ch4
 from analysis.build import build_tables
-from analysis.corpus.report import period_summary, periods, repair_examples, corpus_pages
+from analysis.corpus.periods import period_labels as periods
+from analysis.corpus.report import corpus_pages, period_summary, repair_examples
 from analysis.synthetic import PAPER, generate_corpus
 
 #: Phrases that only the sample pages can justify.
