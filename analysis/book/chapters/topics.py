@@ -24,9 +24,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures.topics import MAP_LABEL_ALL
+from analysis.tables import Tables
 from analysis.topics.labels import top_terms
 from analysis.topics.model import map_agreement
 from . import Context, number, say
+
+#: The built tables this chapter reads (all but ``articles`` are missing when the build skipped topics).
+TABLES = ("articles", "clusters", "cluster_terms", "topic_selection", "tfidf_summary", "representative_articles",
+          "nmf_terms", "nmf_articles")
 
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
@@ -47,6 +52,12 @@ def reading(silhouette: float) -> str:
     if silhouette is None or np.isnan(silhouette):
         return "no measurable structure"
     return next(words for bound, words in SILHOUETTE_READING if silhouette >= bound)
+
+
+def load_tables(tables: Tables) -> dict[str, pd.DataFrame | None]:
+    """The chapter's tables (:data:`TABLES`) of the build ``tables``, by name; ``None`` for a table the
+    build did not write (topics skipped on a corpus too small to cluster, or NMF skipped)."""
+    return {name: tables.load(name) if tables.has(name) else None for name in TABLES}
 
 
 # --------------------------------------------------------------------------- opening and skipping
