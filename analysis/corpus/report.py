@@ -59,6 +59,12 @@ def known_names(registry=None) -> list[str]:
     return sorted({n for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))
 
 
+#: The kinds of repair the cleaning makes, in the order :func:`repair_examples` shows them.
+REPAIRS = ("name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
+           "space between digits and characters removed", "vertical headline reassembled",
+           "doubled bold caption collapsed")
+
+
 def repair_examples(pages: list[Page], registry=None) -> pd.DataFrame:
     """One before/after example of each repair, found in the pages themselves.
 
@@ -76,9 +82,7 @@ def repair_examples(pages: list[Page], registry=None) -> pd.DataFrame:
         if repair not in found:
             found[repair] = {"repair": repair, "file": page.file, "lines": lines, "before": before, "after": after}
 
-    order = ["name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
-             "space between digits and characters removed", "vertical headline reassembled",
-             "doubled bold caption collapsed"]
+    order = REPAIRS
     # Mid-word joining is only looked for when there is no registry, so at most five kinds can be found.
     wanted = len(order) - 1
     for page in pages:

@@ -21,12 +21,11 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.corpus.periods import UNDATED
+from analysis.corpus.report import REPAIRS
 from . import Context, number, say
 
 #: An article shorter than this (characters) is worth a look: a fragment, a continuation, a caption.
 SHORT_ARTICLE = 100
-#: Kinds of repair :func:`analysis.corpus.report.repair_examples` can show.
-REPAIR_KINDS = 6
 
 
 def _n(count: int, noun: str, plural: str | None = None) -> str:
@@ -120,7 +119,7 @@ def repairs_sentence(kind: str, repairs: pd.DataFrame | None) -> say:
     if repairs is None or repairs.empty:
         return say("None of the repairs was needed on these pages: no line of them shows a broken name, "
                    "justification spaces, a vertical headline or a doubled caption.")
-    return say(f"{_n(len(repairs), 'kind')} of repair (of the {REPAIR_KINDS} the cleaning knows) "
+    return say(f"{_n(len(repairs), 'kind')} of repair (of the {len(REPAIRS)} the cleaning knows) "
                f"{'occurs' if len(repairs) == 1 else 'occur'} on these pages; the first example of each, "
                "found automatically, with ⏎ marking a line break of the raw text:")
 
