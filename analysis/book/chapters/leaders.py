@@ -366,20 +366,26 @@ def national_text(mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
 
 
 def protocol_text(sequences: pd.DataFrame, changes: pd.DataFrame, registry: pd.DataFrame) -> say:
-    """Roll calls and the pairs whose order changes."""
+    """Roll calls (:func:`analysis.leaders.tables.protocol_sequences`: enumerations of two or more names) and
+    the pairs whose order changes (:func:`analysis.leaders.tables.order_changes`: the majority order flips
+    between two periods with enough lists in each, :mod:`analysis.leaders.protocol`)."""
     if not has_registry(registry):
         return _empty_for("roll calls")
     if sequences.empty:
-        return say("No sentence names two or more registered persons, so there is no protocol order to read.")
+        return say("No list names two or more registered persons, so there is no protocol order to read.")
     changed = changes[changes["changed"]]
-    text = (f"{_plural(len(sequences), 'sentence')} name two or more persons (at most "
+    text = (f"{_plural(len(sequences), 'list')} name two or more persons (at most "
             f"{number(int(sequences['n'].max()))}); {_plural(len(changes), 'pair')} of persons are listed together. ")
     if changed.empty:
-        return say(text + "Every pair keeps the same order each time: no change of rank shows in the roll calls.")
-    first = changed.sort_values(["a_first", "b_first"], ascending=False).iloc[0] if len(changed) else None
-    return say(text + f"{_plural(len(changed), 'pair')} appear in both orders, for instance {first['a']} before "
-               f"{first['b']} {_plural(int(first['a_first']), 'time')} and after {number(int(first['b_first']))} "
-               f"({first['first_date']} to {first['last_date']}); the table below lists them. Read a change together "
+        both = int(((changes["a_first"] > 0) & (changes["b_first"] > 0)).sum())
+        return say(text + "No pair's order flips from one period to the next: no change of rank shows in the roll "
+                   "calls" + (f" ({_plural(both, 'pair')} {'is' if both == 1 else 'are'} printed in both orders now "
+                              "and then, without the usual order changing)." if both else "."))
+    first = changed.iloc[0]
+    return say(text + f"{_plural(len(changed), 'pair')} change order, for instance {first['first_before']} before "
+               f"{first['first_after']} until {first['changed_on']} and after from then ({first['a']} first "
+               f"{_plural(int(first['a_first']), 'time')}, {first['b']} {number(int(first['b_first']))}, "
+               f"{first['first_date']} to {first['last_date']}); the table below lists them. Read a change together "
                "with the titles: a new post moves a person up or down the list.")
 
 
