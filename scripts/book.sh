@@ -13,6 +13,6 @@ source scripts/env.sh
 echo "book: derived tables -> _build/data"
 .venv/bin/python -m analysis build --out "${ANALYSIS_TABLES:-_build/data}" --quiet
 echo "book: building _build/html"
-.venv/bin/python -m analysis.book.publish --data "${ANALYSIS_TABLES:-_build/data}"
+.venv/bin/python -m analysis.book.publish --data "${ANALYSIS_TABLES:-_build/data}" ${ANALYSIS_CORPUS:+--corpus "$ANALYSIS_CORPUS"}
 .venv/bin/jupyter-book build . --path-output "${BOOK_OUT:-.}" --all -W -n --keep-going
 echo "book: open ${BOOK_OUT:-.}/_build/html/index.html"

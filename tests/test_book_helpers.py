@@ -33,7 +33,7 @@ def test_a_bad_line_number_is_refused(line):
 
 
 def test_show_table_on_real_mentions(articles):
-    from analysis.leaders.mentions import leader_mentions
+    from analysis.perarticle.mentions import leader_mentions
 
     mentions = leader_mentions(articles)
     assert len(mentions) > 15

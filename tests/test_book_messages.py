@@ -40,7 +40,9 @@ def test_a_gbk_page_gives_a_note_in_the_chapter_not_stderr(tmp_path):
         writer = csv.writer(handle)
         writer.writerow(["file", "paper", "issue_date", "page", "sha256", "source", "extraction", "notes"])
         writer.writerow(["p1.txt", "丰台报", "2025-02-13", "1", hashlib.sha256(raw).hexdigest(), "test", "gbk", ""])
-    outputs = _run(["import analysis.book.chapters", "from analysis.corpus.report import corpus_pages\nlen(corpus_pages())"],
+    outputs = _run(["import analysis.book.chapters",
+                    "from analysis import environment_corpus\nfrom analysis.corpus.report import corpus_pages\n"
+                    "len(corpus_pages(environment_corpus()))"],
                    {"ANALYSIS_CORPUS": str(folder)})
     assert not [o for o in outputs if o.get("name") == "stderr"], outputs
     notes = [o for o in outputs if "A message from the analysis" in str(o.get("data", {}).get("text/markdown", ""))]

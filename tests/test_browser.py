@@ -695,9 +695,10 @@ def test_provenance_links_land_on_their_highlighted_line(built_html, server, bro
 
 def _raw_file(stem: str) -> Path:
     """The corpus file a published raw page ``<stem>.html`` was made from."""
-    from analysis.corpus.read import resolve_corpus
+    from analysis.api import environment_corpus
 
-    _, folder, _ = resolve_corpus()
+    corpus = environment_corpus()  # the corpus the book was built from
+    folder = corpus.pages_dir if corpus.kind == "pages" else corpus.root
     found = sorted(p for p in Path(folder).rglob(f"{stem}.*") if p.suffix != ".html")
     assert found, f"no corpus file for published page {stem}.html in {folder}"
     return found[0]

@@ -17,18 +17,20 @@ from analysis.book.chapters import context
 from analysis.book.chapters import corpus as ch1
 from analysis.book.chapters import topics as ch4
 from analysis.build import build_tables
-from analysis.corpus.report import period_summary, periods, repair_examples, corpus_pages
+from analysis.corpus.folder import Corpus
+from analysis.corpus.periods import period_labels as periods
+from analysis.corpus.report import corpus_pages, period_summary, repair_examples, table_overview
+from analysis.settings import Settings
 from analysis.synthetic import PAPER, generate_corpus
+from analysis.topics.model import cluster_period_shares, map_agreement, nmf_partition
 
 #: Phrases that only the sample pages can justify.
 SAMPLE_ONLY = ("兴安盟", "丰台", "sample", "two pages", "王少峰", "西班牙")
 
 
-def _build(monkeypatch_env, corpus=None):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANALYSIS_BUILD_DIR", str(monkeypatch_env))
-        mp.delenv("ANALYSIS_CORPUS", raising=False)
-        return build_tables(corpus)
+def _build(build_dir, corpus=None):
+    # Caches in a private build folder, given as the corpus's settings.
+    return build_tables(Corpus(corpus, settings=Settings(build_dir=build_dir)))
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +90,7 @@ def test_table_corpus_gets_sentences_not_page_cells(generated_tables):
     assert "No page repairs apply" in str(ch1.repairs_sentence(kind, None))
     assert "No page layout applies" in str(ch1.layout_sentence(kind, None))
     assert "no photo captions" in str(ch1.captions_sentence(kind, generated_tables["captions"]))
-    overview = ch1.table_overview(generated_tables["articles"])
+    overview = table_overview(generated_tables["articles"])
     assert overview["articles"].sum() == len(generated_tables["articles"])
     assert list(overview["source"]) == ["articles.csv"]
 
@@ -154,7 +156,7 @@ def test_figures_draw_without_warnings_and_thin_their_ticks(generated_tables):
         assert len(ax.patches) >= 10
         plt.close(ax.figure)
         tables = generated_tables
-        sizes = ch4.sizes_by_period(tables["clusters"], arts, ctx.bin)
+        sizes = cluster_period_shares(tables["clusters"], arts, ctx.bin)
         ax = plot_cluster_shares(sizes, tables["cluster_terms"], ctx.bin_name)
         assert len(ax.get_legend().get_texts()) == tables["clusters"]["cluster"].nunique()
         plt.close(ax.figure)
@@ -189,7 +191,7 @@ def test_build_writes_the_tables_chapter_4_reads(sample_tables, generated_tables
 def test_topic_summary_on_generated_corpus(generated_tables):
     t = generated_tables
     ctx = _ctx(t)
-    pairs = ch4.nmf_partition(t["clusters"], t["nmf_articles"])
+    pairs = nmf_partition(t["clusters"], t["nmf_articles"])
     from analysis.topics.model import partition_agreement
     agreement = partition_agreement(pairs["cluster"], pairs["topic"])
     text = str(ch4.summary(ctx, t["clusters"], t["cluster_terms"], t["topic_selection"], agreement))
@@ -221,7 +223,7 @@ def test_selection_sentence_flags_a_k_at_the_edge_and_a_narrow_win():
 def test_sizes_by_period_shares_and_trend(generated_tables):
     t = generated_tables
     ctx = _ctx(t)
-    sizes = ch4.sizes_by_period(t["clusters"], t["articles"], ctx.bin)
+    sizes = cluster_period_shares(t["clusters"], t["articles"], ctx.bin)
     assert sizes["n_articles"].sum() == len(t["clusters"])
     shares = sizes.groupby("period")["share"].sum()
     assert ((shares - 1).abs() < 1e-3).all()
@@ -236,17 +238,17 @@ def test_sizes_by_period_shares_and_trend(generated_tables):
 def test_trend_sentence_refuses_two_periods(sample_tables):
     t = sample_tables
     ctx = _ctx(t)
-    sizes = ch4.sizes_by_period(t["clusters"], t["articles"], ctx.bin)
+    sizes = cluster_period_shares(t["clusters"], t["articles"], ctx.bin)
     assert "no trend can be read" in str(ch4.trend_sentence(ctx, sizes, t["cluster_terms"]))
 
 
 def test_map_agreement_and_agreement_sentence(sample_tables):
     toy = pd.DataFrame({"article_id": list("abcd"), "cluster": [0, 0, 1, 1], "x": [0, 0.1, 1, 1.1],
                         "y": [0, 0.1, 1, 0.9]})
-    assert ch4.map_agreement(toy) == 1.0
-    assert ch4.map_agreement(toy.assign(cluster=[0, 1, 0, 1])) == 0.5
+    assert map_agreement(toy) == 1.0
+    assert map_agreement(toy.assign(cluster=[0, 1, 0, 1])) == 0.5
     t = sample_tables
-    pairs = ch4.nmf_partition(t["clusters"], t["nmf_articles"])
+    pairs = nmf_partition(t["clusters"], t["nmf_articles"])
     crosstab = pd.crosstab(pairs["cluster"], pairs["topic"])
     from analysis.topics.model import partition_agreement
     text = str(ch4.agreement_sentence(partition_agreement(pairs["cluster"], pairs["topic"]), crosstab))

@@ -1,4 +1,5 @@
-"""Chapter 3's prose and views (analysis.book.chapters.leaders) on the sample and on a generated corpus.
+"""Chapter 3's prose (analysis.book.chapters.leaders) and the leader tables it shows (analysis.leaders), on
+the sample and on a generated corpus.
 
 The tables are made with the functions ``analysis.build.build_tables`` uses
 (registry, mentions, discovered officials), without the slow topic step.
@@ -14,16 +15,18 @@ import pytest
 
 from analysis.book.chapters import context
 from analysis.book.chapters import leaders as chapter
-from analysis.corpus.folder import open_corpus
+from analysis.build import build_info_table
+from analysis.corpus.folder import Corpus
 from analysis.corpus.read import read_corpus
 from analysis.errors import InputError
 from analysis.figures.leaders import plot_kinds, plot_timelines
-from analysis.leaders.mentions import discover_officials, empty_registry, leader_mentions, load_registry
-from analysis.leaders.tables import mention_counts, order_changes, prominence, protocol_sequences, title_timeline
-from analysis.leaders.validation import annotation_sample
+from analysis.leaders.tables import (ACTIVITY_KINDS, activity, busiest_period, issue_gaps, kind_series,
+                                     mention_counts, order_changes, out_of_term, prominence, protocol_sequences,
+                                     successions, title_changes, title_timeline, trace)
+from analysis.leaders.validation import annotation_sample, recall_interval, validate
 from analysis.paths import DATA_DIR
+from analysis.perarticle.mentions import KINDS, discover_officials, empty_registry, leader_mentions, load_registry
 from analysis.synthetic import generate_corpus
-from analysis.tables import build_info_table
 
 SAMPLE_ONLY = ("兴安盟", "丰台", "in the sample pages", "On the sample pages", "two pages", "王少峰")
 
@@ -31,7 +34,7 @@ SAMPLE_ONLY = ("兴安盟", "丰台", "in the sample pages", "On the sample page
 def _tables(folder, articles, registry):
     mentions = leader_mentions(articles, registry=registry)
     discovered = discover_officials(articles, registry=registry)
-    ctx = context(build_info_table(open_corpus(folder), articles).iloc[0].to_dict())
+    ctx = context(build_info_table(Corpus(folder), articles).iloc[0].to_dict())
     return {"ctx": ctx, "articles": articles, "registry": registry, "mentions": mentions, "discovered": discovered}
 
 
@@ -60,8 +63,8 @@ def unregistered(generated_folder, generated):
 
 def _all_prose(t, validation) -> str:
     ctx, reg, m, a, d = t["ctx"], t["registry"], t["mentions"], t["articles"], t["discovered"]
-    counts = chapter.binned_counts(m, a, freq=ctx.bin, per="issue")
-    outside, rule = chapter.out_of_term(m, reg)
+    counts = chapter.timeline_counts(m, a, ctx)
+    outside, rule = out_of_term(m, reg), chapter.term_rule(m)
     parts = [
         chapter.summary(ctx, reg, m, d, validation), chapter.registry_text(reg), chapter.mentions_text(m),
         chapter.validation_text(validation), chapter.timeline_text(counts, ctx, reg),
@@ -77,38 +80,39 @@ def _all_prose(t, validation) -> str:
 
 @pytest.mark.parametrize("freq", ["W", "M"])
 @pytest.mark.parametrize("per", ["raw", "issue", "article"])
-def test_binned_counts_equal_mention_counts_for_weeks_and_months(sample, freq, per):
-    mine = chapter.binned_counts(sample["mentions"], sample["articles"], freq=freq, per=per)
+def test_the_chapter_s_counts_are_the_default_counts_for_weeks_and_months(sample, freq, per):
+    # The chapter counts own activity (ACTIVITY_KINDS); the default kinds are the same on the sample.
+    mine = mention_counts(sample["mentions"], sample["articles"], freq=freq, per=per, kinds=ACTIVITY_KINDS)
     theirs = mention_counts(sample["mentions"], sample["articles"], freq=freq, per=per)
     assert list(mine.index) == list(theirs.index)
     assert list(mine.columns) == list(theirs.columns)
     np.testing.assert_allclose(mine.to_numpy(), theirs.to_numpy(), equal_nan=True)
 
 
-def test_binned_counts_by_quarter_and_year_keep_gaps_apart_from_zeros():
+def test_mention_counts_by_quarter_and_year_keep_gaps_apart_from_zeros():
     articles = pd.DataFrame({"issue_date": ["2020-01-07", "2020-01-10", "2020-07-03", "2021-02-02"],
                              "source": ["a.csv"] * 4})
     mentions = pd.DataFrame({"issue_date": ["2020-01-07", "2020-01-10", "2021-02-02"],
                              "name": ["林国栋", "林国栋", "周卫民"], "kind": ["coverage", "ritual", "title-only"]})
-    quarters = chapter.binned_counts(mentions, articles, freq="Q", per="issue")
+    quarters = mention_counts(mentions, articles, freq="Q", per="issue", kinds=ACTIVITY_KINDS)
     assert list(quarters.index) == ["2020Q1", "2020Q2", "2020Q3", "2020Q4", "2021Q1"]
     assert quarters.loc["2020Q1", "林国栋"] == 0.5          # one coverage mention over two issues; ritual left out
     assert math.isnan(quarters.loc["2020Q2", "林国栋"])      # no issue: a gap
     assert quarters.loc["2020Q3", "林国栋"] == 0.0           # an issue, no mention: a zero
-    years = chapter.binned_counts(mentions, articles, freq="Y")
+    years = mention_counts(mentions, articles, freq="Y", kinds=ACTIVITY_KINDS)
     assert years.to_dict() == {"林国栋": {"2020": 1.0, "2021": 0.0}, "周卫民": {"2020": 0.0, "2021": 1.0}}
-    days = chapter.binned_counts(mentions, articles.iloc[:2], freq="D")
+    days = mention_counts(mentions, articles.iloc[:2], freq="D", kinds=ACTIVITY_KINDS)
     assert list(days.index) == ["2020-01-07", "2020-01-08", "2020-01-09", "2020-01-10"]
-    assert chapter.gap_mask(articles.iloc[:2], "D").tolist() == [False, True, True, False]
+    assert issue_gaps(articles.iloc[:2], "D").tolist() == [False, True, True, False]
     with pytest.raises(ValueError, match="freq"):
-        chapter.binned_counts(mentions, articles, freq="H")
+        mention_counts(mentions, articles, freq="H", kinds=ACTIVITY_KINDS)
 
 
-def test_kind_counts_on_the_generated_corpus_are_citations_only(generated):
+def test_kind_series_on_the_generated_corpus_are_citations_only(generated):
     ctx = generated["ctx"]
     assert ctx.bin == "Q"
-    table = chapter.kind_counts(generated["mentions"], generated["articles"], freq=ctx.bin)
-    assert list(table.columns) == list(chapter.KINDS)
+    table = kind_series(generated["mentions"], generated["articles"], freq=ctx.bin)
+    assert list(table.columns) == list(KINDS)
     assert len(table) == 16 and table.index[0] == "2019Q1"
     assert table[["ritual", "doctrine"]].to_numpy().sum() > 0
     assert table[["coverage", "title-only", "foreign"]].to_numpy().sum() == 0
@@ -117,7 +121,7 @@ def test_kind_counts_on_the_generated_corpus_are_citations_only(generated):
 # --------------------------------------------------------------------------- prose: three situations
 
 def test_sample_summary_reports_precision_and_recall_against_gold(sample):
-    v = chapter.validate(sample["registry"], sample["mentions"], sample["articles"],
+    v = validate(sample["registry"], sample["mentions"], sample["articles"],
                          gold_path=DATA_DIR / "gold_mentions.csv")
     assert v.state == "gold" and v.n == 47
     assert v.precision == 1.0 and v.recall == 1.0
@@ -129,7 +133,7 @@ def test_sample_summary_reports_precision_and_recall_against_gold(sample):
 
 
 def test_generated_summary_names_its_officials_dates_and_says_unvalidated(generated):
-    v = chapter.validate(generated["registry"], generated["mentions"], generated["articles"])
+    v = validate(generated["registry"], generated["mentions"], generated["articles"])
     assert v.state == "unvalidated"
     text = _all_prose(generated, v)
     summary = chapter.summary(generated["ctx"], generated["registry"], generated["mentions"],
@@ -146,12 +150,12 @@ def test_generated_summary_names_its_officials_dates_and_says_unvalidated(genera
 
 
 def test_successions_and_title_changes_of_the_generated_registry(generated):
-    table = chapter.successions(generated["registry"], generated["mentions"])
+    table = successions(generated["registry"], generated["mentions"])
     assert table[["before", "after", "date"]].values.tolist() == [
         ["林国栋", "周卫民", "2021-07-01"], ["沈志远", "梁思齐", "2022-04-01"]]
     first = table.iloc[0]
     assert first["last_before"] <= "2021-06-30" < "2021-07-01" <= first["first_after"]
-    changes = chapter.title_changes(title_timeline(generated["mentions"]))
+    changes = title_changes(title_timeline(generated["mentions"]))
     assert changes["name"].tolist() == ["周卫民"]
     assert changes["sequence"].iloc[0].startswith("区委副书记 (") and "→ 区委书记 (" in changes["sequence"].iloc[0]
 
@@ -160,7 +164,7 @@ def test_no_registry_shows_discovered_officials_and_empty_sections(unregistered)
     t = unregistered
     assert t["mentions"].empty and len(t["discovered"]) > 0
     assert {"林国栋", "周卫民"} <= set(t["discovered"]["name"])
-    v = chapter.validate(t["registry"], t["mentions"], t["articles"])
+    v = validate(t["registry"], t["mentions"], t["articles"])
     assert v.state == "no-registry"
     text = _all_prose(t, v)
     assert "has no registry" in text and "python -m analysis registry-template" in text
@@ -170,9 +174,9 @@ def test_no_registry_shows_discovered_officials_and_empty_sections(unregistered)
                                                         v).markdown
     for phrase in SAMPLE_ONLY:
         assert phrase.lower() not in text.lower(), phrase
-    counts = chapter.binned_counts(t["mentions"], t["articles"], freq="Q", per="issue")
+    counts = mention_counts(t["mentions"], t["articles"], freq="Q", per="issue", kinds=ACTIVITY_KINDS)
     assert plot_timelines(counts) is None
-    assert plot_kinds(chapter.kind_counts(t["mentions"], t["articles"], freq="Q")) is None
+    assert plot_kinds(kind_series(t["mentions"], t["articles"], freq="Q")) is None
     assert chapter.figure(None, "fig-x", "caption", "alt text here", "Nothing to draw.").markdown == "Nothing to draw."
 
 
@@ -185,7 +189,7 @@ def test_marked_annotation_gives_precision_and_recall_with_intervals(generated, 
     sample.loc[wrong, "correct"] = "no"
     path = tmp_path / "annotated_mentions.csv"
     sample.to_csv(path, index=False)
-    v = chapter.validate(generated["registry"], generated["mentions"], generated["articles"], annotation_path=path)
+    v = validate(generated["registry"], generated["mentions"], generated["articles"], annotation_path=path)
     assert v.state == "annotation" and v.n == len(sample)
     mentions_marked = (sample["candidate"] == "mention").sum()
     assert v.precision == pytest.approx((mentions_marked - 2) / mentions_marked)
@@ -200,7 +204,7 @@ def test_marked_annotation_gives_precision_and_recall_with_intervals(generated, 
 
     sample["correct"] = ""
     sample.to_csv(path, index=False)
-    unmarked = chapter.validate(generated["registry"], generated["mentions"], generated["articles"],
+    unmarked = validate(generated["registry"], generated["mentions"], generated["articles"],
                                 annotation_path=path)
     assert unmarked.state == "unmarked"
     assert "none of its rows is marked" in chapter.validation_text(unmarked).markdown
@@ -208,16 +212,16 @@ def test_marked_annotation_gives_precision_and_recall_with_intervals(generated, 
     sample.loc[sample.index[3], "correct"] = "maybe"
     sample.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"annotated_mentions.csv, line 5: correct is 'maybe'"):
-        chapter.validate(generated["registry"], generated["mentions"], generated["articles"], annotation_path=path)
+        validate(generated["registry"], generated["mentions"], generated["articles"], annotation_path=path)
 
 
 def test_recall_interval_is_nan_without_marks_and_brackets_the_estimate():
     a = pd.DataFrame({"kind": ["coverage"] * 4 + ["rejected"] * 2, "correct": ["yes", "yes", "yes", "no", "yes", "no"],
                       "note": ["population=100"] * 4 + ["population=50"] * 2})
-    low, high = chapter.recall_interval(a)
+    low, high = recall_interval(a)
     point = (0.75 * 100) / (0.75 * 100 + 0.5 * 50)
     assert 0 < low < point < high < 1
-    assert all(math.isnan(x) for x in chapter.recall_interval(a.assign(correct="")))
+    assert all(math.isnan(x) for x in recall_interval(a.assign(correct="")))
 
 
 # --------------------------------------------------------------------------- sections
@@ -230,12 +234,12 @@ def test_out_of_term_with_and_without_the_in_term_column():
                              "kind": ["coverage", "coverage", "title-only", "foreign"], "location": ["body"] * 4,
                              "position": ["区委书记"] * 3 + [""], "context": ["…"] * 4,
                              "source": ["a.csv"] * 4, "line": [2, 3, 4, 5]})
-    outside, rule = chapter.out_of_term(mentions, registry)
+    outside, rule = out_of_term(mentions, registry), chapter.term_rule(mentions)
     assert rule == "registry" and outside["date"].tolist() == ["2021-06-01"]  # the foreign visitor is not a post
     flagged = mentions.assign(in_term=[True, True, False, True], title_raw=["丰台区委书记", "", "", ""])
-    outside, rule = chapter.out_of_term(flagged, registry)
+    outside, rule = out_of_term(flagged, registry), chapter.term_rule(flagged)
     assert rule == "in_term" and outside["date"].tolist() == ["2022-03-01"] and "title_raw" in outside.columns
-    outside, _ = chapter.out_of_term(flagged.assign(in_term=["yes", "no", "yes", "no"]), registry)
+    outside = out_of_term(flagged.assign(in_term=["yes", "no", "yes", "no"]), registry)
     assert outside["date"].tolist() == ["2021-06-01"]
     text = chapter.out_of_term_text(outside, "in_term", flagged, registry).markdown
     assert text.startswith("1 of the 4 mentions fall outside") and "林国栋 (1)" in text
@@ -247,9 +251,10 @@ def test_sample_sections_name_what_the_pages_show(sample):
     assert "needs_anchor" in chapter.registry_text(reg).markdown
     assert chapter.prominence_text(prominence(m), reg).markdown.startswith("None of the 24 persons")
     assert "no change of rank" in chapter.protocol_text(protocol_sequences(m), order_changes(m), reg).markdown
-    counts = chapter.binned_counts(m, sample["articles"], freq=sample["ctx"].bin, per="issue")
-    period = chapter.busiest_period(counts, "高峰")
-    lines = chapter.trace_period(m, sample["articles"], name="高峰", period=period, freq=sample["ctx"].bin)
+    counts = chapter.timeline_counts(m, sample["articles"], sample["ctx"])
+    period = busiest_period(counts, "高峰")
+    lines = trace(m, sample["articles"], name="高峰", kind=ACTIVITY_KINDS, period=period, freq=sample["ctx"].bin,
+                  in_term=True)
     assert lines["line"].tolist() == [115, 204, 210]
     assert "10 of them without any issue" in chapter.timeline_text(counts, sample["ctx"], reg).markdown
 
@@ -262,14 +267,14 @@ def test_plots_draw_without_warnings_even_with_one_period(generated, sample):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for m, a in ((mentions, one), (sample["mentions"], sample["articles"])):
-            counts = chapter.binned_counts(m, a, freq="D", per="issue")
+            counts = mention_counts(m, a, freq="D", per="issue", kinds=ACTIVITY_KINDS)
             fig = plot_timelines(counts)
-            if activity_named := int(chapter.activity(m)["name"].nunique()):
+            if activity_named := int(activity(m)["name"].nunique()):
                 assert len(fig.axes) == min(8, activity_named)
             else:
                 assert fig is None
             plt.close("all")
-        fig = plot_kinds(chapter.kind_counts(sample["mentions"], sample["articles"], freq="W"))
+        fig = plot_kinds(kind_series(sample["mentions"], sample["articles"], freq="W"))
         labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert labels == ["coverage", "ritual"]
         plt.close("all")

@@ -18,11 +18,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+import oracles  # noqa: E402
+from analysis.aggregate.frequency import (keyness_split, period_leaders, period_term_frequency,  # noqa: E402
+                                          split_keyness, trend_matrix)
 from analysis.book.chapters import context, sample_note  # noqa: E402
 from analysis.book.chapters import terms  # noqa: E402
-from analysis.build import BuiltTables, build  # noqa: E402
+from analysis.build import build  # noqa: E402
+from analysis.corpus.folder import Corpus  # noqa: E402
+from analysis.corpus.periods import UNDATED, period_labels  # noqa: E402
 from analysis.figures.terms import plot_keyness, plot_term_periods, plot_top_terms  # noqa: E402
+from analysis.settings import Settings  # noqa: E402
 from analysis.synthetic import generate_corpus  # noqa: E402
+from analysis.tables import Tables  # noqa: E402
 
 #: Phrases that describe the sample pages only (they live in sample notes, never in computed prose).
 SAMPLE_ONLY = ["the district's own name", "two sample pages", "丰台", "王少峰", "安娜·帕拉希奥", "京蒙东西部协作"]
@@ -32,17 +39,42 @@ def _context(tables):
     return context(tables["build_info"].iloc[0].to_dict())
 
 
+def _key_terms(tables, articles, split):
+    """The chapter's keyness, as the notebook computes it: from the per-article dataset."""
+    return split_keyness(terms.term_counts(tables), terms.article_sizes(tables, articles), split)
+
+
+def _key_terms_from_tokens(articles, tokens, split):
+    """The same table from the tokens table, by the pandas reference (tests/oracles.py)."""
+    dated = split["mask"] | split["reference_mask"]
+    key = oracles.keyness(articles[dated].reset_index(drop=True), tokens, split["mask"][dated])
+    return key.assign(articles_behind=key["n_articles"].astype("int64"),
+                      largest_article_share=key["top_article_share"].astype(float).fillna(0.0))
+
+
+def _by_period(tables, articles, code, tokens=None):
+    """Term frequencies by period as the notebook computes them; with ``tokens``, the sizes from the tokens
+    table instead of the per-article dataset."""
+    if tokens is None:
+        sizes = terms.article_sizes(tables, articles)
+    else:
+        by_id = dict(zip(tokens["article_id"].astype(str), (len(t) for t in tokens["tokens"])))
+        sizes = articles[["article_id", "issue_date"]].astype(str).assign(
+            n_tokens=lambda f: f["article_id"].map(by_id).fillna(0).astype("int64"))
+    return period_term_frequency(tables["term_frequency_by_issue"], sizes, code)
+
+
 def _chapter_text(tables) -> str:
     """Every computed paragraph of the chapter, joined (what a reader sees as prose)."""
     ctx = _context(tables)
-    arts, toks, tf = tables["articles"], tables["tokens"], tables["term_frequency"]
-    split = terms.keyness_split(arts, ctx.bin)
-    key = terms.key_terms(arts, toks, split) if split else None
-    period_tf = terms.terms_by_period(tables["term_frequency_by_issue"], arts, toks, ctx.bin)
+    arts, tf = tables["articles"], tables["term_frequency"]
+    split = keyness_split(arts, ctx.bin)
+    key = _key_terms(tables, arts, split) if split else None
+    period_tf = _by_period(tables, arts, ctx.bin)
     term, why = terms.concordance_term(tf, tables["registry"])
     parts = [
         terms.summary(tables, ctx, key, split), terms.top_terms_text(tf, ctx),
-        terms.periods_text(terms.period_leaders(period_tf), ctx), terms.collocations_text(tables["collocations"]),
+        terms.periods_text(period_leaders(period_tf), ctx), terms.collocations_text(tables["collocations"]),
         terms.trigrams_text(tables["trigrams"], ctx.n_articles),
         terms.formulations_text(tables["formulations"], ctx.n_articles), terms.keyness_text(key, split, ctx),
         terms.concordance_text(term, why, 3, 2, 3), terms.limits(tables, ctx, split),
@@ -52,60 +84,58 @@ def _chapter_text(tables) -> str:
 
 
 @pytest.fixture(scope="module")
-def private_env(tmp_path_factory):
-    # Module fixtures are set up before conftest's per-test private build folder: set it here too.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path_factory.mktemp("terms_build")))
-        patch.delenv("ANALYSIS_CORPUS", raising=False)
-        yield
+def settings(tmp_path_factory):
+    # The builds' caches in a private build folder, given as the corpora's settings.
+    return Settings(build_dir=tmp_path_factory.mktemp("terms_build"))
 
 
 @pytest.fixture(scope="module")
-def sample_tables(private_env, tmp_path_factory):
+def sample_tables(settings, tmp_path_factory):
     # As the chapter reads them: the build's Parquet files.
     out = tmp_path_factory.mktemp("sample_out") / "tables"
-    build(out)
-    return BuiltTables(out)
+    build(out, Corpus(settings=settings))
+    return Tables(out)
 
 
 @pytest.fixture(scope="module")
-def generated_tables(private_env, tmp_path_factory):
+def generated_tables(settings, tmp_path_factory):
     folder = generate_corpus(tmp_path_factory.mktemp("gen"), n_articles=240, start="2020-01-01", end="2021-12-31")
     out = tmp_path_factory.mktemp("gen_out") / "tables"
-    build(out, articles=folder / "articles.csv")
-    return BuiltTables(out)
+    build(out, Corpus(folder / "articles.csv", settings=settings))
+    return Tables(out)
 
 
 # --------------------------------------------------------------------------- periods and keyness split
 
 def test_period_labels_follow_the_bin():
+    # One labeller for the package (analysis.corpus.periods): an undated article is "undated", never "".
     dates = pd.Series(["2021-12-31", "2020-01-03", ""])
-    assert terms.period_labels(dates, "Q").tolist() == ["2021Q4", "2020Q1", ""]
-    assert terms.period_labels(dates, "Y").tolist() == ["2021", "2020", ""]
+    assert period_labels(dates, "Q").tolist() == ["2021Q4", "2020Q1", UNDATED]
+    assert period_labels(dates, "Y").tolist() == ["2021", "2020", UNDATED]
     # A Friday's week starts on the Monday before it.
-    assert terms.period_labels(pd.Series(["2024-03-29"]), "W").tolist() == ["2024-03-25"]
+    assert period_labels(pd.Series(["2024-03-29"]), "W").tolist() == ["2024-03-25"]
 
 
 def test_keyness_split_is_latest_period_not_latest_issue():
     arts = pd.DataFrame({"issue_date": ["2020-01-03", "2020-05-05", "2020-11-03", "2020-12-29", ""]})
-    split = terms.keyness_split(arts, "Q")
+    split = keyness_split(arts, "Q")
     # Two issues in 2020Q4 form the target; the undated article is in neither side.
     assert split["target"] == "2020Q4"
     assert split["mask"].tolist() == [False, False, True, True, False]
     assert split["reference_mask"].tolist() == [True, True, False, False, False]
     assert split["target_dates"] == "2020-11-03 to 2020-12-29"
-    assert terms.keyness_split(arts.head(1), "Q") is None
+    assert keyness_split(arts.head(1), "Q") is None
 
 
 def test_terms_by_period_sums_issues_and_keeps_rates(sample_tables):
     t = sample_tables
-    weekly = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], "W")
+    weekly = _by_period(t, t["articles"], "W")
     # The two sample issues fall in two weeks: per-week counts equal per-issue counts.
     by_issue = t["term_frequency_by_issue"]
     dev = weekly[weekly["term"] == "发展"].set_index("period")["count"].to_dict()
     assert dev == {"2024-11-25": 19, "2025-02-10": 23}
     assert dev == dict(zip(["2024-11-25", "2025-02-10"], by_issue[by_issue["term"] == "发展"]["count"]))
-    yearly = terms.terms_by_period(by_issue, t["articles"], t["tokens"], "Y")
+    yearly = _by_period(t, t["articles"], "Y")
     assert sorted(yearly["period"].unique()) == ["2024", "2025"]
     # Summed over the periods, counts and sizes are the corpus's.
     assert yearly.groupby("term")["count"].sum().loc["发展"] == 42
@@ -117,8 +147,8 @@ def test_terms_by_period_sums_issues_and_keeps_rates(sample_tables):
 
 def test_key_terms_count_the_articles_behind_each_term(sample_tables):
     t = sample_tables
-    split = terms.keyness_split(t["articles"], "W")
-    key = terms.key_terms(t["articles"], t["tokens"], split).set_index("term")
+    split = keyness_split(t["articles"], "W")
+    key = _key_terms(t, t["articles"], split).set_index("term")
     # 国防 is printed 11 times, all in one December article (the civil-defence mobilisation report).
     assert key.loc["国防", "key_for"] == "reference"
     assert key.loc["国防", "articles_behind"] == 1
@@ -132,8 +162,8 @@ def test_key_terms_count_the_articles_behind_each_term(sample_tables):
 def test_keyness_sentence_follows_the_numbers(sample_tables):
     t = sample_tables
     ctx = _context(t)
-    split = terms.keyness_split(t["articles"], ctx.bin)
-    key = terms.key_terms(t["articles"], t["tokens"], split)
+    split = keyness_split(t["articles"], ctx.bin)
+    key = _key_terms(t, t["articles"], split)
     text = terms.keyness_text(key, split, ctx).markdown
     n_strong = int((key["g2"] >= terms.G2_P001).sum())
     assert f"{n_strong} terms differ at p < 0.001" in text
@@ -163,8 +193,8 @@ def test_concordance_term_is_the_registry_s_most_frequent_name(sample_tables, ge
 
 def test_sample_summary_names_the_sample_s_terms_and_dates(sample_tables):
     ctx = _context(sample_tables)
-    split = terms.keyness_split(sample_tables["articles"], ctx.bin)
-    key = terms.key_terms(sample_tables["articles"], sample_tables["tokens"], split)
+    split = keyness_split(sample_tables["articles"], ctx.bin)
+    key = _key_terms(sample_tables, sample_tables["articles"], split)
     text = terms.summary(sample_tables, ctx, key, split).markdown
     assert "发展 (42)" in text and "2024-12-01 to 2025-02-13" in text
     assert "“两园一河” (3 times in 2 articles)" in text
@@ -175,8 +205,8 @@ def test_generated_summary_names_that_corpus(generated_tables):
     t = generated_tables
     ctx = _context(t)
     assert not ctx.is_sample and ctx.bin == "M"
-    split = terms.keyness_split(t["articles"], ctx.bin)
-    key = terms.key_terms(t["articles"], t["tokens"], split)
+    split = keyness_split(t["articles"], ctx.bin)
+    key = _key_terms(t, t["articles"], split)
     text = terms.summary(t, ctx, key, split).markdown
     tf = t["term_frequency"]
     top = tf.iloc[0]
@@ -206,9 +236,9 @@ def test_prose_numbers_match_the_tables(generated_tables):
     tf = t["term_frequency"]
     text = terms.top_terms_text(tf, ctx).markdown
     assert f"{int(tf['n_tokens'].iloc[0]):,} word tokens and {len(tf):,} distinct terms" in text
-    period_tf = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], ctx.bin)
+    period_tf = _by_period(t, t["articles"], ctx.bin)
     n_months = t["articles"]["issue_date"].str.slice(0, 7).nunique()
-    assert f"{n_months} months with articles" in terms.periods_text(terms.period_leaders(period_tf), ctx).markdown
+    assert f"{n_months} months with articles" in terms.periods_text(period_leaders(period_tf), ctx).markdown
     coll = t["collocations"].iloc[0]
     assert f"{coll['w1']}{coll['w2']} ({int(coll['count']):,} times" in terms.collocations_text(t["collocations"]).markdown
 
@@ -218,7 +248,7 @@ def test_one_article_corpus_gives_sentences_not_errors(generated_tables):
     first = t["articles"].head(1)
     ctx = context({**t["build_info"].iloc[0].to_dict(), "n_articles": 1,
                    "first_date": first["issue_date"].iloc[0], "last_date": first["issue_date"].iloc[0]})
-    split = terms.keyness_split(first, ctx.bin)
+    split = keyness_split(first, ctx.bin)
     assert split is None
     assert "not computed" in terms.keyness_text(None, split, ctx).markdown
     tf = t["term_frequency"].assign(n_docs=1, doc_freq=1)
@@ -239,8 +269,8 @@ def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tm
     assert ax.get_xlabel() == "Occurrences" and ax.get_title() == ""
     assert [x.get_text() for x in ax.get_yticklabels()][-1] == tf["term"].iloc[0]
     plt.close(ax.figure)
-    period_tf = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], ctx.bin)
-    matrix = terms.trend_matrix(period_tf, terms.trend_terms(period_tf, tf, n=6))
+    period_tf = _by_period(t, t["articles"], ctx.bin)
+    matrix = trend_matrix(period_tf, terms.trend_terms(period_tf, tf, n=6))
     assert matrix.shape == (6, 24)
     ax = plot_term_periods(matrix, period_name="Month")
     assert ax.get_xlabel() == "Month"
@@ -248,8 +278,8 @@ def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tm
     assert len([x for x in ax.get_xticklabels() if x.get_text()]) <= 14
     assert not re.search(r"[\u4e00-\u9fff]", ax.get_xlabel() + ax.get_ylabel())
     plt.close(ax.figure)
-    split = terms.keyness_split(t["articles"], ctx.bin)
-    key = terms.key_terms(t["articles"], t["tokens"], split)
+    split = keyness_split(t["articles"], ctx.bin)
+    key = _key_terms(t, t["articles"], split)
     ax = plot_keyness(key, n=5, target=split["target"], reference="earlier")
     assert split["target"] in ax.get_xlabel() and "earlier" in ax.get_xlabel()
     # Height follows the bars drawn.
@@ -258,84 +288,83 @@ def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tm
 
 
 # --------------------------------------------------------------------------- without the tokens table
-# The chapter reads the per-article dataset instead of the whole tokens table (``tokens=None``):
+# The chapter reads the per-article dataset instead of the whole tokens table:
 # every view must be the one the tokens table gives, exactly.
 
 @pytest.fixture(scope="module", params=["sample", "generated"])
 def built(request):
-    tables = request.getfixturevalue(f"{request.param}_tables")
-    return tables, tables.out
+    return request.getfixturevalue(f"{request.param}_tables")
 
 
 def test_key_terms_from_the_dataset_equal_those_from_tokens(built):
-    t, out = built
+    t = built
     arts = t["articles"]
     for code in ("W", "M", "Q"):
-        split = terms.keyness_split(arts, code)
+        split = keyness_split(arts, code)
         if split is None:
             continue
-        before = terms.key_terms(arts, t["tokens"], split)
-        after = terms.key_terms(arts, None, split, folder=out)
+        before = _key_terms_from_tokens(arts, t["tokens"], split)
+        after = _key_terms(t, arts, split)
         assert len(after) > 10
         pd.testing.assert_frame_equal(after, before, check_exact=True)
 
 
 def test_key_terms_from_the_dataset_leave_undated_articles_out(generated_tables):
-    t, out = generated_tables, generated_tables.out
+    t = generated_tables
     arts = t["articles"].copy()
     arts.loc[arts.index[:7], "issue_date"] = ""  # in neither side, as in a corpus with undated articles
-    split = terms.keyness_split(arts, "Q")
+    split = keyness_split(arts, "Q")
     assert split["n_target"] + split["n_reference"] == len(arts) - 7
-    pd.testing.assert_frame_equal(terms.key_terms(arts, None, split, folder=out),
-                                  terms.key_terms(arts, t["tokens"], split), check_exact=True)
+    pd.testing.assert_frame_equal(_key_terms(t, arts, split),
+                                  _key_terms_from_tokens(arts, t["tokens"], split), check_exact=True)
 
 
 def test_terms_by_period_from_the_dataset_equal_those_from_tokens(built):
-    t, out = built
+    t = built
     for code in ("W", "M", "Y"):
-        before = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], t["tokens"], code)
-        after = terms.terms_by_period(t["term_frequency_by_issue"], t["articles"], None, code, folder=out)
+        before = _by_period(t, t["articles"], code, tokens=t["tokens"])
+        after = _by_period(t, t["articles"], code)
         assert len(after)
         pd.testing.assert_frame_equal(after, before, check_exact=True)
 
 
 def test_example_sentence_reads_only_the_scanned_articles(built):
-    t, out = built
+    t = built
     from analysis.tokens import read_user_dictionary
 
     words = set(read_user_dictionary()["word"]) | set(t["term_frequency"]["term"].head(50))
-    before = terms.example_sentence(t["articles"], t["tokens"], words)
+    before = terms.example_sentence(t, t["articles"], words, tokens=t["tokens"])
     assert before[0] and before[1]
-    assert terms.example_sentence(t["articles"], None, words, folder=out) == before
+    assert terms.example_sentence(t, t["articles"], words) == before
     # As the chapter loads it: ids and dates only, the texts read for the scanned articles.
     lean = t["articles"][terms.ARTICLE_COLUMNS]
-    assert terms.example_sentence(lean, None, words, folder=out) == before
+    assert terms.example_sentence(t, lean, words) == before
     # Scanning fewer articles reads fewer tokens and still agrees with the tokens table.
-    assert (terms.example_sentence(t["articles"], None, words, scan=5, folder=out)
-            == terms.example_sentence(t["articles"], t["tokens"], words, scan=5))
+    assert (terms.example_sentence(t, t["articles"], words, scan=5)
+            == terms.example_sentence(t, t["articles"], words, tokens=t["tokens"], scan=5))
 
 
 def test_concordance_lines_equal_kwic_over_every_article(built):
     from analysis.aggregate.frequency import kwic
 
-    t, out = built
+    t = built
     tf = t["term_frequency"]
     term, _ = terms.concordance_term(tf, t["registry"])
     # The chapter's term, a mid-frequency term and a rare one.
     for word in (term, tf["term"].iloc[len(tf) // 2], tf["term"].iloc[-1]):
         before = kwic(t["articles"], word, t["tokens"], width=14)
-        after = terms.concordance_lines(t["articles"], word, folder=out)
+        after = terms.concordance_lines(t, t["articles"], word)
         assert len(after) >= 1
         pd.testing.assert_frame_equal(after, before, check_exact=True)
-        lean = terms.concordance_lines(t["articles"][terms.ARTICLE_COLUMNS], word, folder=out)
+        lean = terms.concordance_lines(t, t["articles"][terms.ARTICLE_COLUMNS], word)
         pd.testing.assert_frame_equal(lean, before, check_exact=True)
-    empty = terms.concordance_lines(t["articles"], "", folder=out)
+    empty = terms.concordance_lines(t, t["articles"], "")
     assert empty.empty and list(empty.columns) == list(kwic(t["articles"].head(0), "", t["tokens"]).columns)
 
 
 def test_sample_alias_lines_are_in_the_concordance(sample_tables):
     # 丰台 counts 丰台区 too (data/aliases.csv): the articles are found by the term, the lines keep the print.
-    lines = terms.concordance_lines(sample_tables["articles"], "丰台", folder=sample_tables.out)
+    lines = terms.concordance_lines(sample_tables, sample_tables["articles"], "丰台")
     assert {"丰台", "丰台区"} <= set(lines["match"])
 
 
@@ -346,83 +375,79 @@ def test_chapter_tables_leave_the_tokens_out():
 def test_keyness_on_the_generated_corpus_is_unchanged(generated_tables):
     from test_keyness_counts import assert_same, keyness_before
 
-    from analysis.aggregate.frequency import keyness
-
     t = generated_tables
     arts, toks = t["articles"], t["tokens"]
     for target in ((arts["issue_date"] >= "2021-07-01").to_numpy(), {"issue_date": arts["issue_date"].iloc[5]}):
-        after = keyness(arts, toks, target)
+        after = oracles.keyness(arts, toks, target)
         assert_same(after, keyness_before(arts, toks, target))
         # Terms spread over many articles: DP sums more than 8 values (NumPy's pairwise summation).
         assert after["n_articles"].max() > 8
     # And the chapter's view from the per-article dataset is the same table.
-    split = terms.keyness_split(arts, "Q")
+    split = keyness_split(arts, "Q")
     dated = split["mask"] | split["reference_mask"]
     before = keyness_before(arts[dated].reset_index(drop=True), toks, split["mask"][dated])
-    after = terms.key_terms(arts, None, split, folder=t.out)
+    after = _key_terms(t, arts, split)
     assert_same(after.drop(columns=["articles_behind", "largest_article_share"]), before)
 
 
-# --------------------------------------------------------------------------- the readers of analysis.tables
+# --------------------------------------------------------------------------- the reader of a build (analysis.tables.Tables)
 
 def test_dataset_readers_agree_with_the_tables(sample_tables):
-    from analysis import tables
-
-    out = sample_tables.out
-    arts = tables.load_dataset("articles", folder=out)
-    assert arts["article_order"].tolist() == list(range(len(sample_tables["articles"])))
-    assert arts["article_id"].tolist() == sample_tables["articles"]["article_id"].tolist()
+    t = sample_tables
+    arts = t.dataset("articles")
+    assert arts["article_order"].tolist() == list(range(len(t["articles"])))
+    assert arts["article_id"].tolist() == t["articles"]["article_id"].tolist()
     assert set(arts["year"]) == {"2024", "2025"}
-    counts = tables.load_dataset("term_counts", ["article_id", "term", "count"], folder=out, categorical=("term",))
+    counts = t.dataset("term_counts", ["article_id", "term", "count"], categorical=("term",))
     assert isinstance(counts["term"].dtype, pd.CategoricalDtype)
     assert list(counts.columns) == ["article_id", "term", "count"]
-    assert tables.dataset_rows("term_counts", out) == len(counts)
-    tf = sample_tables["term_frequency"].set_index("term")
+    assert t.dataset_rows("term_counts") == len(counts)
+    tf = t["term_frequency"].set_index("term")
     summed = counts.groupby("term", observed=True)["count"].sum()
     assert summed.loc["发展"] == tf.loc["发展", "count"] == 42
     # A partition filter reads one year; a column filter keeps the matching rows.
-    dec = tables.load_dataset("articles", ["article_id"], filters=[("year", "=", "2024")], folder=out)
-    assert len(dec) == (sample_tables["articles"]["issue_date"] < "2025").sum() > 0
-    using = tables.load_dataset("term_counts", ["article_id", "count"], filters=[("term", "=", "发展")], folder=out)
+    dec = t.dataset("articles", ["article_id"], filters=[("year", "=", "2024")])
+    assert len(dec) == (t["articles"]["issue_date"] < "2025").sum() > 0
+    using = t.dataset("term_counts", ["article_id", "count"], filters=[("term", "=", "发展")])
     assert using["count"].sum() == 42 and using["article_id"].is_unique
-    assert tables.load_dataset("term_counts", ["term"], filters=[("term", "=", "no such term")], folder=out).empty
+    assert t.dataset("term_counts", ["term"], filters=[("term", "=", "no such term")]).empty
     # The same numbers by SQL over the views.
-    sql = tables.query("SELECT sum(\"count\") AS n FROM perarticle.term_counts WHERE term = ?", out, ["发展"])
+    sql = t.query("SELECT sum(\"count\") AS n FROM perarticle.term_counts WHERE term = ?", ["发展"])
     assert int(sql["n"].iloc[0]) == 42
-    joined = tables.query("SELECT count(*) AS n FROM articles a JOIN perarticle.articles p USING (article_id)", out)
+    joined = t.query("SELECT count(*) AS n FROM articles a JOIN perarticle.articles p USING (article_id)")
     assert int(joined["n"].iloc[0]) == len(arts)
 
 
 def test_dataset_readers_name_what_is_missing(sample_tables, tmp_path):
-    from analysis import tables
+    import shutil
 
-    out = sample_tables.out
+    t = sample_tables
     with pytest.raises(ValueError, match="no per-article dataset 'tokens'"):
-        tables.load_dataset("tokens", folder=out)
+        t.dataset("tokens")
     with pytest.raises(KeyError, match="term_counts: no column 'terms'"):
-        tables.load_dataset("term_counts", ["terms"], folder=out)
+        t.dataset("term_counts", ["terms"])
+    # A build folder without its per-article dataset.
+    shutil.copyfile(t.folder / "build_info.parquet", tmp_path / "build_info.parquet")
     with pytest.raises(FileNotFoundError, match="no per-article dataset perarticle/"):
-        tables.load_dataset("articles", folder=tmp_path)
+        Tables(tmp_path).dataset("articles")
     with pytest.raises(KeyError, match="no column 'token'"):
-        tables.table_rows("tokens", [("article_id", "in", ["x"])], columns=["token"], folder=out)
+        t.load("tokens", columns=["token"], filters=[("article_id", "in", ["x"])])
 
 
 def test_table_rows_reads_only_the_asked_articles(sample_tables):
-    from analysis import tables
-
     toks = sample_tables["tokens"]
     ids = toks["article_id"].iloc[[4, 1]].tolist()
-    rows = tables.table_rows("tokens", [("article_id", "in", ids)], folder=sample_tables.out)
+    rows = sample_tables.load("tokens", filters=[("article_id", "in", ids)])
     assert rows["article_id"].tolist() == sorted(ids, key=toks["article_id"].tolist().index)
     assert [list(t) for t in rows["tokens"]] == [list(toks["tokens"].iloc[1]), list(toks["tokens"].iloc[4])]
 
 
 def test_load_tables_keeps_only_the_article_columns_it_needs(sample_tables):
-    loaded = terms.load_tables(sample_tables.out)
+    loaded = terms.load_tables(sample_tables)
     assert "tokens" not in loaded and list(loaded["articles"].columns) == terms.ARTICLE_COLUMNS
     assert loaded["articles"]["article_id"].tolist() == sample_tables["articles"]["article_id"].tolist()
-    assert "text" in terms.load_tables(sample_tables.out, article_columns=None)["articles"].columns
+    assert "text" in terms.load_tables(sample_tables, article_columns=None)["articles"].columns
     # full_articles brings the rows back whole, in the articles' order.
     ids = sample_tables["articles"]["article_id"].iloc[[3, 0]]
-    rows = terms.full_articles(loaded["articles"], ids, sample_tables.out)
+    rows = terms.full_articles(sample_tables, loaded["articles"], ids)
     pd.testing.assert_frame_equal(rows, sample_tables["articles"].iloc[[0, 3]].reset_index(drop=True))

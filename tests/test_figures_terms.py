@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.aggregate.frequency import keyness, term_frequency  # noqa: E402
+from oracles import keyness, term_frequency  # noqa: E402
 from analysis.corpus.read import load_articles  # noqa: E402
 from analysis.figures.terms import plot_keyness, plot_top_terms, plot_word_cloud, word_cloud  # noqa: E402
 from analysis.tokens import tokenize_articles  # noqa: E402
@@ -19,7 +19,7 @@ from analysis.tokens import tokenize_articles  # noqa: E402
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory):
     articles = load_articles()
-    tokens = tokenize_articles(articles, cache=tmp_path_factory.mktemp("tokens"))
+    tokens = tokenize_articles(articles)
     key = keyness(articles, tokens, {"issue_date": articles["issue_date"].max()})
     return term_frequency(articles, tokens), key
 

@@ -13,6 +13,7 @@ from analysis.book.helpers import data_anchor, raw_page_url
 from analysis.book.publish import (
     GLOSSARY_PAGE, glossary_markdown, publish, read_glossary, search_dictionary,
 )
+from analysis.corpus.folder import Corpus
 from analysis.errors import InputError
 from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
 from conftest import PAGE_DEC, PAGE_FEB
@@ -38,7 +39,7 @@ def _lines(page_html: str) -> dict[int, str]:
 
 
 def test_each_raw_page_is_published_line_by_line(derived, tmp_path):
-    result = publish(tmp_path / "published", tmp_path / "inputs", derived)
+    result = publish(Corpus(), derived, tmp_path / "published", tmp_path / "inputs")
     assert [p.source for p in result["pages"]] == [PAGE_FEB, PAGE_DEC]
     for name in (PAGE_FEB, PAGE_DEC):
         raw = (RAW_DIR / name).read_text(encoding="utf-8").splitlines()
@@ -62,13 +63,13 @@ def test_text_is_escaped_not_markup(corpus_copy, derived, tmp_path):
     manifest = corpus_copy / "manifest.csv"
     text = manifest.read_text(encoding="utf-8")
     manifest.write_text(re.sub(r"c961258607c8[0-9a-f]+", sha256_file(page), text), encoding="utf-8")
-    publish(tmp_path / "p", tmp_path / "i", derived, corpus=corpus_copy)
+    publish(Corpus(corpus_copy), derived, tmp_path / "p", tmp_path / "i")
     out = (tmp_path / "p" / raw_page_url(PAGE_FEB)).read_text(encoding="utf-8")
     assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 丰台" in out
 
 
 def test_data_listing_has_checksums_rows_and_anchors(derived, tmp_path):
-    result = publish(tmp_path / "published", tmp_path / "inputs", derived)
+    result = publish(Corpus(), derived, tmp_path / "published", tmp_path / "inputs")
     listing = (tmp_path / "inputs" / "data_listing.md").read_text(encoding="utf-8")
     for path in sorted(derived.iterdir()):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -84,10 +85,10 @@ def test_data_listing_has_checksums_rows_and_anchors(derived, tmp_path):
 
 
 def test_a_failed_run_leaves_the_previous_output(derived, tmp_path):
-    publish(tmp_path / "published", tmp_path / "inputs", derived)
+    publish(Corpus(), derived, tmp_path / "published", tmp_path / "inputs")
     before = sorted(p.name for p in (tmp_path / "published" / "tables").iterdir())
     with pytest.raises(InputError, match="no derived tables"):
-        publish(tmp_path / "published", tmp_path / "inputs", tmp_path / "missing")
+        publish(Corpus(), tmp_path / "missing", tmp_path / "published", tmp_path / "inputs")
     assert sorted(p.name for p in (tmp_path / "published" / "tables").iterdir()) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary folders left behind"
 
@@ -99,7 +100,7 @@ def test_an_article_table_corpus_is_published_row_by_row(derived, tmp_path):
     table = tmp_path / "mine.csv"
     pd.DataFrame({"date": ["2025-01-02", "2025-01-03"], "title": ["标题一", "标题二"],
                   "text": ["第一篇<正文>", "第二篇正文"]}).to_csv(table, index=False)
-    publish(tmp_path / "p", tmp_path / "i", derived, articles=table)
+    publish(Corpus(table), derived, tmp_path / "p", tmp_path / "i")
     page = (tmp_path / "p" / raw_page_url("mine.csv")).read_text(encoding="utf-8")
     articles = load_articles(articles=table, cache=False)
     # the row number the articles table gives is the anchor that holds that row

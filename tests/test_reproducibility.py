@@ -10,6 +10,7 @@ from analysis.book.reproducibility import (
     KEY_PACKAGES, REQUIREMENTS, corpus_files, corpus_setting, corpus_summary, corpus_totals,
     data_files, package_versions, read_pins, table_fingerprint,
 )
+from analysis.api import environment_corpus
 from analysis.corpus.read import load_articles
 from analysis.errors import InputError
 from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR
@@ -83,11 +84,12 @@ def test_a_malformed_manifest_checksum_names_the_row(corpus_copy):
 
 
 def test_corpus_files_follow_the_corpus_setting(corpus_copy, monkeypatch):
-    assert "not set" in corpus_setting()
-    assert corpus_files().equals(data_files())
+    # The notebook's corpus: the one the environment names (analysis.api.environment_corpus).
+    assert "not set" in corpus_setting(environment_corpus())
+    assert corpus_files(environment_corpus()).equals(data_files())
     monkeypatch.setenv("ANALYSIS_CORPUS", str(corpus_copy))
-    assert corpus_setting() == f"ANALYSIS_CORPUS={corpus_copy}"
-    table = corpus_files()
+    assert corpus_setting(environment_corpus()) == f"ANALYSIS_CORPUS={corpus_copy}"
+    table = corpus_files(environment_corpus())
     assert sorted(table["path"]) == sorted(p.name for p in corpus_copy.iterdir())
     assert (table.loc[table["path"].str.endswith(".txt"), "status"] == "matches manifest").all()
 

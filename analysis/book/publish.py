@@ -1,10 +1,10 @@
-"""``python -m analysis.book.publish``: the book's downloads and provenance pages, before the book build.
+"""The book's downloads and provenance pages, written before the book build: :func:`publish`.
 
-Writes, into ``_build/published`` (the book's ``html_extra_path``, so it is
-copied as is into the HTML root):
+:func:`publish` takes the corpus (an :class:`analysis.corpus.folder.Corpus`)
+and the folder of its built tables, and writes, into ``_build/published``
+(the book's ``html_extra_path``, so it is copied as is into the HTML root):
 
-* ``raw/<stem>.html`` -- every raw page of the configured corpus
-  (:func:`analysis.corpus.read.resolve_corpus`), HTML-escaped, one anchor per line
+* ``raw/<stem>.html`` -- every raw page of the corpus, HTML-escaped, one anchor per line
   (``#L12``, numbered as the corpus reader numbers them: ``str.splitlines``),
   the target line highlighted on arrival (CSS ``:target``); and the page file
   itself, byte for byte, for download. For an article-table corpus (no
@@ -27,6 +27,10 @@ and into ``_build/book_inputs`` (read by the build, not published):
 Both folders are built in a temporary folder and swapped into place, so a
 failed run leaves the previous ones intact.
 
+From the command line (:func:`main`): ``python -m analysis.book.publish
+--data _build/data --corpus CORPUS`` (``--corpus`` omitted: the sample);
+``--write-glossary`` rewrites ``book/glossary.md`` from ``data/glossary.csv``.
+
 >>> from analysis.book.publish import line_anchor
 >>> line_anchor(12)
 'L12'
@@ -46,11 +50,16 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from analysis.corpus.folder import Corpus
 from analysis.corpus.pages import decode_page, read_manifest
-from analysis.corpus.read import _read_table, resolve_corpus
+from analysis.corpus.read import table_records
 from analysis.errors import InputError
 from analysis.io import atomic_path, decode_utf8, sha256_file
 from analysis.paths import DATA_DIR, PROJECT_ROOT
+from analysis.settings import Settings
+from analysis.tables import Tables
+from analysis.tokens import read_user_dictionary
+from .chapters import corpus_statement
 from .helpers import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
 
 PUBLISHED = PROJECT_ROOT / "_build" / "published"
@@ -157,7 +166,7 @@ def publish_pages(folder: Path, manifest: Path, out: Path) -> list[Published]:
 
 def publish_table(path: Path, out: Path) -> list[Published]:
     """Publish an article table: one anchored entry per row, numbered as the articles table numbers it."""
-    frame, row_word, first = _read_table(path)
+    frame, row_word, first = table_records(path)
     items = []
     for k, record in enumerate(frame.to_dict("records")):
         number = int(record.pop("_line", k + first))
@@ -177,7 +186,7 @@ def publish_table(path: Path, out: Path) -> list[Published]:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, target)
     return [Published(name, page, download, digest, len(items), path.stat().st_size,
-                      provenance="article table named by ANALYSIS_CORPUS")]
+                      provenance="the corpus's article table")]
 
 
 def table_rows(path: Path) -> int:
@@ -250,18 +259,17 @@ def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-def search_dictionary(userdict: Path = DATA_DIR / "userdict.csv", glossary: Path = GLOSSARY) -> str:
+def search_dictionary(userdict=None, glossary: Path = GLOSSARY) -> str:
     """jieba user dictionary (``word [freq] [tag]`` lines) of the words search must keep whole.
 
-    The project's user dictionary plus every glossary term, each once, in
-    file order. A word without a frequency gets jieba's own suggestion when
-    loaded, which is enough to keep it whole.
+    The user dictionary (``userdict``: a Corpus, whose ``userdict.csv`` is
+    used, or a file; None: the sample's ``data/userdict.csv``) plus every
+    glossary term, each once, in file order. A word without a frequency gets
+    jieba's own suggestion when loaded, which is enough to keep it whole.
 
     >>> "倍增追赶 nz" in search_dictionary().splitlines()
     True
     """
-    from analysis.tokens import read_user_dictionary
-
     words: dict[str, str] = {}
     for row in read_user_dictionary(userdict).itertuples(index=False):
         # jieba's user-dictionary line: word, then optional frequency and tag.
@@ -373,25 +381,29 @@ def _swap(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def publish(out: Path = PUBLISHED, inputs: Path = BOOK_INPUTS, derived: Path = DERIVED,
-            corpus=None, manifest=None, articles=None) -> dict:
-    """Write the published folder and the book inputs; return a summary (pages, tables, paths)."""
+def publish(corpus: Corpus, derived: str | Path = DERIVED, out: str | Path = PUBLISHED,
+            inputs: str | Path = BOOK_INPUTS) -> dict:
+    """Write the published folder and the book inputs for ``corpus`` and its tables in ``derived`` (a
+    build folder, :class:`analysis.tables.Tables`); return a summary (pages, tables, paths).
+
+    A failed run (:class:`~analysis.errors.InputError`: a page missing, no
+    tables) leaves the previous folders as they were.
+    """
     out, inputs, derived = Path(out), Path(inputs), Path(derived)
     out.parent.mkdir(parents=True, exist_ok=True)
     inputs.parent.mkdir(parents=True, exist_ok=True)
     stage_out = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     stage_in = Path(tempfile.mkdtemp(prefix=f".{inputs.name}.", dir=inputs.parent))
     try:
-        kind, target, manifest_path = resolve_corpus(corpus, manifest, articles)
-        if kind == "pages":
-            pages = publish_pages(Path(target), Path(manifest_path), stage_out)
+        if corpus.kind == "pages":
+            pages = publish_pages(corpus.pages_dir, corpus.text, stage_out)
         else:
-            pages = publish_table(Path(target), stage_out)
+            pages = publish_table(corpus.text, stage_out)
         tables = publish_derived(derived, stage_out)
         _favicon(stage_out / "favicon.ico")
         _write(stage_in / "data_listing.md", data_listing(pages, tables))
-        _write(stage_in / "jieba_userdict.txt", search_dictionary())
-        _write(stage_in / "corpus_statement.md", _corpus_statement(derived))
+        _write(stage_in / "jieba_userdict.txt", search_dictionary(corpus))
+        _write(stage_in / "corpus_statement.md", _corpus_statement(corpus, derived))
         for stage in (stage_out, stage_in):
             os.chmod(stage, 0o755)
         _swap(stage_out, out)
@@ -403,24 +415,27 @@ def publish(out: Path = PUBLISHED, inputs: Path = BOOK_INPUTS, derived: Path = D
     return {"pages": pages, "tables": tables, "out": out, "inputs": inputs}
 
 
-def _corpus_statement(derived: Path) -> str:
+def _corpus_statement(corpus: Corpus, derived: Path) -> str:
     """The introduction's paragraph about the corpus of this build (``book/intro.md`` includes it)."""
-    from .chapters import corpus_statement
-    from analysis.corpus.folder import open_corpus
-
-    folder = open_corpus()
-    stamp = derived / "build_info.parquet"
-    if not stamp.is_file():
+    if not (derived / "build_info.parquet").is_file():
         # Tables from before build_info existed: name the corpus, state no numbers.
-        return (f"This build of the book reads **{folder.label}** ({folder.kind}); its tables carry no "
+        return (f"This build of the book reads **{corpus.label}** ({corpus.kind}); its tables carry no "
                 f"`build_info`, so rebuild them with `python -m analysis build` for the corpus's figures.\n")
-    info = pd.read_parquet(stamp).iloc[0].to_dict()
-    return corpus_statement(info, folder.description)
+    return corpus_statement(Tables(derived).info, corpus.description)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, corpus: Corpus | None = None) -> int:
+    """The command line: ``python -m analysis.book.publish --data DIR [--corpus FOLDER]``.
+
+    ``corpus``: the corpus to publish when the caller has opened it (the
+    package's command line); else ``--corpus`` (a folder or an article
+    table; omitted: the sample), opened with the settings of
+    :meth:`analysis.settings.Settings.from_environment`.
+    """
     parser = argparse.ArgumentParser(prog="python -m analysis.book.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(DERIVED), help="folder of derived tables (default _build/data)")
+    parser.add_argument("--corpus", default=None,
+                        help="corpus folder or article table the tables were built from (default: the sample)")
     parser.add_argument("--out", default=str(PUBLISHED), help="published folder (html_extra_path)")
     parser.add_argument("--inputs", default=str(BOOK_INPUTS), help="folder of generated book inputs")
     parser.add_argument("--write-glossary", action="store_true",
@@ -436,7 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"publish: wrote {GLOSSARY_PAGE.relative_to(PROJECT_ROOT)}")
         return 0
     try:
-        result = publish(Path(args.out), Path(args.inputs), Path(args.data))
+        if corpus is None:
+            corpus = Corpus(args.corpus or None, settings=Settings.from_environment())
+        result = publish(corpus, Path(args.data), Path(args.out), Path(args.inputs))
     except InputError as err:
         print(f"publish: {err}", file=sys.stderr)
         return 2

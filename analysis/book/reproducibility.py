@@ -1,10 +1,13 @@
 """What a reader needs to check that the book was built from the same inputs.
 
 Everything on the book's reproducibility page comes from here: the pinned
-package versions against the installed ones, the shipped data files with their
-SHA-256 checksums (checked against ``data/manifest.csv``), and a summary of the
-corpus the notebooks read, with a fingerprint of the article table so two
-machines can compare results with one line.
+package versions against the installed ones, the corpus's files with their
+SHA-256 checksums (checked against its manifest), a summary of the corpus
+the notebooks read, with a fingerprint of the article table so two machines
+can compare results with one line, and the derived tables with the function
+that made each (as the build records it).  The functions take the corpus
+(:class:`analysis.corpus.folder.Corpus`) and its built tables
+(:class:`analysis.tables.Tables`); nothing here reads the environment.
 
 >>> from analysis.book.reproducibility import package_versions
 >>> table = package_versions(names=["pandas"])
@@ -24,10 +27,12 @@ from typing import Iterable
 
 import pandas as pd
 
-from analysis.corpus.read import CORPUS_ENV, resolve_corpus
+from analysis.corpus.folder import TABLE_NAMES, Corpus
+from analysis.corpus.pages import read_manifest
 from analysis.errors import InputError
 from analysis.io import sha256_file
 from analysis.paths import DATA_DIR, PROJECT_ROOT, RAW_DIR, SAMPLE_MANIFEST
+from analysis.tables import Tables
 
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
@@ -169,21 +174,21 @@ def data_files(folder: str | Path = DATA_DIR, manifest: str | Path = SAMPLE_MANI
     return frame.sort_values("path", kind="stable").reset_index(drop=True)
 
 
-def corpus_files() -> pd.DataFrame:
-    """:func:`data_files` for the corpus the notebooks read (``ANALYSIS_CORPUS`` or the sample).
+def corpus_files(corpus: Corpus) -> pd.DataFrame:
+    """:func:`data_files` for ``corpus``, the corpus the notebooks read.
 
     For an article table, one row for the table file. Same columns as
     :func:`data_files`.
     """
-    kind, target, manifest = resolve_corpus()
-    if kind == "table":
+    if corpus.kind == "table":
+        target = corpus.text
         return pd.DataFrame([{"path": target.name, "bytes": target.stat().st_size,
                               "sha256": sha256_file(target), "manifest_sha256": "",
                               "status": "no manifest entry"}],
                             columns=["path", "bytes", "sha256", "manifest_sha256", "status"])
-    if Path(target).resolve() == RAW_DIR.resolve():
+    if corpus.pages_dir.resolve() == RAW_DIR.resolve():
         return data_files()
-    return data_files(target, manifest, target)
+    return data_files(corpus.root, corpus.text, corpus.pages_dir)
 
 
 def _display_path(path: Path, folder: Path) -> str:
@@ -194,16 +199,16 @@ def _display_path(path: Path, folder: Path) -> str:
         return path.resolve().relative_to(Path(folder).resolve()).as_posix()
 
 
-def corpus_setting() -> str:
-    """Which corpus the notebooks read: the sample, or what ``ANALYSIS_CORPUS`` names.
+def corpus_setting(corpus: Corpus) -> str:
+    """Which corpus the notebooks read: the sample, or the ``ANALYSIS_CORPUS`` value that selects ``corpus``.
 
-    >>> corpus_setting().startswith(("sample corpus shipped in data/", "ANALYSIS_CORPUS="))
-    True
+    >>> corpus_setting(Corpus.sample())
+    'sample corpus shipped in data/ (ANALYSIS_CORPUS not set)'
     """
-    value = os.environ.get(CORPUS_ENV, "").strip()
-    if not value:
-        return f"sample corpus shipped in data/ ({CORPUS_ENV} not set)"
-    return f"{CORPUS_ENV}={value}"
+    if corpus.is_sample:
+        return "sample corpus shipped in data/ (ANALYSIS_CORPUS not set)"
+    named = corpus.root if corpus.kind == "pages" or corpus.text.name in TABLE_NAMES else corpus.text
+    return f"ANALYSIS_CORPUS={named}"
 
 
 def corpus_summary(articles: pd.DataFrame) -> pd.DataFrame:
@@ -291,15 +296,16 @@ def git_commit(root: str | Path = PROJECT_ROOT) -> dict[str, str]:
     return {"commit": commit, "short": commit[:12], "dirty": dirty}
 
 
-def build_date_utc() -> str:
-    """Now, in UTC, to the second (ISO 8601 with a ``Z``), or ``SOURCE_DATE_EPOCH`` when set.
+def build_date_utc(epoch: str | int | None = None) -> str:
+    """Now, in UTC, to the second (ISO 8601 with a ``Z``), or the moment ``epoch`` (seconds since
+    1970: a reproducible build's ``SOURCE_DATE_EPOCH``, which the caller reads) when given.
 
-    >>> build_date_utc().endswith("Z")
-    True
+    >>> build_date_utc().endswith("Z"), build_date_utc("0")
+    (True, '1970-01-01T00:00:00Z')
     """
     from datetime import datetime, timezone
 
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = str(epoch if epoch is not None else "").strip()
     moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -355,42 +361,30 @@ def platform_info() -> pd.Series:
     return pd.Series(info, name="value", dtype=str)
 
 
-#: How each derived table of ``python -m analysis build`` is made (module that computes it).
-TABLE_MAKERS = {
-    "articles": "analysis.corpus.read.read_corpus", "captions": "analysis.corpus.read.read_corpus",
-    "unattributed_headlines": "analysis.corpus.read.read_corpus", "mentions": "analysis.leaders.mentions.leader_mentions",
-    "tokens": "analysis.aggregate.frequency.term_tables", "term_frequency": "analysis.aggregate.frequency.term_tables",
-    "term_frequency_by_issue": "analysis.aggregate.frequency.term_tables",
-    "term_frequency_by_month": "analysis.aggregate.frequency.term_tables",
-    "formulations": "analysis.aggregate.frequency.term_tables", "formulation_occurrences": "analysis.aggregate.frequency.term_tables",
-    "clusters": "analysis.topics.model.topic_tables", "cluster_terms": "analysis.topics.model.topic_tables",
-}
 BUILD_COMMAND = "python -m analysis build --out _build/data"
 
 
-def derived_tables(folder: str | Path | None = None) -> pd.DataFrame:
-    """Every derived table in the build output folder with its fingerprint and how it is re-made.
+def derived_tables(tables: Tables) -> pd.DataFrame:
+    """Every derived table of the build ``tables`` with its fingerprint and how it is re-made.
 
     Columns: ``file`` (name), ``rows`` (int), ``bytes`` (int), ``sha256``
     (of the file's bytes: what ``sha256sum`` prints), ``made_by`` (the
-    function computing it, "" if unknown), ``command`` (the command that
-    writes it). Sorted by file. ``folder`` defaults to ``_build/data``.
+    function that computed it, as the build records it:
+    :attr:`analysis.tables.Tables.makers`; "" if it does not say),
+    ``command`` (the command that writes it). Sorted by file.
     """
-    from analysis.tables import ensure_tables
+    import pyarrow.parquet as pq
 
-    # The tables the chapters read: ANALYSIS_TABLES, else <build>/data (built first if missing or stale).
-    folder = Path(folder) if folder is not None else ensure_tables()
-    if not folder.is_dir():
-        raise InputError(folder, f"no derived tables here: run `{BUILD_COMMAND}` first")
+    folder = tables.folder
+    makers = tables.makers
     rows = []
     for path in sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and not p.name.startswith(".")):
         if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
             count = pq.ParquetFile(path).metadata.num_rows
         else:
             count = len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
         rows.append({"file": path.name, "rows": int(count), "bytes": path.stat().st_size,
-                     "sha256": sha256_file(path), "made_by": TABLE_MAKERS.get(path.stem, ""),
+                     "sha256": sha256_file(path), "made_by": makers.get(path.stem, ""),
                      "command": BUILD_COMMAND})
     return pd.DataFrame(rows, columns=["file", "rows", "bytes", "sha256", "made_by", "command"])
 
@@ -415,22 +409,19 @@ def licences() -> pd.DataFrame:
     ], columns=["what", "licence", "file"])
 
 
-def page_provenance() -> pd.DataFrame:
-    """For each page of the corpus: where it came from, as far as the manifest records it.
+def page_provenance(corpus: Corpus) -> pd.DataFrame:
+    """For each page of ``corpus``: where it came from, as far as the manifest records it.
 
     Columns: ``file``, ``issue_date``, ``source`` (how it was received),
     ``extraction`` (how its text was made), ``notes`` (e.g. how the date
     was inferred). "" where the manifest has no such column. An article
     table corpus gives one row naming the table.
     """
-    from analysis.corpus.pages import read_manifest
-
-    kind, target, manifest = resolve_corpus()
     columns = ["file", "issue_date", "source", "extraction", "notes"]
-    if kind == "table":
-        return pd.DataFrame([{"file": Path(target).name, "issue_date": "", "source": "article table (ANALYSIS_CORPUS)",
+    if corpus.kind == "table":
+        return pd.DataFrame([{"file": corpus.text.name, "issue_date": "", "source": "article table (ANALYSIS_CORPUS)",
                               "extraction": "", "notes": ""}], columns=columns)
-    rows = [{c: row.get(c, "") for c in columns} for row in read_manifest(manifest)]
+    rows = [{c: row.get(c, "") for c in columns} for row in read_manifest(corpus.text)]
     return pd.DataFrame(rows, columns=columns)
 
 

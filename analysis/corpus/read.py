@@ -304,8 +304,9 @@ def source_line(article, offset: int) -> int:
 
 # --------------------------------------------------------------------------- article tables
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
-    """Read an article table; return it, the word for its rows, and the row-number offset.
+def table_records(path: Path) -> tuple[pd.DataFrame, str, int]:
+    """Read an article table as it is in the file (unchecked records, for :func:`read_article_table`, and
+    for publishing the file row by row); return it, the word for its rows, and the row-number offset.
 
     Rows carry their place in the file in a ``_line`` column: the physical
     line where a CSV record starts (multi-line cells included), the line of a
@@ -466,7 +467,7 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     from analysis.progress import progress_bar
 
     path = Path(path)
-    frame, row_word, first = _read_table(path)
+    frame, row_word, first = table_records(path)
     for alias, name in (("headline", "title"), ("article_id", "id")):
         if alias in frame.columns and name not in frame.columns:
             frame = frame.rename(columns={alias: name})

@@ -2,7 +2,7 @@
 
 Each function works on any corpus (not just the sample), so the chapter runs
 unchanged on one's own pages; statistics are aggregated by a time bin
-(:func:`periods`), so they stay readable with thousands of issues.
+(:mod:`analysis.corpus.periods`), so they stay readable with thousands of issues.
 
 >>> import pandas as pd
 >>> arts = pd.DataFrame({"issue_date": ["2024-12-01", "2024-12-20", "2025-02-13"], "source": ["a", "b", "c"],
@@ -23,6 +23,7 @@ from .clean import clean_line, parse_caption
 from .folder import as_corpus, fact_file
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
+from .periods import period_labels
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
@@ -58,6 +59,12 @@ def known_names(registry=None) -> list[str]:
     return sorted({n for n in names if len(n) >= 2}, key=lambda n: (-len(n), n))
 
 
+#: The kinds of repair the cleaning makes, in the order :func:`repair_examples` shows them.
+REPAIRS = ("name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
+           "space between digits and characters removed", "vertical headline reassembled",
+           "doubled bold caption collapsed")
+
+
 def repair_examples(pages: list[Page], registry=None) -> pd.DataFrame:
     """One before/after example of each repair, found in the pages themselves.
 
@@ -75,9 +82,7 @@ def repair_examples(pages: list[Page], registry=None) -> pd.DataFrame:
         if repair not in found:
             found[repair] = {"repair": repair, "file": page.file, "lines": lines, "before": before, "after": after}
 
-    order = ["name wrapped across lines joined", "line wrapped mid-word joined", "justification spaces removed",
-             "space between digits and characters removed", "vertical headline reassembled",
-             "doubled bold caption collapsed"]
+    order = REPAIRS
     # Mid-word joining is only looked for when there is no registry, so at most five kinds can be found.
     wanted = len(order) - 1
     for page in pages:
@@ -120,47 +125,23 @@ def page_layout(page: Page, width: int = 24) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "lines", "text"])
 
 
+# --------------------------------------------------------------------------- statistics by period
+
 PERIOD_COLUMNS = ["period", "issues", "pages", "articles", "characters", "median_chars", "with_headline",
                   "dated_by_dateline"]
-UNDATED = "undated"
-
-
-def periods(dates, freq: str) -> pd.Series:
-    """Label of the period (``freq``: D, W, M, Q or Y) of each ``YYYY-MM-DD`` date, sortable as text.
-
-    A week is labelled by its Monday; an empty or unreadable date is ``"undated"``.
-
-    >>> periods(pd.Series(["2024-12-01", "2024-12-03", ""]), "W").tolist()
-    ['2024-11-25', '2024-12-02', 'undated']
-    >>> periods(pd.Series(["2019-05-02"]), "Q").tolist()
-    ['2019Q2']
-    """
-    dates = pd.Series(dates, dtype=object).fillna("").astype(str)
-    stamps = pd.to_datetime(dates.where(dates != "", None), format="%Y-%m-%d", errors="coerce")
-    if freq not in {"D", "W", "M", "Q", "Y"}:
-        raise ValueError(f"freq must be one of D, W, M, Q, Y (analysis.book.chapters.time_bin), not {freq!r}")
-    if freq == "D":
-        labels = stamps.dt.strftime("%Y-%m-%d")
-    elif freq == "W":
-        labels = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
-    elif freq == "M":
-        labels = stamps.dt.strftime("%Y-%m")
-    elif freq == "Q":
-        labels = stamps.dt.year.astype("Int64").astype(str) + "Q" + stamps.dt.quarter.astype("Int64").astype(str)
-    else:
-        labels = stamps.dt.year.astype("Int64").astype(str)
-    return labels.where(stamps.notna(), UNDATED).astype(str).set_axis(dates.index)
 
 
 def period_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     """Per period of issue dates: issues, pages, articles, characters, median length, headlines, datelines.
 
     ``pages`` counts distinct (issue, page) pairs for an article table, page
-    files for a page corpus. One row per period that has articles, in time order.
+    files for a page corpus. One row per period that has articles, in time order
+    (periods labelled by :func:`analysis.corpus.periods.period_labels`; undated
+    articles, if any, in a last row ``undated``).
     """
     if articles.empty:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
-    frame = articles.assign(period=periods(articles["issue_date"], freq).values,
+    frame = articles.assign(period=period_labels(articles["issue_date"], freq).to_numpy(),
                             _page=articles["source"].astype(str) + "|" + articles["issue_date"].astype(str)
                             + "|" + articles["page"].astype(str))
     grouped = frame.groupby("period", sort=True)
@@ -174,7 +155,6 @@ def period_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
         "dated_by_dateline": grouped["date_basis"].apply(lambda s: int((s == "dateline").sum())),
     }).reset_index()
     return out[PERIOD_COLUMNS].astype({c: "int64" for c in PERIOD_COLUMNS[1:]})
-
 
 
 SOURCE_COLUMNS = ["period", "articles", "本报", "新华社", "other", "none",
@@ -200,7 +180,7 @@ def source_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
         return pd.DataFrame(columns=SOURCE_COLUMNS)
     agency = (articles["source_agency"].fillna("none").astype(str) if "source_agency" in articles.columns
               else pd.Series("none", index=articles.index))
-    frame = pd.DataFrame({"period": periods(articles["issue_date"], freq).values, "agency": agency.values})
+    frame = pd.DataFrame({"period": period_labels(articles["issue_date"], freq).to_numpy(), "agency": agency.to_numpy()})
     counts = pd.crosstab(frame["period"], frame["agency"]).reindex(columns=list(SOURCE_AGENCIES), fill_value=0)
     counts.columns = list(SOURCE_AGENCIES)
     out = counts.astype("int64")
@@ -208,3 +188,17 @@ def source_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     for name in SOURCE_AGENCIES:
         out[f"share_{name}"] = (out[name] / out["articles"]).round(4)
     return out.reset_index().rename(columns={"index": "period"})[SOURCE_COLUMNS]
+
+
+def table_overview(articles: pd.DataFrame) -> pd.DataFrame:
+    """Per source file of an article table: ``source``, ``articles``, ``issues``, ``first_issue``,
+    ``last_issue``, ``pages`` (distinct page values given); what the corpus chapter shows instead of
+    the manifest when the corpus is a table, not pages."""
+    grouped = articles.groupby("source", sort=True)
+    return pd.DataFrame({
+        "articles": grouped.size(),
+        "issues": grouped["issue_date"].nunique(),
+        "first_issue": grouped["issue_date"].min(),
+        "last_issue": grouped["issue_date"].max(),
+        "pages": grouped["page"].apply(lambda s: int(s.fillna("").astype(str).replace("", pd.NA).nunique())),
+    }).reset_index()

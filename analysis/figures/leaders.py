@@ -148,8 +148,8 @@ def plot_network(pairs: pd.DataFrame, mentions: pd.DataFrame, ax=None, kinds=ACT
 def plot_kinds(series: pd.DataFrame, xlabel: str = "", ax=None):
     """Stacked bars per period: ritual and doctrine citations versus coverage, gaps shaded, ticks thinned.
 
-    ``series``: :func:`analysis.leaders.tables.kind_series` or the chapter's
-    ``kind_counts``.  Draws on ``ax`` (a new figure when None) and returns
+    ``series``: :func:`analysis.leaders.tables.kind_series` (any period).  Draws on ``ax`` (a new
+    figure when None) and returns
     the Figure, or ``None`` when every count is zero.
     """
     import matplotlib.pyplot as plt

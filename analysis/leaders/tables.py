@@ -1,8 +1,16 @@
-"""Tables and figures from the mentions table of :mod:`analysis.perarticle.mentions`.
+"""Tables from the mentions table of :mod:`analysis.perarticle.mentions` (the build's ``mentions``).
 
 Every function takes the mentions table (and, where counts are normalised or
-gaps matter, the articles table) and returns a DataFrame with documented
-columns and a stable order; the ``plot_*`` functions draw one of them.
+gaps matter, the articles table; where posts matter, the registry) and
+returns a DataFrame with documented columns and a stable order; the figures
+of :mod:`analysis.figures.leaders` draw them.
+
+Counts over time (:func:`mention_counts`, :func:`kind_series`) bin by any
+period of :mod:`analysis.corpus.periods` (day, week, month, quarter, year)
+and count **only mentions inside a registered term of the person**
+(``in_term``): a name dated before or after every post of that person is a
+namesake, a historical article or a wrong date until a reader says
+otherwise, so it is listed by :func:`out_of_term`, not counted.
 
 >>> from analysis.corpus import load_articles
 >>> from analysis.perarticle.mentions import leader_mentions
@@ -22,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.folder import Corpus
+from analysis.corpus.periods import check_freq, period_labels, period_span
 from analysis.paths import DATA_DIR
 from analysis.perarticle.mentions import KINDS, LOCATIONS
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")
-FREQS = {"W": "W-SUN", "M": "M"}
+#: Citations of a leader's words or doctrine (kept apart from own activity).
+CITATION_KINDS = ("ritual", "doctrine")
 #: ``title-only`` mentions join the default counts only when their hand-checked
 #: precision reaches this (issue 11: on a national daily 2 of 30 were right).
 TITLE_ONLY_MIN_PRECISION = 0.9
@@ -101,77 +111,136 @@ def default_kinds(path=None) -> tuple[str, ...]:
     return ACTIVITY_KINDS if title_only_counts(path) else ("coverage",)
 
 
-def out_of_term(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Mentions dated outside every registered term of the person (``in_term`` False).
+def in_some_term(mentions: pd.DataFrame, registry: pd.DataFrame) -> pd.Series:
+    """Whether a registry row of the person covers the mention's date (``start <= date <= end``, open ends).
 
-    These are left out of post-based counts and title timelines: a name
-    before or after the person's posts (a namesake, a historical article,
-    a wrong dateline) is listed here to be read.  Columns: those of the
-    mentions table; sorted as it is.
+    What the extraction's ``in_term`` column records; for a mentions table without it.
+
+    >>> reg = pd.DataFrame({"name": ["林国栋"], "start": ["2019-01-01"], "end": ["2021-06-30"]})
+    >>> m = pd.DataFrame({"name": ["林国栋", "林国栋"], "date": ["2020-05-05", "2022-01-04"]})
+    >>> in_some_term(m, reg).tolist()
+    [True, False]
     """
-    if "in_term" not in mentions.columns:
-        raise ValueError("mentions table lacks in_term (re-run analysis.perarticle.mentions.leader_mentions)")
-    return mentions[~mentions["in_term"].astype(bool)].reset_index(drop=True)
+    terms: dict[str, list] = {}
+    for name, start, end in zip(registry["name"], registry["start"].fillna("").astype(str),
+                                registry["end"].fillna("").astype(str)):
+        terms.setdefault(name, []).append((start, end))
+    dates = mentions["date"].fillna("").astype(str)
+    return pd.Series([bool(date) and any((not s or s <= date) and (not e or date <= e) for s, e in terms.get(name, []))
+                      for name, date in zip(mentions["name"], dates)], index=mentions.index, dtype=bool)
+
+
+def _in_term_flags(mentions: pd.DataFrame, registry: pd.DataFrame | None = None) -> pd.Series:
+    """Per mention: inside a registered term of the person (the ``in_term`` column, ``True``/``False``
+    or ``yes``/``no``; without it, :func:`in_some_term` of ``registry``; neither: every mention)."""
+    if "in_term" in mentions.columns:
+        values = mentions["in_term"]
+        if values.dtype == bool:
+            return values
+        return ~values.astype(str).str.strip().str.lower().isin(["false", "no", "0", "n"])
+    if registry is not None:
+        return in_some_term(mentions, registry)
+    return pd.Series(True, index=mentions.index, dtype=bool)
+
+
+def out_of_term(mentions: pd.DataFrame, registry: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mentions dated outside every registered term of the person.
+
+    These are left out of the counts over time and the title timelines: a
+    name before or after the person's posts (a namesake, a historical
+    article, a wrong dateline) is listed here to be read.  Decided by the
+    extraction's ``in_term`` column (``True``/``False`` or ``yes``/``no``);
+    for a mentions table without it, by the dates of ``registry``
+    (:func:`in_some_term`).  Foreign visitors hold no post in the registry's
+    sense and are never listed.  Columns: those of the mentions table; in
+    its order.
+    """
+    if "in_term" not in mentions.columns and registry is None:
+        raise ValueError("mentions table lacks in_term (re-run analysis.perarticle.mentions.leader_mentions), "
+                         "and no registry was given to check the dates against")
+    outside = ~_in_term_flags(mentions, registry) & (mentions["kind"] != "foreign")
+    return mentions.loc[outside.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def _in_term(mentions: pd.DataFrame) -> pd.DataFrame:
-    return mentions[mentions["in_term"].astype(bool)] if "in_term" in mentions.columns else mentions
+    return mentions[_in_term_flags(mentions).to_numpy(dtype=bool)]
 
 
-def _periods(dates: pd.Series, freq: str) -> pd.Series:
-    if freq not in FREQS:
-        raise ValueError(f"freq must be one of {', '.join(FREQS)} (week, month), not {freq!r}")
-    return pd.to_datetime(dates, format="%Y-%m-%d").dt.to_period(FREQS[freq])
+def activity(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Mentions of a person's own activity (:data:`ACTIVITY_KINDS`)."""
+    return mentions[mentions["kind"].isin(ACTIVITY_KINDS)]
 
 
-def _period_index(articles: pd.DataFrame, freq: str) -> pd.PeriodIndex:
-    periods = _periods(articles["issue_date"], freq)
-    return pd.period_range(periods.min(), periods.max(), freq=FREQS[freq])
+def top_persons(mentions: pd.DataFrame, n: int = 6) -> pd.Series:
+    """Mentions of own activity per person, the ``n`` most named (ties by name).
+
+    >>> m = pd.DataFrame({"name": ["乙", "甲", "乙"], "kind": ["coverage"] * 3})
+    >>> top_persons(m).to_dict()
+    {'乙': 2, '甲': 1}
+    """
+    counts = activity(mentions)["name"].value_counts()
+    order = sorted(counts.index, key=lambda name: (-counts[name], name))
+    return counts.reindex(order).head(n).astype(int)
 
 
-def _label(index: pd.PeriodIndex, freq: str) -> pd.Index:
-    if freq == "M":
-        return pd.Index([str(p) for p in index], name="period")
-    return pd.Index([p.start_time.strftime("%Y-%m-%d") for p in index], name="period")
+def _dated(articles: pd.DataFrame) -> pd.DataFrame:
+    return articles[articles["issue_date"].fillna("").astype(str) != ""]
 
 
 def mention_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", per: str = "raw",
                    kinds=None, by: str = "name", in_term: bool = True) -> pd.DataFrame:
     """Mentions per period (rows) and person (columns), binned by issue date.
 
-    ``freq``: ``"W"`` (weeks starting Monday, labelled by their Monday) or
-    ``"M"`` (months).  ``per``: ``"raw"`` counts, ``"article"`` (per article
-    in the corpus that period) or ``"issue"`` (per issue).  A period with no
-    issue in the corpus is NaN (a gap), not 0.  ``kinds``: which mention
-    kinds count (default :func:`default_kinds`: coverage, plus ``title-only``
-    where its measured precision reaches :data:`TITLE_ONLY_MIN_PRECISION`;
-    never ritual or doctrine).  ``in_term``: count only mentions inside a
-    registered term of the person (default; see :func:`out_of_term`).
-    Columns are sorted by total count (descending), then name.
+    ``freq``: a period of :mod:`analysis.corpus.periods` (``"D"``, ``"W"``:
+    weeks starting Monday, labelled by their Monday, ``"M"``, ``"Q"``,
+    ``"Y"``); rows run from the first to the last period with a dated
+    issue, every period in between included.  ``per``: ``"raw"`` counts,
+    ``"article"`` (per article in the corpus that period) or ``"issue"``
+    (per issue day).  A period with no issue in the corpus is NaN (a gap,
+    not 0).  ``kinds``: which mention kinds count (default
+    :func:`default_kinds`: coverage, plus ``title-only`` where its measured
+    precision reaches :data:`TITLE_ONLY_MIN_PRECISION`; never ritual or
+    doctrine).  ``in_term``: count only mentions inside a registered term of
+    the person (default: the rule of the module docstring; see
+    :func:`out_of_term`).  ``by``: the column that makes the columns
+    (``"name"``, ``"kind"`` …).  Columns are sorted by total count
+    (descending), then name; undated articles and mentions are left out.
+
+    >>> articles = pd.DataFrame({"issue_date": ["2020-01-07", "2020-07-03"], "source": ["a.csv", "a.csv"]})
+    >>> mentions = pd.DataFrame({"issue_date": ["2020-01-07"], "name": ["林国栋"], "kind": ["coverage"]})
+    >>> table = mention_counts(mentions, articles, freq="Q")
+    >>> list(table.index), table["林国栋"].tolist()
+    (['2020Q1', '2020Q2', '2020Q3'], [1.0, nan, 0.0])
     """
     if per not in ("raw", "article", "issue"):
         raise ValueError(f"per must be raw, article or issue, not {per!r}")
+    check_freq(freq)
     kinds = default_kinds() if kinds is None else kinds
-    index = _period_index(articles, freq)
+    dated = _dated(articles)
+    index = pd.Index(period_span(dated["issue_date"], freq), name="period")
+    if not len(index):
+        return pd.DataFrame(index=index, columns=pd.Index([], name=by), dtype=float)
     chosen = _in_term(mentions) if in_term else mentions
     chosen = chosen[chosen["kind"].isin(kinds)]
-    periods = _periods(chosen["issue_date"], freq)
-    table = (pd.crosstab(periods, chosen[by]) if len(chosen) else pd.DataFrame(index=index[:0]))
+    if len(chosen):
+        table = pd.crosstab(period_labels(chosen["issue_date"], freq).to_numpy(), chosen[by].to_numpy())
+    else:
+        table = pd.DataFrame(index=index[:0])
     table = table.reindex(index, fill_value=0).astype(float)
-    issue_periods = _periods(articles.drop_duplicates(["issue_date", "source"])["issue_date"], freq)
-    n_issues = issue_periods.value_counts().reindex(index, fill_value=0)
-    n_issue_days = _periods(articles.drop_duplicates("issue_date")["issue_date"], freq).value_counts().reindex(
-        index, fill_value=0)
-    n_articles = _periods(articles["issue_date"], freq).value_counts().reindex(index, fill_value=0)
+
+    def per_period(frame: pd.DataFrame) -> pd.Series:
+        return period_labels(frame["issue_date"], freq).value_counts().reindex(index, fill_value=0)
+
+    n_issues = per_period(dated.drop_duplicates(["issue_date", "source"]))
     if per == "article":
-        table = table.div(n_articles.replace(0, np.nan), axis=0)
+        table = table.div(per_period(dated).replace(0, np.nan), axis=0)
     elif per == "issue":
-        table = table.div(n_issue_days.replace(0, np.nan), axis=0)
+        table = table.div(per_period(dated.drop_duplicates("issue_date")).replace(0, np.nan), axis=0)
     table[n_issues.to_numpy() == 0] = np.nan  # no issue in the corpus: unknown, not zero
-    order = sorted(table.columns, key=lambda c: (-np.nansum(table[c].to_numpy()), c))
+    order = sorted(table.columns, key=lambda c: (-np.nansum(table[c].to_numpy()), str(c)))
     table = table[order]
-    table.index = _label(index, freq)
-    table.columns.name = by
+    table.index = index
+    table.columns = pd.Index([str(c) for c in table.columns], name=by)
     return table
 
 
@@ -237,7 +306,7 @@ def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "
 
     With ``level="national"`` this is the citation ritual of the national
     leadership (``ritual`` and ``doctrine``) kept apart from ``coverage``.
-    Same binning, normalisation and gaps as :func:`mention_counts`; columns
+    Same periods, normalisation and gaps as :func:`mention_counts`; columns
     are :data:`analysis.perarticle.mentions.KINDS`, so ``title-only`` is always its own
     series here.  Only mentions inside a registered term count (``level``
     is '' outside one).
@@ -246,7 +315,8 @@ def kind_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "
     chosen = chosen[chosen["level"] == level]
     table = mention_counts(chosen, articles, freq=freq, per=per, kinds=KINDS, by="kind")
     table = table.reindex(columns=list(KINDS), fill_value=0.0)
-    table[issue_gaps(articles, freq)] = np.nan
+    table[issue_gaps(articles, freq).to_numpy()] = np.nan
+    table.columns.name = "kind"
     return table
 
 
@@ -257,11 +327,24 @@ def title_only_series(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: s
     return mention_counts(mentions, articles, freq=freq, per=per, kinds=("title-only",))
 
 
-def issue_gaps(articles: pd.DataFrame, freq: str = "M") -> np.ndarray:
-    """Boolean per period of :func:`mention_counts`: True where the corpus has no issue."""
-    index = _period_index(articles, freq)
-    present = set(_periods(articles["issue_date"], freq))
-    return np.array([p not in present for p in index])
+def issue_gaps(articles: pd.DataFrame, freq: str = "M") -> pd.Series:
+    """Per period of :func:`mention_counts` (indexed by its label): True where the corpus has no issue.
+
+    >>> issue_gaps(pd.DataFrame({"issue_date": ["2020-01-07", "2020-01-10"]}), "D").tolist()
+    [False, True, True, False]
+    """
+    dated = _dated(articles)
+    index = pd.Index(period_span(dated["issue_date"], freq), name="period")
+    present = set(period_labels(dated["issue_date"], freq))
+    return pd.Series([label not in present for label in index], index=index, dtype=bool)
+
+
+def busiest_period(counts: pd.DataFrame, name: str) -> str:
+    """The period label of a :func:`mention_counts` table in which ``name`` has the most mentions
+    ('' when none)."""
+    if name not in counts.columns or not np.nansum(counts[name].to_numpy(dtype=float)):
+        return ""
+    return str(counts[name].fillna(0).idxmax())
 
 
 def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
@@ -316,12 +399,18 @@ TRACE_COLUMNS = ["article_id", "headline", "date", "issue_date", "source", "line
                  "kind", "context"]
 
 
-def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = None, kind: str | None = None,
-          location: str | None = None, period: str | None = None, freq: str = "M") -> pd.DataFrame:
+def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = None, kind=None,
+          location: str | None = None, period: str | None = None, freq: str = "M",
+          in_term: bool = False) -> pd.DataFrame:
     """The lines behind a count: the mentions matching the filters, with article and source line.
 
-    ``period`` is a label of :func:`mention_counts` (``"2024-12"`` for a
-    month, the Monday ``"2024-11-25"`` for a week).  Columns:
+    ``kind``: one kind or a collection of kinds.  ``period`` is a label of
+    :func:`mention_counts` binned by ``freq`` (``"2024-12"`` for a month,
+    the Monday ``"2024-11-25"`` for a week, ``"2024Q4"`` …); ``in_term``:
+    only mentions inside a registered term, as :func:`mention_counts`
+    counts them, so that ``trace(…, name=n, kind=kinds, period=p, freq=f,
+    in_term=True)`` lists exactly the mentions of one cell of
+    ``mention_counts(…, freq=f, kinds=kinds)``.  Columns:
     :data:`TRACE_COLUMNS`, in the mentions table's order.
 
     >>> from analysis.corpus import load_articles
@@ -330,16 +419,67 @@ def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = 
     >>> trace(leader_mentions(a), a, name="高峰")["line"].tolist()
     [115, 204, 210]
     """
-    chosen = mentions
+    chosen = _in_term(mentions) if in_term else mentions
     if name is not None:
         chosen = chosen[chosen["name"] == name]
     if kind is not None:
-        chosen = chosen[chosen["kind"] == kind]
+        chosen = chosen[chosen["kind"].isin([kind] if isinstance(kind, str) else list(kind))]
     if location is not None:
         chosen = chosen[chosen["location"] == location]
     if period is not None:
-        labels = _label(pd.PeriodIndex(_periods(chosen["issue_date"], freq)), freq) if len(chosen) else pd.Index([])
-        chosen = chosen[np.asarray(labels == period, dtype=bool)]
+        chosen = chosen[(period_labels(chosen["issue_date"], freq) == period).to_numpy(dtype=bool)]
     headlines = articles.set_index("article_id")["headline"]
     out = chosen.assign(headline=chosen["article_id"].map(headlines).fillna(""))
     return out[TRACE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- posts and titles
+
+def successions(registry: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+    """Posts that pass from one person to another in the registry, with what the paper shows.
+
+    Columns: ``title``, ``before``, ``after``, ``date`` (the successor's
+    start), ``last_before`` (last mention of the predecessor with that title
+    printed, '' if none), ``first_after`` (first such mention of the
+    successor).  Concurrent holders of one title (several 副区长) are not a
+    succession.  Sorted by date, title.
+
+    >>> reg = pd.DataFrame({"name": ["林国栋", "周卫民"], "title": ["区委书记"] * 2,
+    ...                     "start": ["2019-01-01", "2021-07-01"], "end": ["2021-06-30", ""]})
+    >>> successions(reg, pd.DataFrame(columns=["name", "title", "date"]))[["before", "after", "date"]].values.tolist()
+    [['林国栋', '周卫民', '2021-07-01']]
+    """
+    rows = []
+    titled = mentions[mentions["title"].fillna("").astype(str) != ""] if len(mentions) else mentions
+    for title, group in registry.groupby("title", sort=True):
+        if not str(title):
+            continue
+        group = group.sort_values("start", kind="stable")
+        for prev, nxt in zip(group.itertuples(), list(group.itertuples())[1:]):
+            if prev.name == nxt.name or not str(prev.end) or not str(nxt.start) or str(nxt.start) < str(prev.end):
+                continue  # concurrent holders are not a succession
+            before = titled[(titled["name"] == prev.name) & titled["title"].astype(str).str.endswith(str(title))]
+            after = titled[(titled["name"] == nxt.name) & titled["title"].astype(str).str.endswith(str(title))]
+            rows.append({"title": title, "before": prev.name, "after": nxt.name, "date": str(nxt.start),
+                         "last_before": str(before["date"].max()) if len(before) else "",
+                         "first_after": str(after["date"].min()) if len(after) else ""})
+    frame = pd.DataFrame(rows, columns=["title", "before", "after", "date", "last_before", "first_after"])
+    return frame.sort_values(["date", "title"], kind="stable").reset_index(drop=True)
+
+
+def title_changes(titles: pd.DataFrame) -> pd.DataFrame:
+    """Persons printed with two or more titles, from :func:`title_timeline`'s table.
+
+    Columns: ``name``, ``n_titles``, ``mentions`` (with any of those
+    titles), ``sequence`` (titles by first date, each with its first and
+    last date).  Sorted by mentions (descending), then name.
+    """
+    rows = []
+    for name, group in titles.groupby("name", sort=True):
+        if len(group) < 2:
+            continue
+        group = group.sort_values(["first_date", "title"], kind="stable")
+        rows.append({"name": name, "n_titles": len(group), "mentions": int(group["count"].sum()),
+                     "sequence": " → ".join(f"{r.title} ({r.first_date}–{r.last_date})" for r in group.itertuples())})
+    frame = pd.DataFrame(rows, columns=["name", "n_titles", "mentions", "sequence"])
+    return frame.sort_values(["mentions", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)

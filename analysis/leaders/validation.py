@@ -9,7 +9,9 @@ to estimate what it misses.  The scholar fills the ``correct`` column
 (``yes``/``no``; for a rejected hit, ``yes`` means "this is a real mention the
 extractor missed") and saves the file as ``annotated_mentions.csv`` in the
 corpus folder; :func:`annotation_report` then gives precision per kind and an
-estimate of recall, each with a 95% Wilson interval.
+estimate of recall, each with a 95% Wilson interval.  :func:`validate` checks
+a corpus's mentions against whichever hand check it has (a full gold
+annotation, a marked sample, or none) and returns a :class:`Validation`.
 
 Columns of the sample: ``sample_id, candidate, kind, article_id, date,
 source, line, name, title, location, context, correct, note``.
@@ -24,6 +26,7 @@ source, line, name, title, location, context, correct, note``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -250,3 +253,109 @@ def accuracy_table(result: dict) -> pd.DataFrame:
                              "true_positives": result["true_positives"], "precision": result["precision"],
                              "recall": result["recall"]}])
     return pd.concat([result["by_kind"], overall], ignore_index=True).round(3)
+
+
+# --------------------------------------------------------------------------- how far a corpus's counts are checked
+
+@dataclass
+class Validation:
+    """How far the mentions are checked, from :func:`validate`.
+
+    ``state``: ``gold`` (a full hand annotation), ``annotation`` (a marked
+    sample), ``unmarked`` (a sample file whose ``correct`` column is still
+    empty), ``unvalidated`` (neither) or ``no-registry``.  ``table``: per
+    kind, what to show (``None`` when there is nothing).  ``precision``,
+    ``recall`` with their 95% intervals (``(nan, nan)`` when unknown);
+    ``n``: gold mentions, or marked candidates; ``file``: the file's name;
+    ``details``: the numbers the state has (gold: ``articles``, ``missed``,
+    ``spurious``, ``title_agreement``, ``line_agreement``; annotation:
+    ``missed_estimate``).
+    """
+
+    state: str
+    table: pd.DataFrame | None = None
+    precision: float = math.nan
+    recall: float = math.nan
+    precision_ci: tuple = (math.nan, math.nan)
+    recall_ci: tuple = (math.nan, math.nan)
+    n: int = 0
+    file: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def recall_interval(annotation: pd.DataFrame) -> tuple[float, float]:
+    """A conservative 95% interval for recall from a marked sample.
+
+    :func:`annotation_report` estimates recall as T / (T + M): true mentions
+    found (T, each kind's share marked correct times its population) over
+    those plus the missed ones (M, the share of rejected hits marked as real
+    mentions times their population).  The interval combines the ends of
+    each stratum's Wilson interval: lowest T with highest M, and the
+    reverse.  ``(nan, nan)`` when nothing is marked.
+
+    >>> a = pd.DataFrame({"kind": ["coverage", "coverage", "rejected", "rejected"],
+    ...                   "correct": ["yes", "yes", "no", "no"],
+    ...                   "note": ["population=10"] * 2 + ["population=5"] * 2})
+    >>> low, high = recall_interval(a)
+    >>> 0.5 < low < high == 1.0
+    True
+    """
+    population = annotation["note"].astype(str).str.extract(r"population=(\d+)")[0].astype(float)
+    frame = annotation.assign(_population=population)
+    found = [0.0, 0.0]
+    missed = [0.0, 0.0]
+    any_marked = False
+    for kind, group in frame.groupby("kind", sort=True):
+        done = group[group["correct"].isin(["yes", "no"])]
+        if done.empty:
+            continue
+        any_marked = True
+        size = float(group["_population"].max()) if group["_population"].notna().any() else float(len(group))
+        low, high = wilson_interval(int((done["correct"] == "yes").sum()), len(done))
+        target = missed if kind == "rejected" else found
+        target[0] += low * size
+        target[1] += high * size
+    if not any_marked:
+        return math.nan, math.nan
+
+    def ratio(t: float, m: float) -> float:
+        return t / (t + m) if t + m else math.nan
+
+    return ratio(found[0], missed[1]), ratio(found[1], missed[0])
+
+
+def validate(registry: pd.DataFrame, mentions: pd.DataFrame, articles: pd.DataFrame, *,
+             gold_path: str | Path | None = None, annotation_path: str | Path | None = None) -> Validation:
+    """Check the mentions against the corpus's gold annotation or marked sample, if it has one.
+
+    ``gold_path`` / ``annotation_path``: the corpus's facts ``gold`` and
+    ``annotation`` (``corpus.fact("gold")``, ``corpus.fact("annotation")``
+    of an :class:`analysis.corpus.folder.Corpus`; ``None`` when it has
+    none).  A gold annotation wins over a marked sample; an empty registry
+    is the state ``no-registry``.
+    """
+    if registry is None or not len(registry):
+        return Validation("no-registry")
+    if gold_path is not None:
+        gold = read_gold(gold_path)
+        result = evaluate(mentions[mentions["article_id"].isin(set(gold["article_id"]))], gold)
+        return Validation("gold", accuracy_table(result), result["precision"], result["recall"],
+                          wilson_interval(result["true_positives"], result["predicted"]),
+                          wilson_interval(result["true_positives"], result["gold"]), int(result["gold"]),
+                          Path(gold_path).name,
+                          {"articles": int(gold["article_id"].nunique()), "missed": len(result["missed"]),
+                           "spurious": len(result["spurious"]), "title_agreement": result["title_agreement"],
+                           "line_agreement": result["line_agreement"]})
+    if annotation_path is not None:
+        annotation = read_annotation(annotation_path)
+        check_annotation(annotation, articles, annotation_path)
+        per_kind, overall = annotation_report(annotation)
+        if overall["marked"] == 0:
+            return Validation("unmarked", file=Path(annotation_path).name, n=len(annotation))
+        table = per_kind.copy()
+        for column in ("precision", "ci_low", "ci_high"):
+            table[column] = table[column].astype(float).round(3)
+        return Validation("annotation", table, overall["precision"], overall["recall"],
+                          tuple(overall["precision_ci"]), recall_interval(annotation), int(overall["marked"]),
+                          Path(annotation_path).name, {"missed_estimate": overall["missed_estimate"]})
+    return Validation("unvalidated")

@@ -22,6 +22,9 @@ The steps, each a function with a table in and a table out:
    :func:`cluster_terms` (``cluster_terms.csv``), :func:`representative_articles`,
    :func:`cluster_sizes`; a second view with :func:`nmf_topics` and
    :func:`partition_agreement`.
+5. Tables from the built tables (what chapter 4 shows, without refitting):
+   :func:`cluster_overview`, :func:`cluster_period_shares`,
+   :func:`map_agreement`, :func:`nmf_partition` and :func:`partition_crosstab`.
 
 How k-means runs (``method="auto"``, measured with ``benchmarks/bench_topics.py``
 on synthetic corpora with planted subjects):
@@ -64,7 +67,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from analysis.corpus.periods import period_labels
 from analysis.tokens import apply_aliases, is_term, load_stopwords
+from .labels import top_terms
 
 #: Above this many articles k-means runs in mini-batches (MiniBatchKMeans).
 MINIBATCH_THRESHOLD = 5_000
@@ -186,7 +191,7 @@ def tfidf_from_counts(
     min_chars: int = 2,
 ) -> Tfidf:
     """:func:`tfidf_matrix` from each article's term counts (``(terms, counts)`` per article, as
-    :class:`analysis.frequency.TermCounter` gives them: aliases applied, stopwords dropped).
+    :class:`analysis.perarticle.terms.TermCounter` gives them: aliases applied, stopwords dropped).
 
     The same matrix as :func:`tfidf_matrix` on the tokens (tested), without
     going back to the tokens: the build calls this with the per-article
@@ -809,6 +814,59 @@ def period_shares(period, labels) -> pd.DataFrame:
         {"cluster": "int64", "n_articles": "int64"})
 
 
+def cluster_overview(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articles: pd.DataFrame,
+                     representatives: pd.DataFrame | None = None, n_terms: int = 6) -> pd.DataFrame:
+    """One row per cluster, from the built tables (``clusters``, ``cluster_terms``, ``articles``,
+    ``representative_articles``).
+
+    Columns: ``cluster``, ``n_articles``, ``share`` (of all articles,
+    3 decimals), ``top_terms`` (the ``n_terms`` heaviest, joined with 、),
+    ``representative`` (label of the article nearest the centroid; only with
+    ``representatives``), ``first_issue``, ``last_issue``.  Sorted by cluster.
+    """
+    dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
+    frame = clusters[clusters["cluster"] >= 0].assign(issue_date=lambda f: f["article_id"].astype(str).map(dates))
+    grouped = frame.groupby("cluster", sort=True)
+    out = pd.DataFrame({"n_articles": grouped.size(),
+                        "first_issue": grouped["issue_date"].min(), "last_issue": grouped["issue_date"].max()})
+    out["share"] = (out["n_articles"] / len(clusters)).round(3)
+    names = top_terms(cluster_terms, n_terms)
+    out["top_terms"] = [names.get(int(c), "") for c in out.index]
+    if representatives is not None and len(representatives):
+        first = representatives[representatives["rank"] == 1].set_index("cluster")["label"]
+        out["representative"] = [first.get(c, "") for c in out.index]
+    columns = ["n_articles", "share", "top_terms"] + (["representative"] if "representative" in out else []) \
+        + ["first_issue", "last_issue"]
+    return out[columns].reset_index()
+
+
+def cluster_period_shares(clusters: pd.DataFrame, articles: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Articles per (period of issue date, cluster) from the built ``clusters`` and ``articles`` tables:
+    :func:`period_shares` with the periods of :func:`analysis.corpus.periods.period_labels` (``freq``:
+    D, W, M, Q, Y).  Every pair is present (zeros included)."""
+    dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
+    period = period_labels(clusters["article_id"].astype(str).map(dates).fillna(""), freq)
+    return period_shares(period.to_numpy(), clusters["cluster"].to_numpy())
+
+
+def map_agreement(clusters: pd.DataFrame) -> float:
+    """Share of clustered articles whose nearest 2-D cluster centre (on the LSA map: ``x``, ``y`` of the
+    ``clusters`` table) is their own cluster's; 1.0 with fewer than two clusters.
+
+    >>> toy = pd.DataFrame({"cluster": [0, 0, 1, 1], "x": [0, 0.1, 1, 1.1], "y": [0, 0.1, 1, 0.9]})
+    >>> map_agreement(toy), map_agreement(toy.assign(cluster=[0, 1, 0, 1]))
+    (1.0, 0.5)
+    """
+    valid = clusters[clusters["cluster"] >= 0]
+    if valid["cluster"].nunique() < 2:
+        return 1.0
+    centres = valid.groupby("cluster")[["x", "y"]].mean()
+    xy = valid[["x", "y"]].to_numpy()
+    dist = ((xy[:, None, :] - centres.to_numpy()[None, :, :]) ** 2).sum(axis=2)
+    nearest = centres.index.to_numpy()[dist.argmin(axis=1)]
+    return float((nearest == valid["cluster"].to_numpy()).mean())
+
+
 def tfidf_summary(tfidf: Tfidf) -> pd.DataFrame:
     """The matrix in figures, as a two-column table (``item``, ``value``):
     articles, articles without any kept term, terms kept, stored non-zeros,
@@ -894,3 +952,32 @@ def partition_agreement(a, b) -> pd.DataFrame:
     values = [adjusted_rand_score(a, b), normalized_mutual_info_score(a, b)]
     return pd.DataFrame({"measure": ["adjusted_rand_index", "normalized_mutual_info"],
                          "value": np.round(values, 4) + 0.0, "n_articles": len(a)})
+
+
+def nmf_partition(clusters: pd.DataFrame, nmf_articles: pd.DataFrame) -> pd.DataFrame:
+    """``article_id``, ``cluster``, ``topic``: both partitions of the built tables (``clusters``,
+    ``nmf_articles``), articles in the clusters table's order.  An article of ``clusters`` missing from
+    ``nmf_articles`` is an error (tables of two builds)."""
+    topics = nmf_articles.set_index(nmf_articles["article_id"].astype(str))["topic"]
+    frame = clusters[["article_id", "cluster"]].copy()
+    frame["topic"] = frame["article_id"].astype(str).map(topics)
+    missing = frame["topic"].isna()
+    if missing.any():
+        raise ValueError(f"nmf_articles lacks {int(missing.sum())} article(s) of clusters, e.g. "
+                         f"{frame.loc[missing, 'article_id'].iloc[0]!r}: rebuild the tables")
+    return frame.astype({"topic": "int64"})
+
+
+def partition_crosstab(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Articles per k-means cluster (rows, index ``cluster``) and NMF topic (columns ``topic 0`` …),
+    from :func:`nmf_partition`.
+
+    >>> partition_crosstab(pd.DataFrame({"article_id": list("abc"), "cluster": [0, 0, 1], "topic": [1, 1, 0]}))
+             topic 0  topic 1
+    cluster                  
+    0              0        2
+    1              1        0
+    """
+    table = pairs.pivot_table(index="cluster", columns="topic", values="article_id", aggfunc="count", fill_value=0)
+    table.columns = [f"topic {c}" for c in table.columns]
+    return table

@@ -3,11 +3,13 @@
 The notebooks narrate; the numbers, names and findings in their prose come
 from functions here, so that the book reads true on any corpus.  Each chapter
 has a module (``corpus``, ``terms``, ``leaders``, ``topics``) whose functions
-take the built tables (:mod:`analysis.tables`) and return Markdown; this
-module holds what they share:
+take the built tables (DataFrames, or a :class:`analysis.tables.Tables` where
+a chapter reads only part of a large table) and the tables the stage packages
+make of them, and return Markdown or pick what to show; they compute no table
+of their own.  This module holds what they share:
 
 * :func:`context` -- the corpus the book is about (paper, span, size, whether
-  it is the sample) from the build's ``build_info`` table;
+  it is the sample) from the build's ``build_info`` row (:attr:`analysis.tables.Tables.info`);
 * :func:`say` -- Markdown that Jupyter (and the book) renders as prose;
 * :func:`sample_note` -- a note that is shown only for the sample corpus
   (observations made by reading the two sample pages);
@@ -32,13 +34,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-#: Period codes (pandas) by the span of the corpus: the first whose limit (days) is not exceeded.
+#: Period codes (:data:`analysis.corpus.periods.FREQS`) by the span of the corpus: the first whose limit
+#: (days) is not exceeded.
 BINS = [(45, "D"), (400, "W"), (1100, "M"), (3700, "Q"), (10**9, "Y")]
 BIN_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 
 
 def time_bin(first_date: str, last_date: str) -> str:
-    """The pandas period code for a corpus spanning ``first_date`` to ``last_date`` (YYYY-MM-DD)."""
+    """The period code (:mod:`analysis.corpus.periods`) for a corpus spanning ``first_date`` to
+    ``last_date`` (YYYY-MM-DD): the bin of every table and figure over time in the book."""
     if not first_date or not last_date:
         return "M"
     days = (pd.Timestamp(last_date) - pd.Timestamp(first_date)).days
@@ -73,12 +77,9 @@ class Context:
         return f"{self.first_date} to {self.last_date}"
 
 
-def context(info: dict | None = None) -> Context:
-    """The :class:`Context` of the built tables (``info``: a ``build_info`` row, default: read it)."""
-    if info is None:
-        from analysis.tables import build_info
-
-        info = build_info()
+def context(info: dict) -> Context:
+    """The :class:`Context` of the built tables: ``info`` is their ``build_info`` row as a dict
+    (:attr:`analysis.tables.Tables.info`)."""
     defaulted = tuple(x for x in str(info.get("defaulted_facts", "")).split(";") if x)
     return Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
                    str(info["first_date"]), str(info["last_date"]), defaulted)
@@ -113,9 +114,8 @@ class _Silent(say):
         return None
 
 
-def sample_note(markdown: str, ctx: Context | None = None) -> say:
-    """A note about the sample pages, shown only when the book is built on the sample corpus."""
-    ctx = ctx or context()
+def sample_note(markdown: str, ctx: Context) -> say:
+    """A note about the sample pages, shown only when the book is built on the sample corpus (``ctx``)."""
     if not ctx.is_sample:
         return say("")
     return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")

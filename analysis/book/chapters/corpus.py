@@ -1,7 +1,9 @@
 """What chapter 1 (the corpus) says: sentences computed from the built tables.
 
-Every function takes tables of the build (:func:`analysis.tables.load_table`)
-and returns Markdown (:class:`analysis.book.chapters.say`), so the chapter reads
+Every function takes tables of the build (:meth:`analysis.tables.Tables.load`)
+or the corpus chapter's tables of :mod:`analysis.corpus.report` (manifest,
+repairs, layout, :func:`~analysis.corpus.report.period_summary`,
+:func:`~analysis.corpus.report.table_overview`) and returns Markdown (:class:`analysis.book.chapters.say`), so the chapter reads
 true on any corpus: a folder of page text (``kind="pages"``) or a ready
 article table (``kind="table"``), where page repairs and layout do not apply.
 
@@ -18,12 +20,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.corpus.periods import UNDATED
+from analysis.corpus.report import REPAIRS
 from . import Context, number, say
 
 #: An article shorter than this (characters) is worth a look: a fragment, a continuation, a caption.
 SHORT_ARTICLE = 100
-#: Kinds of repair :func:`analysis.corpus.report.repair_examples` can show.
-REPAIR_KINDS = 6
 
 
 def _n(count: int, noun: str, plural: str | None = None) -> str:
@@ -117,7 +119,7 @@ def repairs_sentence(kind: str, repairs: pd.DataFrame | None) -> say:
     if repairs is None or repairs.empty:
         return say("None of the repairs was needed on these pages: no line of them shows a broken name, "
                    "justification spaces, a vertical headline or a doubled caption.")
-    return say(f"{_n(len(repairs), 'kind')} of repair (of the {REPAIR_KINDS} the cleaning knows) "
+    return say(f"{_n(len(repairs), 'kind')} of repair (of the {len(REPAIRS)} the cleaning knows) "
                f"{'occurs' if len(repairs) == 1 else 'occur'} on these pages; the first example of each, "
                "found automatically, with ⏎ marking a line break of the raw text:")
 
@@ -167,8 +169,8 @@ def periods_sentence(ctx: Context, by_period: pd.DataFrame) -> say:
     if by_period.empty:
         return say("There are no articles to count by period.")
     name = ctx.bin_name
-    dated = by_period[by_period["period"] != "undated"]
-    undated = int(by_period.loc[by_period["period"] == "undated", "articles"].sum())
+    dated = by_period[by_period["period"] != UNDATED]
+    undated = int(by_period.loc[by_period["period"] == UNDATED, "articles"].sum())
     tail = f" {_n(undated, 'article')} without an issue date {'is' if undated == 1 else 'are'} counted apart." \
         if undated else ""
     if ctx.bin == "W":
@@ -256,22 +258,9 @@ def limits(ctx: Context, kind: str, articles: pd.DataFrame) -> say:
 MAX_LENGTH_BARS = 30
 
 
-def table_overview(articles: pd.DataFrame) -> pd.DataFrame:
-    """Per source file of an article table: ``source``, ``articles``, ``issues``, ``first_issue``, ``last_issue``,
-    ``pages`` (distinct page values given)."""
-    grouped = articles.groupby("source", sort=True)
-    return pd.DataFrame({
-        "articles": grouped.size(),
-        "issues": grouped["issue_date"].nunique(),
-        "first_issue": grouped["issue_date"].min(),
-        "last_issue": grouped["issue_date"].max(),
-        "pages": grouped["page"].apply(lambda s: int(s.fillna("").astype(str).replace("", pd.NA).nunique())),
-    }).reset_index()
-
-
 def periods_caption(ctx: Context, by_period: pd.DataFrame) -> tuple[str, str]:
     """(caption, alt text) of the articles-per-period figure."""
-    dated = by_period[by_period["period"] != "undated"]
+    dated = by_period[by_period["period"] != UNDATED]
     name = ctx.bin_name
     caption = (f"Articles per {name} of issue date, {ctx.span}. Look for gaps (issues missing from the corpus) "
                f"and for {name}s far above the rest.")

@@ -1,9 +1,12 @@
 """Chapter 3 (leader mentions): what the chapter says, computed from the built tables.
 
 Every function takes tables of ``python -m analysis build`` (``registry``,
-``mentions``, ``discovered_officials``, ``articles``) and returns Markdown
-(:class:`analysis.book.chapters.say`) or a table or figure to show; nothing here
-re-runs the extraction.  The chapter holds on three kinds of corpus:
+``mentions``, ``discovered_officials``, ``articles``) or the tables
+:mod:`analysis.leaders` makes of them (counts over time, prominence,
+titles, successions, the :class:`~analysis.leaders.validation.Validation`
+of the counts) and returns Markdown (:class:`analysis.book.chapters.say`) or
+picks what to show; nothing here counts or re-runs the extraction.  The
+chapter holds on three kinds of corpus:
 
 * a registry and a full hand annotation (``gold_mentions.csv``, the sample):
   precision and recall against it;
@@ -14,38 +17,31 @@ re-runs the extraction.  The chapter holds on three kinds of corpus:
   registry; every registry-dependent section says in one sentence that it is
   empty.
 
-Time bins follow the corpus span (:func:`analysis.book.chapters.time_bin`); the
-package's :func:`analysis.leaders.tables.mention_counts` bins by week or
-month only, so :func:`binned_counts` does the same for day, quarter and year.
-
->>> import pandas as pd
->>> articles = pd.DataFrame({"issue_date": ["2020-01-07", "2020-07-03"], "source": ["a.csv", "a.csv"]})
->>> mentions = pd.DataFrame({"issue_date": ["2020-01-07"], "name": ["林国栋"], "kind": ["coverage"]})
->>> table = binned_counts(mentions, articles, freq="Q")
->>> list(table.index), table["林国栋"].tolist()
-(['2020Q1', '2020Q2', '2020Q3'], [1.0, nan, 0.0])
+The counts over time are :func:`analysis.leaders.tables.mention_counts` by
+the corpus's time bin (:func:`analysis.book.chapters.time_bin`), own
+activity only (:data:`~analysis.leaders.tables.ACTIVITY_KINDS`) and only
+inside a registered term of the person (:func:`timeline_counts`).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis.book.helpers import caption_figure, figure_markdown
+from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, mention_counts, successions,
+                                     title_changes, top_persons)
+from analysis.leaders.validation import Validation
+from analysis.perarticle.mentions import KINDS
 from . import BIN_NAMES, Context, number, say
 
-#: Mentions of the person's own activity (as in :data:`analysis.leaders.tables.ACTIVITY_KINDS`).
-ACTIVITY_KINDS = ("coverage", "title-only")
-CITATION_KINDS = ("ritual", "doctrine")
-KINDS = ("coverage", "ritual", "doctrine", "title-only", "foreign")
-#: pandas period codes for the bins of :data:`analysis.book.chapters.BINS`.
-PERIOD_CODES = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
-#: Period words for prose ("per quarter").
 ANNOTATE_COMMAND = "python -m analysis annotate --corpus CORPUS_FOLDER --sample 200"
 TEMPLATE_COMMAND = "python -m analysis registry-template --corpus CORPUS_FOLDER"
 BUILD_COMMAND = "python -m analysis build --out _build/data --corpus CORPUS_FOLDER"
+#: The columns of an out-of-term mention the chapter shows.
+OUT_OF_TERM_COLUMNS = ("name", "title", "title_raw", "date", "kind", "location", "position", "context", "source",
+                       "line")
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -74,220 +70,15 @@ def has_registry(registry: pd.DataFrame) -> bool:
     return registry is not None and len(registry) > 0
 
 
-def activity(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Mentions of a person's own activity (``coverage`` and ``title-only``)."""
-    return mentions[mentions["kind"].isin(ACTIVITY_KINDS)]
+# --------------------------------------------------------------------------- what is counted
 
-
-def top_persons(mentions: pd.DataFrame, n: int = 6) -> pd.Series:
-    """Mentions of own activity per person, the ``n`` most named (ties by name).
-
-    >>> m = pd.DataFrame({"name": ["乙", "甲", "乙"], "kind": ["coverage"] * 3})
-    >>> top_persons(m).to_dict()
-    {'乙': 2, '甲': 1}
-    """
-    counts = activity(mentions)["name"].value_counts()
-    order = sorted(counts.index, key=lambda name: (-counts[name], name))
-    return counts.reindex(order).head(n).astype(int)
-
-
-# --------------------------------------------------------------------------- time bins
-
-def _periods(dates: pd.Series, freq: str) -> pd.Series:
-    if freq not in PERIOD_CODES:
-        raise ValueError(f"freq must be one of {', '.join(PERIOD_CODES)}, not {freq!r}")
-    return pd.to_datetime(pd.Series(dates, dtype=object), format="%Y-%m-%d").dt.to_period(PERIOD_CODES[freq])
-
-
-def period_label(period: pd.Period, freq: str) -> str:
-    """``2024-12`` (month), ``2024-11-25`` (week: its Monday), ``2024Q4``, ``2024``, ``2024-11-28`` (day).
-
-    The week and month labels are those of
-    :func:`analysis.leaders.tables.mention_counts`.
-    """
-    if freq == "W":
-        return period.start_time.strftime("%Y-%m-%d")
-    return str(period)
-
-
-def period_labels(dates: pd.Series, freq: str) -> pd.Series:
-    """The label of the ``freq`` period of each date (YYYY-MM-DD)."""
-    return _periods(dates, freq).map(lambda p: period_label(p, freq))
-
-
-def binned_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str = "M", per: str = "raw",
-                  kinds=ACTIVITY_KINDS, by: str = "name") -> pd.DataFrame:
-    """Mentions per period (rows) and person (columns), for any bin of :data:`PERIOD_CODES`.
-
-    The same table as :func:`analysis.leaders.tables.mention_counts` (which
-    bins by week or month only), also by day, quarter and year: binned by
-    issue date; ``per`` is ``raw``, ``article`` or ``issue``; a period with no
-    issue in the corpus is NaN (a gap, not zero); columns sorted by total
-    (descending), then name.
-    """
-    if per not in ("raw", "article", "issue"):
-        raise ValueError(f"per must be raw, article or issue, not {per!r}")
-    dated = articles[articles["issue_date"].astype(str) != ""]
-    if dated.empty:
-        return pd.DataFrame(index=pd.Index([], name="period"), columns=pd.Index([], name=by), dtype=float)
-    article_periods = _periods(dated["issue_date"], freq)
-    index = pd.period_range(article_periods.min(), article_periods.max(), freq=PERIOD_CODES[freq])
-    chosen = mentions[mentions["kind"].isin(kinds)]
-    if len(chosen):
-        table = pd.crosstab(_periods(chosen["issue_date"], freq).to_numpy(), chosen[by].to_numpy())
-    else:
-        table = pd.DataFrame(index=index[:0])
-    table = table.reindex(index, fill_value=0).astype(float)
-    n_issues = _periods(dated.drop_duplicates(["issue_date", "source"])["issue_date"], freq).value_counts()
-    n_issues = n_issues.reindex(index, fill_value=0)
-    n_days = _periods(dated.drop_duplicates("issue_date")["issue_date"], freq).value_counts().reindex(index, fill_value=0)
-    n_articles = article_periods.value_counts().reindex(index, fill_value=0)
-    if per == "article":
-        table = table.div(n_articles.replace(0, np.nan), axis=0)
-    elif per == "issue":
-        table = table.div(n_days.replace(0, np.nan), axis=0)
-    table[n_issues.to_numpy() == 0] = np.nan  # no issue in the corpus: unknown, not zero
-    order = sorted(table.columns, key=lambda c: (-np.nansum(table[c].to_numpy()), str(c)))
-    table = table[order]
-    table.index = pd.Index([period_label(p, freq) for p in index], name="period")
-    table.columns = pd.Index([str(c) for c in table.columns], name=by)
-    return table
-
-
-def gap_mask(articles: pd.DataFrame, freq: str) -> pd.Series:
-    """True for each period of :func:`binned_counts` in which the corpus has no issue (indexed by label)."""
-    dated = articles[articles["issue_date"].astype(str) != ""]
-    if dated.empty:
-        return pd.Series([], dtype=bool, index=pd.Index([], name="period"))
-    periods = _periods(dated["issue_date"], freq)
-    index = pd.period_range(periods.min(), periods.max(), freq=PERIOD_CODES[freq])
-    present = set(periods)
-    return pd.Series([p not in present for p in index],
-                     index=pd.Index([period_label(p, freq) for p in index], name="period"))
-
-
-def kind_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str, level: str = "national",
-                per: str = "issue") -> pd.DataFrame:
-    """Mentions of one level's leaders per period, one column per kind (any bin; gaps NaN).
-
-    Like :func:`analysis.leaders.tables.kind_series`, for every bin.
-    """
-    chosen = mentions[mentions["level"] == level]
-    table = binned_counts(chosen, articles, freq=freq, per=per, kinds=KINDS, by="kind")
-    table = table.reindex(columns=list(KINDS), fill_value=0.0)
-    table[gap_mask(articles, freq).to_numpy()] = np.nan
-    table.columns.name = "kind"
-    return table
-
+def timeline_counts(mentions: pd.DataFrame, articles: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """The table of the timelines: :func:`analysis.leaders.tables.mention_counts` per issue, by the
+    corpus's time bin, of own activity (``coverage`` and ``title-only``) inside a registered term."""
+    return mention_counts(mentions, articles, freq=ctx.bin, per="issue", kinds=ACTIVITY_KINDS)
 
 
 # --------------------------------------------------------------------------- validation
-
-@dataclass
-class Validation:
-    """How far the mentions are checked, from :func:`validate`.
-
-    ``state``: ``gold`` (a full hand annotation), ``annotation`` (a marked
-    sample), ``unmarked`` (a sample file whose ``correct`` column is still
-    empty), ``unvalidated`` (neither) or ``no-registry``.  ``table``: per
-    kind, what to show (``None`` when there is nothing).  ``precision``,
-    ``recall`` with their 95% intervals (``(nan, nan)`` when unknown);
-    ``n``: gold mentions, or marked candidates; ``file``: the file's name.
-    """
-
-    state: str
-    table: pd.DataFrame | None = None
-    precision: float = math.nan
-    recall: float = math.nan
-    precision_ci: tuple = (math.nan, math.nan)
-    recall_ci: tuple = (math.nan, math.nan)
-    n: int = 0
-    file: str = ""
-    details: dict = field(default_factory=dict)
-
-
-def recall_interval(annotation: pd.DataFrame) -> tuple[float, float]:
-    """A conservative 95% interval for recall from a marked sample.
-
-    :func:`analysis.leaders.validation.annotation_report` estimates recall as
-    T / (T + M): true mentions found (T, each kind's share marked correct
-    times its population) over those plus the missed ones (M, the share of
-    rejected hits marked as real mentions times their population).  The
-    interval combines the ends of each stratum's Wilson interval: lowest T
-    with highest M, and the reverse.  ``(nan, nan)`` when nothing is marked.
-
-    >>> a = pd.DataFrame({"kind": ["coverage", "coverage", "rejected", "rejected"],
-    ...                   "correct": ["yes", "yes", "no", "no"],
-    ...                   "note": ["population=10"] * 2 + ["population=5"] * 2})
-    >>> low, high = recall_interval(a)
-    >>> 0.5 < low < high == 1.0
-    True
-    """
-    from analysis.leaders.validation import wilson_interval
-
-    population = annotation["note"].astype(str).str.extract(r"population=(\d+)")[0].astype(float)
-    frame = annotation.assign(_population=population)
-    found = [0.0, 0.0]
-    missed = [0.0, 0.0]
-    any_marked = False
-    for kind, group in frame.groupby("kind", sort=True):
-        done = group[group["correct"].isin(["yes", "no"])]
-        if done.empty:
-            continue
-        any_marked = True
-        size = float(group["_population"].max()) if group["_population"].notna().any() else float(len(group))
-        low, high = wilson_interval(int((done["correct"] == "yes").sum()), len(done))
-        target = missed if kind == "rejected" else found
-        target[0] += low * size
-        target[1] += high * size
-    if not any_marked:
-        return math.nan, math.nan
-
-    def ratio(t: float, m: float) -> float:
-        return t / (t + m) if t + m else math.nan
-
-    return ratio(found[0], missed[1]), ratio(found[1], missed[0])
-
-
-def validate(registry: pd.DataFrame, mentions: pd.DataFrame, articles: pd.DataFrame, *,
-             gold_path: str | Path | None = None, annotation_path: str | Path | None = None) -> Validation:
-    """Check the mentions against the corpus's gold annotation or marked sample, if it has one.
-
-    ``gold_path`` / ``annotation_path``: the corpus's facts ``gold`` and
-    ``annotation`` (:func:`analysis.corpus.folder.fact_path`; ``None`` when
-    it has none).  A gold annotation wins over a marked sample.
-    """
-    from analysis.leaders.tables import accuracy_table, evaluate, read_gold
-    from analysis.leaders.validation import annotation_report, check_annotation, read_annotation
-
-    if not has_registry(registry):
-        return Validation("no-registry")
-    if gold_path is not None:
-        gold = read_gold(gold_path)
-        result = evaluate(mentions[mentions["article_id"].isin(set(gold["article_id"]))], gold)
-        from analysis.leaders.validation import wilson_interval
-
-        return Validation("gold", accuracy_table(result), result["precision"], result["recall"],
-                          wilson_interval(result["true_positives"], result["predicted"]),
-                          wilson_interval(result["true_positives"], result["gold"]), int(result["gold"]),
-                          Path(gold_path).name,
-                          {"articles": int(gold["article_id"].nunique()), "missed": len(result["missed"]),
-                           "spurious": len(result["spurious"]), "title_agreement": result["title_agreement"],
-                           "line_agreement": result["line_agreement"]})
-    if annotation_path is not None:
-        annotation = read_annotation(annotation_path)
-        check_annotation(annotation, articles, annotation_path)
-        per_kind, overall = annotation_report(annotation)
-        if overall["marked"] == 0:
-            return Validation("unmarked", file=Path(annotation_path).name, n=len(annotation))
-        table = per_kind.copy()
-        for column in ("precision", "ci_low", "ci_high"):
-            table[column] = table[column].astype(float).round(3)
-        return Validation("annotation", table, overall["precision"], overall["recall"],
-                          tuple(overall["precision_ci"]), recall_interval(annotation), int(overall["marked"]),
-                          Path(annotation_path).name, {"missed_estimate": overall["missed_estimate"]})
-    return Validation("unvalidated")
-
 
 def _interval(ci: tuple) -> str:
     low, high = ci
@@ -393,37 +184,6 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
     return say("".join(parts))
 
 
-def successions(registry: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
-    """Posts that pass from one person to another in the registry, with what the paper shows.
-
-    Columns: ``title``, ``before``, ``after``, ``date`` (the successor's
-    start), ``last_before`` (last mention of the predecessor with that title
-    printed, '' if none), ``first_after`` (first such mention of the
-    successor).  Sorted by date.
-
-    >>> reg = pd.DataFrame({"name": ["林国栋", "周卫民"], "title": ["区委书记"] * 2,
-    ...                     "start": ["2019-01-01", "2021-07-01"], "end": ["2021-06-30", ""]})
-    >>> successions(reg, pd.DataFrame(columns=["name", "title", "date"]))[["before", "after", "date"]].values.tolist()
-    [['林国栋', '周卫民', '2021-07-01']]
-    """
-    rows = []
-    titled = mentions[mentions["title"].fillna("").astype(str) != ""] if len(mentions) else mentions
-    for title, group in registry.groupby("title", sort=True):
-        if not str(title):
-            continue
-        group = group.sort_values("start", kind="stable")
-        for prev, nxt in zip(group.itertuples(), list(group.itertuples())[1:]):
-            if prev.name == nxt.name or not str(prev.end) or not str(nxt.start) or str(nxt.start) < str(prev.end):
-                continue  # concurrent holders (several 副区长) are not a succession
-            before = titled[(titled["name"] == prev.name) & titled["title"].astype(str).str.endswith(str(title))]
-            after = titled[(titled["name"] == nxt.name) & titled["title"].astype(str).str.endswith(str(title))]
-            rows.append({"title": title, "before": prev.name, "after": nxt.name, "date": str(nxt.start),
-                         "last_before": str(before["date"].max()) if len(before) else "",
-                         "first_after": str(after["date"].min()) if len(after) else ""})
-    frame = pd.DataFrame(rows, columns=["title", "before", "after", "date", "last_before", "first_after"])
-    return frame.sort_values(["date", "title"], kind="stable").reset_index(drop=True)
-
-
 def succession_phrase(table: pd.DataFrame) -> str:
     """``The registry records 2 successions: 林国栋 → 周卫民 as 区委书记 (2021-07-01; the paper ...)``."""
     if table.empty:
@@ -499,7 +259,8 @@ def timeline_text(counts: pd.DataFrame, ctx: Context, registry: pd.DataFrame) ->
         return _empty_for("timelines")
     bin_name = BIN_NAMES[ctx.bin]
     gaps = counts.isna().all(axis=1) if len(counts.columns) else pd.Series(False, index=counts.index)
-    head = (f"Mentions of own activity (`coverage` and `title-only`) are counted per issue and binned by "
+    head = (f"Mentions of own activity (`coverage` and `title-only`) dated within a registry term of the person "
+            f"are counted per issue and binned by "
             f"{bin_name}, the bin that suits a corpus spanning {ctx.span}: {_plural(len(counts), 'period')}"
             + (f", {number(int(gaps.sum()))} of them without any issue in the corpus (a gap, not a zero: the paper "
                "may well have named everyone then, we just do not have the pages)" if gaps.any() else "")
@@ -541,22 +302,6 @@ def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
     lead = frequent.sort_values(["lead_share", "total", "name"], ascending=[False, False, True]).iloc[0]
     return say(head + f"among those named at least {_plural(threshold, 'time')}, {lead['name']} has the "
                f"largest share in the lead paragraph ({_pct(lead['lead_share'])} of {number(int(lead['total']))}).")
-
-
-def title_changes(titles: pd.DataFrame) -> pd.DataFrame:
-    """Persons printed with two or more titles: ``name``, ``n_titles``, ``sequence`` (titles by first date).
-
-    ``titles`` is :func:`analysis.leaders.tables.title_timeline`'s table.
-    """
-    rows = []
-    for name, group in titles.groupby("name", sort=True):
-        if len(group) < 2:
-            continue
-        group = group.sort_values(["first_date", "title"], kind="stable")
-        rows.append({"name": name, "n_titles": len(group), "mentions": int(group["count"].sum()),
-                     "sequence": " → ".join(f"{r.title} ({r.first_date}–{r.last_date})" for r in group.itertuples())})
-    frame = pd.DataFrame(rows, columns=["name", "n_titles", "mentions", "sequence"])
-    return frame.sort_values(["mentions", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def titles_text(titles: pd.DataFrame, registry: pd.DataFrame) -> say:
@@ -621,81 +366,40 @@ def national_text(mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
 
 
 def protocol_text(sequences: pd.DataFrame, changes: pd.DataFrame, registry: pd.DataFrame) -> say:
-    """Roll calls and the pairs whose order changes."""
+    """Roll calls (:func:`analysis.leaders.tables.protocol_sequences`: enumerations of two or more names) and
+    the pairs whose order changes (:func:`analysis.leaders.tables.order_changes`: the majority order flips
+    between two periods with enough lists in each, :mod:`analysis.leaders.protocol`)."""
     if not has_registry(registry):
         return _empty_for("roll calls")
     if sequences.empty:
-        return say("No sentence names two or more registered persons, so there is no protocol order to read.")
+        return say("No list names two or more registered persons, so there is no protocol order to read.")
     changed = changes[changes["changed"]]
-    text = (f"{_plural(len(sequences), 'sentence')} name two or more persons (at most "
+    text = (f"{_plural(len(sequences), 'list')} name two or more persons (at most "
             f"{number(int(sequences['n'].max()))}); {_plural(len(changes), 'pair')} of persons are listed together. ")
     if changed.empty:
-        return say(text + "Every pair keeps the same order each time: no change of rank shows in the roll calls.")
-    first = changed.sort_values(["a_first", "b_first"], ascending=False).iloc[0] if len(changed) else None
-    return say(text + f"{_plural(len(changed), 'pair')} appear in both orders, for instance {first['a']} before "
-               f"{first['b']} {_plural(int(first['a_first']), 'time')} and after {number(int(first['b_first']))} "
-               f"({first['first_date']} to {first['last_date']}); the table below lists them. Read a change together "
+        both = int(((changes["a_first"] > 0) & (changes["b_first"] > 0)).sum())
+        return say(text + "No pair's order flips from one period to the next: no change of rank shows in the roll "
+                   "calls" + (f" ({_plural(both, 'pair')} {'is' if both == 1 else 'are'} printed in both orders now "
+                              "and then, without the usual order changing)." if both else "."))
+    first = changed.iloc[0]
+    return say(text + f"{_plural(len(changed), 'pair')} change order, for instance {first['first_before']} before "
+               f"{first['first_after']} until {first['changed_on']} and after from then ({first['a']} first "
+               f"{_plural(int(first['a_first']), 'time')}, {first['b']} {number(int(first['b_first']))}, "
+               f"{first['first_date']} to {first['last_date']}); the table below lists them. Read a change together "
                "with the titles: a new post moves a person up or down the list.")
-
-
-def order_change_periods(mentions: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
-    """For one pair: the dates on which ``a`` came first and those on which ``b`` did.
-
-    Columns ``date``, ``first`` (the name listed first).  From the ``order``
-    column of roll calls (sentences naming both).
-    """
-    chosen = mentions[(mentions["order"] > 0) & mentions["name"].isin([a, b])]
-    rows = []
-    for _, group in chosen.groupby(["article_id", "location", "sentence"], sort=True):
-        places = group.sort_values("order").drop_duplicates("name")
-        if len(places) == 2:
-            rows.append({"date": group["date"].iloc[0], "first": places["name"].iloc[0]})
-    return pd.DataFrame(rows, columns=["date", "first"]).sort_values("date", kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- out of term, trace
 
-def in_some_term(mentions: pd.DataFrame, registry: pd.DataFrame) -> pd.Series:
-    """Whether a registry row of the person covers the mention's date (``start <= date <= end``, open ends).
-
-    >>> reg = pd.DataFrame({"name": ["林国栋"], "start": ["2019-01-01"], "end": ["2021-06-30"]})
-    >>> m = pd.DataFrame({"name": ["林国栋", "林国栋"], "date": ["2020-05-05", "2022-01-04"]})
-    >>> in_some_term(m, reg).tolist()
-    [True, False]
-    """
-    terms = {}
-    for name, start, end in zip(registry["name"], registry["start"].fillna("").astype(str),
-                                registry["end"].fillna("").astype(str)):
-        terms.setdefault(name, []).append((start, end))
-    dates = mentions["date"].fillna("").astype(str)
-    return pd.Series([bool(date) and any((not s or s <= date) and (not e or date <= e) for s, e in terms.get(name, []))
-                      for name, date in zip(mentions["name"], dates)], index=mentions.index, dtype=bool)
+def term_rule(mentions: pd.DataFrame) -> str:
+    """How :func:`analysis.leaders.tables.out_of_term` decides: ``"in_term"`` (the extraction's column)
+    or ``"registry"`` (the registry's dates, for a mentions table without it)."""
+    return "in_term" if "in_term" in mentions.columns else "registry"
 
 
-def out_of_term(mentions: pd.DataFrame, registry: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
-    """Mentions of a person outside every registry term, and which rule found them.
-
-    With the extraction's ``in_term`` column (``True``/``False`` or
-    ``yes``/``no``), the rows where it is false (rule ``"in_term"``); without
-    it, the rows that no registry row of the person covers
-    (:func:`in_some_term`, rule ``"registry"``).  Foreign visitors aside:
-    they hold no post in the registry's sense.
-    """
-    if "in_term" in mentions.columns:
-        values = mentions["in_term"]
-        if values.dtype == bool:
-            outside = ~values
-        else:
-            outside = values.astype(str).str.strip().str.lower().isin(["false", "no", "0", "n"])
-        rule = "in_term"
-    else:
-        outside = ~in_some_term(mentions, registry if registry is not None else pd.DataFrame(
-            columns=["name", "start", "end"]))
-        rule = "registry"
-    outside = outside & (mentions["kind"] != "foreign")
-    columns = [c for c in ("name", "title", "title_raw", "date", "kind", "location", "position", "context",
-                           "source", "line") if c in mentions.columns]
-    return mentions.loc[outside.to_numpy(dtype=bool), columns].reset_index(drop=True), rule
+def out_of_term_rows(outside: pd.DataFrame) -> pd.DataFrame:
+    """The columns of :data:`OUT_OF_TERM_COLUMNS` that ``outside`` has, lines below 1 blanked (:func:`linkable`)."""
+    return linkable(outside[[c for c in OUT_OF_TERM_COLUMNS if c in outside.columns]])
 
 
 def out_of_term_text(outside: pd.DataFrame, rule: str, mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
@@ -712,8 +416,9 @@ def out_of_term_text(outside: pd.DataFrame, rule: str, mentions: pd.DataFrame, r
     return say(f"{number(len(outside))} of the {_plural(len(mentions), 'mention')} fall outside every "
                f"registry term of the person (by {how}): "
                + _join([f"{n} ({number(c)})" for n, c in names.head(5).items()])
-               + ". Each is a date to check: either the registry's term is too narrow (a post attested before its "
-               "recorded start), or the name stands for someone else.")
+               + ". None of them is counted in the timelines, titles or national series above. Each is a date to "
+               "check: either the registry's term is too narrow (a post attested before its recorded start), or the "
+               "name stands for someone else.")
 
 
 def trace_name(registry: pd.DataFrame, mentions: pd.DataFrame) -> str:
@@ -728,24 +433,6 @@ def trace_name(registry: pd.DataFrame, mentions: pd.DataFrame) -> str:
             return str(sorted(candidates.index, key=lambda n: (-candidates[n], n))[0])
     top = top_persons(mentions, 1)
     return str(top.index[0]) if len(top) else str(mentions["name"].iloc[0])
-
-
-def busiest_period(counts: pd.DataFrame, name: str) -> str:
-    """The period label in which ``name`` has the most mentions ('' when none)."""
-    if name not in counts.columns or not np.nansum(counts[name].to_numpy(dtype=float)):
-        return ""
-    return str(counts[name].fillna(0).idxmax())
-
-
-def trace_period(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str, period: str, freq: str,
-                 kinds=ACTIVITY_KINDS) -> pd.DataFrame:
-    """The lines behind one cell of :func:`binned_counts`: ``name``'s mentions in ``period`` (any bin)."""
-    from analysis.leaders.tables import trace
-
-    chosen = mentions[(mentions["name"] == name) & mentions["kind"].isin(kinds)]
-    if len(chosen):
-        chosen = chosen[(period_labels(chosen["issue_date"], freq) == period).to_numpy()]
-    return trace(chosen, articles)
 
 
 def trace_text(name: str, registry: pd.DataFrame, n: int) -> say:
@@ -843,8 +530,6 @@ def figure(fig, name: str, caption: str, alt: str, empty: str = "") -> say:
     :func:`analysis.book.helpers.figure_markdown`), so an empty category gives the
     section's one sentence (from its ``*_text`` function), never an empty plot.
     """
-    from analysis.book.helpers import caption_figure, figure_markdown
-
     if fig is None:
         return say(empty)
     caption_figure(fig, name, caption=caption, alt=alt)

@@ -1,39 +1,39 @@
 """What chapter 2 (words and formulations, 提法) says, computed from the built tables.
 
-Every function takes tables written by ``python -m analysis build`` (see
-:func:`load_tables`) and returns Markdown (:class:`analysis.book.chapters.say`) or
-a small view of those tables.  Nothing here re-segments or re-extracts: the
-views are aggregations of the build's term tables and of its per-article
-dataset (:func:`analysis.tables.load_dataset`).  The whole ``tokens`` table is
-never loaded: on a large corpus it is tens of millions of strings.  Where a
-function used to take it, ``tokens=None`` reads what is needed instead (the
-articles' sizes, their term counts, or the tokens of the few articles shown);
-passing a tokens table still works and gives the same result.
+The tables come from the build (:class:`analysis.tables.Tables`) and from
+:mod:`analysis.aggregate.frequency` (term frequencies per period, keyness of
+the latest period); the functions here read what the chapter needs of a
+build and return Markdown (:class:`analysis.book.chapters.say`) or pick
+what to show.  The whole ``tokens`` table is never loaded: on a large
+corpus it is tens of millions of strings.  What the chapter needs of it is
+read from the per-article dataset instead: the articles' sizes
+(:func:`article_sizes`), their term counts (:func:`term_counts`), or the
+tokens of the few articles quoted (:func:`concordance_lines`,
+:func:`example_sentence`).
 
+* :func:`load_tables` -- the chapter's tables, articles without their texts;
 * :func:`summary` -- the chapter's opening paragraph;
-* :func:`terms_by_period` -- term frequencies per period of the corpus's time
-  bin (:attr:`analysis.book.chapters.Context.bin`), summed from the per-issue table;
-* :func:`keyness_split` / :func:`key_terms` -- the latest period against every
-  earlier one, with the number of articles behind each key term;
 * :func:`concordance_term` -- the term the concordance shows, chosen from the
   data (the registry's most frequent name, else the top term), and
   :func:`concordance_lines` -- its lines, read from the articles that use it;
 * ``*_text`` functions -- one paragraph each, written from the numbers.
 
->>> from analysis.book.chapters import Context
->>> ctx = Context("demo", "长河报", False, 2, "2024-01-05", "2024-03-29", ())
->>> period_labels(pd.Series(["2024-01-05", "2024-03-29"]), ctx.bin).tolist()
-['2024-01-01', '2024-03-25']
+>>> period_phrase("2025-02-10", "W")
+'the week of 2025-02-10'
 """
 from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
+from analysis.aggregate.frequency import compact_term_counts, kwic
 from analysis.book.chapters import BIN_NAMES, Context, number, say
+from analysis.book.helpers import source_link
+from analysis.corpus.read import source_line
 from analysis.figures.terms import SIGNIFICANT_G2
+from analysis.tables import Tables
+from analysis.tokens import token_offsets
 
 #: The built tables this chapter reads.
 TABLES = ("build_info", "articles", "registry", "term_frequency", "term_frequency_by_issue",
@@ -42,272 +42,81 @@ TABLES = ("build_info", "articles", "registry", "term_frequency", "term_frequenc
 #: G² at which p < 0.001 (chi-square, 1 d.f.): the threshold the chapter reports.
 G2_P001 = SIGNIFICANT_G2
 
-PERIOD_COLUMNS = ["period", "term", "count", "rate_per_10k", "doc_freq", "n_tokens", "n_docs"]
-
-
 #: The columns of ``articles`` the chapter keeps in memory (:func:`load_tables`): the texts of
 #: the few articles it quotes are read when needed (:func:`full_articles`).
 ARTICLE_COLUMNS = ["article_id", "issue_date"]
 
 
-def load_tables(folder=None, article_columns: list[str] | None = ARTICLE_COLUMNS) -> dict[str, pd.DataFrame]:
-    """The chapter's tables (:data:`TABLES`) from the build folder, by name.
+# --------------------------------------------------------------------------- reading the build
+
+def load_tables(tables: Tables, article_columns: list[str] | None = ARTICLE_COLUMNS) -> dict[str, pd.DataFrame]:
+    """The chapter's tables (:data:`TABLES`) of the build ``tables``, by name.
 
     ``articles`` holds only ``article_columns`` (None: every column): on a
     large corpus the texts alone are most of the kernel's memory, and the
     chapter quotes a few hundred articles at most.
     """
-    from analysis.tables import load_table
-
-    return {name: load_table(name, folder, columns=article_columns if name == "articles" else None)
-            for name in TABLES}
+    return {name: tables.load(name, columns=article_columns if name == "articles" else None) for name in TABLES}
 
 
-def full_articles(articles: pd.DataFrame, ids, folder=None) -> pd.DataFrame:
+def full_articles(tables: Tables, articles: pd.DataFrame, ids) -> pd.DataFrame:
     """The rows of ``articles`` whose id is in ``ids``, in ``articles``' order, with every column.
 
     When ``articles`` lacks the text (:data:`ARTICLE_COLUMNS`), the rows are
     read from the build's ``articles`` table, only those.
     """
-    from analysis.tables import table_rows
-
     wanted = articles["article_id"].astype(str)
     wanted = wanted[wanted.isin({str(a) for a in ids})]
     if "text" in articles.columns:
         return articles.loc[wanted.index]
-    rows = table_rows("articles", [("article_id", "in", sorted(set(wanted)))], folder=folder)
+    rows = tables.load("articles", filters=[("article_id", "in", sorted(set(wanted)))])
     return rows.set_index(rows["article_id"].astype(str)).loc[wanted.to_numpy()].reset_index(drop=True)
+
+
+def tokens_of(tables: Tables, article_ids) -> pd.DataFrame:
+    """The build's tokens (``article_id, tokens``) of these articles only, read by filter."""
+    return tables.load("tokens", filters=[("article_id", "in", sorted({str(a) for a in article_ids}))])
+
+
+def article_sizes(tables: Tables, articles: pd.DataFrame) -> pd.DataFrame:
+    """``article_id, article_order, issue_date, n_tokens`` of each row of ``articles`` (in its order), from
+    the per-article dataset: word tokens (stopwords included, as in the term tables) and the dataset's
+    integer key of the article.  An article missing from the dataset is an error (a stale build)."""
+    stored = tables.dataset("articles", columns=["article_order", "article_id", "n_tokens"])
+    stored = stored.set_index(stored["article_id"].astype(str))
+    if not stored.index.is_unique:
+        raise ValueError(f"per-article dataset of {tables.folder}: article_id "
+                         f"{stored.index[stored.index.duplicated()][0]!r} appears twice")
+    ids = articles["article_id"].astype(str)
+    missing = ids[~ids.isin(stored.index)]
+    if len(missing):
+        raise ValueError(f"per-article dataset of {tables.folder} has no article {missing.iloc[0]!r} "
+                         f"({len(missing)} missing): rebuild with python -m analysis build --force")
+    return pd.DataFrame({"article_id": ids.to_numpy(), "article_order": stored["article_order"][ids].to_numpy(),
+                         "issue_date": articles["issue_date"].astype(str).to_numpy(),
+                         "n_tokens": stored["n_tokens"][ids].to_numpy().astype("int64")})
+
+
+def term_counts(tables: Tables) -> pd.DataFrame:
+    """The per-article dataset's ``term_counts`` of the build ``tables``, compact
+    (:func:`analysis.aggregate.frequency.compact_term_counts`): what keyness is computed from."""
+    batches = tables.dataset_batches("term_counts", ["article_order", "term", "count"], categorical=("term",))
+    return compact_term_counts(batches, tables.dataset_rows("term_counts"))
 
 
 # --------------------------------------------------------------------------- periods
 
-def period_labels(dates: pd.Series, code: str) -> pd.Series:
-    """Label of the ``code`` period (D, W, M, Q, Y) of each ``YYYY-MM-DD`` date.
-
-    Weeks are labelled by their Monday, so labels sort as dates; an empty date
-    gives an empty label.
-
-    >>> period_labels(pd.Series(["2025-02-13", "2024-12-01", ""]), "W").tolist()
-    ['2025-02-10', '2024-11-25', '']
-    >>> period_labels(pd.Series(["2022-11-04"]), "Q").tolist()
-    ['2022Q4']
-    """
-    text = dates.fillna("").astype(str)
-    known = text != ""
-    out = pd.Series([""] * len(text), index=text.index, dtype=object)
-    if known.any():
-        stamps = pd.to_datetime(text[known], format="%Y-%m-%d")
-        if code == "W":
-            labels = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
-        elif code == "D":
-            labels = stamps.dt.strftime("%Y-%m-%d")
-        else:
-            labels = stamps.dt.to_period(code).astype(str)
-        out[known] = labels.values
-    return out
-
-
 def period_phrase(label: str, code: str) -> str:
-    """``the week of 2025-02-10``, ``2022Q4``, ``the month 2024-12`` … for prose.
-
-    >>> period_phrase("2025-02-10", "W")
-    'the week of 2025-02-10'
-    """
+    """``the week of 2025-02-10``, ``2022Q4``, ``the month 2024-12`` … for prose (labels of
+    :func:`analysis.corpus.periods.period_labels`)."""
     return {"D": f"the day {label}", "W": f"the week of {label}", "M": f"the month {label}",
             "Q": f"the quarter {label}", "Y": f"the year {label}"}[code]
-
-
-def _article_sizes(articles: pd.DataFrame, tokens: pd.DataFrame | None, folder=None) -> pd.DataFrame:
-    """``article_id, issue_date, n_tokens`` (word tokens, stopwords included, as in the term tables).
-
-    ``tokens=None``: sizes from the per-article dataset (``n_tokens``, the same count).
-    """
-    if tokens is None:
-        from analysis.tables import load_dataset
-
-        stored = load_dataset("articles", columns=["article_id", "n_tokens"], folder=folder)
-        sizes = dict(zip(stored["article_id"].astype(str), stored["n_tokens"]))
-    else:
-        sizes = dict(zip(tokens["article_id"].astype(str), (len(t) for t in tokens["tokens"])))
-    frame = articles[["article_id", "issue_date"]].astype(str).copy()
-    frame["n_tokens"] = frame["article_id"].map(sizes).fillna(0).astype("int64")
-    return frame
-
-
-def terms_by_period(by_issue: pd.DataFrame, articles: pd.DataFrame, tokens: pd.DataFrame | None, code: str,
-                    folder=None) -> pd.DataFrame:
-    """Term frequencies per period: the build's per-issue table summed into ``code`` periods.
-
-    Columns :data:`PERIOD_COLUMNS` (``rate_per_10k`` per 10,000 word tokens of
-    the period, sizes from the per-article dataset of the tables in ``folder``
-    when ``tokens`` is None, else from the tokens table, so an issue without
-    any term still counts in its period).  ``doc_freq`` sums over issues, which is
-    exact because an article belongs to one issue.  Sorted by period, count
-    descending, term.
-    """
-    sizes = _article_sizes(articles, tokens, folder)
-    sizes["period"] = period_labels(sizes["issue_date"], code)
-    totals = sizes[sizes["period"] != ""].groupby("period").agg(n_tokens=("n_tokens", "sum"),
-                                                                 n_docs=("article_id", "size"))
-    if by_issue.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
-    frame = by_issue[["issue_date", "term", "count", "doc_freq"]].copy()
-    frame["period"] = period_labels(frame["issue_date"], code)
-    frame = frame[frame["period"] != ""]
-    table = frame.groupby(["period", "term"], sort=True).agg(count=("count", "sum"), doc_freq=("doc_freq", "sum"))
-    table = table.reset_index().join(totals, on="period")
-    table["rate_per_10k"] = table["count"] / table["n_tokens"] * 10_000
-    table = table.sort_values(["period", "count", "term"], ascending=[True, False, True], kind="mergesort")
-    return table[PERIOD_COLUMNS].reset_index(drop=True)
-
-
-def period_leaders(period_tf: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-    """The ``n`` most frequent terms of each period, as one row per period (``period, n_docs, top``)."""
-    if period_tf.empty:
-        return pd.DataFrame(columns=["period", "n_docs", "n_tokens", "top"])
-    rows = []
-    for period, group in period_tf.groupby("period", sort=True):
-        head = group.head(n)
-        rows.append({"period": period, "n_docs": int(group["n_docs"].iloc[0]), "n_tokens": int(group["n_tokens"].iloc[0]),
-                     "top": "、".join(f"{t} ({c})" for t, c in zip(head["term"], head["count"]))})
-    return pd.DataFrame(rows)
 
 
 def trend_terms(period_tf: pd.DataFrame, tf: pd.DataFrame, n: int = 8) -> list[str]:
     """Terms for the period chart: the ``n`` most frequent terms of the corpus that occur in any period."""
     present = set(period_tf["term"]) if len(period_tf) else set()
     return [t for t in tf["term"] if t in present][:n]
-
-
-def trend_matrix(period_tf: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
-    """Rate per 10,000 tokens, terms × periods (every period of the table; 0 where a term is absent)."""
-    periods = sorted(period_tf["period"].unique()) if len(period_tf) else []
-    wide = period_tf[period_tf["term"].isin(terms)].pivot_table(index="term", columns="period", values="rate_per_10k",
-                                                                 aggfunc="sum", fill_value=0.0)
-    return wide.reindex(index=terms, columns=periods, fill_value=0.0)
-
-
-# --------------------------------------------------------------------------- keyness
-
-def keyness_split(articles: pd.DataFrame, code: str) -> dict | None:
-    """Target = the latest ``code`` period with articles, reference = every earlier article.
-
-    Returns ``{"mask", "target", "reference", "n_target", "n_reference"}`` or
-    None when the dated articles fall in fewer than two periods (nothing
-    earlier to compare with).
-
-    >>> arts = pd.DataFrame({"issue_date": ["2024-12-01", "2025-02-13", "2025-02-13"]})
-    >>> split = keyness_split(arts, "W")
-    >>> split["target"], split["n_target"], split["n_reference"]
-    ('2025-02-10', 2, 1)
-    """
-    labels = period_labels(articles["issue_date"], code)
-    periods = sorted(set(labels) - {""})
-    if len(periods) < 2:
-        return None
-    latest = periods[-1]
-    mask = (labels == latest).to_numpy()
-    reference = ((labels != "") & (labels != latest)).to_numpy()
-    dates = articles["issue_date"].astype(str).to_numpy()
-
-    def span(selected) -> str:
-        first, last = min(dates[selected]), max(dates[selected])
-        return first if first == last else f"{first} to {last}"
-
-    return {"mask": mask, "reference_mask": reference, "target": latest, "target_dates": span(mask),
-            "reference": span(reference), "n_target": int(mask.sum()), "n_reference": int(reference.sum()),
-            "n_periods": len(periods)}
-
-
-def key_terms(articles: pd.DataFrame, tokens: pd.DataFrame | None, split: dict, min_count: int = 3,
-              folder=None) -> pd.DataFrame:
-    """Keyness of the split's target against its reference, with the articles behind each term.
-
-    Columns of :func:`analysis.aggregate.frequency.keyness`, plus ``articles_behind``
-    (articles of the side the term is key for that use it) and
-    ``largest_article_share`` (share of that side's count in its one
-    busiest article: 1.0 means a single article carries the term).  Articles
-    without a date are in neither side.  ``tokens=None``: computed from the
-    per-article dataset's term counts (:func:`_dataset_keyness`), with the same result.
-    """
-    from analysis.aggregate.frequency import keyness
-
-    dated = split["mask"] | split["reference_mask"]
-    arts = articles[dated].reset_index(drop=True)
-    target = split["mask"][dated]
-    if tokens is None:
-        key = _dataset_keyness(arts, target, min_count, folder)
-    else:
-        key = keyness(arts, tokens, target, min_count=min_count)
-    # keyness() already measures dispersion on the key side: n_articles and top_article_share.
-    return key.assign(articles_behind=key["n_articles"].astype("int64"),
-                      largest_article_share=key["top_article_share"].astype(float).fillna(0.0))
-
-
-def _dataset_keyness(arts: pd.DataFrame, target: np.ndarray, min_count: int, folder) -> pd.DataFrame:
-    """:func:`analysis.aggregate.frequency.keyness` of ``arts`` from the per-article dataset.
-
-    Articles are matched to the dataset by ``article_id`` and keyed by the
-    dataset's ``article_order`` (an integer, where ids would be a string per
-    count row); terms are read as categoricals.
-    """
-    from analysis.aggregate.frequency import keyness_from_counts
-    from analysis.tables import load_dataset
-
-    stored = load_dataset("articles", columns=["article_order", "article_id", "n_tokens"], folder=folder)
-    stored = stored.set_index(stored["article_id"].astype(str))
-    order = stored["article_order"]
-    if not order.index.is_unique:
-        raise ValueError(f"per-article dataset of {folder or 'the build'}: article_id "
-                         f"{order.index[order.index.duplicated()][0]!r} appears twice")
-    ids = arts["article_id"].astype(str)
-    missing = ids[~ids.isin(order.index)]
-    if len(missing):
-        raise ValueError(f"per-article dataset of {folder or 'the build'} has no article {missing.iloc[0]!r} "
-                         f"({len(missing)} missing): rebuild with python -m analysis build --force")
-    sizes = pd.DataFrame({"article_order": order[ids].to_numpy(), "n_tokens": stored["n_tokens"][ids].to_numpy()})
-    counts = _compact_term_counts(folder)
-    return keyness_from_counts(counts, sizes, target, min_count=min_count, key="article_order")
-
-
-def _compact_term_counts(folder) -> pd.DataFrame:
-    """The dataset's ``term_counts`` as ``article_order, term, count`` in 4-byte integers, ``term``
-    categorical: read batch by batch, each batch's dictionary mapped to one vocabulary.
-
-    Millions of rows (6.3 M on the 48,000-article generated corpus) take 12
-    bytes each and no string; reading them whole through Arrow and pandas
-    peaked at 300 MB more.
-    """
-    from analysis.tables import dataset_batches, dataset_rows
-
-    n = dataset_rows("term_counts", folder)
-    # Filled in place, batch by batch: no list of parts to concatenate (which would double the peak).
-    orders, codes, counts = (np.empty(n, dtype=np.int32) for _ in range(3))
-    vocabulary: dict[str, int] = {}
-    at = 0
-    for batch in dataset_batches("term_counts", ["article_order", "term", "count"], folder=folder,
-                                 categorical=("term",)):
-        term = batch.column("term")
-        ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in term.dictionary.to_pylist()),
-                          dtype=np.int32, count=len(term.dictionary))
-        stop = at + batch.num_rows
-        codes[at:stop] = ids[term.indices.to_numpy(zero_copy_only=False)]
-        orders[at:stop] = batch.column("article_order").to_numpy()
-        counts[at:stop] = batch.column("count").to_numpy()
-        at = stop
-    if at != n:
-        raise ValueError(f"per-article dataset of {folder or 'the build'}: term_counts read {at} rows, "
-                         f"its files say {n}: rebuild with python -m analysis build --force")
-    # copy=False: the three arrays become the frame's columns as they are.
-    return pd.DataFrame({"article_order": orders, "term": pd.Categorical.from_codes(codes, categories=list(vocabulary)),
-                         "count": counts}, copy=False)
-
-
-def _tokens_of(article_ids, folder=None) -> pd.DataFrame:
-    """The build's tokens (``article_id, tokens``) of these articles only, read by filter."""
-    from analysis.tables import table_rows
-
-    return table_rows("tokens", [("article_id", "in", sorted({str(a) for a in article_ids}))], folder=folder)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -408,24 +217,24 @@ def concordance_term(tf: pd.DataFrame, registry: pd.DataFrame | None = None) -> 
     return str(tf.iloc[0]["term"]), "top" if names else "no-registry"
 
 
-def concordance_lines(articles: pd.DataFrame, term: str, width: int = 14, folder=None) -> pd.DataFrame:
+def concordance_lines(tables: Tables, articles: pd.DataFrame, term: str, width: int = 14,
+                      corpus=None) -> pd.DataFrame:
     """:func:`analysis.aggregate.frequency.kwic` of ``term`` (match by token), reading only the
     tokens of the articles whose term counts include it (the per-article dataset's
     ``term_counts``), not the whole tokens table.
 
     The same lines as ``kwic(articles, term, tokens, width=width)``: an
     article without the term among its counts has no token that counts as it.
-    An empty ``term`` gives the empty table.
+    ``corpus``: whose aliases and boilerplate map tokens to terms (the
+    corpus of the build; None: the sample's).  An empty ``term`` gives the
+    empty table.
     """
-    from analysis.aggregate.frequency import kwic
-    from analysis.tables import load_dataset
-
     if not term:
         return kwic(articles.head(0), "", pd.DataFrame({"article_id": pd.Series(dtype=object),
-                                                         "tokens": pd.Series(dtype=object)}))
-    using = load_dataset("term_counts", columns=["article_id"], filters=[("term", "=", term)], folder=folder)
+                                                         "tokens": pd.Series(dtype=object)}), corpus=corpus)
+    using = tables.dataset("term_counts", columns=["article_id"], filters=[("term", "=", term)])
     ids = set(using["article_id"].astype(str))
-    return kwic(full_articles(articles, ids, folder), term, _tokens_of(ids, folder), width=width)
+    return kwic(full_articles(tables, articles, ids), term, tokens_of(tables, ids), width=width, corpus=corpus)
 
 
 def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: int) -> say:
@@ -568,22 +377,21 @@ def dictionary_text(userdict: pd.DataFrame, ctx: Context) -> say:
                "each with the page and line where it was seen.")
 
 
-def example_sentence(articles: pd.DataFrame, tokens: pd.DataFrame | None, words: set[str], max_chars: int = 80,
-                     scan: int = 300, folder=None) -> tuple[str, list[str], str, int]:
+def example_sentence(tables: Tables, articles: pd.DataFrame, words: set[str], *,
+                     tokens: pd.DataFrame | None = None, max_chars: int = 80,
+                     scan: int = 300) -> tuple[str, list[str], str, int]:
     """A sentence of the corpus as the build segmented it: the one with most dictionary words.
 
     Looks at the sentences of the first ``scan`` articles (ending in 。！？, at
     most ``max_chars`` characters) and returns ``(sentence, tokens, source,
     line)``; ties go to the earliest.  Empty strings when no article has text.
-    ``tokens=None``: only those articles' tokens are read from the build in
-    ``folder``, as their texts when ``articles`` has none (:func:`full_articles`).
+    Only those articles' tokens are read from ``tables`` (``tokens``: a
+    tokens table to use instead), and their texts when ``articles`` has none
+    (:func:`full_articles`).
     """
-    from analysis.corpus.read import source_line
-    from analysis.tokens import token_offsets
-
-    articles = full_articles(articles, articles["article_id"].head(scan), folder)
+    articles = full_articles(tables, articles, articles["article_id"].head(scan))
     if tokens is None:
-        tokens = _tokens_of(articles["article_id"], folder)
+        tokens = tokens_of(tables, articles["article_id"])
     by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
     best = (-1, "", [], "", 0)
     for _, article in articles.head(scan).iterrows():
@@ -608,8 +416,6 @@ def example_text(sentence: str, toks: list[str], words: set[str], source: str, l
     """The example sentence and its tokens, dictionary words in bold."""
     if not sentence:
         return say("No article has a short complete sentence to show.")
-    from analysis.book.helpers import source_link
-
     shown = " | ".join(f"**{t}**" if t in words else t for t in toks)
     where = source_link(source, line) if source and line else ""
     n_dict = sum(t in words for t in toks)

@@ -3,8 +3,12 @@
 The build fits the model once (:mod:`analysis.topics.model` via ``python -m
 analysis build``) and writes ``clusters`` (article, cluster, LSA x/y),
 ``cluster_terms``, ``topic_selection``, ``tfidf_summary``,
-``representative_articles``, ``nmf_terms`` and ``nmf_articles``. Everything
-here is a cheap view of those tables: nothing is refitted. When the build
+``representative_articles``, ``nmf_terms`` and ``nmf_articles``; the tables
+the chapter shows besides them are :mod:`analysis.topics.model`'s views of
+those tables (:func:`~analysis.topics.model.cluster_overview`,
+:func:`~analysis.topics.model.cluster_period_shares`,
+:func:`~analysis.topics.model.nmf_partition` …): nothing is refitted, and
+this module only writes the prose. When the build
 skipped topics (a corpus too small to cluster), :func:`skipped` says so and
 the chapter's other cells show a sentence instead of a table or a figure.
 
@@ -19,11 +23,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.corpus.report import periods
 from analysis.figures.topics import MAP_LABEL_ALL
+from analysis.tables import Tables
 from analysis.topics.labels import top_terms
-from analysis.topics.model import period_shares
+from analysis.topics.model import map_agreement
 from . import Context, number, say
+
+#: The built tables this chapter reads (all but ``articles`` are missing when the build skipped topics).
+TABLES = ("articles", "clusters", "cluster_terms", "topic_selection", "tfidf_summary", "representative_articles",
+          "nmf_terms", "nmf_articles")
 
 #: Rough reading of a mean silhouette (Kaufman & Rousseeuw 1990): (lower bound, words).
 SILHOUETTE_READING = [(0.70, "a strong structure"), (0.50, "a reasonable structure"),
@@ -44,6 +52,12 @@ def reading(silhouette: float) -> str:
     if silhouette is None or np.isnan(silhouette):
         return "no measurable structure"
     return next(words for bound, words in SILHOUETTE_READING if silhouette >= bound)
+
+
+def load_tables(tables: Tables) -> dict[str, pd.DataFrame | None]:
+    """The chapter's tables (:data:`TABLES`) of the build ``tables``, by name; ``None`` for a table the
+    build did not write (topics skipped on a corpus too small to cluster, or NMF skipped)."""
+    return {name: tables.load(name) if tables.has(name) else None for name in TABLES}
 
 
 # --------------------------------------------------------------------------- opening and skipping
@@ -149,26 +163,6 @@ def selection_caption(selection: pd.DataFrame) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- clusters
 
-def overview(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articles: pd.DataFrame,
-             representatives: pd.DataFrame | None = None, n_terms: int = 6) -> pd.DataFrame:
-    """One row per cluster: ``cluster``, ``n_articles``, ``share``, ``top_terms``, ``representative``
-    (headline of the article nearest the centroid), ``first_issue``, ``last_issue``."""
-    dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
-    frame = clusters[clusters["cluster"] >= 0].assign(issue_date=lambda f: f["article_id"].astype(str).map(dates))
-    grouped = frame.groupby("cluster", sort=True)
-    out = pd.DataFrame({"n_articles": grouped.size(),
-                        "first_issue": grouped["issue_date"].min(), "last_issue": grouped["issue_date"].max()})
-    out["share"] = (out["n_articles"] / len(clusters)).round(3)
-    names = top_terms(cluster_terms, n_terms)
-    out["top_terms"] = [names.get(int(c), "") for c in out.index]
-    if representatives is not None and len(representatives):
-        first = representatives[representatives["rank"] == 1].set_index("cluster")["label"]
-        out["representative"] = [first.get(c, "") for c in out.index]
-    columns = ["n_articles", "share", "top_terms"] + (["representative"] if "representative" in out else []) \
-        + ["first_issue", "last_issue"]
-    return out[columns].reset_index()
-
-
 def terms_sentence(cluster_terms: pd.DataFrame) -> say:
     """Whether the top terms describe clusters or single articles (``doc_freq`` of 1)."""
     shared = cluster_terms[cluster_terms["n_articles"] > 2]
@@ -184,14 +178,6 @@ def terms_sentence(cluster_terms: pd.DataFrame) -> say:
 
 
 # --------------------------------------------------------------------------- over time
-
-def sizes_by_period(clusters: pd.DataFrame, articles: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Articles per (period of issue date, cluster): ``period``, ``cluster``, ``n_articles``, ``share``
-    (of the period's articles). Every pair is present (zeros included)."""
-    dates = articles.set_index(articles["article_id"].astype(str))["issue_date"]
-    period = periods(clusters["article_id"].astype(str).map(dates).fillna(""), freq)
-    return period_shares(period.values, clusters["cluster"].values)
-
 
 def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFrame) -> say:
     """Does the mix of clusters change over time? A chi-square test and the largest change in share."""
@@ -225,18 +211,6 @@ def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFram
 
 
 # --------------------------------------------------------------------------- map
-
-def map_agreement(clusters: pd.DataFrame) -> float:
-    """Share of clustered articles whose nearest 2-D cluster centre (on the LSA map) is their own cluster's."""
-    valid = clusters[clusters["cluster"] >= 0]
-    if valid["cluster"].nunique() < 2:
-        return 1.0
-    centres = valid.groupby("cluster")[["x", "y"]].mean()
-    xy = valid[["x", "y"]].to_numpy()
-    dist = ((xy[:, None, :] - centres.to_numpy()[None, :, :]) ** 2).sum(axis=2)
-    nearest = centres.index.to_numpy()[dist.argmin(axis=1)]
-    return float((nearest == valid["cluster"].to_numpy()).mean())
-
 
 def map_sentence(clusters: pd.DataFrame) -> say:
     """How faithfully the two-dimensional map shows the clusters."""
@@ -277,24 +251,6 @@ def agreement_reading(ari: float) -> str:
     'partly the same groups'
     """
     return next(words for bound, words in AGREEMENT_READING if ari >= bound)
-
-
-def nmf_topic_terms(nmf_terms: pd.DataFrame, n: int = 8) -> pd.DataFrame:
-    """One row per NMF topic: ``topic``, ``terms`` (its ``n`` heaviest, joined with 、): narrow enough for a phone."""
-    top = nmf_terms[nmf_terms["rank"] <= n].sort_values(["topic", "rank"], kind="mergesort")
-    return top.groupby("topic", sort=True)["term"].agg("、".join).rename("terms").reset_index()
-
-
-def nmf_partition(clusters: pd.DataFrame, nmf_articles: pd.DataFrame) -> pd.DataFrame:
-    """``article_id``, ``cluster``, ``topic``: both partitions, articles in the clusters table's order."""
-    topics = nmf_articles.set_index(nmf_articles["article_id"].astype(str))["topic"]
-    frame = clusters[["article_id", "cluster"]].copy()
-    frame["topic"] = frame["article_id"].astype(str).map(topics)
-    missing = frame["topic"].isna()
-    if missing.any():
-        raise ValueError(f"nmf_articles lacks {int(missing.sum())} article(s) of clusters, e.g. "
-                         f"{frame.loc[missing, 'article_id'].iloc[0]!r}: rebuild the tables")
-    return frame.astype({"topic": "int64"})
 
 
 def agreement_sentence(agreement: pd.DataFrame, crosstab: pd.DataFrame) -> say:
