@@ -373,7 +373,7 @@ def test_chapter_tables_leave_the_tokens_out():
 
 
 def test_keyness_on_the_generated_corpus_is_unchanged(generated_tables):
-    from test_keyness_counts import assert_same, keyness_before
+    from oracles import assert_same, keyness_before
 
     t = generated_tables
     arts, toks = t["articles"], t["tokens"]

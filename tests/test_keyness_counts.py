@@ -18,73 +18,7 @@ from analysis.aggregate.frequency import (DISPERSION_COLUMNS, ONE_ARTICLE_SHARE,
                                           keyness_from_counts)
 from analysis.perarticle.terms import terms_of as _term_map
 from analysis.tokens import is_term, load_stopwords
-from oracles import article_term_counts, keyness
-
-
-# --------------------------------------------------------------------------- the reference (967a9bc, verbatim)
-
-def keyness_before(articles, tokens, target, min_count=3, stopwords=None, aliases=None):
-    data = align_tokens(articles, tokens)
-    if isinstance(target, Mapping):
-        mask = pd.Series(True, index=data.index)
-        for column, value in target.items():
-            mask &= data[column].astype(str) == str(value)
-    else:
-        mask = pd.Series(np.asarray(target, dtype=bool), index=data.index)
-    stop = load_stopwords() if stopwords is None else stopwords
-    term_of = _term_map(aliases)
-
-    def side(rows: pd.DataFrame):
-        per_article = [Counter(term_of.get(t, t) for t in ts if t not in stop and is_term(t)) for ts in rows["tokens"]]
-        sizes = np.array([len(ts) for ts in rows["tokens"]], dtype=float)
-        total = Counter()
-        for c in per_article:
-            total.update(c)
-        return per_article, sizes, total, int(sizes.sum())
-
-    target_side, reference_side = side(data[mask]), side(data[~mask])
-    table = keyness_counts(target_side[2], target_side[3], reference_side[2], reference_side[3], min_count=min_count)
-    if table.empty:
-        for column in DISPERSION_COLUMNS:
-            table[column] = pd.Series(dtype=bool if column == "one_article" else float)
-        return table
-    disp_t, disp_r = _dispersion_before(*target_side[:2]), _dispersion_before(*reference_side[:2])
-    empty = (0, 0.0, math.nan, math.nan)
-    rows = []
-    for term, key_for in zip(table["term"], table["key_for"]):
-        dt, dr = disp_t.get(term, empty), disp_r.get(term, empty)
-        n, rng, dp, top = dt if key_for == "target" else dr
-        rows.append((dt[0], dr[0], n, rng, dp, top, bool(n == 1 or (top == top and top >= ONE_ARTICLE_SHARE))))
-    extra = pd.DataFrame(rows, columns=DISPERSION_COLUMNS, index=table.index)
-    table = pd.concat([table, extra], axis=1)
-    return table.astype({"n_articles_target": "int64", "n_articles_reference": "int64", "n_articles": "int64",
-                         "one_article": bool})
-
-
-def _dispersion_before(per_article, sizes):
-    total_size = sizes.sum()
-    if not per_article or total_size == 0:
-        return {}
-    share = sizes / total_size
-    where: dict[str, list[tuple[int, int]]] = {}
-    for i, counts in enumerate(per_article):
-        for term, c in counts.items():
-            where.setdefault(term, []).append((i, c))
-    out = {}
-    n_parts = len(per_article)
-    for term, hits in where.items():
-        idx = np.array([i for i, _ in hits])
-        counts = np.array([c for _, c in hits], dtype=float)
-        f = counts.sum()
-        v = counts / f
-        dp = 0.5 * (np.abs(v - share[idx]).sum() + (1.0 - share[idx].sum()))
-        out[term] = (len(hits), len(hits) / n_parts, float(dp), float(counts.max() / f))
-    return out
-
-
-def assert_same(after: pd.DataFrame, before: pd.DataFrame) -> None:
-    """Same columns, dtypes, order and values, floats to the bit."""
-    pd.testing.assert_frame_equal(after, before, check_exact=True)
+from oracles import article_term_counts, assert_same, keyness, keyness_before
 
 
 # --------------------------------------------------------------------------- the sample pages

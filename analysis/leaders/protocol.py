@@ -45,7 +45,8 @@ MIN_LISTS = 5
 MIN_SHARE = 0.75
 
 
-def _check(mentions: pd.DataFrame) -> None:
+def check_mentions(mentions: pd.DataFrame) -> None:
+    """Raise if *mentions* lacks the columns the protocol rules read (a table from an earlier version)."""
     missing = [c for c in ("enumeration", "list_order") if c not in mentions.columns]
     if missing:
         raise ValueError(f"mentions table lacks {', '.join(missing)}: it was written by an earlier version; "
@@ -60,7 +61,7 @@ def protocol_lists(mentions: pd.DataFrame) -> pd.DataFrame:
     ``names`` (tuple, printed order, each person once), ``titles`` (tuple,
     the title beside each).  Sorted by date, article, location, enumeration.
     """
-    _check(mentions)
+    check_mentions(mentions)
     chosen = mentions[mentions["enumeration"] > 0]
     rows = []
     for (article_id, location, number), group in chosen.groupby(["article_id", "location", "enumeration"],

@@ -357,9 +357,9 @@ def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
     ``sequence`` (names joined by `` > ``), ``titles``.  Sorted by date,
     article, location, sentence.
     """
-    from .protocol import _check
+    from .protocol import check_mentions
 
-    _check(mentions)
+    check_mentions(mentions)
     chosen = mentions[mentions["enumeration"] > 0]
     rows = []
     for (article_id, location, _), group in chosen.groupby(["article_id", "location", "enumeration"], sort=False):
