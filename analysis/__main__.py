@@ -34,8 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True,
                        help="output folder (created if missing; replaced as a whole when the build succeeds)")
     source = build.add_argument_group("corpus (default: the sample corpus, or $ANALYSIS_CORPUS)")
-    source.add_argument("--corpus", help="corpus folder (manifest.csv + pages, or articles.csv|jsonl|parquet, "
-                                          "plus optional facts: leaders.csv, userdict.csv …)")
+    source.add_argument("--corpus", action="append",
+                        help="corpus folder (manifest.csv + pages, or articles.csv|jsonl|parquet, plus optional "
+                             "facts: leaders.csv, userdict.csv …); give it twice or more (or a folder with a "
+                             "collection.toml) to build a collection: each paper into OUT/<slug>/, and the "
+                             "comparison tables into OUT")
     source.add_argument("--manifest", help="manifest CSV of the pages (default: CORPUS/manifest.csv)")
     source.add_argument("--articles", help="ready article table (.csv, .jsonl or .parquet) with date and text columns")
     build.add_argument("--paper", default="", help="paper name for an article table without a paper column")
@@ -87,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.articles and (args.corpus or args.manifest):
         print("error: give either --articles or --corpus/--manifest, not both", file=sys.stderr)
         return 2
+    if args.corpus and (len(args.corpus) > 1 or _is_collection(args.corpus[0])):
+        return _build_collection(args)
+    args.corpus = args.corpus[0] if args.corpus else None
     from .build import build
 
     # SIGTERM (a killed job) unwinds like Ctrl-C, so the staging folder is removed.
@@ -109,6 +115,42 @@ def main(argv: list[str] | None = None) -> int:
         rows = tables.rows if isinstance(tables, Tables) else {name: len(frame) for name, frame in tables.items()}
         for name, n in rows.items():
             print(f"{args.out}/{name}: {n} rows")
+    return 0
+
+
+def _is_collection(path) -> bool:
+    from .collection.folder import is_collection_folder
+
+    return is_collection_folder(path)
+
+
+def _build_collection(args) -> int:
+    """``build`` with several ``--corpus`` (or one collection folder): every paper, then the comparison."""
+    from .api import collection_from
+    from .collection_build import build_collection
+
+    if args.manifest or args.articles or args.paper:
+        print("error: a collection takes --corpus folders only (no --manifest, --articles or --paper)",
+              file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        collection = collection_from(args.corpus, leaders=args.leaders)
+        built = build_collection(args.out, collection, progress=not args.quiet, workers=args.workers,
+                                 scheduler=args.scheduler, force=args.force)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.out} is not complete (no collection.json); run the build again", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        manifest = built.manifest()
+        for paper in manifest["papers"]:
+            print(f"{args.out}/{paper['slug']}: {paper['paper']} ({paper['corpus']})")
+        for name, n in manifest["rows"].items():
+            print(f"{args.out}/{name}: {n} rows")
+        print(f"seconds: {manifest['seconds'].get('total')}")
     return 0
 
 

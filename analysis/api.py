@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 
 from .build import build
+from .collection.folder import Collection, CollectionTables, is_collection_folder
+from .collection_build import build_collection
 from .corpus import folder as _folder
 from .inputs import input_digest, up_to_date
 from .settings import Settings
@@ -27,6 +29,12 @@ from .tables import MANIFEST, Tables
 #: The environment variables the book's notebooks read (at the edge, here only).
 CORPUS_ENV = "ANALYSIS_CORPUS"
 TABLES_ENV = "ANALYSIS_TABLES"
+#: The collection the comparison chapter reads: a folder with collection.toml, and where it is built.
+COLLECTION_ENV = "ANALYSIS_COLLECTION"
+COLLECTION_TABLES_ENV = "ANALYSIS_COLLECTION_TABLES"
+#: The generated collection the comparison chapter shows when no collection is named (seeded: its
+#: numbers are the committed outputs): articles of its central paper.
+DEFAULT_COLLECTION_ARTICLES = 500
 
 
 class Corpus(_folder.Corpus):
@@ -69,3 +77,43 @@ def notebook_tables(environ=None) -> Tables:
     (:func:`environment_corpus`) in the environment's folder (:func:`environment_tables_folder`),
     built first if needed, so that every chapter also runs alone."""
     return environment_corpus(environ).tables(environment_tables_folder(environ))
+
+
+def collection_from(paths, *, leaders=None, settings: Settings | None = None) -> Collection:
+    """The collection of the corpus folders ``paths`` (one folder with a ``collection.toml``: the
+    collection it describes); ``leaders``: one registry for every paper (else each paper's own)."""
+    settings = settings if settings is not None else Settings.from_environment()
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if len(paths) == 1 and is_collection_folder(paths[0]):
+        collection = Collection.from_folder(paths[0], settings=settings, corpus_class=Corpus)
+    else:
+        collection = Collection([Corpus(p, settings=settings) for p in paths])
+    if leaders:
+        collection = Collection([c.with_registry(leaders) for c in collection.corpora], collection.phrases,
+                                collection.title, collection.root)
+    return collection
+
+
+def default_collection_folder(settings: Settings | None = None) -> Path:
+    """The generated collection (:func:`analysis.synthetic.generate_collection`, seed 0) under
+    ``<build>/collection/corpus``, written when missing."""
+    from .synthetic import generate_collection
+
+    settings = settings if settings is not None else Settings()
+    folder = settings.build_folder() / "collection" / "corpus"
+    if not is_collection_folder(folder):
+        generate_collection(folder, DEFAULT_COLLECTION_ARTICLES, seed=0)
+    return folder
+
+
+def notebook_collection(environ=None) -> CollectionTables:
+    """What the comparison chapter reads: the collection ``ANALYSIS_COLLECTION`` (a folder with
+    ``collection.toml``; unset: the generated collection of :func:`default_collection_folder`) built in
+    ``ANALYSIS_COLLECTION_TABLES`` (default ``<build>/collection/data``), built first if needed."""
+    environ = os.environ if environ is None else environ
+    settings = Settings.from_environment(environ)
+    given = str(environ.get(COLLECTION_ENV, "")).strip()
+    folder = Path(given).expanduser() if given else default_collection_folder(settings)
+    out = str(environ.get(COLLECTION_TABLES_ENV, "")).strip()
+    out = Path(out).expanduser() if out else settings.build_folder() / "collection" / "data"
+    return build_collection(out, collection_from(folder, settings=settings))

@@ -489,3 +489,233 @@ def generate_national_corpus(folder: str | Path, n_articles: int = 1200, *, star
         folder / "corpus.toml")
     write_csv(articles, folder / "articles.csv")
     return folder
+
+
+# --------------------------------------------------------------------------- a collection of three papers
+
+#: The generated collection's papers: (folder, paper, level, place that replaces 长河, issue days, start).
+#: Issue days: weekday numbers (Monday 0).  Overlapping dates: the central paper starts first.
+COLLECTION_PAPERS = [
+    ("central", "中华日报（生成）", "central", "全国", (0, 1, 2, 3, 4, 5, 6), 0),
+    ("city", "江城日报（生成）", "city", "江城", (0, 1, 2, 3, 4), 31),
+    ("district", PAPER, "district", "长河", (1, 4), 60),
+]
+#: Planted phrases: phrase → lag in days after the central paper's first use, per local paper (None: the
+#: paper never uses it).  The lag is measured to the local paper's first issue on or after it, and the
+#: truth (``diffusion.csv``) records the lag that results.
+PLANTED_PHRASES = {
+    "数智赋能新赛道": {"city": 7, "district": 21},
+    "生态绿廊惠民工程": {"city": 3, "district": 45},
+    "五链融合发展格局": {"city": 30, "district": None},
+}
+#: Used by the central paper before the district paper starts, and by the district paper from its first
+#: issue on: left-censored there (the city paper adopts it with a lag).
+CENSORED_PHRASE = ("城乡共富示范带", {"city": 5})
+_UNIQUE = (["产业园", "科创中心", "物流枢纽", "文化街区", "养老驿站", "口袋公园", "智慧社区", "创新工场", "便民市场",
+            "康养基地", "数据中心", "滨河步道"],
+           ["完成投资", "新增就业", "服务群众", "引进企业", "改造面积", "接待游客"],
+           ["亿元", "人次", "家", "平方米", "个岗位", "万件"])
+
+
+def _unique_sentence(rng, place: str) -> str:
+    a, b, c = (words[int(rng.integers(len(words)))] for words in _UNIQUE)
+    return f"{place}{a}第{int(rng.integers(1, 40))}期{b}{int(rng.integers(2, 9999))}{c}，同比增长{int(rng.integers(1, 99))}%。"
+
+
+def generate_collection(folder: str | Path, n_articles: int = 600, *, start: str = "2021-01-01",
+                        end: str = "2021-12-31", seed: int = 0, reprint_share: float = 0.1) -> Path:
+    """Write a collection folder: three corpus folders and ``collection.toml``; return its path.
+
+    A central paper (daily, ``n_articles``), a city paper (weekdays, starting a
+    month later, 0.8 × as many) and the district 长河报 (Tuesdays and Fridays,
+    two months later, 0.6 ×), over overlapping dates, from the generator of
+    :func:`generate_articles` (each paper its own seed and place name, and three
+    sentences of its own per article).  Planted, with their truth in the
+    collection folder:
+
+    * ``reprints.csv`` -- central articles reprinted by a local paper the
+      same day or up to three days later (``verbatim``, or ``edited``: another
+      opening, a sentence added and one changed), a few reprinted by both local
+      papers (so the two copies are a pair too), and articles printed twice in
+      one issue of the district paper (``same-paper``); one row per pair:
+      ``paper_a, article_id_a, paper_b, article_id_b, kind``;
+    * ``diffusion.csv`` -- the phrases of :data:`PLANTED_PHRASES` and
+      :data:`CENSORED_PHRASE`: first use per paper (``first_date``, ``""``
+      never), ``lag_days`` behind the central paper, ``status`` as
+      :func:`analysis.collection.diffusion` must find it.
+
+    Same arguments, same bytes.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, 23])
+    first_day = pd.Timestamp(start)
+    papers = {}
+    for k, (slug, paper, level, place, weekdays, offset) in enumerate(COLLECTION_PAPERS):
+        begin = first_day + pd.Timedelta(days=offset)
+        days = [d.strftime("%Y-%m-%d") for d in pd.date_range(begin, end, freq="D") if d.weekday() in weekdays]
+        n = max(len(days) // 4, int(n_articles * (1.0, 0.8, 0.6)[k]))
+        base, _ = generate_articles(n, start=start, end=end, seed=seed * 10 + k)
+        # The paper's own schedule: articles spread over its issue days, every issue day at least one.
+        if n >= len(days):
+            order = np.sort(np.concatenate([np.arange(len(days)), rng.integers(0, len(days), n - len(days))]))
+        else:  # the first issue day always has an article: it is the paper's first covered date
+            order = np.concatenate([[0], np.sort(rng.choice(np.arange(1, len(days)), n - 1, replace=False))])
+        rows = []
+        for j, (record, day) in enumerate(zip(base.to_dict("records"), order)):
+            date = days[int(day)]
+            text = record["text"].replace("长河", place)
+            paragraphs = text.split("\n") + [_unique_sentence(rng, place) + _unique_sentence(rng, place)]
+            paragraphs.insert(int(rng.integers(0, len(paragraphs))), _unique_sentence(rng, place))
+            rows.append({"id": f"{slug}-{date.replace('-', '')}-{j:05d}", "date": date,
+                         "title": record["title"].replace("长河", place), "page": record["page"],
+                         "text": "\n".join(paragraphs)})
+        frame = pd.DataFrame(rows)
+        if slug == "central":
+            credit = ["新华社北京{m}月{d}日电　" if rng.random() < 0.6 else "本报讯　" for _ in range(len(frame))]
+            frame["text"] = [c.format(m=int(d[5:7]), d=int(d[8:10])) + t
+                             for c, d, t in zip(credit, frame["date"], frame["text"])]
+        else:
+            frame, _ = plant_openings(frame, seed * 10 + k)
+            frame["text"] = frame["text"].str.replace("长河", place) if place != "长河" else frame["text"]
+        papers[slug] = {"paper": paper, "level": level, "place": place, "days": days, "frame": frame,
+                        "extra": []}
+    truth = _plant_reprints(papers, rng, reprint_share)
+    diffusion = _plant_phrases(papers, rng)
+    for slug, paper, level, place, _, _ in COLLECTION_PAPERS:
+        info = papers[slug]
+        frame = pd.concat([info["frame"], pd.DataFrame(info["extra"], columns=info["frame"].columns)],
+                          ignore_index=True)
+        frame = frame.sort_values(["date", "id"], kind="mergesort").reset_index(drop=True)
+        frame["paper"] = paper
+        sub = folder / slug
+        sub.mkdir(parents=True, exist_ok=True)
+        write_csv(registry(seed), sub / "leaders.csv")
+        write_csv(user_dictionary(seed), sub / "userdict.csv")
+        write_text(
+            "# Generated by analysis.synthetic.generate_collection: one paper of a test collection.\n"
+            f'title = "{paper} (generated)"\n'
+            f'paper = "{paper}"\n'
+            f'place = "{place}, fictional ({level} level)"\n'
+            f'period = "{frame["date"].min()} to {frame["date"].max()}"\n'
+            f'source = "generated by analysis.synthetic.generate_collection (seed {seed}) from the sentences of the '
+            '丰台报 sample pages: a test corpus with planted reprints and phrases"\n'
+            'licence = "same terms as the sample pages it is made from"\n',
+            sub / "corpus.toml")
+        write_csv(frame, sub / "articles.csv")
+    write_csv(truth, folder / "reprints.csv")
+    write_csv(diffusion, folder / "diffusion.csv")
+    phrases = ", ".join(f'"{p}"' for p in [*PLANTED_PHRASES, CENSORED_PHRASE[0]])
+    write_text(
+        "# Generated by analysis.synthetic.generate_collection: three papers of different levels, overlapping\n"
+        "# dates, planted reprints (reprints.csv) and planted phrase diffusion (diffusion.csv).\n"
+        f'title = "Three generated papers (seed {seed})"\n'
+        f'corpora = [{", ".join(repr(s[0]).replace(chr(39), chr(34)) for s in COLLECTION_PAPERS)}]\n'
+        f"phrases = [{phrases}]\n",
+        folder / "collection.toml")
+    return folder
+
+
+def _next_issue(days: list[str], date: str, after: int = 0) -> str | None:
+    """The first of ``days`` on or after ``date`` + ``after`` days (None: past the end)."""
+    target = (pd.Timestamp(date) + pd.Timedelta(days=after)).strftime("%Y-%m-%d")
+    return next((d for d in days if d >= target), None)
+
+
+def _edit(text: str, rng, place: str) -> str:
+    """An edited reprint: another opening, one sentence changed, one added."""
+    body = re.sub(r"^(新华社北京\d+月\d+日电|本报讯)\s*", "", text)
+    sentences = re.findall(r"[^。！？]+[。！？]?", body)
+    if len(sentences) > 3:
+        i = int(rng.integers(1, len(sentences) - 1))
+        sentences[i] = sentences[i].replace("要", "必须", 1).replace("的", "之", 1)
+    return "据新华社电　" + "".join(sentences) + f"\n{place}各部门认真抓好贯彻落实。"
+
+
+def _plant_reprints(papers: dict, rng, share: float) -> pd.DataFrame:
+    central = papers["central"]["frame"]
+    locals_ = ["city", "district"]
+    latest_start = max(papers[s]["days"][0] for s in locals_)
+    eligible = central[central["date"] >= latest_start].index.to_numpy()
+    chosen = np.sort(rng.choice(eligible, max(1, int(share * len(eligible))), replace=False))
+    truth = []
+    for k, index in enumerate(chosen):
+        source = central.loc[index]
+        both = rng.random() < 0.2
+        targets = locals_ if both else [locals_[int(rng.integers(2))]]
+        copies = [("central", source["id"])]
+        for slug in targets:
+            info = papers[slug]
+            date = _next_issue(info["days"], source["date"], int(rng.integers(0, 4)))
+            if date is None:
+                continue
+            kind = "verbatim" if rng.random() < 0.5 else "edited"
+            text = source["text"] if kind == "verbatim" else _edit(source["text"], rng, info["place"])
+            new_id = f"{slug}-{date.replace('-', '')}-r{k:04d}"
+            info["extra"].append({"id": new_id, "date": date, "title": source["title"], "page": "2", "text": text})
+            copies.append((slug, new_id, kind))
+        for i in range(len(copies)):
+            for j in range(i + 1, len(copies)):
+                kind = copies[j][2] if i == 0 else "copy-of-copy"
+                truth.append((papers[copies[i][0]]["paper"], copies[i][1], papers[copies[j][0]]["paper"],
+                              copies[j][1], kind))
+    district = papers["district"]
+    frame = district["frame"]
+    for k, index in enumerate(np.sort(rng.choice(frame.index.to_numpy(), 5, replace=False))):
+        source = frame.loc[index]
+        new_id = f"district-{source['date'].replace('-', '')}-d{k:04d}"
+        # The same article on another page, with a line of its own (an identical text on the same date is one
+        # article to the reader: it counts it once).
+        district["extra"].append({"id": new_id, "date": source["date"], "title": source["title"], "page": "4",
+                                  "text": source["text"] + "\n（详见本报第4版）"})
+        truth.append((district["paper"], source["id"], district["paper"], new_id, "same-paper"))
+    return pd.DataFrame(truth, columns=["paper_a", "article_id_a", "paper_b", "article_id_b", "kind"])
+
+
+def _phrase_article(info: dict, slug: str, date: str, phrase: str, rng, tag: str, sentences: list[str]) -> None:
+    body = [sentences[i].replace("长河", info["place"]) for i in rng.choice(len(sentences), 4, replace=False)]
+    body.insert(int(rng.integers(1, len(body))), f"会议提出，要加快推进{phrase}建设。")
+    body.append(_unique_sentence(rng, info["place"]))
+    info["extra"].append({"id": f"{slug}-{date.replace('-', '')}-{tag}", "date": date,
+                          "title": f"{info['place']}召开专题会议", "page": "3", "text": "".join(body)})
+
+
+def _plant_phrases(papers: dict, rng) -> pd.DataFrame:
+    rows = []
+    central_days = papers["central"]["days"]
+    plans = [(phrase, lags, False) for phrase, lags in PLANTED_PHRASES.items()]
+    plans.append((CENSORED_PHRASE[0], CENSORED_PHRASE[1], True))
+    district_start = papers["district"]["days"][0]
+    sentences, _ = _material(0)
+    for p, (phrase, lags, censored) in enumerate(plans):
+        if censored:  # the central and the city paper use it before the district paper starts
+            first = _next_issue(central_days, papers["city"]["days"][0], 3)
+        else:
+            first = central_days[len(central_days) // 3 + 17 * p]
+        uses = {"central": first}
+        for slug in ("city", "district"):
+            lag = lags.get(slug)
+            if censored and slug == "district":
+                uses[slug] = district_start
+            elif lag is not None:
+                uses[slug] = _next_issue(papers[slug]["days"], first, lag)
+        for slug, date in uses.items():
+            info = papers[slug]
+            later = [d for d in info["days"] if d > date]
+            dates = [date] + [later[int(i)] for i in np.sort(rng.choice(len(later), 3, replace=False))]
+            for n, day in enumerate(dates):
+                _phrase_article(info, slug, day, phrase, rng, f"p{p}{n}", sentences)
+        for slug, _, _, _, _, _ in COLLECTION_PAPERS:
+            date = uses.get(slug, "")
+            is_censored = bool(date) and date == papers[slug]["days"][0]
+            if not date:
+                status, lag = "never", ""
+            elif slug == "central":
+                status, lag = "first", "0"
+            elif is_censored:
+                status, lag = "left-censored", ""
+            else:
+                status, lag = "adopted", str((pd.Timestamp(date) - pd.Timestamp(first)).days)
+            rows.append({"phrase": phrase, "paper": papers[slug]["paper"], "first_date": date, "lag_days": lag,
+                         "status": status})
+    return pd.DataFrame(rows, columns=["phrase", "paper", "first_date", "lag_days", "status"])
