@@ -8,6 +8,8 @@ Examples::
     python -m analysis registry-template --corpus my_corpus/        # a registry draft from titled names
     python -m analysis annotate --corpus my_corpus/ --sample 200    # a sample to check by hand
     python -m analysis synthetic --out gen/ --articles 2400         # the generated test corpus
+    python -m analysis build --out out --corpus A/ --corpus B/      # a collection: each paper, then the comparison
+    python -m analysis synthetic --collection --out col/            # a generated collection of three papers
 
 The corpus is ``--corpus`` (else ``$ANALYSIS_CORPUS``, else the sample), opened
 once here as an :class:`analysis.Corpus` and passed to every stage, so the
@@ -65,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     synthetic.add_argument("--start", default="2019-01-01")
     synthetic.add_argument("--end", default="2022-12-31")
     synthetic.add_argument("--seed", type=int, default=0)
+    synthetic.add_argument("--collection", action="store_true",
+                           help="write a collection instead: three papers (central, city, district) with planted "
+                                "reprints and phrase diffusion, and collection.toml (--articles: the central paper's)")
     manifest = sub.add_parser("manifest", help="write a manifest.csv template (with checksums) for a folder of pages")
     manifest.add_argument("folder", help="folder of page .txt files")
     manifest.add_argument("--paper", required=True, help="newspaper name for every row")
@@ -78,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "manifest":
         return _manifest(args)
     if args.command == "synthetic":
-        from .synthetic import generate_corpus
+        from .synthetic import generate_collection, generate_corpus
 
+        if args.collection:
+            folder = generate_collection(args.out, args.articles, seed=args.seed)
+            print(f"wrote {folder}")
+            return 0
         folder = generate_corpus(args.out, args.articles, start=args.start, end=args.end, seed=args.seed)
         print(f"wrote {folder}")
         return 0

@@ -517,6 +517,13 @@ _UNIQUE = (["产业园", "科创中心", "物流枢纽", "文化街区", "养老
            ["亿元", "人次", "家", "平方米", "个岗位", "万件"])
 
 
+def _rename(text: str, level: str, place: str) -> str:
+    """The district's name in the generated text made the paper's own: 长河区 → 江城市 for the city paper,
+    → 全国 for the central one."""
+    whole = {"central": "全国", "city": place + "市"}.get(level, place + "区")
+    return text.replace("长河区", whole).replace("长河", place)
+
+
 def _unique_sentence(rng, place: str) -> str:
     a, b, c = (words[int(rng.integers(len(words)))] for words in _UNIQUE)
     return f"{place}{a}第{int(rng.integers(1, 40))}期{b}{int(rng.integers(2, 9999))}{c}，同比增长{int(rng.integers(1, 99))}%。"
@@ -564,11 +571,11 @@ def generate_collection(folder: str | Path, n_articles: int = 600, *, start: str
         rows = []
         for j, (record, day) in enumerate(zip(base.to_dict("records"), order)):
             date = days[int(day)]
-            text = record["text"].replace("长河", place)
+            text = _rename(record["text"], level, place)
             paragraphs = text.split("\n") + [_unique_sentence(rng, place) + _unique_sentence(rng, place)]
             paragraphs.insert(int(rng.integers(0, len(paragraphs))), _unique_sentence(rng, place))
             rows.append({"id": f"{slug}-{date.replace('-', '')}-{j:05d}", "date": date,
-                         "title": record["title"].replace("长河", place), "page": record["page"],
+                         "title": _rename(record["title"], level, place), "page": record["page"],
                          "text": "\n".join(paragraphs)})
         frame = pd.DataFrame(rows)
         if slug == "central":
@@ -577,7 +584,7 @@ def generate_collection(folder: str | Path, n_articles: int = 600, *, start: str
                              for c, d, t in zip(credit, frame["date"], frame["text"])]
         else:
             frame, _ = plant_openings(frame, seed * 10 + k)
-            frame["text"] = frame["text"].str.replace("长河", place) if place != "长河" else frame["text"]
+            frame["text"] = [_rename(t, level, place) for t in frame["text"]]
         papers[slug] = {"paper": paper, "level": level, "place": place, "days": days, "frame": frame,
                         "extra": []}
     truth = _plant_reprints(papers, rng, reprint_share)

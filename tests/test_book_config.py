@@ -51,6 +51,18 @@ def test_every_notebook_in_book_is_in_the_toc():
     assert not orphans, f"notebooks not in _toc.yml (never built): {orphans}"
 
 
+def test_collection_book_has_its_own_toc():
+    """The comparison chapter is built only for a collection (_toc_collection.yml; scripts/book.sh with
+    ANALYSIS_COLLECTION), and every notebook of book/collection/ is in it."""
+    toc = _yaml("_toc_collection.yml")
+    listed = _toc_files(toc)
+    assert toc["root"] == "book/collection/index" and _source(toc["root"]) is not None
+    assert all(_source(doc) is not None for doc in listed)
+    orphans = [nb.name for nb in sorted((BOOK / "collection").glob("*.ipynb")) if f"book/collection/{nb.stem}" not in listed]
+    assert not orphans and "book/collection/05_comparison" in listed
+    assert not any(doc.startswith("book/collection") for doc in _toc_files(_yaml("_toc.yml")))
+
+
 def test_config_builds_strictly_and_only_the_toc():
     config = _yaml("_config.yml")
     assert config["only_build_toc_files"] is True
