@@ -279,8 +279,12 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
             raise RegistryError(path, f"kind {kind!r} is not one of {', '.join(PHRASE_KINDS)}", i, kind="row")
         try:
             re.compile(pattern)
+            # As the matcher joins them: one alternative of a union, where a global flag such as (?i)
+            # at the start of a pattern is an error.
+            re.compile(f"(?:{pattern})")
         except re.error as err:
-            raise RegistryError(path, f"pattern does not compile: {err}", i, kind="row") from None
+            hint = " (write a flag for one pattern as a group, e.g. (?i:…))" if "flags" in str(err) else ""
+            raise RegistryError(path, f"pattern does not compile: {err}{hint}", i, kind="row") from None
     return frame
 
 
