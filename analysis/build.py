@@ -102,7 +102,7 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     """
     corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
     # The workers start (and load the segmenter) while this process reads the corpus.
-    with Runner(workers, scheduler) as runner:
+    with Runner(workers, scheduler, corpus.settings) as runner:
         runner.warm_up(corpus)
         return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
                              scheduler=scheduler, dataset=dataset, cache=cache, staging=staging)

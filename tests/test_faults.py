@@ -584,12 +584,14 @@ def test_dask_cluster_making_no_progress_is_a_clear_error():
 
 def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path, corpus_copy):
     env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build"), ENVIRONMENT["dask_timeout"]: "2"}
+    started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "analysis", "build", "--corpus", str(corpus_copy), "--out",
                              str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"],
                             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
-    assert "--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler" in result.stderr
+    assert "--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler within 2 s" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+    assert time.monotonic() - started < 25  # the timeout of the settings, not Dask's 30 s
 
 
 def test_dask_killed_worker_is_reported_with_its_articles(hundred, tmp_path):

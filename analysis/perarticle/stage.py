@@ -876,7 +876,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     blobs: dict[str, list] = {kind: [None] * n for kind in kinds}
     stats = {kind: {"cached": 0, "computed": 0} for kind in kinds}
     own = runner is None
-    runner = runner or Runner(workers, scheduler)
+    runner = runner or Runner(workers, scheduler, corpus.settings)
     try:
         def finish(batch, spans, results) -> None:
             """Store one batch's computed outputs, then hand the streamed kinds to their sinks."""
