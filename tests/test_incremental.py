@@ -343,9 +343,9 @@ def test_superseded_entries_go_and_the_file_stays_bounded(small_corpus, tmp_path
     last = ArticleCache(cache).summary()
     assert last["entries"] == first["entries"]
     assert len(last["generations"]) == len(first["generations"])
-    # Pages freed by one edit are reused by the next: the file does not grow with the number of edits
-    # (before: one more full set of counts and n-grams per edit).
-    assert max(sizes) <= sizes[0] * 1.1 and sizes[-1] < 2 * first["bytes"], (first["bytes"], sizes)
+    # The superseded counts and n-grams go, and their pages back to the file system: the file stays the
+    # size of one set (before: one more full set of counts and n-grams per edit).
+    assert max(sizes) <= first["bytes"] * 1.3, (first["bytes"], sizes)
 
 
 def test_superseded_entries_are_kept_for_the_keep_days(small_corpus, tmp_path):

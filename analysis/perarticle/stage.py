@@ -452,7 +452,8 @@ class ArticleCache:
                     self._drop(con, gen, removed)
                 removed["over_cap"] = self._content_bytes(con) > cap
             if removed["entries"]:
-                con.execute("PRAGMA incremental_vacuum")
+                # executescript steps the pragma to its end (execute frees one page per call).
+                con.executescript("PRAGMA incremental_vacuum;")
         except sqlite3.OperationalError as err:
             self._unwritable(err)
         except sqlite3.DatabaseError:
