@@ -16,6 +16,13 @@ Hashing reads every input once (about 1 GB/s; the 200,000-article table of
 the benchmark in 0.3 s) and needs no parsing, so the check costs a fraction
 of a second where a rebuild costs seconds to minutes.
 
+The outputs are verified without reading them (:func:`up_to_date`): their
+size and file-system signature, with the SHA-256 only where the signature
+differs.  Measured on the 48,000-article generated corpus (69 files,
+215 MB, on a loaded two-core machine): the input digest 0.28 s, the outputs
+by signature 0.012 s, against 0.80 s to hash them all (what a copied folder,
+or a build.json of an earlier version, costs once per check).
+
 >>> from analysis.corpus import Corpus
 >>> digest, files = input_digest(Corpus.sample())
 >>> len(digest), any(name.startswith("code:") for name in files)

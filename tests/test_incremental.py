@@ -114,6 +114,32 @@ def test_every_fact_of_the_corpus_has_an_edit(small_corpus):
     assert {f for kind in KINDS.values() for f in kind.facts} <= set(FACT_FILES)
 
 
+@pytest.mark.parametrize("name", list(KINDS))
+def test_each_kind_declares_the_code_its_compute_function_reaches(name):
+    """What a kind's compute function imports or calls from the package (besides kinds.py, whose bytes
+    every key covers) lies in the files its key covers: its declared modules and their imports."""
+    import ast
+    import inspect
+    import types
+
+    from analysis.perarticle.kinds import PACKAGE, module_files
+
+    kind = KINDS[name]
+    covered = {p.resolve() for p in module_files(kind.modules)}
+    reached = set()
+    for node in ast.walk(ast.parse(inspect.getsource(kind.compute))):
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("analysis"):
+            reached.add(node.module)
+    for global_name in kind.compute.__code__.co_names:
+        value = kind.compute.__globals__.get(global_name)
+        module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", "")
+        if module.startswith("analysis.") and module != "analysis.perarticle.kinds":
+            reached.add(module)
+    files = {Path(sys.modules[m].__file__).resolve() for m in reached}
+    assert files, name
+    assert sorted(str(f.relative_to(PACKAGE)) for f in files - covered) == []
+
+
 @pytest.fixture
 def no_topics(monkeypatch):
     """Skip topic fitting (seconds per build, a function of the term counts the test compares anyway;
