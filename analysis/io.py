@@ -209,7 +209,8 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
 
     * a missing file, an empty file, a binary file (Excel, Parquet …) or
       non-UTF-8 text (GBK and Big5 are named);
-    * a header without the ``required`` columns (or not exactly ``exact``);
+    * a header without the ``required`` columns (or not exactly ``exact``), or naming a column twice
+      (``date,text,text``: which one is the text?);
     * an unclosed quote (the line where the quoted field opens), and, unless
       ``multiline``, a quoted field spanning lines, which in a one-line-per-row
       file is an unclosed quote swallowing the rows after it;
@@ -274,6 +275,12 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
                                   f"fields of a {what} are one line each", start)
             if header is None:
                 header = [c.strip() for c in row]
+                repeated = sorted({c for c in header if header.count(c) > 1})
+                if repeated:
+                    shown = ", ".join(f"{c!r} ({header.count(c)} times)" if c else
+                                      f"an empty name ({header.count(c)} times: trailing commas?)" for c in repeated)
+                    raise error(path, f"header repeats column(s) {shown}; each column must be named once "
+                                      "(which one holds the data?)", 1)
                 if exact is not None and header != list(exact):
                     raise error(path, f"header must be {','.join(exact)!r}, found {','.join(row)!r}", 1)
                 missing = [c for c in required if c not in header]
@@ -307,6 +314,19 @@ def read_csv_frame(path: str | Path, *, what: str = "CSV file", required: Sequen
     frame = pd.DataFrame([r.fields for r in records], columns=header, dtype=object).fillna("")
     frame["_line"] = [r.line for r in records]
     return frame
+
+
+#: Characters that are wildcards in the file patterns DuckDB reads (``read_parquet('…/*/*.parquet')``).
+GLOB_CHARACTERS = "[]*?"
+
+
+def glob_escape(path: str | Path) -> str:
+    """``path`` with DuckDB's glob wildcards taken literally (``[`` → ``[[]``), for a pattern under it.
+
+    >>> glob_escape("/data/out[1]/x*")
+    '/data/out[[]1[]]/x[*]'
+    """
+    return "".join(f"[{c}]" if c in GLOB_CHARACTERS else c for c in str(path))
 
 
 class OutputError(InputError):
@@ -387,6 +407,12 @@ class OutputFolder:
             ancestor = ancestor.parent
         if not ancestor.is_dir():
             raise OutputError(out, f"--out lies under {ancestor}, which is a file")
+        wild = sorted(set(str(out)) & set(GLOB_CHARACTERS))
+        if wild:
+            # The aggregation reads the per-article dataset with DuckDB by file pattern
+            # (analysis.aggregate.dataset.dataset_sql), where these are wildcards.
+            raise OutputError(out, f"--out's path holds {' '.join(wild)}, which the query engine reads as "
+                                   "wildcards in file patterns; choose a folder whose path has none of [ ] * ?")
         if out.is_dir():
             # Orphaned ``.<table>.*.tmp`` files of older versions are removed, not refused.
             foreign = sorted(p.name for p in out.iterdir()

@@ -176,10 +176,6 @@ def jieba_dictionary(path: str | None = None) -> dict[str, int]:
     return out
 
 
-def _empty_table() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
-
-
 def _containers(phrases: list[str], containers: list[str]) -> dict[str, list[tuple[str, int]]]:
     """phrase → [(a longer phrase among ``containers`` holding it, how many times)]."""
     automaton = ahocorasick.Automaton()

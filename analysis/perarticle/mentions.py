@@ -334,8 +334,12 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
             raise RegistryError(path, f"a {kind} pattern has no {{name}} or {{title}} slot", i, kind="row")
         try:
             re.compile(_slot_regex(pattern, "(?:)") if kind in SLOT_KINDS else pattern)
+            # As the matcher joins them: one alternative of a union, where a global flag such as (?i)
+            # at the start of a pattern is an error.
+            re.compile(f"(?:{_slot_regex(pattern, '(?:)') if kind in SLOT_KINDS else pattern})")
         except re.error as err:
-            raise RegistryError(path, f"pattern does not compile: {err}", i, kind="row") from None
+            hint = " (write a flag for one pattern as a group, e.g. (?i:…))" if "flags" in str(err) else ""
+            raise RegistryError(path, f"pattern does not compile: {err}{hint}", i, kind="row") from None
     return frame
 
 
