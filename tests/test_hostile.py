@@ -21,7 +21,7 @@ from analysis.corpus.folder import Corpus
 from analysis.corpus.pages import read_pages
 from analysis.corpus.read import read_article_table
 from analysis.errors import InputError
-from analysis.paths import DATA_DIR
+from analysis.paths import DATA_DIR, DEFAULTS_DIR
 from analysis.settings import Settings
 
 from conftest import PAGE_DEC, PAGE_FEB
@@ -337,7 +337,8 @@ def _fact(name: str, text: str):
 def _fact_plus(name: str, *lines: str):
     """An edit appending ``lines`` to a copy of the default fact file ``name``."""
     def edit(folder: Path) -> None:
-        base = (DATA_DIR / name).read_text(encoding="utf-8-sig").rstrip("\n")
+        default = DATA_DIR / name if (DATA_DIR / name).is_file() else DEFAULTS_DIR / name
+        base = default.read_text(encoding="utf-8-sig").rstrip("\n")
         (folder / name).write_text(base + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
     return edit
 
@@ -396,7 +397,7 @@ FACTS = {
                                        "pattern does not compile", None),
     "phrases-unknown-kind": (_fact_plus("leader_phrases.csv", "praise,伟大,test"), "leader_phrases.csv", "kind 'praise'",
                              None),
-    "titles-unknown-place": (_fact_plus("leader_titles.csv", "区长,inside,test"), "leader_titles.csv",
+    "titles-unknown-place": (_fact_plus("leader_titles.csv", "区长,inside,post,test"), "leader_titles.csv",
                              "need a title and a place", None),
     "surnames-repeat-a-column": (_fact("leader_surnames.csv", "surname,surname\n王,李\n"), "leader_surnames.csv",
                                  "header repeats column(s) 'surname'", 1),

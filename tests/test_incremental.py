@@ -56,6 +56,8 @@ def small_corpus(tmp_path_factory) -> Path:
     """A generated corpus (30 articles, one year) holding a copy of every fact file it uses, so each
     can be edited; the defaults in ``data/`` are never touched."""
     folder = generate_corpus(tmp_path_factory.mktemp("inc") / "corpus", 30, start="2020-01-01", end="2020-12-31")
+    # One article with an official the registry does not know, so the non-name edit has a discovery to remove.
+    _append(folder / "articles.csv", "chb-20201230-00099,2020-12-30,区长办公会召开,1,副区长张明华主持会议并讲话。")
     corpus = analysis.Corpus(folder)
     for name, path in corpus.facts.items():
         if path is not None and Path(path).parent != folder:
@@ -90,7 +92,12 @@ EDITS = {
     "titles": lambda p: _drop_rows(p, lambda row: row["title"] not in ("区长", "区委书记")),
     "phrases": lambda p: _drop_rows(p, lambda row: row["kind"] != "ritual"),
     "surnames": lambda p: _drop_rows(p, lambda row: row["surname"] not in ("林", "周", "沈", "梁", "顾", "韩")),
-    "glossary": lambda p: _append(p, "长河,chánghé,a river,place,test"),
+    # A corpus has no glossary unless it brings one: the edit gives it one.
+    "glossary": lambda p: p.write_text("term,pinyin,english,kind,source\n长河,chánghé,a river,place,test\n",
+                                       encoding="utf-8"),
+    "nonnames": lambda p: _append(p, "张明华,test: the planted official as a non-name,test"),
+    # The generated corpus has no datelines: a new agency must change no key and no table.
+    "agencies": lambda p: _append(p, "长河日报,本报,test"),
 }
 
 
@@ -235,8 +242,9 @@ def _build_with(package: Path, corpus: Path, out: Path, build_dir: Path) -> None
 #: Code edits that change what the build writes: a kind's module (the segmenter drops one-character
 #: tokens) and the code every value passes through on its way to the cache (mentions dropped).
 CODE_EDITS = {
-    "analysis/tokens.py": "\n_cut = Segmenter.cut\nSegmenter.cut = lambda self, text: [t for t in _cut(self, text) "
-                          "if len(t) > 1]\n",
+    # Every text reaches the tokens through raw_pieces (the chunk segments with it).
+    "analysis/tokens.py": "\n_raw = Segmenter.raw_pieces\nSegmenter.raw_pieces = lambda self, text: "
+                          "[t for t in _raw(self, text) if len(t) > 1]\n",
     "analysis/perarticle/chunk.py": "\n_compute = compute_chunk\n\n\ndef compute_chunk(*args, **kwargs):\n"
                                     "    out = _compute(*args, **kwargs)\n"
                                     "    if 'mentions' in out:\n"
@@ -389,7 +397,8 @@ def test_superseded_entries_are_kept_for_the_keep_days(small_corpus, tmp_path):
     assert again.stats["mentions"]["computed"] == 0
     later = ArticleCache(cache, clock=lambda: time.time() + 8 * 86400)
     removed = later.evict()
-    assert removed["generations"] == 1 and removed["entries"] == len(articles)  # the edited registry's
+    edited = _declared("leaders") & set(FIRST_PASS)  # the edited registry's (mentions, discoveries)
+    assert removed["generations"] == len(edited) and removed["entries"] == len(edited) * len(articles)
     assert run_stage(articles, _corpus(folder), workers=1, cache=cache).stats["mentions"]["computed"] == 0
 
 
@@ -444,13 +453,15 @@ def test_cache_prune_reports_what_it_removed(small_corpus, tmp_path, monkeypatch
     run_stage(articles, analysis.Corpus(folder, settings=settings), workers=1)  # keeps the old counts 7 days
     assert main(["cache"]) == 0
     shown = capsys.readouterr().out
-    assert "7 generation(s)" in shown, shown  # five kinds, and the superseded counts and n-grams
+    superseded = _declared("stopwords") & set(FIRST_PASS)  # the counts and n-gram runs
+    assert f"{len(FIRST_PASS) + len(superseded)} generation(s)" in shown, shown
     monkeypatch.setenv("ANALYSIS_CACHE_KEEP_DAYS", "0")
     assert main(["cache", "--prune"]) == 0
     report = capsys.readouterr().out
-    assert f"removed {2 * len(articles)} entries of 2 superseded or unused generation(s)" in report, report
+    assert (f"removed {len(superseded) * len(articles)} entries of {len(superseded)} superseded or unused "
+            "generation(s)") in report, report
     assert main(["cache"]) == 0
-    assert "5 generation(s)" in capsys.readouterr().out
+    assert f"{len(FIRST_PASS)} generation(s)" in capsys.readouterr().out
     assert main(["cache", "--max-age", "3"]) == 2  # --max-age goes with --prune
     assert "--max-age: goes with --prune" in capsys.readouterr().err
 

@@ -333,9 +333,13 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
         if kind not in SLOT_KINDS and (slots or "{title}" in pattern):
             raise RegistryError(path, f"a {kind} pattern has no {{name}} or {{title}} slot", i, kind="row")
         try:
-            re.compile(_slot_regex(pattern, "(?:)") if kind in SLOT_KINDS else pattern)
-            # As the matcher joins them: one alternative of a union, where a global flag such as (?i)
-            # at the start of a pattern is an error.
+            # Each part on its own (a slot pattern's text before and after the name, so "a)(b" cannot
+            # pair its parentheses with the slot's), then as the matcher joins them: one alternative of a
+            # union, where a global flag such as (?i) at the start of a pattern is an error.
+            parts = _slot_parts(pattern, "(?:)") if kind in SLOT_KINDS else (pattern,)
+            for part in parts:
+                re.compile(part)
+                re.compile(f"(?:{part})")
             re.compile(f"(?:{_slot_regex(pattern, '(?:)') if kind in SLOT_KINDS else pattern})")
         except re.error as err:
             hint = " (write a flag for one pattern as a group, e.g. (?i:…))" if "flags" in str(err) else ""
@@ -349,12 +353,17 @@ SLOT_BEFORE, SLOT_AFTER = 40, 80
 SLOT = "\ue000"
 
 
-def _slot_regex(pattern: str, title: str) -> str:
-    """One ritual/doctrine pattern as a regex over ``before + SLOT + after`` (see :func:`load_phrases`)."""
+def _slot_parts(pattern: str, title: str) -> tuple[str, str]:
+    """A ritual/doctrine pattern's regex text before and after its name slot, ``{title}`` filled in."""
     if "{name}" not in pattern:
         pattern = "{name}" + (pattern[1:] if pattern.startswith("^") else pattern)
     before, after = pattern.split("{name}", 1)
-    before, after = before.replace("{title}", title), after.replace("{title}", title)
+    return before.replace("{title}", title), after.replace("{title}", title)
+
+
+def _slot_regex(pattern: str, title: str) -> str:
+    """One ritual/doctrine pattern as a regex over ``before + SLOT + after`` (see :func:`load_phrases`)."""
+    before, after = _slot_parts(pattern, title)
     return f"(?:{before}){SLOT}(?:{after})"
 
 
