@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.automaton import PhraseAutomaton
 from analysis.corpus.read import source_line
 from analysis.errors import InputError
 from analysis.io import read_csv_frame
@@ -70,20 +71,15 @@ def rejected_hits(articles: pd.DataFrame, mentions: pd.DataFrame, registry: pd.D
     spellings.discard("")
     if not spellings or articles.empty:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for spelling in spellings:
-        automaton.add_word(spelling, spelling)
-    automaton.make_automaton()
+    automaton = PhraseAutomaton(sorted(spellings))
     body = mentions[mentions["location"].isin(["lead", "body"])] if len(mentions) else mentions
     found = {(a, int(o)) for a, o in zip(body.get("article_id", []), body.get("offset", []))}
 
     rows = []
     for article in articles.itertuples(index=False):
         text = article.text
-        for end, spelling in automaton.iter(text):
-            start = end - len(spelling) + 1
+        for start, stop, index in automaton.find(text):
+            spelling, end = automaton.phrases[index], stop - 1
             if any((article.article_id, o) in found for o in range(start - 12, start + 1)):
                 continue
             rows.append({"candidate": "rejected", "kind": "rejected", "article_id": article.article_id,

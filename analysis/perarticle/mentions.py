@@ -91,15 +91,15 @@ from dataclasses import dataclass
 from datetime import date as _Date
 from pathlib import Path
 
-import ahocorasick
 import pandas as pd
 
+from analysis.automaton import PhraseAutomaton
 from analysis.corpus.field_lines import field_line
 from analysis.corpus.folder import Corpus, fact_file
 from analysis.corpus.pages import date_range
 from analysis.corpus.read import source_line
 from analysis.errors import InputError
-from analysis.io import read_csv_records
+from analysis.io import read_csv_records, row_records
 from analysis.tokens import get_segmenter, read_aliases, text_preparer
 
 REGISTRY_COLUMNS = ["name", "aliases", "title", "organisation", "level", "start", "end", "source"]
@@ -395,10 +395,12 @@ class Matcher:
             self.persons[name] = _Person(
                 name, first["category"], bool((group["needs_anchor"] == "yes").any()),
                 tuple(zip(group["title"], group["organisation"], group["level"], group["start"], group["end"])))
-        self.automaton = ahocorasick.Automaton()
+        # spelling -> (what, key): of two persons with one spelling, the later row's; a post only
+        # where no person is written so.
+        spellings: dict[str, tuple[str, str]] = {}
         for name, aliases in zip(registry["name"], registry["aliases"]):
             for spelling in [name] + [a.strip() for a in aliases.split(";") if a.strip()]:
-                self.automaton.add_word(spelling, ("name", name, len(spelling)))
+                spellings[spelling] = ("name", name)
         # Posts of the registry can stand alone (区委书记主持会议): resolved by date.
         self.holders: dict[str, list[tuple[str, str, str, str, str]]] = {}
         for row in registry.itertuples():
@@ -406,11 +408,9 @@ class Matcher:
                 self.holders.setdefault(row.title, []).append(
                     (row.name, row.organisation, row.level, row.start, row.end))
         for title in self.holders:
-            if title not in self.automaton:
-                self.automaton.add_word(title, ("title", title, len(title)))
-        if len(self.automaton) == 0:
-            self.automaton.add_word("\0", ("none", "", 1))
-        self.automaton.make_automaton()
+            spellings.setdefault(title, ("title", title))
+        self.automaton = PhraseAutomaton(spellings, longest=True)
+        self.spelling_of = list(spellings.values())
         units = titles["unit"] if "unit" in titles.columns else pd.Series("post", index=titles.index)
         # Posts and honorifics stand next to a name on their own; the other units only inside a title chain.
         words = titles[units.isin(["post", "honorific"])]
@@ -694,8 +694,8 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     resolved: list[tuple[int, str]] = []      # (offset, name) of settled bare titles in this field
     prev_end = 0          # end of the previous person match: a title never reaches back past it
     prev_title = ""
-    for end_index, (what, key, length) in m.automaton.iter_long(text):
-        start, end = end_index - length + 1, end_index + 1
+    for start, end, index in m.automaton.find(text):
+        what, key = m.spelling_of[index]
         if what == "name":
             if m.continues_name(text, start, end) and not _phrase_kind(m, text, start, end):
                 continue                                  # 李岚 in 李岚清, 高峰 in 高峰会; not 邓小平 in 邓小平理论
@@ -1055,7 +1055,7 @@ def _scanned_fields(articles: pd.DataFrame, m: Matcher, audit: bool = False):
     Yields ``(article, date, field, text, found, log)``; ``log`` lists the bare
     titles considered (only with ``audit``).
     """
-    for article in articles.to_dict("records"):
+    for article in row_records(articles):
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         anchored: set[str] = set()
         named: dict[str, list[str]] = {}
@@ -1162,7 +1162,7 @@ def discovery_hits(articles, m: "Matcher", *, surnames=None, nonnames=None) -> p
     pattern = re.compile(f"({m.title_any.pattern})")
     after_titles = m.title_after
     hits = []
-    records = articles if isinstance(articles, list) else articles.to_dict("records")
+    records = articles if isinstance(articles, list) else row_records(articles)
     for article in records:
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         for field, text in _fields(article):
