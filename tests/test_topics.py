@@ -19,6 +19,7 @@ from analysis.corpus.read import load_articles
 from analysis.figures.topics import plot_cluster_map, plot_cluster_shares, plot_k_selection
 from analysis.paths import PROJECT_ROOT
 from analysis.tokens import is_term, load_stopwords, segment, tokenize_articles
+from analysis.topics import labels as topic_labels
 from analysis.topics import model as topics
 from analysis.topics import selection
 
@@ -230,17 +231,22 @@ def test_top_terms_have_no_stopwords_or_punctuation(sample, model):
     assert not set(nmf.terms["term"]) & stop and all(is_term(t) for t in nmf.terms["term"])
 
 
-def test_cluster_terms_are_ranked_by_centroid_weight(model):
+def test_cluster_terms_are_ranked_by_distinctiveness_and_weigh_the_centroid(model):
     terms = topics.cluster_terms(model, n_terms=5)
     X = model.tfidf.matrix.toarray()
+    mean = X[model.labels >= 0].mean(axis=0)
     for c, group in terms.groupby("cluster"):
-        mean = X[model.labels == c].mean(axis=0)
+        centroid = X[model.labels == c].mean(axis=0)
         assert group["rank"].tolist() == list(range(1, len(group) + 1))
-        assert (np.diff(group["weight"]) <= 0).all()
-        assert group["weight"].iloc[0] == pytest.approx(mean.max(), abs=1e-6)
-        for term, df in zip(group["term"], group["doc_freq"]):
+        assert (np.diff(group["distinctiveness"]) <= 0).all()
+        for term, weight, df, lift in zip(group["term"], group["weight"], group["doc_freq"], group["lift"]):
             j = list(model.tfidf.terms).index(term)
+            assert weight == pytest.approx(centroid[j], abs=1e-6) and lift == pytest.approx(centroid[j] / mean[j], abs=1e-4)
             assert df == int((X[model.labels == c, j] > 0).sum())
+        # The most distinctive term: the largest centroid × ln(centroid / corpus mean).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(centroid > 0, centroid * np.log(centroid / mean), -np.inf)
+        assert group["distinctiveness"].iloc[0] == pytest.approx(score.max(), abs=1e-6)
 
 
 def test_representatives_are_nearest_the_centroid(sample, model):
@@ -583,7 +589,133 @@ def test_the_fingerprint_covers_the_sampled_counts_their_order_and_the_settings(
     assert key == selection.fingerprint(wider, np.append(terms, "戊"), {"seed": 0})
 
 
-# --------------------------------------------------------------------------- NMF on a sample, refining
+# --------------------------------------------------------------------------- sizes and labels
+
+
+def _generic_corpus(arts: pd.DataFrame, n: int, generic: float = 0.5, seed: int = 3):
+    """``n`` pseudo-articles: a share ``generic`` made of paragraphs drawn from every sample article alike
+    and of the paper's commonest words (the planted dominant generic subject, parent -1), the others as
+    :func:`_mixed_corpus` (three paragraphs in four from one parent article).  Any article also uses
+    中国 (three in five, 6-12 times) and 习近平 (one in two, 4-8 times): heavy words every subject shares, as
+    in a national paper.  Returns the tokens table and the parents."""
+    paragraphs = [[segment(p) for p in text.split("\n") if p.strip()] for text in arts["text"]]
+    flat = [p for paras in paragraphs for p in paras]
+    common = ["建设", "推进", "加强", "服务", "提升", "落实", "推动", "群众", "领导", "全面"]
+    rng = np.random.default_rng(seed)
+    parents = np.where(rng.random(n) < generic, -1, rng.integers(0, len(paragraphs), size=n))
+    rows = []
+    for i, parent in enumerate(parents):
+        toks: list[str] = []
+        for _ in range(rng.integers(3, 7)):
+            if parent < 0:
+                toks += flat[rng.integers(len(flat))] + [common[j] for j in rng.integers(0, len(common), 4)]
+            else:
+                own = paragraphs[parent]
+                toks += own[rng.integers(len(own))] if rng.random() < 0.75 else flat[rng.integers(len(flat))]
+        toks += ["中国"] * int(rng.integers(6, 13)) * (rng.random() < 0.6)
+        toks += ["习近平"] * int(rng.integers(4, 9)) * (rng.random() < 0.5)
+        rows.append({"article_id": f"gen-{i:04d}", "tokens": toks})
+    return pd.DataFrame(rows), parents
+
+
+@pytest.fixture(scope="module")
+def generic(sample):
+    return _generic_corpus(sample[0], 900)
+
+
+def _per_cluster(terms: pd.DataFrame) -> pd.DataFrame:
+    return terms.drop_duplicates("cluster").set_index("cluster")[["n_articles", "share", "cohesion", "oversized",
+                                                                  "size_note"]]
+
+
+def test_no_cluster_holds_over_a_third_unless_the_table_says_why(generic):
+    tokens, parents = generic
+    model = topics.fit_topics(tokens)
+    per = _per_cluster(topics.cluster_terms(model))
+    clustered = model.labels[model.labels >= 0]
+    assert per["n_articles"].tolist() == np.bincount(clustered).tolist()
+    assert per["share"].tolist() == np.round(np.bincount(clustered) / len(clustered), 4).tolist()
+    assert (per["oversized"] == (per["share"] > 1 / 3)).all()
+    assert (per["size_note"].str.len().gt(0) == per["oversized"]).all()
+    assert not per["oversized"].any(), per  # half the corpus is generic, yet no cluster is over a third
+    sel = model.selection
+    assert sel.loc[sel["chosen"], "eligible"].item()
+    # The planted subjects are still found (several clusters may share one: k is larger than the nine).
+    from sklearn.metrics import homogeneity_score
+
+    subject = parents >= 0
+    assert homogeneity_score(parents[subject], model.labels[subject]) > 0.6
+    # Forced to few clusters, the generic mass makes one large cluster, and the table says why.
+    few = topics.fit_topics(tokens, ks=[3, 4])
+    per = _per_cluster(topics.cluster_terms(few))
+    note = per.loc[per["oversized"], "size_note"].iloc[0]
+    assert "a remainder of articles without a distinctive vocabulary in common" in note
+    assert note.endswith("every k tried (3–4) left a cluster with more than a third of the articles")
+    two = _per_cluster(topics.cluster_terms(topics.fit_topics(tokens, k=2)))
+    assert two["oversized"].iloc[0] and two["size_note"].iloc[0].endswith("k was given, not chosen")
+
+
+def _dominant_corpus(arts: pd.DataFrame, n: int = 300, seed: int = 0):
+    """``n`` pseudo-articles, 60 % from one sample article (a dominant subject), the rest from two others,
+    nine paragraphs in ten from their own article.  Returns the tokens table and the parents."""
+    paragraphs = [[segment(p) for p in text.split("\n") if p.strip()] for text in arts["text"]]
+    flat = [p for paras in paragraphs for p in paras]
+    rng = np.random.default_rng(seed)
+    parents = np.where(rng.random(n) < 0.6, 0, rng.integers(1, 3, n))
+    rows = []
+    for i, parent in enumerate(parents):
+        toks: list[str] = []
+        for _ in range(rng.integers(3, 7)):
+            own = paragraphs[parent]
+            toks += own[rng.integers(len(own))] if rng.random() < 0.9 else flat[rng.integers(len(flat))]
+        rows.append({"article_id": f"dom-{i:03d}", "tokens": toks})
+    return pd.DataFrame(rows), parents
+
+
+def test_a_dominant_subject_is_kept_whole_and_said_to_dominate(sample):
+    tokens, parents = _dominant_corpus(sample[0])
+    model = topics.fit_topics(tokens)
+    sel = model.selection
+    # k = 3 (the three subjects) has clearly the best silhouette; no k within 10 % keeps clusters within a third.
+    assert model.k == 3 and not sel.loc[sel["chosen"], "eligible"].item()
+    assert topics.partition_agreement(model.labels, parents)["value"].iloc[0] > 0.9
+    per = _per_cluster(topics.cluster_terms(model))
+    assert per["oversized"].tolist() == [True, False, False]
+    note = per["size_note"].iloc[0]
+    assert note.startswith(f"{100 * per['share'].iloc[0]:.0f} % of the articles, which hang together")
+    assert "one broad kind of article takes up that much of the corpus" in note
+    assert note.endswith("had a silhouette more than 10 % below the best")
+
+
+def test_labels_are_distinctive_terms_and_no_term_names_more_than_two_clusters(generic):
+    tokens, _ = generic
+    model = topics.fit_topics(tokens)
+    terms = topics.cluster_terms(model)
+    assert list(terms.columns) == topics.CLUSTER_TERMS_COLUMNS
+    assert terms.groupby("term")["cluster"].nunique().max() <= topics.TERM_CLUSTERS
+    labels = topic_labels.top_terms(terms, 3)
+    named = pd.Series([t for name in labels.values() for t in name.split("、")]).value_counts()
+    assert named.max() <= 2 and len(labels) == model.k and all(len(n.split("、")) == 3 for n in labels.values())
+    # Ranked by distinctiveness (ties in term order); listed terms occur in two of the cluster's articles.
+    for _, group in terms.groupby("cluster"):
+        distinctive = group[group["lift"] > 1]
+        assert (np.diff(distinctive["distinctiveness"]) <= 0).all()
+        assert (distinctive["distinctiveness"] > 0).all()
+    assert (terms["doc_freq"] >= np.minimum(2, terms["n_articles"])).all()
+    # The heaviest terms (the labels before) would have listed the shared word 中国 for three clusters or more.
+    heaviest = [set(np.asarray(model.tfidf.terms)[np.argsort(-c, kind="stable")[:10]]) for c in model.centroids]
+    assert sum("中国" in top for top in heaviest) > 2
+    assert terms.loc[terms["term"] == "中国", "cluster"].nunique() <= 2
+    # Lift and distinctiveness as documented.
+    X = model.tfidf.matrix.toarray()
+    valid = model.labels >= 0
+    mean = X[valid].mean(axis=0)
+    row = terms.iloc[0]
+    j = list(model.tfidf.terms).index(row["term"])
+    weight = X[model.labels == row["cluster"], j].mean()
+    assert row["weight"] == pytest.approx(weight, abs=1e-6)
+    assert row["lift"] == pytest.approx(weight / mean[j], abs=1e-4)
+    assert row["distinctiveness"] == pytest.approx(weight * np.log(weight / mean[j]), abs=1e-6)
 
 
 def test_nmf_on_a_sample_gives_every_article_a_topic(mixed):

@@ -1,5 +1,5 @@
 """Stage 5, topics: TF-IDF, k-means with k chosen by silhouette, NMF as a check (``model``); how k is
-chosen, on a sample, cached (``selection``); ``labels`` names each cluster by its heaviest terms.
+chosen, on a sample, cached (``selection``); ``labels`` names each cluster by the terms that distinguish it.
 
 >>> from analysis.topics import fit_topics
 >>> callable(fit_topics)

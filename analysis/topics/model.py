@@ -21,9 +21,10 @@ The steps, each a function with a table in and a table out:
    labels numbered by size, exact centroids, each article's silhouette, and
    2-D coordinates from LSA (truncated SVD) for the map.
 4. Tables from a model: :func:`clusters_table` (the CLI's ``clusters.csv``),
-   :func:`cluster_terms` (``cluster_terms.csv``), :func:`representative_articles`,
-   :func:`cluster_sizes`; a second view with :func:`nmf_topics` and
-   :func:`partition_agreement`.
+   :func:`cluster_terms` (``cluster_terms.csv``: each cluster named by the
+   terms that distinguish it, :mod:`analysis.topics.labels`, with its size
+   facts), :func:`representative_articles`, :func:`cluster_sizes`; a second
+   view with :func:`nmf_topics` and :func:`partition_agreement`.
 
 How k-means runs (``method="auto"``, measured with ``benchmarks/bench_topics.py``
 on corpora with planted subjects, the generated corpus and the development corpus):
@@ -43,7 +44,10 @@ on corpora with planted subjects, the generated corpus and the development corpu
   cores a second one costs several times the CPU for the same result.
 
 Columns new in 2026 (issue 19.9): ``topic_selection`` gains ``largest_share``,
-``eligible``, ``extended``, ``at_edge`` (:func:`choose_k`).
+``eligible``, ``extended``, ``at_edge`` (:func:`choose_k`); ``cluster_terms``
+is ranked by distinctiveness, not weight, and gains ``lift``,
+``distinctiveness``, ``share``, ``cohesion``, ``oversized``, ``size_note``
+(:func:`cluster_terms`).
 
 ``method="exact"`` keeps the earlier code path (ten starts, mini-batches
 above ``MINIBATCH_THRESHOLD``, silhouette on a ``SILHOUETTE_SAMPLE`` sample,
@@ -75,7 +79,9 @@ import scipy.sparse as sp
 
 from analysis.tokens import apply_aliases, is_term, load_stopwords
 
-from .selection import (LSA_COMPONENTS, SELECTION_COLUMNS, SELECTION_DTYPES, SELECTION_SAMPLE, as_cache, canonical_labels, cosine_silhouette, kmeans_labels,
+from .labels import distinctiveness, listed_terms
+from .selection import (LSA_COMPONENTS, MAX_SHARE, SELECTION_COLUMNS, SELECTION_DTYPES, SELECTION_SAMPLE,
+                        SILHOUETTE_TOLERANCE, as_cache, canonical_labels, cosine_silhouette, kmeans_labels,
                         sample_rows, search_k, select_k, silhouette_rows, threads, unit_rows)
 
 #: The "exact" method: above this many articles k-means runs in mini-batches (MiniBatchKMeans) …
@@ -96,10 +102,18 @@ SVD_N_INIT = 10
 REFINE_ITER = 20
 #: Articles the NMF check is fitted on (a fixed sample; every article then gets its topics).
 NMF_SAMPLE = 5_000
+#: A term may be listed (and so named in a label) for at most this many clusters.
+TERM_CLUSTERS = 2
+#: An oversized cluster is called a remainder when its articles' mean silhouette is below this share of
+#: every article's mean (and a dominant subject otherwise).
+REMAINDER_COHESION = 0.5
+#: Terms of a cluster's label (``labels.top_terms``' default), filled even when fewer are distinctive.
+LABEL_TERMS = 3
 METHODS = ("auto", "sparse", "svd", "exact")
 
 CLUSTERS_COLUMNS = ["article_id", "cluster", "x", "y"]
-CLUSTER_TERMS_COLUMNS = ["cluster", "rank", "term", "weight", "doc_freq", "n_articles"]
+CLUSTER_TERMS_COLUMNS = ["cluster", "rank", "term", "weight", "doc_freq", "n_articles", "lift", "distinctiveness",
+                         "share", "cohesion", "oversized", "size_note"]
 REPRESENTATIVE_COLUMNS = ["cluster", "rank", "article_id", "similarity", "issue_date", "date", "label"]
 SIZES_COLUMNS = ["period", "cluster", "n_articles", "share"]
 NMF_TERMS_COLUMNS = ["topic", "rank", "term", "weight"]
@@ -685,32 +699,110 @@ def clusters_table(model: TopicModel) -> pd.DataFrame:
     })
 
 
-def cluster_terms(model: TopicModel, n_terms: int = 10) -> pd.DataFrame:
-    """Top terms of each cluster by centroid weight.
+def _cluster_facts(model: TopicModel) -> pd.DataFrame:
+    """One row per cluster: ``n_articles``, ``share`` (of the clustered articles), ``cohesion`` (mean
+    silhouette of its articles), ``oversized`` (share over :data:`~analysis.topics.selection.MAX_SHARE`),
+    ``size_note`` (see :func:`cluster_terms`)."""
+    X, labels, k = model.tfidf.matrix, model.labels, model.k
+    valid = labels >= 0
+    sizes = np.bincount(labels[valid], minlength=k)
+    n = max(int(valid.sum()), 1)
+    sil = model.silhouettes
+    if sil is None:
+        sil = np.full(len(labels), np.nan)
+        if valid.any():
+            sil[valid] = silhouette_rows(X[valid], labels[valid])[0]
+    members = [sil[labels == c] for c in range(k)]
+    cohesion = np.array([np.nan if not len(m) or np.isnan(m).all() else float(np.nanmean(m)) for m in members])
+    overall = float(np.nanmean(sil[valid])) if valid.any() and not np.isnan(sil[valid]).all() else np.nan
+    share = sizes / n
+    facts = pd.DataFrame({"n_articles": sizes, "share": np.round(share, 4) + 0.0,
+                          "cohesion": np.round(cohesion, 4) + 0.0, "oversized": share > MAX_SHARE + 1e-12,
+                          "size_note": ""})
+    sel = model.selection
+    for c in np.flatnonzero(facts["oversized"]):
+        pct = f"{100 * share[c]:.0f} % of the articles"
+        if np.isnan(cohesion[c]):
+            what = pct
+        elif cohesion[c] < max(0.0, REMAINDER_COHESION * overall):
+            what = (f"{pct}, barely closer to each other than to the next cluster (mean silhouette "
+                    f"{cohesion[c]:.2f}, against {overall:.2f} for all articles): a remainder of articles without "
+                    "a distinctive vocabulary in common, not one subject")
+        else:
+            what = (f"{pct}, which hang together about as well as the corpus's articles do (mean silhouette "
+                    f"{cohesion[c]:.2f}, against {overall:.2f} for all articles): one broad kind of article takes "
+                    "up that much of the corpus")
+        chosen = sel.loc[sel["chosen"]] if sel is not None and not sel.empty else None
+        if chosen is None:
+            why = "k was given, not chosen"
+        elif bool(chosen["eligible"].iloc[0]):
+            why = ("at this k no cluster held more than a third of the articles k was chosen on, but this one "
+                   "holds more of all of them")
+        elif k == 2:
+            why = "k = 2 has the highest silhouette, and of two clusters one holds half of the articles or more"
+        elif not sel["eligible"].any():
+            why = (f"every k tried ({int(sel['k'].min())}–{int(sel['k'].max())}) left a cluster with more than a "
+                   "third of the articles")
+        else:
+            why = (f"every k that kept its clusters within a third had a silhouette more than "
+                   f"{100 * SILHOUETTE_TOLERANCE:.0f} % below the best")
+        facts.loc[c, "size_note"] = f"{what}; {why}"
+    return facts
 
-    Columns: ``cluster``, ``rank`` (1 = heaviest), ``term``, ``weight`` (the
-    term's mean TF-IDF over the cluster's articles, rounded to 6 decimals),
-    ``doc_freq`` (articles of the cluster containing it), ``n_articles``
-    (cluster size).  Sorted by cluster, rank; equal weights by term.
+
+def cluster_terms(model: TopicModel, n_terms: int = 10) -> pd.DataFrame:
+    """The terms that name each cluster, most distinctive first, with the cluster's size facts.
+
+    Terms are ranked by ``distinctiveness`` (how much more the cluster uses a
+    term than the corpus does, weighted by how much it uses it), a term is
+    listed for at most :data:`TERM_CLUSTERS` clusters (where it is most
+    distinctive) and must occur in two of the cluster's articles; see
+    :mod:`analysis.topics.labels`.  The first :data:`LABEL_TERMS` are the
+    cluster's label (``labels.top_terms``).
+
+    Columns: ``cluster``, ``rank`` (1 = most distinctive), ``term``,
+    ``weight`` (the term's mean TF-IDF over the cluster's articles: its
+    centroid weight), ``doc_freq`` (articles of the cluster containing it),
+    ``n_articles`` (cluster size), ``lift`` (weight / the term's mean weight
+    over all clustered articles; above 1: used more than in the corpus),
+    ``distinctiveness`` (weight × ln lift); and, the same on every row of a
+    cluster, ``share`` (of the clustered articles), ``cohesion`` (mean
+    silhouette of its articles: near 0 or below, articles no closer to each
+    other than to the next cluster), ``oversized`` (bool: ``share`` above a
+    third) and ``size_note`` (why, when oversized: a remainder without
+    distinctive vocabulary, or one dominant subject, and why the choice of k
+    did not avoid it; empty otherwise).  Floats rounded (6 decimals for
+    weight and distinctiveness, 4 for the others).  Sorted by cluster, rank.
 
     >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
     ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
     >>> cluster_terms(fit_topics(t, min_df=1, max_df=1.0), 2)[["cluster", "term"]].values.tolist()
     [[0, '环境'], [0, '生态'], [1, '元宵'], [1, '外交官']]
     """
-    X, terms, labels = model.tfidf.matrix, model.tfidf.terms, model.labels
+    X, terms, labels, k = model.tfidf.matrix, model.tfidf.terms, model.labels, model.k
+    valid = np.flatnonzero(labels >= 0)
+    member = sp.csr_matrix((np.ones(len(valid)), (labels[valid], valid)), shape=(k, X.shape[0]))
+    # Articles of each cluster containing each term (the matrix's pattern, sharing its index arrays).
+    present = sp.csr_matrix((np.ones(X.nnz, dtype=np.float32), X.indices, X.indptr), shape=X.shape)
+    doc_freq = np.rint(np.asarray((member @ present).todense())).astype(np.int64)
+    facts = _cluster_facts(model)
+    sizes = facts["n_articles"].to_numpy(dtype=np.float64)
+    # The mean over every clustered article, from the cluster means (no copy of the matrix).
+    mean = sizes @ model.centroids / max(sizes.sum(), 1.0)
+    score, lift = distinctiveness(model.centroids, mean)
+    listed = listed_terms(score, model.centroids, doc_freq, facts["n_articles"].to_numpy(), n_terms,
+                          max_clusters=TERM_CLUSTERS, fill=LABEL_TERMS)
     rows = []
-    for c in range(model.k):
-        members = np.flatnonzero(labels == c)
-        weights = np.round(model.centroids[c], 6)
-        nz = np.flatnonzero(weights > 0)
-        # Heaviest first, equal weights in term order (stable on every run).
-        order = sorted(nz, key=lambda j: (-weights[j], terms[j]))[:n_terms]
-        df = np.bincount(X[members].indices, minlength=X.shape[1]) if len(members) else np.zeros(X.shape[1], int)
-        for rank, j in enumerate(order, start=1):
-            rows.append((c, rank, terms[j], float(weights[j]), int(df[j]), len(members)))
+    for c, chosen in enumerate(listed):
+        f = facts.iloc[c]
+        for rank, j in enumerate(chosen, start=1):
+            rows.append((c, rank, terms[j], round(float(model.centroids[c, j]), 6), int(doc_freq[c, j]),
+                         int(f["n_articles"]), round(float(lift[c, j]), 4), round(float(score[c, j]), 6),
+                         float(f["share"]), float(f["cohesion"]), bool(f["oversized"]), str(f["size_note"])))
     return pd.DataFrame(rows, columns=CLUSTER_TERMS_COLUMNS).astype(
-        {"cluster": "int64", "rank": "int64", "doc_freq": "int64", "n_articles": "int64"})
+        {"cluster": "int64", "rank": "int64", "weight": "float64", "doc_freq": "int64", "n_articles": "int64",
+         "lift": "float64", "distinctiveness": "float64", "share": "float64", "cohesion": "float64",
+         "oversized": bool, "size_note": str})
 
 
 def article_label(articles: pd.DataFrame, width: int = 18) -> pd.Series:
