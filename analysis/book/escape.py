@@ -9,13 +9,14 @@ from a corpus: its ``corpus.toml`` description, the article table's columns
 files, extracted phrases, quotes and terms.  A corpus is data, not markup, so
 each such value goes through one function of this module on its way in:
 
-================ ==============================================================
-:func:`md`       text in MyST Markdown (a sentence, a list item, a caption)
-:func:`md_code`  text shown as inline code in MyST Markdown (a file name)
-:func:`html_text` text or an attribute value in HTML (also HTML inside Markdown)
-:func:`href`     a link target: ``http(s)`` or a relative path, percent-encoded
+==================== ==========================================================
+:func:`md`           text in MyST Markdown (a sentence, a list item, a caption)
+:func:`md_code`      text shown as inline code in MyST Markdown (a file name)
+:func:`html_text`    text or an attribute value in HTML (also HTML inside Markdown)
+:func:`href`         a link target: ``http(s)`` or a relative path, percent-encoded
+:func:`path_href`    a link to a file by its relative path (never a scheme)
 :func:`option_value` a directive option's value (a figure's alt text), on one line
-================ ==============================================================
+==================== ==========================================================
 
 What a value can then no longer do: open a directive (```` ```{include} ````,
 ``{eval-rst}``), a role (``{download}``), a substitution (``{{ repo_url }}``),
@@ -46,6 +47,8 @@ ASCII punctuation character, which CommonMark renders as that character).
 '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
 >>> href("../raw/javascript:alert(document.domain).html#L3")
 '../raw/javascript%3Aalert%28document.domain%29.html#L3'
+>>> path_href("javascript:alert(document.domain).txt")
+'javascript%3Aalert%28document.domain%29.txt'
 >>> href("javascript:alert(1)")
 Traceback (most recent call last):
 ...
@@ -58,7 +61,7 @@ import re
 import unicodedata
 import urllib.parse
 
-__all__ = ["md", "md_code", "html_text", "href", "option_value", "line_breaks_to_spaces", "MATH_IGNORE_CLASS"]
+__all__ = ["md", "md_code", "html_text", "href", "path_href", "option_value", "line_breaks_to_spaces", "MATH_IGNORE_CLASS"]
 
 #: Class names that keep MathJax away from an element (the book's MathJax processes only elements of
 #: class ``math``; HTML of corpus text carries these too, so a ``$…$`` in it stays text on any setting).
@@ -167,8 +170,8 @@ _FRAGMENT_SAFE = "-._~!$&'*+,;=:@/?"
 
 
 def href(url: str) -> str:
-    """``url`` as a link target, or ValueError: an ``http(s)`` address, or a relative path with its
-    characters percent-encoded (so a file named ``javascript:x.txt`` is a path, never a scheme).
+    """``url`` as a link target, or ValueError: an ``http(s)`` address, or a relative path
+    (:func:`path_href`).  Anything else with a scheme (``javascript:``, ``data:``, ``file:``) is refused.
 
     Not HTML-escaped: put the result through :func:`html_text` in an attribute.
 
@@ -176,31 +179,44 @@ def href(url: str) -> str:
     'https://github.com/fengtai-analysis/fengtai-analysis'
     >>> href("../tables/term_frequency.csv"), href("data.html#table-articles"), href("#L12")
     ('../tables/term_frequency.csv', 'data.html#table-articles', '#L12')
-    >>> href("raw/丰台 1%.html")
-    'raw/%E4%B8%B0%E5%8F%B0%201%25.html'
     """
     text = str(url)
-    if any(ch.isspace() and ch != " " or unicodedata.category(ch) == "Cc" for ch in text):
-        raise ValueError(f"link {text!r}: holds a line break or control character")
+    _check_characters(text)
     scheme = _SCHEME.match(text)
     if scheme:
         if scheme.group(1).lower() not in ("http", "https"):
             raise ValueError(f"link {text!r}: only http(s) addresses and relative paths are linked")
-        parts = urllib.parse.urlsplit(text)
-        if not parts.netloc:
+        if not urllib.parse.urlsplit(text).netloc:
             raise ValueError(f"link {text!r}: an http(s) address needs a host")
         return text.replace(" ", "%20")
-    if text.startswith(("//", "\\\\", "/\\", "\\/")):
-        raise ValueError(f"link {text!r}: a protocol-relative address is not a relative path")
-    path, hash_, fragment = text.partition("#")
-    path, question, query = path.partition("?")
+    return path_href(text)
+
+
+def path_href(path: str) -> str:
+    """A relative path (a file name, ``../raw/x.html#L3``) as a link target, percent-encoded: whatever
+    the name holds, the result is a path, never a scheme (``javascript:x.txt`` is a file) nor another host.
+
+    >>> path_href("javascript:alert(1).txt"), path_href("raw/丰台 1%.html#L2")
+    ('javascript%3Aalert%281%29.txt', 'raw/%E4%B8%B0%E5%8F%B0%201%25.html#L2')
+    """
+    text = str(path)
+    _check_characters(text)
+    if text.startswith(("/", "\\")):
+        raise ValueError(f"link {text!r}: an absolute or protocol-relative address is not a relative path")
+    path_part, hash_, fragment = text.partition("#")
+    path_part, question, query = path_part.partition("?")
     # Every character outside the safe sets is encoded, "%" too: a path is a file name, never pre-encoded.
-    out = urllib.parse.quote(path.replace("\\", "/"), safe=_PATH_SAFE)
+    out = urllib.parse.quote(path_part.replace("\\", "/"), safe=_PATH_SAFE)
     if question:
         out += "?" + urllib.parse.quote(query, safe=_FRAGMENT_SAFE)
     if hash_:
         out += "#" + urllib.parse.quote(fragment, safe=_FRAGMENT_SAFE)
     return out
+
+
+def _check_characters(text: str) -> None:
+    if any(ch.isspace() and ch != " " or unicodedata.category(ch) == "Cc" for ch in text):
+        raise ValueError(f"link {text!r}: holds a line break or control character")
 
 
 # What MyST's directive-option parser (a subset of YAML) reads as syntax in an unquoted value: a quote or a

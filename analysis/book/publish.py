@@ -59,7 +59,7 @@ from analysis.settings import Settings
 from analysis.tables import Tables
 from analysis.tokens import read_user_dictionary
 from .chapters import corpus_statement
-from .escape import href, html_text, md, md_code
+from .escape import href, html_text, md, md_code, path_href
 from .helpers import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
 
 PUBLISHED = PROJECT_ROOT / "_build" / "published"
@@ -130,7 +130,7 @@ def _page_html(title: str, meta: list[tuple[str, str]], items: list[tuple[int, s
         f'<link rel="icon" href="{up}favicon.ico"><style>{_STYLE}</style></head>\n<body>\n'
         f'<header lang="en"><p><a href="{up}book/data.html">← Data page</a> · '
         # The file's own name as a relative link: percent-encoded, so "javascript:x.txt" is a file, not a scheme.
-        f'<a href="{html_text(href(PurePosixPath(download).name))}" download>download the file</a></p>'
+        f'<a href="{html_text(path_href(PurePosixPath(download).name))}" download>download the file</a></p>'
         f"<h1>{html_text(title)}</h1><dl>{rows}</dl></header>\n"
         f'<ol class="lines">\n' + "\n".join(lines) + "\n</ol>\n</body></html>\n"
     )
