@@ -34,8 +34,9 @@ SCRIPT = f"<script>{RUN}(['script'])</script>"
 IMG = f"<img src=x onerror=\"{RUN}(['img'])\">"
 MATH = r"$\href{javascript:alert(1)}{x}$"
 SUBSTITUTION = "{{ repo_url }}"
-DOWNLOAD = "{download}`/etc/hostname`"
-INCLUDE = "```{include} ../../../../../../../../../../etc/passwd\n```"
+UP = "../" * 10  # from any folder of the checkout up to /
+DOWNLOAD = f"{{download}}`{UP}etc/hostname`"
+INCLUDE = f"```{{include}} {UP}etc/passwd\n```"
 EVAL_RST = "```{eval-rst}\n.. raw:: html\n\n   " + SCRIPT + "\n```"
 MD_LINK = "[点我](javascript:alert(document.domain))"
 FORMULA = '=HYPERLINK("http://127.0.0.1:9/x","点击")'

@@ -36,6 +36,8 @@ from analysis.paths import PROJECT_ROOT
 from test_browser import book_pages, browser, serve, site_problems  # noqa: F401  (browser: the fixture)
 
 PAYLOAD = PROJECT_ROOT / "_build" / "payload"
+#: Pages whose own text (not generated) has formulas.
+MATH_PAGES = {"book/methods.html"}
 #: The sample's page files (their raw pages exist only in the sample's book).
 SAMPLE_PAGES = ("000_170871a187ecc0e6", "001_37b71d2a634c19f4")
 SITE = PAYLOAD / "_build" / "html"
@@ -70,8 +72,9 @@ PAGE_STATE = r"""
   }
   const scripts = Array.from(document.scripts).map(s => s.textContent)
       .filter(t => /__payload_ran|alert\(/.test(t)).map(t => t.slice(0, 80));
-  const maths = Array.from(document.querySelectorAll("mjx-container, .math, math"))
-      .map(el => el.textContent.slice(0, 80)).filter(t => /href|x\^2|javascript/.test(t));
+  // No maths in generated text (the methods page's own formulas are not generated: see MATH_PAGES).
+  const maths = Array.from(content ? content.querySelectorAll("mjx-container, .math, math") : [])
+      .map(el => el.textContent.slice(0, 80));
   const bold = Array.from(document.querySelectorAll("b, strong")).map(el => el.textContent)
       .filter(t => t.includes("粗"));
   return {calls: window.__payload_calls || ["(hook missing)"], ran: window.__payload_ran || null,
@@ -124,6 +127,8 @@ def test_no_payload_runs_in_the_browser(pages):
     problems = []
     for page, state in sorted(pages.items()):
         for what in ("calls", "handlers", "links", "scripts", "maths", "bold", "errors"):
+            if what == "maths" and page in MATH_PAGES:
+                continue
             if state[what]:
                 problems.append(f"{page}: {what}: {state[what][:3]}")
         if state["ran"]:
@@ -167,7 +172,7 @@ VISIBLE = [
     ("book/intro.html", payloads.SCRIPT),                     # source: <script>
     ("book/intro.html", "```{eval-rst} .. raw:: html"),       # source: an eval-rst block, its line breaks now spaces
     ("book/intro.html", payloads.MD_LINK),                    # licence: a javascript: link
-    ("book/intro.html", "```{include} ../../../../../../../../../../etc/passwd ```"),  # licence: include
+    ("book/intro.html", f"```{{include}} {payloads.UP}etc/passwd ```"),  # licence: include
     ("book/01_corpus.html", payloads.PAPER),
     ("book/01_corpus.html", payloads.HEAD_FORMULA),           # a headline that is a spreadsheet formula
     ("book/01_corpus.html", payloads.HEAD_SCRIPT),
