@@ -35,8 +35,10 @@ ASCII punctuation character, which CommonMark renders as that character).
 '区委书记王少峰'
 >>> md("“<b>粗体</b>” and “$x^2$”")
 '“\\<b>粗体\\</b>” and “\\$x^2\\$”'
->>> md("x\n\n```{include} /etc/passwd\n```")
+>>> md("x\n\n```{include} /etc/passwd\n```\n")
 'x  \\`\\`\\`\\{include\\} /etc/passwd \\`\\`\\`'
+>>> md("see https://example.org or x@example.org")
+'see https\\://example.org or x\\@example.org'
 >>> md("{{ repo_url }} {download}`/etc/hostname`")
 '\\{\\{ repo_url \\}\\} \\{download\\}\\`/etc/hostname\\`'
 >>> md("# not a heading"), md("1. not a list"), md("_not_ *emphasis*"), md("(x)=")
@@ -70,8 +72,11 @@ MATH_IGNORE_CLASS = "tex2jax_ignore mathjax_ignore"
 # Every way a line can end for a Markdown parser, or for a reader's eye (markdown-it normalises \r\n and \r).
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # Characters that open markup wherever they stand in a line: code spans and fences, emphasis, links and
-# images, raw HTML and autolinks, roles, substitutions and attributes, dollar maths, tables, escapes.
-_ALWAYS = frozenset("\\`*[]<{}$|")
+# images, raw HTML and autolinks, roles, substitutions and attributes, dollar maths, tables, escapes, and
+# the "@" of an address that linkify would make a mailto: link.
+_ALWAYS = frozenset("\\`*[]<{}$|@")
+# The ":" of "scheme://": linkify would make an address in a value a link (a value is text, never a link).
+_URL_COLON = re.compile(r":(?=//)")
 # Characters that open a block only at the start of a line (a heading, list, quote, fence, colon fence,
 # definition, comment, thematic break or setext underline): escaped at the start of the value; and a
 # MyST target, ``(name)=``, a whole line.
@@ -107,7 +112,8 @@ def md(value) -> str:
     >>> md("R&D &amp; <script>alert(1)</script>")
     'R&D \\&amp; \\<script>alert(1)\\</script>'
     """
-    text = line_breaks_to_spaces(value)
+    # Outer white space is no part of an inline value (and would keep emphasis around it from closing).
+    text = line_breaks_to_spaces(value).strip()
     out = []
     for i, char in enumerate(text):
         if char in _ALWAYS:
@@ -118,7 +124,7 @@ def md(value) -> str:
             out.append("_" if _word(before) and _word(after) else "\\_")
         else:
             out.append(char)
-    escaped = _ENTITY.sub(r"\\&", "".join(out))
+    escaped = _URL_COLON.sub(r"\\:", _ENTITY.sub(r"\\&", "".join(out)))
     # A value may stand first on a line (a list item, a glossary term): nothing at its start opens a block.
     stripped = escaped.lstrip(" \t")
     indent = escaped[: len(escaped) - len(stripped)]

@@ -133,6 +133,15 @@ def _patch_line(patch) -> str:
     return _values(vertices, 2)
 
 
+def _bars(patches) -> str:
+    """Bars as ``(x, y, width, height)``, all of them shortened together (:func:`_values`)."""
+    from matplotlib.patches import Rectangle
+
+    if all(isinstance(p, Rectangle) for p in patches):
+        return _values([[p.get_x(), p.get_y(), p.get_width(), p.get_height()] for p in patches], 4)
+    return " ".join(_patch_line(p) for p in patches)
+
+
 def _axes_lines(ax, number: int) -> list[str]:
     from matplotlib.collections import PathCollection
     from matplotlib.image import AxesImage
@@ -157,8 +166,7 @@ def _axes_lines(ax, number: int) -> list[str]:
         if not patches:
             continue
         in_containers.update(map(id, patches))
-        lines.append(f"  bars{_label(container)} ({len(patches)}; x, y, width, height): "
-                     + " ".join(_patch_line(p) for p in patches))
+        lines.append(f"  bars{_label(container)} ({len(patches)}; x, y, width, height): " + _bars(patches))
     others = [p for p in ax.patches if id(p) not in in_containers]
     if others:
         lines.append(f"  shapes ({len(others)}): " + "; ".join(f"{type(p).__name__} {_patch_line(p)}" for p in others))
