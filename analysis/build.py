@@ -143,7 +143,14 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
             stage = kept["stage"]
             vocabulary, rows, cols, counts = stage.count_matrix.arrays()
-            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts))
+            # The choice of k is kept by the selection sample's fingerprint: unchanged sampled articles,
+            # no refitting of every k (the tables are the same either way).
+            try:
+                topic_cache = corpus.cache_dir("topics") if cache is not False else None
+            except OSError as err:
+                log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
+                topic_cache = None
+            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts), cache=topic_cache)
         except TopicInputError as exc:
             # Too few articles (or terms) to cluster is a property of the corpus, not an error:
             # the other tables are still worth writing.

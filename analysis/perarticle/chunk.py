@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.corpus.folder import Corpus
+from analysis.io import row_records
 from .kinds import KINDS, Chunk
 
 
@@ -33,7 +34,7 @@ _DIGEST: dict = {}
 
 def records_of(articles: pd.DataFrame, rows) -> list[dict]:
     """Rows ``rows`` of the articles table as the dicts the kinds compute from."""
-    return articles.iloc[list(rows)].to_dict("records")
+    return row_records(articles.iloc[list(rows)])
 
 
 #: Corpora a worker process has seen, by identity: their segmenter and matcher are made once per process.

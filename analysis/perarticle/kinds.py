@@ -48,7 +48,7 @@ from analysis.tokens import get_segmenter
 #: The n-gram lengths counted (bigrams for collocations, trigrams).
 NGRAMS = (2, 3)
 #: Libraries whose version can change a per-article output.
-LIBRARIES = ("jieba", "rjieba", "pyahocorasick")
+LIBRARIES = ("jieba", "rjieba", "ahocorasick-rs")
 PACKAGE = Path(__file__).resolve().parent.parent
 
 

@@ -41,6 +41,7 @@ from typing import Callable, Iterable, Sequence
 import pandas as pd
 
 from analysis.corpus.folder import Corpus
+from analysis.io import row_records
 from analysis.tokens import get_segmenter
 from .chunk import code_digest, compute_chunk, records_of, resident
 from .formulations import OCCURRENCE_COLUMNS, corpus_formulations, formulation_expansions
@@ -116,26 +117,30 @@ def stage_keys(records: Iterable[dict], corpus: Corpus, kinds: Sequence[str] = F
     pages = _Pages(corpus)
     out = []
     for record in records:
-        row = None
+        # Each distinct content a kind reads (the whole row, the text, some fields) is hashed once per
+        # article, and the kinds' keys are hashes of those digests: the text is read once, not once a kind.
+        contents: dict[tuple[str, ...] | None, str] = {}
         keys: dict[str, str] = {}
         for name in kinds:
             kind = KINDS[name]
-            if kind.fields is None:
-                if row is None:
-                    row = json.dumps({k: jsonable(v) for k, v in sorted(record.items())}, ensure_ascii=False,
-                                     sort_keys=True)
-                content = row
-            elif kind.fields == ("text",):
-                content = _field_text(record.get("text"))
-            else:
-                content = json.dumps([_field_text(record.get(f)) if isinstance(record.get(f), str) else None
-                                      for f in kind.fields], ensure_ascii=False)
+            if kind.fields not in contents:
+                contents[kind.fields] = _h(_content(record, kind.fields))
             used = [keys[u] if u in keys else stage_keys([record], corpus, (u,), context=context)[0][u]
                     for u in kind.uses]
             page = pages(record.get("source")) if kind.page else ""
-            keys[name] = _h(name, digests[name], content, page, *used, context_digest[name])
+            keys[name] = _h(name, digests[name], contents[kind.fields], page, *used, context_digest[name])
         out.append(keys)
     return out
+
+
+def _content(record: dict, fields: tuple[str, ...] | None) -> str:
+    """What of ``record`` a kind reading ``fields`` depends on, as one string (None: the whole row)."""
+    if fields is None:
+        return json.dumps({k: jsonable(v) for k, v in sorted(record.items())}, ensure_ascii=False, sort_keys=True)
+    if fields == ("text",):
+        return _field_text(record.get("text"))
+    return json.dumps([_field_text(record.get(f)) if isinstance(record.get(f), str) else None for f in fields],
+                      ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- the cache
@@ -865,7 +870,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     kinds = [name for name in KINDS if name in wanted or any(name in KINDS[w].uses for w in wanted)]
     # Row dicts a batch at a time (all at once would copy every text).
     keys = [k for batch in batches(len(articles))
-            for k in stage_keys(articles.iloc[batch.start:batch.stop].to_dict("records"), corpus, kinds,
+            for k in stage_keys(row_records(articles.iloc[batch.start:batch.stop]), corpus, kinds,
                                 context=context)]
     store = None
     gens = {kind: 0 for kind in kinds}
