@@ -69,7 +69,7 @@ def environment_tables_folder(environ=None) -> Path:
     value = str(environ.get(TABLES_ENV, "")).strip()
     if value:
         return Path(value).expanduser()
-    return Settings.from_environment(environ).build_folder() / "data"
+    return Settings.from_environment(environ).build_path() / "data"
 
 
 def notebook_tables(environ=None) -> Tables:
@@ -102,7 +102,7 @@ def default_collection_folder(settings: Settings | None = None) -> Path:
     settings = settings if settings is not None else Settings()
     folder = settings.build_folder() / "collection" / "corpus"
     if not is_collection_folder(folder):
-        generate_collection(folder, DEFAULT_COLLECTION_ARTICLES, seed=0)
+        generate_collection(folder, DEFAULT_COLLECTION_ARTICLES, seed=0, force=True)
     return folder
 
 

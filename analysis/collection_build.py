@@ -26,7 +26,7 @@ import pandas as pd
 from .build import build
 from .collection import compare, reprints
 from .collection.folder import COLLECTION_MANIFEST, COLLECTION_TABLES, Collection, CollectionTables
-from .inputs import input_digest, up_to_date
+from .inputs import input_digest, signatures, up_to_date
 from .io import OutputError, sha256_file, write_csv, write_parquet, write_text
 from .tables import MANIFEST, Tables
 
@@ -181,6 +181,8 @@ def build_collection(out, collection: Collection, *, progress: bool = False, wor
                    for s, t in zip(collection.slugs, papers)],
         "inputs": digest,
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in written},
+        # what lets the next build see the files unchanged without reading them (analysis.inputs)
+        "signatures": signatures({p.name: p for p in written}),
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
         "seconds": seconds,
     }

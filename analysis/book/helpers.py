@@ -63,7 +63,6 @@ chapter (paste it as is; ``{{ repo_url }}`` is filled in from
 """
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
@@ -71,6 +70,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from analysis.paths import PROJECT_ROOT
+from .escape import href, html_text, md, option_value
 
 #: Folder (inside the HTML root) of the published raw pages.
 RAW_URL_DIR = "raw"
@@ -146,20 +146,27 @@ def source_href(source: str, line, root: str = CHAPTER_TO_ROOT) -> str:
     return f"{root}{raw_page_url(source)}#L{_line_number(line)}"
 
 
-def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_TO_ROOT) -> str:
+def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_TO_ROOT, *,
+                markdown: bool = False) -> str:
     """HTML ``<a>`` to line ``line`` of the published raw page ``source``.
 
     For an article-table corpus ``line`` is the row number the articles table
     gives (``line_start``), and the link lands on that row. ``text`` defaults
-    to ``<file>:<line>``; it is HTML-escaped.
+    to ``<file>:<line>``; the address is percent-encoded (a file named
+    ``javascript:x.txt`` is a path, :func:`analysis.book.escape.href`) and the
+    text HTML-escaped, or, with ``markdown=True`` (the link stands in MyST
+    Markdown prose, where the text between the tags is read as Markdown),
+    Markdown-escaped (:func:`analysis.book.escape.md`).
 
     >>> source_link("000_170871a187ecc0e6.txt", 12)
     '<a class="fx-src" href="../raw/000_170871a187ecc0e6.html#L12">000_170871a187ecc0e6.txt:12</a>'
+    >>> print(source_link("{download}`x`.txt", 3, markdown=True))
+    <a class="fx-src" href="../raw/%7Bdownload%7D%60x%60.html#L3">\\{download\\}\\`x\\`.txt:3</a>
     """
     number = _line_number(line)
     label = f"{PurePosixPath(str(source)).name}:{number}" if text is None else str(text)
-    return (f'<a class="fx-src" href="{html.escape(source_href(source, number, root))}">'
-            f"{html.escape(label)}</a>")
+    return (f'<a class="fx-src" href="{html_text(href(source_href(source, number, root)))}">'
+            f"{md(label) if markdown else html_text(label)}</a>")
 
 
 def table_href(name: str, suffix: str = "csv", root: str = CHAPTER_TO_ROOT) -> str:
@@ -202,8 +209,8 @@ def _cell_text(value) -> str:
 
 
 def _cell_html(value) -> str:
-    # Escape first, then turn newlines into line breaks, so text never becomes markup.
-    return html.escape(_cell_text(value)).replace("\n", "<br>")
+    # Escape first, then turn line breaks into <br>, so text never becomes markup.
+    return html_text(_cell_text(value), line_break="<br>")
 
 
 class HTMLTable:
@@ -298,11 +305,11 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
     note_plain = note_html = ""
     if total > len(shown):
         note_plain = f"Showing {len(shown)} of {total} rows"
-        note_html = html.escape(note_plain)
+        note_html = html_text(note_plain)
         if name is not None:
             note_plain += f"; full table: {name}.csv"
-            note_html += (f'; full table: <a href="{html.escape(table_href(name))}" download>{html.escape(name)}.csv</a>'
-                          f' (checksums on the <a href="{data_anchor_href(name)}">Data page</a>)')
+            note_html += (f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
+                          f' (checksums on the <a href="{html_text(href(data_anchor_href(name)))}">Data page</a>)')
         plain += "\n" + note_plain
 
     def header(column) -> str:
@@ -311,7 +318,7 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
         if has_source and column == "source":
             classes.append("fx-col-source")
         cls = f' class="{" ".join(classes)}"' if classes else ""
-        return f'<th scope="col"{cls}>{html.escape(label)}</th>'
+        return f'<th scope="col"{cls}>{html_text(label)}</th>'
 
     rows = []
     for _, record in shown.iterrows():
@@ -322,7 +329,7 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
             if has_source and column == "source":
                 classes.append("fx-col-source")
                 text = _cell_text(value)
-                body = source_link(text, record["line"]) if text and _cell_text(record["line"]) else html.escape(text)
+                body = source_link(text, record["line"]) if text and _cell_text(record["line"]) else html_text(text)
                 lang = ""
             else:
                 text = _cell_text(value)
@@ -335,16 +342,16 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
                     # A checksum or a path: may break anywhere, rather than widen the table.
                     classes.append("fx-long")
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            label = html.escape("source" if (has_source and column == "source") else str(column), quote=True)
+            label = html_text("source" if (has_source and column == "source") else str(column))
             cells.append(f'<td data-label="{label}"{cls}{lang}>{body}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    data_name = f' data-table="{html.escape(name)}"' if name else ""
+    data_name = f' data-table="{html_text(name)}"' if name else ""
     parts = [f'<div class="fx-table-wrap"{data_name}>',
              '<table class="fx-table">',
              "<thead><tr>" + "".join(header(c) for c in columns) + "</tr></thead>",
              "<tbody>" + "".join(rows) + "</tbody>", "</table>"]
     if not len(shown):
-        parts.insert(1, f'<p class="fx-table-note">{html.escape(plain)}</p>')
+        parts.insert(1, f'<p class="fx-table-note">{html_text(plain)}</p>')
     if note_html:
         parts.append(f'<p class="fx-table-note">{note_html}.</p>')
     parts.append("</div>")
@@ -382,6 +389,7 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
     shown = kwic_frame if top is None else kwic_frame.head(top)
     has_source = "source" in shown.columns and "line" in shown.columns
     lines_plain, rows = [], []
+    nl = "\n"  # a line break in a context stays one (white space in HTML; this HTML is never read as Markdown)
     for _, record in shown.iterrows():
         left, match, right = (_cell_text(record[c]) for c in KWIC_COLUMNS)
         where = ""
@@ -392,9 +400,9 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
         lines_plain.append(f"{left} [{match}] {right}" + (f"   {where}" if where else ""))
         rows.append(
             '<div class="fx-kwic-row">'
-            f'<span class="fx-kwic-left" lang="zh-CN"><span dir="ltr">{html.escape(left)}</span></span>'
-            f'<span class="fx-kwic-match" lang="zh-CN">{html.escape(match)}</span>'
-            f'<span class="fx-kwic-right" lang="zh-CN">{html.escape(right)}</span>'
+            f'<span class="fx-kwic-left" lang="zh-CN"><span dir="ltr">{html_text(left, nl)}</span></span>'
+            f'<span class="fx-kwic-match" lang="zh-CN">{html_text(match, nl)}</span>'
+            f'<span class="fx-kwic-right" lang="zh-CN">{html_text(right, nl)}</span>'
             f'<span class="fx-kwic-src">{link}</span>'
             "</div>")
     plain = "\n".join(lines_plain) if lines_plain else "(no occurrences)"
@@ -404,9 +412,9 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
     if total > len(shown):
         note = f"Showing {len(shown)} of {total} lines"
         plain += "\n" + note + (f"; full table: {name}.csv" if name else "")
-        link = (f'; full table: <a href="{html.escape(table_href(name))}" download>{html.escape(name)}.csv</a>'
+        link = (f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
                 if name else "")
-        parts.append(f'<p class="fx-table-note">{html.escape(note)}{link}.</p>')
+        parts.append(f'<p class="fx-table-note">{html_text(note)}{link}.</p>')
     parts.append("</div>")
     return HTMLTable("\n".join(parts), plain)
 
@@ -446,12 +454,52 @@ def figure_markdown(name: str, caption: str, alt: str) -> str:
     <BLANKLINE>
     Characters per article.
     ```
+
+    ``caption`` is Markdown: a corpus value in it must already be escaped
+    (:func:`analysis.book.escape.md`). ``alt`` is plain text, written as the
+    directive option reads it back (:func:`analysis.book.escape.option_value`).
     """
     check_label(name)
     caption = " ".join(str(caption or "").split())
     if not caption:
         raise ValueError(f"figure {name!r}: the caption is empty")
-    return f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {check_alt(alt)}\n\n{caption}\n```"
+    return f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {option_value(check_alt(alt))}\n\n{caption}\n```"
+
+
+class GluedFigure:
+    """A figure as :func:`caption_figure` glues it: its PNG, and as ``text/plain`` its digest.
+
+    The digest (:func:`analysis.figures.digest.figure_digest`) says what the
+    figure shows -- labels, categories, the numbers behind every mark -- so
+    the committed notebook records it where a reviewer reads a diff, and
+    strict nbval compares it (the PNG bytes, which change with the font
+    file and FreeType, are not compared: ``tests/nbval_sanitize.cfg``).
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(3, 2))
+    >>> _ = ax.set_xlabel("Occurrences")
+    >>> print(repr(GluedFigure(fig)).splitlines()[:3])
+    ['figure 3 x 2 in, 1 axes', 'axes 1', '  x label: Occurrences']
+    >>> plt.close(fig)
+    """
+
+    def __init__(self, figure):
+        from analysis.figures.digest import figure_digest
+
+        self.figure = figure
+        self.digest = figure_digest(figure)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from IPython.core.formatters import format_display_data
+
+        data, metadata = format_display_data(self.figure, include=include, exclude=exclude)
+        data["text/plain"] = self.digest
+        return data, metadata
+
+    def __repr__(self) -> str:
+        return self.digest
 
 
 def caption_figure(fig, name: str, caption: str | None = None, alt: str | None = None) -> None:
@@ -461,7 +509,8 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     figure, see the module docstring and :func:`figure_markdown`). ``caption``
     and ``alt``, when given, are checked the same way as there, so a chapter
     can keep them next to the code. ``fig`` may be a matplotlib Figure or
-    Axes.
+    Axes. What is glued is a :class:`GluedFigure`: the PNG, with the figure's
+    digest as its text form.
     """
     import matplotlib.pyplot as plt
     from myst_nb import glue
@@ -474,7 +523,7 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
     if not hasattr(figure, "savefig"):
         raise TypeError(f"caption_figure needs a matplotlib Figure or Axes, got {type(fig).__name__}")
-    glue(name, figure, display=False)
+    glue(name, GluedFigure(figure), display=False)
     plt.close(figure)
 
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import html
 import io
 import os
 import shutil
@@ -60,6 +59,7 @@ from analysis.settings import Settings
 from analysis.tables import Tables
 from analysis.tokens import read_user_dictionary
 from .chapters import corpus_statement
+from .escape import href, html_text, md, md_code, path_href
 from .helpers import DATA_URL_DIR, RAW_URL_DIR, data_anchor, raw_page_url
 
 PUBLISHED = PROJECT_ROOT / "_build" / "published"
@@ -109,24 +109,29 @@ class Published:
 
 def _page_html(title: str, meta: list[tuple[str, str]], items: list[tuple[int, str]], depth: int,
                download: str, record_html: bool = False) -> str:
-    """A standalone HTML page: a header of provenance facts, then numbered, anchored lines."""
+    """A standalone HTML page: a header of provenance facts, then numbered, anchored lines.
+
+    ``meta`` values and ``items`` with ``record_html`` are HTML already (escaped by the caller with
+    :func:`analysis.book.escape.html_text`); the title, the download's name and the lines are escaped here.
+    """
     up = "../" * depth
-    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{v}</dd>" for k, v in meta)
+    rows = "".join(f"<dt>{html_text(k)}</dt><dd>{v}</dd>" for k, v in meta)
     lines = []
     for number, text in items:
         anchor = line_anchor(number)
-        body = text if record_html else html.escape(text)
+        body = text if record_html else html_text(text)
         lines.append(f'<li id="{anchor}"><a href="#{anchor}" aria-label="line {number}">{number}</a>'
                      f'<span>{body}</span></li>')
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title>"
+        f"<title>{html_text(title)}</title>"
         f'<link rel="icon" href="{up}favicon.ico"><style>{_STYLE}</style></head>\n<body>\n'
         f'<header lang="en"><p><a href="{up}book/data.html">← Data page</a> · '
-        f'<a href="{html.escape(PurePosixPath(download).name)}" download>download the file</a></p>'
-        f"<h1>{html.escape(title)}</h1><dl>{rows}</dl></header>\n"
+        # The file's own name as a relative link: percent-encoded, so "javascript:x.txt" is a file, not a scheme.
+        f'<a href="{html_text(path_href(PurePosixPath(download).name))}" download>download the file</a></p>'
+        f"<h1>{html_text(title)}</h1><dl>{rows}</dl></header>\n"
         f'<ol class="lines">\n' + "\n".join(lines) + "\n</ol>\n</body></html>\n"
     )
 
@@ -146,14 +151,14 @@ def publish_pages(folder: Path, manifest: Path, out: Path) -> list[Published]:
         page = raw_page_url(name)
         download = str(PurePosixPath(page).with_name(PurePosixPath(name).name))
         digest = sha256_file(path)
-        meta = [("file", html.escape(name)), ("paper", html.escape(row.get("paper", ""))),
-                ("issue date", html.escape(row.get("issue_date", ""))),
-                ("provenance", html.escape(row.get("source", "") or "not recorded")),
-                ("extraction", html.escape(row.get("extraction", "") or "not recorded")),
-                ("notes", html.escape(row.get("notes", ""))),
+        meta = [("file", html_text(name)), ("paper", html_text(row.get("paper", ""))),
+                ("issue date", html_text(row.get("issue_date", ""))),
+                ("provenance", html_text(row.get("source", "") or "not recorded")),
+                ("extraction", html_text(row.get("extraction", "") or "not recorded")),
+                ("notes", html_text(row.get("notes", ""))),
                 ("SHA-256", f"<code>{digest}</code>" + (" (matches the manifest)" if digest == row["sha256"].lower()
                                                          else " (<strong>differs from the manifest</strong>)")),
-                ("encoding", html.escape(encoding)), ("lines", str(len(lines)))]
+                ("encoding", html_text(encoding)), ("lines", str(len(lines)))]
         depth = len(PurePosixPath(page).parts) - 1
         _write(out / page, _page_html(name, meta, list(enumerate(lines, start=1)), depth, download))
         target = out / download
@@ -170,16 +175,17 @@ def publish_table(path: Path, out: Path) -> list[Published]:
     items = []
     for k, record in enumerate(frame.to_dict("records")):
         number = int(record.pop("_line", k + first))
-        cells = "".join(f"<tr><th>{html.escape(str(key))}</th><td>{html.escape('' if pd.isna(v) else str(v))}</td></tr>"
+        # A cell keeps its line breaks (shown with white-space: pre-wrap): this page is HTML, never Markdown.
+        cells = "".join(f"<tr><th>{html_text(key)}</th><td>{html_text('' if pd.isna(v) else v, chr(10))}</td></tr>"
                         if not isinstance(v, (list, dict)) else
-                        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(str(v))}</td></tr>"
+                        f"<tr><th>{html_text(key)}</th><td>{html_text(v, chr(10))}</td></tr>"
                         for key, v in record.items())
         items.append((number, f'<table class="rec">{cells}</table>'))
     name = path.name
     page = raw_page_url(name)
     download = str(PurePosixPath(page).with_name(name))
     digest = sha256_file(path)
-    meta = [("file", html.escape(name)), ("kind", f"article table; anchors are {row_word} numbers"),
+    meta = [("file", html_text(name)), ("kind", f"article table; anchors are {row_word} numbers"),
             ("SHA-256", f"<code>{digest}</code>"), ("rows", str(len(items)))]
     _write(out / page, _page_html(name, meta, items, len(PurePosixPath(page).parts) - 1, download, record_html=True))
     target = out / download
@@ -215,7 +221,12 @@ def publish_derived(derived: Path, out: Path) -> pd.DataFrame:
 
 
 def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
-    """Markdown (raw HTML tables) for the Data page; links relative to ``book/data.html``."""
+    """Markdown (raw HTML tables) for the Data page; links relative to ``book/data.html``.
+
+    Each table is one HTML block: every value is escaped by :func:`analysis.book.escape.html_text`,
+    which also turns its line breaks into spaces (a blank line would end the block and let
+    Markdown read the rest), and every link goes through :func:`analysis.book.escape.href`.
+    """
     def cell(text: str, cls: str = "", lang: str = "", label: str = "") -> str:
         # data-label: the column name shown before the value when a phone shows rows as cards.
         attrs = (f' data-label="{label}"' if label else "") + (f' class="{cls}"' if cls else "") \
@@ -230,13 +241,14 @@ def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
            "<th>SHA-256</th><th>provenance</th></tr></thead><tbody>"]
     for page in pages:
         out.append("<tr>" + "".join([
-            cell(f'<a href="../{html.escape(page.page)}">{html.escape(page.source)}</a> '
-                 f'(<a href="../{html.escape(page.download)}" download>download</a>)', "fx-essential", label="file"),
-            cell(html.escape(page.paper), lang="zh-CN", label="paper"),
-            cell(html.escape(page.issue_date), label="issue date"),
+            cell(f'<a href="{html_text(href("../" + page.page))}">{html_text(page.source)}</a> '
+                 f'(<a href="{html_text(href("../" + page.download))}" download>download</a>)', "fx-essential",
+                 label="file"),
+            cell(html_text(page.paper), lang="zh-CN", label="paper"),
+            cell(html_text(page.issue_date), label="issue date"),
             cell(str(page.lines), "fx-num", label="lines"), cell(str(page.bytes), "fx-num", label="bytes"),
             cell(f"<code>{page.sha256}</code>", "fx-essential fx-hash", label="SHA-256"),
-            cell(html.escape(page.provenance), label="provenance"),
+            cell(html_text(page.provenance), label="provenance"),
         ]) + "</tr>")
     out += ["</tbody></table></div>", "", "## Derived tables", "",
             "Every table the notebooks read, as written by `python -m analysis build --out _build/data` "
@@ -249,7 +261,7 @@ def data_listing(pages: list[Published], tables: pd.DataFrame) -> str:
         anchor = "" if row.table in seen else f' id="{data_anchor(row.table)}"'
         seen.add(row.table)
         out.append(f"<tr{anchor}>" + "".join([
-            cell(f'<a href="../{html.escape(row.file)}" download>{html.escape(row.table)}.{row.format}</a>',
+            cell(f'<a href="{html_text(href("../" + row.file))}" download>{html_text(row.table)}.{row.format}</a>',
                  "fx-essential", label="table"),
             cell(row.format, label="format"), cell(str(row.rows), "fx-num", label="rows"),
             cell(str(row.bytes), "fx-num", label="bytes"),
@@ -316,14 +328,19 @@ _KIND_HEADINGS = {"formulation": "Formulations (提法)", "title": "Titles and p
 
 
 def _glossary_source(source: str) -> str:
-    """A glossary source as Markdown: a link to the published line for a raw page, else the file and line."""
+    """A glossary source as Markdown: a link to the published line for a raw page, else the file and line.
+
+    The link is inline HTML in Markdown: its address is percent-encoded and attribute-escaped, its
+    text (read as Markdown between the tags) Markdown-escaped (:mod:`analysis.book.escape`).
+    """
     path, _, line = source.rpartition(":")
     if path.startswith("data/raw/") and line.isdigit():
         name = path[len("data/raw/"):]
-        return f'<a href="../{raw_page_url(name)}#{line_anchor(int(line))}">{name}, line {line}</a>'
+        target = href(f"../{raw_page_url(name)}#{line_anchor(int(line))}")
+        return f'<a href="{html_text(target)}">{md(name)}, line {line}</a>'
     if line.isdigit():
-        return f"`{path}`, line {line}"
-    return f"`{source}`"
+        return f"{md_code(path)}, line {line}"
+    return md_code(source)
 
 
 def glossary_markdown(glossary: pd.DataFrame | None = None) -> str:
@@ -348,7 +365,9 @@ def glossary_markdown(glossary: pd.DataFrame | None = None) -> str:
             continue
         out += [f"## {_KIND_HEADINGS[kind]}", "", "```{glossary}"]
         for row in part.itertuples(index=False):
-            out += [row.term, f"  *{row.pinyin}*. {row.english}. Seen in: {_glossary_source(row.source)}.", ""]
+            # A term line is a term only: a leading "#", ":" or "-" would make it something else (md escapes it).
+            out += [md(row.term), f"  *{md(row.pinyin)}*. {md(row.english)}. Seen in: {_glossary_source(row.source)}.",
+                    ""]
         out[-1:] = ["```", ""]
     return "\n".join(out)
 
@@ -419,7 +438,7 @@ def _corpus_statement(corpus: Corpus, derived: Path) -> str:
     """The introduction's paragraph about the corpus of this build (``book/intro.md`` includes it)."""
     if not (derived / "build_info.parquet").is_file():
         # Tables from before build_info existed: name the corpus, state no numbers.
-        return (f"This build of the book reads **{corpus.label}** ({corpus.kind}); its tables carry no "
+        return (f"This build of the book reads **{md(corpus.label)}** ({corpus.kind}); its tables carry no "
                 f"`build_info`, so rebuild them with `python -m analysis build` for the corpus's figures.\n")
     return corpus_statement(Tables(derived).info, corpus.description)
 

@@ -150,20 +150,18 @@ def leader_comparison(mentions: pd.DataFrame, articles: pd.DataFrame, *, dates: 
 
 def phrase_hits(articles: pd.DataFrame, phrases) -> pd.DataFrame:
     """Which articles use which phrase: ``paper, article_id, issue_date, phrase`` (one row per article and
-    phrase; exact substring of headline or text), by one Aho-Corasick pass over the texts."""
-    import ahocorasick
+    phrase; exact substring of headline or text), by one Aho-Corasick pass over the texts
+    (:class:`analysis.automaton.PhraseAutomaton`)."""
+    from analysis.automaton import PhraseAutomaton
 
     phrases = sorted({str(p) for p in phrases if str(p).strip()})
-    automaton = ahocorasick.Automaton()
-    for k, phrase in enumerate(phrases):
-        automaton.add_word(phrase, k)
+    automaton = PhraseAutomaton(phrases)
     rows = []
     if phrases:
-        automaton.make_automaton()
         heads = articles["headline"] if "headline" in articles.columns else pd.Series("", index=articles.index)
         for paper, article_id, date, head, text in zip(articles["paper"], articles["article_id"],
                                                        articles["issue_date"], heads, articles["text"]):
-            seen = {k for _, k in automaton.iter(f"{head}\n{text}")}
+            seen = {k for _, _, k in automaton.find(f"{head}\n{text}")}
             rows.extend((paper, article_id, date, phrases[k]) for k in sorted(seen))
     return pd.DataFrame(rows, columns=["paper", "article_id", "issue_date", "phrase"])
 

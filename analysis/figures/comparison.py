@@ -8,7 +8,7 @@ One colour per paper, in the order of the ``papers`` table, in every figure.
 >>> cov = pd.DataFrame({"paper": ["甲", "乙"], "period": ["all", "all"], "share_本报": [0.5, 0.2],
 ...                     "share_新华社": [0.5, 0.3], "share_other": [0.0, 0.1], "share_none": [0.0, 0.4]})
 >>> plot_source_shares(cov).get_xlabel()
-'Share of the paper\\'s articles'
+"Share of the paper's articles"
 """
 from __future__ import annotations
 

@@ -28,11 +28,12 @@ of their own.  This module holds what they share:
 """
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 
 import pandas as pd
+
+from analysis.book.escape import md, md_code
 
 #: Period codes (:data:`analysis.corpus.periods.FREQS`) by the span of the corpus: the first whose limit
 #: (days) is not exceeded.
@@ -88,8 +89,12 @@ def context(info: dict) -> Context:
 class say:
     """Markdown prose for a notebook cell's output (rendered by myst-nb; plain text is the same Markdown).
 
-    >>> say("**9** articles")
-    **9** articles
+    The Markdown is the caller's: every corpus value in it (a name, a term, a
+    headline, a file name, the paper) goes in through
+    :func:`analysis.book.escape.md` (or ``md_code``), so that it reads as text.
+
+    >>> say(f"**9** articles of the {md('<b>丰台报</b>')}")
+    **9** articles of the \\<b>丰台报\\</b>
     """
 
     def __new__(cls, markdown: str = ""):
@@ -142,23 +147,24 @@ def corpus_statement(info: dict, description: dict) -> str:
     True
     """
     ctx = context(info)
-    paper = f"the *{ctx.paper}*" if ctx.paper else "a paper the corpus does not name (no `paper` column, no `corpus.toml`)"
+    paper = (f"the *{md(ctx.paper)}*" if ctx.paper else
+             "a paper the corpus does not name (no `paper` column, no `corpus.toml`)")
     form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
     articles = "1 article" if ctx.n_articles == 1 else f"{number(ctx.n_articles)} articles"
-    lines = [f"This build of the book reads **{ctx.corpus}**: {articles} of {paper}"
-             + (f" ({description['place']})" if description.get("place") else "")
-             + f", dated {ctx.span}, given as {form}."]
+    lines = [f"This build of the book reads **{md(ctx.corpus)}**: {articles} of {paper}"
+             + (f" ({md(description['place'])})" if description.get("place") else "")
+             + f", dated {md(ctx.span)}, given as {form}."]
     if description.get("source"):
-        lines.append(f"Source: {description['source']}.")
+        lines.append(f"Source: {md(description['source'])}.")
     if description.get("licence"):
-        lines.append(f"Licence of the text: {description['licence']}.")
+        lines.append(f"Licence of the text: {md(description['licence'])}.")
     if "leaders" in ctx.defaulted_facts:
         lines.append("The corpus has no registry of officials (`leaders.csv`): chapter 3 lists the officials "
                      "the text names with a title instead.")
     defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
     if defaulted:
         lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
-                     + ", ".join(f"`{f}`" for f in defaulted) + ".")
+                     + ", ".join(md_code(f) for f in defaulted) + ".")
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
                  f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
     if ctx.is_sample:
@@ -177,7 +183,8 @@ class _NoteHandler(logging.Handler):
         try:
             from IPython.display import display
 
-            message = html.escape(self.format(record))
+            # The message names files and values of the corpus: text, never markup.
+            message = md(self.format(record))
             display(say(f":::{{warning}} A message from the analysis\n{message}\n:::"))
         except Exception:  # never let a message break the chapter
             self.handleError(record)

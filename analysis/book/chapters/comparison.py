@@ -16,6 +16,8 @@ import math
 
 import pandas as pd
 
+from analysis.book.escape import md
+
 from . import number, say
 
 #: How a diffusion status reads in the chapter's table.
@@ -42,7 +44,7 @@ def _span(first: str, last: str) -> str:
 
 def intro_sentence(papers: pd.DataFrame, common: list[str]) -> say:
     """Which papers, how large, over which dates, and how many dates they share."""
-    parts = [f"*{r.paper}* ({number(int(r.n_articles))} articles in {number(int(r.n_issues))} issues, "
+    parts = [f"*{md(r.paper)}* ({number(int(r.n_articles))} articles in {number(int(r.n_issues))} issues, "
              f"{_span(r.first_date, r.last_date)})" for r in papers.itertuples()]
     every = "Both cover" if len(papers) == 2 else "All of them cover"
     shared = (f" {every} **{number(len(common))}** dates." if common else
@@ -55,12 +57,12 @@ def coverage_sentence(coverage: pd.DataFrame) -> say:
     whole = coverage[coverage["period"] == "all"]
     if whole.empty:
         return say("No article is dated: there is no coverage to compare.")
-    parts = [f"*{r.paper}* prints {r.articles_per_issue:.1f} articles per issue, "
+    parts = [f"*{md(r.paper)}* prints {r.articles_per_issue:.1f} articles per issue, "
              f"{_pct(r.share_本报)} credited to itself (本报), {_pct(r.share_新华社)} to Xinhua (新华社), "
              f"{_pct(r.share_other)} to another agency and {_pct(r.share_none)} with no credit"
              for r in whole.itertuples()]
     most = whole.sort_values(["share_新华社", "paper"], ascending=[False, True]).iloc[0]
-    return say("; ".join(parts) + f". The paper that relies most on Xinhua copy is *{most['paper']}* "
+    return say("; ".join(parts) + f". The paper that relies most on Xinhua copy is *{md(most['paper'])}* "
                f"({_pct(most['share_新华社'])} of its articles). Credits come from each article's dateline or opening "
                "(本报讯, 新华社…电, 据新华社…); an article table without datelines (a broadcast transcript) has "
                "none, so its articles count as uncredited.")
@@ -84,10 +86,10 @@ def leaders_sentence(table: pd.DataFrame) -> say:
     parts = []
     for r in every.itertuples():
         if r.n_mentions == 0:
-            parts.append(f"*{r.paper}* names no registered leader on those dates "
+            parts.append(f"*{md(r.paper)}* names no registered leader on those dates "
                          "(a paper without a registry of its own has no mention to count)")
         else:
-            parts.append(f"*{r.paper}* has {r.per_1000_articles:,.0f} mentions per 1,000 articles, "
+            parts.append(f"*{md(r.paper)}* has {r.per_1000_articles:,.0f} mentions per 1,000 articles, "
                          f"{_pct(r.front_share)} of the articles naming a leader on its front page or as its lead item")
     return say(f"On the **{number(int(table['n_dates'].iloc[0]))}** dates every paper covers: " + "; ".join(parts)
                + ". The front page is page 1 where a paper gives pages, else the first item of the issue.")
@@ -141,7 +143,7 @@ def diffusion_sentence(diffusion: pd.DataFrame) -> say:
         never = int((group["status"] == "never").sum())
         lead = int(group["status"].isin(["first", "first (left-censored)"]).sum())
         median = f"a median lag of {adopted['lag_days'].astype(float).median():.0f} days" if len(adopted) else "no lag"
-        parts.append(f"*{paper}* is first with {number(lead)} phrases and adopts {number(len(adopted))} later, with "
+        parts.append(f"*{md(paper)}* is first with {number(lead)} phrases and adopts {number(len(adopted))} later, with "
                      f"{median}; {number(censored)} of its first uses fall on its first covered date (left-censored: "
                      f"it may have used them earlier, so no lag is given) and it never uses {number(never)} "
                      "phrases that another paper uses while it is published.")
@@ -153,19 +155,19 @@ def phrase_sentence(diffusion: pd.DataFrame, phrase: str) -> say:
     rows = diffusion[diffusion["phrase"] == phrase]
     used = rows[rows["first_date"] != ""]
     if used.empty:
-        return say(f"No paper of the collection uses {phrase}.")
+        return say(f"No paper of the collection uses {md(phrase)}.")
     parts = []
     for r in rows.itertuples():
         if r.status in ("first", "first (left-censored)"):
-            parts.append(f"*{r.paper}* first, on {r.first_date}" + (" (its first covered date: left-censored)"
+            parts.append(f"*{md(r.paper)}* first, on {r.first_date}" + (" (its first covered date: left-censored)"
                                                                       if r.left_censored else ""))
         elif r.status == "adopted":
-            parts.append(f"*{r.paper}* on {r.first_date}, {number(int(r.lag_days))} days later")
+            parts.append(f"*{md(r.paper)}* on {r.first_date}, {number(int(r.lag_days))} days later")
         elif r.status == "left-censored":
-            parts.append(f"*{r.paper}* from its first covered date, {r.first_date} (left-censored: the lag is unknown)")
+            parts.append(f"*{md(r.paper)}* from its first covered date, {r.first_date} (left-censored: the lag is unknown)")
         else:
-            parts.append(f"*{r.paper}* {r.status}")
-    return say(f"**{phrase}**: " + "; ".join(parts) + ".")
+            parts.append(f"*{md(r.paper)}* {r.status}")
+    return say(f"**{md(phrase)}**: " + "; ".join(parts) + ".")
 
 
 def adoption_phrases(adoption: pd.DataFrame, n: int = 4, planted=()) -> list[str]:
@@ -179,22 +181,28 @@ def adoption_phrases(adoption: pd.DataFrame, n: int = 4, planted=()) -> list[str
 
 
 def reprint_sentence(pairs: pd.DataFrame, shares: pd.DataFrame) -> say:
-    """How many near-duplicate pairs, how many across papers, and each paper's share of copy printed
-    first elsewhere."""
+    """How many near-duplicate pairs, across papers and inside one, and each paper's share of copy another
+    paper printed first (or the same day), and of articles printed twice in the paper itself."""
     if shares.empty:
         return say("No article is long enough to compare.")
     across = pairs[~pairs["same_paper"]] if len(pairs) else pairs
     parts = [f"The papers share **{number(len(across))}** near-duplicate article pairs across papers and "
              f"**{number(len(pairs) - len(across))}** inside one paper."]
     for paper, group in shares.groupby("paper", sort=True):
+        n = int(group["n_articles"].iloc[0])
         others = group[group["other"] != paper]
-        if others.empty:
-            continue
-        best = others.sort_values(["share_from_other", "other"], ascending=[False, True]).iloc[0]
-        total = int(others["n_from_other"].sum())
-        parts.append(f"Of *{paper}*'s {number(int(group['n_articles'].iloc[0]))} articles, "
-                     f"{number(total)} pair with an article another paper printed the same day or earlier "
-                     f"(most from *{best['other']}*: {_pct(best['share_from_other'])}).")
+        own = group[group["other"] == paper]
+        said = []
+        if len(others) and int(others["n_from_other"].sum()):
+            best = others.sort_values(["share_from_other", "other"], ascending=[False, True]).iloc[0]
+            said.append(f"{number(int(others['n_from_other'].sum()))} pair with an article another paper printed the "
+                        f"same day or earlier (most from *{md(best['other'])}*: {_pct(best['share_from_other'])})")
+        elif len(others):
+            said.append("none has a near-duplicate in another paper printed the same day or earlier")
+        if len(own) and int(own["n_reprinted"].iloc[0]):
+            said.append(f"{number(int(own['n_reprinted'].iloc[0]))} ({_pct(float(own['share'].iloc[0]))}) have a "
+                        "near-duplicate in the paper itself")
+        parts.append(f"Of *{md(paper)}*'s {number(n)} articles, " + "; ".join(said) + ".")
     return say(" ".join(parts))
 
 
@@ -205,8 +213,8 @@ def keyness_sentence(keyness: pd.DataFrame, n: int = 5) -> say:
     parts = []
     for paper, group in keyness.groupby("paper", sort=True):
         spread = group[~group["one_article"].astype(bool)]
-        terms = _join([f"{t}" for t in spread["term"].head(n)])
-        parts.append(f"*{paper}*: {terms}")
+        terms = _join([md(t) for t in spread["term"].head(n)])
+        parts.append(f"*{md(paper)}*: {terms}")
     return say("The terms most distinctive of each paper against all the others (log-likelihood G², spread over "
                "more than one article): " + "; ".join(parts) + ".")
 
