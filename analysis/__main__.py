@@ -197,6 +197,9 @@ def _build_collection(args) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BuildError as err:  # a worker process or the Dask cluster failed
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"interrupted: {args.out} is not complete (no collection.json); run the build again", file=sys.stderr)
         return 130
