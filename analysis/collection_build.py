@@ -82,7 +82,8 @@ def comparison_tables(collection: Collection, papers: list[Tables], *, timings: 
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     clock = time.perf_counter()
-    articles = stacked("articles", ["article_id", "issue_date", "page", "headline", "source_agency", "text"])
+    articles = stacked("articles", ["article_id", "issue_date", "page", "headline", "source_agency", "source",
+                                    "line_start", "text"])
     out = {"papers": compare.papers_table(infos, collection.slugs, articles),
            "coverage": compare.coverage(articles, FREQ)}
     mentions = stacked("mentions", ["article_id", "name", "kind"])
@@ -115,7 +116,7 @@ def comparison_tables(collection: Collection, papers: list[Tables], *, timings: 
     clock = time.perf_counter()
     seen: dict = {}
     pairs = reprints.reprint_pairs(articles, candidates=seen)
-    out["reprints"] = pairs
+    out["reprints"] = reprints.with_sources(pairs, articles)
     out["reprint_shares"] = reprints.reprint_shares(pairs, articles)
     timings["reprints"] = time.perf_counter() - clock
     timings.update({f"reprints_{k}": v for k, v in seen.items()})

@@ -65,6 +65,8 @@ def test_reprints_found_with_precision_and_recall(generated):
     assert precision >= 0.95 and recall >= 0.95, (precision, recall, planted - found, found - planted)
     kinds = pd.read_csv(folder / "reprints.csv")["kind"]
     assert {"verbatim", "edited", "copy-of-copy", "same-paper"} <= set(kinds)
+    found_rows = built.load("reprints")
+    assert (found_rows["source_a"] != "").all() and (found_rows["source_b"] != "").all()
     shares = built.load("reprint_shares")
     within = shares[(shares["paper"] == "长河报") & (shares["other"] == "长河报")]
     assert int(within["n_reprinted"].iloc[0]) == 2 * int((kinds == "same-paper").sum())

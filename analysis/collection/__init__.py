@@ -18,8 +18,8 @@ with a ``paper`` column (:mod:`analysis.collection_build`).
 from .compare import (adoption, candidate_phrases, common_dates, coverage, diffusion, leader_comparison,
                       paper_keyness, papers_table, phrase_hits)
 from .folder import COLLECTION_TABLES, Collection, CollectionTables, is_collection_folder
-from .reprints import reprint_pairs, reprint_shares
+from .reprints import reprint_pairs, reprint_shares, with_sources
 
 __all__ = ["COLLECTION_TABLES", "Collection", "CollectionTables", "adoption", "candidate_phrases", "common_dates",
            "coverage", "diffusion", "is_collection_folder", "leader_comparison", "paper_keyness", "papers_table",
-           "phrase_hits", "reprint_pairs", "reprint_shares"]
+           "phrase_hits", "reprint_pairs", "reprint_shares", "with_sources"]

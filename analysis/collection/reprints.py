@@ -145,6 +145,29 @@ def reprint_pairs(articles: pd.DataFrame, *, threshold: float = JACCARD_THRESHOL
     return pd.DataFrame(rows, columns=PAIR_COLUMNS).astype({"jaccard": float, "same_paper": bool})
 
 
+def with_sources(pairs: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` with where each side stands in its paper's text: ``source_a``/``line_a`` and
+    ``source_b``/``line_b`` (the page file or table and the line where the article's body starts), so a
+    pair can be checked in both sources.
+
+    >>> arts = pd.DataFrame({"paper": ["甲", "乙"], "article_id": ["a", "b"], "source": ["p1.txt", "t.csv"],
+    ...                      "line_start": [12, 3]})
+    >>> pairs = pd.DataFrame({"paper_a": ["甲"], "article_id_a": ["a"], "paper_b": ["乙"], "article_id_b": ["b"]})
+    >>> with_sources(pairs, arts)[["source_a", "line_a", "source_b", "line_b"]].values.tolist()
+    [['p1.txt', 12, 't.csv', 3]]
+    """
+    where = articles[["paper", "article_id", "source", "line_start"]].drop_duplicates(["paper", "article_id"])
+    out = pairs
+    for side in ("a", "b"):
+        named = where.rename(columns={"paper": f"paper_{side}", "article_id": f"article_id_{side}",
+                                      "source": f"source_{side}", "line_start": f"line_{side}"})
+        out = out.merge(named, on=[f"paper_{side}", f"article_id_{side}"], how="left")
+    for side in ("a", "b"):
+        out[f"source_{side}"] = out[f"source_{side}"].fillna("").astype(str)
+        out[f"line_{side}"] = out[f"line_{side}"].fillna(0).astype("int64")
+    return out.reset_index(drop=True)
+
+
 def reprint_shares(pairs: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Per paper and other paper: how many of the paper's articles have a near-duplicate there.
 
