@@ -47,6 +47,14 @@ from .progress import Steps, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
 from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
                            representative_articles, tfidf_from_arrays, tfidf_summary)
+from .aggregate.formulations import formulation_table
+from .aggregate.frequency import NgramTotals, collocation_table, term_frequency
+from .perarticle.formulations import extract_formulations
+from .perarticle.kinds import compute_tokens
+from .perarticle.mentions import leader_mentions
+from .paths import PROJECT_ROOT
+from .perarticle.stage import ArticleCache
+from .settings import default_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +64,6 @@ STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics"
 def _makers() -> dict[str, object]:
     """Each table the build writes → the function that computes it (``build.json`` records them by name,
     so the reproducibility page says how every table was made)."""
-    from .aggregate.formulations import formulation_table
-    from .aggregate.frequency import NgramTotals, collocation_table, term_frequency
-    from .perarticle.formulations import extract_formulations
-    from .perarticle.kinds import compute_tokens
-    from .perarticle.mentions import leader_mentions
-
     return {
         "build_info": build_info_table, "articles": read_corpus, "captions": read_corpus,
         "unattributed_headlines": read_corpus, "registry": load_registry, "mentions": leader_mentions,
@@ -230,8 +232,6 @@ def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
 def _portable(path: Path) -> str:
     """A path relative to the project when inside it (``data``), so the table's bytes do not depend
     on where the repository was cloned; absolute otherwise."""
-    from .paths import PROJECT_ROOT
-
     resolved = path.resolve()
     try:
         return resolved.relative_to(PROJECT_ROOT).as_posix()
@@ -378,9 +378,6 @@ def prune_caches(settings=None, *, max_age_days: float | None = None, clock=None
     with the entries and bytes removed and the sizes before and after.
     """
     import time as _time
-
-    from .perarticle.stage import ArticleCache
-    from .settings import default_settings
 
     settings = settings if settings is not None else default_settings()
     clock = clock or _time.time

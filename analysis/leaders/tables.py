@@ -33,6 +33,8 @@ from analysis.corpus.folder import Corpus
 from analysis.corpus.periods import check_freq, period_labels, period_span
 from analysis.paths import DATA_DIR
 from analysis.perarticle.mentions import KINDS, LOCATIONS
+from .protocol import check_mentions
+from .protocol import protocol_order
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")
@@ -357,8 +359,6 @@ def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
     ``sequence`` (names joined by `` > ``), ``titles``.  Sorted by date,
     article, location, sentence.
     """
-    from .protocol import check_mentions
-
     check_mentions(mentions)
     chosen = mentions[mentions["enumeration"] > 0]
     rows = []
@@ -386,8 +386,6 @@ def order_changes(mentions: pd.DataFrame, **options) -> pd.DataFrame:
     ``changed_on``, ``first_before``, ``first_after``.  Sorted by changed
     (True first), a, b.
     """
-    from .protocol import protocol_order
-
     table = protocol_order(mentions, **options)
     columns = ["a", "b", "a_first", "b_first", "first_date", "last_date", "changed", "lists", "changed_on",
                "first_before", "first_after"]
