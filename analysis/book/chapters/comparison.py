@@ -33,9 +33,14 @@ def _join(items) -> str:
 
 
 def _pct(x: float) -> str:
+    """``37%``; a share under 1% keeps a decimal (``0.4%``), so it does not read as none.
+
+    >>> _pct(0.374), _pct(0.0042), _pct(0.0)
+    ('37%', '0.4%', '0%')
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    return f"{100 * x:.0f}%"
+    return f"{100 * x:.1f}%" if 0 < x < 0.01 else f"{100 * x:.0f}%"
 
 
 def _span(first: str, last: str) -> str:
