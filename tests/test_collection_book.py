@@ -55,3 +55,16 @@ def test_figures_are_numbered_and_captioned(text):
 
 def test_single_paper_chapters_are_not_in_the_collection_book():
     assert not (BUILT / "_build" / "html" / "book" / "01_corpus.html").exists()
+
+
+# The browser check of the main book (tests/test_browser.py), on the collection book: every page loads in
+# headless Chromium with its images decoded and its internal links and anchors resolving.
+from test_browser import browser, book_pages, serve, site_problems  # noqa: E402,F401  (browser: a fixture)
+
+
+def test_collection_book_loads_in_a_browser(browser):  # noqa: F811
+    site = BUILT / "_build" / "html"
+    assert "book/collection/05_comparison.html" in book_pages(site)
+    with serve(site) as url:
+        problems = site_problems(site, url, browser)
+    assert not problems, "\n".join(problems)
