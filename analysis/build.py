@@ -40,6 +40,7 @@ from .errors import InputError
 from .inputs import input_digest, signatures, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.protocol import protocol_order
+from .leaders.tables import page_prominence
 from .leaders.validation import check_annotation, read_annotation, read_gold
 from .perarticle.mentions import discover_officials, discovery_table, load_registry, registered_names
 from .perarticle.stage import Runner, discovery_hits_table
@@ -67,7 +68,7 @@ def _makers() -> dict[str, object]:
     return {
         "build_info": build_info_table, "articles": read_corpus, "captions": read_corpus,
         "unattributed_headlines": read_corpus, "registry": load_registry, "mentions": leader_mentions,
-        "discovered_officials": discover_officials, "protocol_order": protocol_order, "tokens": compute_tokens, "term_frequency": term_frequency,
+        "discovered_officials": discover_officials, "protocol_order": protocol_order, "prominence": page_prominence, "tokens": compute_tokens, "term_frequency": term_frequency,
         "term_frequency_by_issue": term_frequency, "term_frequency_by_month": term_frequency,
         "formulations": formulation_table, "formulation_occurrences": extract_formulations,
         "collocations": collocation_table, "trigrams": NgramTotals, "clusters": clusters_table,
@@ -139,6 +140,8 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         tables["discovered_officials"] = discovery_table(discovery_hits_table(kept["stage"]), registered_names(registry))
         # Who is listed before whom, from lists of names only (a change of rank, not of salience).
         tables["protocol_order"] = protocol_order(tables["mentions"])
+        # Front page (or lead item), headline and per-issue rates per person and year.
+        tables["prominence"] = page_prominence(tables["mentions"], result.articles)
         tables.update(per_article)
     with steps.step("topics"):
         try:
