@@ -38,6 +38,7 @@ import pandas as pd
 
 from analysis.aggregate.frequency import keyness_from_counts
 from analysis.corpus.periods import period_labels
+from analysis.leaders.tables import front_page_articles
 
 #: Source groups of the coverage table, in column order (``source_agency`` values).
 SOURCES = ("本报", "新华社", "other", "none")
@@ -46,16 +47,13 @@ STATUSES = ("first", "adopted", "left-censored", "first (left-censored)", "never
 
 
 def _front(articles: pd.DataFrame) -> pd.Series:
-    """Whether each article is on the front page: page 1 when the paper gives pages, else the first item
-    of its issue (in the articles table's order)."""
+    """Whether each article is on the front page, paper by paper, by the leader chapter's rule
+    (:func:`analysis.leaders.tables.front_page_articles`: page 1 (``1``, ``01``, ``A1``) when the paper
+    gives pages, else the first item of its issue in the articles table's order)."""
     front = pd.Series(False, index=articles.index)
     for _, group in articles.groupby("paper", sort=True):
-        pages = group["page"].astype(str).str.extract(r"(\d+)", expand=False)
-        if pages.notna().any():
-            front.loc[group.index] = pages.astype(float).eq(1.0).to_numpy()
-        else:
-            first = ~group.duplicated("issue_date", keep="first")
-            front.loc[group.index] = first.to_numpy()
+        mask, _ = front_page_articles(group)
+        front.loc[group.index] = mask.to_numpy()
     return front
 
 
