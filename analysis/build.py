@@ -181,11 +181,18 @@ def _check_annotations(corpus: Corpus, articles: pd.DataFrame) -> None:
 
 
 def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
-    """The one-row ``build_info`` table: which corpus, which facts, how many articles, which dates."""
+    """The one-row ``build_info`` table: which corpus, which facts, how many articles, which dates; the
+    paper as the book names it and which of the book's identity fields were guessed
+    (:mod:`analysis.corpus.identity`), and the publishing policy."""
+    from .corpus.identity import corpus_identity, papers_by_frequency
+
     dates = articles["issue_date"][articles["issue_date"] != ""] if len(articles) else pd.Series(dtype=str)
+    papers = papers_by_frequency(articles["paper"].astype(str).tolist()) if len(articles) else []
+    ident = corpus_identity(corpus, papers=papers, first_date=str(dates.min()) if len(dates) else "",
+                            last_date=str(dates.max()) if len(dates) else "")
     return pd.DataFrame([{
         "corpus": corpus.label,
-        "paper": corpus.paper or (articles["paper"].iloc[0] if len(articles) else ""),
+        "paper": ident.paper,
         "corpus_path": _portable(corpus.root),
         "kind": corpus.kind,
         "is_sample": bool(corpus.is_sample),
@@ -194,19 +201,22 @@ def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
         "n_articles": int(len(articles)),
         "first_date": str(dates.min()) if len(dates) else "",
         "last_date": str(dates.max()) if len(dates) else "",
+        "guessed": ";".join(ident.guessed_fields),
+        "publish_text": ident.publish_text,
     }])
 
 
 def _portable(path: Path) -> str:
     """A path relative to the project when inside it (``data``), so the table's bytes do not depend
-    on where the repository was cloned; absolute otherwise."""
+    on where the repository was cloned; else the folder's own name (a table never names a machine's
+    folders)."""
     from .paths import PROJECT_ROOT
 
     resolved = path.resolve()
     try:
         return resolved.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
-        return str(resolved)
+        return resolved.name
 
 
 # Every table gets a Parquet file (for code: the notebooks read these) and a

@@ -29,7 +29,8 @@ step() {
 
 # The package's layers import only downward (pyproject.toml [tool.importlinter]).
 step "layer contract" .venv/bin/lint-imports --config pyproject.toml
-step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py --ignore=tests/test_generated_book.py -q
+step "unit tests" env PYTHONPATH=tests .venv/bin/pytest tests --ignore=tests/test_browser.py \
+    --ignore=tests/test_generated_book.py --ignore=tests/test_site_links.py -q
 # The package's docstring examples are its documentation: they must run and print what they say.
 step "docstring examples" .venv/bin/pytest --doctest-modules analysis -q
 step "book build" bash scripts/book.sh
@@ -45,7 +46,9 @@ gen_book() {
         bash scripts/book.sh
 }
 step "book on the generated corpus" gen_book
-step "generated corpus book check" .venv/bin/pytest tests/test_generated_book.py -q -rA
+step "generated corpus book check" env PYTHONPATH=tests .venv/bin/pytest tests/test_generated_book.py -q -rA
+# Every href and src of both built sites resolves (analysis.book.site.broken_links); no machine path in them.
+step "link check of both sites" env PYTHONPATH=tests .venv/bin/pytest tests/test_site_links.py -q -rA
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..helpers import PUBLISHED_DIR, set_publishing
+
 #: Period codes (:data:`analysis.corpus.periods.FREQS`) by the span of the corpus: the first whose limit
 #: (days) is not exceeded.
 BINS = [(45, "D"), (400, "W"), (1100, "M"), (3700, "Q"), (10**9, "Y")]
@@ -60,6 +62,8 @@ class Context:
     first_date: str
     last_date: str
     defaulted_facts: tuple
+    #: The corpus's publishing policy (``corpus.toml`` ``publish_text``): ``full``, ``excerpts`` or ``none``.
+    publish_text: str = "excerpts"
 
     @property
     def bin(self) -> str:
@@ -79,10 +83,28 @@ class Context:
 
 def context(info: dict) -> Context:
     """The :class:`Context` of the built tables: ``info`` is their ``build_info`` row as a dict
-    (:attr:`analysis.tables.Tables.info`)."""
+    (:attr:`analysis.tables.Tables.info`).
+
+    In a Jupyter kernel (a chapter being built) it also sets what the tables and concordances may show,
+    from the corpus's publishing policy, and where they write their downloads
+    (:func:`analysis.book.helpers.set_publishing`).
+    """
     defaulted = tuple(x for x in str(info.get("defaulted_facts", "")).split(";") if x)
-    return Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
-                   str(info["first_date"]), str(info["last_date"]), defaulted)
+    ctx = Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
+                  str(info["first_date"]), str(info["last_date"]), defaulted,
+                  str(info.get("publish_text") or "excerpts"))
+    if _in_kernel():
+        set_publishing(ctx.publish_text, PUBLISHED_DIR)
+    return ctx
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
 
 
 class say:
@@ -157,7 +179,7 @@ def corpus_statement(info: dict, description: dict) -> str:
                      "the text names with a title instead.")
     defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
     if defaulted:
-        lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
+        lines.append("Facts this corpus does not bring, for which the project's defaults in `data/defaults/` stand in: "
                      + ", ".join(f"`{f}`" for f in defaulted) + ".")
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
                  f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
