@@ -409,8 +409,8 @@ def neutralise_cell(value):
     """A CSV cell safe to open in a spreadsheet: text that would start a formula (``= + - @``, a tab or a
     carriage return) gets a leading ``'``; numbers (``-1.5``) are left alone.
 
-    >>> neutralise_cell("=HYPERLINK(\"x\")"), neutralise_cell("-1.5"), neutralise_cell("+86 10")
-    ('\'=HYPERLINK("x")', '-1.5', "'+86 10")
+    >>> print(neutralise_cell("=HYPERLINK(x)"), neutralise_cell("-1.5"), neutralise_cell("+86 10"))
+    '=HYPERLINK(x) -1.5 '+86 10
     """
     if not isinstance(value, str) or not value or value[0] not in "=+-@\t\r":
         return value

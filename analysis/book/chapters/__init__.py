@@ -31,8 +31,11 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+
+from analysis.paths import DATA_DIR
 
 from ..helpers import PUBLISHED_DIR, set_publishing
 
@@ -136,10 +139,38 @@ class _Silent(say):
         return None
 
 
-def sample_note(markdown: str, ctx: Context) -> say:
-    """A note about the sample pages, shown only when the book is built on the sample corpus (``ctx``)."""
+#: The sample's notes (``data/book_notes.toml``): what the authors saw on the two sample pages, by chapter and
+#: place (``corpus.layout``), so that no notebook (downloaded with a book on another corpus) carries their text.
+SAMPLE_NOTES = DATA_DIR / "book_notes.toml"
+
+
+def sample_notes(path: Path = SAMPLE_NOTES) -> dict[str, str]:
+    """The sample's notes, ``{"chapter.place": markdown}``.
+
+    >>> "corpus.layout" in sample_notes()
+    True
+    """
+    import tomllib
+
+    notes: dict[str, str] = {}
+
+    def walk(prefix: str, table: dict) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}{key}.", value)
+            else:
+                notes[f"{prefix}{key}"] = str(value)
+
+    walk("", tomllib.loads(Path(path).read_text(encoding="utf-8")))
+    return notes
+
+
+def sample_note(key: str, ctx: Context) -> say:
+    """The sample's note ``key`` (:func:`sample_notes`; a key it does not hold is the note's Markdown itself),
+    shown only when the book is built on the sample corpus (``ctx``): nothing for any other corpus."""
     if not ctx.is_sample:
         return say("")
+    markdown = sample_notes().get(key, key)
     return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")
 
 
