@@ -76,7 +76,7 @@ def _book_commands(sub) -> None:
     """``describe`` (a corpus.toml draft) and ``publish`` (the book's downloads and identity)."""
     describe = sub.add_parser("describe", help="write a corpus.toml draft for a corpus folder (guesses marked)")
     describe.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
-    describe.add_argument("--out", help="file to write (default: CORPUS/corpus.toml)")
+    describe.add_argument("--out", help="file to write (default: CORPUS/corpus.toml; -: print it)")
     describe.add_argument("--force", action="store_true", help="replace an existing file")
     publish = sub.add_parser("publish", help="write the book's downloads, identity and configuration "
                                              "(before jupyter-book build)")
@@ -194,6 +194,11 @@ def _describe(args) -> int:
     from .corpus.identity import write_description
 
     corpus = _corpus(args)
+    if args.out == "-":
+        from .corpus.identity import describe_draft
+
+        sys.stdout.write(describe_draft(corpus))
+        return 0
     out = Path(args.out) if args.out else corpus.root / "corpus.toml"
     write_description(corpus, out, force=args.force)
     print(f"wrote {out}: a draft; check every line marked 'guessed' and fill in the commented keys")

@@ -150,3 +150,12 @@ def test_build_info_records_the_guesses_the_policy_and_no_machine_path(tmp_path)
 
 def test_the_sample_data_folder_has_a_corpus_toml():
     assert (DATA_DIR / "corpus.toml").is_file()
+
+
+def test_describe_command_prints_the_draft_with_out_dash(tmp_path):
+    folder = _table(tmp_path / "c", papers=("长江日报",) * 2)
+    run = [sys.executable, "-m", "analysis", "describe", "--corpus", str(folder), "--out", "-"]
+    done = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert tomllib.loads(done.stdout)["paper"] == "长江日报"
+    assert not (tmp_path / "-").exists() and not (folder / "corpus.toml").exists(), "'-' was taken for a file name"
