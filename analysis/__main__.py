@@ -21,12 +21,48 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 from pathlib import Path
 
-from .errors import InputError
+from .errors import BuildError, InputError
 from .io import write_csv
+
+def _integer(low: int, what: str):
+    """An argparse type: an integer of at least ``low`` (the message says which argument and why)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {what}, not {value}")
+        return value
+    return parse
+
+
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _scheduler(text: str) -> str:
+    from .perarticle.distributed import ADDRESS
+
+    if not ADDRESS.match(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address (e.g. tcp://host:8786)")
+    return text.strip()
+
+
+POSITIVE = _integer(1, "at least 1")
+NON_NEGATIVE = _integer(0, "0 or more")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,25 +81,35 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     build.add_argument("--force", action="store_true",
                        help="rebuild even when --out is up to date (same corpus, facts, code and settings)")
-    build.add_argument("--workers", type=int, default=None,
+    build.add_argument("--workers", type=POSITIVE, default=None,
                        help="worker processes for the per-article stage (default: all cores)")
-    build.add_argument("--scheduler", default=None,
+    build.add_argument("--scheduler", type=_scheduler, default=None,
                        help="run the per-article stage on this Dask scheduler (e.g. tcp://host:8786)")
     template = sub.add_parser("registry-template", help="write officials found by their titles as a registry draft")
     template.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
     template.add_argument("--out", help="output CSV (default: CORPUS/leaders.draft.csv)")
-    template.add_argument("--min-count", type=int, default=1, help="keep names seen at least this often")
+    template.add_argument("--min-count", type=POSITIVE, default=1, help="keep names seen at least this often")
+    template.add_argument("--force", action="store_true", help="overwrite an existing output file")
     annotate = sub.add_parser("annotate", help="write a stratified sample of candidate mentions to check by hand")
     annotate.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
-    annotate.add_argument("--sample", type=int, default=200, help="size of the sample (default 200)")
+    annotate.add_argument("--sample", type=POSITIVE, default=200, help="size of the sample (default 200)")
     annotate.add_argument("--out", help="output CSV (default: CORPUS/annotation_sample.csv)")
-    annotate.add_argument("--seed", type=int, default=0)
+    annotate.add_argument("--seed", type=NON_NEGATIVE, default=0)
+    annotate.add_argument("--force", action="store_true", help="overwrite an existing output file")
     synthetic = sub.add_parser("synthetic", help="write the generated multi-year test corpus folder")
-    synthetic.add_argument("--out", required=True, help="folder to write")
-    synthetic.add_argument("--articles", type=int, default=2400)
-    synthetic.add_argument("--start", default="2019-01-01")
-    synthetic.add_argument("--end", default="2022-12-31")
-    synthetic.add_argument("--seed", type=int, default=0)
+    synthetic.add_argument("--out", required=True, help="folder to write (new or empty)")
+    synthetic.add_argument("--articles", type=POSITIVE, default=2400)
+    synthetic.add_argument("--start", type=_iso_date, default="2019-01-01")
+    synthetic.add_argument("--end", type=_iso_date, default="2022-12-31")
+    synthetic.add_argument("--seed", type=NON_NEGATIVE, default=0)
+    synthetic.add_argument("--force", action="store_true",
+                           help="write into a folder that is not empty (the generator's files are replaced)")
+    cache = sub.add_parser("cache", help="show what the build folder's caches hold, or prune them")
+    cache.add_argument("--prune", action="store_true",
+                       help="remove superseded entries unused for $ANALYSIS_CACHE_KEEP_DAYS days (default 7) and the "
+                            "least recently used past $ANALYSIS_CACHE_MAX_MB (default 4096), then compact the file")
+    cache.add_argument("--max-age", type=_integer(0, "0 or more days"), default=None, metavar="DAYS",
+                       help="with --prune: also remove whatever was not used for DAYS days")
     manifest = sub.add_parser("manifest", help="write a manifest.csv template (with checksums) for a folder of pages")
     manifest.add_argument("folder", help="folder of page .txt files")
     manifest.add_argument("--paper", required=True, help="newspaper name for every row")
@@ -87,17 +133,19 @@ def _book_commands(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    from .progress import LogHandler
+
+    handler = LogHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     if args.command in ("describe", "publish"):
         return _guarded(_describe if args.command == "describe" else _publish, args)
     if args.command == "manifest":
         return _manifest(args)
     if args.command == "synthetic":
-        from .synthetic import generate_corpus
-
-        folder = generate_corpus(args.out, args.articles, start=args.start, end=args.end, seed=args.seed)
-        print(f"wrote {folder}")
-        return 0
+        return _guarded(_synthetic, args)
+    if args.command == "cache":
+        return _guarded(_cache, args)
     if args.command == "registry-template":
         return _guarded(_registry_template, args)
     if args.command == "annotate":
@@ -116,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:  # OutputError (--out unusable, disk full) included
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BuildError as err:  # a worker process or the Dask cluster failed
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"interrupted: {args.out} is unchanged", file=sys.stderr)
         return 130
@@ -161,14 +212,85 @@ def _guarded(command, args) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BuildError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _synthetic(args) -> int:
+    from .synthetic import generate_corpus
+
+    folder = generate_corpus(args.out, args.articles, start=args.start, end=args.end, seed=args.seed,
+                             force=args.force)
+    print(f"wrote {folder}")
+    return 0
+
+
+def _cache(args) -> int:
+    from .perarticle.stage import ArticleCache
+    from .settings import Settings
+
+    settings = Settings.from_environment()
+    folder = settings.build_path() / "cache" / "perarticle"
+    if args.max_age is not None and not args.prune:
+        raise InputError("--max-age", "goes with --prune")
+    if args.prune:
+        report = _prune(settings, args.max_age)
+        if not report:
+            print(f"nothing to prune: no cache in {settings.build_path() / 'cache'}")
+    if not (folder / ArticleCache.FILE).is_file():
+        if not args.prune:
+            print(f"no per-article cache in {folder}")
+        return 0
+    summary = ArticleCache(folder).summary()
+    corpora = {c for g in summary["generations"] for c in g["corpora"]}
+    print(f"per-article cache {folder / ArticleCache.FILE}: {_mb(summary['bytes'])}, {summary['entries']} entries "
+          f"in {len(summary['generations'])} generation(s) of {len(corpora)} corpus file(s)")
+    return 0
+
+
+def _prune(settings, max_age) -> dict:
+    from .build import prune_caches
+
+    report = prune_caches(settings, max_age_days=max_age)
+    if "perarticle" in report:
+        r = report["perarticle"]
+        print(f"per-article cache {r['path']}: removed {r['entries']} entries of {r['generations']} superseded or "
+              f"unused generation(s) ({_mb(r['bytes'])} of values); file {_mb(r['before'])} → {_mb(r['after'])}")
+        if r["over_cap"]:
+            print(f"  still over its cap of {settings.cache_max_mb:.0f} MB: every entry left was used by the latest "
+                  "build of its corpus; raise $ANALYSIS_CACHE_MAX_MB or delete the file")
+    if "corpus" in report:
+        r = report["corpus"]
+        print(f"corpus cache {r['path']}: removed {r['entries']} unused entr{'y' if r['entries'] == 1 else 'ies'} "
+              f"({_mb(r['bytes'])})")
+    return report
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _output_file(out: Path, corpus, force: bool) -> Path:
+    """``out`` checked before anything is computed: not one of the corpus's inputs (never, even with
+    ``--force``), not a folder, and not an existing file unless ``force``."""
+    from .corpus.folder import check_not_input
+    from .io import OutputError
+
+    check_not_input(out, corpus, "--out", file=True)
+    if out.is_dir():
+        raise OutputError(out, "--out names a folder; give a CSV file")
+    if out.exists() and not force:
+        raise OutputError(out, "exists; pass --force to overwrite it, or give another --out")
+    return out
 
 
 def _registry_template(args) -> int:
     from .leaders.registry_draft import registry_draft
 
     corpus = _corpus(args)
+    out = _output_file(Path(args.out) if args.out else corpus.root / "leaders.draft.csv", corpus, args.force)
     tables = _tables(corpus)
-    out = Path(args.out) if args.out else corpus.root / "leaders.draft.csv"
     draft = registry_draft(tables.load("articles"), tables.load("registry"), min_count=args.min_count,
                            corpus=corpus)
     write_csv(draft, out)
@@ -180,8 +302,8 @@ def _annotate(args) -> int:
     from .leaders.validation import annotation_sample
 
     corpus = _corpus(args)
+    out = _output_file(Path(args.out) if args.out else corpus.root / "annotation_sample.csv", corpus, args.force)
     tables = _tables(corpus)
-    out = Path(args.out) if args.out else corpus.root / "annotation_sample.csv"
     sample = annotation_sample(tables.load("articles"), tables.load("mentions"), args.sample,
                                registry=tables.load("registry"), seed=args.seed)
     write_csv(sample, out)
@@ -220,7 +342,7 @@ def _manifest(args) -> int:
 
     try:
         path, missing_dates = write_manifest_template(args.folder, args.paper, force=args.force)
-    except (InputError, FileExistsError) as err:
+    except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

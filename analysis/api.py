@@ -61,7 +61,7 @@ def environment_tables_folder(environ=None) -> Path:
     value = str(environ.get(TABLES_ENV, "")).strip()
     if value:
         return Path(value).expanduser()
-    return Settings.from_environment(environ).build_folder() / "data"
+    return Settings.from_environment(environ).build_path() / "data"
 
 
 def notebook_tables(environ=None) -> Tables:

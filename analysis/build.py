@@ -34,10 +34,10 @@ import pandas as pd
 
 from .aggregate.dataset import DatasetWriteError, WrittenTable
 from .aggregate.tables import per_article_tables
-from .corpus.folder import Corpus, as_corpus
+from .corpus.folder import Corpus, as_corpus, check_not_input
 from .corpus.read import read_corpus
 from .errors import InputError
-from .inputs import input_digest, up_to_date
+from .inputs import input_digest, signatures, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.protocol import protocol_order
 from .leaders.validation import check_annotation, read_annotation, read_gold
@@ -103,7 +103,7 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     """
     corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
     # The workers start (and load the segmenter) while this process reads the corpus.
-    with Runner(workers, scheduler) as runner:
+    with Runner(workers, scheduler, corpus.settings) as runner:
         runner.warm_up(corpus)
         return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
                              scheduler=scheduler, dataset=dataset, cache=cache, staging=staging)
@@ -143,7 +143,14 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
             stage = kept["stage"]
             vocabulary, rows, cols, counts = stage.count_matrix.arrays()
-            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts))
+            # The choice of k is kept by the selection sample's fingerprint: unchanged sampled articles,
+            # no refitting of every k (the tables are the same either way).
+            try:
+                topic_cache = corpus.cache_dir("topics") if cache is not False else None
+            except OSError as err:
+                log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
+                topic_cache = None
+            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts), cache=topic_cache)
         except TopicInputError as exc:
             # Too few articles (or terms) to cluster is a property of the corpus, not an error:
             # the other tables are still worth writing.
@@ -180,19 +187,40 @@ def _check_annotations(corpus: Corpus, articles: pd.DataFrame) -> None:
         check_annotation(gold, articles, path)
 
 
+def papers_of(corpus: Corpus, articles: pd.DataFrame) -> list[str]:
+    """The papers the articles come from, most articles first (then by name); the corpus's own paper
+    (``--paper``, ``corpus.toml``) when the text names none."""
+    named = articles["paper"].astype(str) if len(articles) and "paper" in articles.columns else pd.Series(dtype=str)
+    counts = named[named != ""].value_counts()
+    found = sorted(counts.index, key=lambda p: (-int(counts[p]), p))
+    return found or ([corpus.paper] if corpus.paper else [])
+
+
 def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
-    """The one-row ``build_info`` table: which corpus, which facts, how many articles, which dates; the
-    paper as the book names it and which of the book's identity fields were guessed
-    (:mod:`analysis.corpus.identity`), and the publishing policy."""
-    from .corpus.identity import corpus_identity, papers_by_frequency
+    """The one-row ``build_info`` table: which corpus, which facts, how many articles, which dates.
+
+    ``paper`` is the corpus's paper (``corpus.toml``, ``--paper``) or the one paper its articles
+    come from (none named anywhere: the book's guess, the folder's name); articles from several
+    papers are described as mixed (``mixed: A; B``, with a warning), never as the first row's paper;
+    ``papers`` lists every paper (``;``-separated, most articles first).  ``guessed``: which of the
+    book's identity fields were guessed (:mod:`analysis.corpus.identity`); ``publish_text``: the
+    publishing policy.
+    """
+    from .corpus.identity import corpus_identity
 
     dates = articles["issue_date"][articles["issue_date"] != ""] if len(articles) else pd.Series(dtype=str)
-    papers = papers_by_frequency(articles["paper"].astype(str).tolist()) if len(articles) else []
+    papers = papers_of(corpus, articles)
     ident = corpus_identity(corpus, papers=papers, first_date=str(dates.min()) if len(dates) else "",
                             last_date=str(dates.max()) if len(dates) else "")
+    if len(papers) > 1:
+        log.warning("%s: the articles come from %d papers (%s); the build describes the corpus as mixed",
+                    corpus.text, len(papers), "; ".join(papers))
+        paper = "mixed: " + "; ".join(papers)
+    else:
+        paper = corpus.paper or (papers[0] if papers else ident.paper)
     return pd.DataFrame([{
         "corpus": corpus.label,
-        "paper": ident.paper,
+        "paper": paper,
         "corpus_path": _portable(corpus.root),
         "kind": corpus.kind,
         "is_sample": bool(corpus.is_sample),
@@ -201,6 +229,7 @@ def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
         "n_articles": int(len(articles)),
         "first_date": str(dates.min()) if len(dates) else "",
         "last_date": str(dates.max()) if len(dates) else "",
+        "papers": ";".join(papers),
         "guessed": ";".join(ident.guessed_fields),
         "publish_text": ident.publish_text,
     }])
@@ -253,6 +282,7 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
             # Fault-injection hook: announce the write phase, then wait to be killed.
             print(f"ANALYSIS_TEST_PAUSE_WRITE: paused after {filename}", flush=True)
             time.sleep(pause)
+    now = time.time_ns()
     manifest = {
         "complete": True,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -272,6 +302,12 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
         manifest["datasets"] = {DATASET_DIR: {p.relative_to(folder / DATASET_DIR).as_posix():
                                           {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
                                           for p in sorted((folder / DATASET_DIR).rglob("*")) if p.is_file()}}
+    # What tells the next build, without reading them, that the files are unchanged (analysis.inputs).
+    paths = {p.name: p for p in written}
+    if (folder / DATASET_DIR).is_dir():
+        paths.update({f"{DATASET_DIR}/{p.relative_to(folder / DATASET_DIR).as_posix()}": p
+                      for p in (folder / DATASET_DIR).rglob("*") if p.is_file()})
+    manifest["signatures"] = signatures(paths, now)
     written.append(write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", folder / MANIFEST))
     return written
 
@@ -283,7 +319,8 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
 
     ``corpus``, ``manifest``, ``articles``, ``paper``, ``leaders``: the corpus
     (see :func:`build_tables`).  ``out`` is checked and locked before
-    anything is computed.  The per-article dataset is written into the
+    anything is computed: it may not be, contain or lie inside one of the corpus's inputs
+    (:func:`~analysis.corpus.folder.check_not_input`).  The per-article dataset is written into the
     staging folder as ``perarticle/`` (:data:`~analysis.tables.DATASET_DIR`), so it replaces the
     old one together with the tables or not at all.  ``workers``/``scheduler``:
     see :func:`build_tables`.
@@ -299,8 +336,18 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     analysis.io.OutputError: /dev/null/out: --out lies under /dev/null, which is a file
     """
     folder = OutputFolder(out)
-    folder.check()  # a wrong --out is reported before the corpus is even opened
+    try:
+        folder.check()  # a wrong --out is reported before the corpus is even read
+    except OutputError:
+        # Say the more precise thing when --out is one of the corpus's own folders.
+        try:
+            check_not_input(folder.out, as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders))
+        except InputError as err:
+            if isinstance(err, OutputError):
+                raise err from None
+        raise
     corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
+    check_not_input(folder.out, corpus)  # never replace (or write into) what the build reads
     digest, _ = input_digest(corpus)
     if not force and up_to_date(out, digest, MANIFEST):
         log.info("%s is up to date (same corpus, facts, code and settings); nothing to do", out)
@@ -325,3 +372,53 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     finally:
         steps.close()
     return tables
+
+
+# --------------------------------------------------------------------------- the caches
+
+def prune_caches(settings=None, *, max_age_days: float | None = None, clock=None) -> dict:
+    """``python -m analysis cache --prune``: bound the caches of a build folder now; return what went.
+
+    The per-article cache (:class:`~analysis.perarticle.stage.ArticleCache`): generations a corpus
+    has superseded and not used for ``settings.cache_keep_days``, the least recently used past
+    ``settings.cache_max_mb``, and (``max_age_days``) any generation unused that long; then the file
+    is compacted.  The corpus cache (articles read from pages and tables): entries unused for
+    ``max_age_days`` (default ``cache_keep_days``).  Returns ``{"perarticle": {...}, "corpus": {...}}``
+    with the entries and bytes removed and the sizes before and after.
+    """
+    import time as _time
+
+    from .perarticle.stage import ArticleCache
+    from .settings import default_settings
+
+    settings = settings if settings is not None else default_settings()
+    clock = clock or _time.time
+    root = settings.build_path() / "cache"
+    report: dict = {}
+    folder = root / "perarticle"
+    if (folder / ArticleCache.FILE).is_file():
+        store = ArticleCache(folder, keep_days=settings.cache_keep_days, max_mb=settings.cache_max_mb, clock=clock)
+        before = store.size()
+        removed = store.evict(max_age_days=max_age_days)
+        if removed["entries"]:
+            store.vacuum()
+        report["perarticle"] = {**removed, "path": str(store.path), "before": before, "after": store.size()}
+    corpus = root / "corpus"
+    if corpus.is_dir():
+        limit = (settings.cache_keep_days if max_age_days is None else max_age_days) * 86400
+        gone = {"entries": 0, "bytes": 0}
+        now = clock()
+        for path in sorted(corpus.glob("*-articles.parquet")):
+            key = path.name[: -len("-articles.parquet")]
+            parts = sorted(corpus.glob(f"{key}-*.parquet"))
+            try:
+                used = max(p.stat().st_mtime for p in parts)
+            except OSError:
+                continue
+            if now - used > limit:
+                for part in parts:
+                    gone["bytes"] += part.stat().st_size
+                    part.unlink(missing_ok=True)
+                gone["entries"] += 1
+        report["corpus"] = {**gone, "path": str(corpus)}
+    return report

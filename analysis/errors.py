@@ -17,3 +17,9 @@ class InputError(ValueError):
         self.problem = problem
         where = f"{self.path}, {kind} {line}" if line is not None else self.path
         super().__init__(f"{where}: {problem}")
+
+
+class BuildError(RuntimeError):
+    """A build could not finish for a reason outside its input: a worker process died twice on the same
+    articles, a Dask cluster lost its workers or stopped answering.  The message says what happened
+    and to which articles."""

@@ -91,16 +91,64 @@ def write_parquet(frame, path: str | Path) -> Path:
     return Path(path)
 
 
+#: The byte-order mark that opens every CSV the project writes.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to UTF-8 CSV atomically (no index).
+    r"""Write ``frame`` to UTF-8 CSV atomically (no index).
 
     UTF-8 with a byte-order mark, so that spreadsheet programs show the Chinese
     text instead of mojibake; pandas and Python's csv module read it back with
-    ``encoding="utf-8-sig"``.
+    ``encoding="utf-8-sig"``.  Arrow's CSV writer does it (about ten times
+    faster than ``DataFrame.to_csv`` on the term tables): every text cell and
+    the header quoted, booleans ``true``/``false``, floats as their shortest
+    round-trip form, a missing value an empty cell.  A frame Arrow cannot
+    write (a column of lists, of mixed types) is written by pandas.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_csv(pd.DataFrame({"term": ["两新", None], "n": [3, 4], "key": [True, False]}), path)
+    >>> path.read_bytes()[3:].decode()
+    '"term","n","key"\n"两新",3,true\n,4,false\n'
+    >>> pd.read_csv(path, encoding="utf-8-sig").to_dict("list")
+    {'term': ['两新', nan], 'n': [3, 4], 'key': [True, False]}
     """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        table = None
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        if table is None or any(pa.types.is_nested(field.type) for field in table.schema):
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        else:
+            with open(tmp, "wb") as out:
+                out.write(UTF8_BOM)
+                pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
     return Path(path)
+
+
+def row_records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")``, column by column: the same dicts in a third of the time on
+    Arrow-backed text columns, which ``to_dict`` steps through one cell at a time.
+
+    >>> row_records(pd.DataFrame({"a": pd.array(["x", None], dtype="string[pyarrow]"), "n": [1, 2]}))
+    [{'a': 'x', 'n': 1}, {'a': None, 'n': 2}]
+    """
+    names = list(frame.columns)
+    if not names:
+        return [{} for _ in range(len(frame))]
+    columns = []
+    for name in names:
+        column = frame[name]
+        values = column.tolist()
+        if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
+            values = [None if value is pd.NA else value for value in values]
+        columns.append(values)
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def write_text(text: str, path: str | Path) -> Path:
@@ -209,7 +257,8 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
 
     * a missing file, an empty file, a binary file (Excel, Parquet …) or
       non-UTF-8 text (GBK and Big5 are named);
-    * a header without the ``required`` columns (or not exactly ``exact``);
+    * a header without the ``required`` columns (or not exactly ``exact``), or naming a column twice
+      (``date,text,text``: which one is the text?);
     * an unclosed quote (the line where the quoted field opens), and, unless
       ``multiline``, a quoted field spanning lines, which in a one-line-per-row
       file is an unclosed quote swallowing the rows after it;
@@ -274,6 +323,12 @@ def read_csv_records(path: str | Path, *, what: str = "CSV file", required: Sequ
                                   f"fields of a {what} are one line each", start)
             if header is None:
                 header = [c.strip() for c in row]
+                repeated = sorted({c for c in header if header.count(c) > 1})
+                if repeated:
+                    shown = ", ".join(f"{c!r} ({header.count(c)} times)" if c else
+                                      f"an empty name ({header.count(c)} times: trailing commas?)" for c in repeated)
+                    raise error(path, f"header repeats column(s) {shown}; each column must be named once "
+                                      "(which one holds the data?)", 1)
                 if exact is not None and header != list(exact):
                     raise error(path, f"header must be {','.join(exact)!r}, found {','.join(row)!r}", 1)
                 missing = [c for c in required if c not in header]
@@ -307,6 +362,19 @@ def read_csv_frame(path: str | Path, *, what: str = "CSV file", required: Sequen
     frame = pd.DataFrame([r.fields for r in records], columns=header, dtype=object).fillna("")
     frame["_line"] = [r.line for r in records]
     return frame
+
+
+#: Characters that are wildcards in the file patterns DuckDB reads (``read_parquet('…/*/*.parquet')``).
+GLOB_CHARACTERS = "[]*?"
+
+
+def glob_escape(path: str | Path) -> str:
+    """``path`` with DuckDB's glob wildcards taken literally (``[`` → ``[[]``), for a pattern under it.
+
+    >>> glob_escape("/data/out[1]/x*")
+    '/data/out[[]1[]]/x[*]'
+    """
+    return "".join(f"[{c}]" if c in GLOB_CHARACTERS else c for c in str(path))
 
 
 class OutputError(InputError):
@@ -387,6 +455,12 @@ class OutputFolder:
             ancestor = ancestor.parent
         if not ancestor.is_dir():
             raise OutputError(out, f"--out lies under {ancestor}, which is a file")
+        wild = sorted(set(str(out)) & set(GLOB_CHARACTERS))
+        if wild:
+            # The aggregation reads the per-article dataset with DuckDB by file pattern
+            # (analysis.aggregate.dataset.dataset_sql), where these are wildcards.
+            raise OutputError(out, f"--out's path holds {' '.join(wild)}, which the query engine reads as "
+                                   "wildcards in file patterns; choose a folder whose path has none of [ ] * ?")
         if out.is_dir():
             # Orphaned ``.<table>.*.tmp`` files of older versions are removed, not refused.
             foreign = sorted(p.name for p in out.iterdir()

@@ -9,6 +9,7 @@ the saved outputs and break the strict re-run checks.
 """
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from contextlib import contextmanager
@@ -93,3 +94,16 @@ class Steps:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class LogHandler(logging.StreamHandler):
+    """A logging handler for the command line: a message printed while progress bars are drawn goes on
+    a line of its own (``tqdm.write`` clears the bars, writes, and draws them again), not glued to a bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm.std import tqdm
+
+            tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # logging must never raise
+            self.handleError(record)

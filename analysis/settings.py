@@ -14,8 +14,17 @@ command line, the book's notebook helper, the scripts).
                              one year after today): a date outside it is a typo
 ``ANALYSIS_BUILD_DIR``       the build folder (caches; default ``_build``)
 ``ANALYSIS_DUCKDB_MEMORY``   DuckDB's memory limit before it spills (default 1GB)
+``ANALYSIS_CACHE_MAX_MB``    size cap of the per-article cache (default 4096 MB):
+                             past it, the least recently used entries go
+``ANALYSIS_CACHE_KEEP_DAYS`` days an unused or superseded cache entry is kept
+                             (default 7; 0: superseded entries go at once)
+``ANALYSIS_DASK_TIMEOUT``    seconds a Dask build waits without any progress, or
+                             with no worker, before it stops (default 600)
 ``ANALYSIS_TEST_PAUSE_WRITE`` fault-injection hook: seconds a build pauses after
                              writing its first file (the tests kill it there)
+``ANALYSIS_TEST_KILL_WORKER`` fault-injection hook: ``ARTICLE_ID`` (a worker
+                             computing it kills itself) or ``ARTICLE_ID:FILE``
+                             (only while FILE does not exist; it is created)
 ============================ ====================================================
 
 >>> s = Settings()
@@ -26,6 +35,7 @@ command line, the book's notebook helper, the scripts).
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -42,18 +52,32 @@ ENVIRONMENT = {
     "date_max": "ANALYSIS_DATE_MAX",
     "build_dir": "ANALYSIS_BUILD_DIR",
     "duckdb_memory": "ANALYSIS_DUCKDB_MEMORY",
+    "cache_max_mb": "ANALYSIS_CACHE_MAX_MB",
+    "cache_keep_days": "ANALYSIS_CACHE_KEEP_DAYS",
+    "dask_timeout": "ANALYSIS_DASK_TIMEOUT",
     "pause_write": "ANALYSIS_TEST_PAUSE_WRITE",
+    "kill_worker": "ANALYSIS_TEST_KILL_WORKER",
 }
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_DATE_MIN = "1900-01-01"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _seconds(value: str) -> float:
+def _number(name: str, value: str, default: float, what: str) -> float:
+    """The variable ``name``'s value as a number of at least 0 (empty: ``default``)."""
+    if not value:
+        return default
     try:
-        return float(value or 0)
+        number = float(value)
     except ValueError:
-        raise InputError(f"${ENVIRONMENT['pause_write']}", f"{value!r} is not a number of seconds") from None
+        raise InputError(f"${ENVIRONMENT[name]}", f"{value!r} is not a number of {what}") from None
+    if not number >= 0 or number == float("inf"):
+        raise InputError(f"${ENVIRONMENT[name]}", f"{value!r} is not a number of {what} (0 or more)")
+    return number
+
+
+def _seconds(value: str) -> float:
+    return _number("pause_write", value, 0.0, "seconds")
 
 
 def _year_from_today() -> str:
@@ -77,7 +101,11 @@ class Settings:
     date_max: str = ""
     build_dir: Path | None = field(default=None)
     duckdb_memory: str = "1GB"
+    cache_max_mb: float = 4096.0
+    cache_keep_days: float = 7.0
+    dask_timeout: float = 600.0
     pause_write: float = 0.0
+    kill_worker: str = ""
 
     @classmethod
     def from_environment(cls, environ=None) -> "Settings":
@@ -88,7 +116,10 @@ class Settings:
                        date_max=values["date_max"],
                        build_dir=Path(values["build_dir"]).expanduser() if values["build_dir"] else None,
                        duckdb_memory=values["duckdb_memory"] or "1GB",
-                       pause_write=_seconds(values["pause_write"]))
+                       cache_max_mb=_number("cache_max_mb", values["cache_max_mb"], 4096.0, "megabytes"),
+                       cache_keep_days=_number("cache_keep_days", values["cache_keep_days"], 7.0, "days"),
+                       dask_timeout=_number("dask_timeout", values["dask_timeout"], 600.0, "seconds") or 600.0,
+                       pause_write=_seconds(values["pause_write"]), kill_worker=values["kill_worker"])
         settings.date_range()  # a malformed date is refused at once, naming the variable
         settings.zone()
         return settings
@@ -128,9 +159,13 @@ class Settings:
             raise InputError(f"${ENVIRONMENT['timezone']}", f"unknown time zone {self.timezone!r} "
                                                             "(e.g. Asia/Shanghai)") from None
 
+    def build_path(self) -> Path:
+        """The build folder's path (not created)."""
+        return Path(self.build_dir).expanduser() if self.build_dir is not None else PROJECT_ROOT / "_build"
+
     def build_folder(self) -> Path:
         """The build folder (created on demand)."""
-        path = Path(self.build_dir) if self.build_dir is not None else PROJECT_ROOT / "_build"
+        path = self.build_path()
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -138,11 +173,57 @@ class Settings:
         """``<build>/cache/<name>`` (created on demand).
 
         Caches are keyed by content, so a stale entry is never read; deleting
-        the folder only costs recomputation.
+        the folder only costs recomputation.  When it cannot be created or
+        written (a read-only or full disk), a temporary folder stands in for
+        the whole cache for this run (:func:`stand_in`), with one warning: a
+        cache costs time, never the build.
         """
-        path = self.build_folder() / "cache" / name if name else self.build_folder() / "cache"
-        path.mkdir(parents=True, exist_ok=True)
+        root = self.build_path() / "cache"
+        path = root / name if name else root
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if not os.access(path, os.W_OK):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        except OSError as err:
+            path = stand_in(root, err) / name if name else stand_in(root, err)
+            path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+#: Cache folders that could not be used → the temporary folder standing in for each (this process).
+_STAND_INS: dict[Path, Path] = {}
+
+
+def stand_in(root: Path, err: OSError) -> Path:
+    """The temporary folder standing in for the unusable cache folder ``root`` during this run.
+
+    One per build process, shared by its worker processes (named by the build's pid), removed when
+    the build process exits; the build process says so once, with the reason.
+    """
+    found = _STAND_INS.get(root)
+    if found is not None:
+        return found
+    import atexit
+    import hashlib
+    import logging
+    import multiprocessing
+    import shutil
+    import stat
+    import tempfile
+
+    parent = multiprocessing.parent_process()
+    owner = os.getpid() if parent is None else parent.pid
+    found = Path(tempfile.gettempdir()) / f"analysis-cache-{owner}-{hashlib.sha256(str(root).encode()).hexdigest()[:12]}"
+    found.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(found)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():  # not ours: someone else's name
+        found = Path(tempfile.mkdtemp(prefix="analysis-cache-"))
+    _STAND_INS[root] = found
+    if parent is None:
+        atexit.register(shutil.rmtree, found, True)
+        logging.getLogger(__name__).warning("cache folder %s cannot be used (%s); caching in %s for this run only",
+                                            root, err.strerror or err, found)
+    return found
 
 
 #: The settings of a build that was given none: defaults, not the environment.  A test harness may

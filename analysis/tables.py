@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from .aggregate.dataset import DATASETS, connect, sql_text
+from .io import glob_escape
 from .settings import Settings
 
 #: What a build folder holds besides its tables: the list of files, and the per-article dataset's folder.
@@ -279,7 +280,7 @@ class Tables(Mapping):
                 con.execute(f"CREATE SCHEMA {DATASET_DIR}")
                 for name in DATASETS:
                     if (root / DATASET_DIR / name).is_dir():
-                        files = sql_text(root / DATASET_DIR / name / "*" / "*.parquet")
+                        files = sql_text(glob_escape(root / DATASET_DIR / name) + "/*/*.parquet")
                         con.execute(f'CREATE VIEW {DATASET_DIR}."{name}" AS SELECT * FROM '
                                     f"read_parquet({files}, hive_partitioning = true)")
             return con.execute(sql, params or []).df()

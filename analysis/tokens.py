@@ -63,7 +63,7 @@ import pandas as pd
 
 from analysis.corpus.folder import Corpus, fact_file
 from analysis.errors import InputError
-from analysis.io import read_csv_records, write_text
+from analysis.io import atomic_path, read_csv_records, write_text
 from analysis.settings import default_settings
 
 log = logging.getLogger(__name__)
@@ -227,9 +227,13 @@ def read_boilerplate(path: str | Path | None = None) -> pd.DataFrame:
         if row["kind"] not in BOILERPLATE_KINDS:
             raise DictionaryError(path, f"kind {row['kind']!r} is not one of {', '.join(BOILERPLATE_KINDS)}", line)
         try:
+            # As the masker joins them: one alternative of a union, so a global flag such as (?i)
+            # at its start is refused here rather than breaking the union later.
             compiled = re.compile(row["pattern"])
+            re.compile(f"(?:{row['pattern']})")
         except re.error as err:
-            raise DictionaryError(path, f"pattern does not compile: {err}", line) from None
+            hint = " (write a flag for one pattern as a group, e.g. (?i:…))" if "flags" in str(err) else ""
+            raise DictionaryError(path, f"pattern does not compile: {err}{hint}", line) from None
         if compiled.fullmatch(""):
             raise DictionaryError(path, "pattern matches the empty string", line)
         out.append({**row, "line": line})
@@ -472,13 +476,39 @@ def _jieba_version() -> str:
 
 
 def _new_jieba(cache: Path):
-    """A private jieba tokenizer, silent, caching its dictionary in ``cache`` (in the build folder)."""
+    """A private jieba tokenizer, silent, its prefix dictionary cached in ``cache`` (in the build folder).
+
+    The cache is read and written here rather than by jieba, which on a full or read-only disk
+    prints a traceback and leaves its temporary file behind: here a failed write is one warning,
+    and the temporary file is removed (:func:`analysis.io.atomic_path`).
+    """
+    import marshal
+
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = str(cache)
-    tokenizer.initialize()
+    path = Path(cache) / f"jieba-{_jieba_version()}.prefix"
+    found = None
+    if path.is_file():
+        try:
+            found = marshal.loads(path.read_bytes())
+            if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], dict)
+                    and isinstance(found[1], int)):
+                raise ValueError("not a prefix dictionary")
+        except (OSError, ValueError, EOFError, TypeError):
+            found = None  # unreadable or foreign: made again below
+    if found is None:
+        with tokenizer.get_dict_file() as handle:
+            found = tokenizer.gen_pfdict(handle)
+        try:
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(marshal.dumps(found))
+        except OSError as err:  # a cache only: a full or read-only build folder costs 0.6 s next time
+            log.warning("could not cache jieba's dictionary in %s (%s)", cache, err.strerror or err)
+    tokenizer.FREQ, tokenizer.total = found
+    tokenizer.initialized = True
     return tokenizer
 
 

@@ -5,7 +5,8 @@
 # on stderr. Idempotent: when the stamp file holds the checksum of
 # requirements.txt and pyproject.toml, pip is not run at all.
 #
-# Environment: PYTHON (default python3, must be 3.11).
+# Environment: PYTHON (default python3, must be 3.11.5 or a later 3.11: some pins, e.g. soupsieve 4.1.2,
+# need 3.11.5, and Debian 12's own python3 is 3.11.2).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,8 +16,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 mkdir -p "$MPLCONFIGDIR"
 
 if [ ! -x .venv/bin/python ]; then
-    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-        echo "setup: $PYTHON is not Python 3.11 (requirements.txt is pinned for 3.11); set PYTHON=/path/to/python3.11" >&2
+    if ! "$PYTHON" -c 'import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))' 2>/dev/null; then
+        echo "setup: $PYTHON is $("$PYTHON" --version 2>&1), not Python 3.11.5 or a later 3.11 (requirements.txt is" \
+             "pinned for it; Debian 12's python3 is 3.11.2); set PYTHON=/path/to/python3.11" >&2
         exit 1
     fi
     echo "setup: creating .venv with $("$PYTHON" --version)"

@@ -121,7 +121,11 @@ def test_caption_figure_glues_without_showing(monkeypatch):
     fig, ax = plt.subplots()
     ax.plot([1, 2])
     assert caption_figure(ax, "fig-test", caption="A line.", alt="A rising straight line.") is None
-    assert glued == [("fig-test", fig, False)]
+    [(name, record, display)] = glued
+    assert (name, display) == ("fig-test", False)
+    # The glued object is the figure, with its digest (what it shows) as text instead of its repr.
+    assert record.figure is fig and repr(record) == record.digest
+    assert "line (2 points; x, y): (0, 1) (1, 2)" in record.digest
     assert not plt.fignum_exists(fig.number)
     with pytest.raises(ValueError, match="alt text"):
         caption_figure(plt.figure(), "fig-x", alt="x.png")

@@ -286,3 +286,14 @@ def test_linkable_blanks_rows_without_a_line():
     from analysis.book.helpers import show_table
 
     assert "articles.csv:12" in str(show_table(frame))
+
+
+def test_a_default_registry_is_named_where_it_is_used(sample):
+    """A corpus without leaders.csv counts with data/defaults/leaders.csv: chapter 3 says so (issue 20.2)."""
+    import dataclasses
+
+    reg, ctx = sample["registry"], sample["ctx"]
+    own = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=())).markdown
+    default = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=("leaders",))).markdown
+    assert "data/defaults/leaders.csv" not in own
+    assert default.startswith("This corpus brings no `leaders.csv` of its own") and "data/defaults/leaders.csv" in default

@@ -10,6 +10,7 @@ import errno
 import json
 import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -427,3 +428,300 @@ def test_symlinked_out_is_replaced_at_its_target(tmp_path):
     assert main(["build", "--out", str(link), "--quiet", "--articles", str(new_table(tmp_path))]) == 0
     assert link.is_symlink() and len(pd.read_parquet(link / "articles.parquet")) == 2
     assert snapshot(real) != before and leftovers(real) == [] and leftovers(link) == []
+
+
+# --------------------------------------------------------------------------- issue 22: processes and engines
+
+def _descendants(pid: int) -> dict[int, int]:
+    """``{pid: parent pid}`` of every living process below ``pid`` (Linux /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":  # a zombie has ended
+                parents[int(entry.name)] = int(fields[1])
+    found, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found[child] = ppid
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_workers_die_with_a_killed_build_and_its_pipe_closes(tmp_path):
+    """kill -9 of a build with two workers: no worker (or forkserver) lives on holding memory and the
+    build's stdout, so ``build … | cat`` returns (it used to wait for ever)."""
+    from analysis.synthetic import generate_corpus
+
+    corpus = generate_corpus(tmp_path / "gen", 600, start="2020-01-01", end="2021-12-31")
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build")}
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--corpus", str(corpus), "--out",
+                             str(tmp_path / "out"), "--workers", "2"],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: dict[int, int] = {}
+    while time.monotonic() < deadline:
+        below = _descendants(proc.pid)
+        workers = {p: pp for p, pp in below.items() if pp != proc.pid}  # the forkserver's children
+        if len(workers) >= 2:
+            break
+        assert proc.poll() is None, "the build ended before its workers started"
+        time.sleep(0.2)
+    assert len(workers) >= 2, _descendants(proc.pid)
+    everyone = set(_descendants(proc.pid))
+    proc.kill()
+    proc.wait(timeout=10)
+    try:
+        assert _reads_to_end(proc.stdout, 30), "the build's stdout is still held open by its children"
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in everyone) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [p for p in everyone if _alive(p)] == []
+    finally:
+        for pid in everyone:  # what the code under test failed to end (the processes this test started)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _reads_to_end(stream, seconds: float) -> bool:
+    """Whether ``stream`` (a pipe) reaches its end, i.e. every writer has closed it, within ``seconds``."""
+    import select
+
+    deadline = time.monotonic() + seconds
+    fd = stream.fileno()
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready and os.read(fd, 65536) == b"":
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def hundred(tmp_path_factory):
+    """A generated corpus of 100 articles (four chunks for two workers) and its articles table."""
+    from analysis.synthetic import generate_corpus
+
+    folder = generate_corpus(tmp_path_factory.mktemp("hundred") / "gen", 100, start="2020-01-01", end="2020-12-31")
+    return folder, read_corpus(folder).articles
+
+
+def test_a_killed_worker_is_retried_once(hundred, tmp_path, caplog):
+    from analysis.corpus.folder import Corpus
+
+    folder, articles = hundred
+    victim = str(articles["article_id"].iloc[40])
+    marker = tmp_path / "died-once"
+    corpus = Corpus(folder, settings=Settings(build_dir=tmp_path / "b", kill_worker=f"{victim}:{marker}"))
+    caplog.set_level(logging.WARNING)
+    stage = run_stage(articles, corpus, workers=2, cache=False)
+    assert marker.exists()  # the worker did die
+    assert "a worker process died" in caplog.text and "again, one at a time" in caplog.text
+    reference = run_stage(articles, Corpus(folder), workers=1, cache=False)
+    assert stage.tokens.equals(reference.tokens) and stage.mentions == reference.mentions
+
+
+def test_a_worker_killed_twice_is_reported_with_its_articles(hundred, tmp_path, capsys):
+    folder, articles = hundred
+    victim = str(articles["article_id"].iloc[40])
+    out = tmp_path / "out"
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build"), ENVIRONMENT["kill_worker"]: victim}
+    result = subprocess.run([sys.executable, "-m", "analysis", "build", "--corpus", str(folder), "--out", str(out),
+                             "--workers", "2", "--quiet"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "a worker process died twice while computing articles" in result.stderr and victim in result.stderr
+    assert str(folder / "articles.csv") in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() and leftovers(out) == []
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_dask_cluster_without_workers_is_a_clear_error():
+    """Every Dask worker gone: the build stops within the timeout instead of waiting for ever."""
+    from distributed import Client, LocalCluster
+
+    from analysis.errors import BuildError
+    from analysis.perarticle.distributed import submit_ordered
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        gather = submit_ordered(client, _sleep, [(4,), (4,)], timeout=2)
+        cluster.scale(0)
+        started = time.monotonic()
+        with pytest.raises(BuildError, match="has no worker left .2 of 2 chunks unfinished"):
+            gather()
+        assert time.monotonic() - started < 20
+
+
+def test_dask_cluster_making_no_progress_is_a_clear_error():
+    from distributed import Client, LocalCluster
+
+    from analysis.errors import BuildError
+    from analysis.perarticle.distributed import submit_ordered
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        with pytest.raises(BuildError, match="finished no chunk for 1 s"):
+            submit_ordered(client, _sleep, [(5,)], timeout=1)()
+
+
+def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path, corpus_copy):
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build"), ENVIRONMENT["dask_timeout"]: "2"}
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "analysis", "build", "--corpus", str(corpus_copy), "--out",
+                             str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler within 2 s" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+    assert time.monotonic() - started < 25  # the timeout of the settings, not Dask's 30 s
+
+
+def test_dask_killed_worker_is_reported_with_its_articles(hundred, tmp_path):
+    """A chunk whose worker Dask saw die (KilledWorker) names its articles."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from analysis.corpus.folder import Corpus
+    from analysis.errors import BuildError
+
+    folder, articles = hundred
+    victim = str(articles["article_id"].iloc[5])
+    corpus = Corpus(folder, settings=Settings(build_dir=tmp_path / "b", kill_worker=victim))
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        with pytest.raises(BuildError, match=f"died twice while computing articles .*{victim}"):
+            run_stage(articles.iloc[:40], corpus, scheduler=client, cache=False)
+
+
+# --------------------------------------------------------------------------- issue 22: full or read-only caches
+
+@pytest.mark.parametrize("disk", ["full", "read-only"])
+def test_a_full_or_read_only_cache_folder_costs_time_not_the_build(disk, tmp_path, corpus_copy):
+    """The build folder's caches on a disk that is full (or read-only): the build succeeds, with a warning
+    or two and no traceback, and leaves no temporary file of jieba's (or ours) behind."""
+    build = tmp_path / "build"
+    mounted = _mount_tmpfs(build, "size=200k" if disk == "full" else "ro,size=64k")
+    if not mounted:
+        pytest.skip("needs a tmpfs mount (root on Linux)")
+    try:
+        tmp_before = set(os.listdir(tempfile_dir()))
+        env = {**os.environ, "ANALYSIS_BUILD_DIR": str(build)}
+        result = subprocess.run([sys.executable, "-m", "analysis", "build", "--corpus", str(corpus_copy), "--out",
+                                 str(tmp_path / "out"), "--workers", "2"], cwd=PROJECT_ROOT, env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and "OSError" not in result.stderr, result.stderr
+        assert 1 <= result.stderr.count("WARNING") <= 4, result.stderr  # said once per cache, not once per chunk
+        leftover = [p.name for p in build.rglob("*") if p.is_file() and (p.name.startswith("tmp")
+                                                                          or p.name.endswith(".tmp"))]
+        assert leftover == []
+        made = {name for name in set(os.listdir(tempfile_dir())) - tmp_before if name.startswith("analysis-")}
+        assert made == set()  # the stand-in folder is removed at exit
+        assert len(pd.read_parquet(tmp_path / "out" / "articles.parquet")) == 9
+    finally:
+        _umount(build)
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+# --------------------------------------------------------------------------- issue 22: writers that never overwrite
+
+def test_synthetic_refuses_an_existing_corpus_and_force_replaces_only_its_files(tmp_path, capsys):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "articles.csv").write_text("date,text\n2024-05-01,我的语料\n", encoding="utf-8")
+    (folder / "notes.md").write_text("mine", encoding="utf-8")
+    assert main(["synthetic", "--out", str(folder), "--articles", "10"]) == 2
+    assert "--out is not empty (articles.csv, notes.md); pass --force" in capsys.readouterr().err
+    assert (folder / "articles.csv").read_text(encoding="utf-8") == "date,text\n2024-05-01,我的语料\n"
+    assert main(["synthetic", "--out", str(folder), "--articles", "10", "--force"]) == 0
+    assert len(pd.read_csv(folder / "articles.csv")) == 10 and (folder / "notes.md").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_synthetic_writes_all_or_nothing(tmp_path, monkeypatch):
+    import analysis.synthetic as synthetic
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(synthetic, "write_text", broken)
+    with pytest.raises(OSError):
+        synthetic.generate_corpus(tmp_path / "new", 10)
+    assert list(tmp_path.iterdir()) == []  # no half-written corpus, no staging folder
+
+
+def test_annotate_and_registry_template_refuse_to_overwrite(tmp_path, capsys, monkeypatch):
+    from analysis.synthetic import generate_corpus
+
+    monkeypatch.setenv("ANALYSIS_TABLES", str(tmp_path / "tables"))
+    corpus = generate_corpus(tmp_path / "gen", 60, start="2020-01-01", end="2020-12-31")
+    for command, name in (("annotate", "annotation_sample.csv"), ("registry-template", "leaders.draft.csv")):
+        (corpus / name).write_text("hand-made\n", encoding="utf-8")
+        assert main([command, "--corpus", str(corpus)]) == 2
+        assert f"{corpus / name}: exists; pass --force" in capsys.readouterr().err
+        assert (corpus / name).read_text(encoding="utf-8") == "hand-made\n"
+        assert main([command, "--corpus", str(corpus), "--force"]) == 0
+        assert (corpus / name).read_text(encoding="utf-8-sig") != "hand-made\n"
+
+
+# --------------------------------------------------------------------------- issue 22: a table of several papers
+
+def test_a_table_mixing_papers_is_described_as_mixed(tmp_path, caplog):
+    table = tmp_path / "mixed.csv"
+    pd.DataFrame({"date": ["2024-05-01", "2024-05-02", "2024-05-03"], "text": ["甲报的文章。", "乙报的文章。", "乙报的另一篇。"],
+                  "paper": ["甲报", "乙报", "乙报"]}).to_csv(table, index=False)
+    caplog.set_level(logging.WARNING)
+    assert main(["build", "--out", str(tmp_path / "out"), "--articles", str(table), "--quiet", "--workers", "1"]) == 0
+    info = pd.read_parquet(tmp_path / "out" / "build_info.parquet").iloc[0]
+    assert info["paper"] == "mixed: 乙报; 甲报" and info["papers"] == "乙报;甲报"
+    assert "come from 2 papers (乙报; 甲报)" in caplog.text
+
+
+# --------------------------------------------------------------------------- issue 22: paths the query engine reads
+
+def test_quotes_in_the_output_and_build_folders(tmp_path, monkeypatch):
+    """``--out "O'Brien corpus"`` and a ``'`` in the build folder: DuckDB's paths are quoted, not pasted."""
+    from analysis.tables import Tables
+
+    build = tmp_path / "it's build"
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(build))
+    monkeypatch.setattr("analysis.settings.DEFAULT", Settings(build_dir=build))
+    out = tmp_path / "O'Brien corpus"
+    assert main(["build", "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    tables = Tables(out, Settings(build_dir=build))
+    assert int(tables.query("SELECT count(*) AS n FROM perarticle.articles")["n"].iloc[0]) == 9
+    assert int(tables.query("SELECT count(*) AS n FROM articles")["n"].iloc[0]) == 9
+
+
+def test_wildcards_in_a_build_folder_that_is_read_back(tmp_path):
+    """A build folder copied to a path with [ ] in it (a wildcard to DuckDB) is still queried right."""
+    from analysis.tables import Tables
+
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    odd = tmp_path / "copy [1]"
+    shutil.copytree(out, odd)
+    assert int(Tables(odd).query("SELECT count(*) AS n FROM perarticle.term_counts")["n"].iloc[0]) > 0

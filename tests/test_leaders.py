@@ -390,3 +390,71 @@ def test_discovered_officials_are_people_in_both_title_orders(national_generated
     for word, shaped in [("习近平", True), ("欧阳晓晖", True), ("指出", False), ("嘱托", False), ("职务", False),
                          ("会主任", False), ("处书记", False), ("班子", False), ("贺信并", False)]:
         assert name_shaped(word) is shaped, word
+
+
+# --------------------------------------------------------------------------- found by annotating real text (issue 19.10)
+# Sentences written for these tests (not from any corpus), with the default national registry.
+
+DEFAULT_REGISTRY = Path(__file__).resolve().parent.parent / "data" / "defaults" / "leaders.csv"
+
+
+@pytest.fixture(scope="module")
+def national_registry():
+    return load_registry(DEFAULT_REGISTRY)
+
+
+def _found(text, registry, date="2024-05-10"):
+    found = leader_mentions(article(text, date=date), registry=registry)
+    return [(row.name, row.kind, row.offset) for row in found.itertuples()]
+
+
+@pytest.mark.parametrize("text", [
+    "国家主席习近平给“一线工人”代表回信。",        # one character, then a quotation mark
+    "纪录片走访了习近平工作过的地方。",             # 工 + 作 (作 ends a name)
+    "习近平从主席台前走过。",                       # 从 + 主席 (a title)
+])
+def test_a_three_character_name_is_whole(national_registry, text):
+    assert _found(text, national_registry) == [("习近平", "coverage", text.index("习近平"))]
+
+
+def test_a_two_character_name_still_grows_into_a_longer_name():
+    # The sample registry's 李岚 is no 李岚清, with or without a following name ending.
+    assert leader_mentions(article("李岚清同志指出，要抓好落实。")).empty
+    assert leader_mentions(article("会议由李岚清，主持。")).empty
+
+
+def test_a_name_before_an_honorific_is_not_the_longer_name(national_registry):
+    # 陈希同 (a registered name) + 志 is 陈希 (a registered name) + 同志.
+    assert {"陈希", "陈希同"} <= set(national_registry["name"])
+    found = leader_mentions(article("陈希同志在会上发言。", date="2022-06-01"), registry=national_registry)
+    assert found["name"].tolist() == ["陈希"]
+    found = leader_mentions(article("陈希同出席会议。", date="1993-06-01"), registry=national_registry)
+    assert found["name"].tolist() == ["陈希同"]
+
+
+@pytest.mark.parametrize("text, name, date", [
+    ("今天出版的刊物发表中共中央总书记、国家主席、中央军委主席习近平的重要文章。", "习近平", "2024-05-10"),
+    ("今天出版的刊物发表中共中央总书记、国家主席江泽民的重要文章。", "江泽民", "2000-06-01"),
+    ("今天出版的刊物发表习近平总书记的重要文章。", "习近平", "2024-05-10"),
+])
+def test_publication_with_a_title_chain_before_the_name_is_doctrine(national_registry, text, name, date):
+    assert _found(text, national_registry, date) == [(name, "doctrine", text.index(name))]
+
+
+@pytest.mark.parametrize("text", [
+    "来宾表示，祝贺习近平主席再次当选中共中央总书记。",      # the post as the complement of 当选
+    "来宾表示，祝贺习近平主席连任中共中央总书记和国家主席。",  # … of 连任, two posts
+    "习近平总书记、国家主席同来访的外宾会谈。",              # his second post after his name
+    "习近平总书记、国家主席、中央军委主席出席活动。",        # his second and third posts
+    "习近平总书记同金正恩总书记在北京会谈。",                # another leader's title after his name
+])
+def test_a_bare_title_that_is_no_second_mention_is_not_resolved(national_registry, text):
+    found = _found(text, national_registry)
+    assert found == [("习近平", "coverage", text.index("习近平"))]
+
+
+def test_a_bare_title_standing_for_the_holder_is_still_resolved(national_registry):
+    text = "习近平总书记在京考察。总书记强调，要抓好落实。考察中总书记指出，要久久为功。"
+    found = _found(text, national_registry)
+    assert [kind for _, kind, _ in found] == ["coverage", "title-only", "title-only"]
+    assert {name for name, _, _ in found} == {"习近平"}

@@ -13,12 +13,15 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from analysis.corpus.read import load_articles
 from analysis.figures.topics import plot_cluster_map, plot_cluster_shares, plot_k_selection
 from analysis.paths import PROJECT_ROOT
 from analysis.tokens import is_term, load_stopwords, segment, tokenize_articles
+from analysis.topics import labels as topic_labels
 from analysis.topics import model as topics
+from analysis.topics import selection
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +161,7 @@ def test_two_subjects_split_with_each_method(method):
     corpus = _paragraph_corpus(arts, {"work_meeting": "务虚会", "spanish_delegation": "西班牙"}, 4)
     model = topics.fit_topics(corpus[["article_id", "tokens"]], method=method)
     assert model.k == 2
-    assert model.method == ("kmeans" if method == "sparse" else f"lsa{min(topics.SVD_COMPONENTS, 7)}-kmeans")
+    assert model.method == ("kmeans" if method == "sparse" else "lsa7-kmeans+spherical")
     assert model.params["resolved"] == method
     assert topics.partition_agreement(model.labels, corpus["subject"])["value"].tolist() == [1.0, 1.0]
 
@@ -182,6 +185,10 @@ def test_choose_k_marks_the_highest_silhouette(model):
     assert best["silhouette"] == sel["silhouette"].max()
     assert model.k == best["k"]
     assert sel["k"].tolist() == list(range(2, len(model.labels)))
+    # k = 2 of 9 articles: its largest cluster holds 7 of them, and no k within 10 % of its silhouette
+    # keeps every cluster within a third; the size rule's columns say so.
+    assert not best["at_edge"] and not sel["extended"].any()
+    assert (sel["eligible"] == (sel["largest_share"] <= 1 / 3)).all()
     with pytest.raises(topics.TopicInputError, match="k must be between 2 and 8"):
         topics.choose_k(model.tfidf, [2, 9])
 
@@ -224,17 +231,22 @@ def test_top_terms_have_no_stopwords_or_punctuation(sample, model):
     assert not set(nmf.terms["term"]) & stop and all(is_term(t) for t in nmf.terms["term"])
 
 
-def test_cluster_terms_are_ranked_by_centroid_weight(model):
+def test_cluster_terms_are_ranked_by_distinctiveness_and_weigh_the_centroid(model):
     terms = topics.cluster_terms(model, n_terms=5)
     X = model.tfidf.matrix.toarray()
+    mean = X[model.labels >= 0].mean(axis=0)
     for c, group in terms.groupby("cluster"):
-        mean = X[model.labels == c].mean(axis=0)
+        centroid = X[model.labels == c].mean(axis=0)
         assert group["rank"].tolist() == list(range(1, len(group) + 1))
-        assert (np.diff(group["weight"]) <= 0).all()
-        assert group["weight"].iloc[0] == pytest.approx(mean.max(), abs=1e-6)
-        for term, df in zip(group["term"], group["doc_freq"]):
+        assert (np.diff(group["distinctiveness"]) <= 0).all()
+        for term, weight, df, lift in zip(group["term"], group["weight"], group["doc_freq"], group["lift"]):
             j = list(model.tfidf.terms).index(term)
+            assert weight == pytest.approx(centroid[j], abs=1e-6) and lift == pytest.approx(centroid[j] / mean[j], abs=1e-4)
             assert df == int((X[model.labels == c, j] > 0).sum())
+        # The most distinctive term: the largest centroid × ln(centroid / corpus mean).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(centroid > 0, centroid * np.log(centroid / mean), -np.inf)
+        assert group["distinctiveness"].iloc[0] == pytest.approx(score.max(), abs=1e-6)
 
 
 def test_representatives_are_nearest_the_centroid(sample, model):
@@ -373,9 +385,9 @@ def test_fit_topics_reuses_the_chosen_fit(sample, monkeypatch):
     calls = []
     real = topics._fit_k
 
-    def counting(X, space, k, seed, method):
+    def counting(X, k, seed):
         calls.append(k)
-        return real(X, space, k, seed, method)
+        return real(X, k, seed)
 
     monkeypatch.setattr(topics, "_fit_k", counting)
     model = topics.fit_topics(sample[1])
@@ -392,36 +404,41 @@ def test_fit_topics_reuses_the_chosen_fit(sample, monkeypatch):
     assert topics.choose_k(model.tfidf, method="exact", return_fits=True)[1] is None
 
 
-def test_auto_switches_to_lsa_space_above_the_threshold(mixed, monkeypatch):
+def test_auto_chooses_k_on_a_sample_in_lsa_space_from_small_corpus_size(mixed, monkeypatch):
     tokens, parents = mixed
     tf = topics.tfidf_matrix(tokens)
-    sparse = topics.fit_topics(tf)
-    assert sparse.method == "kmeans" and sparse.params["n_init"] == topics.N_INIT
-    monkeypatch.setattr(topics, "SVD_THRESHOLD", 500)
     svd = topics.fit_topics(tf)
-    assert svd.method == f"lsa{topics.SVD_COMPONENTS}-kmeans" and svd.params["resolved"] == "svd"
-    assert svd.params["n_init"] == topics.SVD_N_INIT
+    assert svd.method == f"lsa{selection.LSA_COMPONENTS}-kmeans+spherical" and svd.params["resolved"] == "svd"
+    assert svd.params["n_init"] == topics.SVD_N_INIT and svd.params["selection_sample"] == len(tokens)
+    sparse = topics.fit_topics(tf, method="sparse")
+    assert sparse.method == "kmeans" and sparse.params["n_init"] == topics.N_INIT
+    monkeypatch.setattr(topics, "SMALL_CORPUS", 1_000)
+    assert topics.fit_topics(tf, ks=[2, 3]).params["resolved"] == "sparse"
     exact = topics.fit_topics(tf, method="exact")
     # All three find the planted subjects and largely agree with each other.
     for m in (sparse, svd, exact):
         assert topics.partition_agreement(m.labels, parents)["value"].iloc[0] > 0.5, m.method
-    assert topics.partition_agreement(sparse.labels, exact.labels)["value"].iloc[0] > 0.6
     assert topics.partition_agreement(svd.labels, exact.labels)["value"].iloc[0] > 0.6
-    # The silhouette of every method is measured on the TF-IDF rows, so they compare.
-    best = {m.method: m.selection["silhouette"].max() for m in (sparse, svd, exact)}
-    assert max(best.values()) - min(best.values()) < 0.05, best
+    # The final partition's silhouette, on every article's TF-IDF row, is as good as the others'.
+    final = {m.method: topics.cosine_silhouette(tf.matrix, m.labels)[0] for m in (sparse, svd, exact)}
+    assert final[svd.method] >= max(final.values()) - 0.01, final
 
 
 @pytest.mark.parametrize("method", ["sparse", "svd"])
-def test_identical_tables_with_one_and_two_threads(mixed, method):
+def test_identical_tables_with_one_and_two_threads(mixed, method, monkeypatch):
     from threadpoolctl import threadpool_limits
 
     tf = topics.tfidf_matrix(mixed[0])
+    # A strict sample (300 of 700 articles), as on a large corpus; the libraries' own thread count
+    # (THREADS = None) under one and two threads, and THREADS = 2.
+    monkeypatch.setattr(selection, "SELECTION_SAMPLE", 300)
     out = []
-    for threads in (1, 2, 1):
-        with threadpool_limits(limits=threads):
+    for outer, own in ((1, None), (2, None), (1, 2), (2, 1)):
+        monkeypatch.setattr(selection, "THREADS", own)
+        with threadpool_limits(limits=outer):
             m = topics.fit_topics(tf, method=method)
-        out.append((m.selection, topics.clusters_table(m), topics.cluster_terms(m)))
+            nmf = topics.nmf_topics(tf, m.k, sample=300)
+        out.append((m.selection, topics.clusters_table(m), topics.cluster_terms(m), nmf.articles, nmf.terms))
     for other in out[1:]:
         for a, b in zip(out[0], other):
             pd.testing.assert_frame_equal(a, b)
@@ -448,3 +465,278 @@ def test_topics_use_one_term_per_place_like_the_term_tables(tokens):
     without = topics.tfidf_matrix(tokens, min_df=1, max_df=1.0, aliases=False)
     assert "丰台区" in set(without.terms) and "丰台区" not in set(with_aliases.terms)
     assert "丰台" in set(with_aliases.terms)
+
+
+# --------------------------------------------------------------------------- the range of k and the choice
+
+
+def _curve(n: int, silhouette):
+    """A ``fit(k)`` for :func:`selection.search_k`: balanced labels, the given silhouette per k."""
+    return lambda k: (np.arange(n) % k, float(silhouette(k)), 0.0)
+
+
+def test_the_range_is_extended_while_the_best_silhouette_is_at_its_top():
+    table = selection.search_k(_curve(1000, lambda k: 0.5 - abs(k - 20) / 100), 1000)
+    assert table["k"].tolist() == list(range(2, 13)) + list(range(14, 25, 2))
+    assert table["extended"].tolist() == [False] * 11 + [True] * 6
+    assert table.loc[table["chosen"], "k"].item() == 20 and not table["at_edge"].any()
+    # Still rising at the limit: the table says so.
+    rising = selection.search_k(_curve(1000, lambda k: k / 100), 1000)
+    assert rising["k"].max() == selection.K_LIMIT == rising.loc[rising["chosen"], "k"].item()
+    assert rising["at_edge"].all()
+    # k given: tried as given, never extended; a small corpus: never beyond n - 1.
+    given = selection.search_k(_curve(1000, lambda k: k / 100), 1000, [2, 3, 4])
+    assert given["k"].tolist() == [2, 3, 4] and given["at_edge"].all() and not given["extended"].any()
+    assert selection.search_k(_curve(15, lambda k: k / 100), 15)["k"].max() == 14
+
+
+def _rows(*rows):
+    return [{"k": k, "silhouette": s, "inertia": 0.0, "smallest_cluster": 1, "largest_share": b,
+             "n_articles": 100, "extended": False} for k, s, b in rows]
+
+
+def test_a_k_with_a_cluster_over_a_third_gives_way_to_an_eligible_k_as_good():
+    # k = 10 has the best silhouette but a cluster of 49 %; k = 12 is within 10 % and keeps all within a third.
+    table = selection.selection_frame(_rows((8, 0.030, 0.2), (10, 0.050, 0.49), (12, 0.046, 0.30), (14, 0.040, 0.2)))
+    assert table.loc[table["chosen"], "k"].item() == 12
+    assert table["eligible"].tolist() == [True, False, True, True]
+    # No eligible k within 10 %: the best stays (and the build says why its cluster is so large).
+    table = selection.selection_frame(_rows((10, 0.050, 0.49), (12, 0.044, 0.30)))
+    assert table.loc[table["chosen"], "k"].item() == 10
+    # Ties go to the smaller k.
+    table = selection.selection_frame(_rows((3, 0.2, 0.3), (4, 0.2, 0.3)))
+    assert table.loc[table["chosen"], "k"].item() == 3
+
+
+def test_the_sample_is_a_function_of_the_article_ids():
+    ids = [f"a{i:04d}" for i in range(1000)]
+    rows = selection.sample_rows(ids, 100, seed=0)
+    assert len(rows) == 100 and (np.diff(rows) > 0).all()
+    shuffled = list(np.random.default_rng(1).permutation(ids))
+    assert {shuffled[i] for i in selection.sample_rows(shuffled, 100)} == {ids[i] for i in rows}
+    # Adding articles keeps those of the sample that still rank among the smallest hashes.
+    more = selection.sample_rows(ids + [f"b{i}" for i in range(10)], 100)
+    assert len({ids[i] for i in rows} & {(ids + [f"b{i}" for i in range(10)])[i] for i in more}) >= 90
+    assert selection.sample_rows(ids, 5000).tolist() == list(range(1000))
+    assert selection.sample_rows(ids, 100, seed=1).tolist() != rows.tolist()
+
+
+# --------------------------------------------------------------------------- the selection cache
+
+
+def _tables(model):
+    return model.selection, topics.clusters_table(model), topics.cluster_terms(model)
+
+
+def _assert_same(a, b):
+    for x, y in zip(_tables(a), _tables(b)):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_the_choice_of_k_is_cached_by_the_samples_fingerprint(mixed, monkeypatch, tmp_path):
+    tokens = mixed[0]
+    monkeypatch.setattr(selection, "SELECTION_SAMPLE", 300)  # a strict sample, as on a large corpus
+    cache = selection.SelectionCache(tmp_path / "topics")
+    tf = topics.tfidf_matrix(tokens)
+    plain = topics.fit_topics(tf)
+    first = topics.fit_topics(tf, cache=cache)
+    assert (cache.misses, cache.hits) == (1, 0) and first.params["selection_cached"] is False
+    assert len(list((tmp_path / "topics").glob("selection-*.parquet"))) == 1
+    fits = []
+    real = selection.kmeans_labels
+    monkeypatch.setattr(selection, "kmeans_labels", lambda *a: fits.append(a[1]) or real(*a))
+    again = topics.fit_topics(tf, cache=cache)
+    assert (cache.misses, cache.hits) == (1, 1) and again.params["selection_cached"] is True
+    assert fits == []  # no k fitted on the sample: only the final fit (in model) ran
+    _assert_same(plain, first)
+    _assert_same(plain, again)
+    # An edit outside the sample: the same sampled articles, the same choice, read from the cache.
+    sampled = set(selection.sample_rows(tokens["article_id"], 300).tolist())
+    outside = next(i for i in range(len(tokens)) if i not in sampled)
+    edited = tokens.copy()
+    edited.at[outside, "tokens"] = list(tokens.at[outside, "tokens"]) + ["会议", "研究", "部署", "工作"]
+    tf_edited = topics.tfidf_matrix(edited)
+    hit = topics.fit_topics(tf_edited, cache=cache)
+    assert cache.hits == 2 and hit.params["fingerprint"] == first.params["fingerprint"]
+    _assert_same(hit, topics.fit_topics(tf_edited))  # exactly what a fresh choice gives
+    # An edit inside the sample, or other settings: chosen again.
+    inside = min(sampled)
+    edited.at[inside, "tokens"] = list(tokens.at[inside, "tokens"]) + ["会议", "研究", "部署", "工作"]
+    topics.fit_topics(topics.tfidf_matrix(edited), cache=cache)
+    topics.fit_topics(tf, ks=[2, 3, 4], cache=cache)
+    assert (cache.misses, cache.hits) == (3, 2)
+    # A broken entry is a miss, recomputed to the same table; a cache that cannot be written only warns.
+    for path in (tmp_path / "topics").glob("selection-*.parquet"):
+        path.write_bytes(b"not parquet")
+    _assert_same(plain, topics.fit_topics(tf, cache=cache))
+    assert cache.misses == 4
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    _assert_same(plain, topics.fit_topics(tf, cache=blocked / "topics"))
+
+
+def test_the_fingerprint_covers_the_sampled_counts_their_order_and_the_settings():
+    counts = sp.csr_matrix(np.array([[1, 0, 2], [0, 3, 1]]))
+    terms = np.array(["乙", "甲", "丙"])
+    key = selection.fingerprint(counts, terms, {"seed": 0})
+    assert key == selection.fingerprint(counts.copy(), terms.copy(), {"seed": 0})
+    assert key != selection.fingerprint(counts[[1, 0]], terms, {"seed": 0})
+    assert key != selection.fingerprint(counts, np.array(["乙", "甲", "丁"]), {"seed": 0})
+    assert key != selection.fingerprint(counts * 2, terms, {"seed": 0})
+    assert key != selection.fingerprint(counts, terms, {"seed": 1})
+    # Unused columns (terms no sampled article has) do not count.
+    wider = sp.hstack([counts, sp.csr_matrix((2, 1))]).tocsr()
+    assert key == selection.fingerprint(wider, np.append(terms, "戊"), {"seed": 0})
+
+
+# --------------------------------------------------------------------------- sizes and labels
+
+
+def _generic_corpus(arts: pd.DataFrame, n: int, generic: float = 0.5, seed: int = 3):
+    """``n`` pseudo-articles: a share ``generic`` made of paragraphs drawn from every sample article alike
+    and of the paper's commonest words (the planted dominant generic subject, parent -1), the others as
+    :func:`_mixed_corpus` (three paragraphs in four from one parent article).  Any article also uses
+    中国 (three in five, 6-12 times) and 习近平 (one in two, 4-8 times): heavy words every subject shares, as
+    in a national paper.  Returns the tokens table and the parents."""
+    paragraphs = [[segment(p) for p in text.split("\n") if p.strip()] for text in arts["text"]]
+    flat = [p for paras in paragraphs for p in paras]
+    common = ["建设", "推进", "加强", "服务", "提升", "落实", "推动", "群众", "领导", "全面"]
+    rng = np.random.default_rng(seed)
+    parents = np.where(rng.random(n) < generic, -1, rng.integers(0, len(paragraphs), size=n))
+    rows = []
+    for i, parent in enumerate(parents):
+        toks: list[str] = []
+        for _ in range(rng.integers(3, 7)):
+            if parent < 0:
+                toks += flat[rng.integers(len(flat))] + [common[j] for j in rng.integers(0, len(common), 4)]
+            else:
+                own = paragraphs[parent]
+                toks += own[rng.integers(len(own))] if rng.random() < 0.75 else flat[rng.integers(len(flat))]
+        toks += ["中国"] * int(rng.integers(6, 13)) * (rng.random() < 0.6)
+        toks += ["习近平"] * int(rng.integers(4, 9)) * (rng.random() < 0.5)
+        rows.append({"article_id": f"gen-{i:04d}", "tokens": toks})
+    return pd.DataFrame(rows), parents
+
+
+@pytest.fixture(scope="module")
+def generic(sample):
+    return _generic_corpus(sample[0], 900)
+
+
+def _per_cluster(terms: pd.DataFrame) -> pd.DataFrame:
+    return terms.drop_duplicates("cluster").set_index("cluster")[["n_articles", "share", "cohesion", "oversized",
+                                                                  "size_note"]]
+
+
+def test_no_cluster_holds_over_a_third_unless_the_table_says_why(generic):
+    tokens, parents = generic
+    model = topics.fit_topics(tokens)
+    per = _per_cluster(topics.cluster_terms(model))
+    clustered = model.labels[model.labels >= 0]
+    assert per["n_articles"].tolist() == np.bincount(clustered).tolist()
+    assert per["share"].tolist() == np.round(np.bincount(clustered) / len(clustered), 4).tolist()
+    assert (per["oversized"] == (per["share"] > 1 / 3)).all()
+    assert (per["size_note"].str.len().gt(0) == per["oversized"]).all()
+    assert not per["oversized"].any(), per  # half the corpus is generic, yet no cluster is over a third
+    sel = model.selection
+    assert sel.loc[sel["chosen"], "eligible"].item()
+    # The planted subjects are still found (several clusters may share one: k is larger than the nine).
+    from sklearn.metrics import homogeneity_score
+
+    subject = parents >= 0
+    assert homogeneity_score(parents[subject], model.labels[subject]) > 0.6
+    # Forced to few clusters, the generic mass makes one large cluster, and the table says why.
+    few = topics.fit_topics(tokens, ks=[3, 4])
+    per = _per_cluster(topics.cluster_terms(few))
+    note = per.loc[per["oversized"], "size_note"].iloc[0]
+    assert "a remainder of articles without a distinctive vocabulary in common" in note
+    assert note.endswith("every k tried (3–4) left a cluster with more than a third of the articles")
+    two = _per_cluster(topics.cluster_terms(topics.fit_topics(tokens, k=2)))
+    assert two["oversized"].iloc[0] and two["size_note"].iloc[0].endswith("k was given, not chosen")
+
+
+def _dominant_corpus(arts: pd.DataFrame, n: int = 300, seed: int = 0):
+    """``n`` pseudo-articles, 60 % from one sample article (a dominant subject), the rest from two others,
+    nine paragraphs in ten from their own article.  Returns the tokens table and the parents."""
+    paragraphs = [[segment(p) for p in text.split("\n") if p.strip()] for text in arts["text"]]
+    flat = [p for paras in paragraphs for p in paras]
+    rng = np.random.default_rng(seed)
+    parents = np.where(rng.random(n) < 0.6, 0, rng.integers(1, 3, n))
+    rows = []
+    for i, parent in enumerate(parents):
+        toks: list[str] = []
+        for _ in range(rng.integers(3, 7)):
+            own = paragraphs[parent]
+            toks += own[rng.integers(len(own))] if rng.random() < 0.9 else flat[rng.integers(len(flat))]
+        rows.append({"article_id": f"dom-{i:03d}", "tokens": toks})
+    return pd.DataFrame(rows), parents
+
+
+def test_a_dominant_subject_is_kept_whole_and_said_to_dominate(sample):
+    tokens, parents = _dominant_corpus(sample[0])
+    model = topics.fit_topics(tokens)
+    sel = model.selection
+    # k = 3 (the three subjects) has clearly the best silhouette; no k within 10 % keeps clusters within a third.
+    assert model.k == 3 and not sel.loc[sel["chosen"], "eligible"].item()
+    assert topics.partition_agreement(model.labels, parents)["value"].iloc[0] > 0.9
+    per = _per_cluster(topics.cluster_terms(model))
+    assert per["oversized"].tolist() == [True, False, False]
+    note = per["size_note"].iloc[0]
+    assert note.startswith(f"{100 * per['share'].iloc[0]:.0f} % of the articles, which hang together")
+    assert "one broad kind of article takes up that much of the corpus" in note
+    assert note.endswith("had a silhouette more than 10 % below the best")
+
+
+def test_labels_are_distinctive_terms_and_no_term_names_more_than_two_clusters(generic):
+    tokens, _ = generic
+    model = topics.fit_topics(tokens)
+    terms = topics.cluster_terms(model)
+    assert list(terms.columns) == topics.CLUSTER_TERMS_COLUMNS
+    assert terms.groupby("term")["cluster"].nunique().max() <= topics.TERM_CLUSTERS
+    labels = topic_labels.top_terms(terms, 3)
+    named = pd.Series([t for name in labels.values() for t in name.split("、")]).value_counts()
+    assert named.max() <= 2 and len(labels) == model.k and all(len(n.split("、")) == 3 for n in labels.values())
+    # Ranked by distinctiveness (ties in term order); listed terms occur in two of the cluster's articles.
+    for _, group in terms.groupby("cluster"):
+        distinctive = group[group["lift"] > 1]
+        assert (np.diff(distinctive["distinctiveness"]) <= 0).all()
+        assert (distinctive["distinctiveness"] > 0).all()
+    assert (terms["doc_freq"] >= np.minimum(2, terms["n_articles"])).all()
+    # The heaviest terms (the labels before) would have listed the shared word 中国 for three clusters or more.
+    heaviest = [set(np.asarray(model.tfidf.terms)[np.argsort(-c, kind="stable")[:10]]) for c in model.centroids]
+    assert sum("中国" in top for top in heaviest) > 2
+    assert terms.loc[terms["term"] == "中国", "cluster"].nunique() <= 2
+    # Lift and distinctiveness as documented.
+    X = model.tfidf.matrix.toarray()
+    valid = model.labels >= 0
+    mean = X[valid].mean(axis=0)
+    row = terms.iloc[0]
+    j = list(model.tfidf.terms).index(row["term"])
+    weight = X[model.labels == row["cluster"], j].mean()
+    assert row["weight"] == pytest.approx(weight, abs=1e-6)
+    assert row["lift"] == pytest.approx(weight / mean[j], abs=1e-4)
+    assert row["distinctiveness"] == pytest.approx(weight * np.log(weight / mean[j]), abs=1e-6)
+
+
+def test_nmf_on_a_sample_gives_every_article_a_topic(mixed):
+    tf = topics.tfidf_matrix(mixed[0])
+    nmf = topics.nmf_topics(tf, 6, sample=300)
+    again = topics.nmf_topics(tf, 6, sample=300)
+    pd.testing.assert_frame_equal(nmf.articles, again.articles)
+    pd.testing.assert_frame_equal(nmf.terms, again.terms)
+    assert len(nmf.articles) == len(mixed[0]) and set(nmf.articles["topic"]) <= set(range(-1, 6))
+    whole = topics.nmf_topics(tf, 6, sample=None)
+    assert topics.partition_agreement(nmf.articles["topic"], whole.articles["topic"])["value"].iloc[0] > 0.5
+
+
+def test_the_final_fit_is_refined_on_the_tfidf_rows(mixed):
+    tf = topics.tfidf_matrix(mixed[0])
+    model = topics.fit_topics(tf)
+    X = tf.matrix
+    k = model.k
+    centres = topics._centroids(X, model.labels, k)
+    centres /= np.linalg.norm(centres, axis=1)[:, None]
+    # A fixed point of spherical k-means: every article is nearest its own cluster's mean direction.
+    assert model.params["refine_rounds"] < topics.REFINE_ITER
+    assert (np.asarray(X @ centres.T).argmax(axis=1) == model.labels).all()
+    assert np.allclose(np.nanmean(model.silhouettes), topics.cosine_silhouette(X, model.labels)[0])

@@ -48,9 +48,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import ahocorasick
 import pandas as pd
 
+from analysis.automaton import PhraseAutomaton
 from analysis.perarticle.formulations import NUMERAL, is_number
 from .dataset import connect, dataset_sql
 
@@ -176,20 +176,14 @@ def jieba_dictionary(path: str | None = None) -> dict[str, int]:
     return out
 
 
-def _empty_table() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
-
-
 def _containers(phrases: list[str], containers: list[str]) -> dict[str, list[tuple[str, int]]]:
     """phrase → [(a longer phrase among ``containers`` holding it, how many times)]."""
-    automaton = ahocorasick.Automaton()
-    for phrase in phrases:
-        automaton.add_word(phrase, phrase)
-    automaton.make_automaton()
+    automaton = PhraseAutomaton(phrases)
     out: dict[str, list[tuple[str, int]]] = {}
     for longer in containers:
         seen: dict[str, int] = {}
-        for _, phrase in automaton.iter(longer):
+        for _, _, index in automaton.find(longer):
+            phrase = automaton.phrases[index]
             if phrase != longer:
                 seen[phrase] = seen.get(phrase, 0) + 1
         for phrase, times in seen.items():

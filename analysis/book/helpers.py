@@ -86,7 +86,6 @@ filled in at build time: the corpus's repository, else the project's).
 """
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
@@ -94,6 +93,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from analysis.paths import PROJECT_ROOT
+from .escape import href, html_text, md, option_value
 
 #: Folder (inside the HTML root) of the published raw pages.
 RAW_URL_DIR = "raw"
@@ -267,24 +267,31 @@ def source_href(source: str, line, root: str = CHAPTER_TO_ROOT) -> str:
     return f"{root}{raw_page_url(source)}#L{_line_number(line)}"
 
 
-def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_TO_ROOT) -> str:
+def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_TO_ROOT, *,
+                markdown: bool = False) -> str:
     """HTML ``<a>`` to line ``line`` of the published raw page ``source``.
 
     For an article-table corpus ``line`` is the row number the articles table
     gives (``line_start``), and the link lands on that row. ``text`` defaults
-    to ``<file>:<line>``; it is HTML-escaped.  When the raw pages are not
-    published (:func:`set_publishing` other than ``full``) the same text is
-    given without a link.
+    to ``<file>:<line>``; the address is percent-encoded (a file named
+    ``javascript:x.txt`` is a path, :func:`analysis.book.escape.href`) and the
+    text HTML-escaped, or, with ``markdown=True`` (the link stands in MyST
+    Markdown prose, where the text between the tags is read as Markdown),
+    Markdown-escaped (:func:`analysis.book.escape.md`).  When the raw pages
+    are not published (:func:`set_publishing` other than ``full``) the same
+    text is given without a link.
 
     >>> source_link("000_170871a187ecc0e6.txt", 12)
     '<a class="fx-src" href="../raw/000_170871a187ecc0e6.html#L12">000_170871a187ecc0e6.txt:12</a>'
+    >>> print(source_link("{download}`x`.txt", 3, markdown=True))
+    <a class="fx-src" href="../raw/%7Bdownload%7D%60x%60.html#L3">\\{download\\}\\`x\\`.txt:3</a>
     """
     number = _line_number(line)
     label = f"{PurePosixPath(str(source)).name}:{number}" if text is None else str(text)
     if not text_published():
-        return f'<span class="fx-src">{html.escape(label)}</span>'
-    return (f'<a class="fx-src" href="{html.escape(source_href(source, number, root))}">'
-            f"{html.escape(label)}</a>")
+        return f'<span class="fx-src">{md(label) if markdown else html_text(label)}</span>'
+    return (f'<a class="fx-src" href="{html_text(href(source_href(source, number, root)))}">'
+            f"{md(label) if markdown else html_text(label)}</a>")
 
 
 def article_anchor(article_id) -> str:
@@ -307,11 +314,11 @@ def article_link(source: str, article_id, root: str = CHAPTER_TO_ROOT) -> str:
     >>> article_link("000_170871a187ecc0e6.txt", "000_170871a187ecc0e6-01")
     '<a class="fx-art" href="../raw/000_170871a187ecc0e6.html#a-000_170871a187ecc0e6-01">000_170871a187ecc0e6-01</a>'
     """
-    label = html.escape(str(article_id))
+    label = html_text(article_id)
     if not text_published() or not str(source or "").strip():
         return label
-    href = f"{root}{raw_page_url(source)}#{article_anchor(article_id)}"
-    return f'<a class="fx-art" href="{html.escape(href)}">{label}</a>'
+    target = href(f"{root}{raw_page_url(source)}#{article_anchor(article_id)}")
+    return f'<a class="fx-art" href="{html_text(target)}">{label}</a>'
 
 
 def table_href(name: str, suffix: str = "csv", root: str = CHAPTER_TO_ROOT) -> str:
@@ -354,8 +361,8 @@ def _cell_text(value) -> str:
 
 
 def _cell_html(value) -> str:
-    # Escape first, then turn newlines into line breaks, so text never becomes markup.
-    return html.escape(_cell_text(value)).replace("\n", "<br>")
+    # Escape first, then turn line breaks into <br>, so text never becomes markup.
+    return html_text(_cell_text(value), line_break="<br>")
 
 
 class HTMLTable:
@@ -523,16 +530,16 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
     note_plain = note_html = ""
     if total > len(shown):
         note_plain = f"Showing {len(shown)} of {total} rows"
-        note_html = html.escape(note_plain)
+        note_html = html_text(note_plain)
         if name is not None:
             note_plain += f"; full table: {name}.csv"
-            note_html += (f'; full table: <a href="{html.escape(table_href(name))}" download>{html.escape(name)}.csv</a>'
-                          f' (checksums on the <a href="{data_anchor_href(name)}">Data page</a>)')
+            note_html += (f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
+                          f' (checksums on the <a href="{html_text(href(data_anchor_href(name)))}">Data page</a>)')
         else:
             stem = write_shown(frame)
             if stem is not None:
                 note_plain += f"; full table: {SHOWN_URL_DIR}/{stem}.csv"
-                note_html += (f'; full table: <a href="{html.escape(shown_href(stem))}" download>'
+                note_html += (f'; full table: <a href="{html_text(href(shown_href(stem)))}" download>'
                               f"{SHOWN_URL_DIR}/{stem}.csv</a>")
         plain += "\n" + note_plain
 
@@ -544,7 +551,7 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
         if is_matrix and first:
             classes.append("fx-sticky")
         cls = f' class="{" ".join(classes)}"' if classes else ""
-        return f'<th scope="col"{cls}>{html.escape(label)}</th>'
+        return f'<th scope="col"{cls}>{html_text(label)}</th>'
 
     rows = []
     for _, record in shown.iterrows():
@@ -557,7 +564,7 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
             if has_source and column == "source":
                 classes.append("fx-col-source")
                 text = _cell_text(value)
-                body = source_link(text, record["line"]) if text and _cell_text(record["line"]) else html.escape(text)
+                body = source_link(text, record["line"]) if text and _cell_text(record["line"]) else html_text(text)
                 lang = ""
             elif links_articles and column == "article_id" and _cell_text(value):
                 body = article_link(_cell_text(record["source"]), _cell_text(value))
@@ -573,10 +580,10 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
                     # A checksum or a path: may break anywhere, rather than widen the table.
                     classes.append("fx-long")
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            label = html.escape("source" if (has_source and column == "source") else str(column), quote=True)
+            label = html_text("source" if (has_source and column == "source") else str(column))
             cells.append(f'<td data-label="{label}"{cls}{lang}>{body}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    data_name = f' data-table="{html.escape(name)}"' if name else ""
+    data_name = f' data-table="{html_text(name)}"' if name else ""
     wrap_class = "fx-table-wrap fx-matrix-wrap" if is_matrix else "fx-table-wrap"
     table_class = "fx-table fx-matrix" if is_matrix else "fx-table"
     scroll = ' tabindex="0" role="region" aria-label="table, scrolls sideways"' if is_matrix else ""
@@ -585,7 +592,7 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
              "<thead><tr>" + "".join(header(c, k == 0) for k, c in enumerate(columns)) + "</tr></thead>",
              "<tbody>" + "".join(rows) + "</tbody>", "</table>"]
     if not len(shown):
-        parts.insert(1, f'<p class="fx-table-note">{html.escape(plain)}</p>')
+        parts.insert(1, f'<p class="fx-table-note">{html_text(plain)}</p>')
     if note_html:
         parts.append(f'<p class="fx-table-note">{note_html}.</p>')
     parts.append("</div>")
@@ -629,6 +636,7 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
     has_source = "source" in shown.columns and "line" in shown.columns
     has_article = has_source and "article_id" in shown.columns
     lines_plain, rows = [], []
+    nl = "\n"  # a line break in a context stays one (white space in HTML; this HTML is never read as Markdown)
     for _, record in shown.iterrows():
         left, match, right = (_cell_text(record[c]) for c in KWIC_COLUMNS)
         where = ""
@@ -637,15 +645,16 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
             where = f"{PurePosixPath(str(record['source'])).name}:{_cell_text(record['line'])}"
             link = source_link(str(record["source"]), record["line"])
             if has_article and text_published() and _cell_text(record["article_id"]):
-                href = f"{CHAPTER_TO_ROOT}{raw_page_url(str(record['source']))}#{article_anchor(record['article_id'])}"
-                link += (f' <a class="fx-art" href="{html.escape(href)}" '
-                         f'title="the article {html.escape(_cell_text(record["article_id"]))}">article</a>')
+                target = href(f"{CHAPTER_TO_ROOT}{raw_page_url(str(record['source']))}"
+                              f"#{article_anchor(record['article_id'])}")
+                link += (f' <a class="fx-art" href="{html_text(target)}" '
+                         f'title="the article {html_text(_cell_text(record["article_id"]))}">article</a>')
         lines_plain.append(f"{left} [{match}] {right}" + (f"   {where}" if where else ""))
         rows.append(
             '<div class="fx-kwic-row">'
-            f'<span class="fx-kwic-left" lang="zh-CN"><span dir="ltr">{html.escape(left)}</span></span>'
-            f'<span class="fx-kwic-match" lang="zh-CN">{html.escape(match)}</span>'
-            f'<span class="fx-kwic-right" lang="zh-CN">{html.escape(right)}</span>'
+            f'<span class="fx-kwic-left" lang="zh-CN"><span dir="ltr">{html_text(left, nl)}</span></span>'
+            f'<span class="fx-kwic-match" lang="zh-CN">{html_text(match, nl)}</span>'
+            f'<span class="fx-kwic-right" lang="zh-CN">{html_text(right, nl)}</span>'
             f'<span class="fx-kwic-src">{link}</span>'
             "</div>")
     plain = "\n".join(lines_plain) if lines_plain else "(no occurrences)"
@@ -656,14 +665,14 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
         note = f"Showing {len(shown)} of {total} lines"
         if name:
             plain += "\n" + note + f"; full table: {name}.csv"
-            link = f'; full table: <a href="{html.escape(table_href(name))}" download>{html.escape(name)}.csv</a>'
+            link = f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
         else:
             columns = [c for c in (*KWIC_COLUMNS, "article_id", "source", "line") if c in kwic_frame.columns]
             stem = write_shown(restrict_frame(kwic_frame[columns]))
             plain += "\n" + note + (f"; full table: {SHOWN_URL_DIR}/{stem}.csv" if stem else "")
-            link = (f'; full table: <a href="{html.escape(shown_href(stem))}" download>{SHOWN_URL_DIR}/{stem}.csv</a>'
+            link = (f'; full table: <a href="{html_text(href(shown_href(stem)))}" download>{SHOWN_URL_DIR}/{stem}.csv</a>'
                     if stem else "")
-        parts.append(f'<p class="fx-table-note">{html.escape(note)}{link}.</p>')
+        parts.append(f'<p class="fx-table-note">{html_text(note)}{link}.</p>')
     parts.append("</div>")
     return HTMLTable("\n".join(parts), plain)
 
@@ -725,12 +734,17 @@ def figure_markdown(name: str, caption: str, alt: str) -> str:
     <BLANKLINE>
     Characters per article. Download: <a href="../figures/fig-lengths.svg" download>SVG</a> · <a href="../figures/fig-lengths.png" download>PNG (2×)</a>.
     ```
+
+    ``caption`` is Markdown: a corpus value in it must already be escaped
+    (:func:`analysis.book.escape.md`). ``alt`` is plain text, written as the
+    directive option reads it back (:func:`analysis.book.escape.option_value`).
     """
     check_label(name)
     caption = " ".join(str(caption or "").split())
     if not caption:
         raise ValueError(f"figure {name!r}: the caption is empty")
-    return f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {check_alt(alt)}\n\n{caption} {figure_downloads(name)}\n```"
+    return (f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {option_value(check_alt(alt))}\n\n{caption} "
+            f"{figure_downloads(name)}\n```")
 
 
 def small_text(figure, minimum: float = MIN_FONT_PT) -> list[str]:
@@ -761,6 +775,42 @@ def save_figure_files(figure, name: str, folder: str | Path) -> tuple[Path, Path
     return svg, png
 
 
+class GluedFigure:
+    """A figure as :func:`caption_figure` glues it: its PNG, and as ``text/plain`` its digest.
+
+    The digest (:func:`analysis.figures.digest.figure_digest`) says what the
+    figure shows -- labels, categories, the numbers behind every mark -- so
+    the committed notebook records it where a reviewer reads a diff, and
+    strict nbval compares it (the PNG bytes, which change with the font
+    file and FreeType, are not compared: ``tests/nbval_sanitize.cfg``).
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(3, 2))
+    >>> _ = ax.set_xlabel("Occurrences")
+    >>> print(repr(GluedFigure(fig)).splitlines()[:3])
+    ['figure 3 x 2 in, 1 axes', 'axes 1', '  x label: Occurrences']
+    >>> plt.close(fig)
+    """
+
+    def __init__(self, figure):
+        from analysis.figures.digest import figure_digest
+
+        self.figure = figure
+        self.digest = figure_digest(figure)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from IPython.core.formatters import format_display_data
+
+        data, metadata = format_display_data(self.figure, include=include, exclude=exclude)
+        data["text/plain"] = self.digest
+        return data, metadata
+
+    def __repr__(self) -> str:
+        return self.digest
+
+
 def caption_figure(fig, name: str, caption: str | None = None, alt: str | None = None) -> None:
     """Glue ``fig`` under ``name`` for a ``{glue:figure}`` directive, and close it.
 
@@ -770,7 +820,9 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     can keep them next to the code. ``fig`` may be a matplotlib Figure or
     Axes.  Text smaller than :data:`MIN_FONT_PT` is refused (it would be
     unreadable on a phone).  In the book (:func:`set_publishing` with a
-    folder) the figure is also written as SVG and PNG for download.
+    folder) the figure is also written as SVG and PNG for download.  What is
+    glued is a :class:`GluedFigure`: the PNG, with the figure's digest as its
+    text form.
     """
     import matplotlib.pyplot as plt
     from myst_nb import glue
@@ -789,7 +841,7 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
         raise ValueError(f"figure {name!r}: text under {MIN_FONT_PT} pt is unreadable on a phone: {', '.join(tiny[:5])}")
     if _publishing["folder"] is not None:
         save_figure_files(figure, name, _publishing["folder"])
-    glue(name, figure, display=False)
+    glue(name, GluedFigure(figure), display=False)
     plt.close(figure)
 
 

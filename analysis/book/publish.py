@@ -68,7 +68,6 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import html
 import io
 import os
 import re
@@ -92,6 +91,7 @@ from analysis.settings import Settings
 from analysis.tables import Tables
 from analysis.tokens import read_user_dictionary
 from .chapters import corpus_statement
+from .escape import href, html_text, md, md_code, path_href
 from .helpers import (DATA_URL_DIR, FULL_TEXT_COLUMNS, PUBLISHED_DIR, article_anchor, data_anchor, raw_page_url,
                       restrict_frame, safe_csv_frame)
 from .reproducibility import citation, citation_bibtex, citation_cff
@@ -203,29 +203,32 @@ def _relative_name(root: Path, path: Path) -> str:
 def _page_html(title: str, meta: list[tuple[str, str]], items: list[tuple[int, str]], depth: int,
                download: str, record_html: bool = False, anchors: dict[int, list[str]] | None = None) -> str:
     """A standalone HTML page: a header of provenance facts, then numbered, anchored lines (``anchors``:
-    line number → ids of the articles that start there)."""
+    line number → ids of the articles that start there).
+
+    ``meta`` values and ``items`` with ``record_html`` are HTML already (escaped by the caller with
+    :func:`analysis.book.escape.html_text`); the title, the download's name and the lines are escaped here.
+    """
     up = "../" * depth
     anchors = anchors or {}
-    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{v}</dd>" for k, v in meta)
+    rows = "".join(f"<dt>{html_text(k)}</dt><dd>{v}</dd>" for k, v in meta)
     lines = []
     for number, text in items:
         anchor = line_anchor(number)
-        body = text if record_html else html.escape(text)
-        marks = "".join(f'<span class="art" id="{html.escape(article_anchor(a))}" data-id="{html.escape(str(a))}">'
+        body = text if record_html else html_text(text)
+        marks = "".join(f'<span class="art" id="{html_text(article_anchor(a))}" data-id="{html_text(a)}">'
                         "</span>" for a in anchors.get(number, []))
         lines.append(f'<li id="{anchor}"><a href="#{anchor}" aria-label="line {number}">{number}</a>'
                      f'<span>{body}</span>{marks}</li>')
-    # "./": a file named like a URL scheme (javascript:….txt) stays a relative link.
-    download_href = "./" + html.escape(PurePosixPath(download).name)
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title>"
+        f"<title>{html_text(title)}</title>"
         f'<link rel="icon" href="{up}favicon.ico"><style>{_STYLE}</style></head>\n<body>\n'
         f'<header lang="en"><p><a href="{up}book/data.html">← Data page</a> · '
-        f'<a href="{download_href}" download>download the file</a></p>'
-        f"<h1>{html.escape(title)}</h1><dl>{rows}</dl></header>\n"
+        # The file's own name as a relative link: percent-encoded, so "javascript:x.txt" is a file, not a scheme.
+        f'<a href="{html_text(path_href(PurePosixPath(download).name))}" download>download the file</a></p>'
+        f"<h1>{html_text(title)}</h1><dl>{rows}</dl></header>\n"
         f'<ol class="lines">\n' + "\n".join(lines) + "\n</ol>\n</body></html>\n"
     )
 
@@ -270,14 +273,14 @@ def publish_pages(folder: Path, manifest: Path, out: Path, articles: pd.DataFram
         page = raw_page_url(name)
         download = str(PurePosixPath(page).with_name(PurePosixPath(name).name))
         digest = sha256_file(path)
-        meta = [("file", html.escape(name)), ("paper", html.escape(row.get("paper", ""))),
-                ("issue date", html.escape(row.get("issue_date", ""))),
-                ("provenance", html.escape(row.get("source", "") or "not recorded")),
-                ("extraction", html.escape(row.get("extraction", "") or "not recorded")),
-                ("notes", html.escape(row.get("notes", ""))),
+        meta = [("file", html_text(name)), ("paper", html_text(row.get("paper", ""))),
+                ("issue date", html_text(row.get("issue_date", ""))),
+                ("provenance", html_text(row.get("source", "") or "not recorded")),
+                ("extraction", html_text(row.get("extraction", "") or "not recorded")),
+                ("notes", html_text(row.get("notes", ""))),
                 ("SHA-256", f"<code>{digest}</code>" + (" (matches the manifest)" if digest == row["sha256"].lower()
                                                          else " (<strong>differs from the manifest</strong>)")),
-                ("encoding", html.escape(encoding)), ("lines", str(len(lines)))]
+                ("encoding", html_text(encoding)), ("lines", str(len(lines)))]
         depth = len(PurePosixPath(page).parts) - 1
         _write(out / page, _page_html(name, meta, list(enumerate(lines, start=1)), depth, download,
                                       anchors=starts.get(name, {})))
@@ -317,7 +320,8 @@ def publish_table(path: Path, out: Path, publish_columns=(), articles: pd.DataFr
     for k, values in enumerate(zip(*columns.values())):
         record = dict(zip(columns, values))
         number = int(record.pop("_line", k + first))
-        cells = "".join(f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(_plain_value(v))}</td></tr>"
+        # A cell keeps its line breaks (shown with white-space: pre-wrap): this page is HTML, never Markdown.
+        cells = "".join(f"<tr><th>{html_text(key)}</th><td>{html_text(_plain_value(v), chr(10))}</td></tr>"
                         for key, v in record.items())
         items.append((number, f'<table class="rec">{cells}</table>'))
     name = path.name
@@ -334,8 +338,8 @@ def publish_table(path: Path, out: Path, publish_columns=(), articles: pd.DataFr
     # The left-out columns are counted, not named: a column's name can say what it holds.
     note = (f"published without {len(dropped)} column(s) that corpus.toml's publish_columns does not list"
             if dropped else "")
-    meta = [("file", html.escape(name)),
-            ("kind", f"article table; anchors are {html.escape(row_word)} numbers and article ids"),
+    meta = [("file", html_text(name)),
+            ("kind", f"article table; anchors are {html_text(row_word)} numbers and article ids"),
             ("SHA-256", f"<code>{digest}</code>" + (" (of the published copy)" if dropped else "")),
             ("rows", str(len(items)))] + ([("columns left out", str(len(dropped)))] if dropped else [])
     _write(out / page, _page_html(name, meta, items, len(PurePosixPath(page).parts) - 1, download, record_html=True,
@@ -485,24 +489,11 @@ def _restriction_note(frame: pd.DataFrame, restricted: pd.DataFrame, policy: str
 
 # --------------------------------------------------------------------------- Markdown of the book's pages
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&:=^\"'@%])")
-
-
-def md_text(value) -> str:
-    """A corpus value as inert MyST text: every ASCII punctuation mark backslash-escaped (so no role,
-    directive, substitution, link, maths or raw HTML can come of it) and line breaks made spaces.
-
-    >>> md_text("x {include}`/etc/passwd` <b>$x$</b>")
-    'x \\\\{include\\\\}\\\\`/etc/passwd\\\\` \\\\<b\\\\>\\\\$x\\\\$\\\\</b\\\\>'
-    """
-    text = " ".join(str(value or "").split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
 
 def md_paragraphs(value) -> str:
     """A corpus value of several paragraphs (separated by blank lines) as inert MyST paragraphs."""
     parts = [p for p in re.split(r"\n\s*\n", str(value or "")) if p.strip()]
-    return "\n\n".join(md_text(p) for p in parts)
+    return "\n\n".join(md(p) for p in parts)
 
 
 def _cell(text: str, cls: str = "", lang: str = "", label: str = "") -> str:
@@ -549,14 +540,14 @@ def data_listing(pages: list[Published], tables: pd.DataFrame, policy: str = "fu
                 f"<th>{unit}</th><th>bytes</th><th>SHA-256</th><th>provenance</th></tr></thead><tbody>"]
         for page in pages:
             out.append("<tr>" + "".join([
-                _cell(f'<a href="../{html.escape(page.page)}">{html.escape(page.source)}</a> '
-                      f'(<a href="../{html.escape(page.download)}" download>download</a>)', "fx-essential",
+                _cell(f'<a href="{html_text(href("../" + page.page))}">{html_text(page.source)}</a> '
+                      f'(<a href="{html_text(href("../" + page.download))}" download>download</a>)', "fx-essential",
                       label="file"),
-                _cell(html.escape(page.paper), lang="zh-CN", label="paper"),
-                _cell(html.escape(page.issue_date), label="issue date"),
+                _cell(html_text(page.paper), lang="zh-CN", label="paper"),
+                _cell(html_text(page.issue_date), label="issue date"),
                 _cell(str(page.lines), "fx-num", label=unit), _cell(str(page.bytes), "fx-num", label="bytes"),
                 _cell(f"<code>{page.sha256}</code>", "fx-essential fx-hash", label="SHA-256"),
-                _cell(html.escape(page.provenance + (f"; {page.note}" if page.note else "")), label="provenance"),
+                _cell(html_text(page.provenance + (f"; {page.note}" if page.note else "")), label="provenance"),
             ]) + "</tr>")
         out += ["</tbody></table></div>", ""]
     out += ["## Derived tables", "",
@@ -573,12 +564,12 @@ def data_listing(pages: list[Published], tables: pd.DataFrame, policy: str = "fu
         anchor = "" if row.table in seen else f' id="{data_anchor(row.table)}"'
         seen.add(row.table)
         out.append(f"<tr{anchor}>" + "".join([
-            _cell(f'<a href="../{html.escape(row.file)}" download>{html.escape(row.table)}.{row.format}</a>',
+            _cell(f'<a href="{html_text(href("../" + row.file))}" download>{html_text(row.table)}.{row.format}</a>',
                   "fx-essential", label="table"),
-            _cell(row.format, label="format"), _cell(str(row.rows), "fx-num", label="rows"),
+            _cell(html_text(row.format), label="format"), _cell(str(row.rows), "fx-num", label="rows"),
             _cell(str(row.bytes), "fx-num", label="bytes"),
-            _cell(f"<code>{row.sha256}</code>", "fx-essential fx-hash", label="SHA-256"),
-            _cell(html.escape(getattr(row, "note", "") or "none"), label="changes"),
+            _cell(f"<code>{html_text(row.sha256)}</code>", "fx-essential fx-hash", label="SHA-256"),
+            _cell(html_text(getattr(row, "note", "") or "none"), label="changes"),
         ]) + "</tr>")
     out += ["</tbody></table></div>", ""]
     if identity is not None:
@@ -589,7 +580,7 @@ def data_listing(pages: list[Published], tables: pd.DataFrame, policy: str = "fu
 def licence_section(identity: Identity) -> list[str]:
     """The Data page's licences: the text's (from the corpus's identity), then the project's."""
     return ["## Licences", "",
-            f"The text of the {md_text(identity.paper)}: {md_text(identity.licence)}"
+            f"The text of the {md(identity.paper)}: {md(identity.licence)}"
             + ("" if identity.licence.endswith(".") else "."),
             "The derived tables as compiled, the code and the prose are the book's authors' (`LICENSE`: MIT for "
             "the code; `LICENSE-DATA.md`: CC BY 4.0 for prose and tables); quoted text inside the tables stays "
@@ -658,15 +649,19 @@ _KIND_HEADINGS = {"formulation": "Formulations (提法)", "title": "Titles and p
 def _glossary_source(source: str, pages: set[str] | None) -> str:
     """A glossary source as Markdown: a link to the published line of a published page, else the file and line.
 
-    ``pages``: the names of the published pages (None: every ``data/raw/`` file counts as one)."""
+    ``pages``: the names of the published pages (None: every ``data/raw/`` file counts as one).  The link
+    is inline HTML in Markdown: its address is percent-encoded and attribute-escaped, its text (read as
+    Markdown between the tags) Markdown-escaped (:mod:`analysis.book.escape`).
+    """
     path, _, line = source.rpartition(":")
     name = PurePosixPath(path).name
     published = name in pages if pages is not None else path.startswith("data/raw/")
     if published and line.isdigit():
-        return f'<a href="../{raw_page_url(name)}#{line_anchor(int(line))}">{html.escape(name)}, line {line}</a>'
+        target = href(f"../{raw_page_url(name)}#{line_anchor(int(line))}")
+        return f'<a href="{html_text(target)}">{md(name)}, line {line}</a>'
     if line.isdigit():
-        return f"{md_text(name)}, line {line}"
-    return md_text(source)
+        return f"{md_code(name)}, line {line}"
+    return md_code(source)
 
 
 def glossary_markdown(glossary: pd.DataFrame | None = None, pages: set[str] | None = None,
@@ -693,8 +688,9 @@ def glossary_markdown(glossary: pd.DataFrame | None = None, pages: set[str] | No
             continue
         out += [f"## {_KIND_HEADINGS[kind]}", "", "```{glossary}"]
         for row in part.itertuples(index=False):
-            out += [md_text(row.term),
-                    f"  *{md_text(row.pinyin)}*. {md_text(row.english)}. Seen in: {_glossary_source(row.source, pages)}.",
+            # A term line is a term only: a leading "#", ":" or "-" would make it something else (md escapes it).
+            out += [md(row.term),
+                    f"  *{md(row.pinyin)}*. {md(row.english)}. Seen in: {_glossary_source(row.source, pages)}.",
                     ""]
         out[-1:] = ["```", ""]
     return "\n".join(out)
@@ -724,11 +720,13 @@ def book_config(identity: Identity, base: str | Path = CONFIG) -> dict:
     names the project's code repository (where the notebooks and the package come from)."""
     config = copy.deepcopy(_load_yaml(Path(base)))
     code_url = str((config.get("repository") or {}).get("url") or "").rstrip("/")
-    config["title"] = identity.full_title
-    config["author"] = "; ".join(identity.authors)
-    config["copyright"] = identity.year or str(config.get("copyright", ""))
+    # The themes put the title (navbar) and the author (footer) into the page unescaped ({{ docstitle }},
+    # {{ author }}): corpus values, so HTML-escaped here (the <title>, escaped again, shows &lt; for a "<").
+    config["title"] = html_text(identity.full_title)
+    config["author"] = html_text("; ".join(identity.authors))
+    config["copyright"] = html_text(identity.year or str(config.get("copyright", "")))
     html_options = config.setdefault("html", {})
-    html_options["extra_footer"] = html.escape(identity.footer or default_footer(identity))
+    html_options["extra_footer"] = html_text(identity.footer or default_footer(identity))
     theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     launch = config.setdefault("launch_buttons", {})
     if identity.repository:
@@ -772,13 +770,13 @@ def _dump_yaml(data: dict) -> str:
 
 def intro_head(identity: Identity) -> str:
     """The introduction's title and first paragraph."""
-    title = md_text(identity.full_title)
+    title = md(identity.full_title)
     if identity.intro:
         first = md_paragraphs(identity.intro)
     else:
-        place = f" ({md_text(identity.place)})" if identity.place else ""
-        period = f", {md_text(identity.period)}" if identity.period else ""
-        first = (f"This book is a computational reading of the *{md_text(identity.paper)}*{place}{period}: "
+        place = f" ({md(identity.place)})" if identity.place else ""
+        period = f", {md(identity.period)}" if identity.period else ""
+        first = (f"This book is a computational reading of the *{md(identity.paper)}*{place}{period}: "
                  "who it names, which words and formulations it repeats, and what it writes about.")
     return f"# {title}\n\n{first}\n"
 
@@ -813,7 +811,7 @@ def guessed_sentence(identity: Identity) -> str:
     """What the book guessed because ``corpus.toml`` did not say it (Markdown; empty when nothing was)."""
     if not identity.guessed:
         return ""
-    parts = [f"the {name} ({md_text(how)}: *{md_text(_field_value(identity, name))}*)" for name, how in identity.guessed]
+    parts = [f"the {name} ({md(how)}: *{md(_field_value(identity, name))}*)" for name, how in identity.guessed]
     return ("Not given in the corpus's `corpus.toml`, and so guessed for this book: " + "; ".join(parts)
             + ". `python -m analysis describe` writes a `corpus.toml` draft to correct them in.")
 
@@ -827,7 +825,7 @@ def citation_markdown(identity: Identity) -> str:
     """The reproducibility page's "How to cite": the reference and where the CFF and BibTeX files are."""
     return ("Cite the book with the commit you used (printed under *This build* above, or `git rev-parse HEAD`), "
             "so that a reader can rebuild exactly what you read. The reference, from the corpus's `corpus.toml`:\n\n"
-            f"> {md_text(citation(identity))}\n\n"
+            f"> {md(citation(identity))}\n\n"
             'Download it as <a href="../CITATION.cff" download>CITATION.cff</a> (Citation File Format, for '
             'reference managers and GitHub) or <a href="../citation.bib" download>citation.bib</a> (BibTeX). '
             "The works the book draws on are in the {doc}`bibliography`.\n")
@@ -936,13 +934,11 @@ def _corpus_statement(corpus: Corpus, derived: Path, identity: Identity) -> str:
     guessed = guessed_sentence(identity)
     if not (derived / "build_info.parquet").is_file():
         # Tables from before build_info existed: name the corpus, state no numbers.
-        return (f"This build of the book reads **{md_text(corpus.label)}** ({corpus.kind}); its tables carry no "
+        return (f"This build of the book reads **{md(corpus.label)}** ({corpus.kind}); its tables carry no "
                 f"`build_info`, so rebuild them with `python -m analysis build` for the corpus's figures.\n"
                 + (f"\n{guessed}\n" if guessed else ""))
-    description = {key: md_text(value) for key, value in corpus.description.items() if isinstance(value, str)}
-    info = dict(Tables(derived).info)
-    info["corpus"], info["paper"] = md_text(info.get("corpus", "")), md_text(info.get("paper", ""))
-    text = corpus_statement(info, description)
+    # corpus_statement escapes every value of the corpus it states (analysis.book.escape.md).
+    text = corpus_statement(Tables(derived).info, corpus.description)
     return text + (f"\n{guessed}\n" if guessed else "")
 
 

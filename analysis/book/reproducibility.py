@@ -38,7 +38,7 @@ REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
 #: The packages whose versions decide the book's numbers and figures.
 KEY_PACKAGES = (
-    "jieba", "rjieba", "pyahocorasick", "pandas", "numpy", "scikit-learn", "scipy",
+    "jieba", "rjieba", "ahocorasick-rs", "pandas", "numpy", "scikit-learn", "scipy",
     "matplotlib", "wordcloud", "mplfonts", "pyarrow", "jupyter-book", "Sphinx",
     "myst-nb", "sphinxcontrib-bibtex", "nbval", "pytest",
 )

@@ -35,6 +35,7 @@ import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
+from analysis.book.escape import md
 from analysis.paths import PROJECT_ROOT
 
 #: Files whose bytes are searched for machine paths (everything but images and fonts).
@@ -151,7 +152,8 @@ def run_command(repo_url: str, notebook: str, corpus_note: str = "") -> str:
 
 
 def _first_cell(repo_url: str, notebook: str, title: str, corpus_note: str) -> dict:
-    lines = [f"**Downloaded from the book *{title}*.** To run this notebook (Python 3.11 and git needed), "
+    # The title comes from the corpus's corpus.toml: text, never Markdown or HTML (analysis.book.escape).
+    lines = [f"**Downloaded from the book *{md(title)}*.** To run this notebook (Python 3.11 and git needed), "
              "run this one command in a terminal:\n\n",
              "```bash\n", run_command(repo_url, notebook, corpus_note) + "\n", "```\n\n",
              "It fetches the code, installs the pinned packages and the `analysis` package into `.venv`, and "
@@ -205,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     repo_url = str(config.get("parse", {}).get("myst_substitutions", {}).get("repo_url", ""))
     note = ("Set ANALYSIS_CORPUS to your copy of the corpus this book reads (its text is not in the repository)."
             if args.corpus else "")
-    written = finish_site(args.html, args.executed, repo_url, str(config.get("title", "")), note)
+    # The configuration's title is HTML-escaped (analysis.book.publish.book_config); the notebook cell escapes it for Markdown.
+    written = finish_site(args.html, args.executed, repo_url, html.unescape(str(config.get("title", ""))), note)
     forbidden = [PROJECT_ROOT, PROJECT_ROOT.resolve()]
     for given in (args.corpus, args.tables, args.html):
         if given:

@@ -92,7 +92,9 @@ def remove_justification_spaces(text: str) -> str:
 # joiner, byte-order marks inside the text, soft hyphen, and control
 # characters other than tab and what str.splitlines counts as a line break
 # (so line numbers stay put), NUL from broken extractions included.
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060-\u2064\ufeff\u00ad\x00-\x08\x0e-\x1b\x1f\x7f]")
+# Zero-width and formatting characters, control codes, and the bidirectional controls (which reorder
+# what a reader sees without being text: never meaningful in a Chinese article).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\x00-\x08\x0e-\x1b\x1f\x7f]")
 
 
 def scrub_invisible(text: str) -> str:

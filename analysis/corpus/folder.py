@@ -153,6 +153,8 @@ class Corpus:
                  paper: str = "", settings: Settings | None = None):
         self.settings = settings if settings is not None else default_settings()
         self._paper = paper
+        self.bare_table = False  # opened from an article-table file, not from a corpus folder
+        self.manifest_given = False  # the manifest was named (it may lie outside the corpus folder)
         self.registry_frame = None
         self._memo: dict = {}
         if manifest is not None:
@@ -162,6 +164,7 @@ class Corpus:
                 raise InputError(manifest, "manifest file not found")
             pages = _pages_dir(folder) if (folder / "manifest.csv").is_file() else folder
             self._set(folder, "pages", manifest, pages)
+            self.manifest_given = True
         else:
             self._open(Path(path).expanduser() if path is not None else DATA_DIR)
         if leaders is not None:
@@ -182,6 +185,7 @@ class Corpus:
         if path.is_file():
             if path.suffix.lower() not in TABLE_SUFFIXES:
                 raise InputError(path, f"a corpus is a folder, or an article table ({', '.join(TABLE_SUFFIXES)})")
+            self.bare_table = True
             return self._set(path.parent, "table", path, None, table=True)
         if (path / "manifest.csv").is_file():
             return self._set(path, "pages", path / "manifest.csv", _pages_dir(path))
@@ -284,6 +288,38 @@ class Corpus:
         if path is None:
             return "none"
         return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else f"missing:{path.name}"
+
+    def inputs(self) -> list[tuple[str, Path, bool]]:
+        """What this corpus reads, as ``(what, path, folder)``: a build's output may not be any of
+        them or contain one, nor lie inside one whose ``folder`` is True.
+
+        Folders: the corpus folder, the pages folder and the manifest's folder (a build writing
+        into them would change the corpus it reads).  Files: the text (manifest or article table),
+        ``corpus.toml`` and every fact file used (the defaults in ``data/`` and a ``--leaders``
+        registry included).  A bare article table's folder (``--articles FILE``) is listed with
+        ``folder`` False: its facts are read from it, but nothing there is listed by pattern, so a
+        build may write into a folder of its own beside the table.
+        """
+        found: list[tuple[str, Path, bool]] = []
+        if self.bare_table:
+            found.append(("folder of the article table", self.root, False))
+        else:
+            found.append(("corpus folder", self.root, True))
+        if self.pages_dir is not None:
+            found.append(("corpus's pages folder", self.pages_dir, True))
+        if self.kind == "pages":
+            found.append(("folder of the manifest", self.text.parent, True))
+        found.append(("corpus's manifest" if self.kind == "pages" else "article table", self.text, False))
+        description = self.root / DESCRIPTION_FILE
+        if description.is_file():
+            found.append(("corpus's description", description, False))
+        found += [(f"corpus's {name} file", Path(path), False) for name, path in sorted(self.facts.items())
+                  if path is not None]
+        out: list[tuple[str, Path, bool]] = []
+        for what, path, folder in found:
+            if all(path != other for _, other, _ in out):
+                out.append((what, Path(path), folder))
+        return out
 
     def cache_dir(self, name: str = "") -> Path:
         """``<build>/cache/<name>`` of this corpus's settings (created on demand)."""
@@ -424,6 +460,40 @@ def _facts(folder: Path, is_sample: bool) -> tuple[dict, tuple]:
         if not is_sample or facts[name] is None:
             defaulted.append(name)
     return facts, tuple(defaulted)
+
+
+def check_not_input(out: str | Path, corpus: "Corpus", option: str = "--out", *, file: bool = False) -> None:
+    """Refuse an output that is one of ``corpus``'s inputs, contains one, or (a folder) lies inside an
+    input folder (:meth:`Corpus.inputs`), before anything is written: a build replaces its output
+    folder as a whole, so ``build --corpus C --out C`` would replace the corpus with its tables.
+
+    ``file``: the output is one file (a sample, a draft), which may lie in the corpus folder but may
+    not be one of its input files.  Raises :class:`~analysis.io.OutputError` naming ``option``, the
+    output and the input.  Paths are compared resolved (symlinks followed), as outputs are written
+    at their targets.
+
+    >>> check_not_input(DATA_DIR / "raw", Corpus())
+    Traceback (most recent call last):
+    ...
+    analysis.io.OutputError: .../data/raw: --out is the corpus's pages folder; give a folder outside the corpus
+    """
+    import os
+
+    from analysis.io import OutputError
+
+    target = Path(os.path.realpath(Path(out).expanduser()))
+    kind = "file" if file else "folder"
+    inputs = [(what, Path(os.path.realpath(path)), folder) for what, path, folder in corpus.inputs()]
+    for what, real, _ in inputs:
+        if target == real:
+            raise OutputError(target, f"{option} is the {what}; give a {kind} outside the corpus")
+    for what, real, _ in inputs:
+        if real.is_relative_to(target):
+            raise OutputError(target, f"{option} contains the {what} {real}, which would be replaced; "
+                                      f"give a {kind} outside the corpus")
+    for what, real, folder in sorted(inputs, key=lambda found: -len(found[1].parts)):  # the closest first
+        if folder and not file and target.is_relative_to(real):
+            raise OutputError(target, f"{option} lies inside the {what} {real}; give a folder outside the corpus")
 
 
 def as_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,

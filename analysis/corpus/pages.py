@@ -156,6 +156,15 @@ def decode_page(raw: bytes, path: Path, encoding: str = "") -> tuple[str, str]:
         return text, "gb18030"
 
 
+def page_stem(file: str) -> str:
+    """The part of a page's article ids before ``-nn``: its path without the suffix, ``/`` as ``_``.
+
+    >>> page_stem("2024/03-01_p1.txt")
+    '2024_03-01_p1'
+    """
+    return Path(file).with_suffix("").as_posix().replace("/", "_")
+
+
 def _resolve(corpus: Path, name: str, manifest: Path, line: int) -> Path:
     if not name:
         raise InputError(manifest, "file is empty", line)
@@ -188,12 +197,19 @@ def read_pages(corpus: str | Path, manifest: str | Path | None = None, *, bounds
     pages: list[Page] = []
     seen: dict[Path, int] = {}
     seen_digest: dict[str, tuple[int, str]] = {}
+    stems: dict[str, tuple[int, str]] = {}
     for row in rows:
         line = row["_line"]
         path = _resolve(corpus, row["file"], manifest, line)
         if path in seen:
             raise InputError(manifest, f"file {row['file']!r} is listed twice (also on line {seen[path]})", line)
         seen[path] = line
+        stem = page_stem(row["file"])
+        if stem in stems:
+            other_line, other = stems[stem]
+            raise InputError(manifest, f"files {other!r} (line {other_line}) and {row['file']!r} would give their "
+                                       f"articles the same ids ({stem}-01, …); rename one of them", line)
+        stems[stem] = (line, row["file"])
         if not path.is_file():
             raise InputError(manifest, f"file {row['file']!r} not found in {corpus}", line)
         issue_date = parse_iso_date(row["issue_date"], manifest, line, "issue_date", bounds=bounds)
@@ -245,7 +261,9 @@ def write_manifest_template(folder: str | Path, paper: str, *, force: bool = Fal
         raise InputError(folder, "corpus folder not found")
     target = folder / "manifest.csv"
     if target.exists() and not force:
-        raise FileExistsError(f"{target} exists; pass --force to overwrite it")
+        from analysis.io import OutputError
+
+        raise OutputError(target, "exists; pass --force to overwrite it")
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
     if not files:
         raise InputError(folder, "no page .txt files found")

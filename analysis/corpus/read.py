@@ -52,6 +52,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,8 +70,8 @@ from . import layout as _layout_module
 from . import pages as _pages_module
 from .articles import SOURCE_AGENCIES, OpeningRules, split_articles
 from .clean import clean_line, clean_text
-from .folder import TABLE_SUFFIXES, Corpus, as_corpus, fact_file
-from .pages import Page, check_plausible, parse_iso_date, read_pages
+from .folder import TABLE_SUFFIXES, as_corpus, fact_file
+from .pages import Page, check_plausible, page_stem, parse_iso_date, read_pages
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,11 @@ def read_corpus(corpus=None, manifest=None, articles=None, *, paper: str = "", c
     if names and all(p.is_file() for p in names.values()):
         cached = _read_cached(names)
         if cached is not None:
+            for p in names.values():  # last used now: `python -m analysis cache --prune` keeps what is in use
+                try:
+                    os.utime(p)
+                except OSError:
+                    pass
             return cached
     if corpus.kind == "table":
         result = ReadResult(read_article_table(corpus.text, paper=corpus.paper, progress=progress, settings=settings,
@@ -246,7 +252,7 @@ def segment_pages(pages: list[Page], progress: bool = False, agencies: dict[str,
     rows, caption_rows, lost = [], [], []
     for page in progress_bar(pages, desc="segmenting pages", unit="page", enabled=progress):
         seg = split_articles(page.text, page.issue_date, agencies)
-        stem = Path(page.file).with_suffix("").as_posix().replace("/", "_")
+        stem = page_stem(page.file)
         common = {"source": page.file, "paper": page.paper, "issue_date": page.issue_date, "page": page.page}
         ids = []
         for n, art in enumerate(seg.articles, start=1):
@@ -324,7 +330,10 @@ def table_records(path: Path) -> tuple[pd.DataFrame, str, int]:
         try:
             import pyarrow.parquet as pq
 
+            _refuse_repeated(path, pq.ParquetFile(io.BytesIO(raw)).schema_arrow.names)
             table = pq.read_table(io.BytesIO(raw))
+        except InputError:
+            raise
         except Exception as err:  # pyarrow raises its own ArrowInvalid/OSError family
             raise InputError(path, f"cannot be read as Parquet: {err}") from None
         frame = table.to_pandas()
@@ -339,9 +348,20 @@ def table_records(path: Path) -> tuple[pd.DataFrame, str, int]:
     if text.lstrip().startswith("["):
         # A JSON array of objects (pandas' orient="records"): rows are numbered records.
         try:
-            items = json.loads(text)
+            items = json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as err:
             raise InputError(path, f"not valid JSON: {err.msg}", err.lineno) from None
+        except _RepeatedKey as err:
+            raise InputError(path, f"an object names {err.key!r} twice; each key must appear once "
+                                   "(which one holds the data?)") from None
+        except _Surrogate as err:
+            # Which record: the array again, without the check, searched object by object.
+            plain = json.loads(text)
+            number = next((k for k, item in enumerate(plain if isinstance(plain, list) else [], start=1)
+                           if isinstance(item, dict) and _has_surrogate(item)), None)
+            raise InputError(path, err.problem, number, kind="record") from None
+        if not isinstance(items, list):
+            raise InputError(path, f"a JSON array of objects is expected, not a {type(items).__name__}", 1)
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 raise InputError(path, f"a JSON array of objects is expected; item is {type(item).__name__}",
@@ -353,15 +373,64 @@ def table_records(path: Path) -> tuple[pd.DataFrame, str, int]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as err:
             hint = " (a pretty-printed JSON object? write one object per line)" if line.strip() in "{[" else ""
             raise InputError(path, f"not a JSON object: {err.msg}{hint}", number) from None
+        except _RepeatedKey as err:
+            raise InputError(path, f"the object names {err.key!r} twice; each key must appear once "
+                                   "(which one holds the data?)", number) from None
+        except _Surrogate as err:
+            raise InputError(path, err.problem, number) from None
         if not isinstance(item, dict):
             raise InputError(path, f"each line must be a JSON object, not {type(item).__name__}", number)
         item["_line"] = number
         rows.append(item)
     return pd.DataFrame(rows), "line", 0
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+class _Surrogate(ValueError):
+    def __init__(self, key: str, value: str, at: int):
+        super().__init__(key)
+        self.problem = (f"{key} holds {value[at]!r} at character {at + 1}: a lone surrogate (a broken \\u "
+                        "escape), not a character; fix or remove it")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object, refusing a key given twice (``json`` would silently keep the last) and a string
+    holding a lone surrogate (``"\\udc00"``: valid JSON, but no character, and not writable as UTF-8)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as err:
+                raise _Surrogate(key, value, err.start) from None
+        out[key] = value
+    return out
+
+
+def _has_surrogate(item: dict) -> bool:
+    try:
+        _unique_keys(list(item.items()))
+    except _Surrogate:
+        return True
+    return False
+
+
+def _refuse_repeated(path: Path, columns: list[str]) -> None:
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise InputError(path, f"column(s) {', '.join(map(repr, repeated))} appear more than once; each column "
+                               "must be named once (which one holds the data?)")
 
 
 # A date, optionally with a time of day and a zone; anything else is refused.
@@ -417,10 +486,17 @@ def table_date(value, path, where: int, kind: str = "line", tz=None, bounds=None
 
 
 def _text_cell(value, path, where: int, kind: str, column: str) -> str:
-    """A text cell: a string or missing; bytes, lists, numbers are refused (not stringified)."""
+    """A text cell: a string or missing; bytes, lists, numbers are refused (not stringified), and so is a
+    lone surrogate (a JSON ``\\udc00`` escape: no character, and not writable as UTF-8)."""
     if _missing(value):
         return ""
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InputError(path, f"{column} holds {value[err.start]!r} at character {err.start + 1}: a lone "
+                                   "surrogate (a broken \\u escape), not a character; fix or remove it",
+                             where, kind=kind) from None
         return value
     shown = type(value).__name__
     if isinstance(value, (bytes, bytearray)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.figures.digest import describe, word_weights
 from analysis.figures.style import cjk_font_path, use_cjk_font
 
 
@@ -136,7 +137,9 @@ def plot_word_cloud(freq: pd.DataFrame, n: int = 150, seed: int = 0, ax=None, ti
     ax = _axes(ax, (8, 4.5))
     cloud = word_cloud(freq, n=n, seed=seed)
     if getattr(cloud, "layout_", None):
-        ax.imshow(cloud.to_array(), interpolation="bilinear")
+        image = ax.imshow(cloud.to_array(), interpolation="bilinear")
+        # Where each word lands depends on the font's glyphs: the digest gives the words and weights.
+        describe(image, "word cloud, words by relative frequency: " + word_weights(cloud.words_))
     ax.set_axis_off()
     if title:
         ax.set_title(title)

@@ -14,7 +14,9 @@ a corpus's mentions against whichever hand check it has (a full gold
 annotation, a marked sample, or none) and returns a :class:`Validation`.
 
 Columns of the sample: ``sample_id, candidate, kind, article_id, date,
-source, line, name, title, location, context, correct, note``.
+source, line, offset, name, title, location, context, correct, note``
+(``offset``: the name's character offset in its field, as in the mentions
+table, so a marked row can be found again without its ``context``).
 
 >>> from analysis.corpus import load_articles
 >>> from analysis.perarticle.mentions import leader_mentions
@@ -32,12 +34,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.automaton import PhraseAutomaton
 from analysis.corpus.read import source_line
 from analysis.errors import InputError
-from analysis.io import read_csv_frame
+from analysis.io import read_csv_frame, row_records
 from analysis.perarticle.mentions import KINDS
 
-SAMPLE_COLUMNS = ["sample_id", "candidate", "kind", "article_id", "date", "source", "line", "name", "title",
+SAMPLE_COLUMNS = ["sample_id", "candidate", "kind", "article_id", "date", "source", "line", "offset", "name", "title",
                   "location", "context", "correct", "note"]
 REPORT_COLUMNS = ["kind", "population", "marked", "correct", "precision", "ci_low", "ci_high"]
 CONTEXT = 20
@@ -70,24 +73,21 @@ def rejected_hits(articles: pd.DataFrame, mentions: pd.DataFrame, registry: pd.D
     spellings.discard("")
     if not spellings or articles.empty:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for spelling in spellings:
-        automaton.add_word(spelling, spelling)
-    automaton.make_automaton()
+    automaton = PhraseAutomaton(sorted(spellings))
     body = mentions[mentions["location"].isin(["lead", "body"])] if len(mentions) else mentions
     found = {(a, int(o)) for a, o in zip(body.get("article_id", []), body.get("offset", []))}
 
     rows = []
-    for article in articles.itertuples(index=False):
-        text = article.text
-        for end, spelling in automaton.iter(text):
-            start = end - len(spelling) + 1
-            if any((article.article_id, o) in found for o in range(start - 12, start + 1)):
+    # Records, not itertuples: source_line reads the row by column name (line_map, line_start).
+    for article in row_records(articles):
+        text = str(article.get("text", "") or "")
+        for start, stop, index in automaton.find(text):
+            spelling, end = automaton.phrases[index], stop - 1
+            if any((article["article_id"], o) in found for o in range(start - 12, start + 1)):
                 continue
-            rows.append({"candidate": "rejected", "kind": "rejected", "article_id": article.article_id,
-                         "date": article.date, "source": article.source, "line": source_line(article, start),
+            rows.append({"candidate": "rejected", "kind": "rejected", "article_id": article["article_id"],
+                         "date": article.get("date", ""), "source": article.get("source", ""),
+                         "line": source_line(article, start), "offset": start,
                          "name": spelling, "title": "", "location": "body",
                          "context": text[max(0, start - CONTEXT):end + 1 + CONTEXT].replace("\n", " ")})
     return pd.DataFrame(rows, columns=SAMPLE_COLUMNS)

@@ -46,11 +46,12 @@ import re
 from itertools import accumulate
 from typing import Iterable
 
-import ahocorasick
 import pandas as pd
 
+from analysis.automaton import PhraseAutomaton
 from analysis.corpus.field_lines import FIELDS, line_lookup
 from analysis.corpus.folder import Corpus
+from analysis.io import row_records
 from analysis.tokens import get_segmenter
 
 QUOTES = {"“": "”", "『": "』", "「": "」", "﹃": "﹄", "﹁": "﹂"}
@@ -306,7 +307,7 @@ def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations
     quoted_at: set[tuple[int, str, int, str]] = set()
     # A list of rows (dicts) is taken as it is: the per-article stage has them, and a DataFrame round trip
     # costs more than the scan.
-    records = articles if isinstance(articles, list) else articles.to_dict("records")
+    records = articles if isinstance(articles, list) else row_records(articles)
     corpus = corpus if corpus is not None else Corpus.sample()
     segmenter = get_segmenter(corpus)
     cut = segmenter.cut
@@ -326,18 +327,16 @@ def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations
     # Pass 2: count every use of every formulation, quoted or not: one automaton
     # for all of them, one pass per field.
     if kinds:
-        automaton = ahocorasick.Automaton()
-        for phrase in kinds:
-            automaton.add_word(phrase, phrase)
-        automaton.make_automaton()
+        automaton = PhraseAutomaton(list(kinds))
+        phrases = automaton.phrases
         for index, article in enumerate(records):
             known = bounds[index] if bounds is not None else {}
             for field, norm, where in fields[index]:
                 last_end: dict[str, int] = {}
                 cuts = None       # the field's word boundaries (in the field), found at its first unquoted match
                 enumerated = None
-                for end, phrase in automaton.iter(norm):
-                    at = end - len(phrase) + 1
+                for at, stop, k in automaton.find(norm):
+                    phrase, end = phrases[k], stop - 1
                     # Occurrences of one phrase do not overlap (as str.find counts them).
                     if at < last_end.get(phrase, 0):
                         continue

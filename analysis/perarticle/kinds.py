@@ -48,7 +48,7 @@ from analysis.tokens import get_segmenter
 #: The n-gram lengths counted (bigrams for collocations, trigrams).
 NGRAMS = (2, 3)
 #: Libraries whose version can change a per-article output.
-LIBRARIES = ("jieba", "rjieba", "pyahocorasick")
+LIBRARIES = ("jieba", "rjieba", "ahocorasick-rs")
 PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -332,7 +332,7 @@ _MENTION_FACTS = ("leaders", "titles", "phrases", "surnames", "aliases", "boiler
 
 #: Every per-article output, in the order they are computed (a kind comes after those it uses).
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("tokens", compute_tokens, ("analysis.tokens",), facts=_SEGMENTER_FACTS,
+    Kind("tokens", compute_tokens, ("analysis.tokens", "analysis.perarticle.terms"), facts=_SEGMENTER_FACTS,
          encode=encode_tokens, decode=decode_tokens),
     Kind("counts", compute_counts, ("analysis.perarticle.terms",), facts=("stopwords", "aliases"),
          uses=("tokens",), encode=encode_counts, decode=decode_counts),

@@ -91,15 +91,15 @@ from dataclasses import dataclass
 from datetime import date as _Date
 from pathlib import Path
 
-import ahocorasick
 import pandas as pd
 
+from analysis.automaton import PhraseAutomaton
 from analysis.corpus.field_lines import field_line
 from analysis.corpus.folder import Corpus, fact_file
 from analysis.corpus.pages import date_range
 from analysis.corpus.read import source_line
 from analysis.errors import InputError
-from analysis.io import read_csv_records
+from analysis.io import read_csv_records, row_records
 from analysis.tokens import get_segmenter, read_aliases, text_preparer
 
 REGISTRY_COLUMNS = ["name", "aliases", "title", "organisation", "level", "start", "end", "source"]
@@ -333,9 +333,17 @@ def load_phrases(path: str | Path | None = None) -> pd.DataFrame:
         if kind not in SLOT_KINDS and (slots or "{title}" in pattern):
             raise RegistryError(path, f"a {kind} pattern has no {{name}} or {{title}} slot", i, kind="row")
         try:
-            re.compile(_slot_regex(pattern, "(?:)") if kind in SLOT_KINDS else pattern)
+            # Each part on its own (a slot pattern's text before and after the name, so "a)(b" cannot
+            # pair its parentheses with the slot's), then as the matcher joins them: one alternative of a
+            # union, where a global flag such as (?i) at the start of a pattern is an error.
+            parts = _slot_parts(pattern, "(?:)") if kind in SLOT_KINDS else (pattern,)
+            for part in parts:
+                re.compile(part)
+                re.compile(f"(?:{part})")
+            re.compile(f"(?:{_slot_regex(pattern, '(?:)') if kind in SLOT_KINDS else pattern})")
         except re.error as err:
-            raise RegistryError(path, f"pattern does not compile: {err}", i, kind="row") from None
+            hint = " (write a flag for one pattern as a group, e.g. (?i:…))" if "flags" in str(err) else ""
+            raise RegistryError(path, f"pattern does not compile: {err}{hint}", i, kind="row") from None
     return frame
 
 
@@ -345,12 +353,17 @@ SLOT_BEFORE, SLOT_AFTER = 40, 80
 SLOT = "\ue000"
 
 
-def _slot_regex(pattern: str, title: str) -> str:
-    """One ritual/doctrine pattern as a regex over ``before + SLOT + after`` (see :func:`load_phrases`)."""
+def _slot_parts(pattern: str, title: str) -> tuple[str, str]:
+    """A ritual/doctrine pattern's regex text before and after its name slot, ``{title}`` filled in."""
     if "{name}" not in pattern:
         pattern = "{name}" + (pattern[1:] if pattern.startswith("^") else pattern)
     before, after = pattern.split("{name}", 1)
-    before, after = before.replace("{title}", title), after.replace("{title}", title)
+    return before.replace("{title}", title), after.replace("{title}", title)
+
+
+def _slot_regex(pattern: str, title: str) -> str:
+    """One ritual/doctrine pattern as a regex over ``before + SLOT + after`` (see :func:`load_phrases`)."""
+    before, after = _slot_parts(pattern, title)
     return f"(?:{before}){SLOT}(?:{after})"
 
 
@@ -391,10 +404,12 @@ class Matcher:
             self.persons[name] = _Person(
                 name, first["category"], bool((group["needs_anchor"] == "yes").any()),
                 tuple(zip(group["title"], group["organisation"], group["level"], group["start"], group["end"])))
-        self.automaton = ahocorasick.Automaton()
+        # spelling -> (what, key): of two persons with one spelling, the later row's; a post only
+        # where no person is written so.
+        spellings: dict[str, tuple[str, str]] = {}
         for name, aliases in zip(registry["name"], registry["aliases"]):
             for spelling in [name] + [a.strip() for a in aliases.split(";") if a.strip()]:
-                self.automaton.add_word(spelling, ("name", name, len(spelling)))
+                spellings[spelling] = ("name", name)
         # Posts of the registry can stand alone (区委书记主持会议): resolved by date.
         self.holders: dict[str, list[tuple[str, str, str, str, str]]] = {}
         for row in registry.itertuples():
@@ -402,11 +417,9 @@ class Matcher:
                 self.holders.setdefault(row.title, []).append(
                     (row.name, row.organisation, row.level, row.start, row.end))
         for title in self.holders:
-            if title not in self.automaton:
-                self.automaton.add_word(title, ("title", title, len(title)))
-        if len(self.automaton) == 0:
-            self.automaton.add_word("\0", ("none", "", 1))
-        self.automaton.make_automaton()
+            spellings.setdefault(title, ("title", title))
+        self.automaton = PhraseAutomaton(spellings, longest=True)
+        self.spelling_of = list(spellings.values())
         units = titles["unit"] if "unit" in titles.columns else pd.Series("post", index=titles.index)
         # Posts and honorifics stand next to a name on their own; the other units only inside a title chain.
         words = titles[units.isin(["post", "honorific"])]
@@ -434,6 +447,11 @@ class Matcher:
         past = sorted((w for w, u in self.lexicon.items() if u == "past" and len(w) > 1), key=lambda t: (-len(t), t))
         # A past marker earlier in the clause (时任河北正定县委书记): the post is a former one.
         self.past_before = re.compile("(?:" + "|".join(map(re.escape, past)) + ")[^，。；：！？\n]{0,12}$") if past else None
+        # A predicate earlier in the clause (再次当选中共中央总书记, 连任国家主席): a bare post after it is its
+        # complement, not a mention of the holder.
+        predicates = sorted((w for w, u in self.lexicon.items() if u == "predicate"), key=lambda t: (-len(t), t))
+        self.predicate_before = (re.compile("(?:" + "|".join(map(re.escape, predicates)) + ")[^，。；：！？\n]{0,16}$")
+                                 if predicates else None)
         slot_title = "(?:" + "|".join(map(re.escape, after)) + ")*" if after else ""
 
         def union(kind):
@@ -457,7 +475,10 @@ class Matcher:
 
         Name-continuation rule: the next character is a Han character that is
         not itself a name's ending (a title, a verb of speech or attendance,
-        同志 …) and the character after it is (``李岚清同志``, ``李鹏飞，``).
+        同志 …) and the character after it is (``李岚清同志``, ``李鹏飞，``);
+        only a name that can take one more character: two characters, or
+        three after a compound surname (a three-character name is whole:
+        ``习近平给“…”回信``, ``习近平工作过的地方``, ``习近平从主席台``).
         Segmentation rule: the segmenter cuts the name and what follows as
         one word (``高峰会``, ``李岚清``).
         """
@@ -465,7 +486,10 @@ class Matcher:
             return False
         if self._ends_name_at(text, end):
             return False
-        if end + 1 >= len(text) or self._ends_name_at(text, end + 1) or text[end + 1] in CLAUSE_BREAK + "、":
+        name = text[start:end]
+        grows = end - start == 2 or (end - start == 3 and name[:2] in self.surnames)
+        if grows and (end + 1 >= len(text) or self._ends_name_at(text, end + 1)
+                      or text[end + 1] in CLAUSE_BREAK + "、"):
             return True
         if self._segmenter is None:
             self._segmenter = get_segmenter(self.corpus)
@@ -690,9 +714,10 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     resolved: list[tuple[int, str]] = []      # (offset, name) of settled bare titles in this field
     prev_end = 0          # end of the previous person match: a title never reaches back past it
     prev_title = ""
-    for end_index, (what, key, length) in m.automaton.iter_long(text):
-        start, end = end_index - length + 1, end_index + 1
+    for start, end, index in m.automaton.find(text):
+        what, key = m.spelling_of[index]
         if what == "name":
+            start, end, key = _before_honorific(m, text, start, end, key)
             if m.continues_name(text, start, end) and not _phrase_kind(m, text, start, end):
                 continue                                  # 李岚 in 李岚清, 高峰 in 高峰会; not 邓小平 in 邓小平理论
             person = m.persons[key]
@@ -741,7 +766,16 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
                     log.append((start, key, "", "", "no single holder on this date"))
                 continue
             name, organisation, level = holder
-            floor = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
+            clause = _clause_start(text, start, 0)
+            if m.predicate_before is not None and m.predicate_before.search(text, clause, start):
+                if log is not None:                       # 再次当选中共中央总书记, 作为国家主席
+                    log.append((start, key, name, "", "the post is the complement of a verb (当选, 连任 …)"))
+                continue
+            if found and found[-1]["name"] == name and _only_posts(m, text[found[-1]["span_end"]:start]):
+                if log is not None:                       # 习近平总书记、国家主席: his second post
+                    log.append((start, key, name, "", "another post of the person just named"))
+                continue
+            floor = max(clause, prev_end, blanked.rfind(" ", 0, start) + 1)
             written = _settles(m, text, floor, start, key, name, organisation, named)
             last_ok = written is not None and _last_use_is_holders(text, start, key, name, resolved)
             if log is not None:
@@ -761,6 +795,27 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
 _HAN_RUN = re.compile(f"[{CJK}]*$")
 
 
+def _before_honorific(m: Matcher, text: str, start: int, end: int, key: str) -> tuple[int, int, str]:
+    """A registered name whose last characters begin an honorific is the shorter registered name
+    before it: ``陈希同志`` is 陈希 + 同志, not 陈希同 + 志 (the automaton takes the longest match)."""
+    for honorific in m.honorifics:
+        for k in range(1, len(honorific)):
+            if end - k - start >= 2 and text.startswith(honorific, end - k):
+                value = m.automaton.get(text[start:end - k], None)
+                if value is not None and value[0] == "name":
+                    return start, end - k, value[1]
+    return start, end, key
+
+
+def _only_posts(m: Matcher, gap: str) -> bool:
+    """``gap`` (between a mention and a bare title) is a connector, posts and connectors only
+    (``、``, ``、国家主席、``, ``和``): the bare title is another post of that mention's person."""
+    if not gap or gap[0] not in "、和及":
+        return False
+    rest = m.title_all.sub("", gap) if m.title_all is not None else gap
+    return set(rest) <= set("、和及")
+
+
 def _settles(m: Matcher, text: str, floor: int, start: int, key: str, name: str, organisation: str,
              named: dict[str, list[str]]) -> str | None:
     """The title as written when the text settles that bare ``key`` at ``start`` is ``name``; else None.
@@ -771,8 +826,10 @@ def _settles(m: Matcher, text: str, floor: int, start: int, key: str, name: str,
     the title stands alone (or after another word) and the same article
     has named ``name`` with a title containing ``key`` before.  Not settled:
     a qualifier naming another body before the title (``省政协``, ``该党``,
-    ``两国外交``: ``title_qualifier`` phrases) or another surname
-    (``周总理``, ``江主席`` when the holder's surname differs).
+    ``两国外交``: ``title_qualifier`` phrases), another person's name written
+    right before it (a foreign leader's ``金正恩总书记``, ``梁强国家主席``:
+    :func:`_names_person`) or another surname (``周总理``, ``江主席`` when
+    the holder's surname differs).
     """
     qualifier = _HAN_RUN.search(text, floor, start).group()
     full = qualifier + key
@@ -789,11 +846,13 @@ def _settles(m: Matcher, text: str, floor: int, start: int, key: str, name: str,
         if best is None or at < best:
             best = at
     if best is not None:
-        if _names_body(m, full[:best]):
+        if _names_body(m, full[:best]) or _names_person(full[:best]):
             return None                                   # 两国 + 国家主席, 菲律宾 + 外交部长: another country's
         return full[best:]
     if _names_body(m, qualifier):
         return None                                       # 省政协主席, 该党总书记: another body's post
+    if _names_person(qualifier):
+        return None                                       # 金正恩总书记: another person's post
     earlier = any(key in t for t in named.get(name, []))
     if qualifier and qualifier[-1] in m.surnames:
         # 江主席 / 周总理: a surname and a title name a person, who must be the holder, named before.
@@ -813,6 +872,16 @@ def _last_use_is_holders(text: str, start: int, key: str, name: str, resolved: l
     if any(offset == at and who == name for offset, who in resolved):
         return True
     return text.startswith(name, at + len(key)) or text.endswith(name, 0, at)
+
+
+def _names_person(qualifier: str) -> bool:
+    """True when ``qualifier`` ends with a person's name of two or more characters (the segmenter's
+    ``nr`` tags): the bare title after it is that person's (金正恩总书记, 通伦总书记), not the holder's.
+    The holder's own name never reaches here (习近平总书记 is a named mention)."""
+    if len(qualifier) < 2:
+        return False
+    tagged = _tag(qualifier)
+    return bool(tagged) and tagged[-1][1].startswith("nr") and len(tagged[-1][0]) >= 2
 
 
 def _names_body(m: Matcher, qualifier: str) -> bool:
@@ -1051,7 +1120,7 @@ def _scanned_fields(articles: pd.DataFrame, m: Matcher, audit: bool = False):
     Yields ``(article, date, field, text, found, log)``; ``log`` lists the bare
     titles considered (only with ``audit``).
     """
-    for article in articles.to_dict("records"):
+    for article in row_records(articles):
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         anchored: set[str] = set()
         named: dict[str, list[str]] = {}
@@ -1158,7 +1227,7 @@ def discovery_hits(articles, m: "Matcher", *, surnames=None, nonnames=None) -> p
     pattern = re.compile(f"({m.title_any.pattern})")
     after_titles = m.title_after
     hits = []
-    records = articles if isinstance(articles, list) else articles.to_dict("records")
+    records = articles if isinstance(articles, list) else row_records(articles)
     for article in records:
         date = str(article.get("date", "") or article.get("issue_date", "") or "")
         for field, text in _fields(article):

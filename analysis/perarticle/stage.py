@@ -41,9 +41,11 @@ from typing import Callable, Iterable, Sequence
 import pandas as pd
 
 from analysis.corpus.folder import Corpus
+from analysis.io import row_records
 from analysis.tokens import get_segmenter
+from .chunk import code_digest, compute_chunk, records_of, resident
 from .formulations import OCCURRENCE_COLUMNS, corpus_formulations, formulation_expansions
-from .kinds import KINDS, Chunk, jsonable, kind_digest
+from .kinds import KINDS, jsonable, kind_digest
 from .mentions import HIT_COLUMNS, mentions_frame
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,13 @@ class _Pages:
         return self.found[source]
 
 
+def _kind_digests(corpus: Corpus, kinds: Sequence[str], backend: str) -> dict[str, str]:
+    """Per kind: its code, facts, libraries and backend (:func:`~analysis.perarticle.kinds.kind_digest`)
+    and the code every value passes through (:mod:`analysis.perarticle.chunk`)."""
+    chunk = code_digest()
+    return {name: _h(kind_digest(KINDS[name], corpus, backend), chunk) for name in kinds}
+
+
 def stage_keys(records: Iterable[dict], corpus: Corpus, kinds: Sequence[str] = FIRST_PASS, *,
                context: dict | None = None, backend: str = "auto") -> list[dict[str, str]]:
     """The cache key of each output ``kinds`` of each article (rows of the articles table as dicts).
@@ -91,7 +100,8 @@ def stage_keys(records: Iterable[dict], corpus: Corpus, kinds: Sequence[str] = F
     A key covers what its :class:`~analysis.perarticle.kinds.Kind` declares:
     the article's fields (or whole row), the facts' bytes and the code
     (:func:`~analysis.perarticle.kinds.kind_digest`), the raw page, the keys
-    of the outputs it uses and the digest of its ``context``.
+    of the outputs it uses and the digest of its ``context``; and the code
+    every value passes through on its way to the cache (:mod:`analysis.perarticle.chunk`).
 
     >>> corpus = Corpus.sample()
     >>> k1 = stage_keys([{"article_id": "a", "text": "丰台区"}], corpus)[0]
@@ -100,40 +110,66 @@ def stage_keys(records: Iterable[dict], corpus: Corpus, kinds: Sequence[str] = F
     (True, False)
     """
     backend = get_segmenter(corpus, backend).backend
-    digests = {name: kind_digest(KINDS[name], corpus, backend) for name in kinds}
+    digests = _kind_digests(corpus, kinds, backend)
     context = context or {}
     context_digest = {name: _h(*(json.dumps(context[c], ensure_ascii=False, sort_keys=True)
                                  for c in KINDS[name].context)) for name in kinds}
     pages = _Pages(corpus)
     out = []
     for record in records:
-        row = None
+        # Each distinct content a kind reads (the whole row, the text, some fields) is hashed once per
+        # article, and the kinds' keys are hashes of those digests: the text is read once, not once a kind.
+        contents: dict[tuple[str, ...] | None, str] = {}
         keys: dict[str, str] = {}
         for name in kinds:
             kind = KINDS[name]
-            if kind.fields is None:
-                if row is None:
-                    row = json.dumps({k: jsonable(v) for k, v in sorted(record.items())}, ensure_ascii=False,
-                                     sort_keys=True)
-                content = row
-            elif kind.fields == ("text",):
-                content = _field_text(record.get("text"))
-            else:
-                content = json.dumps([_field_text(record.get(f)) if isinstance(record.get(f), str) else None
-                                      for f in kind.fields], ensure_ascii=False)
+            if kind.fields not in contents:
+                contents[kind.fields] = _h(_content(record, kind.fields))
             used = [keys[u] if u in keys else stage_keys([record], corpus, (u,), context=context)[0][u]
                     for u in kind.uses]
             page = pages(record.get("source")) if kind.page else ""
-            keys[name] = _h(name, digests[name], content, page, *used, context_digest[name])
+            keys[name] = _h(name, digests[name], contents[kind.fields], page, *used, context_digest[name])
         out.append(keys)
     return out
+
+
+def _content(record: dict, fields: tuple[str, ...] | None) -> str:
+    """What of ``record`` a kind reading ``fields`` depends on, as one string (None: the whole row)."""
+    if fields is None:
+        return json.dumps({k: jsonable(v) for k, v in sorted(record.items())}, ensure_ascii=False, sort_keys=True)
+    if fields == ("text",):
+        return _field_text(record.get("text"))
+    return json.dumps([_field_text(record.get(f)) if isinstance(record.get(f), str) else None for f in fields],
+                      ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- the cache
 
 
+class CacheUnusable(Exception):
+    """The cache file cannot be opened or written now (full or read-only disk, held locked too long)."""
+
+
 class ArticleCache:
-    """Per-article results in one SQLite file, keyed by content, checksummed.
+    """Per-article results in one SQLite file, keyed by content, checksummed, bounded.
+
+    Every entry belongs to a *generation*: one kind computed with one set of
+    code and facts (:func:`generation_digests`).  Each run records which
+    generations it used for which corpus (:meth:`use`), and :meth:`evict`
+    removes, at the end of every run,
+
+    * the generations a corpus has superseded (it has used a newer one of the
+      same kind since) once they have not been used for ``keep_days``
+      (:attr:`~analysis.settings.Settings.cache_keep_days`): two corpora
+      sharing the folder never evict each other's entries, and going back to
+      yesterday's stopword list finds its entries still there;
+    * when the file is larger than ``max_mb``, the least recently used
+      generations (never those of the running build) until it fits.
+
+    ``python -m analysis cache --prune`` does the same on demand, and reports
+    what it removed.  A cache that cannot be written (a full or read-only
+    disk) is said once and then left alone for the run; one that cannot be
+    read (corrupt) is set aside once and started anew.
 
     >>> import tempfile
     >>> c = ArticleCache(tempfile.mkdtemp())
@@ -143,71 +179,158 @@ class ArticleCache:
     """
 
     FILE = "perarticle.sqlite"
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+        "check_ TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, key))",
+        "CREATE TABLE IF NOT EXISTS generations (gen INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+        "digest TEXT NOT NULL, bytes INTEGER NOT NULL DEFAULT 0, UNIQUE (kind, digest))",
+        "CREATE TABLE IF NOT EXISTS uses (gen INTEGER NOT NULL, corpus TEXT NOT NULL, used REAL NOT NULL, "
+        "PRIMARY KEY (gen, corpus))",
+    )
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, *, keep_days: float = 7.0, max_mb: float = 4096.0, clock=None):
+        import time
+
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / self.FILE
+        self.keep_days = float(keep_days)
+        self.max_mb = float(max_mb)
+        self.clock = clock or time.time
         self._checked = False
+        self._ready = False
+        self.unwritable: str | None = None  # why writing failed (said once), then no more writes this run
+
+    @classmethod
+    def for_corpus(cls, corpus: Corpus, folder: str | Path | None = None) -> "ArticleCache":
+        """The cache in ``folder`` (default: the corpus's build folder), bounded by the corpus's settings."""
+        settings = corpus.settings
+        return cls(folder if folder is not None else corpus.cache_dir("perarticle"),
+                   keep_days=settings.cache_keep_days, max_mb=settings.cache_max_mb)
 
     @staticmethod
     def _check(value: bytes) -> str:
         return hashlib.blake2b(value, digest_size=8).hexdigest()
 
+    # ---------------------------------------------------------------- the file
+
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60)
+        """A connection with the tables made; a file that is not this cache is set aside (once) and
+        started anew.  Raises :class:`CacheUnusable` when the file cannot be opened or created."""
         try:
-            con.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                        "value BLOB NOT NULL, check_ TEXT NOT NULL, PRIMARY KEY (kind, key))")
+            con = sqlite3.connect(self.path, timeout=60)
+        except sqlite3.Error as err:
+            raise CacheUnusable(str(err)) from None
+        try:
             if not self._checked:
                 # Once per use of the cache, not per query: it reads the whole file (1 s at 500 MB).
                 con.execute("PRAGMA quick_check").fetchone()
                 self._checked = True
+            if not self._ready:
+                self._prepare(con)
+        except sqlite3.OperationalError as err:  # full, read-only, locked: the file may be fine
+            con.close()
+            raise CacheUnusable(str(err)) from None
         except sqlite3.DatabaseError:
             con.close()
             self._discard_file()
-            con = sqlite3.connect(self.path, timeout=60)
-            con.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                        "value BLOB NOT NULL, check_ TEXT NOT NULL, PRIMARY KEY (kind, key))")
+            try:
+                con = sqlite3.connect(self.path, timeout=60)
+                self._prepare(con)
+            except sqlite3.Error as err:
+                raise CacheUnusable(str(err)) from None
         return con
+
+    def _prepare(self, con: sqlite3.Connection) -> None:
+        columns = {row[1] for row in con.execute("PRAGMA table_info(entries)")}
+        if columns and not {"kind", "key", "value", "check_"} <= columns:
+            raise sqlite3.DatabaseError("not a per-article cache (foreign entries table)")
+        if not columns and not con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            # A new file: freed pages go back to the file system (PRAGMA incremental_vacuum after evicting).
+            con.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        with con:
+            for statement in self.SCHEMA:
+                con.execute(statement)
+            if "bytes" not in {row[1] for row in con.execute("PRAGMA table_info(generations)")}:
+                con.execute("ALTER TABLE generations ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0")
+            if columns and "gen" not in columns:
+                # A cache of an earlier version: its entries form generation 0, adopted by the generation
+                # that reads them (get_many), and kept `keep_days` at most otherwise.
+                con.execute("ALTER TABLE entries ADD COLUMN gen INTEGER NOT NULL DEFAULT 0")
+                con.execute("INSERT OR IGNORE INTO generations (gen, kind, digest, bytes) SELECT 0, '', 'earlier "
+                            "version', coalesce(sum(length(value)), 0) FROM entries")
+            con.execute("CREATE INDEX IF NOT EXISTS entries_gen ON entries (gen)")
+        self._ready = True
 
     def _discard_file(self) -> None:
         log.warning("%s: per-article cache unreadable; discarded, everything is recomputed", self.path)
+        self._ready = False
         for suffix in ("", "-journal", "-wal", "-shm"):
             p = Path(str(self.path) + suffix)
             if p.exists():
                 p.unlink()
 
-    def get_many(self, kind: str, keys: Sequence[str], raw: bool = False) -> dict:
+    def _unwritable(self, err) -> None:
+        if self.unwritable is None:
+            self.unwritable = str(err)
+            log.warning("could not write the per-article cache %s (%s); continuing without it", self.path, err)
+
+    # ---------------------------------------------------------------- entries
+
+    def get_many(self, kind: str, keys: Sequence[str], raw: bool = False, gen: int | None = None) -> dict:
         """Cached values of ``kind`` for those ``keys`` present and intact (``raw``: the
-        checked bytes, undecoded)."""
+        checked bytes, undecoded).  ``gen``: the generation reading them, which adopts entries an
+        earlier version of the cache stored without one."""
         found: dict = {}
         if not keys:
             return found
         bad: list[str] = []
         try:
             con = self._connect()
-        except sqlite3.DatabaseError:
+        except CacheUnusable:
             return found
         try:
             unique = sorted(set(keys))
             for i in range(0, len(unique), 900):
                 part = unique[i : i + 900]
                 marks = ",".join("?" * len(part))
-                rows = con.execute(f"SELECT key, value, check_ FROM entries WHERE kind = ? AND key IN ({marks})",
+                rows = con.execute(f"SELECT key, value, check_, gen FROM entries WHERE kind = ? AND key IN ({marks})",
                                    [kind, *part])
-                for key, value, check in rows:
+                adopt = []
+                for key, value, check, owner in rows:
                     try:
                         if self._check(value) != check:
                             raise ValueError("checksum mismatch")
                         found[key] = bytes(value) if raw else self.decode(kind, value)
                     except (ValueError, UnicodeDecodeError, AttributeError, IndexError, TypeError):
                         bad.append(key)
+                        continue
+                    if owner == 0 and gen:
+                        adopt.append(key)
+                if adopt and self.unwritable is None:
+                    moved = sum(len(found[k]) if raw else 0 for k in adopt)
+                    try:
+                        with con:
+                            con.executemany("UPDATE entries SET gen = ? WHERE kind = ? AND key = ?",
+                                            [(gen, kind, k) for k in adopt])
+                            if not raw:
+                                moved = con.execute(f"SELECT coalesce(sum(length(value)), 0) FROM entries WHERE "
+                                                    f"kind = ? AND key IN ({','.join('?' * len(adopt))})",
+                                                    [kind, *adopt]).fetchone()[0]
+                            con.execute("UPDATE generations SET bytes = max(0, bytes - ?) WHERE gen = 0", (moved,))
+                            con.execute("UPDATE generations SET bytes = bytes + ? WHERE gen = ?", (moved, gen))
+                    except sqlite3.OperationalError as err:
+                        self._unwritable(err)
             if bad:
                 log.warning("%s: %d corrupt %s cache entr%s discarded and recomputed", self.path, len(bad), kind,
                             "y" if len(bad) == 1 else "ies")
-                with con:
-                    con.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", [(kind, k) for k in bad])
+                try:
+                    with con:
+                        con.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", [(kind, k) for k in bad])
+                except sqlite3.OperationalError as err:
+                    self._unwritable(err)
+        except sqlite3.OperationalError:
+            return {}  # locked for a minute, or the disk went away: compute instead
         except sqlite3.DatabaseError:
             con.close()
             self._discard_file()
@@ -224,68 +347,223 @@ class ArticleCache:
     def decode(kind: str, blob: bytes):
         return KINDS[kind].decode(bytes(blob))
 
-    def put_many(self, kind: str, items: Iterable[tuple[str, object]], raw: bool = False) -> None:
-        """Store (key, value) pairs of ``kind`` in one transaction (``raw``: values already encoded)."""
+    def put_many(self, kind: str, items: Iterable[tuple[str, object]], raw: bool = False, gen: int = 0) -> None:
+        """Store (key, value) pairs of ``kind`` of generation ``gen`` in one transaction (``raw``: values
+        already encoded).  A disk that is full or read-only is said once; the results are right, only not
+        cached."""
         rows = []
         for key, value in items:
             blob = value if raw else self.encode(kind, value)
-            rows.append((kind, key, blob, self._check(blob)))
-        if not rows:
+            rows.append((kind, key, blob, self._check(blob), gen))
+        if not rows or self.unwritable is not None:
             return
         try:
             con = self._connect()
-        except sqlite3.OperationalError as err:
-            log.warning("could not write the per-article cache %s (%s); continuing without it", self.path, err)
+        except CacheUnusable as err:
+            self._unwritable(err)
             return
         try:
             with con:
-                con.executemany("INSERT OR REPLACE INTO entries (kind, key, value, check_) VALUES (?, ?, ?, ?)", rows)
+                con.executemany("INSERT OR REPLACE INTO entries (kind, key, value, check_, gen) VALUES (?, ?, ?, ?, ?)",
+                                rows)
+                # What the size cap counts (the values' bytes: misses are new entries, so this is their size).
+                con.execute("UPDATE generations SET bytes = bytes + ? WHERE gen = ?",
+                            (sum(len(row[2]) for row in rows), gen))
         except sqlite3.OperationalError as err:
-            # Disk full, read-only or locked too long: the results are right, only not cached.
-            log.warning("could not write the per-article cache %s (%s); continuing without it", self.path, err)
+            self._unwritable(err)
+        finally:
+            con.close()
+
+    # ---------------------------------------------------------------- generations and eviction
+
+    def use(self, digests: dict[str, str], corpus: str) -> dict[str, int]:
+        """Record that ``corpus`` uses, now, the generation of each kind (``{kind: digest}``); return
+        ``{kind: generation id}`` (0 when the cache cannot be written: entries are then not stored)."""
+        if self.unwritable is not None:
+            return {kind: 0 for kind in digests}
+        try:
+            con = self._connect()
+        except CacheUnusable as err:
+            self._unwritable(err)
+            return {kind: 0 for kind in digests}
+        now = self.clock()
+        try:
+            with con:
+                out = {}
+                for kind, digest in digests.items():
+                    con.execute("INSERT OR IGNORE INTO generations (kind, digest) VALUES (?, ?)", (kind, digest))
+                    gen = con.execute("SELECT gen FROM generations WHERE kind = ? AND digest = ?",
+                                      (kind, digest)).fetchone()[0]
+                    con.execute("INSERT OR REPLACE INTO uses (gen, corpus, used) VALUES (?, ?, ?)", (gen, corpus, now))
+                    out[kind] = gen
+            return out
+        except sqlite3.OperationalError as err:
+            self._unwritable(err)
+            return {kind: 0 for kind in digests}
+        finally:
+            con.close()
+
+    def size(self) -> int:
+        """Bytes of the cache file (0 when there is none)."""
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def evict(self, keep: Iterable[int] = (), *, max_age_days: float | None = None) -> dict:
+        """Remove superseded generations unused for ``keep_days``, then the least recently used ones
+        while the file is over ``max_mb`` (never the generations ``keep``: the running build's);
+        ``max_age_days``: also any generation unused for that long.  Returns what was removed:
+        ``{"generations", "entries", "bytes"}`` (bytes of the values), and ``over_cap`` when the
+        build's own entries alone exceed the cap."""
+        removed = {"generations": 0, "entries": 0, "bytes": 0, "over_cap": False}
+        if self.unwritable is not None or not self.path.is_file():
+            return removed
+        try:
+            con = self._connect()
+        except CacheUnusable:
+            return removed
+        keep = set(keep)
+        now = self.clock()
+        try:
+            # Each generation's most recent use by each corpus, and each corpus's newest use of each kind.
+            uses = con.execute("SELECT u.gen, g.kind, u.corpus, u.used FROM uses u JOIN generations g USING (gen) "
+                               "WHERE u.gen != 0").fetchall()
+            newest: dict[tuple[str, str], float] = {}
+            for _, kind, corpus, used in uses:
+                newest[(kind, corpus)] = max(newest.get((kind, corpus), 0.0), used)
+            last: dict[int, float] = {}
+            legacy = con.execute("SELECT used FROM uses WHERE gen = 0").fetchone()
+            if legacy is not None:
+                last[0] = legacy[0]
+            live: set[int] = set()  # generations some corpus still uses as its newest (or recently)
+            for gen, kind, corpus, used in uses:
+                last[gen] = max(last.get(gen, 0.0), used)
+                superseded = used < newest[(kind, corpus)]
+                old = now - used > self.keep_days * 86400
+                if not (superseded and old) and not (max_age_days is not None and now - used > max_age_days * 86400):
+                    live.add(gen)
+            known = {row[0] for row in con.execute("SELECT gen FROM generations")}
+            # Generation 0 (entries of an earlier version not yet adopted) counts as used when first seen.
+            doomed = [g for g in sorted(known) if g not in live and g not in keep and
+                      (g != 0 or self._legacy_is_old(con, now, max_age_days))]
+            for gen in doomed:
+                self._drop(con, gen, removed)
+            cap = self.max_mb * 1024 * 1024
+            if self._content_bytes(con) > cap:
+                for gen in sorted((g for g in last if g not in keep), key=lambda g: last[g]):
+                    if self._content_bytes(con) <= cap:
+                        break
+                    self._drop(con, gen, removed)
+                removed["over_cap"] = self._content_bytes(con) > cap
+            if removed["entries"]:
+                # executescript steps the pragma to its end (execute frees one page per call).
+                con.executescript("PRAGMA incremental_vacuum;")
+        except sqlite3.OperationalError as err:
+            self._unwritable(err)
+        except sqlite3.DatabaseError:
+            con.close()
+            self._discard_file()
+            return removed
+        finally:
+            con.close()
+        return removed
+
+    def _legacy_is_old(self, con, now: float, max_age_days: float | None) -> bool:
+        """Entries of an earlier version that no run has adopted: kept ``keep_days`` from when this
+        version first saw them (a ``uses`` row for generation 0), then removed."""
+        row = con.execute("SELECT used FROM uses WHERE gen = 0").fetchone()
+        if row is None:
+            if con.execute("SELECT 1 FROM entries WHERE gen = 0 LIMIT 1").fetchone() is None:
+                return False
+            with con:
+                con.execute("INSERT OR REPLACE INTO uses (gen, corpus, used) VALUES (0, '', ?)", (now,))
+            return False
+        limit = self.keep_days if max_age_days is None else min(self.keep_days, max_age_days)
+        return now - row[0] > limit * 86400
+
+    @staticmethod
+    def _content_bytes(con) -> int:
+        """What the cache holds: its values' bytes (kept per generation as they are stored).  The file
+        is larger by its keys and pages; pages freed by evicting are reused by the next entries (and
+        returned to the file system by ``PRAGMA incremental_vacuum``, or ``cache --prune``'s VACUUM)."""
+        return con.execute("SELECT coalesce(sum(bytes), 0) FROM generations").fetchone()[0]
+
+    @staticmethod
+    def _drop(con, gen: int, removed: dict) -> None:
+        n, size = con.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM entries WHERE gen = ?",
+                              (gen,)).fetchone()
+        with con:
+            con.execute("DELETE FROM entries WHERE gen = ?", (gen,))
+            con.execute("DELETE FROM uses WHERE gen = ?", (gen,))
+            con.execute("DELETE FROM generations WHERE gen = ?", (gen,))
+        removed["entries"] += n
+        removed["bytes"] += size
+        removed["generations"] += bool(n) or gen != 0
+
+    def summary(self) -> dict:
+        """What the cache holds: ``{"bytes", "entries", "generations": [{kind, entries, bytes, corpora, last_used}]}``."""
+        out = {"bytes": self.size(), "entries": 0, "generations": []}
+        if not self.path.is_file():
+            return out
+        try:
+            con = self._connect()
+        except CacheUnusable:
+            return out
+        try:
+            sizes = {gen: (n, b) for gen, n, b in con.execute(
+                "SELECT gen, count(*), coalesce(sum(length(value)), 0) FROM entries GROUP BY gen")}
+            kinds = dict(con.execute("SELECT gen, kind FROM generations"))
+            uses: dict[int, list] = {}
+            for gen, corpus, used in con.execute("SELECT gen, corpus, used FROM uses"):
+                uses.setdefault(gen, []).append((corpus, used))
+            for gen in sorted(set(sizes) | set(kinds)):
+                n, b = sizes.get(gen, (0, 0))
+                out["entries"] += n
+                out["generations"].append({"gen": gen, "kind": kinds.get(gen) or "(earlier version)", "entries": n,
+                                           "bytes": b, "corpora": sorted(c for c, _ in uses.get(gen, []) if c),
+                                           "last_used": max((u for _, u in uses.get(gen, [])), default=None)})
+        except sqlite3.DatabaseError:
+            pass
+        finally:
+            con.close()
+        return out
+
+    def vacuum(self) -> None:
+        """Give the freed pages back to the file system (rewrites the file: after a large prune)."""
+        try:
+            con = self._connect()
+        except CacheUnusable:
+            return
+        try:
+            con.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            con.execute("VACUUM")
+        except sqlite3.OperationalError as err:
+            self._unwritable(err)
         finally:
             con.close()
 
 
+def generation_digests(corpus: Corpus, kinds: Sequence[str], context: dict | None = None,
+                       backend: str = "auto") -> dict[str, str]:
+    """Per kind, the digest of what all its keys share for this corpus: code, facts, libraries, backend
+    (:func:`~analysis.perarticle.kinds.kind_digest`) and its context: one generation of the cache."""
+    backend = get_segmenter(corpus, backend).backend
+    context = context or {}
+    digests = _kind_digests(corpus, kinds, backend)
+    return {name: _h(digests[name], *(json.dumps(context[c], ensure_ascii=False, sort_keys=True)
+                                      for c in KINDS[name].context))
+            for name in kinds}
 
 
-# --------------------------------------------------------------------------- work on one chunk (in a worker)
-
-#: Corpora a worker process has seen, by identity: their segmenter and matcher are made once per process.
-_RESIDENT: dict[Corpus, Corpus] = {}
-
-
-def resident(corpus: Corpus) -> Corpus:
-    """This process's copy of ``corpus`` (an equal object received before), so what is derived from its
-    facts survives from one chunk to the next."""
-    found = _RESIDENT.get(corpus)
-    if found is None:
-        if len(_RESIDENT) >= 4:  # a long-lived Dask worker serving many corpora
-            _RESIDENT.clear()
-        found = _RESIDENT[corpus] = corpus
-    return found
+def corpus_identity(corpus: Corpus) -> str:
+    """Which corpus uses a generation of the cache: its text file (manifest or table), resolved."""
+    try:
+        return str(Path(corpus.text).resolve())
+    except OSError:
+        return str(corpus.text)
 
 
-def compute_chunk(corpus: Corpus, records: list[dict], needs: list[tuple[str, ...]], given: dict[str, dict],
-                  context: dict | None = None) -> dict[str, dict[int, bytes]]:
-    """Compute the missing outputs of one chunk of articles (runs in a worker process).
-
-    ``records``: rows of the articles table; ``needs[i]``: the kinds row
-    ``i`` lacks, in :data:`~analysis.perarticle.kinds.KINDS` order;
-    ``given[kind][i]``: the cached bytes of a value that a needed kind uses
-    (tokens).  Returns ``{kind: {i: bytes}}``, each value encoded as the
-    cache stores it: bytes travel back to the parent several times faster
-    than lists of strings, and the parent stores them as they are.
-    """
-    chunk = Chunk(records, resident(corpus), given, context)
-    out: dict[str, dict[int, bytes]] = {}
-    for name, kind in KINDS.items():
-        rows = [i for i, need in enumerate(needs) if name in need]
-        if not rows:
-            continue
-        out[name] = dict(zip(rows, kind.compute(chunk, rows)))
-        chunk.blobs.setdefault(name, {}).update(out[name])
-    return out
 
 
 # --------------------------------------------------------------------------- running chunks
@@ -313,19 +591,88 @@ def _warm_up(corpus: Corpus) -> None:
     get_segmenter(resident(corpus))._load()
 
 
+def _die_with(build_pid: int) -> None:
+    """Initializer of every worker process: end this worker when the build process ``build_pid`` ends,
+    however it ends (kill -9 included), so no worker outlives it holding memory and the build's
+    stdout (``build … | cat`` returns).
+
+    Linux's ``PR_SET_PDEATHSIG`` ends the worker with its parent; a worker started by the forkserver
+    has the forkserver as its parent, which lives as long as its workers do, so a thread also waits on
+    the build process itself (a pidfd where the kernel has them, else a poll each second) and ends the
+    worker when it is gone.
+    """
+    import signal
+    import sys
+    import threading
+
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        import select
+        import time
+
+        try:
+            fd = os.pidfd_open(build_pid)
+        except ProcessLookupError:
+            os._exit(1)  # already gone
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while True:
+                time.sleep(1)
+                try:
+                    os.kill(build_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    continue
+        os._exit(1)
+
+    if build_pid != os.getpid():
+        threading.Thread(target=watch, name="die-with-build", daemon=True).start()
+
+
+class WorkerLost(Exception):
+    """A worker process died (killed, out of memory) twice while computing job ``index``."""
+
+    def __init__(self, index: int, cause: str):
+        super().__init__(index, cause)
+        self.index, self.cause = index, cause
+
+
 class Runner:
     """Runs a function over argument tuples: in-process, in worker processes, or on Dask.
 
     Results come back in submission order whatever the executor, so the
-    output is identical for any number of workers.
+    output is identical for any number of workers.  Worker processes end
+    with the build process (:func:`_die_with`).  When a worker dies (killed,
+    out of memory), the jobs it took down are run again, one at a time in
+    fresh workers; a job that kills its worker a second time raises
+    :class:`WorkerLost` with its index.  ``settings``: the Dask timeouts.
     """
 
-    def __init__(self, workers: int | None = None, scheduler=None):
+    def __init__(self, workers: int | None = None, scheduler=None, settings=None):
+        from analysis.settings import default_settings
+
         self.workers = default_workers() if workers is None else max(1, int(workers))
         self.scheduler = scheduler
+        self.settings = settings if settings is not None else default_settings()
         self._pool = None
         self._client = None
         self._warming: list = []
+        if scheduler is not None:
+            from analysis.perarticle.distributed import check_address
+
+            check_address(scheduler)
 
     def __enter__(self):
         return self
@@ -335,7 +682,7 @@ class Runner:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)
             self._pool = None
         if self._client is not None:
             if self._client is not self.scheduler:  # a Client passed in stays the caller's to close
@@ -350,9 +697,15 @@ class Runner:
             # forkserver: workers start from a clean process (no copied locks or
             # threads of the parent), cheaper than spawn on Linux.
             method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, n_jobs),
-                                             mp_context=mp.get_context(method))
+            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, n_jobs), mp_context=mp.get_context(method),
+                                             initializer=_die_with, initargs=(os.getpid(),))
         return self._pool
+
+    def _reset(self) -> None:
+        """Drop a broken pool (its workers are gone); the next job starts a new one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def warm_up(self, corpus: Corpus) -> None:
         """Start the worker processes now and have each import the stage's modules and load the
@@ -377,13 +730,37 @@ class Runner:
             from analysis.perarticle.distributed import get_client, submit_ordered
 
             if self._client is None:
-                self._client = get_client(self.scheduler)
-            return submit_ordered(self._client, fn, jobs)
+                self._client = get_client(self.scheduler, timeout=self.settings.dask_timeout)
+            return submit_ordered(self._client, fn, jobs, timeout=self.settings.dask_timeout)
         if self.workers == 1 or (len(jobs) == 1 and self._pool is None):
             return lambda: [fn(*job) for job in jobs]
         pool = self._processes(len(jobs))
         futures = [pool.submit(fn, *job) for job in jobs]
-        return lambda: [f.result() for f in futures]
+        return lambda: self._results(fn, jobs, futures)
+
+    def _results(self, fn: Callable, jobs: list[tuple], futures: list) -> list:
+        from concurrent.futures.process import BrokenProcessPool
+
+        out: list = [None] * len(jobs)
+        lost: list[int] = []
+        for i, future in enumerate(futures):
+            try:
+                out[i] = future.result()
+            except BrokenProcessPool:
+                lost.append(i)
+        if not lost:
+            return out
+        log.warning("a worker process died (killed, or out of memory?); running its %d unfinished chunk(s) "
+                    "again, one at a time", len(lost))
+        self._reset()
+        for i in lost:
+            try:
+                out[i] = self._processes(1).submit(fn, *jobs[i]).result()
+            except BrokenProcessPool as err:
+                self._reset()
+                raise WorkerLost(i, str(err)) from None
+        self._reset()  # the next batch gets every worker again
+        return out
 
 
 
@@ -493,20 +870,23 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     kinds = [name for name in KINDS if name in wanted or any(name in KINDS[w].uses for w in wanted)]
     # Row dicts a batch at a time (all at once would copy every text).
     keys = [k for batch in batches(len(articles))
-            for k in stage_keys(articles.iloc[batch.start:batch.stop].to_dict("records"), corpus, kinds,
+            for k in stage_keys(row_records(articles.iloc[batch.start:batch.stop]), corpus, kinds,
                                 context=context)]
     store = None
+    gens = {kind: 0 for kind in kinds}
     if cache is not False:
         try:
-            store = ArticleCache(corpus.cache_dir("perarticle") if cache is True else cache)
+            store = ArticleCache.for_corpus(corpus, None if cache is True else cache)
         except OSError as err:  # the build folder cannot be created: compute everything, cache nothing
             log.warning("per-article cache unavailable (%s); computing without it", err.strerror or err)
+        else:
+            gens = store.use(generation_digests(corpus, kinds, context), corpus_identity(corpus))
     n = len(keys)
     streamed = dict(sinks or {})
     blobs: dict[str, list] = {kind: [None] * n for kind in kinds}
     stats = {kind: {"cached": 0, "computed": 0} for kind in kinds}
     own = runner is None
-    runner = runner or Runner(workers, scheduler)
+    runner = runner or Runner(workers, scheduler, corpus.settings)
     try:
         def finish(batch, spans, results) -> None:
             """Store one batch's computed outputs, then hand the streamed kinds to their sinks."""
@@ -517,7 +897,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
                         blobs[kind][idx[local]] = blob
                         fresh.append((keys[idx[local]][kind], blob))
                     if store is not None:
-                        store.put_many(kind, fresh, raw=True)
+                        store.put_many(kind, fresh, raw=True, gen=gens[kind])
             for kind, sink in streamed.items():
                 sink(batch, [blobs[kind][i] for i in batch])
                 for i in batch:
@@ -531,7 +911,8 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
                     for i in batch:
                         blobs[kind][i] = given[i]
                 ask = [keys[i][kind] for i in batch if blobs[kind][i] is None]
-                got = store.get_many(kind, ask, raw=True) if store is not None and ask else {}
+                got = (store.get_many(kind, ask, raw=True, gen=gens[kind])
+                       if store is not None and ask else {})
                 for i in batch:
                     if blobs[kind][i] is None:
                         blobs[kind][i] = got.get(keys[i][kind])
@@ -549,7 +930,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
                 given = {u: {j: blobs[u][i] for j, i in enumerate(idx)
                              if blobs[u][i] is not None and any(u in KINDS[k].uses for k in needs[i])}
                          for u in kinds}
-                records = articles.iloc[idx].to_dict("records")
+                records = records_of(articles, idx)
                 jobs.append((corpus, records, [needs[i] for i in idx], given, context))
                 spans.append(idx)
             # The workers start on this batch while the previous one is stored and summed here.
@@ -559,13 +940,34 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
             pending = submitted
         if pending is not None:
             finish(*pending)
+    except WorkerLost as lost:
+        raise _lost_articles(articles, pending[1][lost.index], corpus) from None
     finally:
         if own:
             runner.close()
+    if store is not None:
+        removed = store.evict(keep=[g for g in gens.values() if g])
+        if removed["entries"]:
+            log.info("per-article cache: %d superseded or least recently used entries removed (%.1f MB)",
+                     removed["entries"], removed["bytes"] / 1e6)
+        if removed["over_cap"]:
+            log.warning("the per-article cache %s holds more than its cap of %.0f MB with this build's entries "
+                        "alone; raise $ANALYSIS_CACHE_MAX_MB", store.path, store.max_mb)
     for kind in kinds:
         if kind in streamed or kind not in wanted:
             blobs[kind] = None
     return StageResult(articles, corpus, keys, blobs, stats, store)
+
+
+def _lost_articles(articles: pd.DataFrame, rows: list[int], corpus: Corpus):
+    """The error for a chunk of articles whose worker died twice: which articles, and what to try."""
+    from analysis.errors import BuildError
+
+    ids = [str(a) for a in articles["article_id"].iloc[rows]]
+    shown = ", ".join(ids[:10]) + (f" … ({len(ids)} articles)" if len(ids) > 10 else "")
+    return BuildError(f"{corpus.text}: a worker process died twice while computing articles {shown} "
+                      "(killed, or out of memory?); the previous tables are unchanged; try fewer --workers, "
+                      "or look at those articles (a huge text?)")
 
 
 def formulation_occurrences(stage: StageResult, *, workers: int | None = None, scheduler=None,

@@ -28,13 +28,13 @@ of their own.  This module holds what they share:
 """
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.book.escape import md, md_code
 from analysis.paths import DATA_DIR
 
 from ..helpers import PUBLISHED_DIR, set_publishing
@@ -113,8 +113,12 @@ def _in_kernel() -> bool:
 class say:
     """Markdown prose for a notebook cell's output (rendered by myst-nb; plain text is the same Markdown).
 
-    >>> say("**9** articles")
-    **9** articles
+    The Markdown is the caller's: every corpus value in it (a name, a term, a
+    headline, a file name, the paper) goes in through
+    :func:`analysis.book.escape.md` (or ``md_code``), so that it reads as text.
+
+    >>> say(f"**9** articles of the {md('<b>丰台报</b>')}")
+    **9** articles of the \\<b>丰台报\\</b>
     """
 
     def __new__(cls, markdown: str = ""):
@@ -195,23 +199,26 @@ def corpus_statement(info: dict, description: dict) -> str:
     True
     """
     ctx = context(info)
-    paper = f"the *{ctx.paper}*" if ctx.paper else "a paper the corpus does not name (no `paper` column, no `corpus.toml`)"
+    paper = (f"the *{md(ctx.paper)}*" if ctx.paper else
+             "a paper the corpus does not name (no `paper` column, no `corpus.toml`)")
     form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
     articles = "1 article" if ctx.n_articles == 1 else f"{number(ctx.n_articles)} articles"
-    lines = [f"This build of the book reads **{ctx.corpus}**: {articles} of {paper}"
-             + (f" ({description['place']})" if description.get("place") else "")
-             + f", dated {ctx.span}, given as {form}."]
+    lines = [f"This build of the book reads **{md(ctx.corpus)}**: {articles} of {paper}"
+             + (f" ({md(description['place'])})" if description.get("place") else "")
+             + f", dated {md(ctx.span)}, given as {form}."]
     if description.get("source"):
-        lines.append(f"Source: {description['source']}.")
+        lines.append(f"Source: {md(description['source'])}.")
     if description.get("licence"):
-        lines.append(f"Licence of the text: {description['licence']}.")
+        lines.append(f"Licence of the text: {md(description['licence'].strip().rstrip('.'))}.")
     if "leaders" in ctx.defaulted_facts:
-        lines.append("The corpus has no registry of officials (`leaders.csv`): chapter 3 lists the officials "
-                     "the text names with a title instead.")
-    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
+        lines.append("The corpus has no registry of officials of its own (`leaders.csv`): chapter 3 counts the "
+                     "national leaders of the project's default registry (`data/defaults/leaders.csv`) and lists the "
+                     "other officials the text names with a title.")
+    # The glossary and the annotations have no default: a corpus without them has none (no glossary page).
+    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation", "glossary")]
     if defaulted:
         lines.append("Facts this corpus does not bring, for which the project's defaults in `data/defaults/` stand in: "
-                     + ", ".join(f"`{f}`" for f in defaulted) + ".")
+                     + ", ".join(md_code(f) for f in defaulted) + ".")
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
                  f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")
     if ctx.is_sample:
@@ -230,7 +237,8 @@ class _NoteHandler(logging.Handler):
         try:
             from IPython.display import display
 
-            message = html.escape(self.format(record))
+            # The message names files and values of the corpus: text, never markup.
+            message = md(self.format(record))
             display(say(f":::{{warning}} A message from the analysis\n{message}\n:::"))
         except Exception:  # never let a message break the chapter
             self.handleError(record)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.book.escape import md, md_code
 from analysis.corpus.periods import UNDATED
 from analysis.corpus.report import REPAIRS
 from . import Context, number, say
@@ -61,20 +62,20 @@ def summary(ctx: Context, articles: pd.DataFrame, captions: pd.DataFrame | None 
     """The chapter's opening: what the corpus is and what this chapter finds about it."""
     n = len(articles)
     if n == 0:
-        return say(f"**{ctx.corpus}**: the build found no articles, so there is nothing to describe; "
+        return say(f"**{md(ctx.corpus)}**: the build found no articles, so there is nothing to describe; "
                    "check the corpus folder (its manifest or article table) and run `python -m analysis build` again.")
     issues = _issues(articles).nunique()
     span = f"from {ctx.first_date} to {ctx.last_date}" if ctx.first_date != ctx.last_date else f"of {ctx.first_date}"
-    paper = f"the {ctx.paper}" if ctx.paper else "the paper"
+    paper = f"the {md(ctx.paper)}" if ctx.paper else "the paper"
     if kind == "pages":
         pages = articles["source"].nunique()
-        where = (f"**{ctx.corpus}**: {_n(n, 'article')} cut from {_n(pages, 'page')} of {paper}, "
+        where = (f"**{md(ctx.corpus)}**: {_n(n, 'article')} cut from {_n(pages, 'page')} of {paper}, "
                  f"in {_n(issues, 'issue')} {span}.")
         how = ("The text is the raw text of printed pages; below, the repairs it needed, the blocks each page is "
                "cut into, and the articles that result.")
     else:
-        files = ", ".join(f"`{s}`" for s in sorted(articles["source"].astype(str).unique())[:3])
-        where = f"**{ctx.corpus}**: {_n(n, 'article')} of {paper}, in {_n(issues, 'issue')} {span}."
+        files = ", ".join(md_code(s) for s in sorted(articles["source"].astype(str).unique())[:3])
+        where = f"**{md(ctx.corpus)}**: {_n(n, 'article')} of {paper}, in {_n(issues, 'issue')} {span}."
         how = (f"The text came as an article table ({files}), already divided into articles: there are no pages, so "
                "the page repairs and page layout of a page corpus do not apply; this chapter shows the table's size, "
                "dates and lengths.")
@@ -105,7 +106,7 @@ def source_sentence(kind: str, articles: pd.DataFrame, n_manifest: int | None = 
                    f"(`manifest.csv`, {_n(rows, 'row')}) with its paper, issue date and SHA-256 checksum; the "
                    "checksum is verified on every read, so a changed file cannot pass unnoticed.")
     files = sorted(articles["source"].astype(str).unique())
-    shown = ", ".join(f"`{f}`" for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    shown = ", ".join(md_code(f) for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     unit = record_unit(files[0]) if files else "row"
     where = {"row": "by their row number (the first row is 1)",
              "record": "by their record number (the first record is 1)",
@@ -145,14 +146,14 @@ def layout_sentence(kind: str, layout: pd.DataFrame | None, page: str = "") -> s
         return say("No page layout applies: the article table already gives each article's boundaries, so no "
                    "page is cut into paragraphs, headlines and captions.")
     if layout is None or layout.empty:
-        return say(f"The page `{page}` holds no text block." if page else "The corpus holds no page.")
+        return say(f"The page {md_code(page)} holds no text block." if page else "The corpus holds no page.")
     counts = layout["kind"].value_counts()
     order = ["paragraph", "headline", "vertical", "caption"]
     names = {"paragraph": "body paragraph", "headline": "headline", "vertical": "vertical headline",
              "caption": "caption"}
     parts = [_n(int(counts[k]), names.get(k, k)) for k in order + sorted(set(counts.index) - set(order))
              if k in counts]
-    return say(f"The first page, `{page}`, as the program reads it: {_n(len(layout), 'block')} — "
+    return say(f"The first page, {md_code(page)}, as the program reads it: {_n(len(layout), 'block')} — "
                + ", ".join(parts) + ".")
 
 

@@ -29,6 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from analysis.book.escape import md, md_code
 from analysis.book.helpers import caption_figure, figure_markdown
 from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, mention_counts, successions,
                                      title_changes, top_persons)
@@ -91,10 +92,10 @@ def validation_phrase(v: Validation) -> str:
     """One sentence on how far the counts are checked, for the chapter's summary."""
     if v.state == "gold":
         return (f"Against a hand annotation of every mention in {_plural(v.details['articles'], 'article')} "
-                f"(`{v.file}`, {number(v.n)} mentions), precision is {_pct(v.precision)} and recall "
+                f"({md_code(v.file)}, {number(v.n)} mentions), precision is {_pct(v.precision)} and recall "
                 f"{_pct(v.recall)}.")
     if v.state == "annotation":
-        return (f"A hand-marked sample of {number(v.n)} candidates (`{v.file}`) puts precision at "
+        return (f"A hand-marked sample of {number(v.n)} candidates ({md_code(v.file)}) puts precision at "
                 f"{_pct(v.precision)}{_interval(v.precision_ci)} and recall at about {_pct(v.recall)}"
                 f"{_interval(v.recall_ci)}.")
     if v.state in ("unvalidated", "unmarked"):
@@ -110,7 +111,7 @@ def validation_text(v: Validation) -> say:
     if v.state == "gold":
         d = v.details
         return say(
-            f"`{v.file}` is a hand annotation of every person named in the headlines and bodies of "
+            f"{md_code(v.file)} is a hand annotation of every person named in the headlines and bodies of "
             f"{_plural(d['articles'], 'article')} ({number(v.n)} mentions; bylines and photo credits are not "
             "mentions). A mention is correct when its article, location, name and kind match an annotated one. "
             f"Precision is **{_pct(v.precision)}**{_interval(v.precision_ci)}, recall **{_pct(v.recall)}**"
@@ -119,14 +120,14 @@ def validation_text(v: Validation) -> say:
             f"{_pct(d['title_agreement'])} of the matches and the source lines in {_pct(d['line_agreement'])}.")
     if v.state == "annotation":
         return say(
-            f"`{v.file}` is a stratified sample of candidate mentions marked by hand ({number(v.n)} marked): "
+            f"{md_code(v.file)} is a stratified sample of candidate mentions marked by hand ({number(v.n)} marked): "
             "each kind of mention, plus *rejected hits* (a registered name in the text that the extractor did "
             "not count), the only way to estimate what it misses. Precision is "
             f"**{_pct(v.precision)}**{_interval(v.precision_ci)}; recall is estimated at **{_pct(v.recall)}**"
             f"{_interval(v.recall_ci)}, about {number(round(v.details['missed_estimate']))} mentions missed "
             "in the whole corpus. The table gives precision per kind with its 95% Wilson interval; the recall "
             "interval combines the ends of the strata's intervals, so it is conservative.")
-    unmarked = (f"`{v.file}` is there but none of its rows is marked yet (fill its `correct` column). "
+    unmarked = (f"{md_code(v.file)} is there but none of its rows is marked yet (fill its `correct` column). "
                 if v.state == "unmarked" else "")
     return say(
         f"{unmarked}This corpus has no hand annotation, so the counts below are **unvalidated**: the extractor's "
@@ -142,10 +143,10 @@ def validation_text(v: Validation) -> say:
 def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discovered: pd.DataFrame,
             validation: Validation) -> say:
     """The chapter's opening: what it finds on the configured corpus."""
-    where = f"The {ctx.paper or ctx.corpus} corpus ({_plural(ctx.n_articles, 'article')}, {ctx.span})"
+    where = f"The {md(ctx.paper or ctx.corpus)} corpus ({_plural(ctx.n_articles, 'article')}, {ctx.span})"
     if not has_registry(registry):
         found = discovered.head(3)
-        names = _join([f"{r.name} ({r.title}, {number(r.count)})" for r in found.itertuples()])
+        names = _join([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in found.itertuples()])
         scan = (f"A scan for names printed after a title finds **{number(len(discovered))}** "
                 f"{'official' if len(discovered) == 1 else 'officials'}"
                 + (f", most often {names}" if len(found) else "") + "; "
@@ -171,7 +172,7 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
         top = top_persons(mentions, 3)
         if len(top):
             parts.append("Most named for their own activity: "
-                         + _join([f"{n} ({number(c)})" for n, c in top.items()]) + ". ")
+                         + _join([f"{md(n)} ({number(c)})" for n, c in top.items()]) + ". ")
     turnover = succession_phrase(successions(registry, mentions))
     if turnover:
         parts.append(turnover + " ")
@@ -190,18 +191,20 @@ def succession_phrase(table: pd.DataFrame) -> str:
         return ""
     items = []
     for r in table.head(4).itertuples():
-        seen = (f"; the paper last prints {r.before} with that title on {r.last_before} and {r.after} first on "
+        seen = (f"; the paper last prints {md(r.before)} with that title on {r.last_before} and {md(r.after)} first on "
                 f"{r.first_after}" if r.last_before and r.first_after else "")
-        items.append(f"{r.before} → {r.after} as {r.title} ({r.date}{seen})")
+        items.append(f"{md(r.before)} → {md(r.after)} as {md(r.title)} ({r.date}{seen})")
     return (f"The registry records {_plural(len(table), 'succession')}: " + "; ".join(items)
             + (" …" if len(table) > 4 else "") + ".")
 
 
-def registry_text(registry: pd.DataFrame) -> say:
-    """What the registry holds: persons, posts, levels, dates, and who changes post."""
+def registry_text(registry: pd.DataFrame, ctx: Context | None = None) -> say:
+    """What the registry holds: persons, posts, levels, dates, and who changes post; with ``ctx``, also
+    whether it is the corpus's own or the project's default (``data/defaults/leaders.csv``)."""
     if not has_registry(registry):
         return say("This corpus has no registry (no `leaders.csv` in its folder): the sections that need one "
                    "are empty, and {ref}`leaders-discovery` shows how to start one.")
+    default = ctx is not None and "leaders" in ctx.defaulted_facts
     levels = registry.drop_duplicates("name")["level"].value_counts()
     level_text = _join([f"{number(levels[k])} {k}" for k in ("national", "municipal", "district", "other")
                         if k in levels.index])
@@ -209,12 +212,15 @@ def registry_text(registry: pd.DataFrame) -> say:
     ends = registry["end"].astype(str)
     open_posts = int((ends == "").sum())
     changes = _post_changes(registry)
-    text = (f"The registry has {_plural(len(registry), 'row')}: {_plural(registry['name'].nunique(), 'person')} "
+    text = ("This corpus brings no `leaders.csv` of its own: the registry used here is the project's default, "
+            "`data/defaults/leaders.csv` (the national leadership), so officials below the national level are "
+            "counted only where {ref}`leaders-discovery` finds them by their titles. " if default else "")
+    text += (f"The registry has {_plural(len(registry), 'row')}: {_plural(registry['name'].nunique(), 'person')} "
             f"({level_text}), posts starting from {starts.min()} to {starts.max()}, {number(open_posts)} still open "
             "(no end date). ")
     if "needs_anchor" in registry.columns and (registry["needs_anchor"].astype(str) == "yes").any():
         names = sorted(set(registry.loc[registry["needs_anchor"].astype(str) == "yes", "name"]))
-        text += (f"{_join(names)} {'is' if len(names) == 1 else 'are'} marked `needs_anchor`: the name is also a "
+        text += (f"{_join([md(n) for n in names])} {'is' if len(names) == 1 else 'are'} marked `needs_anchor`: the name is also a "
                  "common word and counts only next to a title. ")
     if changes:
         text += (f"{_plural(len(changes), 'person')} {'holds' if len(changes) == 1 else 'hold'} more than one post, at "
@@ -229,9 +235,9 @@ def _post_changes(registry: pd.DataFrame) -> list[str]:
         if group["title"].nunique() < 2:
             continue
         group = group.sort_values("start", kind="stable")
-        posts = [f"{r.title} ({r.start}–{r.end})" if str(r.end) else f"{r.title} (from {r.start})"
+        posts = [f"{md(r.title)} ({r.start}–{r.end})" if str(r.end) else f"{md(r.title)} (from {r.start})"
                  for r in group.itertuples()]
-        out.append(f"{name}: " + ", ".join(posts))
+        out.append(f"{md(name)}: " + ", ".join(posts))
     return out
 
 
@@ -271,9 +277,9 @@ def timeline_text(counts: pd.DataFrame, ctx: Context, registry: pd.DataFrame) ->
     for name in list(counts.columns)[:8]:
         named = counts.index[(counts[name].fillna(0) > 0).to_numpy()]
         if len(named) == 1:
-            spans.append(f"{name} only in {named[0]}")
+            spans.append(f"{md(name)} only in {named[0]}")
         elif len(named):
-            spans.append(f"{name} in {number(len(named))} of {number(int((~gaps).sum()))} {bin_name}s with issues, "
+            spans.append(f"{md(name)} in {number(len(named))} of {number(int((~gaps).sum()))} {bin_name}s with issues, "
                          f"from {named[0]} to {named[-1]}")
     return say(head + "The most named: " + "; ".join(spans) + ".")
 
@@ -296,11 +302,11 @@ def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
                f"{number(len(headlined))} of the {_plural(len(table), 'person')}")
         head = (f"{who} named for their own activity "
                 f"{'is' if len(headlined) == 1 else 'are'} named in a headline or subheadline: "
-                + _join([f"{r.name} ({number(r.headline + r.subheadline)})" for r in shown.itertuples()]) + "; ")
+                + _join([f"{md(r.name)} ({number(r.headline + r.subheadline)})" for r in shown.itertuples()]) + "; ")
     threshold = 3 if (table["total"] >= 3).any() else 1
     frequent = table[table["total"] >= threshold]
     lead = frequent.sort_values(["lead_share", "total", "name"], ascending=[False, False, True]).iloc[0]
-    return say(head + f"among those named at least {_plural(threshold, 'time')}, {lead['name']} has the "
+    return say(head + f"among those named at least {_plural(threshold, 'time')}, {md(lead['name'])} has the "
                f"largest share in the lead paragraph ({_pct(lead['lead_share'])} of {number(int(lead['total']))}).")
 
 
@@ -317,7 +323,7 @@ def titles_text(titles: pd.DataFrame, registry: pd.DataFrame) -> say:
         return say(head + "Each is printed with one title only: no change of title shows in this corpus.")
     first = changes.iloc[0]
     return say(head + f"{_plural(len(changes), 'person')} {'is' if len(changes) == 1 else 'are'} printed with "
-               f"more than one; the most named of them, {first['name']}: {first['sequence']}. A new title is a "
+               f"more than one; the most named of them, {md(first['name'])}: {md(first['sequence'])}. A new title is a "
                "promotion or transfer only when the registry's dates agree; the same post written "
                "with or without the place name in front is not one.")
 
@@ -330,7 +336,7 @@ def co_mention_text(pairs: pd.DataFrame, registry: pd.DataFrame) -> say:
         return say("No article names two registered persons, so there are no co-mentions.")
     top = pairs.head(3)
     return say(f"{_plural(len(pairs), 'pair')} of persons share at least one article. The most frequent: "
-               + _join([f"{r.a} and {r.b} ({_plural(r.count, 'article')}, {r.first_date} to {r.last_date})"
+               + _join([f"{md(r.a)} and {md(r.b)} ({_plural(r.count, 'article')}, {r.first_date} to {r.last_date})"
                         for r in top.itertuples()]) + ".")
 
 
@@ -361,7 +367,7 @@ def national_text(mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
     if len(own):
         who = own["name"].value_counts()
         text += (", and the mentions of own activity are of "
-                 + _join([f"{n} ({number(c)})" for n, c in who.head(4).items()]))
+                 + _join([f"{md(n)} ({number(c)})" for n, c in who.head(4).items()]))
     return say(text + ".")
 
 
@@ -382,9 +388,9 @@ def protocol_text(sequences: pd.DataFrame, changes: pd.DataFrame, registry: pd.D
                    "calls" + (f" ({_plural(both, 'pair')} {'is' if both == 1 else 'are'} printed in both orders now "
                               "and then, without the usual order changing)." if both else "."))
     first = changed.iloc[0]
-    return say(text + f"{_plural(len(changed), 'pair')} change order, for instance {first['first_before']} before "
-               f"{first['first_after']} until {first['changed_on']} and after from then ({first['a']} first "
-               f"{_plural(int(first['a_first']), 'time')}, {first['b']} {number(int(first['b_first']))}, "
+    return say(text + f"{_plural(len(changed), 'pair')} change order, for instance {md(first['first_before'])} before "
+               f"{md(first['first_after'])} until {first['changed_on']} and after from then ({md(first['a'])} first "
+               f"{_plural(int(first['a_first']), 'time')}, {md(first['b'])} {number(int(first['b_first']))}, "
                f"{first['first_date']} to {first['last_date']}); the table below lists them. Read a change together "
                "with the titles: a new post moves a person up or down the list.")
 
@@ -415,7 +421,7 @@ def out_of_term_text(outside: pd.DataFrame, rule: str, mentions: pd.DataFrame, r
     names = outside["name"].value_counts()
     return say(f"{number(len(outside))} of the {_plural(len(mentions), 'mention')} fall outside every "
                f"registry term of the person (by {how}): "
-               + _join([f"{n} ({number(c)})" for n, c in names.head(5).items()])
+               + _join([f"{md(n)} ({number(c)})" for n, c in names.head(5).items()])
                + ". None of them is counted in the timelines, titles or national series above. Each is a date to "
                "check: either the registry's term is too narrow (a post attested before its recorded start), or the "
                "name stands for someone else.")
@@ -441,8 +447,8 @@ def trace_text(name: str, registry: pd.DataFrame, n: int) -> say:
         return _empty_for("trace") if not has_registry(registry) else say("No mention to trace.")
     anchored = ("needs_anchor" in registry.columns
                 and (registry.loc[registry["name"] == name, "needs_anchor"].astype(str) == "yes").any())
-    why = (f"{name}, whose name is also a common word: each mention must be anchored by a title or by a titled "
-           "mention earlier in the same article" if anchored else f"{name}, the most named person")
+    why = (f"{md(name)}, whose name is also a common word: each mention must be anchored by a title or by a titled "
+           "mention earlier in the same article" if anchored else f"{md(name)}, the most named person")
     return say(f"`trace` returns the lines behind any count: the article, its headline, date, source file and "
                f"line, and the context. Here are the {_plural(n, 'mention')} of {why}.")
 
@@ -473,7 +479,7 @@ def discovery_text(discovered: pd.DataFrame, registry: pd.DataFrame) -> say:
         top = discovered.head(5)
         return say(f"Without a registry, a scan for title words followed by names (lists included) finds "
                    f"**{_plural(len(discovered), 'official')}**, most often "
-                   + _join([f"{r.name} ({r.title}, {number(r.count)})" for r in top.itertuples()])
+                   + _join([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in top.itertuples()])
                    + ". The scan is generous: a title word before a word that only looks like a name gives a false "
                    "official, so every row needs a reader's check. " + steps)
     if discovered.empty:
@@ -481,7 +487,7 @@ def discovery_text(discovered: pd.DataFrame, registry: pd.DataFrame) -> say:
                    "titled name in the corpus is registered.")
     top = discovered.head(5)
     return say(f"The scan for title words followed by names finds {_plural(len(discovered), 'official')} that the "
-               "registry lacks, most often " + _join([f"{r.name} ({r.title}, {number(r.count)})" for r in top.itertuples()])
+               "registry lacks, most often " + _join([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in top.itertuples()])
                + ". Their mentions are not counted anywhere above. " + steps)
 
 

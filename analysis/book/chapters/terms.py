@@ -29,6 +29,7 @@ import pandas as pd
 
 from analysis.aggregate.frequency import compact_term_counts, kwic
 from analysis.book.chapters import BIN_NAMES, Context, number, say
+from analysis.book.escape import md
 from analysis.book.helpers import source_link
 from analysis.corpus.read import source_line
 from analysis.figures.terms import SIGNIFICANT_G2
@@ -137,7 +138,7 @@ def _rate(r: float) -> str:
 
 
 def _term_md(term: str) -> str:
-    return f"**{term}**"
+    return f"**{md(term)}**"
 
 
 def keyness_text(key: pd.DataFrame | None, split: dict | None, ctx: Context, top: int = 10) -> say:
@@ -180,7 +181,7 @@ def keyness_text(key: pd.DataFrame | None, split: dict | None, ctx: Context, top
                  "single article on its side: the differences say what those articles are about, not how the "
                  "period's language changed.")
     elif len(single):
-        names = "、".join(single["term"])
+        names = "、".join(md(t) for t in single["term"])
         body += (f" Of the top {len(shown)}, {plural(len(single), 'term')} ({names}) "
                  f"occur{'s' if len(single) == 1 else ''} in a single article on {'its' if len(single) == 1 else 'their'} "
                  f"side, so {'it describes' if len(single) == 1 else 'they describe'} that article rather than the period; "
@@ -253,7 +254,7 @@ def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: 
 # --------------------------------------------------------------------------- paragraphs
 
 def _list(frame: pd.DataFrame, n: int, column: str = "term") -> str:
-    return "、".join(f"{t} ({number(int(c))})" for t, c in zip(frame[column].head(n), frame["count"].head(n)))
+    return "、".join(f"{md(t)} ({number(int(c))})" for t, c in zip(frame[column].head(n), frame["count"].head(n)))
 
 
 def top_terms_text(tf: pd.DataFrame, ctx: Context, n: int = 5) -> say:
@@ -283,8 +284,8 @@ def periods_text(leaders: pd.DataFrame, ctx: Context) -> say:
         return say(f"The corpus covers one {unit} ({ctx.span}): its terms by {unit} are those of the whole corpus.")
     return say(f"The corpus spans {ctx.span}, so terms are counted by {unit}: {number(len(leaders))} {unit}s "
                f"with articles. In {period_phrase(first['period'], ctx.bin)} ({number(int(first['n_docs']))} "
-               f"articles) the leading terms are {first['top']}; in {period_phrase(last['period'], ctx.bin)} "
-               f"({number(int(last['n_docs']))} articles), {last['top']}.")
+               f"articles) the leading terms are {md(first['top'])}; in {period_phrase(last['period'], ctx.bin)} "
+               f"({number(int(last['n_docs']))} articles), {md(last['top'])}.")
 
 
 def collocations_text(coll: pd.DataFrame, n: int = 3) -> say:
@@ -292,7 +293,7 @@ def collocations_text(coll: pd.DataFrame, n: int = 3) -> say:
     if coll.empty:
         return say("No pair of terms occurs next to each other often enough to be scored.")
     head = coll.head(n)
-    pairs = "; ".join(f"{a}{b} ({plural(int(c), 'time')}, G² = {g:.1f})"
+    pairs = "; ".join(f"{md(a + b)} ({plural(int(c), 'time')}, G² = {g:.1f})"
                       for a, b, c, g in zip(head["w1"], head["w2"], head["count"], head["g2"]))
     return say(f"{number(len(coll))} pairs of adjacent terms are scored; the strongest are {pairs}.")
 
@@ -309,7 +310,7 @@ def trigrams_text(tri: pd.DataFrame, n_docs: int) -> say:
         spread = f"{number(len(across))} of the {number(len(tri))} listed sequences recur in more than one article"
     else:
         spread = "none recurs in more than one article: each is one article's wording"
-    return say(f"The most repeated three-term sequence is **{first['ngram'].replace(' ', '')}** "
+    return say(f"The most repeated three-term sequence is **{md(first['ngram'].replace(' ', ''))}** "
                f"({plural(int(first['count']), 'time')} in {plural(int(first['doc_freq']), 'article')}); {spread}.")
 
 
@@ -322,7 +323,7 @@ def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
     kinds = formulas["kind"].value_counts()
     kinds_text = ", ".join(f"{number(int(c))} {k}" for k, c in kinds.items())
     head = formulas.head(n)
-    top = "; ".join(f"“{f}” ({plural(int(c), 'time')} in {plural(int(a), 'article')}, "
+    top = "; ".join(f"“{md(f)}” ({plural(int(c), 'time')} in {plural(int(a), 'article')}, "
                     f"first on {d})" for f, c, a, d in zip(head["formulation"], head["count"], head["n_articles"],
                                                             head["first_issue_date"]))
     widest = formulas.sort_values(["n_articles", "count"], ascending=False, kind="mergesort").iloc[0]
@@ -332,7 +333,7 @@ def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
             f"(quoted or enumerated at least {MIN_QUOTED} times, in {MIN_QUOTED_ARTICLES} articles or more, and "
             f"neither an ordinary word, a number nor a fragment of a longer one). Ranked first: {top}.")
     if n_docs > 1:
-        text += (f" The most widely used, “{widest['formulation']}”, appears in {number(int(widest['n_articles']))} "
+        text += (f" The most widely used, “{md(widest['formulation'])}”, appears in {number(int(widest['n_articles']))} "
                  f"of the {number(n_docs)} articles ({share:.0%}).")
     return say(text)
 
@@ -340,7 +341,7 @@ def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
 def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | None, split: dict | None) -> say:
     """The chapter's opening paragraph: what it finds on the configured corpus."""
     tf, formulas, coll = tables["term_frequency"], tables["formulations"], tables["collocations"]
-    parts = [f"This chapter reads the {plural(ctx.n_articles, 'article')} of the {ctx.paper or 'configured'} corpus "
+    parts = [f"This chapter reads the {plural(ctx.n_articles, 'article')} of the {md(ctx.paper) or 'configured'} corpus "
              f"({ctx.span}) word by word."]
     if tf.empty:
         parts.append("They contain no countable terms, so the sections below are empty.")
@@ -348,18 +349,18 @@ def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | N
     parts.append(f"Its most frequent terms are {_list(tf, 5)}.")
     if len(formulas):
         f = formulas.iloc[0]
-        parts.append(f"The first-ranked formulation is “{f['formulation']}” ({plural(int(f['count']), 'time')} in "
+        parts.append(f"The first-ranked formulation is “{md(f['formulation'])}” ({plural(int(f['count']), 'time')} in "
                      f"{plural(int(f['n_articles']), 'article')}).")
     else:
         parts.append("No formulation (quoted phrase or numbered slogan) was found.")
     if len(coll):
         c = coll.iloc[0]
-        parts.append(f"The strongest collocation is {c['w1']}{c['w2']} ({plural(int(c['count']), 'time')}).")
+        parts.append(f"The strongest collocation is {md(c['w1'] + c['w2'])} ({plural(int(c['count']), 'time')}).")
     if split is not None and key is not None and len(key):
         strong = key[(key["g2"] >= G2_P001) & (key["key_for"] == "target")]
         where = period_phrase(split["target"], ctx.bin)
         if len(strong):
-            terms = "、".join(strong["term"].head(3))
+            terms = "、".join(md(t) for t in strong["term"].head(3))
             parts.append(f"Against the earlier articles, {where} stands out for {terms} (p < 0.001).")
         else:
             parts.append(f"No term sets {where} apart from the earlier articles at p < 0.001.")
@@ -369,7 +370,7 @@ def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | N
 def dictionary_text(userdict: pd.DataFrame, ctx: Context) -> say:
     """Which user dictionary segmented this corpus and what it holds."""
     counts = userdict["category"].value_counts()
-    what = ", ".join(f"{number(int(c))} {k}" for k, c in counts.items()) or "no words"
+    what = ", ".join(f"{number(int(c))} {md(k)}" for k, c in counts.items()) or "no words"
     if "userdict" in ctx.defaulted_facts:
         origin = ("the project's default dictionary, `data/defaults/userdict.csv` (the national leaders' names): this "
                   "corpus brings no `userdict.csv` of its own, so its other names and formulations may be cut into "
@@ -421,12 +422,12 @@ def example_text(sentence: str, toks: list[str], words: set[str], source: str, l
     """The example sentence and its tokens, dictionary words in bold."""
     if not sentence:
         return say("No article has a short complete sentence to show.")
-    shown = " | ".join(f"**{t}**" if t in words else t for t in toks)
-    where = source_link(source, line) if source and line else ""
+    shown = " | ".join(f"**{md(t)}**" if t in words else md(t) for t in toks)
+    where = source_link(source, line, markdown=True) if source and line else ""
     n_dict = sum(t in words for t in toks)
     return say(f"One sentence of the corpus ({where}), as the build segmented it "
                f"({number(len(toks))} tokens, {n_dict} from the dictionary in bold; punctuation is dropped):\n\n"
-               f"> {sentence}\n\n{shown}")
+               f"> {md(sentence)}\n\n{shown}")
 
 
 def limits(tables: dict[str, pd.DataFrame], ctx: Context, split: dict | None) -> say:

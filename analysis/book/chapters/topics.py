@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.book.escape import md
 from analysis.figures.topics import MAP_LABEL_ALL
 from analysis.tables import Tables
 from analysis.topics.labels import top_terms
@@ -64,7 +65,7 @@ def load_tables(tables: Tables) -> dict[str, pd.DataFrame | None]:
 
 def skipped(ctx: Context, articles: pd.DataFrame) -> say:
     """The sentence shown when the build wrote no topic tables."""
-    return say(f"**The build skipped topic clustering for {ctx.corpus}.** The corpus has "
+    return say(f"**The build skipped topic clustering for {md(ctx.corpus)}.** The corpus has "
                f"{_n(len(articles), 'article')}; choosing the number of clusters needs at least three articles "
                "that share terms (a term is kept only when two articles use it). Every section below therefore "
                "says what it would show instead of showing it; run the build on a larger corpus to fill them.")
@@ -78,7 +79,7 @@ def summary(ctx: Context, clusters: pd.DataFrame, cluster_terms: pd.DataFrame, s
     sizes = clusters.loc[clusters["cluster"] >= 0, "cluster"].value_counts().sort_index()
     names = top_terms(cluster_terms)
     chosen = selection[selection["chosen"]]
-    parts = [f"On **{ctx.corpus}** ({_n(n, 'article')}, {ctx.span}), k-means on the articles' TF-IDF vectors "
+    parts = [f"On **{md(ctx.corpus)}** ({_n(n, 'article')}, {ctx.span}), k-means on the articles' TF-IDF vectors "
              f"groups them into **{k} clusters**"]
     if len(chosen):
         s = float(chosen["silhouette"].iloc[0])
@@ -87,8 +88,8 @@ def summary(ctx: Context, clusters: pd.DataFrame, cluster_terms: pd.DataFrame, s
     else:
         parts[0] += "."
     big, small = int(sizes.idxmax()), int(sizes.idxmin())
-    parts.append(f"The largest, cluster {big} ({names.get(big, '')}), holds {_n(int(sizes[big]), 'article')} "
-                 f"({100 * sizes[big] / n:.0f} %); the smallest, cluster {small} ({names.get(small, '')}), "
+    parts.append(f"The largest, cluster {big} ({md(names.get(big, ''))}), holds {_n(int(sizes[big]), 'article')} "
+                 f"({100 * sizes[big] / n:.0f} %); the smallest, cluster {small} ({md(names.get(small, ''))}), "
                  f"{_n(int(sizes[small]), 'article')}.")
     unclustered = int((clusters["cluster"] < 0).sum())
     if unclustered:
@@ -206,7 +207,7 @@ def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFram
     names = top_terms(cluster_terms)
     direction = "grew" if change[c] > 0 else "shrank"
     return say(f"{test} The largest change between the first and the last third of the {name}s: cluster {c} "
-               f"({names.get(c, '')}) {direction} from {100 * shares.head(third)[c].mean():.0f} % to "
+               f"({md(names.get(c, ''))}) {direction} from {100 * shares.head(third)[c].mean():.0f} % to "
                f"{100 * shares.tail(third)[c].mean():.0f} % of the articles.")
 
 
@@ -276,7 +277,7 @@ def limits(ctx: Context, clusters: pd.DataFrame | None, selection: pd.DataFrame 
     """The chapter's Limits section, computed for the corpus."""
     points = []
     if clusters is None:
-        points.append(f"- **No clusters**: the build skipped topics on {ctx.corpus}; nothing in this chapter "
+        points.append(f"- **No clusters**: the build skipped topics on {md(ctx.corpus)}; nothing in this chapter "
                       "describes it.")
     else:
         n = len(clusters)

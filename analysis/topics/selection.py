@@ -1,0 +1,462 @@
+"""Choosing k: which numbers of clusters are tried, which one is kept, and how that costs about one fit.
+
+One rule for every corpus (:func:`search_k`, :func:`selection_frame`):
+
+* k = 2 … 12 are tried first; while the highest silhouette is at the largest
+  k tried, the range is **extended** (six more values, up to twice the
+  previous top: 14 … 24, then 28 … 48) until :data:`K_LIMIT`;
+* the k kept (``chosen``) has the highest mean silhouette (ties to the smaller
+  k), unless its largest cluster holds more than :data:`MAX_SHARE` (a third)
+  of the articles: a cluster holding half the corpus next to ten small ones is
+  a remainder a reader cannot name.  Then the k kept is the best of the
+  **eligible** k (largest cluster at most a third) whose silhouette is within
+  :data:`SILHOUETTE_TOLERANCE` (10 %) of the highest, if there is one: the
+  silhouette does not tell such k apart (neighbouring k differ by about that
+  much, and so do fits of one k from other seeds), the size of the largest
+  cluster does.  Otherwise the best k stays, and the build says why its
+  largest cluster is so large (:func:`analysis.topics.model.cluster_terms`);
+* the table's ``at_edge`` says when the k kept is still the largest tried
+  (the silhouette was still rising at the limit).
+
+Above a few hundred articles, k is chosen on a **fixed sample** in its LSA
+space (:func:`select_k`), so that the choice costs about one fit of the whole
+corpus whatever its size:
+
+1. the sample: the :data:`SELECTION_SAMPLE` articles whose hash of ``seed`` and
+   article id is smallest (:func:`sample_rows`): the same articles whatever the
+   row order, and an edit elsewhere in the corpus leaves it unchanged;
+2. its own TF-IDF, from its articles' term counts alone (idf of the sample,
+   terms in at least two sampled articles; :func:`sample_tfidf`), so the
+   choice depends on the sampled articles only;
+3. :data:`LSA_COMPONENTS` LSA dimensions of it (truncated SVD, rows scaled to
+   unit length), k-means (:data:`SELECTION_N_INIT` k-means++ starts) in that
+   space for each k, and the exact mean silhouette (cosine) of each fit on the
+   sample's TF-IDF rows (:func:`cosine_silhouette`, from cluster sums);
+4. the table is cached by the sample's **fingerprint** (:func:`fingerprint`: a
+   hash of the sampled articles' term counts, in order, and of the settings and
+   this code) in a cache folder passed explicitly (:class:`SelectionCache`): a
+   build whose sampled articles are unchanged reads the table instead of
+   refitting, and gets the same table, bit for bit, as a fresh choice.
+
+The sample's LSA directions are also the space in which
+:func:`analysis.topics.model.fit_topics` then fits the chosen k once on every
+article.  Plain k-means (Lloyd) rather than mini-batches on the sample:
+measured on the development corpus (5,000 articles, k = 8 … 44, six seeds),
+mini-batch silhouettes vary by 0.002–0.005 from seed to seed, as much as
+neighbouring k differ, against 0.001–0.003 for k-means with three starts,
+whose silhouettes are also higher; the search costs about one final fit
+either way, at any corpus size (``benchmarks/bench_topics.py``).
+
+>>> sample_rows(["a", "b", "c"], 5).tolist()
+[0, 1, 2]
+>>> t = search_k(lambda k: (np.arange(6) % k, 0.1 * k, 0.0), 6, [2, 3])
+>>> t[["k", "chosen", "at_edge"]].values.tolist()
+[[2, False, True], [3, True, True]]
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+log = logging.getLogger(__name__)
+
+#: Articles the k are fitted and scored on (all of them below this many).  At 48,000 articles with
+#: planted subjects, 10,000 find the planted k where 5,000 choose a k two higher (adjusted Rand index
+#: 0.73 against 0.68); the whole search still costs about one fit of the chosen k on every article.
+SELECTION_SAMPLE = 10_000
+#: LSA dimensions of the selection space (and of the final fit's).
+LSA_COMPONENTS = 100
+#: k-means++ starts per k on the sample.
+SELECTION_N_INIT = 3
+#: The k tried first.
+FIRST_KS = tuple(range(2, 13))
+#: Largest k an extension of the range may reach.
+K_LIMIT = 48
+#: Values of k added by one extension of the range.
+EXTENSION_STEPS = 6
+#: Largest share of the articles a cluster of an eligible k may hold.
+MAX_SHARE = 1 / 3
+#: An eligible k replaces the best one when its silhouette is at least (1 - this) times the best.
+SILHOUETTE_TOLERANCE = 0.1
+#: Threads of k-means, SVD and NMF in the topics step (``None``: the libraries' default, all cores).  One:
+#: on 100-dimensional rows a second thread gains little, and on cores shared with other work it loses a
+#: lot (on the development corpus, 24,100 articles, with the machine's two cores busy with other work:
+#: choosing k on 5,000 of them took 3.7 s of CPU on one thread and 23.8 s on two, the final fit 4.3 s
+#: against 11.9 s; identical results either way).
+THREADS: int | None = 1
+#: Bump when the selection changes in a way the code hash would not show (it is in every fingerprint).
+SELECTION_VERSION = 1
+
+SELECTION_DTYPES = {"k": "int64", "silhouette": "float64", "inertia": "float64", "smallest_cluster": "int64",
+                    "n_articles": "int64", "chosen": bool, "largest_share": "float64", "eligible": bool,
+                    "extended": bool, "at_edge": bool}
+SELECTION_COLUMNS = list(SELECTION_DTYPES)
+
+
+# --------------------------------------------------------------------------- helpers shared with model
+
+
+def canonical_labels(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters 0, 1, … by size (largest first), ties by first row.
+
+    k-means numbers clusters arbitrarily; this makes the numbering a function
+    of the partition only.  Negative labels (unclustered) are kept.
+
+    >>> canonical_labels(np.array([5, 2, 2, -1, 5, 2])).tolist()
+    [1, 0, 0, -1, 1, 0]
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    valid = labels >= 0
+    uniq, first, counts = np.unique(labels[valid], return_index=True, return_counts=True)
+    rows = np.flatnonzero(valid)[first]
+    order = sorted(range(len(uniq)), key=lambda i: (-counts[i], rows[i]))
+    lookup = np.zeros(int(uniq.max()) + 1 if len(uniq) else 0, dtype=np.int64)
+    lookup[uniq[order]] = np.arange(len(uniq))
+    out = labels.copy()
+    out[valid] = lookup[labels[valid]]
+    return out
+
+
+def silhouette_rows(X, labels) -> tuple[np.ndarray, float]:
+    """Silhouette (cosine distance) of every row, and the k-means inertia, from cluster sums.
+
+    ``X``: rows of unit length (sparse or dense), ``labels``: 0 … k-1.  With
+    unit rows the mean cosine distance from row i to cluster C is
+    ``1 - x_i · S_C / |C|`` (``S_C`` the sum of C's rows; i's own row taken
+    out of its own cluster), so the exact silhouette of every row costs one
+    sparse product, O(non-zeros × k), instead of n² distances: the values of
+    ``sklearn.metrics.silhouette_samples(X, labels, metric="cosine")`` to
+    rounding.  Singletons score 0 (as in scikit-learn); all NaN when there are
+    fewer than 2 or as many clusters as rows.  Inertia: sum of squared
+    distances to the exact cluster means.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = X.shape[0]
+    k = int(labels.max()) + 1 if n else 0
+    member = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    sums = member @ X
+    sums = sums.toarray() if sp.issparse(sums) else np.asarray(sums)
+    sims = np.asarray(X @ sums.T)  # n × k, dense
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    sq_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X) else (X * X).sum(axis=1)
+    inertia = max(float(sq_norms.sum() - ((sums * sums).sum(axis=1) / np.maximum(sizes, 1)).sum()), 0.0)
+    used = sizes > 0
+    if used.sum() < 2 or used.sum() >= n:
+        return np.full(n, np.nan), inertia
+    rows = np.arange(n)
+    own_size = sizes[labels]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = 1.0 - (sims[rows, labels] - sq_norms) / (own_size - 1)
+        mean_dist = 1.0 - sims / sizes
+    # Distances below 0 are float noise (scikit-learn clips them the same way).
+    a = np.maximum(a, 0.0)
+    mean_dist[:, ~used] = np.inf
+    mean_dist[rows, labels] = np.inf
+    b = np.maximum(mean_dist.min(axis=1), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    return np.where(own_size > 1, np.nan_to_num(s), 0.0), inertia
+
+
+def cosine_silhouette(X, labels) -> tuple[float, float]:
+    """Mean silhouette (cosine distance) of every row, and the k-means inertia (:func:`silhouette_rows`).
+
+    The same value as ``sklearn.metrics.silhouette_score(X, labels, metric="cosine")``
+    to rounding, with no sampling at any size; NaN when there are fewer than 2
+    or as many clusters as rows.
+
+    >>> X = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+    >>> round(cosine_silhouette(X, np.array([0, 0, 1]))[0], 4)
+    0.4333
+    """
+    s, inertia = silhouette_rows(X, labels)
+    return (float("nan") if np.isnan(s).all() else float(s.mean())), inertia
+
+
+def threads():
+    """A context in which the numerical libraries use :data:`THREADS` threads (restored on exit)."""
+    from contextlib import nullcontext
+
+    from threadpoolctl import threadpool_limits
+
+    return nullcontext() if THREADS is None else threadpool_limits(limits=THREADS)
+
+
+def unit_rows(Z: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(Z, axis=1)
+    return Z / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+def kmeans_labels(Z, k: int, seed: int, n_init: int) -> np.ndarray:
+    """Canonical labels of k-means (k-means++ starts, Lloyd) on the rows of ``Z``."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # Few distinct points (tiny corpora) make k-means warn; the silhouette judges the result.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        raw = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed).fit_predict(Z)
+    return canonical_labels(np.asarray(raw, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- the range of k and the choice
+
+
+def first_ks(n: int) -> list[int]:
+    """The k tried first on ``n`` articles: 2 … 12 (fewer than n)."""
+    return [k for k in FIRST_KS if k < n]
+
+
+def next_ks(top: int, n: int) -> list[int]:
+    """The k one extension adds above ``top``: :data:`EXTENSION_STEPS` values up to twice ``top``, never
+    above :data:`K_LIMIT` or ``n - 1``.
+
+    >>> next_ks(12, 10_000), next_ks(24, 10_000), next_ks(48, 10_000), next_ks(12, 17)
+    ([14, 16, 18, 20, 22, 24], [28, 32, 36, 40, 44, 48], [], [14, 16])
+    """
+    step = max(1, top // EXTENSION_STEPS)
+    return list(range(top + step, min(2 * top, K_LIMIT, n - 1) + 1, step))
+
+
+def selection_frame(rows: Sequence[dict]) -> pd.DataFrame:
+    """The selection table (:data:`SELECTION_COLUMNS`) from one dict per k tried (``k``, ``silhouette``,
+    ``inertia``, ``smallest_cluster``, ``largest_share``, ``n_articles``, ``extended``): marks the eligible
+    k, the chosen one (see the module docstring) and whether it is the largest tried.
+
+    >>> rows = [{"k": k, "silhouette": s, "inertia": 0.0, "smallest_cluster": 1, "largest_share": b,
+    ...          "n_articles": 9, "extended": False} for k, s, b in [(2, 0.1, 0.6), (3, 0.3, 0.5), (4, 0.28, 0.3)]]
+    >>> selection_frame(rows)[["k", "eligible", "chosen"]].values.tolist()
+    [[2, False, False], [3, False, False], [4, True, True]]
+    """
+    frame = pd.DataFrame(list(rows)).sort_values("k", kind="mergesort").reset_index(drop=True)
+    frame["eligible"] = frame["largest_share"] <= MAX_SHARE + 1e-12
+    score = frame["silhouette"].astype(float).fillna(-np.inf)
+    best = int(score.idxmax())  # the first of equal maxima: the smaller k
+    chosen = best
+    if not frame.loc[best, "eligible"] and np.isfinite(score[best]):
+        floor = score[best] - SILHOUETTE_TOLERANCE * abs(score[best])
+        pool = score[frame["eligible"] & (score >= floor - 1e-12)]
+        if len(pool):
+            chosen = int(pool.idxmax())
+    frame["chosen"] = frame.index == chosen
+    frame["at_edge"] = bool(len(frame) > 1 and chosen == len(frame) - 1)
+    return frame[SELECTION_COLUMNS].astype(SELECTION_DTYPES)
+
+
+def _best_at_top(frame: pd.DataFrame) -> bool:
+    score = frame["silhouette"].astype(float).fillna(-np.inf)
+    return len(frame) > 1 and int(score.idxmax()) == len(frame) - 1
+
+
+def search_k(fit: Callable[[int], tuple[np.ndarray, float, float]], n: int, ks=None) -> pd.DataFrame:
+    """Fit and score each k (``fit(k)`` → canonical labels, mean silhouette, inertia), extending the
+    range while the highest silhouette is at its largest k (only when ``ks`` is None: given ks are tried
+    as given).
+    Returns :func:`selection_frame`'s table; ``n``: articles fitted on."""
+    rows: list[dict] = []
+    todo = first_ks(n) if ks is None else list(ks)
+    extended = False
+    while todo:
+        for k in todo:
+            labels, silhouette, inertia = fit(k)
+            sizes = np.bincount(labels, minlength=k)
+            # Rounded so that the table, and the choice, do not hinge on the last float bits.
+            rows.append({"k": k, "silhouette": round(silhouette, 6), "inertia": round(inertia, 6),
+                         "smallest_cluster": int(sizes.min()), "largest_share": round(sizes.max() / len(labels), 4),
+                         "n_articles": len(labels), "extended": extended})
+        frame = selection_frame(rows)
+        if ks is not None or not _best_at_top(frame):
+            break
+        todo, extended = next_ks(int(frame["k"].max()), n), True
+    return frame
+
+
+# --------------------------------------------------------------------------- the sample
+
+
+def sample_rows(article_ids: Sequence[str], size: int, seed: int = 0) -> np.ndarray:
+    """Row positions (sorted) of the ``size`` articles whose ``blake2b(seed:id)`` is smallest; every row
+    when there are no more than ``size``.  Depends on the ids only: not on their order, and an added or
+    edited article elsewhere changes nothing."""
+    n = len(article_ids)
+    if n <= size:
+        return np.arange(n)
+    keys = np.fromiter((int.from_bytes(hashlib.blake2b(f"{seed}:{a}".encode(), digest_size=8).digest(), "big")
+                        for a in article_ids), dtype=np.uint64, count=n)
+    # Ties (a 64-bit collision) by row, so the sample is a function of the ids.
+    return np.sort(np.lexsort((np.arange(n), keys))[:size])
+
+
+def sample_tfidf(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """TF-IDF of sampled articles from their term counts alone: terms in at least two of them, sublinear
+    tf, smoothed idf of the sample, rows of unit length.  Returns the matrix (its columns: the kept
+    columns of ``counts``) and the kept column positions."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    kept = np.flatnonzero(df >= 2)
+    sub = counts[:, kept].astype(np.float64)
+    sub.sort_indices()
+    return sp.csr_matrix(TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(sub)), kept
+
+
+def _code_hash() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def fingerprint(rows: sp.csr_matrix, terms: Sequence[str], settings: dict) -> str:
+    """Hex digest of what a choice of k depends on: the sampled rows (``rows``: their term counts, or
+    their TF-IDF values when no counts are known; columns labelled by ``terms``), in order, the
+    ``settings``, this module's code and the numerical libraries' versions."""
+    import sklearn
+
+    rows = rows.tocsr()
+    rows.sort_indices()
+    used = np.flatnonzero(np.bincount(rows.indices, minlength=rows.shape[1]))
+    digest = hashlib.sha256()
+    meta = {"settings": settings, "version": SELECTION_VERSION, "code": _code_hash(),
+            "sklearn": sklearn.__version__, "numpy": np.__version__}
+    digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    digest.update("\x1f".join(str(t) for t in np.asarray(terms, dtype=object)[used]).encode())
+    digest.update(np.asarray(rows.indptr, dtype=np.int64).tobytes())
+    digest.update(np.searchsorted(used, rows.indices).astype(np.int64).tobytes())
+    digest.update(np.asarray(rows.data, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
+class SelectionCache:
+    """Selection tables by sample fingerprint: one Parquet file per fingerprint in ``folder`` (the
+    build's ``corpus.cache_dir("topics")``).  Written atomically; an unreadable entry is a miss and an
+    unwritable folder only a warning (a cache is an optimisation).  ``hits`` and ``misses`` count the
+    look-ups of this object."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"selection-{key[:32]}.parquet"
+
+    def get(self, key: str) -> pd.DataFrame | None:
+        path = self.path(key)
+        table = None
+        if path.is_file():
+            try:
+                table = pd.read_parquet(path)
+                if list(table.columns) != SELECTION_COLUMNS:
+                    table = None
+            except Exception as err:  # noqa: BLE001 - any unreadable entry is recomputed
+                log.warning("topic selection cache %s unreadable (%s); choosing k again", path, err)
+                table = None
+        if table is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return table
+
+    def put(self, key: str, table: pd.DataFrame) -> None:
+        from analysis.io import write_parquet
+
+        try:
+            write_parquet(table, self.path(key))
+        except OSError as err:
+            log.warning("could not write the topic selection cache in %s (%s); continuing without it",
+                        self.folder, err.strerror or err)
+
+
+def as_cache(cache) -> SelectionCache | None:
+    """``None``, a :class:`SelectionCache`, or a folder for one."""
+    if cache is None or isinstance(cache, SelectionCache):
+        return cache
+    return SelectionCache(cache)
+
+
+# --------------------------------------------------------------------------- choosing k on the sample
+
+
+def lsa_basis(X: sp.csr_matrix, seed: int) -> np.ndarray:
+    """The top :data:`LSA_COMPONENTS` right singular vectors of ``X`` (components × columns; fewer when
+    ``X`` is small), signs fixed (each one's largest loading positive)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    n_comp = max(1, min(LSA_COMPONENTS, X.shape[0] - 1, X.shape[1] - 1))
+    if min(X.shape) <= n_comp + 1:
+        comps = np.linalg.svd(X.toarray(), full_matrices=False)[2][:n_comp]
+    else:
+        comps = TruncatedSVD(n_components=n_comp, algorithm="randomized", n_iter=5,
+                             random_state=seed).fit(X).components_
+    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+    return comps * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | None, terms: Sequence[str],
+             article_ids: Sequence[str],
+             ks=None, *, seed: int = 0, cache: SelectionCache | None = None,
+             choose: bool = True) -> tuple[pd.DataFrame | None, np.ndarray, dict]:
+    """Choose k on the fixed sample in its LSA space (see the module docstring).
+
+    ``X``: the TF-IDF rows (unit length, no zero row) of the articles ``article_ids``; ``counts``: gives
+    the term counts of the rows it is given (positions in ``X``; same columns), so only the sample's are
+    ever copied (``None``: the sample's TF-IDF rows of ``X`` are used as they are); ``terms``: the column
+    labels.  Returns the selection table, the LSA basis over ``X``'s columns (components ×
+    terms: the final fit's space) and facts for the model's params (sample size, fingerprint, whether
+    the table came from ``cache``).  ``choose=False``: the basis only (k is given; the table is ``None``).
+    """
+    n = X.shape[0]
+    rows = sample_rows(article_ids, SELECTION_SAMPLE, seed)
+    whole = len(rows) == n
+    if whole:
+        Xs, kept = X, np.arange(X.shape[1])
+        source = counts(rows) if counts is not None else X
+    elif counts is None:
+        Xs, kept = X[rows], np.arange(X.shape[1])
+        source = Xs
+    else:
+        source = counts(rows)
+        Xs, kept = sample_tfidf(source)
+    filled = np.flatnonzero(np.diff(Xs.indptr) > 0)
+    if len(filled) < Xs.shape[0]:  # articles whose every term is in one sampled article only
+        Xs = Xs[filled]
+    basis = lsa_basis(Xs, seed)
+    settings = {"seed": seed, "ks": None if ks is None else [int(k) for k in ks], "sample": SELECTION_SAMPLE,
+                "whole": whole, "components": LSA_COMPONENTS, "n_init": SELECTION_N_INIT, "first": list(FIRST_KS),
+                "limit": K_LIMIT, "steps": EXTENSION_STEPS, "max_share": MAX_SHARE,
+                "tolerance": SILHOUETTE_TOLERANCE}
+    key = fingerprint(source, terms, settings)
+    table = cache.get(key) if cache is not None and choose else None
+    cached = table is not None
+    if table is None and choose:
+        Zs = unit_rows(np.asarray(Xs @ basis.T))
+        n_s = Xs.shape[0]
+        if n_s < 3:
+            from .model import TopicInputError
+
+            raise TopicInputError(f"choosing k needs at least 3 sampled articles with shared terms, found {n_s}")
+        bad = [k for k in (ks or []) if not 2 <= int(k) < n_s]
+        if bad:
+            from .model import TopicInputError
+
+            raise TopicInputError(f"k must be between 2 and {n_s - 1} (articles of the selection sample - 1), "
+                                  f"got {bad}")
+
+        def fit(k: int):
+            labels = kmeans_labels(Zs, k, seed, SELECTION_N_INIT)
+            silhouette, inertia = cosine_silhouette(Xs, labels)
+            return labels, silhouette, inertia
+
+        table = search_k(fit, n_s, None if ks is None else sorted({int(k) for k in ks}))
+        if cache is not None and not table["silhouette"].isna().all():
+            cache.put(key, table)
+    full = np.zeros((basis.shape[0], X.shape[1]))
+    full[:, kept] = basis
+    return table, full, {"selection_sample": len(rows), "fingerprint": key, "selection_cached": cached}
