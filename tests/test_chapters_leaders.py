@@ -297,3 +297,17 @@ def test_a_default_registry_is_named_where_it_is_used(sample):
     default = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=("leaders",))).markdown
     assert "data/defaults/leaders.csv" not in own
     assert default.startswith("This corpus brings no `leaders.csv` of its own") and "data/defaults/leaders.csv" in default
+    titles = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=("titles", "gold"))).markdown
+    assert "`data/defaults/leader_titles.csv`" in titles and "leader_phrases" not in titles
+
+
+def test_a_default_stopword_list_is_named_where_terms_are_ranked(sample):
+    import dataclasses
+
+    from analysis.book.chapters import terms
+
+    tf = pd.DataFrame({"term": ["发展"], "count": [3], "rate_per_10k": [30.0], "doc_freq": [2], "n_docs": [2],
+                       "n_tokens": [1000]})
+    plain = terms.top_terms_text(tf, dataclasses.replace(sample["ctx"], defaulted_facts=())).markdown
+    flagged = terms.top_terms_text(tf, dataclasses.replace(sample["ctx"], defaulted_facts=("stopwords",))).markdown
+    assert "data/defaults" not in plain and "`data/defaults/stopwords.csv`" in flagged

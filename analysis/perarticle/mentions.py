@@ -419,6 +419,7 @@ class Matcher:
         for title in self.holders:
             spellings.setdefault(title, ("title", title))
         self.automaton = PhraseAutomaton(spellings, longest=True)
+        self.spellings = spellings
         self.spelling_of = list(spellings.values())
         units = titles["unit"] if "unit" in titles.columns else pd.Series("post", index=titles.index)
         # Posts and honorifics stand next to a name on their own; the other units only inside a title chain.
@@ -801,7 +802,7 @@ def _before_honorific(m: Matcher, text: str, start: int, end: int, key: str) -> 
     for honorific in m.honorifics:
         for k in range(1, len(honorific)):
             if end - k - start >= 2 and text.startswith(honorific, end - k):
-                value = m.automaton.get(text[start:end - k], None)
+                value = m.spellings.get(text[start:end - k])
                 if value is not None and value[0] == "name":
                     return start, end - k, value[1]
     return start, end, key

@@ -178,6 +178,35 @@ def sample_note(key: str, ctx: Context) -> say:
     return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")
 
 
+#: The facts whose default (``data/defaults/``) a chapter names where it uses it: file and what it holds.
+DEFAULT_FACTS = {
+    "stopwords": ("stopwords.csv", "the stopword list"),
+    "aliases": ("aliases.csv", "the aliases (one term for several spellings)"),
+    "boilerplate": ("boilerplate.csv", "the dateline and agency formulas"),
+    "titles": ("leader_titles.csv", "the title words that anchor a name"),
+    "phrases": ("leader_phrases.csv", "the ritual and doctrine patterns"),
+    "surnames": ("leader_surnames.csv", "the surnames"),
+    "nonnames": ("leader_nonnames.csv", "the words that are never names"),
+}
+
+
+def defaults_sentence(ctx: Context, facts) -> str:
+    """A sentence naming which of ``facts`` (keys of :data:`DEFAULT_FACTS`) this corpus does not bring, so
+    that the project's defaults stand in (empty when it brings them all).
+
+    >>> ctx = Context("c", "某报", False, 1, "2020-01-01", "2020-01-01", ("stopwords", "gold"))
+    >>> defaults_sentence(ctx, ("stopwords", "aliases"))
+    "This corpus brings no `stopwords.csv` of its own: the project's default stands in, the stopword list of `data/defaults/stopwords.csv`."
+    """
+    used = [f for f in facts if f in ctx.defaulted_facts and f in DEFAULT_FACTS]
+    if not used:
+        return ""
+    files = ", ".join(f"`{DEFAULT_FACTS[f][0]}`" for f in used)
+    what = "; ".join(f"{DEFAULT_FACTS[f][1]} of `data/defaults/{DEFAULT_FACTS[f][0]}`" for f in used)
+    return (f"This corpus brings no {files} of its own: the project's default{'s stand' if len(used) > 1 else ' stands'} "
+            f"in, {what}.")
+
+
 def number(n: int | float) -> str:
     """``1,234`` for integers, ``0.25`` for fractions (two decimals)."""
     if isinstance(n, float) and not float(n).is_integer():

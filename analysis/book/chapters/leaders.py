@@ -225,6 +225,11 @@ def registry_text(registry: pd.DataFrame, ctx: Context | None = None) -> say:
     if changes:
         text += (f"{_plural(len(changes), 'person')} {'holds' if len(changes) == 1 else 'hold'} more than one post, at "
                  "once or in turn: " + "; ".join(changes[:4]) + (" …" if len(changes) > 4 else "") + ".")
+    if ctx is not None:
+        from . import defaults_sentence
+
+        defaults = defaults_sentence(ctx, ("titles", "phrases", "surnames", "nonnames"))
+        text += f" {defaults}" if defaults else ""
     return say(text)
 
 

@@ -271,7 +271,15 @@ def top_terms_text(tf: pd.DataFrame, ctx: Context, n: int = 5) -> say:
              f" and appears in {number(int(first['doc_freq']))} of the {number(n_docs)} articles; {spread}")
     return say(f"The {plural(n_docs, 'article')} hold{'s' if n_docs == 1 else ''} {number(n_tokens)} word tokens and "
                f"{number(len(tf))} distinct terms. The most frequent are {_list(tf, n)}: {_term_md(first['term'])} "
-               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens{where}.")
+               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens{where}."
+               + _defaults(ctx, ("stopwords", "aliases", "boilerplate")))
+
+
+def _defaults(ctx: Context, facts) -> str:
+    from analysis.book.chapters import defaults_sentence
+
+    sentence = defaults_sentence(ctx, facts)
+    return f" {sentence}" if sentence else ""
 
 
 def periods_text(leaders: pd.DataFrame, ctx: Context) -> say:
