@@ -774,7 +774,7 @@ def intro_head(identity: Identity) -> str:
     if identity.intro:
         first = md_paragraphs(identity.intro)
     else:
-        place = f" ({md(identity.place)})" if identity.place else ""
+        place = f", {md(identity.place)}" if identity.place else ""
         period = f", {md(identity.period)}" if identity.period else ""
         first = (f"This book is a computational reading of the *{md(identity.paper)}*{place}{period}: "
                  "who it names, which words and formulations it repeats, and what it writes about.")
@@ -811,7 +811,8 @@ def guessed_sentence(identity: Identity) -> str:
     """What the book guessed because ``corpus.toml`` did not say it (Markdown; empty when nothing was)."""
     if not identity.guessed:
         return ""
-    parts = [f"the {name} ({md(how)}: *{md(_field_value(identity, name))}*)" for name, how in identity.guessed]
+    # ``how`` is the identity module's own Markdown (analysis.corpus.identity); the value is the corpus's.
+    parts = [f"the {name} ({how}: *{md(_field_value(identity, name))}*)" for name, how in identity.guessed]
     return ("Not given in the corpus's `corpus.toml`, and so guessed for this book: " + "; ".join(parts)
             + ". `python -m analysis describe` writes a `corpus.toml` draft to correct them in.")
 
