@@ -40,6 +40,7 @@ from .errors import InputError
 from .inputs import input_digest, signatures, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.protocol import protocol_order
+from .leaders.tables import page_prominence
 from .leaders.validation import check_annotation, read_annotation, read_gold
 from .perarticle.mentions import discover_officials, discovery_table, load_registry, registered_names
 from .perarticle.stage import Runner, discovery_hits_table
@@ -47,6 +48,14 @@ from .progress import Steps, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
 from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
                            representative_articles, tfidf_from_arrays, tfidf_summary)
+from .aggregate.formulations import formulation_table
+from .aggregate.frequency import NgramTotals, collocation_table, term_frequency
+from .perarticle.formulations import extract_formulations
+from .perarticle.kinds import compute_tokens
+from .perarticle.mentions import leader_mentions
+from .paths import PROJECT_ROOT
+from .perarticle.stage import ArticleCache
+from .settings import default_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +65,10 @@ STEPS = ["reading", "mentions", "tokenising", "terms and formulations", "topics"
 def _makers() -> dict[str, object]:
     """Each table the build writes → the function that computes it (``build.json`` records them by name,
     so the reproducibility page says how every table was made)."""
-    from .aggregate.formulations import formulation_table
-    from .aggregate.frequency import NgramTotals, collocation_table, term_frequency
-    from .perarticle.formulations import extract_formulations
-    from .perarticle.kinds import compute_tokens
-    from .perarticle.mentions import leader_mentions
-
     return {
         "build_info": build_info_table, "articles": read_corpus, "captions": read_corpus,
         "unattributed_headlines": read_corpus, "registry": load_registry, "mentions": leader_mentions,
-        "discovered_officials": discover_officials, "protocol_order": protocol_order, "tokens": compute_tokens, "term_frequency": term_frequency,
+        "discovered_officials": discover_officials, "protocol_order": protocol_order, "prominence": page_prominence, "tokens": compute_tokens, "term_frequency": term_frequency,
         "term_frequency_by_issue": term_frequency, "term_frequency_by_month": term_frequency,
         "formulations": formulation_table, "formulation_occurrences": extract_formulations,
         "collocations": collocation_table, "trigrams": NgramTotals, "clusters": clusters_table,
@@ -137,6 +140,8 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         tables["discovered_officials"] = discovery_table(discovery_hits_table(kept["stage"]), registered_names(registry))
         # Who is listed before whom, from lists of names only (a change of rank, not of salience).
         tables["protocol_order"] = protocol_order(tables["mentions"])
+        # Front page (or lead item), headline and per-issue rates per person and year.
+        tables["prominence"] = page_prominence(tables["mentions"], result.articles)
         tables.update(per_article)
     with steps.step("topics"):
         try:
@@ -239,8 +244,6 @@ def _portable(path: Path) -> str:
     """A path relative to the project when inside it (``data``), so the table's bytes do not depend
     on where the repository was cloned; else the folder's own name (a table never names a machine's
     folders)."""
-    from .paths import PROJECT_ROOT
-
     resolved = path.resolve()
     try:
         return resolved.relative_to(PROJECT_ROOT).as_posix()
@@ -387,9 +390,6 @@ def prune_caches(settings=None, *, max_age_days: float | None = None, clock=None
     with the entries and bytes removed and the sizes before and after.
     """
     import time as _time
-
-    from .perarticle.stage import ArticleCache
-    from .settings import default_settings
 
     settings = settings if settings is not None else default_settings()
     clock = clock or _time.time

@@ -19,6 +19,15 @@ class InputError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+class WorkerLost(Exception):
+    """A worker process died (killed, out of memory) twice while computing job ``index``; the
+    per-article stage turns it into a :class:`BuildError` naming the job's articles."""
+
+    def __init__(self, index: int, cause: str):
+        super().__init__(index, cause)
+        self.index, self.cause = index, cause
+
+
 class BuildError(RuntimeError):
     """A build could not finish for a reason outside its input: a worker process died twice on the same
     articles, a Dask cluster lost its workers or stopped answering.  The message says what happened

@@ -59,8 +59,12 @@ def sha256_file(path: str | Path) -> str:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` on success.
 
-    >>> with atomic_path("/tmp/example.txt") as tmp:
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "example.txt"
+    >>> with atomic_path(target) as tmp:
     ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

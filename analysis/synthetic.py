@@ -48,7 +48,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.io import write_csv, write_text
+from analysis.corpus.read import read_corpus
+from analysis.errors import InputError
+from analysis.io import OutputError, write_csv, write_text
+from analysis.paths import DATA_DIR
+from analysis.perarticle.mentions import load_registry
+from analysis.tokens import read_user_dictionary
 
 PAPER = "长河报"
 PLACE = "长河区"
@@ -112,10 +117,6 @@ OPENINGS = [
 
 def _material(seed: int):
     """Sentences and headlines of the sample, with the district renamed and sample officials removed."""
-    from analysis.corpus.read import read_corpus
-    from analysis.perarticle.mentions import load_registry
-    from analysis.paths import DATA_DIR
-
     sample = read_corpus(DATA_DIR, cache=True).articles
     names = set(load_registry(DATA_DIR / "leaders.csv")["name"])
     names |= {"蒋达峰", "苏和", "于吉顺", "安娜·帕拉希奥", "习近平"}
@@ -252,9 +253,6 @@ def user_dictionary(seed: int = 0) -> pd.DataFrame:
     A corpus folder with its own ``userdict.csv`` is what a scholar would
     bring; without it the officials' names would be cut apart (沈 + 志远).
     """
-    from analysis.paths import DATA_DIR
-    from analysis.tokens import read_user_dictionary
-
     sample = read_user_dictionary(DATA_DIR / "userdict.csv")
     rows = [{"word": w.replace("丰台", "长河"), "freq": "" if not f else str(f), "tag": t, "category": c,
              "source": f"renamed from data/userdict.csv ({w})"}
@@ -276,7 +274,6 @@ def check_arguments(n_articles: int, start: str, end: str, seed: int = 0) -> Non
     """
     from datetime import date
 
-    from analysis.errors import InputError
 
     if isinstance(n_articles, bool) or not isinstance(n_articles, (int, np.integer)) or n_articles < 1:
         raise InputError("--articles", f"must be a positive number of articles, not {n_articles!r}")
@@ -313,8 +310,6 @@ def generate_corpus(folder: str | Path, n_articles: int = 2400, *, start: str = 
     import os
     import shutil
     import tempfile
-
-    from analysis.io import OutputError
 
     check_arguments(n_articles, start, end, seed)
     folder = Path(folder).expanduser()

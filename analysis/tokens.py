@@ -648,25 +648,36 @@ class Segmenter:
         """Join adjacent pieces that together spell an alias or term (丰台 + 区 → 丰台区)."""
         if not self.joinable:
             return pieces
-        prefixes, joinable = self.join_prefixes, self.joinable
         out: list[str] = []
         i, n = 0, len(pieces)
         while i < n:
-            text = pieces[i]
-            if text not in prefixes:
-                out.append(text)
+            if pieces[i] not in self.join_prefixes:
+                out.append(pieces[i])
                 i += 1
                 continue
-            joined, width = None, 1
-            for j in range(i + 1, min(n, i + 4)):
-                text += pieces[j]
-                if text in joinable:
-                    joined, width = text, j - i + 1
-                if text not in prefixes:  # no longer spelling can follow
-                    break
+            joined, width = self.join_at(pieces, i, n)
             out.append(joined if joined is not None else pieces[i])
             i += width
         return out
+
+    def join_at(self, pieces, i: int, end: int) -> tuple[str | None, int]:
+        """The longest alias or term spelled by ``pieces[i:]`` (at most four pieces, none at or past
+        ``end``): ``(spelling, pieces it takes)``, or ``(None, 1)``.
+
+        >>> seg = Segmenter.__new__(Segmenter)
+        >>> seg.joinable, seg.join_prefixes = {"丰台区"}, {"丰", "丰台"}
+        >>> seg.join_at(["丰台", "区", "委"], 0, 3)
+        ('丰台区', 2)
+        """
+        prefixes, joinable = self.join_prefixes, self.joinable
+        text, joined, width = pieces[i], None, 1
+        for j in range(i + 1, min(end, i + 4)):
+            text += pieces[j]
+            if text in joinable:
+                joined, width = text, j - i + 1
+            if text not in prefixes:  # no longer spelling can follow
+                break
+        return joined, width
 
     def raw_pieces(self, text: str) -> list[str]:
         """Every piece of the prepared ``text``, words, punctuation and spaces, in order (they cover the text)."""

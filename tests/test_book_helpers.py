@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,11 @@ from analysis.book.helpers import (
 )
 from analysis.paths import PROJECT_ROOT, RAW_DIR
 from conftest import PAGE_FEB
+
+
+#: A stripped environment keeps the interpreter's library path (a Python built with shared libraries
+#: outside the system's finds its own libpython, not the system's).
+_LIBRARY_PATH = {k: os.environ[k] for k in ("LD_LIBRARY_PATH",) if k in os.environ}
 
 
 def test_source_link_points_at_the_published_line_from_a_chapter_page():
@@ -157,7 +163,7 @@ def test_dollar_signs_in_figure_text_are_not_maths(text, tmp_path):
     done = subprocess.run([sys.executable, "-c", script, text, str(out)], capture_output=True, text=True,
                           cwd=PROJECT_ROOT, timeout=120,
                           env={"MPLCONFIGDIR": str(PROJECT_ROOT / "_build" / "cache" / "matplotlib"),
-                               "PATH": "/usr/bin:/bin"})
+                               "PATH": "/usr/bin:/bin", **_LIBRARY_PATH})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert out.stat().st_size > 5000

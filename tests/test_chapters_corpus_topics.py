@@ -220,6 +220,28 @@ def test_selection_sentence_flags_a_k_at_the_edge_and_a_narrow_win():
     assert "reasonable structure" in text
 
 
+def test_selection_sentence_says_when_the_largest_cluster_set_k_aside_and_when_the_range_grew():
+    # k = 3 has the best silhouette but one cluster of 70%; k = 4 is within 10% and eligible: kept.
+    table = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.20, 0.30, 0.28], "inertia": [3.0, 2.0, 1.0],
+                          "smallest_cluster": [5, 4, 3], "n_articles": [90, 90, 90],
+                          "chosen": [False, False, True], "largest_share": [0.8, 0.7, 0.3],
+                          "eligible": [False, False, True], "extended": [False, False, False],
+                          "at_edge": [False, False, False]})
+    text = str(ch4.selection_sentence(table))
+    assert "highest mean silhouette, 0.300, is at k = 3" in text and "holds 70% of the articles" in text
+    assert "k = 4 (0.280, within 10% of it)" in text and "is kept" in text and "largest tried" not in text
+    # The best k kept although its largest cluster is large: said, with the reason.
+    kept = table.assign(chosen=[False, True, False], eligible=[False, False, False])
+    assert "no k with none over 33% came within 10%" in str(ch4.selection_sentence(kept))
+    # An extended range that found its peak inside it, and one still rising at its top.
+    grown = table.assign(extended=[False, True, True])
+    text = str(ch4.selection_sentence(grown))
+    assert "extended to k = 4" in text and "still the largest tried" not in text
+    edge = grown.assign(at_edge=True)
+    assert "still the largest tried (k = 4)" in str(ch4.selection_sentence(edge))
+    assert list(ch4.selection_view(table).columns) == ch4.SELECTION_SHOWN
+
+
 def test_sizes_by_period_shares_and_trend(generated_tables):
     t = generated_tables
     ctx = _ctx(t)

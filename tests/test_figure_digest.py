@@ -8,6 +8,7 @@ used instead.
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -28,6 +29,11 @@ from analysis.paths import PROJECT_ROOT  # noqa: E402
 
 ARTICLES = pd.DataFrame({"article_id": ["a-01", "a-02", "b-01"], "headline": ["Budget", "Roads", ""],
                          "issue_date": ["2024-01-01", "2024-01-01", "2024-01-08"], "n_chars": [310, 1204, 87]})
+
+
+#: A stripped environment keeps the interpreter's library path (a Python built with shared libraries
+#: outside the system's finds its own libpython, not the system's).
+_LIBRARY_PATH = {k: os.environ[k] for k in ("LD_LIBRARY_PATH",) if k in os.environ}
 
 
 def _png(fig) -> bytes:
@@ -141,6 +147,6 @@ for text in [ax.xaxis.label, *ax.get_yticklabels()]:
 print(sorted(used))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                          timeout=120, env={"MPLCONFIGDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+                          timeout=120, env={"MPLCONFIGDIR": str(tmp_path), "PATH": "/usr/bin:/bin", **_LIBRARY_PATH})
     assert done.returncode == 0, done.stderr
     assert re.findall(r"'([^']+)'", done.stdout) == [str(cjk_font_path())], done.stdout

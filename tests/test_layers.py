@@ -3,6 +3,7 @@ the edges read the environment."""
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -17,13 +18,18 @@ LINT = Path(sys.executable).parent / "lint-imports"
 ENVIRONMENT_READERS = {"settings.py", "api.py", "__main__.py"}
 
 
+#: A stripped environment keeps the interpreter's library path (a Python built with shared libraries
+#: outside the system's finds its own libpython, not the system's).
+_LIBRARY_PATH = {k: os.environ[k] for k in ("LD_LIBRARY_PATH",) if k in os.environ}
+
+
 def modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 def lint(folder: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(LINT), "--config", str(folder / "pyproject.toml"), "--no-cache"], cwd=folder,
-                          env={"PYTHONPATH": str(folder), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+                          env={"PYTHONPATH": str(folder), "PATH": "/usr/bin:/bin", **_LIBRARY_PATH}, capture_output=True, text=True)
 
 
 def test_the_layer_contract_holds():

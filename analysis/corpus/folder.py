@@ -71,6 +71,7 @@ from typing import Callable
 from analysis.errors import InputError
 from analysis.paths import DATA_DIR, DEFAULTS_DIR
 from analysis.settings import Settings, default_settings
+from analysis.io import OutputError
 
 TABLE_NAMES = ("articles.parquet", "articles.csv", "articles.jsonl", "articles.json")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet")
@@ -478,8 +479,6 @@ def check_not_input(out: str | Path, corpus: "Corpus", option: str = "--out", *,
     analysis.io.OutputError: .../data/raw: --out is the corpus's pages folder; give a folder outside the corpus
     """
     import os
-
-    from analysis.io import OutputError
 
     target = Path(os.path.realpath(Path(out).expanduser()))
     kind = "file" if file else "folder"

@@ -34,6 +34,7 @@ from analysis.errors import InputError
 from analysis.io import atomic_path, has_private_use, read_csv_records
 from analysis.settings import ENVIRONMENT, default_settings
 from .clean import IDEOGRAPH_RE, scrub_invisible
+from analysis.io import OutputError
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,6 @@ def write_manifest_template(folder: str | Path, paper: str, *, force: bool = Fal
         raise InputError(folder, "corpus folder not found")
     target = folder / "manifest.csv"
     if target.exists() and not force:
-        from analysis.io import OutputError
 
         raise OutputError(target, "exists; pass --force to overwrite it")
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)

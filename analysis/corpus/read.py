@@ -72,6 +72,7 @@ from .articles import SOURCE_AGENCIES, OpeningRules, split_articles
 from .clean import clean_line, clean_text
 from .folder import TABLE_SUFFIXES, as_corpus, fact_file
 from .pages import Page, check_plausible, page_stem, parse_iso_date, read_pages
+from analysis.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +248,6 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def segment_pages(pages: list[Page], progress: bool = False, agencies: dict[str, str] | None = None) -> ReadResult:
     """Segment validated pages into the three tables (``agencies``: see :func:`read_agencies`)."""
-    from analysis.progress import progress_bar
-
     rows, caption_rows, lost = [], [], []
     for page in progress_bar(pages, desc="segmenting pages", unit="page", enabled=progress):
         seg = split_articles(page.text, page.issue_date, agencies)
@@ -540,8 +539,6 @@ def read_article_table(path: str | Path, paper: str = "", *, progress: bool = Fa
     ...
     analysis.errors.InputError: ...no-such.csv: article table not found
     """
-    from analysis.progress import progress_bar
-
     path = Path(path)
     frame, row_word, first = table_records(path)
     for alias, name in (("headline", "title"), ("article_id", "id")):

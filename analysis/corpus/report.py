@@ -24,6 +24,7 @@ from .folder import as_corpus, fact_file
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
 from .periods import period_labels
+from .articles import SOURCE_AGENCIES
 
 _JUSTIFIED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]")
 _DIGIT_SPACE = re.compile(r"[0-9] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9]")
@@ -174,8 +175,6 @@ def source_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     >>> source_summary(arts, "M")[["period", "articles", "本报", "新华社", "share_本报"]].values.tolist()
     [['2024-12', 2, 1, 1, 0.5], ['2025-02', 1, 1, 0, 1.0]]
     """
-    from .articles import SOURCE_AGENCIES
-
     if articles.empty:
         return pd.DataFrame(columns=SOURCE_COLUMNS)
     agency = (articles["source_agency"].fillna("none").astype(str) if "source_agency" in articles.columns

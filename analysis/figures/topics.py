@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.figures.style import thin_ticks, use_cjk_font
 from analysis.topics.labels import top_terms
+from analysis.topics.model import article_label
 
 #: Above this many articles the map labels one article per cluster, not every article.
 MAP_LABEL_ALL = 30
@@ -77,8 +78,6 @@ def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articl
     and fade as the corpus grows, so thousands stay readable.
     """
     import matplotlib.pyplot as plt
-
-    from analysis.topics.model import article_label
 
     use_cjk_font()
     n = len(clusters)

@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 from itertools import combinations
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from analysis.corpus.folder import Corpus
 from analysis.corpus.periods import check_freq, period_labels, period_span
 from analysis.paths import DATA_DIR
 from analysis.perarticle.mentions import KINDS, LOCATIONS
+from analysis.tokens import fold_width
+from .protocol import check_mentions
+from .protocol import protocol_order
 
 #: Mentions of the person's own activity (what prominence studies count).
 ACTIVITY_KINDS = ("coverage", "title-only")
@@ -262,6 +266,75 @@ def prominence(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS) -> pd.DataFrame:
     return table.sort_values(["total", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+#: Columns of :func:`page_prominence` (the build's ``prominence`` table).
+PROMINENCE_COLUMNS = ["name", "period", "mentions", "articles", "front_page", "front_page_share", "headline",
+                      "headline_share", "issues", "period_articles", "mentions_per_issue",
+                      "mentions_per_100_articles", "front_basis"]
+_PAGE_ONE = re.compile(r"^[Aa]?0*1$")
+
+
+def front_page_articles(articles: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Which articles stand on the front page: ``(mask, basis)``.
+
+    ``basis`` is ``"page 1"`` when most articles carry a page (``1``, ``01``, ``A1``, either width,
+    are page one; B1, the front of section B, is not), else ``"first item"``: the first article of each issue in the table's order (a
+    broadcast's lead item, a table without pages).
+
+    >>> arts = pd.DataFrame({"issue_date": ["2024-01-01"] * 2 + ["2024-01-02"], "page": ["", "", ""]})
+    >>> mask, basis = front_page_articles(arts)
+    >>> mask.tolist(), basis
+    ([True, False, True], 'first item')
+    """
+    page = articles["page"].fillna("").astype(str).str.strip().map(fold_width) if "page" in articles else None
+    if page is not None and (page != "").mean() > 0.5:
+        return page.str.fullmatch(_PAGE_ONE).fillna(False).astype(bool), "page 1"
+    return ~articles["issue_date"].duplicated(), "first item"
+
+
+def page_prominence(mentions: pd.DataFrame, articles: pd.DataFrame, freq: str = "Y",
+                    kinds=ACTIVITY_KINDS) -> pd.DataFrame:
+    """Prominence per person and period: front-page share, headline share, mentions per issue.
+
+    One row per ``name`` × ``period`` (:func:`~analysis.corpus.periods.period_labels` of the article's
+    issue date at ``freq``) of the ``kinds`` mentions (own activity by default): ``mentions``,
+    ``articles`` (distinct), ``front_page`` (mentions in front-page articles, :func:`front_page_articles`)
+    and ``front_page_share``, ``headline`` (headline or subheadline mentions) and ``headline_share``,
+    ``issues`` and ``period_articles`` (every issue and article of the period, named or not), so
+    ``mentions_per_issue`` and ``mentions_per_100_articles`` compare periods of different sizes;
+    ``front_basis`` says what "front page" meant.  Sorted by period, mentions (descending), name.
+
+    >>> arts = pd.DataFrame({"article_id": ["a", "b", "c"], "issue_date": ["2024-01-01", "2024-01-01", "2024-01-02"],
+    ...                      "page": ["1", "2", "1"]})
+    >>> ms = pd.DataFrame({"article_id": ["a", "b", "c"], "name": ["甲"] * 3, "kind": ["coverage"] * 3,
+    ...                    "location": ["headline", "body", "body"]})
+    >>> page_prominence(ms, arts)[["name", "period", "mentions", "front_page_share", "mentions_per_issue"]].values.tolist()
+    [['甲', '2024', 3, 0.6667, 1.5]]
+    """
+    check_freq(freq)
+    front, basis = front_page_articles(articles)
+    info = pd.DataFrame({"article_id": articles["article_id"].astype(str), "issue_date": articles["issue_date"],
+                         "front": front.to_numpy(), "period": period_labels(articles["issue_date"], freq)})
+    sizes = info.groupby("period").agg(issues=("issue_date", "nunique"), period_articles=("article_id", "size"))
+    chosen = mentions[mentions["kind"].isin(kinds)][["article_id", "name", "location"]].astype({"article_id": str})
+    chosen = chosen.merge(info, on="article_id", how="inner", validate="many_to_one")
+    if chosen.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROMINENCE_COLUMNS})
+    chosen["headline"] = chosen["location"].isin(["headline", "subheadline"])
+    table = chosen.groupby(["name", "period"]).agg(
+        mentions=("article_id", "size"), articles=("article_id", "nunique"),
+        front_page=("front", "sum"), headline=("headline", "sum")).reset_index()
+    table = table.join(sizes, on="period")
+    table["front_page_share"] = (table["front_page"] / table["mentions"]).round(4)
+    table["headline_share"] = (table["headline"] / table["mentions"]).round(4)
+    table["mentions_per_issue"] = (table["mentions"] / table["issues"]).round(4)
+    table["mentions_per_100_articles"] = (100 * table["mentions"] / table["period_articles"]).round(4)
+    table["front_basis"] = basis
+    table = table.astype({c: "int64" for c in ("mentions", "articles", "front_page", "headline", "issues",
+                                                "period_articles")})
+    table = table.sort_values(["period", "mentions", "name"], ascending=[True, False, True], kind="stable")
+    return table[PROMINENCE_COLUMNS].reset_index(drop=True)
+
+
 def title_timeline(mentions: pd.DataFrame) -> pd.DataFrame:
     """Titles as written, per person, with their first and last date.
 
@@ -357,8 +430,6 @@ def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
     ``sequence`` (names joined by `` > ``), ``titles``.  Sorted by date,
     article, location, sentence.
     """
-    from .protocol import check_mentions
-
     check_mentions(mentions)
     chosen = mentions[mentions["enumeration"] > 0]
     rows = []
@@ -386,8 +457,6 @@ def order_changes(mentions: pd.DataFrame, **options) -> pd.DataFrame:
     ``changed_on``, ``first_before``, ``first_after``.  Sorted by changed
     (True first), a, b.
     """
-    from .protocol import protocol_order
-
     table = protocol_order(mentions, **options)
     columns = ["a", "b", "a_first", "b_first", "first_date", "last_date", "changed", "lists", "changed_on",
                "first_before", "first_after"]

@@ -24,7 +24,7 @@ import re
 import time
 from typing import Callable
 
-from analysis.errors import BuildError, InputError
+from analysis.errors import BuildError, InputError, WorkerLost
 
 #: A scheduler address: ``tcp://host:8786`` (or tls, ucx, ws, wss, inproc), or ``host:8786``.
 ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss|inproc)://\S+|[\w.\-\[\]:]+:\d{1,5})$")
@@ -69,7 +69,7 @@ def submit_ordered(client, fn: Callable, jobs: list[tuple], *, timeout: float = 
     The wait is bounded: when the cluster has had no worker for ``min(timeout, 30)`` seconds, or no
     job has finished for ``timeout`` seconds, the jobs are cancelled and
     :class:`~analysis.errors.BuildError` says so; a job whose workers Dask saw die (``KilledWorker``)
-    raises :class:`~analysis.perarticle.stage.WorkerLost` with its index (the stage names its articles).
+    raises :class:`~analysis.errors.WorkerLost` with its index (the stage names its articles).
     """
     futures = [client.submit(fn, *job, pure=False) for job in jobs]
 
@@ -83,8 +83,6 @@ def submit_ordered(client, fn: Callable, jobs: list[tuple], *, timeout: float = 
         except Exception as exc:  # distributed's KilledWorker (its module moved between versions)
             if type(exc).__name__ != "KilledWorker":
                 raise
-            from analysis.perarticle.stage import WorkerLost
-
             client.cancel(futures)
             lost = next((i for i, f in enumerate(futures) if f.status == "error"), 0)
             raise WorkerLost(lost, str(exc)) from None

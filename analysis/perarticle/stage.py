@@ -41,6 +41,7 @@ from typing import Callable, Iterable, Sequence
 import pandas as pd
 
 from analysis.corpus.folder import Corpus
+from analysis.errors import WorkerLost
 from analysis.io import row_records
 from analysis.tokens import get_segmenter
 from .chunk import code_digest, compute_chunk, records_of, resident
@@ -639,14 +640,6 @@ def _die_with(build_pid: int) -> None:
 
     if build_pid != os.getpid():
         threading.Thread(target=watch, name="die-with-build", daemon=True).start()
-
-
-class WorkerLost(Exception):
-    """A worker process died (killed, out of memory) twice while computing job ``index``."""
-
-    def __init__(self, index: int, cause: str):
-        super().__init__(index, cause)
-        self.index, self.cause = index, cause
 
 
 class Runner:

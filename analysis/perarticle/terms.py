@@ -109,7 +109,7 @@ class Streams:
     def _join(self, segmenter: Segmenter) -> None:
         """Join the pieces that together spell an alias or its term (丰台 + 区 → 丰台区), as
         :meth:`~analysis.tokens.Segmenter.join_aliases` does: tried only where a piece begins one."""
-        prefixes, joinable = segmenter.join_prefixes, segmenter.joinable
+        prefixes = segmenter.join_prefixes
         starts = np.fromiter((v in prefixes for v in self.vocabulary), dtype=bool, count=len(self.vocabulary))
         candidates = np.flatnonzero(starts[self.codes])
         if not len(candidates):
@@ -122,13 +122,7 @@ class Streams:
         for i, end in zip(candidates.tolist(), text_end.tolist()):
             if i < free:
                 continue
-            text, found, width = pieces[i], None, 1
-            for j in range(i + 1, min(end, i + 4)):
-                text += pieces[j]
-                if text in joinable:
-                    found, width = text, j - i + 1
-                if text not in prefixes:  # no longer spelling can follow
-                    break
+            found, width = segmenter.join_at(pieces, i, end)
             if found is not None:
                 joined[i] = found
                 drop.extend(range(i + 1, i + width))

@@ -82,11 +82,9 @@ import scipy.sparse as sp
 
 from analysis.corpus.periods import period_labels
 from analysis.tokens import apply_aliases, is_term, load_stopwords
-from .labels import top_terms
-
-from .labels import distinctiveness, listed_terms
-from .selection import (LSA_COMPONENTS, MAX_SHARE, SELECTION_COLUMNS, SELECTION_DTYPES, SELECTION_SAMPLE,
-                        SILHOUETTE_TOLERANCE, as_cache, canonical_labels, cosine_silhouette, kmeans_labels,
+from .labels import distinctiveness, listed_terms, top_terms
+from .selection import (LSA_COMPONENTS, MAX_SHARE, SELECTION_COLUMNS, SELECTION_DTYPES, SELECTION_SAMPLE,  # noqa: F401
+                        SILHOUETTE_TOLERANCE, TopicInputError, as_cache, canonical_labels, cosine_silhouette, kmeans_labels,
                         sample_rows, search_k, select_k, silhouette_rows, threads, unit_rows)
 
 #: The "exact" method: above this many articles k-means runs in mini-batches (MiniBatchKMeans) …
@@ -123,10 +121,6 @@ REPRESENTATIVE_COLUMNS = ["cluster", "rank", "article_id", "similarity", "issue_
 SIZES_COLUMNS = ["period", "cluster", "n_articles", "share"]
 NMF_TERMS_COLUMNS = ["topic", "rank", "term", "weight"]
 NMF_ARTICLES_COLUMNS = ["article_id", "topic", "weight"]
-
-
-class TopicInputError(ValueError):
-    """The tokens or parameters cannot support clustering (says which and why)."""
 
 
 def _in_threads(function):

@@ -65,8 +65,13 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from analysis.io import write_parquet
 
 log = logging.getLogger(__name__)
+
+
+class TopicInputError(ValueError):
+    """The tokens or parameters cannot support clustering (says which and why)."""
 
 #: Articles the k are fitted and scored on (all of them below this many).  At 48,000 articles with
 #: planted subjects, 10,000 find the planted k where 5,000 choose a k two higher (adjusted Rand index
@@ -338,7 +343,6 @@ class SelectionCache:
     build's ``corpus.cache_dir("topics")``).  Written atomically; an unreadable entry is a miss and an
     unwritable folder only a warning (a cache is an optimisation).  ``hits`` and ``misses`` count the
     look-ups of this object."""
-
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self.hits = 0
@@ -365,7 +369,6 @@ class SelectionCache:
         return table
 
     def put(self, key: str, table: pd.DataFrame) -> None:
-        from analysis.io import write_parquet
 
         try:
             write_parquet(table, self.path(key))
@@ -439,13 +442,9 @@ def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | N
         Zs = unit_rows(np.asarray(Xs @ basis.T))
         n_s = Xs.shape[0]
         if n_s < 3:
-            from .model import TopicInputError
-
             raise TopicInputError(f"choosing k needs at least 3 sampled articles with shared terms, found {n_s}")
         bad = [k for k in (ks or []) if not 2 <= int(k) < n_s]
         if bad:
-            from .model import TopicInputError
-
             raise TopicInputError(f"k must be between 2 and {n_s - 1} (articles of the selection sample - 1), "
                                   f"got {bad}")
 

@@ -35,6 +35,7 @@ from analysis.corpus.read import source_line
 from analysis.figures.terms import SIGNIFICANT_G2
 from analysis.tables import Tables
 from analysis.tokens import token_offsets
+from analysis.aggregate.formulations import MIN_QUOTED, MIN_QUOTED_ARTICLES
 
 #: The built tables this chapter reads.
 TABLES = ("build_info", "articles", "registry", "term_frequency", "term_frequency_by_issue",
@@ -324,8 +325,6 @@ def trigrams_text(tri: pd.DataFrame, n_docs: int) -> say:
 
 def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
     """How many formulations were found, of which kinds, how many rank as set phrases, and the first ranked."""
-    from analysis.aggregate.formulations import MIN_QUOTED, MIN_QUOTED_ARTICLES
-
     if formulas.empty:
         return say("No formulation was found: the articles print no short quoted phrase or numbered slogan.")
     kinds = formulas["kind"].value_counts()

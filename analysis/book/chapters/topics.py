@@ -28,6 +28,7 @@ from analysis.figures.topics import MAP_LABEL_ALL
 from analysis.tables import Tables
 from analysis.topics.labels import top_terms
 from analysis.topics.model import map_agreement
+from analysis.topics.selection import MAX_SHARE, SILHOUETTE_TOLERANCE
 from . import Context, number, say
 
 #: The built tables this chapter reads (all but ``articles`` are missing when the build skipped topics).
@@ -117,29 +118,48 @@ def vocabulary_sentence(tfidf_summary: pd.DataFrame) -> say:
 
 
 def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) -> say:
-    """Which k the silhouette chose, by how much, and how much to trust it (``n_clustered``:
-    articles with kept terms, to say when k was chosen on a sample of them)."""
+    """Which k was kept and why (highest silhouette, or the largest cluster's size), how much to trust it,
+    and whether the range was extended (``n_clustered``: articles with kept terms, to say when k was
+    chosen on a sample of them).  The rule is :mod:`analysis.topics.selection`'s."""
     if selection.empty:
         return say("k was fixed, not chosen: there is no silhouette curve to show.")
     chosen = selection[selection["chosen"]].iloc[0]
     k, s = int(chosen["k"]), float(chosen["silhouette"])
-    rest = selection[~selection["chosen"]].dropna(subset=["silhouette"])
-    text = f"The highest mean silhouette, {s:.3f}, is at k = {k}"
-    if len(rest):
-        second = rest.loc[rest["silhouette"].idxmax()]
-        gap = s - float(second["silhouette"])
-        text += (f"; the next best is k = {int(second['k'])} ({float(second['silhouette']):.3f}), "
-                 f"{gap:.3f} lower")
-        text += (": a gap this small is weak evidence for one k over the other." if gap < 0.02
-                 else ".")
+    scored = selection.dropna(subset=["silhouette"])
+    best = scored.loc[scored["silhouette"].idxmax()] if len(scored) else chosen
+    if int(best["k"]) != k:
+        text = (f"The highest mean silhouette, {float(best['silhouette']):.3f}, is at k = {int(best['k'])}, but its "
+                f"largest cluster holds {float(best['largest_share']):.0%} of the articles; k = {k} "
+                f"({s:.3f}, within {SILHOUETTE_TOLERANCE:.0%} of it) has no cluster over "
+                f"{MAX_SHARE:.0%} and is kept: the silhouette does not tell the two apart, the size of the largest "
+                "cluster does.")
     else:
-        text += "."
+        text = f"The highest mean silhouette, {s:.3f}, is at k = {k}"
+        rest = selection[~selection["chosen"]].dropna(subset=["silhouette"])
+        if len(rest):
+            second = rest.loc[rest["silhouette"].idxmax()]
+            gap = s - float(second["silhouette"])
+            text += (f"; the next best is k = {int(second['k'])} ({float(second['silhouette']):.3f}), "
+                     f"{gap:.3f} lower")
+            text += (": a gap this small is weak evidence for one k over the other." if gap < 0.02
+                     else ".")
+        else:
+            text += "."
+        if "largest_share" in selection.columns and float(chosen["largest_share"]) > MAX_SHARE:
+            text += (f" Its largest cluster holds {float(chosen['largest_share']):.0%} of the articles, and no k "
+                     f"with none over {MAX_SHARE:.0%} came within {SILHOUETTE_TOLERANCE:.0%} of its silhouette.")
     text += f" A mean silhouette of {s:.3f} indicates {reading(s)}" + (
         ": the groups overlap heavily, and many articles sit almost as close to another cluster as to their own."
         if s < 0.25 else ".")
-    if k == int(selection["k"].max()) and len(selection) > 1:
-        text += (f" The chosen k is the largest tried, and the silhouette was still rising: the corpus may hold "
-                 f"more groups than this search allowed (try `fit_topics(tokens, ks=range(2, 30))`).")
+    top = int(selection["k"].max())
+    extended = bool(selection["extended"].any()) if "extended" in selection.columns else False
+    at_edge = (bool(selection["at_edge"].any()) if "at_edge" in selection.columns
+               else k == top and len(selection) > 1)
+    if extended:
+        text += f" The silhouette was highest at the top of the first range tried, so the range was extended to k = {top}."
+    if at_edge:
+        text += (f" The chosen k is still the largest tried (k = {top}), and the silhouette was still rising: the "
+                 "corpus may hold more groups than this search allowed.")
     smallest = int(chosen["smallest_cluster"])
     if smallest <= 1:
         text += " Its smallest cluster is a single article."
@@ -148,6 +168,15 @@ def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) 
                  f"of the {number(n_clustered)} articles (model selection costs the same at any corpus size); "
                  f"the chosen k was then fitted once on all of them, and the clusters below are that fit's.")
     return say(text)
+
+
+#: The columns of the selection table shown on the page; the download holds every column.
+SELECTION_SHOWN = ["k", "silhouette", "largest_share", "smallest_cluster", "n_articles", "chosen"]
+
+
+def selection_view(selection: pd.DataFrame) -> pd.DataFrame:
+    """The selection table as the page shows it (:data:`SELECTION_SHOWN`): narrow enough for a phone."""
+    return selection[[c for c in SELECTION_SHOWN if c in selection.columns]]
 
 
 def selection_caption(selection: pd.DataFrame) -> tuple[str, str]:
