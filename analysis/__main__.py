@@ -10,6 +10,8 @@ Examples::
     python -m analysis synthetic --out gen/ --articles 2400         # the generated test corpus
     python -m analysis build --out out --corpus A/ --corpus B/      # a collection: each paper, then the comparison
     python -m analysis synthetic --collection --out col/            # a generated collection of three papers
+    python -m analysis describe --corpus my_corpus/                 # a corpus.toml draft (guesses marked)
+    python -m analysis publish --data _build/data --corpus my_corpus/   # the book's downloads and identity
 
 The corpus is ``--corpus`` (else ``$ANALYSIS_CORPUS``, else the sample), opened
 once here as an :class:`analysis.Corpus` and passed to every stage, so the
@@ -120,7 +122,21 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("folder", help="folder of page .txt files")
     manifest.add_argument("--paper", required=True, help="newspaper name for every row")
     manifest.add_argument("--force", action="store_true", help="overwrite an existing manifest.csv")
+    _book_commands(sub)
     return parser
+
+
+def _book_commands(sub) -> None:
+    """``describe`` (a corpus.toml draft) and ``publish`` (the book's downloads and identity)."""
+    describe = sub.add_parser("describe", help="write a corpus.toml draft for a corpus folder (guesses marked)")
+    describe.add_argument("--corpus", help="corpus folder (default: $ANALYSIS_CORPUS or the sample)")
+    describe.add_argument("--out", help="file to write (default: CORPUS/corpus.toml; -: print it)")
+    describe.add_argument("--force", action="store_true", help="replace an existing file")
+    publish = sub.add_parser("publish", help="write the book's downloads, identity and configuration "
+                                             "(before jupyter-book build)")
+    from .book.publish import add_arguments
+
+    add_arguments(publish)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = LogHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    if args.command in ("describe", "publish"):
+        return _guarded(_describe if args.command == "describe" else _publish, args)
     if args.command == "manifest":
         return _manifest(args)
     if args.command == "synthetic":
@@ -346,6 +364,27 @@ def _annotate(args) -> int:
     print(f"wrote {out}: {len(sample)} candidates; fill `correct` (yes/no), save as "
           f"{corpus.root / 'annotated_mentions.csv'}")
     return 0
+
+
+def _describe(args) -> int:
+    from .corpus.identity import write_description
+
+    corpus = _corpus(args)
+    if args.out == "-":
+        from .corpus.identity import describe_draft
+
+        sys.stdout.write(describe_draft(corpus))
+        return 0
+    out = Path(args.out) if args.out else corpus.root / "corpus.toml"
+    write_description(corpus, out, force=args.force)
+    print(f"wrote {out}: a draft; check every line marked 'guessed' and fill in the commented keys")
+    return 0
+
+
+def _publish(args) -> int:
+    from .book.publish import run
+
+    return run(args, _corpus(args))
 
 
 def _terminate(signum, frame):

@@ -205,18 +205,24 @@ def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
     """The one-row ``build_info`` table: which corpus, which facts, how many articles, which dates.
 
     ``paper`` is the corpus's paper (``corpus.toml``, ``--paper``) or the one paper its articles
-    come from; articles from several papers are described as mixed (``mixed: A; B``, with a
-    warning), never as the first row's paper; ``papers`` lists every paper (``;``-separated, most
-    articles first).
+    come from (none named anywhere: the book's guess, the folder's name); articles from several
+    papers are described as mixed (``mixed: A; B``, with a warning), never as the first row's paper;
+    ``papers`` lists every paper (``;``-separated, most articles first).  ``guessed``: which of the
+    book's identity fields were guessed (:mod:`analysis.corpus.identity`); ``publish_text``: the
+    publishing policy.
     """
+    from .corpus.identity import corpus_identity
+
     dates = articles["issue_date"][articles["issue_date"] != ""] if len(articles) else pd.Series(dtype=str)
     papers = papers_of(corpus, articles)
+    ident = corpus_identity(corpus, papers=papers, first_date=str(dates.min()) if len(dates) else "",
+                            last_date=str(dates.max()) if len(dates) else "")
     if len(papers) > 1:
         log.warning("%s: the articles come from %d papers (%s); the build describes the corpus as mixed",
                     corpus.text, len(papers), "; ".join(papers))
         paper = "mixed: " + "; ".join(papers)
     else:
-        paper = corpus.paper or (papers[0] if papers else "")
+        paper = corpus.paper or (papers[0] if papers else ident.paper)
     return pd.DataFrame([{
         "corpus": corpus.label,
         "paper": paper,
@@ -229,17 +235,20 @@ def build_info_table(corpus: Corpus, articles: pd.DataFrame) -> pd.DataFrame:
         "first_date": str(dates.min()) if len(dates) else "",
         "last_date": str(dates.max()) if len(dates) else "",
         "papers": ";".join(papers),
+        "guessed": ";".join(ident.guessed_fields),
+        "publish_text": ident.publish_text,
     }])
 
 
 def _portable(path: Path) -> str:
     """A path relative to the project when inside it (``data``), so the table's bytes do not depend
-    on where the repository was cloned; absolute otherwise."""
+    on where the repository was cloned; else the folder's own name (a table never names a machine's
+    folders)."""
     resolved = path.resolve()
     try:
         return resolved.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
-        return str(resolved)
+        return resolved.name
 
 
 # Every table gets a Parquet file (for code: the notebooks read these) and a

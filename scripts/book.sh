@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Build the book: environment (scripts/setup.sh), derived tables in
-# _build/data, then every notebook executed and the HTML written to
-# _build/html. Any warning, broken reference or notebook error fails the build.
+# _build/data, the book's downloads, identity and configuration for the corpus
+# (python -m analysis publish: _build/published, _build/book_inputs), then every
+# notebook executed and the HTML written to _build/html, and the site finished
+# and checked (python -m analysis.book.site: downloadable notebooks, every link
+# resolves, no machine path). Any warning, broken reference, notebook error,
+# broken link or machine path fails the build.
 # ANALYSIS_CORPUS (optional) points everything at another corpus (a corpus folder);
 # ANALYSIS_TABLES moves the derived tables, BOOK_OUT the book (default: _build/html).
 # ANALYSIS_COLLECTION (a folder with collection.toml) builds the comparison book of several papers
@@ -11,6 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
 source scripts/env.sh
+tables="${ANALYSIS_TABLES:-_build/data}"
+out="${BOOK_OUT:-.}"
 
 if [ -n "${ANALYSIS_COLLECTION:-}" ]; then
     # A collection (a folder with collection.toml): every paper, then the comparison tables, and the
@@ -28,9 +34,13 @@ if [ -n "${ANALYSIS_COLLECTION:-}" ]; then
     exit 0
 fi
 
-echo "book: derived tables -> _build/data"
-.venv/bin/python -m analysis build --out "${ANALYSIS_TABLES:-_build/data}" --quiet
-echo "book: building _build/html"
-.venv/bin/python -m analysis.book.publish --data "${ANALYSIS_TABLES:-_build/data}" ${ANALYSIS_CORPUS:+--corpus "$ANALYSIS_CORPUS"}
-.venv/bin/jupyter-book build . --path-output "${BOOK_OUT:-.}" --all -W -n --keep-going
-echo "book: open ${BOOK_OUT:-.}/_build/html/index.html"
+echo "book: derived tables -> $tables"
+.venv/bin/python -m analysis build --out "$tables" --quiet
+echo "book: downloads, identity and configuration -> _build/published, _build/book_inputs"
+.venv/bin/python -m analysis publish --data "$tables" ${ANALYSIS_CORPUS:+--corpus "$ANALYSIS_CORPUS"}
+echo "book: building $out/_build/html"
+.venv/bin/jupyter-book build . --config _build/book_inputs/_config.yml --toc _build/book_inputs/_toc.yml \
+    --path-output "$out" --all -W -n --keep-going
+.venv/bin/python -m analysis.book.site --html "$out/_build/html" --executed "$out/_build/jupyter_execute/book" \
+    --tables "$tables" ${ANALYSIS_CORPUS:+--corpus "$ANALYSIS_CORPUS"}
+echo "book: open $out/_build/html/index.html"

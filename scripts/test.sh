@@ -29,8 +29,9 @@ step() {
 
 # The package's layers import only downward (pyproject.toml [tool.importlinter]).
 step "layer contract" .venv/bin/lint-imports --config pyproject.toml
-step "unit tests" .venv/bin/pytest tests --ignore=tests/test_browser.py --ignore=tests/test_generated_book.py \
-    --ignore=tests/test_payload_book.py --ignore=tests/test_collection_book.py -q
+step "unit tests" env PYTHONPATH=tests .venv/bin/pytest tests --ignore=tests/test_browser.py \
+    --ignore=tests/test_generated_book.py --ignore=tests/test_site_links.py --ignore=tests/test_payload_book.py \
+    --ignore=tests/test_collection_book.py -q
 # The package's docstring examples are its documentation: they must run and print what they say.
 step "docstring examples" .venv/bin/pytest --doctest-modules analysis -q
 step "book build" bash scripts/book.sh
@@ -46,10 +47,12 @@ gen_book() {
         bash scripts/book.sh
 }
 step "book on the generated corpus" gen_book
-step "generated corpus book check" .venv/bin/pytest tests/test_generated_book.py -q -rA
+step "generated corpus book check" env PYTHONPATH=tests .venv/bin/pytest tests/test_generated_book.py -q -rA
 # The book on a corpus of payloads (tests/payloads.py: markup, scripts, maths, file names, formulas in every
 # value): built with -W, then opened in Chromium: nothing runs, nothing outside the corpus is read, all is text.
 step "payload book (escaping, in Chromium)" env PYTHONPATH=tests .venv/bin/pytest tests/test_payload_book.py -q -rA
+# Every href and src of both built sites resolves (analysis.book.site.broken_links); no machine path in them.
+step "link check of both sites" env PYTHONPATH=tests .venv/bin/pytest tests/test_site_links.py -q -rA
 # The comparison book of a generated collection (three papers, planted reprints and diffusion).
 collection_book() {
     rm -rf _build/colbook

@@ -60,6 +60,13 @@ DESCRIPTION = {
     "period": "2024-03",
     "source": f"generated {SCRIPT}\n\n{EVAL_RST}\n",
     "licence": f"CC0 {MD_LINK}\n\n{INCLUDE}\n",
+    # The book's identity (issue 20): on every page (footer), in the introduction and the citation.
+    "subtitle": f"副标题 {SCRIPT}",
+    "authors": [f"作者 {IMG}", f"{SUBSTITUTION}"],
+    "footer": f"页脚 {IMG} {DOWNLOAD}",
+    "intro": f"引言 {SCRIPT}\n\n{INCLUDE}\n",
+    # Published whole, so the raw pages (named by their payload file names) are in the site too.
+    "publish_text": "full",
 }
 
 #: Registry names and titles: a person named in the text, and persons whose names are payloads.
@@ -120,7 +127,7 @@ def write_payload_corpus(folder: Path) -> Path:
         writer.writerow([name, PAPER, date, "1", hashlib.sha256(data).hexdigest(), f"{SCRIPT} {SUBSTITUTION}",
                          EVAL_RST.replace("\n", " "), f"{MATH} {DOWNLOAD}"])
     (folder / "manifest.csv").write_text(manifest.getvalue(), encoding="utf-8")
-    toml = "".join(f"{key} = {_toml_string(value)}\n" for key, value in DESCRIPTION.items())
+    toml = "".join(f"{key} = {_toml_value(value)}\n" for key, value in DESCRIPTION.items())
     (folder / "corpus.toml").write_text(toml, encoding="utf-8")
     registry = io.StringIO()
     writer = csv.writer(registry, lineterminator="\n")
@@ -131,6 +138,13 @@ def write_payload_corpus(folder: Path) -> Path:
                          f"generated {SCRIPT}", FORMULA])
     (folder / "leaders.csv").write_text(registry.getvalue(), encoding="utf-8")
     return folder
+
+
+def _toml_value(value) -> str:
+    """A TOML string, or an array of strings."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_string(v) for v in value) + "]"
+    return _toml_string(value)
 
 
 def _toml_string(value: str) -> str:

@@ -144,7 +144,7 @@ def test_ci_entry_point_runs_the_readme_test_command():
     text = run.read_text(encoding="utf-8")
     assert "set -euo pipefail" in text and "bash scripts/test.sh" in text
     test_sh = (PROJECT_ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
-    for step in ("pytest tests", "scripts/book.sh", "--nbval ", "test_browser.py"):
+    for step in ("pytest tests", "scripts/book.sh", "--nbval ", "test_browser.py", "test_site_links.py"):
         assert step in test_sh, step
     assert "--nbval-lax" not in test_sh
 
@@ -236,3 +236,40 @@ def test_bibliography_renders_each_date_once():
             assert len([d for d in dated if d != year]) <= 1, f"{entry.key}: date given twice: {text}"
     scmp = next(e for e in style.format_entries(bib.entries.values()) if e.key == "scmp2014xi").text.render(backend)
     assert scmp.count("July") == 1 and "29 July 2014" in scmp, scmp
+
+
+def test_binder_configuration_installs_the_pinned_environment_and_the_package():
+    """The rocket button's Binder (repo2docker) builds from binder/: Python 3.11 (as scripts/setup.sh wants),
+    the pinned requirements.txt, the package installed editable and the CJK font registered."""
+    binder = PROJECT_ROOT / "binder"
+    assert (binder / "runtime.txt").read_text(encoding="utf-8").strip() == "python-3.11"
+    assert "3, 11" in (PROJECT_ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    requirements = [line.strip() for line in (binder / "requirements.txt").read_text(encoding="utf-8").splitlines()
+                    if line.strip() and not line.startswith("#")]
+    assert requirements == ["-r ../requirements.txt"], "Binder must install exactly the pinned environment"
+    post = binder / "postBuild"
+    assert post.stat().st_mode & stat.S_IXUSR, "postBuild must be executable"
+    text = post.read_text(encoding="utf-8")
+    assert "pip install --no-deps --no-build-isolation -e ." in text and "use_cjk_font" in text
+    start = (binder / "start").read_text(encoding="utf-8")
+    assert 'exec "$@"' in start and "PYTHONHASHSEED=0" in start
+
+
+def test_the_samples_corpus_toml_names_the_projects_address():
+    import tomllib
+
+    data = tomllib.loads((PROJECT_ROOT / "data" / "corpus.toml").read_text(encoding="utf-8"))
+    config = _yaml("_config.yml")
+    assert data["repository"] == config["repository"]["url"]
+    assert f"{data['title']}: {data['subtitle']}" == config["title"]
+    assert data["publish_text"] == "full", "the sample publishes its two pages whole"
+    assert data["footer"] == config["html"]["extra_footer"]
+
+
+def test_book_build_uses_the_generated_configuration_and_checks_the_site():
+    book = (PROJECT_ROOT / "scripts" / "book.sh").read_text(encoding="utf-8")
+    assert "python -m analysis publish" in book
+    assert "--config _build/book_inputs/_config.yml" in book and "--toc _build/book_inputs/_toc.yml" in book
+    assert "python -m analysis.book.site" in book
+    test_sh = (PROJECT_ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert "tests/test_site_links.py" in test_sh

@@ -44,7 +44,8 @@ from analysis.paths import PROJECT_ROOT
 HTML_DIR = PROJECT_ROOT / "_build" / "html"
 SCREENSHOT_DIR = PROJECT_ROOT / "_build" / "screenshots"
 # Support folders of a Sphinx build: assets and sources, not pages.
-NOT_PAGES = {"_static", "_sources", "_images", "reports", "_sphinx_design_static", "raw", "tables"}
+NOT_PAGES = {"_static", "_sources", "_images", "reports", "_sphinx_design_static", "raw", "tables", "shown",
+             "figures"}
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -192,10 +193,14 @@ def built_html() -> Path:
                "MPLCONFIGDIR": str(PROJECT_ROOT / "_build" / "cache" / "matplotlib")}
         env.pop("ANALYSIS_BUILD_DIR", None)
         env.pop("ANALYSIS_CORPUS", None)
-        # The same steps as scripts/book.sh: derived tables, published pages, then the book.
+        # The same steps as scripts/book.sh: derived tables, published files and the book's configuration,
+        # the book, then the site finished and checked.
         for step in ([sys.executable, "-m", "analysis", "build", "--out", "_build/data", "--quiet"],
-                     [sys.executable, "-m", "analysis.book.publish", "--data", "_build/data"],
-                     [str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"]):
+                     [sys.executable, "-m", "analysis", "publish", "--data", "_build/data"],
+                     [str(jupyter_book), "build", ".", "--config", "_build/book_inputs/_config.yml",
+                      "--toc", "_build/book_inputs/_toc.yml", "--all", "-W", "-n", "--keep-going"],
+                     [sys.executable, "-m", "analysis.book.site", "--html", "_build/html",
+                      "--executed", "_build/jupyter_execute/book", "--tables", "_build/data"]):
             done = subprocess.run(step, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
             assert done.returncode == 0, f"{step[1:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert (HTML_DIR / "index.html").is_file(), f"{HTML_DIR}/index.html missing after the build"
@@ -518,7 +523,8 @@ TABLE_REPORT = r"""
     }
     return document.documentElement;
   };
-  document.querySelectorAll("table.fx-table").forEach((table, index) => {
+  // Matrices scroll sideways by design (test_matrix_scrolls_with_a_sticky_first_column_on_a_phone checks them).
+  document.querySelectorAll("table.fx-table:not(.fx-matrix)").forEach((table, index) => {
     const wrap = table.closest(".fx-table-wrap") || table.parentElement;
     const box = clipper(table).getBoundingClientRect();
     const scrolls = [wrap, ...Array.from(document.querySelectorAll(".output, .cell_output"))
@@ -720,3 +726,151 @@ def test_screenshots_of_every_page_at_both_widths(built_html, server, browser, r
             saved.append(shot)
     assert len(saved) == 2 * len(pages)
     print(f"{len(saved)} screenshots in {SCREENSHOT_DIR.relative_to(PROJECT_ROOT)}")
+
+
+# --- phones, print and downloads --------------------------------------------------------------
+
+MATRIX_REPORT = r"""
+(async () => {
+  const table = document.querySelector("table.fx-matrix");
+  if (!table) return null;
+  const wrap = table.closest(".fx-matrix-wrap");
+  table.scrollIntoView({block: "center"});
+  const row = table.querySelector("tbody tr");
+  const first = row.querySelector("td");
+  const before = first.getBoundingClientRect().left;
+  const wrapLeft = wrap.getBoundingClientRect().left;
+  wrap.scrollLeft = 200;
+  await new Promise(done => setTimeout(done, 100));
+  return {
+    rowDisplay: getComputedStyle(row).display,
+    headerVisible: getComputedStyle(table.querySelector("thead")).position !== "absolute",
+    columns: row.children.length,
+    scrollWidth: wrap.scrollWidth, clientWidth: wrap.clientWidth, scrolled: wrap.scrollLeft,
+    firstBefore: before, firstAfter: first.getBoundingClientRect().left, wrapLeft: wrapLeft,
+    secondAfter: row.children[1].getBoundingClientRect().left,
+    pageWidth: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,
+    fontPx: parseFloat(getComputedStyle(first).fontSize),
+  };
+})()
+"""
+
+
+def test_matrix_scrolls_with_a_sticky_first_column_on_a_phone(built_html, server, browser, reset_width):
+    """At 420 px a matrix (mentions per period × person) stays a grid: it scrolls sideways inside its box,
+    its first column stays in place, and the page itself does not scroll sideways."""
+    set_width(browser, 420)
+    browser.open(urllib.parse.urljoin(server, "book/03_leaders.html"))
+    report = browser.evaluate(MATRIX_REPORT)
+    assert report, "chapter 3 shows no matrix (table.fx-matrix)"
+    assert report["rowDisplay"] == "table-row" and report["headerVisible"], f"the matrix became cards: {report}"
+    assert report["columns"] >= 5
+    assert report["scrollWidth"] > report["clientWidth"], f"the matrix fits 420 px, nothing to test: {report}"
+    assert report["scrolled"] > 0, "the matrix's box does not scroll"
+    assert abs(report["firstAfter"] - report["wrapLeft"]) <= 1, f"the first column scrolled away: {report}"
+    assert report["secondAfter"] < report["firstBefore"] + 200, "the other columns did not scroll"
+    assert report["pageWidth"] <= report["viewport"] + 1, "the page scrolls sideways"
+    assert report["fontPx"] >= 11
+
+
+FIGURE_DOWNLOADS = r"""
+(async () => {
+  const out = [];
+  for (const figure of document.querySelectorAll("article.bd-article figure")) {
+    const img = figure.querySelector("img");
+    const svg = figure.querySelector('figcaption a[href$=".svg"]');
+    const png = figure.querySelector('figcaption a[href$=".png"]');
+    const item = {id: figure.id, svg: svg ? svg.href : "", png: png ? png.href : "",
+                  shown: img.getBoundingClientRect().width, nominal: parseFloat(img.style.width) || img.naturalWidth / 2};
+    if (svg) {
+      const answer = await fetch(svg.href);
+      const text = await answer.text();
+      item.svgStatus = answer.status; item.svgType = answer.headers.get("content-type") || "";
+      item.svgStart = text.slice(0, 200); item.svgPaths = (text.match(/<path/g) || []).length;
+      item.svgImages = (text.match(/<image/g) || []).length;
+    }
+    if (png) {
+      const image = new Image();
+      await new Promise(done => { image.onload = done; image.onerror = done; image.src = png.href; });
+      item.pngWidth = image.naturalWidth;
+    }
+    out.push(item);
+  }
+  return out;
+})()
+"""
+
+
+#: Figures that are pictures by nature (their SVG embeds the picture); every other figure's SVG is vectors.
+RASTER_FIGURES = {"fig-word-cloud"}
+
+
+def test_every_figure_has_vector_and_2x_downloads(built_html, server, browser):
+    chapters = [p for p in book_pages(built_html) if p.startswith("book/") and p[5:7].isdigit()]
+    seen = 0
+    for page in chapters:
+        browser.open(urllib.parse.urljoin(server, page))
+        for item in browser.evaluate(FIGURE_DOWNLOADS):
+            seen += 1
+            where = f"{page} {item['id']}"
+            assert item["svg"] and item["png"], f"{where}: no SVG/PNG download under the caption"
+            assert item["svgStatus"] == 200 and "svg" in item["svgType"], f"{where}: {item['svg']} is not an SVG"
+            assert "<svg" in item["svgStart"], f"{where}: not an SVG file"
+            if item["id"] in RASTER_FIGURES:
+                # A word cloud is a picture of words: its SVG holds the picture (the counts are a table's CSV).
+                assert item["svgImages"] == 1, f"{where}: the SVG holds no picture"
+            else:
+                # Text, axes and marks in vectors (a heat map's cells may be one embedded picture).
+                assert item["svgPaths"] > 10, f"{where}: the SVG draws nothing in vectors"
+            assert item["pngWidth"] >= 1.9 * item["nominal"], f"{where}: the PNG is not at twice the size"
+    assert seen >= 5, f"only {seen} figures in the chapters"
+
+
+def test_figure_text_stays_readable_on_a_phone(built_html, server, browser, reset_width):
+    """At 420 px no figure is shown below 82 % of its nominal size, so its smallest text (8 pt at 100 dpi,
+    analysis.book.helpers.MIN_FONT_PT) is at least 9 CSS pixels tall; a wider figure scrolls in its box."""
+    from analysis.book.helpers import MIN_FIGURE_SCALE, MIN_FONT_PT
+
+    set_width(browser, 420)
+    problems, seen = [], 0
+    for page in [p for p in book_pages(built_html) if p.startswith("book/") and p[5:7].isdigit()]:
+        browser.open(urllib.parse.urljoin(server, page))
+        for item in browser.evaluate(FIGURE_DOWNLOADS.replace("if (svg)", "if (false)").replace("if (png)", "if (false)")):
+            seen += 1
+            scale = item["shown"] / item["nominal"]
+            if MIN_FONT_PT * 100 / 72 * scale < 9 - 1e-6:
+                problems.append(f"{page} {item['id']}: shown at {scale:.2f} of its size, text "
+                                f"{MIN_FONT_PT * 100 / 72 * scale:.1f} px")
+        width = browser.evaluate("document.documentElement.scrollWidth")
+        assert width <= 421, f"{page}: the page scrolls sideways ({width} px)"
+    assert seen and MIN_FIGURE_SCALE * MIN_FONT_PT * 100 / 72 >= 9
+    assert not problems, "\n".join(problems)
+
+
+def test_long_chapters_list_their_sections_at_the_top_on_a_phone(built_html, server, browser, reset_width):
+    set_width(browser, 420)
+    for page in ("book/02_term_frequency.html", "book/03_leaders.html"):
+        browser.open(urllib.parse.urljoin(server, page))
+        report = browser.evaluate("""(() => { const nav = document.querySelector("nav.contents.fx-sections");
+            if (!nav) return null; const r = nav.getBoundingClientRect();
+            return {top: r.top + window.scrollY, shown: r.height > 0, links: nav.querySelectorAll("a").length,
+                    sections: document.querySelectorAll("article section > h2").length}; })()""")
+        assert report and report["shown"], f"{page}: no section list"
+        assert report["links"] == report["sections"] >= 5, f"{page}: {report}"
+        assert report["top"] < 2000, f"{page}: the section list is {report['top']:.0f} px down the page"
+
+
+def test_print_shows_the_text_without_sidebars(built_html, server, browser):
+    browser.open(urllib.parse.urljoin(server, "book/03_leaders.html"))
+    browser.call("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        report = browser.evaluate("""(() => ({
+            sidebar: getComputedStyle(document.querySelector(".bd-sidebar-primary")).display,
+            toc: getComputedStyle(document.querySelector(".bd-sidebar-secondary")).display,
+            header: getComputedStyle(document.querySelector(".bd-header")).display,
+            article: document.querySelector("article.bd-article").getBoundingClientRect().width,
+            page: document.documentElement.clientWidth}))()""")
+    finally:
+        browser.call("Emulation.setEmulatedMedia", {"media": ""})
+    assert report["sidebar"] == "none" and report["toc"] == "none" and report["header"] == "none", report
+    assert report["article"] >= 0.9 * report["page"], f"the text does not use the page's width: {report}"

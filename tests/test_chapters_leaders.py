@@ -286,3 +286,28 @@ def test_linkable_blanks_rows_without_a_line():
     from analysis.book.helpers import show_table
 
     assert "articles.csv:12" in str(show_table(frame))
+
+
+def test_a_default_registry_is_named_where_it_is_used(sample):
+    """A corpus without leaders.csv counts with data/defaults/leaders.csv: chapter 3 says so (issue 20.2)."""
+    import dataclasses
+
+    reg, ctx = sample["registry"], sample["ctx"]
+    own = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=())).markdown
+    default = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=("leaders",))).markdown
+    assert "data/defaults/leaders.csv" not in own
+    assert default.startswith("This corpus brings no `leaders.csv` of its own") and "data/defaults/leaders.csv" in default
+    titles = chapter.registry_text(reg, dataclasses.replace(ctx, defaulted_facts=("titles", "gold"))).markdown
+    assert "`data/defaults/leader_titles.csv`" in titles and "leader_phrases" not in titles
+
+
+def test_a_default_stopword_list_is_named_where_terms_are_ranked(sample):
+    import dataclasses
+
+    from analysis.book.chapters import terms
+
+    tf = pd.DataFrame({"term": ["发展"], "count": [3], "rate_per_10k": [30.0], "doc_freq": [2], "n_docs": [2],
+                       "n_tokens": [1000]})
+    plain = terms.top_terms_text(tf, dataclasses.replace(sample["ctx"], defaulted_facts=())).markdown
+    flagged = terms.top_terms_text(tf, dataclasses.replace(sample["ctx"], defaulted_facts=("stopwords",))).markdown
+    assert "data/defaults" not in plain and "`data/defaults/stopwords.csv`" in flagged

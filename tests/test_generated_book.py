@@ -76,3 +76,67 @@ def test_no_unfilled_substitution_on_any_page():
     # A MyST substitution left as text ({{ repo_url }}), not BibTeX's double braces ({{The … authors}}).
     unfilled = [p.name for p in pages if re.search(r"\{\{\s*[a-z_]+\s*\}\}", _text(p.stem))]
     assert not unfilled, f"unfilled substitution in: {unfilled}"
+
+
+SITE = GEN / "_build" / "html"
+
+
+def _site() -> Path:
+    if not (SITE / "book" / "intro.html").is_file():
+        pytest.fail(f"{SITE} is missing: build the book on the generated corpus first (scripts/test.sh does)")
+    return SITE
+
+
+def test_no_name_of_the_sample_anywhere_in_the_site():
+    """Every page, table, download and notebook of the site: the sample's paper, place, officials,
+    dictionary words and glossary terms appear only where the generated corpus itself has them."""
+    from booksite import names_in_book, sample_names
+
+    names = sample_names()
+    assert {"王少峰", "丰台", "两园一河", "district paper"} <= names, "the list of the sample's names is incomplete"
+    found = names_in_book(_site(), GEN / "corpus", names)
+    assert not found, "the sample's names in the generated corpus's book: " + "; ".join(
+        f"{word} in {files[:3]}" for word, files in sorted(found.items()))
+
+
+def test_no_full_text_under_the_default_policy():
+    """The generated corpus's corpus.toml sets no publish_text: excerpts only, no raw pages, no text table."""
+    from booksite import full_text_runs
+
+    site = _site()
+    assert not (site / "raw").exists(), "raw pages published under the default policy"
+    assert not (site / "tables" / "tokens.parquet").exists()
+    assert "excerpts only" in _text("data")
+    runs = full_text_runs(site, GEN / "corpus")
+    assert not runs, f"{len(runs)} runs of article text longer than an excerpt: {runs[:5]}"
+
+
+def test_no_machine_path_anywhere_in_the_site():
+    from analysis.book.site import machine_paths
+
+    problems = machine_paths(_site(), [PROJECT_ROOT, PROJECT_ROOT.resolve(), GEN.resolve()])
+    assert not problems, problems[:10]
+
+
+def test_no_glossary_page_and_no_launch_buttons_without_repository():
+    site = _site()
+    assert not (site / "book" / "glossary.html").exists(), "the generated corpus has no glossary.csv"
+    chapter = (site / "book" / "01_corpus.html").read_text(encoding="utf-8")
+    assert "mybinder.org" not in chapter and "colab.research.google.com" not in chapter
+    assert "glossary.html" not in "".join(p.read_text(encoding="utf-8") for p in (site / "book").glob("*.html"))
+
+
+def test_downloaded_notebook_is_this_corpus_and_says_how_to_run_it():
+    import json
+
+    notebook = json.loads((_site() / "_sources" / "book" / "03_leaders.ipynb").read_text(encoding="utf-8"))
+    first = "".join(notebook["cells"][0]["source"])
+    assert "git clone" in first and "bash scripts/setup.sh" in first and "ANALYSIS_CORPUS=" in first
+    outputs = json.dumps([c.get("outputs", []) for c in notebook["cells"]], ensure_ascii=False)
+    assert "长河报" in outputs and "王少峰" not in outputs, "the download holds another corpus's outputs"
+
+
+def test_identity_of_the_generated_book():
+    intro = _text("intro")
+    assert "长河报 (generated, 2019–2022)" in intro and "guessed for this book" in intro
+    assert "丰台报: a computational reading" not in intro

@@ -173,6 +173,10 @@ VISIBLE = [
     ("book/intro.html", "```{eval-rst} .. raw:: html"),       # source: an eval-rst block, its line breaks now spaces
     ("book/intro.html", payloads.MD_LINK),                    # licence: a javascript: link
     ("book/intro.html", f"```{{include}} {payloads.UP}etc/passwd ```"),  # licence: include
+    ("book/intro.html", f"副标题 {payloads.SCRIPT}"),        # the book's identity (issue 20): subtitle,
+    ("book/intro.html", f"作者 {payloads.IMG}"),              # authors (the theme's footer),
+    ("book/intro.html", f"页脚 {payloads.IMG} {payloads.DOWNLOAD}"),  # footer,
+    ("book/intro.html", f"引言 {payloads.SCRIPT}"),          # introduction
     ("book/01_corpus.html", payloads.PAPER),
     ("book/01_corpus.html", payloads.HEAD_FORMULA),           # a headline that is a spreadsheet formula
     ("book/01_corpus.html", payloads.HEAD_SCRIPT),

@@ -17,8 +17,31 @@ into the HTML root:
   listed with checksums on the Data page (``book/data.md``, anchors
   ``#table-<name>``).
 
-So, from a chapter, a source line is ``../raw/<stem>.html#L<line>`` and a
-table is ``../tables/<name>.csv``.
+So, from a chapter, a source line is ``../raw/<stem>.html#L<line>``, an
+article ``../raw/<stem>.html#a-<article id>`` and a table is
+``../tables/<name>.csv``.
+
+What may be published
+---------------------
+The corpus's ``publish_text`` (``corpus.toml``; see
+:mod:`analysis.corpus.identity`) decides how much of the text the book
+shows: ``full`` (raw pages published, every provenance link live),
+``excerpts`` (the default: concordance lines and sentences of at most
+:data:`EXCERPT_CHARS` characters, provenance as plain ``file:line`` text,
+since no raw page is published) or ``none`` (no running text at all: the
+columns of :data:`TEXT_COLUMNS` are withheld).  :func:`set_publishing` sets
+it for the tables and concordances of a notebook
+(:func:`analysis.book.chapters.context` calls it from the build's
+``build_info``); the default is ``full``, for use outside the book.
+
+Everything shown can be taken away
+----------------------------------
+A table shown in part ("Showing 15 of 1,234 rows") links its full CSV: the
+build's table when ``name`` is given, else the shown frame itself, written
+to ``_build/published/shown/<digest>.csv`` (:data:`PUBLISHED_DIR`, copied into
+the site).  :func:`caption_figure` writes every figure as SVG and as PNG at
+twice its nominal resolution to ``_build/published/figures/``, and
+:func:`figure_markdown` links both under the caption.
 
 Tables and concordances
 -----------------------
@@ -58,8 +81,8 @@ resolution (see :func:`analysis.figures.style.use_cjk_font`).
 Getting the package
 -------------------
 :data:`GET_THE_PACKAGE` is the admonition for the first Markdown cell of each
-chapter (paste it as is; ``{{ repo_url }}`` is filled in from
-``_config.yml``'s ``repository.url`` at build time).
+chapter, with the list of its sections (paste it as is; ``{{ repo_url }}`` is
+filled in at build time: the corpus's repository, else the project's).
 """
 from __future__ import annotations
 
@@ -76,6 +99,97 @@ from .escape import href, html_text, md, option_value
 RAW_URL_DIR = "raw"
 #: Folder (inside the HTML root) of the published derived tables.
 DATA_URL_DIR = "tables"
+#: Folder (inside the HTML root) of the full CSV of every table a chapter shows in part.
+SHOWN_URL_DIR = "shown"
+#: Folder (inside the HTML root) of every figure as SVG and PNG.
+FIGURES_URL_DIR = "figures"
+#: The folder copied as is into the HTML root (the book's ``html_extra_path``); :func:`analysis.book.publish.publish`
+#: writes it before the book is built, the chapters add their downloads while they run.
+PUBLISHED_DIR = PROJECT_ROOT / "_build" / "published"
+#: The publishing policies (``corpus.toml`` ``publish_text``).
+PUBLISH_TEXT = ("full", "excerpts", "none")
+#: Longest text cell shown or published under ``excerpts`` (characters): a sentence, not an article.
+EXCERPT_CHARS = 120
+#: Columns (of the build's tables and the chapters' own) that hold running text of the corpus: withheld under
+#: ``none``, cut to :data:`EXCERPT_CHARS` under ``excerpts``.
+TEXT_COLUMNS = frozenset({"text", "line_map", "lead", "sentence", "context", "example", "caption", "headline",
+                          "subheadline", "label", "left", "right", "byline", "dateline", "before", "after"})
+#: Columns that hold no running text of the corpus however long their cells (lists of ids, items, titles, the
+#: facts' own sources and notes): never cut.
+NOT_TEXT_COLUMNS = frozenset({"article_ids", "expansion", "titles", "source", "note", "aliases", "org_forms",
+                              "enumeration", "sequence", "file", "path", "sha256", "first_source", "example_source"})
+#: Columns that hold a whole article (or all its words): never published unless the policy is ``full``.
+FULL_TEXT_COLUMNS = frozenset({"text", "line_map", "tokens"})
+#: What a withheld cell shows.
+WITHHELD = "(not published)"
+#: Smallest font size (points) a figure may use: with figures shown at no less than :data:`MIN_FIGURE_SCALE`
+#: of their nominal size, text stays at least 9 CSS pixels tall on a 420 px phone.
+MIN_FONT_PT = 8
+MIN_FIGURE_SCALE = 0.82
+
+_publishing = {"text": "full", "folder": None}
+
+
+def set_publishing(policy: str = "full", folder: str | Path | None = None) -> None:
+    """Set what the tables and concordances of this process may show (``policy``: ``full``, ``excerpts`` or
+    ``none``) and where they write their downloads (``folder``: the published folder, e.g.
+    :data:`PUBLISHED_DIR`; None: no download files are written).
+
+    >>> set_publishing("excerpts"); publishing(); set_publishing()
+    'excerpts'
+    """
+    if policy not in PUBLISH_TEXT:
+        raise ValueError(f"publish_text {policy!r} is not one of {', '.join(PUBLISH_TEXT)}")
+    _publishing["text"] = policy
+    _publishing["folder"] = None if folder is None else Path(folder)
+
+
+def publishing() -> str:
+    """The policy :func:`set_publishing` set (``full`` unless told otherwise)."""
+    return _publishing["text"]
+
+
+def text_published() -> bool:
+    """Whether the raw pages are published, so provenance links can point at them."""
+    return _publishing["text"] == "full"
+
+
+def excerpt(value, policy: str | None = None) -> str:
+    """A text cell as ``policy`` (default: the current one) lets it be shown.
+
+    >>> excerpt("甲" * 200, "excerpts")[-3:], len(excerpt("甲" * 200, "excerpts"))
+    ('甲甲…', 121)
+    >>> excerpt("乙", "none")
+    '(not published)'
+    """
+    policy = policy or _publishing["text"]
+    text = "" if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)) else str(value)
+    if policy == "none":
+        return WITHHELD if text else ""
+    if policy == "excerpts" and len(text) > EXCERPT_CHARS:
+        return text[:EXCERPT_CHARS] + "…"
+    return text
+
+
+def restrict_frame(frame: pd.DataFrame, policy: str | None = None) -> pd.DataFrame:
+    """``frame`` as ``policy`` lets it be published: whole-text columns dropped unless ``full``; the other
+    :data:`TEXT_COLUMNS` withheld (``none``) or cut to excerpts; any other string cell longer than
+    :data:`EXCERPT_CHARS` is cut too (a column these lists do not know never carries an article), except in the
+    columns of :data:`NOT_TEXT_COLUMNS`."""
+    policy = policy or _publishing["text"]
+    if policy == "full":
+        return frame
+    out = frame.drop(columns=[c for c in frame.columns if str(c) in FULL_TEXT_COLUMNS])
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        if str(column) in NOT_TEXT_COLUMNS:
+            continue
+        # Any other text column is cut too: a column these lists do not know never carries an article.
+        cut = policy if str(column) in TEXT_COLUMNS else "excerpts"
+        out[column] = [excerpt(v, cut) if isinstance(v, str) else v for v in values]
+    return out
 #: From a chapter page (``_build/html/book/*.html``) to the HTML root.
 CHAPTER_TO_ROOT = "../"
 #: The Data page, relative to a chapter page (both live in ``book/``).
@@ -88,18 +202,25 @@ _LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff\uff00-\uffef]{25,}")
 
 #: Markdown admonition for the first Markdown cell of every chapter notebook.
 GET_THE_PACKAGE = """\
+```{contents} In this chapter
+:local:
+:depth: 1
+:class: fx-sections
+```
+
 ```{admonition} Run this chapter yourself
-:class: tip
+:class: tip dropdown
 This page is a Jupyter notebook. To run it on your machine, get the repository {{ repo_url }}
 (`git clone` that address, or download it as a ZIP archive); then, with Python 3.11,
 `bash scripts/setup.sh` installs the pinned packages and the `analysis` package into `.venv`.
 Open the notebook in Jupyter (`.venv/bin/pip install jupyterlab`, then `.venv/bin/jupyter lab book/`),
-or re-run it without an interface: `.venv/bin/python scripts/execute_notebooks.py book/<chapter>.ipynb`.
-The rocket button at the top of the page opens it online instead: on Binder, which installs
-`requirements.txt` for you, run `%pip install -e ..` in a first cell; on Colab, clone the repository
-in a first cell (`!git clone` and the address above), `%cd` into it and
-`%pip install -r requirements.txt -e .`. The download button gives the `.ipynb` file; the tables
-behind every number are on the {doc}`data` page.
+or re-run it without an interface: `.venv/bin/python scripts/execute_notebooks.py book/<chapter>.ipynb`;
+`ANALYSIS_CORPUS=<corpus folder>` in front of either points it at another corpus. The download button
+gives the `.ipynb` file, whose first cell repeats these steps as one command. Where the page has a rocket
+button, it opens the notebook online instead: on Binder, which installs the environment of the repository's
+`binder/` folder, or on Colab, after cloning the repository in a first cell (`!git clone` and the address
+above), `%cd` into it and `%pip install -r requirements.txt -e .`. The tables behind every number are on
+the {doc}`data` page.
 ```
 """
 
@@ -156,7 +277,9 @@ def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_
     ``javascript:x.txt`` is a path, :func:`analysis.book.escape.href`) and the
     text HTML-escaped, or, with ``markdown=True`` (the link stands in MyST
     Markdown prose, where the text between the tags is read as Markdown),
-    Markdown-escaped (:func:`analysis.book.escape.md`).
+    Markdown-escaped (:func:`analysis.book.escape.md`).  When the raw pages
+    are not published (:func:`set_publishing` other than ``full``) the same
+    text is given without a link.
 
     >>> source_link("000_170871a187ecc0e6.txt", 12)
     '<a class="fx-src" href="../raw/000_170871a187ecc0e6.html#L12">000_170871a187ecc0e6.txt:12</a>'
@@ -165,8 +288,37 @@ def source_link(source: str, line, text: str | None = None, root: str = CHAPTER_
     """
     number = _line_number(line)
     label = f"{PurePosixPath(str(source)).name}:{number}" if text is None else str(text)
+    if not text_published():
+        return f'<span class="fx-src">{md(label) if markdown else html_text(label)}</span>'
     return (f'<a class="fx-src" href="{html_text(href(source_href(source, number, root)))}">'
             f"{md(label) if markdown else html_text(label)}</a>")
+
+
+def article_anchor(article_id) -> str:
+    """The anchor of an article on its published page: ``a-`` and its id (characters other than letters,
+    digits, ``_ . : -`` written as ``~<hex>~``, so two ids never share an anchor).
+
+    >>> article_anchor("000_170871a187ecc0e6-01"), article_anchor("甲 1")
+    ('a-000_170871a187ecc0e6-01', 'a-~7532~~20~1')
+    """
+    text = str(article_id)
+    if not text:
+        raise ValueError("article id is empty: cannot name its anchor")
+    return "a-" + re.sub(r"[^A-Za-z0-9_.:-]", lambda m: f"~{ord(m.group()):x}~", text)
+
+
+def article_link(source: str, article_id, root: str = CHAPTER_TO_ROOT) -> str:
+    """HTML for an article id: a link to the article on its published page when the text is published,
+    else the id as text.
+
+    >>> article_link("000_170871a187ecc0e6.txt", "000_170871a187ecc0e6-01")
+    '<a class="fx-art" href="../raw/000_170871a187ecc0e6.html#a-000_170871a187ecc0e6-01">000_170871a187ecc0e6-01</a>'
+    """
+    label = html_text(article_id)
+    if not text_published() or not str(source or "").strip():
+        return label
+    target = href(f"{root}{raw_page_url(source)}#{article_anchor(article_id)}")
+    return f'<a class="fx-art" href="{html_text(target)}">{label}</a>'
 
 
 def table_href(name: str, suffix: str = "csv", root: str = CHAPTER_TO_ROOT) -> str:
@@ -247,21 +399,91 @@ def _validate_columns(frame: pd.DataFrame, wanted: Iterable[str] | None, what: s
     return columns
 
 
+def _digest_name(frame: pd.DataFrame) -> str:
+    """A file stem for a shown table's full CSV: 16 hex digits of its CSV text (same table, same name)."""
+    import hashlib
+
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def shown_href(stem: str, root: str = CHAPTER_TO_ROOT) -> str:
+    """URL of the full CSV of a table shown in part (``shown/<stem>.csv``), relative to a chapter page."""
+    return f"{root}{SHOWN_URL_DIR}/{stem}.csv"
+
+
+def neutralise_cell(value):
+    """A CSV cell safe to open in a spreadsheet: text that would start a formula (``= + - @``, a tab or a
+    carriage return) gets a leading ``'``; numbers (``-1.5``) are left alone.
+
+    >>> print(neutralise_cell("=HYPERLINK(x)"), neutralise_cell("-1.5"), neutralise_cell("+86 10"))
+    '=HYPERLINK(x) -1.5 '+86 10
+    """
+    if not isinstance(value, str) or not value or value[0] not in "=+-@\t\r":
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through :func:`neutralise_cell` (column names too)."""
+    out = frame.copy()
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = [neutralise_cell(v) for v in out[column]]
+    return out
+
+
+def write_shown(frame: pd.DataFrame, folder: str | Path | None = None) -> str | None:
+    """Write the full table ``frame`` (as the policy lets it be published, formula cells neutralised) to
+    ``<folder>/shown/<digest>.csv``; return the stem, or None when no folder is set (outside the book)."""
+    from analysis.io import write_csv
+
+    folder = folder if folder is not None else _publishing["folder"]
+    if folder is None:
+        return None
+    frame = safe_csv_frame(frame)
+    stem = _digest_name(frame)
+    target = Path(folder) / SHOWN_URL_DIR / f"{stem}.csv"
+    if not target.is_file():
+        write_csv(frame, target)
+    return stem
+
+
+def _is_matrix(frame: pd.DataFrame) -> bool:
+    """A matrix: at least 4 value columns after the first, every one numeric (counts by period × person …)."""
+    if frame.shape[1] < 5:
+        return False
+    return all(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns[1:])
+
+
 def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
-               essential: Sequence[str] | None = None, lang_cols: Sequence[str] | None = None) -> HTMLTable:
+               essential: Sequence[str] | None = None, lang_cols: Sequence[str] | None = None,
+               matrix: bool | None = None) -> HTMLTable:
     """The first ``top`` rows of ``frame`` as a readable HTML table.
 
     * text wraps inside cells, newlines become line breaks;
     * ``source`` and ``line`` columns become one provenance column of
-      :func:`source_link` links;
+      :func:`source_link` links; an ``article_id`` column beside ``source``
+      links each article (:func:`article_link`);
     * cells in ``lang_cols`` (default: every cell containing Chinese) are
       marked ``lang="zh-CN"``;
     * ``essential`` columns (default: all) get the class ``fx-essential``:
       they are never narrowed or clipped; on a phone every row is shown as a
       card, so no column is cut off;
+    * a *matrix* (``matrix``; default: at least four columns after the first,
+      all numeric) is never turned into cards: it scrolls sideways, its first
+      column staying in place, so rows can still be compared on a phone;
     * when the frame has more than ``top`` rows, a sentence says how many are
-      shown and links the full table (``name`` = its file stem in the build
-      folder, e.g. ``"mentions"``; without ``name`` only the count is given).
+      shown and links the full table: the build's (``name`` = its file stem
+      in the build folder, e.g. ``"mentions"``), else the frame itself,
+      written beside the book (:func:`write_shown`);
+    * text the publishing policy withholds is cut or withheld (:func:`restrict_frame`).
 
     The index is not shown unless it is named (e.g. after ``set_index``).
 
@@ -289,10 +511,13 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
     zh_cols = None if lang_cols is None else set(_validate_columns(frame, lang_cols, "lang_cols"))
     if name is not None:
         table_href(name)  # validates the name early, with a clear message
+    frame = restrict_frame(frame)
+    is_matrix = _is_matrix(frame) if matrix is None else bool(matrix)
 
     shown = frame.head(top)
     total = len(frame)
     has_source = "source" in frame.columns and "line" in frame.columns
+    links_articles = "article_id" in frame.columns and "source" in frame.columns
     columns = [c for c in shown.columns if not (has_source and c == "line")]
 
     # Plain text: the same rows, provenance as "file:line".
@@ -310,26 +535,39 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
             note_plain += f"; full table: {name}.csv"
             note_html += (f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
                           f' (checksums on the <a href="{html_text(href(data_anchor_href(name)))}">Data page</a>)')
+        else:
+            stem = write_shown(frame)
+            if stem is not None:
+                note_plain += f"; full table: {SHOWN_URL_DIR}/{stem}.csv"
+                note_html += (f'; full table: <a href="{html_text(href(shown_href(stem)))}" download>'
+                              f"{SHOWN_URL_DIR}/{stem}.csv</a>")
         plain += "\n" + note_plain
 
-    def header(column) -> str:
+    def header(column, first: bool) -> str:
         label = "source" if (has_source and column == "source") else str(column)
         classes = ["fx-essential"] if (not essential_cols or column in essential_cols) else []
         if has_source and column == "source":
             classes.append("fx-col-source")
+        if is_matrix and first:
+            classes.append("fx-sticky")
         cls = f' class="{" ".join(classes)}"' if classes else ""
         return f'<th scope="col"{cls}>{html_text(label)}</th>'
 
     rows = []
     for _, record in shown.iterrows():
         cells = []
-        for column in columns:
+        for k, column in enumerate(columns):
             classes = ["fx-essential"] if (not essential_cols or column in essential_cols) else []
+            if is_matrix and k == 0:
+                classes.append("fx-sticky")
             value = record[column]
             if has_source and column == "source":
                 classes.append("fx-col-source")
                 text = _cell_text(value)
                 body = source_link(text, record["line"]) if text and _cell_text(record["line"]) else html_text(text)
+                lang = ""
+            elif links_articles and column == "article_id" and _cell_text(value):
+                body = article_link(_cell_text(record["source"]), _cell_text(value))
                 lang = ""
             else:
                 text = _cell_text(value)
@@ -346,9 +584,12 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
             cells.append(f'<td data-label="{label}"{cls}{lang}>{body}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     data_name = f' data-table="{html_text(name)}"' if name else ""
-    parts = [f'<div class="fx-table-wrap"{data_name}>',
-             '<table class="fx-table">',
-             "<thead><tr>" + "".join(header(c) for c in columns) + "</tr></thead>",
+    wrap_class = "fx-table-wrap fx-matrix-wrap" if is_matrix else "fx-table-wrap"
+    table_class = "fx-table fx-matrix" if is_matrix else "fx-table"
+    scroll = ' tabindex="0" role="region" aria-label="table, scrolls sideways"' if is_matrix else ""
+    parts = [f'<div class="{wrap_class}"{data_name}{scroll}>',
+             f'<table class="{table_class}">',
+             "<thead><tr>" + "".join(header(c, k == 0) for k, c in enumerate(columns)) + "</tr></thead>",
              "<tbody>" + "".join(rows) + "</tbody>", "</table>"]
     if not len(shown):
         parts.insert(1, f'<p class="fx-table-note">{html_text(plain)}</p>')
@@ -385,9 +626,15 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
     if missing:
         raise KeyError(f"concordance needs columns {list(KWIC_COLUMNS)} (from analysis.aggregate.frequency.kwic); "
                        f"missing {missing}")
+    if publishing() == "none":
+        # No running text: the lines are withheld, their count and places stay.
+        return HTMLTable('<div class="fx-kwic"><p class="fx-table-note">The concordance lines are not published '
+                         f'(publish_text = "none"): {len(kwic_frame)} line(s).</p></div>',
+                         f"(concordance not published: {len(kwic_frame)} lines)")
     total = len(kwic_frame)
     shown = kwic_frame if top is None else kwic_frame.head(top)
     has_source = "source" in shown.columns and "line" in shown.columns
+    has_article = has_source and "article_id" in shown.columns
     lines_plain, rows = [], []
     nl = "\n"  # a line break in a context stays one (white space in HTML; this HTML is never read as Markdown)
     for _, record in shown.iterrows():
@@ -397,6 +644,11 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
         if has_source and _cell_text(record["source"]) and _cell_text(record["line"]):
             where = f"{PurePosixPath(str(record['source'])).name}:{_cell_text(record['line'])}"
             link = source_link(str(record["source"]), record["line"])
+            if has_article and text_published() and _cell_text(record["article_id"]):
+                target = href(f"{CHAPTER_TO_ROOT}{raw_page_url(str(record['source']))}"
+                              f"#{article_anchor(record['article_id'])}")
+                link += (f' <a class="fx-art" href="{html_text(target)}" '
+                         f'title="the article {html_text(_cell_text(record["article_id"]))}">article</a>')
         lines_plain.append(f"{left} [{match}] {right}" + (f"   {where}" if where else ""))
         rows.append(
             '<div class="fx-kwic-row">'
@@ -411,9 +663,15 @@ def concordance(kwic_frame: pd.DataFrame, *, top: int | None = None, name: str |
         parts.append('<p class="fx-table-note">No occurrences.</p>')
     if total > len(shown):
         note = f"Showing {len(shown)} of {total} lines"
-        plain += "\n" + note + (f"; full table: {name}.csv" if name else "")
-        link = (f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
-                if name else "")
+        if name:
+            plain += "\n" + note + f"; full table: {name}.csv"
+            link = f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
+        else:
+            columns = [c for c in (*KWIC_COLUMNS, "article_id", "source", "line") if c in kwic_frame.columns]
+            stem = write_shown(restrict_frame(kwic_frame[columns]))
+            plain += "\n" + note + (f"; full table: {SHOWN_URL_DIR}/{stem}.csv" if stem else "")
+            link = (f'; full table: <a href="{html_text(href(shown_href(stem)))}" download>{SHOWN_URL_DIR}/{stem}.csv</a>'
+                    if stem else "")
         parts.append(f'<p class="fx-table-note">{html_text(note)}{link}.</p>')
     parts.append("</div>")
     return HTMLTable("\n".join(parts), plain)
@@ -444,15 +702,37 @@ def check_label(name: str) -> str:
     return name
 
 
+def figure_href(name: str, suffix: str, root: str = CHAPTER_TO_ROOT) -> str:
+    """URL of a figure's published file (``figures/<name>.svg`` or ``.png``), relative to a chapter page.
+
+    >>> figure_href("fig-top-terms", "svg")
+    '../figures/fig-top-terms.svg'
+    """
+    check_label(name)
+    if suffix not in ("svg", "png"):
+        raise ValueError(f"figure files are svg or png, not {suffix!r}")
+    return f"{root}{FIGURES_URL_DIR}/{name}.{suffix}"
+
+
+def figure_downloads(name: str) -> str:
+    """The links under a caption to the figure's SVG and PNG (inline HTML, for a MyST caption).
+
+    >>> figure_downloads("fig-x")
+    'Download: <a href="../figures/fig-x.svg" download>SVG</a> · <a href="../figures/fig-x.png" download>PNG (2×)</a>.'
+    """
+    return (f'Download: <a href="{figure_href(name, "svg")}" download>SVG</a> · '
+            f'<a href="{figure_href(name, "png")}" download>PNG (2×)</a>.')
+
+
 def figure_markdown(name: str, caption: str, alt: str) -> str:
-    """The Markdown cell that places glued figure ``name`` with a numbered caption.
+    """The Markdown cell that places glued figure ``name`` with a numbered caption (and its downloads).
 
     >>> print(figure_markdown("fig-lengths", "Characters per article.", "Bar chart of characters per article."))
     ```{glue:figure} fig-lengths
     :name: fig-lengths
     :alt: Bar chart of characters per article.
     <BLANKLINE>
-    Characters per article.
+    Characters per article. Download: <a href="../figures/fig-lengths.svg" download>SVG</a> · <a href="../figures/fig-lengths.png" download>PNG (2×)</a>.
     ```
 
     ``caption`` is Markdown: a corpus value in it must already be escaped
@@ -463,7 +743,36 @@ def figure_markdown(name: str, caption: str, alt: str) -> str:
     caption = " ".join(str(caption or "").split())
     if not caption:
         raise ValueError(f"figure {name!r}: the caption is empty")
-    return f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {option_value(check_alt(alt))}\n\n{caption}\n```"
+    return (f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {option_value(check_alt(alt))}\n\n{caption} "
+            f"{figure_downloads(name)}\n```")
+
+
+def small_text(figure, minimum: float = MIN_FONT_PT) -> list[str]:
+    """The visible texts of ``figure`` set smaller than ``minimum`` points (``"<text>: <size> pt"``)."""
+    from matplotlib.text import Text
+
+    found = []
+    for artist in figure.findobj(Text):
+        if artist.get_visible() and artist.get_text().strip() and artist.get_fontsize() < minimum - 1e-9:
+            found.append(f"{artist.get_text()[:20]!r}: {artist.get_fontsize():g} pt")
+    return found
+
+
+def save_figure_files(figure, name: str, folder: str | Path) -> tuple[Path, Path]:
+    """Write ``figure`` as ``<folder>/figures/<name>.svg`` (text as outlines, no date: the same figure gives
+    the same bytes) and ``.png`` at twice the nominal resolution; atomically."""
+    from analysis.io import atomic_path
+
+    check_label(name)
+    target = Path(folder) / FIGURES_URL_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    svg, png = target / f"{name}.svg", target / f"{name}.png"
+    with atomic_path(svg) as tmp:
+        figure.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with atomic_path(png) as tmp:
+        figure.savefig(tmp, format="png", dpi=2 * figure.get_dpi(), bbox_inches="tight",
+                       metadata={"Software": None})
+    return svg, png
 
 
 class GluedFigure:
@@ -509,8 +818,11 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     figure, see the module docstring and :func:`figure_markdown`). ``caption``
     and ``alt``, when given, are checked the same way as there, so a chapter
     can keep them next to the code. ``fig`` may be a matplotlib Figure or
-    Axes. What is glued is a :class:`GluedFigure`: the PNG, with the figure's
-    digest as its text form.
+    Axes.  Text smaller than :data:`MIN_FONT_PT` is refused (it would be
+    unreadable on a phone).  In the book (:func:`set_publishing` with a
+    folder) the figure is also written as SVG and PNG for download.  What is
+    glued is a :class:`GluedFigure`: the PNG, with the figure's digest as its
+    text form.
     """
     import matplotlib.pyplot as plt
     from myst_nb import glue
@@ -523,6 +835,12 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
     if not hasattr(figure, "savefig"):
         raise TypeError(f"caption_figure needs a matplotlib Figure or Axes, got {type(fig).__name__}")
+    tiny = small_text(figure)
+    if tiny:
+        plt.close(figure)
+        raise ValueError(f"figure {name!r}: text under {MIN_FONT_PT} pt is unreadable on a phone: {', '.join(tiny[:5])}")
+    if _publishing["folder"] is not None:
+        save_figure_files(figure, name, _publishing["folder"])
     glue(name, GluedFigure(figure), display=False)
     plt.close(figure)
 

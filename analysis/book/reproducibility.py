@@ -208,7 +208,8 @@ def corpus_setting(corpus: Corpus) -> str:
     if corpus.is_sample:
         return "sample corpus shipped in data/ (ANALYSIS_CORPUS not set)"
     named = corpus.root if corpus.kind == "pages" or corpus.text.name in TABLE_NAMES else corpus.text
-    return f"ANALYSIS_CORPUS={named}"
+    # Its name only: the page never tells where the machine that built it keeps its folders.
+    return f"ANALYSIS_CORPUS=…/{Path(named).name} (the corpus folder; paths below are relative to it)"
 
 
 def corpus_summary(articles: pd.DataFrame) -> pd.DataFrame:
@@ -389,14 +390,23 @@ def derived_tables(tables: Tables) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "rows", "bytes", "sha256", "made_by", "command"])
 
 
-def licences() -> pd.DataFrame:
-    """What may be re-used under which terms (from ``LICENSE`` and ``LICENSE-DATA.md``).
+def licences(identity=None) -> pd.DataFrame:
+    """What may be re-used under which terms (from ``LICENSE`` and ``LICENSE-DATA.md``; the text's terms from
+    the identity of a corpus other than the sample, :mod:`analysis.corpus.identity`; None: the sample's, whose
+    terms ``LICENSE-DATA.md`` states).
 
     Columns: ``what``, ``licence``, ``file``.
 
     >>> licences()["what"].tolist()[:2]
     ['code (analysis/, scripts/, tests/)', 'prose, figures, notebooks (book/)']
     """
+    if identity is not None:
+        text = {"what": f"text of the {identity.paper}", "licence": identity.licence, "file": "corpus.toml"}
+        return pd.DataFrame([
+            {"what": "code (analysis/, scripts/, tests/)", "licence": "MIT", "file": "LICENSE"},
+            {"what": "prose, figures, notebooks (book/)", "licence": "CC BY 4.0", "file": "LICENSE-DATA.md"},
+            {"what": "derived tables", "licence": "CC BY 4.0 as compiled; quoted text stays under the text's terms",
+             "file": "LICENSE-DATA.md"}, text], columns=["what", "licence", "file"])
     return pd.DataFrame([
         {"what": "code (analysis/, scripts/, tests/)", "licence": "MIT", "file": "LICENSE"},
         {"what": "prose, figures, notebooks (book/)", "licence": "CC BY 4.0", "file": "LICENSE-DATA.md"},
@@ -425,37 +435,79 @@ def page_provenance(corpus: Corpus) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def citation(path: str | Path = PROJECT_ROOT / "CITATION.cff", commit: str = "") -> str:
-    """A reference to the book in author–year style, from ``CITATION.cff`` (plus the commit when given).
+def _authors(identity) -> list[str]:
+    return list(identity.authors) or ["Anonymous"]
 
-    >>> citation().startswith("The fengtai-analysis authors (")
+
+def _bib_key(identity) -> str:
+    """A BibTeX key: the repository's name (``fengtai_analysis``), else ``book`` and the year."""
+    name = identity.repository.rstrip("/").rsplit("/", 1)[-1] if identity.repository else ""
+    key = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+    return key or f"book{identity.year}"
+
+
+def citation(identity, commit: str = "") -> str:
+    """A reference to the book in author–year style, from its identity (:mod:`analysis.corpus.identity`:
+    the corpus's ``corpus.toml``), plus the commit when given.
+
+    >>> from analysis.corpus.folder import Corpus
+    >>> from analysis.corpus.identity import corpus_identity
+    >>> citation(corpus_identity(Corpus(), papers=["丰台报"])).startswith("The fengtai-analysis authors (2026).")
     True
     """
-    import yaml
-
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    authors = "; ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}".strip(", ")
-                        for a in data.get("authors", []))
-    year = str(data.get("date-released", ""))[:4]
-    text = (f"{authors} ({year}). {data['title']}. Version {data.get('version', '')}"
-            f"{', commit ' + commit[:12] if commit else ''}. {data.get('repository-code', '')}")
+    authors = "; ".join(_authors(identity))
+    where = f"https://doi.org/{identity.doi}" if identity.doi else identity.repository
+    text = (f"{authors} ({identity.year or 'n.d.'}). {identity.full_title}."
+            f"{' Commit ' + commit[:12] + '.' if commit else ''}{' ' + where if where else ''}")
     return text
 
 
-def citation_bibtex(path: str | Path = PROJECT_ROOT / "CITATION.cff", commit: str = "") -> str:
-    """The same reference as :func:`citation`, as a BibTeX ``@software`` entry.
+def _bib_value(value: str) -> str:
+    """A BibTeX field value: braces balanced away, LaTeX specials escaped."""
+    text = " ".join(str(value).split())
+    return re.sub(r"([{}\\%&$#_^~])", lambda m: "\\" + m.group(1) if m.group(1) not in "{}\\" else "", text)
 
-    >>> citation_bibtex().splitlines()[0]
-    '@software{fengtai_analysis,'
+
+def citation_bibtex(identity, commit: str = "") -> str:
+    """The same reference as :func:`citation`, as a BibTeX ``@book`` entry.
+
+    >>> from analysis.corpus.folder import Corpus
+    >>> from analysis.corpus.identity import corpus_identity
+    >>> citation_bibtex(corpus_identity(Corpus(), papers=["丰台报"])).splitlines()[0]
+    '@book{fengtai_analysis,'
     """
-    import yaml
-
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    authors = " and ".join("{" + a["name"] + "}" if a.get("name") else f"{a.get('family-names')}, {a.get('given-names')}"
-                           for a in data.get("authors", []))
-    fields = [("author", authors), ("title", data["title"]), ("year", str(data.get("date-released", ""))[:4]),
-              ("version", str(data.get("version", ""))), ("url", data.get("repository-code", ""))]
+    authors = " and ".join("{" + _bib_value(a) + "}" for a in _authors(identity))
+    fields = [("author", authors), ("title", "{" + _bib_value(identity.full_title) + "}"),
+              ("year", identity.year), ("doi", identity.doi), ("url", identity.repository)]
     if commit:
         fields.append(("note", f"commit {commit}"))
     body = ",\n".join(f"  {key:<8}= {{{value}}}" for key, value in fields if value)
-    return "@software{fengtai_analysis,\n" + body + "\n}"
+    return f"@book{{{_bib_key(identity)},\n" + body + "\n}"
+
+
+def citation_cff(identity, commit: str = "") -> str:
+    """The book's ``CITATION.cff`` (Citation File Format 1.2.0), from its identity.
+
+    >>> from analysis.corpus.folder import Corpus
+    >>> from analysis.corpus.identity import corpus_identity
+    >>> import yaml
+    >>> yaml.safe_load(citation_cff(corpus_identity(Corpus(), papers=["丰台报"])))["type"]
+    'dataset'
+    """
+    import yaml
+
+    data = {"cff-version": "1.2.0",
+            "message": "If you use this book, please cite it as below (and the commit you used).",
+            "title": identity.full_title, "type": "dataset",
+            "authors": [{"name": name} for name in _authors(identity)]}
+    if identity.doi:
+        data["doi"] = identity.doi
+    if identity.repository:
+        data["repository-code"] = identity.repository
+    if commit:
+        data["commit"] = commit
+    data["abstract"] = (f"A computational reading of the {identity.paper}"
+                        + (f" ({identity.place})" if identity.place else "")
+                        + (f", {identity.period}" if identity.period else "") + ".")
+    data["keywords"] = ["Chinese official news", "text analysis", "Jupyter Book"]
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)

@@ -10,8 +10,14 @@ A corpus folder holds the text, either
 and, optionally, the facts that the analysis needs about that paper:
 
 ==================== ==========================================================
-``corpus.toml``      description: ``paper``, ``place``, ``period``, ``source``,
-                     ``licence``, ``title`` (all optional strings)
+``corpus.toml``      description and identity of the book about it (all optional):
+                     ``title``, ``subtitle``, ``paper``, ``place``, ``period``,
+                     ``source``, ``licence``, ``authors`` (a list), ``repository``,
+                     ``doi``, ``year``, ``intro``, ``footer``; the publishing
+                     policy ``publish_text`` (``full``, ``excerpts`` (default)
+                     or ``none``) and ``publish_columns`` (extra columns of an
+                     article table that may be published); see
+                     :data:`DESCRIPTION_KEYS`
 ``leaders.csv``      registry of persons and posts (default: the national
                      registry of ``data/defaults/``, every Politburo member and
                      top state post since 1992)
@@ -70,7 +76,32 @@ from analysis.io import OutputError
 TABLE_NAMES = ("articles.parquet", "articles.csv", "articles.jsonl", "articles.json")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet")
 DESCRIPTION_FILE = "corpus.toml"
-DESCRIPTION_KEYS = ("title", "paper", "place", "period", "source", "licence")
+#: The keys of ``corpus.toml``: what each means.  Every key is optional; :mod:`analysis.corpus.identity`
+#: says what stands in for a missing one (never anything of the sample).
+DESCRIPTION_KEYS = {
+    "title": "the book's title (e.g. the paper's name)",
+    "subtitle": "the book's subtitle (what kind of reading it is)",
+    "name": "a short name of the corpus itself, as the chapters name it (default: the title)",
+    "paper": "the paper's (or programme's) name",
+    "place": "where the paper is published, or the level it speaks for",
+    "period": "the span of the corpus, in words",
+    "source": "where the text comes from",
+    "licence": "the terms of the text (who holds the rights, what re-use is allowed)",
+    "authors": "the book's authors: a list of names",
+    "repository": "the public address (https://) of the repository holding this book",
+    "branch": "the repository's branch the book is built from (default main)",
+    "doi": "the book's DOI, e.g. 10.5281/zenodo.123",
+    "year": "the year of this edition of the book (for the citation)",
+    "intro": "the introduction's first paragraph: what the paper is",
+    "footer": "the footer of every page",
+    "publish_text": "what of the text the site publishes: full, excerpts (the default) or none",
+    "publish_columns": "extra columns of an article table the site may publish (a list)",
+}
+#: ``corpus.toml`` keys that hold a list of strings (a single string is a list of one).
+LIST_KEYS = ("authors", "publish_columns")
+#: The publishing policies (``publish_text``): the whole text, concordance lines and quoted sentences only, no text.
+PUBLISH_TEXT = ("full", "excerpts", "none")
+DEFAULT_PUBLISH_TEXT = "excerpts"
 
 #: Fact files a corpus folder may carry: name → file name.
 FACT_FILES = {
@@ -107,7 +138,7 @@ class Corpus:
     Attributes: ``root``: the corpus folder (for a bare table file, the
     folder holding it); ``kind``: ``"pages"`` or ``"table"``; ``text``: the
     manifest (pages) or the article table; ``pages_dir``: where the page
-    files are (pages only); ``description``: the strings of ``corpus.toml``
+    files are (pages only); ``description``: ``corpus.toml`` checked (strings; lists for ``authors`` and ``publish_columns``)
     (missing keys are ''); ``facts``: fact name → file used (``None``: the
     corpus has none); ``defaulted``: fact names that fell back to the
     project's defaults or to none; ``is_sample``: the embedded sample corpus
@@ -227,9 +258,15 @@ class Corpus:
 
     @property
     def label(self) -> str:
-        """A short human name: the description's title, else paper, else the folder name."""
+        """A short human name: the description's name, else its title, else paper, else the folder name."""
         d = self.description
-        return d.get("title") or d.get("paper") or self.root.name
+        return d.get("name") or d.get("title") or d.get("paper") or self.root.name
+
+    @property
+    def publish_text(self) -> str:
+        """The publishing policy (``corpus.toml`` ``publish_text``; :data:`DEFAULT_PUBLISH_TEXT` when not
+        given): ``full``, ``excerpts`` or ``none``."""
+        return self.description.get("publish_text") or DEFAULT_PUBLISH_TEXT
 
     def fingerprint(self) -> str:
         """SHA-256 over the text and fact files' bytes (what a build depends on), 16 hex digits."""
@@ -351,8 +388,11 @@ def _is_sample(folder: Path) -> bool:
 
 
 def _description(folder: Path) -> dict:
+    """``corpus.toml`` of ``folder``, checked: strings (lists for :data:`LIST_KEYS`), known keys only, a
+    known ``publish_text``, an ``https://`` repository, a DOI and a year of the right shape.  A missing key is
+    ``''`` (``[]`` for a list)."""
     path = folder / DESCRIPTION_FILE
-    out = {key: "" for key in DESCRIPTION_KEYS}
+    out = {key: ([] if key in LIST_KEYS else "") for key in DESCRIPTION_KEYS}
     if not path.is_file():
         return out
     try:
@@ -363,9 +403,34 @@ def _description(folder: Path) -> dict:
         line = getattr(exc, "lineno", None) or _toml_line(str(exc))
         raise InputError(path, f"not valid TOML: {exc}", line) from None
     for key, value in data.items():
-        if not isinstance(value, (str, int, float)):
+        if key not in DESCRIPTION_KEYS:
+            raise InputError(path, f"unknown key {key!r}; the keys are {', '.join(DESCRIPTION_KEYS)}")
+        if key in LIST_KEYS:
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise InputError(path, f"{key!r} must be a list of strings, e.g. {key} = [\"…\", \"…\"]")
+            out[key] = [v.strip() for v in values if v.strip()]
+            continue
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise InputError(path, f"{key!r} must be a string")
-        out[key] = str(value)
+        out[key] = str(value).strip()
+    return _check_description(out, path)
+
+
+def _check_description(out: dict, path: Path) -> dict:
+    policy = out["publish_text"]
+    if policy and policy not in PUBLISH_TEXT:
+        raise InputError(path, f"publish_text {policy!r} is not one of {', '.join(PUBLISH_TEXT)}")
+    if out["repository"] and not re.fullmatch(r"https?://[^\s<>\"'`]+", out["repository"]):
+        raise InputError(path, f"repository {out['repository']!r} is not an http(s):// address")
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", out["doi"], flags=re.I)
+    if doi and not re.fullmatch(r"10\.\d{4,9}/[^\s<>\"'`]+", doi):
+        raise InputError(path, f"doi {out['doi']!r} is not a DOI (10.<registrant>/<suffix>)")
+    out["doi"] = doi
+    if out["year"] and not re.fullmatch(r"\d{4}", out["year"]):
+        raise InputError(path, f"year {out['year']!r} is not a year (four digits)")
+    if out["branch"] and not re.fullmatch(r"[A-Za-z0-9._/-]+", out["branch"]):
+        raise InputError(path, f"branch {out['branch']!r} is not a branch name")
     return out
 
 

@@ -30,10 +30,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from analysis.book.escape import md, md_code
+from analysis.paths import DATA_DIR
+
+from ..helpers import PUBLISHED_DIR, set_publishing
 
 #: Period codes (:data:`analysis.corpus.periods.FREQS`) by the span of the corpus: the first whose limit
 #: (days) is not exceeded.
@@ -61,6 +65,8 @@ class Context:
     first_date: str
     last_date: str
     defaulted_facts: tuple
+    #: The corpus's publishing policy (``corpus.toml`` ``publish_text``): ``full``, ``excerpts`` or ``none``.
+    publish_text: str = "excerpts"
 
     @property
     def bin(self) -> str:
@@ -80,10 +86,28 @@ class Context:
 
 def context(info: dict) -> Context:
     """The :class:`Context` of the built tables: ``info`` is their ``build_info`` row as a dict
-    (:attr:`analysis.tables.Tables.info`)."""
+    (:attr:`analysis.tables.Tables.info`).
+
+    In a Jupyter kernel (a chapter being built) it also sets what the tables and concordances may show,
+    from the corpus's publishing policy, and where they write their downloads
+    (:func:`analysis.book.helpers.set_publishing`).
+    """
     defaulted = tuple(x for x in str(info.get("defaulted_facts", "")).split(";") if x)
-    return Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
-                   str(info["first_date"]), str(info["last_date"]), defaulted)
+    ctx = Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
+                  str(info["first_date"]), str(info["last_date"]), defaulted,
+                  str(info.get("publish_text") or "excerpts"))
+    if _in_kernel():
+        set_publishing(ctx.publish_text, PUBLISHED_DIR)
+    return ctx
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
 
 
 class say:
@@ -119,11 +143,68 @@ class _Silent(say):
         return None
 
 
-def sample_note(markdown: str, ctx: Context) -> say:
-    """A note about the sample pages, shown only when the book is built on the sample corpus (``ctx``)."""
+#: The sample's notes (``data/book_notes.toml``): what the authors saw on the two sample pages, by chapter and
+#: place (``corpus.layout``), so that no notebook (downloaded with a book on another corpus) carries their text.
+SAMPLE_NOTES = DATA_DIR / "book_notes.toml"
+
+
+def sample_notes(path: Path = SAMPLE_NOTES) -> dict[str, str]:
+    """The sample's notes, ``{"chapter.place": markdown}``.
+
+    >>> "corpus.layout" in sample_notes()
+    True
+    """
+    import tomllib
+
+    notes: dict[str, str] = {}
+
+    def walk(prefix: str, table: dict) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}{key}.", value)
+            else:
+                notes[f"{prefix}{key}"] = str(value)
+
+    walk("", tomllib.loads(Path(path).read_text(encoding="utf-8")))
+    return notes
+
+
+def sample_note(key: str, ctx: Context) -> say:
+    """The sample's note ``key`` (:func:`sample_notes`; a key it does not hold is the note's Markdown itself),
+    shown only when the book is built on the sample corpus (``ctx``): nothing for any other corpus."""
     if not ctx.is_sample:
         return say("")
+    markdown = sample_notes().get(key, key)
     return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")
+
+
+#: The facts whose default (``data/defaults/``) a chapter names where it uses it: file and what it holds.
+DEFAULT_FACTS = {
+    "stopwords": ("stopwords.csv", "the stopword list"),
+    "aliases": ("aliases.csv", "the aliases (one term for several spellings)"),
+    "boilerplate": ("boilerplate.csv", "the dateline and agency formulas"),
+    "titles": ("leader_titles.csv", "the title words that anchor a name"),
+    "phrases": ("leader_phrases.csv", "the ritual and doctrine patterns"),
+    "surnames": ("leader_surnames.csv", "the surnames"),
+    "nonnames": ("leader_nonnames.csv", "the words that are never names"),
+}
+
+
+def defaults_sentence(ctx: Context, facts) -> str:
+    """A sentence naming which of ``facts`` (keys of :data:`DEFAULT_FACTS`) this corpus does not bring, so
+    that the project's defaults stand in (empty when it brings them all).
+
+    >>> ctx = Context("c", "某报", False, 1, "2020-01-01", "2020-01-01", ("stopwords", "gold"))
+    >>> defaults_sentence(ctx, ("stopwords", "aliases"))
+    "This corpus brings no `stopwords.csv` of its own: the project's default stands in, the stopword list of `data/defaults/stopwords.csv`."
+    """
+    used = [f for f in facts if f in ctx.defaulted_facts and f in DEFAULT_FACTS]
+    if not used:
+        return ""
+    files = ", ".join(f"`{DEFAULT_FACTS[f][0]}`" for f in used)
+    what = "; ".join(f"{DEFAULT_FACTS[f][1]} of `data/defaults/{DEFAULT_FACTS[f][0]}`" for f in used)
+    return (f"This corpus brings no {files} of its own: the project's default{'s stand' if len(used) > 1 else ' stands'} "
+            f"in, {what}.")
 
 
 def number(n: int | float) -> str:
@@ -157,13 +238,15 @@ def corpus_statement(info: dict, description: dict) -> str:
     if description.get("source"):
         lines.append(f"Source: {md(description['source'])}.")
     if description.get("licence"):
-        lines.append(f"Licence of the text: {md(description['licence'])}.")
+        lines.append(f"Licence of the text: {md(description['licence'].strip().rstrip('.'))}.")
     if "leaders" in ctx.defaulted_facts:
-        lines.append("The corpus has no registry of officials (`leaders.csv`): chapter 3 lists the officials "
-                     "the text names with a title instead.")
-    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation")]
+        lines.append("The corpus has no registry of officials of its own (`leaders.csv`): chapter 3 counts the "
+                     "national leaders of the project's default registry (`data/defaults/leaders.csv`) and lists the "
+                     "other officials the text names with a title.")
+    # The glossary and the annotations have no default: a corpus without them has none (no glossary page).
+    defaulted = [f for f in ctx.defaulted_facts if f not in ("leaders", "gold", "annotation", "glossary")]
     if defaulted:
-        lines.append("Facts this corpus does not bring, for which the project's defaults in `data/` stand in: "
+        lines.append("Facts this corpus does not bring, for which the project's defaults in `data/defaults/` stand in: "
                      + ", ".join(md_code(f) for f in defaulted) + ".")
     lines.append(f"Every number, name and finding in the chapters is computed from this corpus when the book is "
                  f"built; what the book claims holds for the {articles} of this corpus, not for the paper as a whole.")

@@ -107,9 +107,24 @@ def source_sentence(kind: str, articles: pd.DataFrame, n_manifest: int | None = 
                    "checksum is verified on every read, so a changed file cannot pass unnoticed.")
     files = sorted(articles["source"].astype(str).unique())
     shown = ", ".join(md_code(f) for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-    return say(f"This corpus is an article table ({shown}): one row per article, with its date, headline and text. "
-               f"The build read {_n(len(articles), 'row')} from it. There is no manifest of pages: the table's "
-               "rows are linked below by their row number in the file.")
+    unit = record_unit(files[0]) if files else "row"
+    where = {"row": "by their row number (the first row is 1)",
+             "record": "by their record number (the first record is 1)",
+             "line": "by the line of the file where each record starts (the header is line 1)"}[unit]
+    return say(f"This corpus is an article table ({shown}): one record per article, with its date, headline and "
+               f"text. The build read {_n(len(articles), 'record')} from it. There is no manifest of pages: the "
+               f"table's records are numbered {where}, and that number is their place in every table below.")
+
+
+def record_unit(source: str) -> str:
+    """What a record of an article table is numbered by: ``row`` (Parquet), ``record`` (a JSON array),
+    ``line`` (CSV, JSON Lines: the line where the record starts).
+
+    >>> record_unit("articles.parquet"), record_unit("articles.csv")
+    ('row', 'line')
+    """
+    suffix = str(source).rsplit(".", 1)[-1].lower()
+    return {"parquet": "row", "json": "record"}.get(suffix, "line")
 
 
 def repairs_sentence(kind: str, repairs: pd.DataFrame | None) -> say:

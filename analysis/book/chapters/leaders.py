@@ -198,11 +198,13 @@ def succession_phrase(table: pd.DataFrame) -> str:
             + (" …" if len(table) > 4 else "") + ".")
 
 
-def registry_text(registry: pd.DataFrame) -> say:
-    """What the registry holds: persons, posts, levels, dates, and who changes post."""
+def registry_text(registry: pd.DataFrame, ctx: Context | None = None) -> say:
+    """What the registry holds: persons, posts, levels, dates, and who changes post; with ``ctx``, also
+    whether it is the corpus's own or the project's default (``data/defaults/leaders.csv``)."""
     if not has_registry(registry):
         return say("This corpus has no registry (no `leaders.csv` in its folder): the sections that need one "
                    "are empty, and {ref}`leaders-discovery` shows how to start one.")
+    default = ctx is not None and "leaders" in ctx.defaulted_facts
     levels = registry.drop_duplicates("name")["level"].value_counts()
     level_text = _join([f"{number(levels[k])} {k}" for k in ("national", "municipal", "district", "other")
                         if k in levels.index])
@@ -210,7 +212,10 @@ def registry_text(registry: pd.DataFrame) -> say:
     ends = registry["end"].astype(str)
     open_posts = int((ends == "").sum())
     changes = _post_changes(registry)
-    text = (f"The registry has {_plural(len(registry), 'row')}: {_plural(registry['name'].nunique(), 'person')} "
+    text = ("This corpus brings no `leaders.csv` of its own: the registry used here is the project's default, "
+            "`data/defaults/leaders.csv` (the national leadership), so officials below the national level are "
+            "counted only where {ref}`leaders-discovery` finds them by their titles. " if default else "")
+    text += (f"The registry has {_plural(len(registry), 'row')}: {_plural(registry['name'].nunique(), 'person')} "
             f"({level_text}), posts starting from {starts.min()} to {starts.max()}, {number(open_posts)} still open "
             "(no end date). ")
     if "needs_anchor" in registry.columns and (registry["needs_anchor"].astype(str) == "yes").any():
@@ -220,6 +225,11 @@ def registry_text(registry: pd.DataFrame) -> say:
     if changes:
         text += (f"{_plural(len(changes), 'person')} {'holds' if len(changes) == 1 else 'hold'} more than one post, at "
                  "once or in turn: " + "; ".join(changes[:4]) + (" …" if len(changes) > 4 else "") + ".")
+    if ctx is not None:
+        from . import defaults_sentence
+
+        defaults = defaults_sentence(ctx, ("titles", "phrases", "surnames", "nonnames"))
+        text += f" {defaults}" if defaults else ""
     return say(text)
 
 

@@ -272,7 +272,15 @@ def top_terms_text(tf: pd.DataFrame, ctx: Context, n: int = 5) -> say:
              f" and appears in {number(int(first['doc_freq']))} of the {number(n_docs)} articles; {spread}")
     return say(f"The {plural(n_docs, 'article')} hold{'s' if n_docs == 1 else ''} {number(n_tokens)} word tokens and "
                f"{number(len(tf))} distinct terms. The most frequent are {_list(tf, n)}: {_term_md(first['term'])} "
-               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens{where}.")
+               f"alone is {first['rate_per_10k']:.0f} of every 10,000 tokens{where}."
+               + _defaults(ctx, ("stopwords", "aliases", "boilerplate")))
+
+
+def _defaults(ctx: Context, facts) -> str:
+    from analysis.book.chapters import defaults_sentence
+
+    sentence = defaults_sentence(ctx, facts)
+    return f" {sentence}" if sentence else ""
 
 
 def periods_text(leaders: pd.DataFrame, ctx: Context) -> say:
@@ -370,11 +378,16 @@ def dictionary_text(userdict: pd.DataFrame, ctx: Context) -> say:
     """Which user dictionary segmented this corpus and what it holds."""
     counts = userdict["category"].value_counts()
     what = ", ".join(f"{number(int(c))} {md(k)}" for k, c in counts.items()) or "no words"
-    origin = ("the project's default dictionary, `data/userdict.csv`, made for the 丰台报 sample: this corpus "
-              "brings none of its own, so its names and formulations may be cut into pieces"
-              if "userdict" in ctx.defaulted_facts else "the corpus's own `userdict.csv`")
+    if "userdict" in ctx.defaulted_facts:
+        origin = ("the project's default dictionary, `data/defaults/userdict.csv` (the national leaders' names): this "
+                  "corpus brings no `userdict.csv` of its own, so its other names and formulations may be cut into "
+                  "pieces")
+        where = "each with its source"
+    else:
+        origin = "the corpus's own `userdict.csv`"
+        where = "each with the source where it was seen"
     return say(f"The build segmented this corpus with {origin}. It lists {number(len(userdict))} words ({what}), "
-               "each with the page and line where it was seen.")
+               f"{where}.")
 
 
 def example_sentence(tables: Tables, articles: pd.DataFrame, words: set[str], *,
@@ -431,7 +444,8 @@ def limits(tables: dict[str, pd.DataFrame], ctx: Context, split: dict | None) ->
     items = [
         f"**Segmentation decides what a word is.** jieba with the user dictionary gives one reading of each "
         f"sentence; a name or formulation missing from the dictionary is counted in pieces. "
-        + ("This corpus was segmented with the sample's default dictionary." if "userdict" in ctx.defaulted_facts
+        + ("This corpus was segmented with the project's default dictionary (national leaders' names only)."
+           if "userdict" in ctx.defaulted_facts
            else "The dictionary has to grow with the corpus."),
         f"**Counts are not emphasis.** A rate per 10,000 tokens (of {number(n_tokens)} here) says how often a "
         "term is printed, not where: a headline word and a word in a list count the same.",
