@@ -464,8 +464,9 @@ def _is_matrix(frame: pd.DataFrame) -> bool:
 
 def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
                essential: Sequence[str] | None = None, lang_cols: Sequence[str] | None = None,
-               matrix: bool | None = None) -> HTMLTable:
-    """The first ``top`` rows of ``frame`` as a readable HTML table.
+               matrix: bool | None = None, root: str = CHAPTER_TO_ROOT) -> HTMLTable:
+    """The first ``top`` rows of ``frame`` as a readable HTML table (``root``: from the chapter's page to
+    the site's root, for the download links).
 
     * text wraps inside cells, newlines become line breaks;
     * ``source`` and ``line`` columns become one provenance column of
@@ -533,13 +534,13 @@ def show_table(frame: pd.DataFrame, *, top: int = 15, name: str | None = None,
         note_html = html_text(note_plain)
         if name is not None:
             note_plain += f"; full table: {name}.csv"
-            note_html += (f'; full table: <a href="{html_text(href(table_href(name)))}" download>{html_text(name)}.csv</a>'
+            note_html += (f'; full table: <a href="{html_text(href(table_href(name, root=root)))}" download>{html_text(name)}.csv</a>'
                           f' (checksums on the <a href="{html_text(href(data_anchor_href(name)))}">Data page</a>)')
         else:
             stem = write_shown(frame)
             if stem is not None:
                 note_plain += f"; full table: {SHOWN_URL_DIR}/{stem}.csv"
-                note_html += (f'; full table: <a href="{html_text(href(shown_href(stem)))}" download>'
+                note_html += (f'; full table: <a href="{html_text(href(shown_href(stem, root)))}" download>'
                               f"{SHOWN_URL_DIR}/{stem}.csv</a>")
         plain += "\n" + note_plain
 
@@ -714,17 +715,17 @@ def figure_href(name: str, suffix: str, root: str = CHAPTER_TO_ROOT) -> str:
     return f"{root}{FIGURES_URL_DIR}/{name}.{suffix}"
 
 
-def figure_downloads(name: str) -> str:
+def figure_downloads(name: str, root: str = CHAPTER_TO_ROOT) -> str:
     """The links under a caption to the figure's SVG and PNG (inline HTML, for a MyST caption).
 
     >>> figure_downloads("fig-x")
     'Download: <a href="../figures/fig-x.svg" download>SVG</a> · <a href="../figures/fig-x.png" download>PNG (2×)</a>.'
     """
-    return (f'Download: <a href="{figure_href(name, "svg")}" download>SVG</a> · '
-            f'<a href="{figure_href(name, "png")}" download>PNG (2×)</a>.')
+    return (f'Download: <a href="{figure_href(name, "svg", root)}" download>SVG</a> · '
+            f'<a href="{figure_href(name, "png", root)}" download>PNG (2×)</a>.')
 
 
-def figure_markdown(name: str, caption: str, alt: str) -> str:
+def figure_markdown(name: str, caption: str, alt: str, root: str = CHAPTER_TO_ROOT) -> str:
     """The Markdown cell that places glued figure ``name`` with a numbered caption (and its downloads).
 
     >>> print(figure_markdown("fig-lengths", "Characters per article.", "Bar chart of characters per article."))
@@ -737,14 +738,15 @@ def figure_markdown(name: str, caption: str, alt: str) -> str:
 
     ``caption`` is Markdown: a corpus value in it must already be escaped
     (:func:`analysis.book.escape.md`). ``alt`` is plain text, written as the
-    directive option reads it back (:func:`analysis.book.escape.option_value`).
+    directive option reads it back (:func:`analysis.book.escape.option_value`). ``root``: from the
+    chapter's page to the site's root (``../../`` for a chapter one folder deeper, as the collection's).
     """
     check_label(name)
     caption = " ".join(str(caption or "").split())
     if not caption:
         raise ValueError(f"figure {name!r}: the caption is empty")
     return (f"```{{glue:figure}} {name}\n:name: {name}\n:alt: {option_value(check_alt(alt))}\n\n{caption} "
-            f"{figure_downloads(name)}\n```")
+            f"{figure_downloads(name, root)}\n```")
 
 
 def small_text(figure, minimum: float = MIN_FONT_PT) -> list[str]:

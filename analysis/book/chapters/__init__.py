@@ -96,9 +96,15 @@ def context(info: dict) -> Context:
     ctx = Context(str(info["corpus"]), str(info["paper"]), bool(info["is_sample"]), int(info["n_articles"]),
                   str(info["first_date"]), str(info["last_date"]), defaulted,
                   str(info.get("publish_text") or "excerpts"))
-    if _in_kernel():
-        set_publishing(ctx.publish_text, PUBLISHED_DIR)
+    kernel_publishing(ctx.publish_text)
     return ctx
+
+
+def kernel_publishing(policy: str) -> None:
+    """In a Jupyter kernel (a chapter being built): show and publish under ``policy``, writing the
+    downloads into :data:`~analysis.book.helpers.PUBLISHED_DIR`; elsewhere nothing changes."""
+    if _in_kernel():
+        set_publishing(policy, PUBLISHED_DIR)
 
 
 def _in_kernel() -> bool:

@@ -18,11 +18,18 @@ import pandas as pd
 
 from analysis.book.escape import md
 
-from . import number, say
+from . import kernel_publishing, number, say
 
 #: How a diffusion status reads in the chapter's table.
 STATUS_WORDS = {"first": "first", "adopted": "+{lag} d", "left-censored": "left-censored",
                 "first (left-censored)": "first, left-censored", "never": "never", "not covered": "not covered"}
+
+
+def publish_downloads() -> None:
+    """In a kernel building the book: write the chapter's figures (SVG, PNG) and full tables for download,
+    under the ``excerpts`` policy whatever the papers declare (a collection mixes papers whose licences
+    differ, so the comparison shows no running text)."""
+    kernel_publishing("excerpts")
 
 
 def _join(items) -> str:
