@@ -27,7 +27,8 @@ if [ -n "${ANALYSIS_COLLECTION:-}" ]; then
     .venv/bin/python -m analysis build --out "$tables" --corpus "$ANALYSIS_COLLECTION" --quiet
     # The search dictionary and published files come from the first paper.
     first="$(.venv/bin/python -c 'import json, sys; print(json.load(open(sys.argv[1] + "/collection.json"))["papers"][0]["slug"])' "$tables")"
-    corpus="$(.venv/bin/python -c 'import pandas, sys; print(pandas.read_parquet(sys.argv[1] + "/build_info.parquet")["corpus_path"].iloc[0])' "$tables/$first")"
+    # (its folder from the collection itself: build_info names no machine path)
+    corpus="$(.venv/bin/python -c 'import sys; from analysis.collection.folder import Collection; print(Collection.from_folder(sys.argv[1]).corpora[0].root)' "$ANALYSIS_COLLECTION")"
     .venv/bin/python -m analysis.book.publish --data "$tables/$first" --corpus "$corpus"
     .venv/bin/jupyter-book build . --toc _toc_collection.yml --path-output "${BOOK_OUT:-.}" --all -W -n --keep-going
     echo "book: open ${BOOK_OUT:-.}/_build/html/index.html"
