@@ -296,7 +296,7 @@ class OpeningRules:
       ``新华社北京１月１日电``, ``新华社华盛顿５日电`` (a day alone: month from
       the issue), ``据新华社…电``, ``据法新社…１月５日报道``; also ``本报讯``,
       ``[据]<agency>电`` without place or date, ``本报北京讯``;
-    * ``[据]<agency>消息（…）：``, ``据<agency>报道``: ``央视网消息（新闻联播）：``, ``据新华社报道，``;
+    * ``[据]<agency>消息（…）：``, ``据<agency>报道``: ``央视网消息（晚间新闻）：``, ``据新华社报道，``;
     * ``<agency>记者 …``: ``本报记者 …``, ``新华社记者 …``, ``本报驻美国记者 …``;
     * ``（[<agency>]记者 …）``: a reporter in parentheses (no agency: the paper's own);
 
