@@ -43,3 +43,23 @@ def test_first_item_when_there_are_no_pages_and_page_one_in_either_width():
     assert table.loc[("甲", "2024-01-02"), ["mentions", "front_page", "headline_share"]].tolist() == [1, 0, 1.0]
     assert table.loc[("乙", "2024-01-02"), "mentions_per_100_articles"] == 50.0  # ritual not counted
     assert page_prominence(ms.iloc[:0], arts).columns.tolist() == PROMINENCE_COLUMNS
+
+
+def test_mentions_carry_the_page_and_the_chapter_reads_the_front_page(sample_tables):
+    from analysis.book.chapters import leaders as chapter
+
+    articles, mentions = sample_tables.load("articles"), sample_tables.load("mentions")
+    pages = dict(zip(articles["article_id"], articles["page"].fillna("").astype(str)))
+    assert "page" in mentions.columns and mentions["page"].tolist() == mentions["article_id"].map(pages).tolist()
+    table, registry = sample_tables.load("prominence"), sample_tables.load("registry")
+    text = str(chapter.front_page_text(table, articles, registry))
+    top = table.groupby("name")["mentions"].sum().sort_values(ascending=False, kind="stable")
+    base = articles.drop_duplicates("issue_date").shape[0] / len(articles)
+    assert f"{100 * base:.0f}% of the corpus's articles are the first item of their issue" in text
+    assert top.index[0] in text and f"named {top.iloc[0]} times" in text
+    view = chapter.front_page_view(table, people=3)
+    assert view["name"].nunique() == min(3, table["name"].nunique()) and list(view.columns) == chapter.FRONT_PAGE_COLUMNS
+    # A corpus with pages: page 1 is the front, and the sentence says so.
+    paged = articles.assign(page=["1" if i % 2 == 0 else "2" for i in range(len(articles))])
+    assert "are on page 1" in str(chapter.front_page_text(table, paged, registry))
+    assert "No registered person" in str(chapter.front_page_text(table.iloc[:0], articles, registry))

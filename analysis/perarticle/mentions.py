@@ -115,7 +115,7 @@ TITLE_PLACES = ("before", "after", "both")
 TITLE_UNITS = ("post", "honorific", "organisation", "suffix", "modifier", "connector", "past", "predicate")
 
 MENTION_COLUMNS = [
-    "article_id", "issue_date", "date", "name", "title", "position", "organisation", "level", "kind",
+    "article_id", "issue_date", "page", "date", "name", "title", "position", "organisation", "level", "kind",
     "location", "offset", "order", "sentence", "context", "source", "line", "title_raw", "in_term",
     "enumeration", "list_order",
 ]
@@ -1007,6 +1007,7 @@ def leader_mentions(articles: pd.DataFrame, registry=None, *, titles=None, phras
                 rows.append({
                     "article_id": article["article_id"],
                     "issue_date": str(article.get("issue_date", "") or ""),
+                    "page": str(article.get("page", "") or ""),
                     "date": date,
                     "name": f["name"],
                     "title": f["title"],
@@ -1072,6 +1073,7 @@ def mentions_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     for column in ("enumeration", "list_order"):
         frame[column] = frame[column].fillna(0)      # records of an earlier version lack them
+    frame["page"] = frame["page"].fillna("").astype(str)
     for column in ("offset", "order", "sentence", "line", "enumeration", "list_order"):
         frame[column] = frame[column].astype("int64")
     frame["in_term"] = frame["in_term"].astype(bool)

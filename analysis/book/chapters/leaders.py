@@ -31,8 +31,8 @@ import pandas as pd
 
 from analysis.book.escape import md, md_code
 from analysis.book.helpers import caption_figure, figure_markdown
-from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, mention_counts, successions,
-                                     title_changes, top_persons)
+from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, front_page_articles, mention_counts,
+                                     successions, title_changes, top_persons)
 from analysis.leaders.validation import Validation
 from analysis.perarticle.mentions import KINDS
 from . import BIN_NAMES, Context, number, say
@@ -313,6 +313,72 @@ def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
     lead = frequent.sort_values(["lead_share", "total", "name"], ascending=[False, False, True]).iloc[0]
     return say(head + f"among those named at least {_plural(threshold, 'time')}, {md(lead['name'])} has the "
                f"largest share in the lead paragraph ({_pct(lead['lead_share'])} of {number(int(lead['total']))}).")
+
+
+#: The columns of the build's ``prominence`` table the chapter shows.
+FRONT_PAGE_COLUMNS = ["name", "period", "mentions", "front_page_share", "headline_share", "mentions_per_issue",
+                      "mentions_per_100_articles"]
+
+
+def front_page_view(table: pd.DataFrame, people: int = 6) -> pd.DataFrame:
+    """The ``prominence`` rows of the ``people`` most-named persons, each person's periods together
+    (most named first, then period), in :data:`FRONT_PAGE_COLUMNS`.
+
+    >>> t = pd.DataFrame({"name": ["甲", "乙", "甲"], "period": ["2023", "2023", "2024"], "mentions": [1, 5, 9],
+    ...                   "front_page_share": [1.0, 0.2, 0.5], "headline_share": [0.0, 0.2, 0.1],
+    ...                   "mentions_per_issue": [0.1, 0.5, 0.9], "mentions_per_100_articles": [1.0, 5.0, 9.0]})
+    >>> front_page_view(t)[["name", "period"]].values.tolist()
+    [['甲', '2023'], ['甲', '2024'], ['乙', '2023']]
+    """
+    if table.empty:
+        return table.reindex(columns=FRONT_PAGE_COLUMNS)
+    totals = table.groupby("name")["mentions"].sum()
+    order = sorted(totals.index, key=lambda n: (-int(totals[n]), str(n)))[:people]
+    rank = {n: i for i, n in enumerate(order)}
+    shown = table[table["name"].isin(rank)].assign(_rank=lambda f: f["name"].map(rank))
+    shown = shown.sort_values(["_rank", "period"], kind="stable")
+    return shown[FRONT_PAGE_COLUMNS].reset_index(drop=True)
+
+
+def front_page_text(table: pd.DataFrame, articles: pd.DataFrame, registry: pd.DataFrame) -> say:
+    """What the front page says: the most-named person's front-page and headline shares against the
+    share of all articles that stand on the front, and how their mentions per issue moved over the periods."""
+    if not has_registry(registry):
+        return _empty_for("front-page counts")
+    if table.empty:
+        return say("No registered person is named for their own activity, so no one is placed on the front page.")
+    front, basis = front_page_articles(articles)
+    base = float(front.mean()) if len(front) else float("nan")
+    where = ("on page 1" if basis == "page 1" else
+             "the first item of their issue (the corpus gives no page numbers, so the front page is taken to be "
+             "each issue's first item; for a broadcast, its lead story)")
+    totals = table.groupby("name")[["mentions", "front_page", "headline"]].sum()
+    totals = totals.assign(_name=totals.index.astype(str)).sort_values(["mentions", "_name"], ascending=[False, True])
+    top = totals.index[0]
+    row = totals.loc[top]
+    share = row["front_page"] / row["mentions"]
+    ratio = share / base if base > 0 else float("nan")
+    compare = (f", {ratio:.1f} times the share of all articles that stand there ({_pct(base)})"
+               if not math.isnan(ratio) else "")
+    text = (f"{_pct(base)} of the corpus's articles are {where}. The most-named person, {md(top)}, is named "
+            f"{_plural(int(row['mentions']), 'time')} for their own activity; {_pct(share)} of these mentions stand "
+            f"in front-page articles{compare}, and {_pct(row['headline'] / row['mentions'])} in a headline or "
+            "subheadline.")
+    own = table[table["name"] == top].sort_values("period")
+    if len(own) > 1:
+        low, high = own.loc[own["mentions_per_issue"].idxmin()], own.loc[own["mentions_per_issue"].idxmax()]
+        text += (f" Per issue, {md(top)}'s mentions range from {low['mentions_per_issue']:.2f} ({md(low['period'])}) "
+                 f"to {high['mentions_per_issue']:.2f} ({md(high['period'])}); per 100 articles, from "
+                 f"{own['mentions_per_100_articles'].min():.1f} to {own['mentions_per_100_articles'].max():.1f}.")
+    threshold = max(3, int(0.01 * totals["mentions"].sum()))
+    frequent = totals[totals["mentions"] >= threshold]
+    if len(frequent) > 1:
+        shares = (frequent["front_page"] / frequent["mentions"]).sort_values(ascending=False, kind="stable")
+        best = shares.index[0]
+        text += (f" Among the {_plural(len(frequent), 'person')} named at least "
+                 f"{_plural(threshold, 'time')}, {md(best)} has the largest front-page share "
+                 f"({_pct(shares.iloc[0])}).")
+    return say(text)
 
 
 def titles_text(titles: pd.DataFrame, registry: pd.DataFrame) -> say:
