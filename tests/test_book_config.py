@@ -123,6 +123,15 @@ def test_notebook_is_committed_executed_and_clean(path):
             assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{path.name}, code cell {number}: object repr"
 
 
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name != "reproducibility.ipynb"], ids=lambda p: p.name)
+def test_chapter_shows_no_code(path):
+    """A chapter narrates; its code is in the downloadable notebook, not on the page (tag ``remove-input``)."""
+    notebook = nbformat.read(path, as_version=4)
+    shown = [n for n, cell in enumerate((c for c in notebook.cells if c.cell_type == "code"), start=1)
+             if "remove-input" not in cell.metadata.get("tags", [])]
+    assert not shown, f"{path.name}: code cell(s) {shown} would show their code on the page"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_reads_the_corpus_setting(path):
     """Every call is ``load_articles()`` without arguments, so ANALYSIS_CORPUS re-targets it."""

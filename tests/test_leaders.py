@@ -458,3 +458,16 @@ def test_a_bare_title_standing_for_the_holder_is_still_resolved(national_registr
     found = _found(text, national_registry)
     assert [kind for _, kind, _ in found] == ["coverage", "title-only", "title-only"]
     assert {name for name, _, _ in found} == {"习近平"}
+
+
+def test_network_edges_stay_lines_when_pairs_share_hundreds_of_articles():
+    import matplotlib.pyplot as plt
+
+    names = ["甲", "乙", "丙", "丁"]
+    mentions = pd.DataFrame({"name": names, "kind": ["coverage"] * 4, "level": ["national", "national", "", "district"]})
+    pairs = pd.DataFrame({"a": ["甲", "甲", "乙"], "b": ["乙", "丙", "丁"], "count": [638, 40, 1]})
+    ax = plot_network(pairs, mentions)
+    widths = sorted(line.get_linewidth() for line in ax.lines)
+    assert len(widths) == 3 and widths[-1] <= 6.0 and widths[0] >= 0.4 and widths[0] < widths[1] < widths[2]
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"national", "district", "no post on the date"}
+    plt.close(ax.figure)

@@ -19,6 +19,41 @@ from analysis.topics.model import article_label
 MAP_LABEL_ALL = 30
 
 
+def cluster_colours(k: int) -> list:
+    """One colour per cluster number 0 … k-1, none repeated up to 60 clusters (tab10; tab20; tab20 + tab20b +
+    tab20c), cycling only beyond.
+
+    >>> len(set(cluster_colours(28))) == 28
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    names = ["tab10"] if k <= 10 else ["tab20"] if k <= 20 else ["tab20", "tab20b", "tab20c"]
+    palette = [colour for name in names for colour in plt.get_cmap(name).colors]
+    return [palette[i % len(palette)] for i in range(max(k, 1))]
+
+
+def spread_labels(points: pd.DataFrame, x_span: float, y_span: float, gap: float = 0.045) -> pd.DataFrame:
+    """Label positions (columns ``x``, ``y``) moved apart vertically so that no two are closer than ``gap``
+    of the spans in both directions; the first label of a pile keeps its place.
+
+    >>> p = pd.DataFrame({"x": [0.0, 0.01, 0.5], "y": [0.0, 0.0, 0.0]})
+    >>> spread_labels(p, 1.0, 1.0)["y"].round(3).tolist()
+    [0.0, 0.045, 0.0]
+    """
+    dx, dy = gap * max(x_span, 1e-9), gap * max(y_span, 1e-9)
+    placed: list[tuple[float, float]] = []
+    out = points.copy()
+    for index, (x, y) in points[["x", "y"]].iterrows():
+        step = 0
+        while any(abs(x - px) < dx and abs(y + step * dy - py) < dy for px, py in placed) and step < 50:
+            # Alternate above and below: 1, -1, 2, -2 …
+            step = -step if step > 0 else 1 - step
+        placed.append((x, y + step * dy))
+        out.loc[index, "y"] = y + step * dy
+    return out
+
+
 def plot_k_selection(selection: pd.DataFrame, ax=None):
     """Mean silhouette against k (the build's ``topic_selection`` table), the chosen k circled.  Returns the Axes."""
     import matplotlib.pyplot as plt
@@ -32,7 +67,12 @@ def plot_k_selection(selection: pd.DataFrame, ax=None):
                label=f"chosen k = {int(best['k'].iloc[0])}", zorder=3)
     ax.set_xlabel("Number of clusters k")
     ax.set_ylabel("Mean silhouette (cosine)")
-    ax.set_xticks(selection["k"])
+    if len(selection) <= 12:
+        ax.set_xticks(selection["k"])
+    else:
+        # An extended range (k up to 48): every k's label would overlap its neighbours'.
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()
@@ -50,12 +90,12 @@ def plot_cluster_shares(sizes: pd.DataFrame, cluster_terms: pd.DataFrame, bin_na
         rows = -(-wide.shape[1] // 2)
         # The legend sits under the axes, inside the figure: add its height (and the rotated labels') to the plot's.
         _, ax = plt.subplots(figsize=(min(8, 3.5 + 0.3 * len(wide)), 3.2 + 0.25 * rows + (0.8 if len(wide) > 6 else 0)))
-    cmap = plt.get_cmap("tab10" if wide.shape[1] <= 10 else "tab20")
+    colours = cluster_colours(int(max(wide.columns)) + 1 if len(wide.columns) else 1)
     bottom = np.zeros(len(wide))
     for c in wide.columns:
         label = f"cluster {c}: {names.get(int(c), '')}" if c >= 0 else "no kept term"
         ax.bar(range(len(wide)), wide[c].values, bottom=bottom, width=0.85, label=label,
-               color="#999999" if c < 0 else cmap(int(c) % cmap.N))
+               color="#999999" if c < 0 else colours[int(c)])
         bottom += wide[c].values
     thin_ticks(ax, [str(p) for p in wide.index])
     ax.set_ylim(0, 1)
@@ -84,14 +124,14 @@ def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articl
     k = clusters["cluster"].nunique()
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 5.5 + 0.2 * -(-k // 2)))
-    cmap = plt.get_cmap("tab10" if k <= 10 else "tab20")
+    colours = cluster_colours(int(clusters["cluster"].max()) + 1 if n else 1)
     names = top_terms(cluster_terms, 3)
     size, alpha = (60, 1.0) if n <= 200 else (12, 0.6) if n <= 5000 else (3, 0.35)
     for c in sorted(clusters["cluster"].unique()):
         rows = clusters[clusters["cluster"] == c]
         label = (f"cluster {c} ({len(rows):,} articles): {names.get(int(c), '')}" if c >= 0
                  else f"no kept term ({len(rows):,} articles)")
-        ax.scatter(rows["x"], rows["y"], s=size, alpha=alpha, color="#999999" if c < 0 else cmap(int(c) % cmap.N),
+        ax.scatter(rows["x"], rows["y"], s=size, alpha=alpha, color="#999999" if c < 0 else colours[int(c)],
                    edgecolors="white" if n <= 200 else "none", linewidths=0.6, label=label, zorder=2)
     if n <= MAP_LABEL_ALL:
         # Few articles: every dot carries its headline.
@@ -104,10 +144,12 @@ def plot_cluster_map(clusters: pd.DataFrame, cluster_terms: pd.DataFrame, articl
                         textcoords="offset points", fontsize=8, color="#222222", zorder=3)
     else:
         # Many articles: headlines would pile up; each cluster's number sits at its median point.
-        centres = clusters[clusters["cluster"] >= 0].groupby("cluster")[["x", "y"]].median()
+        centres = spread_labels(clusters[clusters["cluster"] >= 0].groupby("cluster")[["x", "y"]].median(),
+                                float(clusters["x"].max() - clusters["x"].min()),
+                                float(clusters["y"].max() - clusters["y"].min()))
         for c, (x, y) in centres.iterrows():
             ax.annotate(str(c), (x, y), ha="center", va="center", fontsize=9, zorder=4,
-                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": cmap(int(c) % cmap.N),
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": colours[int(c)],
                               "alpha": 0.85})
     if n:
         span = max(float(clusters["x"].max() - clusters["x"].min()), 1e-9)

@@ -228,7 +228,8 @@ def trend_sentence(ctx: Context, sizes: pd.DataFrame, cluster_terms: pd.DataFram
         v = np.sqrt(chi2 / (table.values.sum() * (min(table.shape) - 1)))
         verdict = ("the mix of clusters changes over time more than chance would" if p < 0.01
                    else "no evidence that the mix of clusters changes over time")
-        test = f"A chi-square test of clusters against {name}s gives p = {p:.3g} (Cramér's V = {v:.2f}): {verdict}."
+        test = (f"A chi-square test of clusters against {name}s gives {p_value(p)} (Cramér's V = {v:.2f}): "
+                f"{verdict}.")
     shares = table.div(table.sum(axis=1), axis=0)
     third = max(1, len(shares) // 3)
     change = shares.tail(third).mean() - shares.head(third).mean()
@@ -272,6 +273,15 @@ def map_caption(clusters: pd.DataFrame) -> tuple[str, str]:
 
 AGREEMENT_READING = [(0.9, "nearly the same partition"), (0.6, "largely the same groups"),
                      (0.3, "partly the same groups"), (0.1, "little in common"), (-1.0, "no better than chance")]
+
+
+def p_value(p: float) -> str:
+    """``p = 0.0123``, or ``p < 1e-300`` where the float underflows to zero (never ``p = 0``).
+
+    >>> p_value(0.01234), p_value(0.0)
+    ('p = 0.0123', 'p < 1e-300')
+    """
+    return f"p = {p:.3g}" if p >= 1e-300 else "p < 1e-300"
 
 
 def agreement_reading(ari: float) -> str:
