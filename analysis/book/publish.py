@@ -788,7 +788,7 @@ def reading_guide(policy: str, has_glossary: bool, launch: bool) -> str:
             "offers every derived table for download, with checksums, and says how much of the corpus's text "
             "this book publishes (its `publish_text`)")
     lines = [
-        "- {doc}`01_corpus` — from the corpus's text to a table of articles with headlines, bylines and dates.",
+        "- {doc}`01_corpus` — from the corpus's text to a table of dated articles with their headlines (and bylines, where the text has them).",
         "- {doc}`02_term_frequency` — word segmentation with jieba {cite}`sun2012jieba`, term frequencies,",
         "  keyness between periods {cite}`dunning1993accurate,rayson2000comparing,hardie2014logratio` and the",
         "  paper's fixed formulations.",

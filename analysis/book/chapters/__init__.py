@@ -220,6 +220,18 @@ def number(n: int | float) -> str:
     return f"{int(n):,}"
 
 
+def _place(place: str) -> str:
+    """`` (place)`` after the paper's name, or ``, place`` when the place has brackets of its own (the
+    sentence goes on with ``, dated …``).
+
+    >>> _place("北京市丰台区"), _place("national (evening news)"), _place("")
+    (' (北京市丰台区)', ', national (evening news)', '')
+    """
+    if not place:
+        return ""
+    return f", {md(place)}" if any(b in place for b in "()（）") else f" ({md(place)})"
+
+
 def corpus_statement(info: dict, description: dict) -> str:
     """The introduction's paragraph on what this build of the book is about (Markdown).
 
@@ -239,7 +251,7 @@ def corpus_statement(info: dict, description: dict) -> str:
     form = "page texts with a manifest" if info.get("kind") == "pages" else "an article table"
     articles = "1 article" if ctx.n_articles == 1 else f"{number(ctx.n_articles)} articles"
     lines = [f"This build of the book reads **{md(ctx.corpus)}**: {articles} of {paper}"
-             + (f" ({md(description['place'])})" if description.get("place") else "")
+             + (_place(description.get("place", "")))
              + f", dated {md(ctx.span)}, given as {form}."]
     if description.get("source"):
         lines.append(f"Source: {md(description['source'])}.")
