@@ -92,8 +92,29 @@ def test_corpus_files_follow_the_corpus_setting(corpus_copy, monkeypatch):
     assert setting.startswith("ANALYSIS_CORPUS=…/corpus "), setting
     assert str(corpus_copy.parent) not in setting, "the page would name the machine's folders"
     table = corpus_files(environment_corpus())
-    assert sorted(table["path"]) == sorted(p.name for p in corpus_copy.iterdir())
+    own = table[table["status"] != "project default"]
+    assert sorted(own["path"]) == sorted(p.name for p in corpus_copy.iterdir())
     assert (table.loc[table["path"].str.endswith(".txt"), "status"] == "matches manifest").all()
+    # The facts it falls back to are fingerprinted too: a changed default registry changes a checksum.
+    defaults = table[table["status"] == "project default"]
+    assert "data/defaults/leaders.csv" in set(defaults["path"]) and defaults["sha256"].str.fullmatch("[0-9a-f]{64}").all()
+
+
+def test_corpus_files_of_an_article_table_list_its_own_facts_and_the_defaults(tmp_path):
+    import analysis
+
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    load_articles()[["article_id", "issue_date", "headline", "text"]].rename(
+        columns={"article_id": "id", "issue_date": "date", "headline": "title"}).to_csv(folder / "articles.csv",
+                                                                                      index=False)
+    (folder / "corpus.toml").write_text('title = "x"\n', encoding="utf-8")
+    (folder / "stopwords.csv").write_text("word,source\n的,test\n", encoding="utf-8")
+    table = corpus_files(analysis.Corpus(folder)).set_index("path")
+    assert table.loc["articles.csv", "status"] == table.loc["stopwords.csv", "status"] == "no manifest entry"
+    assert "corpus.toml" in table.index and "data/defaults/stopwords.csv" not in table.index
+    assert table.loc["data/defaults/leaders.csv", "status"] == "project default"
+    assert not any(str(tmp_path) in p for p in table.index)
 
 
 def test_corpus_summary_adds_up_to_the_article_table():

@@ -175,20 +175,38 @@ def data_files(folder: str | Path = DATA_DIR, manifest: str | Path = SAMPLE_MANI
 
 
 def corpus_files(corpus: Corpus) -> pd.DataFrame:
-    """:func:`data_files` for ``corpus``, the corpus the notebooks read.
+    """:func:`data_files` for ``corpus``, the corpus the notebooks read, and every fact it was built with.
 
-    For an article table, one row for the table file. Same columns as
-    :func:`data_files`.
+    For an article table, one row for the table file; for any corpus but the sample (whose ``data/`` folder
+    holds its facts and the defaults), one row for each fact file the build read, its own (inside the
+    folder: status ``no manifest entry``, like any file there) or the project's default it fell back to
+    (status ``project default``), so a registry, stopword list or annotation that changes a number changes
+    a checksum here.  Same columns as :func:`data_files`.
     """
+    columns = ["path", "bytes", "sha256", "manifest_sha256", "status"]
+    if corpus.kind != "table" and corpus.pages_dir.resolve() == RAW_DIR.resolve():
+        return data_files()
     if corpus.kind == "table":
         target = corpus.text
-        return pd.DataFrame([{"path": target.name, "bytes": target.stat().st_size,
-                              "sha256": sha256_file(target), "manifest_sha256": "",
-                              "status": "no manifest entry"}],
-                            columns=["path", "bytes", "sha256", "manifest_sha256", "status"])
-    if corpus.pages_dir.resolve() == RAW_DIR.resolve():
-        return data_files()
-    return data_files(corpus.root, corpus.text, corpus.pages_dir)
+        frame = pd.DataFrame([{"path": target.name, "bytes": target.stat().st_size,
+                               "sha256": sha256_file(target), "manifest_sha256": "",
+                               "status": "no manifest entry"}], columns=columns)
+    else:
+        frame = data_files(corpus.root, corpus.text, corpus.pages_dir)
+    listed = set(frame["path"])
+    rows = []
+    root = Path(corpus.root).resolve()
+    read = [p for p in corpus.facts.values() if p is not None] + [Path(corpus.root) / "corpus.toml"]
+    for path in sorted({Path(p).resolve() for p in read if Path(p).is_file()}):
+        own = root in path.parents
+        shown = path.relative_to(root).as_posix() if own else _display_path(path, root)
+        if shown in listed:
+            continue
+        rows.append({"path": shown, "bytes": path.stat().st_size, "sha256": sha256_file(path),
+                     "manifest_sha256": "", "status": "no manifest entry" if own else "project default"})
+    if rows:
+        frame = pd.concat([frame, pd.DataFrame(rows, columns=columns)], ignore_index=True)
+    return frame.reset_index(drop=True)
 
 
 def _display_path(path: Path, folder: Path) -> str:
