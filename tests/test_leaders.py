@@ -471,3 +471,18 @@ def test_network_edges_stay_lines_when_pairs_share_hundreds_of_articles():
     assert len(widths) == 3 and widths[-1] <= 6.0 and widths[0] >= 0.4 and widths[0] < widths[1] < widths[2]
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"national", "district", "no post on the date"}
     plt.close(ax.figure)
+
+
+def test_a_bare_post_end_maps_only_to_a_post_in_force_on_the_date():
+    from analysis.perarticle.mentions import normalise_title
+
+    registry = pd.DataFrame([
+        {"name": "甲乙丙", "aliases": "", "title": "国务院副总理", "organisation": "国务院", "level": "national",
+         "start": "2018-03-19", "end": "2023-03-12", "source": "test"},
+        {"name": "甲乙丙", "aliases": "", "title": "国家副主席", "organisation": "中华人民共和国", "level": "national",
+         "start": "2023-03-10", "end": "", "source": "test"}])
+    m = matcher(registry)
+    # Chair of a bilateral commission in 2022: not yet the vice-president.
+    assert normalise_title(m, "甲乙丙", "主席", "2022-03-30") == "主席"
+    assert normalise_title(m, "甲乙丙", "副主席", "2024-05-01") == "国家副主席"
+    assert normalise_title(m, "甲乙丙", "副总理", "2022-03-30") == "国务院副总理"

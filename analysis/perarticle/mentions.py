@@ -909,7 +909,8 @@ def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
     shortest such post), or is a form of the post's organisation followed by
     the post's last word (``中华人民共和国主席`` → ``国家主席`` when the
     registry's organisation of 国家主席 is 中华人民共和国).  Posts in force on
-    ``date`` are preferred.  Pieces matching no registered post stay as written.
+    ``date`` are preferred; a bare end maps only to a post in force on ``date``
+    (when there is a date).  Pieces matching no registered post stay as written.
 
     >>> normalise_title(matcher(), "王少峰", "丰台区委书记")
     '区委书记'
@@ -923,7 +924,9 @@ def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
         if not piece:
             continue
         longer = [t for t in force if piece.endswith(t)]
-        shorter = [t for t in force if len(piece) >= 2 and t.endswith(piece)]
+        # A bare end (主席) names a post only when one so ending is in force: 主席 of a commission before the
+        # person became 国家副主席 is not that post.  Undated mentions keep the earlier reading.
+        shorter = [t for t in force if len(piece) >= 2 and t.endswith(piece) and (force[t] or not date)]
         forms = [t for t, o in {(p[0], p[1]) for p in posts if p[0]}
                  if any(f in piece and _org_then_post(piece, f, t) for f in m.org_forms.get(o, ()))]
         if longer:
