@@ -191,8 +191,12 @@ def test_marked_annotation_gives_precision_and_recall_with_intervals(generated, 
     sample.to_csv(path, index=False)
     v = validate(generated["registry"], generated["mentions"], generated["articles"], annotation_path=path)
     assert v.state == "annotation" and v.n == len(sample)
-    mentions_marked = (sample["candidate"] == "mention").sum()
-    assert v.precision == pytest.approx((mentions_marked - 2) / mentions_marked)
+    # Overall precision weights each kind by its population (the strata are sampled equally).
+    mentions = sample[sample["candidate"] == "mention"]
+    population = mentions.groupby("kind")["note"].first().str.extract(r"population=(\d+)")[0].astype(float)
+    share = mentions.groupby("kind")["correct"].apply(lambda c: (c == "yes").mean())
+    assert v.precision == pytest.approx((share * population).sum() / population.sum())
+    assert v.precision < (len(mentions) - 2) / len(mentions)  # the errors sit in the largest stratum
     assert v.precision_ci[0] < v.precision < v.precision_ci[1] <= 1
     if (sample["kind"] == "rejected").any():
         assert v.recall < 1
@@ -200,6 +204,8 @@ def test_marked_annotation_gives_precision_and_recall_with_intervals(generated, 
     assert list(v.table.columns)[:4] == ["kind", "population", "marked", "correct"]
     text = chapter.validation_text(v).markdown
     assert "annotated_mentions.csv" in text and "95% interval" in text
+    assert "weights each kind's precision by its number of mentions" in text and "习主席" in text
+    assert "weighted by how common each kind" in chapter.validation_phrase(v)
     assert "hand-marked sample" in chapter.validation_phrase(v)
 
     sample["correct"] = ""

@@ -12,13 +12,13 @@ from the officials the corpus names).
 True
 """
 from .registry_draft import registry_draft
-from .tables import (ACTIVITY_KINDS, CITATION_KINDS, busiest_period, co_mentions, issue_gaps, kind_series,
+from .tables import (ACTIVITY_KINDS, CITATION_KINDS, busiest_period, co_mentions, counted, issue_gaps, kind_series,
                      mention_counts, order_changes, out_of_term, prominence, protocol_sequences, successions,
                      title_changes, title_timeline, top_persons, trace)
 from .validation import (Validation, accuracy_table, annotation_report, annotation_sample, evaluate, read_gold,
                          validate)
 
-__all__ = ["registry_draft", "ACTIVITY_KINDS", "CITATION_KINDS", "busiest_period", "co_mentions", "issue_gaps",
+__all__ = ["registry_draft", "ACTIVITY_KINDS", "CITATION_KINDS", "busiest_period", "co_mentions", "counted", "issue_gaps",
            "kind_series", "mention_counts", "order_changes", "out_of_term", "prominence", "protocol_sequences",
            "successions", "title_changes", "title_timeline", "top_persons", "trace", "Validation", "accuracy_table",
            "annotation_report", "annotation_sample", "evaluate", "read_gold", "validate"]

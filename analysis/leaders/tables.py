@@ -10,7 +10,9 @@ period of :mod:`analysis.corpus.periods` (day, week, month, quarter, year)
 and count **only mentions inside a registered term of the person**
 (``in_term``): a name dated before or after every post of that person is a
 namesake, a historical article or a wrong date until a reader says
-otherwise, so it is listed by :func:`out_of_term`, not counted.
+otherwise, so it is listed by :func:`out_of_term`, not counted.  The places
+on the page (:func:`prominence`, :func:`page_prominence`), the co-mentions
+and the titles count on the same basis (:func:`counted`).
 
 >>> from analysis.corpus import load_articles
 >>> from analysis.perarticle.mentions import leader_mentions
@@ -170,19 +172,43 @@ def _in_term(mentions: pd.DataFrame) -> pd.DataFrame:
     return mentions[_in_term_flags(mentions).to_numpy(dtype=bool)]
 
 
+def counted(mentions: pd.DataFrame) -> pd.DataFrame:
+    """The mentions the chapter's tables count: those inside a registered term of the person (the
+    ``in_term`` column, when the table has it), and every foreign visitor (who holds no post, so is
+    never out of term: :func:`out_of_term` does not list them).
+
+    What :func:`prominence`, :func:`page_prominence`, :func:`co_mentions` and :func:`top_persons`
+    count, so a person named only outside their terms (a funeral, a doctrine named after them) does
+    not top a ranking of who the paper covers.
+
+    >>> m = pd.DataFrame({"name": ["甲", "乙", "Ana"], "kind": ["coverage", "coverage", "foreign"],
+    ...                   "in_term": [True, False, False]})
+    >>> counted(m)["name"].tolist()
+    ['甲', 'Ana']
+    >>> counted(m.drop(columns="in_term"))["name"].tolist()  # no column: every mention counts
+    ['甲', '乙', 'Ana']
+    """
+    keep = _in_term_flags(mentions)
+    if "kind" in mentions.columns:
+        keep = keep | (mentions["kind"] == "foreign")
+    return mentions[keep.to_numpy(dtype=bool)]
+
+
 def activity(mentions: pd.DataFrame) -> pd.DataFrame:
     """Mentions of a person's own activity (:data:`ACTIVITY_KINDS`)."""
     return mentions[mentions["kind"].isin(ACTIVITY_KINDS)]
 
 
 def top_persons(mentions: pd.DataFrame, n: int = 6) -> pd.Series:
-    """Mentions of own activity per person, the ``n`` most named (ties by name).
+    """Mentions of own activity per person inside their registered terms (:func:`counted`), the ``n``
+    most named (ties by name).
 
-    >>> m = pd.DataFrame({"name": ["乙", "甲", "乙"], "kind": ["coverage"] * 3})
+    >>> m = pd.DataFrame({"name": ["乙", "甲", "乙", "丙"], "kind": ["coverage"] * 4,
+    ...                   "in_term": [True, True, True, False]})
     >>> top_persons(m).to_dict()
     {'乙': 2, '甲': 1}
     """
-    counts = activity(mentions)["name"].value_counts()
+    counts = activity(counted(mentions))["name"].value_counts()
     order = sorted(counts.index, key=lambda name: (-counts[name], name))
     return counts.reindex(order).head(n).astype(int)
 
@@ -251,11 +277,20 @@ def mention_counts(mentions: pd.DataFrame, articles: pd.DataFrame, *, freq: str 
 def prominence(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS) -> pd.DataFrame:
     """Where on the page each person is named: counts by location.
 
-    Columns: ``name``, ``headline``, ``subheadline``, ``lead``, ``body``,
-    ``total``, ``articles`` (distinct articles), ``headline_share`` and
-    ``lead_share`` (of the total).  Sorted by total (descending), then name.
+    Counts the ``kinds`` mentions (own activity by default) inside a
+    registered term of the person (:func:`counted`; mentions outside every
+    term are listed by :func:`out_of_term`, not counted).  Columns:
+    ``name``, ``headline``, ``subheadline``, ``lead``, ``body``, ``total``,
+    ``articles`` (distinct articles), ``headline_share`` and ``lead_share``
+    (of the total).  Sorted by total (descending), then name.
+
+    >>> m = pd.DataFrame({"name": ["甲", "甲", "乙"], "kind": ["coverage"] * 3, "location": ["lead", "body", "lead"],
+    ...                   "article_id": ["a", "b", "c"], "in_term": [True, True, False]})
+    >>> prominence(m)[["name", "lead", "total", "lead_share"]].values.tolist()
+    [['甲', 1, 2, 0.5]]
     """
-    chosen = mentions[mentions["kind"].isin(kinds)]
+    chosen = counted(mentions)
+    chosen = chosen[chosen["kind"].isin(kinds)]
     table = pd.crosstab(chosen["name"], chosen["location"]).reindex(columns=list(LOCATIONS), fill_value=0)
     table["total"] = table.sum(axis=1)
     table["articles"] = chosen.groupby("name")["article_id"].nunique().reindex(table.index)
@@ -296,7 +331,8 @@ def page_prominence(mentions: pd.DataFrame, articles: pd.DataFrame, freq: str = 
     """Prominence per person and period: front-page share, headline share, mentions per issue.
 
     One row per ``name`` × ``period`` (:func:`~analysis.corpus.periods.period_labels` of the article's
-    issue date at ``freq``) of the ``kinds`` mentions (own activity by default): ``mentions``,
+    issue date at ``freq``) of the ``kinds`` mentions (own activity by default) inside a registered
+    term of the person (:func:`counted`, as the timelines count them): ``mentions``,
     ``articles`` (distinct), ``front_page`` (mentions in front-page articles, :func:`front_page_articles`)
     and ``front_page_share``, ``headline`` (headline or subheadline mentions) and ``headline_share``,
     ``issues`` and ``period_articles`` (every issue and article of the period, named or not), so
@@ -315,7 +351,8 @@ def page_prominence(mentions: pd.DataFrame, articles: pd.DataFrame, freq: str = 
     info = pd.DataFrame({"article_id": articles["article_id"].astype(str), "issue_date": articles["issue_date"],
                          "front": front.to_numpy(), "period": period_labels(articles["issue_date"], freq)})
     sizes = info.groupby("period").agg(issues=("issue_date", "nunique"), period_articles=("article_id", "size"))
-    chosen = mentions[mentions["kind"].isin(kinds)][["article_id", "name", "location"]].astype({"article_id": str})
+    chosen = counted(mentions)
+    chosen = chosen[chosen["kind"].isin(kinds)][["article_id", "name", "location"]].astype({"article_id": str})
     chosen = chosen.merge(info, on="article_id", how="inner", validate="many_to_one")
     if chosen.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PROMINENCE_COLUMNS})
@@ -357,10 +394,18 @@ def title_timeline(mentions: pd.DataFrame) -> pd.DataFrame:
 def co_mentions(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS + ("foreign",), unit: str = "article") -> pd.DataFrame:
     """Who appears with whom: pairs named in the same article (or sentence).
 
-    Columns: ``a``, ``b`` (a < b), ``count`` (articles or sentences naming
-    both), ``first_date``, ``last_date``.  Sorted by count (descending), a, b.
+    Counts the ``kinds`` mentions inside a registered term of the person
+    (:func:`counted`; foreign visitors always).  Columns: ``a``, ``b``
+    (a < b), ``count`` (articles or sentences naming both), ``first_date``,
+    ``last_date``.  Sorted by count (descending), a, b.
+
+    >>> m = pd.DataFrame({"article_id": ["a", "a", "a"], "name": ["甲", "乙", "丙"], "kind": ["coverage"] * 3,
+    ...                   "date": ["2024-01-01"] * 3, "in_term": [True, True, False]})
+    >>> co_mentions(m)[["a", "b", "count"]].values.tolist()
+    [['乙', '甲', 1]]
     """
-    chosen = mentions[mentions["kind"].isin(kinds)]
+    chosen = counted(mentions)
+    chosen = chosen[chosen["kind"].isin(kinds)]
     keys = ["article_id"] if unit == "article" else ["article_id", "location", "sentence"]
     rows = []
     for _, group in chosen.groupby(keys, sort=True):
@@ -504,19 +549,25 @@ def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = 
 
 # --------------------------------------------------------------------------- posts and titles
 
-def successions(registry: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+def successions(registry: pd.DataFrame, mentions: pd.DataFrame, *, start: str = "", end: str = "") -> pd.DataFrame:
     """Posts that pass from one person to another in the registry, with what the paper shows.
 
     Columns: ``title``, ``before``, ``after``, ``date`` (the successor's
     start), ``last_before`` (last mention of the predecessor with that title
     printed, '' if none), ``first_after`` (first such mention of the
     successor).  Concurrent holders of one title (several 副区长) are not a
-    succession.  Sorted by date, title.
+    succession.  ``start``, ``end`` (ISO dates, '' for open): keep only
+    the successions dated within them, e.g. the corpus's first and last
+    issue date (a registry of the national leadership reaches back decades).
+    Sorted by date, title.
 
     >>> reg = pd.DataFrame({"name": ["林国栋", "周卫民"], "title": ["区委书记"] * 2,
     ...                     "start": ["2019-01-01", "2021-07-01"], "end": ["2021-06-30", ""]})
-    >>> successions(reg, pd.DataFrame(columns=["name", "title", "date"]))[["before", "after", "date"]].values.tolist()
+    >>> none = pd.DataFrame(columns=["name", "title", "date"])
+    >>> successions(reg, none)[["before", "after", "date"]].values.tolist()
     [['林国栋', '周卫民', '2021-07-01']]
+    >>> len(successions(reg, none, start="2022-01-01")), len(successions(reg, none, end="2021-07-01"))
+    (0, 1)
     """
     rows = []
     titled = mentions[mentions["title"].fillna("").astype(str) != ""] if len(mentions) else mentions
@@ -533,7 +584,12 @@ def successions(registry: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
                          "last_before": str(before["date"].max()) if len(before) else "",
                          "first_after": str(after["date"].min()) if len(after) else ""})
     frame = pd.DataFrame(rows, columns=["title", "before", "after", "date", "last_before", "first_after"])
-    return frame.sort_values(["date", "title"], kind="stable").reset_index(drop=True)
+    within = pd.Series(True, index=frame.index, dtype=bool)
+    if start:
+        within &= frame["date"] >= str(start)
+    if end:
+        within &= frame["date"] <= str(end)
+    return frame[within].sort_values(["date", "title"], kind="stable").reset_index(drop=True)
 
 
 def title_changes(titles: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,10 @@ chapter holds on three kinds of corpus:
 The counts over time are :func:`analysis.leaders.tables.mention_counts` by
 the corpus's time bin (:func:`analysis.book.chapters.time_bin`), own
 activity only (:data:`~analysis.leaders.tables.ACTIVITY_KINDS`) and only
-inside a registered term of the person (:func:`timeline_counts`).
+inside a registered term of the person (:func:`timeline_counts`); the places
+on the page, the front page, the titles, the co-mentions and the national
+series count on the same basis (:data:`IN_TERM_SECTIONS`), and
+:func:`out_of_term_text` says so.
 """
 from __future__ import annotations
 
@@ -31,8 +34,8 @@ import pandas as pd
 
 from analysis.book.escape import md, md_code
 from analysis.book.helpers import caption_figure, figure_markdown
-from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, front_page_articles, mention_counts,
-                                     successions, title_changes, top_persons)
+from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, counted, front_page_articles,
+                                     mention_counts, successions, title_changes, top_persons)
 from analysis.leaders.validation import Validation
 from analysis.perarticle.mentions import KINDS
 from . import BIN_NAMES, Context, number, say
@@ -40,6 +43,12 @@ from . import BIN_NAMES, Context, number, say
 ANNOTATE_COMMAND = "python -m analysis annotate --corpus CORPUS_FOLDER --sample 200"
 TEMPLATE_COMMAND = "python -m analysis registry-template --corpus CORPUS_FOLDER"
 BUILD_COMMAND = "python -m analysis build --out _build/data --corpus CORPUS_FOLDER"
+#: The sections that count only mentions inside a registered term of the person
+#: (:func:`analysis.leaders.tables.counted`), named by :func:`out_of_term_text`.
+IN_TERM_SECTIONS = ("the summary's most named", "the timelines", "the places on the page", "the front page",
+                    "the titles", "the co-mentions", "the national series")
+#: The ones that show every mention, out-of-term ones included.
+ALL_MENTION_SECTIONS = ("the summary's totals", "the mentions table", "the roll calls", "the trace")
 #: The columns of an out-of-term mention the chapter shows.
 OUT_OF_TERM_COLUMNS = ("name", "title", "title_raw", "date", "kind", "location", "position", "context", "source",
                        "line")
@@ -53,6 +62,16 @@ def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _join_or(items) -> str:
+    """``a``, ``a or b``, ``a, b or c``.
+
+    >>> _join_or(["timelines", "titles", "co-mentions"])
+    'timelines, titles or co-mentions'
+    """
+    items = [str(i) for i in items]
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _pct(x: float) -> str:
@@ -95,9 +114,9 @@ def validation_phrase(v: Validation) -> str:
                 f"({md_code(v.file)}, {number(v.n)} mentions), precision is {_pct(v.precision)} and recall "
                 f"{_pct(v.recall)}.")
     if v.state == "annotation":
-        return (f"A hand-marked sample of {number(v.n)} candidates ({md_code(v.file)}) puts precision at "
-                f"{_pct(v.precision)}{_interval(v.precision_ci)} and recall at about {_pct(v.recall)}"
-                f"{_interval(v.recall_ci)}.")
+        return (f"A hand-marked sample of {number(v.n)} candidates ({md_code(v.file)}) puts precision, weighted by "
+                f"how common each kind of mention is, at {_pct(v.precision)}{_interval(v.precision_ci)} and recall "
+                f"of the registered spellings at about {_pct(v.recall)}{_interval(v.recall_ci)}.")
     if v.state in ("unvalidated", "unmarked"):
         return ("No hand check of this corpus exists yet, so these counts are **unvalidated**: "
                 "{ref}`leaders-accuracy` says how to check them.")
@@ -122,11 +141,16 @@ def validation_text(v: Validation) -> say:
         return say(
             f"{md_code(v.file)} is a stratified sample of candidate mentions marked by hand ({number(v.n)} marked): "
             "each kind of mention, plus *rejected hits* (a registered name in the text that the extractor did "
-            "not count), the only way to estimate what it misses. Precision is "
-            f"**{_pct(v.precision)}**{_interval(v.precision_ci)}; recall is estimated at **{_pct(v.recall)}**"
-            f"{_interval(v.recall_ci)}, about {number(round(v.details['missed_estimate']))} mentions missed "
-            "in the whole corpus. The table gives precision per kind with its 95% Wilson interval; the recall "
-            "interval combines the ends of the strata's intervals, so it is conservative.")
+            "not count), the only way to estimate what it misses. Each kind is sampled about equally however "
+            "common it is, so the overall precision weights each kind's precision by its number of mentions in "
+            f"the corpus: **{_pct(v.precision)}**{_interval(v.precision_ci)} (a Wilson interval at the stratified "
+            "sample's effective size). Recall is estimated at "
+            f"**{_pct(v.recall)}**{_interval(v.recall_ci)}, about {number(round(v.details['missed_estimate']))} "
+            "mentions missed in the whole corpus. It sees only the registered spellings (names and their "
+            "registered aliases) that the extractor rejected, not a person named in another form (习主席, a bare "
+            "title, a variant the registry lacks), so it can only overstate recall. The table gives precision "
+            "per kind with its 95% Wilson interval; the recall interval combines the ends of the strata's "
+            "intervals, so it is conservative.")
     unmarked = (f"{md_code(v.file)} is there but none of its rows is marked yet (fill its `correct` column). "
                 if v.state == "unmarked" else "")
     return say(
@@ -173,7 +197,8 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
         if len(top):
             parts.append("Most named for their own activity: "
                          + _join([f"{md(n)} ({number(c)})" for n, c in top.items()]) + ". ")
-    turnover = succession_phrase(successions(registry, mentions))
+    turnover = succession_phrase(successions(registry, mentions, start=ctx.first_date, end=ctx.last_date),
+                                 within=True)
     if turnover:
         parts.append(turnover + " ")
     parts.append(validation_phrase(validation) + " ")
@@ -185,8 +210,17 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
     return say("".join(parts))
 
 
-def succession_phrase(table: pd.DataFrame) -> str:
-    """``The registry records 2 successions: 林国栋 → 周卫民 as 区委书记 (2021-07-01; the paper ...)``."""
+def succession_phrase(table: pd.DataFrame, within: bool = False) -> str:
+    """``The registry records 2 successions: 林国栋 → 周卫民 as 区委书记 (2021-07-01; the paper ...)``.
+
+    ``within``: ``table`` holds only the successions within the corpus's dates
+    (:func:`analysis.leaders.tables.successions` with ``start`` and ``end``), and the sentence says so.
+
+    >>> t = pd.DataFrame({"title": ["国务院总理"], "before": ["李克强"], "after": ["李强"], "date": ["2023-03-11"],
+    ...                   "last_before": [""], "first_after": [""]})
+    >>> succession_phrase(t, within=True)
+    "Within the corpus's dates the registry records 1 succession: 李克强 → 李强 as 国务院总理 (2023-03-11)."
+    """
     if table.empty:
         return ""
     items = []
@@ -194,7 +228,8 @@ def succession_phrase(table: pd.DataFrame) -> str:
         seen = (f"; the paper last prints {md(r.before)} with that title on {r.last_before} and {md(r.after)} first on "
                 f"{r.first_after}" if r.last_before and r.first_after else "")
         items.append(f"{md(r.before)} → {md(r.after)} as {md(r.title)} ({r.date}{seen})")
-    return (f"The registry records {_plural(len(table), 'succession')}: " + "; ".join(items)
+    where = "Within the corpus's dates the registry" if within else "The registry"
+    return (f"{where} records {_plural(len(table), 'succession')}: " + "; ".join(items)
             + (" …" if len(table) > 4 else "") + ".")
 
 
@@ -316,8 +351,10 @@ def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
 
 
 #: The columns of the build's ``prominence`` table the chapter shows.
-FRONT_PAGE_COLUMNS = ["name", "period", "mentions", "front_page_share", "headline_share", "mentions_per_issue",
-                      "mentions_per_100_articles"]
+#: (``mentions_per_100_articles`` stays in the table and its CSV: the view fits a 1400 px page.)
+FRONT_PAGE_COLUMNS = ["name", "period", "mentions", "front_page_share", "headline_share", "mentions_per_issue"]
+#: How many of the most-named persons :func:`front_page_text` compares.
+FRONT_PAGE_PEOPLE = 10
 
 
 def front_page_view(table: pd.DataFrame, people: int = 6) -> pd.DataFrame:
@@ -342,7 +379,19 @@ def front_page_view(table: pd.DataFrame, people: int = 6) -> pd.DataFrame:
 
 def front_page_text(table: pd.DataFrame, articles: pd.DataFrame, registry: pd.DataFrame) -> say:
     """What the front page says: the most-named person's front-page and headline shares against the
-    share of all articles that stand on the front, and how their mentions per issue moved over the periods."""
+    share of all articles that stand on the front, how their mentions per issue moved over the periods,
+    and who of the :data:`FRONT_PAGE_PEOPLE` most-named persons has the largest front-page share.
+
+    ``table`` is the build's ``prominence`` table (:func:`analysis.leaders.tables.page_prominence`:
+    own activity inside a registered term).
+
+    >>> t = pd.DataFrame({"name": ["甲", "乙"], "period": ["2024", "2024"], "mentions": [4, 2], "front_page": [1, 2],
+    ...                   "headline": [0, 1], "mentions_per_issue": [2.0, 1.0], "mentions_per_100_articles": [40.0, 20.0]})
+    >>> a = pd.DataFrame({"issue_date": ["2024-01-01"] * 2 + ["2024-01-02"] * 3})
+    >>> text = str(front_page_text(t, a, pd.DataFrame({"name": ["甲"]})))
+    >>> "Among the 2 persons named, 乙 has the largest front-page share (100% of 2 mentions)." in text
+    True
+    """
     if not has_registry(registry):
         return _empty_for("front-page counts")
     if table.empty:
@@ -370,14 +419,15 @@ def front_page_text(table: pd.DataFrame, articles: pd.DataFrame, registry: pd.Da
         text += (f" Per issue, {md(top)}'s mentions range from {low['mentions_per_issue']:.2f} ({md(low['period'])}) "
                  f"to {high['mentions_per_issue']:.2f} ({md(high['period'])}); per 100 articles, from "
                  f"{own['mentions_per_100_articles'].min():.1f} to {own['mentions_per_100_articles'].max():.1f}.")
-    threshold = max(3, int(0.01 * totals["mentions"].sum()))
-    frequent = totals[totals["mentions"] >= threshold]
+    frequent = totals.head(FRONT_PAGE_PEOPLE)
     if len(frequent) > 1:
         shares = (frequent["front_page"] / frequent["mentions"]).sort_values(ascending=False, kind="stable")
         best = shares.index[0]
-        text += (f" Among the {_plural(len(frequent), 'person')} named at least "
-                 f"{_plural(threshold, 'time')}, {md(best)} has the largest front-page share "
-                 f"({_pct(shares.iloc[0])}).")
+        among = ("the ten most-named persons" if len(frequent) == FRONT_PAGE_PEOPLE == 10 else
+                 f"the {number(len(frequent))} most-named persons" if len(frequent) < len(totals) else
+                 f"the {_plural(len(frequent), 'person')} named")
+        text += (f" Among {among}, {md(best)} has the largest front-page share ({_pct(shares.iloc[0])} of "
+                 f"{_plural(int(frequent.loc[best, 'mentions']), 'mention')}).")
     return say(text)
 
 
@@ -413,8 +463,19 @@ def co_mention_text(pairs: pd.DataFrame, registry: pd.DataFrame) -> say:
 
 def network_subset(pairs: pd.DataFrame, mentions: pd.DataFrame, top: int = 30,
                    kinds=ACTIVITY_KINDS + ("foreign",)) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pairs and mentions restricted to the ``top`` most named persons, so the circle stays legible."""
-    chosen = mentions[mentions["kind"].isin(kinds)]
+    """Pairs and mentions restricted to the ``top`` most named persons, so the circle stays legible.
+
+    Mentions count as :func:`analysis.leaders.tables.co_mentions` counts them: inside a registered
+    term of the person (foreign visitors always), so the node sizes agree with the lines.
+
+    >>> m = pd.DataFrame({"name": ["甲", "乙", "乙", "丙"], "kind": ["coverage"] * 4, "in_term": [True, True, True, False]})
+    >>> p = pd.DataFrame({"a": ["乙", "丙"], "b": ["甲", "甲"], "count": [1, 1]})
+    >>> pairs, shown = network_subset(p, m, top=5)
+    >>> pairs["a"].tolist(), sorted(set(shown["name"]))
+    (['乙'], ['乙', '甲'])
+    """
+    chosen = counted(mentions)
+    chosen = chosen[chosen["kind"].isin(kinds)]
     keep = set(chosen["name"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(top).index)
     pairs = pairs[pairs["a"].isin(keep) & pairs["b"].isin(keep)]
     return pairs, chosen[chosen["name"].isin(keep)]
@@ -423,10 +484,12 @@ def network_subset(pairs: pd.DataFrame, mentions: pd.DataFrame, top: int = 30,
 # --------------------------------------------------------------------------- national leaders, protocol order
 
 def national_text(mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
-    """How the national leadership is named: own activity, ritual citation or doctrine."""
+    """How the national leadership is named: own activity, ritual citation or doctrine (inside a registered
+    term of the person, as :func:`analysis.leaders.tables.kind_series` counts them)."""
     if not has_registry(registry):
         return _empty_for("national series")
-    national = mentions[mentions["level"] == "national"]
+    national = counted(mentions)
+    national = national[national["level"] == "national"]
     if national.empty:
         return say("No national leader of the registry is named in this corpus.")
     kinds = national["kind"].value_counts()
@@ -460,7 +523,8 @@ def protocol_text(sequences: pd.DataFrame, changes: pd.DataFrame, registry: pd.D
                               "and then, without the usual order changing)." if both else "."))
     first = changed.iloc[0]
     return say(text + f"{_plural(len(changed), 'pair')} change order, for instance {md(first['first_before'])} before "
-               f"{md(first['first_after'])} until {first['changed_on']} and after from then ({md(first['a'])} first "
+               f"{md(first['first_after'])} until {first['changed_on']} and after {md(first['first_after'])} from then on "
+               f"({md(first['a'])} first "
                f"{_plural(int(first['a_first']), 'time')}, {md(first['b'])} {number(int(first['b_first']))}, "
                f"{first['first_date']} to {first['last_date']}); the table below lists them. Read a change together "
                "with the titles: a new post moves a person up or down the list.")
@@ -493,9 +557,10 @@ def out_of_term_text(outside: pd.DataFrame, rule: str, mentions: pd.DataFrame, r
     return say(f"{number(len(outside))} of the {_plural(len(mentions), 'mention')} fall outside every "
                f"registry term of the person (by {how}): "
                + _join([f"{md(n)} ({number(c)})" for n, c in names.head(5).items()])
-               + ". None of them is counted in the timelines, titles or national series above. Each is a date to "
-               "check: either the registry's term is too narrow (a post attested before its recorded start), or the "
-               "name stands for someone else.")
+               + f". None of them is counted in {_join_or(IN_TERM_SECTIONS)} above; "
+               f"{_join(ALL_MENTION_SECTIONS)} include them. Each is a date to check: either the registry's term is "
+               "too narrow (a post attested before its recorded start), or the name stands for someone else "
+               "(or the article is about the past: a funeral, a doctrine named after a former leader).")
 
 
 def trace_name(registry: pd.DataFrame, mentions: pd.DataFrame) -> str:
@@ -580,7 +645,8 @@ def limits_text(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, di
                          "complete registry, not what a new corpus names that the registry lacks.")
         elif validation.state == "annotation":
             items.append(f"Precision and recall are estimated from {number(validation.n)} marked candidates; the "
-                         "intervals say how far they may be off, and recall counts only misses of registered names.")
+                         "intervals say how far they may be off, and recall counts only misses of registered "
+                         "spellings, not of a person named in a form the registry lacks (习主席).")
         else:
             items.append("The counts are unvalidated: no hand annotation of this corpus exists "
                          "({ref}`leaders-accuracy`).")
