@@ -44,7 +44,12 @@ on corpora with planted subjects, the generated corpus and the development corpu
   (:func:`spherical_refine`).  Choosing k so costs about one fit, at any
   corpus size;
 * k-means, SVD and NMF run on ``selection.THREADS`` = 1 thread: on shared
-  cores a second one costs several times the CPU for the same result.
+  cores a second one costs several times the CPU for the same result;
+* independent fits run side by side instead, on ``selection.CONCURRENT`` = 2
+  Python threads (at most the cores): the k of one round of the search, and
+  the map's SVD and the NMF check (``fit_topics(nmf_terms=...)``, as the
+  build calls it) beside the final fit.  Each is the computation it is alone,
+  so the tables are the same bit for bit, at the same CPU time.
 
 Columns new in 2026 (issue 19.9): ``topic_selection`` gains ``largest_share``,
 ``eligible``, ``extended``, ``at_edge`` (:func:`choose_k`); ``cluster_terms``
@@ -85,8 +90,8 @@ from analysis.tokens import apply_aliases, is_term, load_stopwords
 from .labels import distinctiveness, listed_terms, top_terms
 from .selection import (LSA_COMPONENTS, MAX_SHARE, SELECTION_COLUMNS, SELECTION_DTYPES, SELECTION_SAMPLE,  # noqa: F401
                         SILHOUETTE_TOLERANCE, TopicInputError, as_cache, canonical_labels, cosine_silhouette, kmeans_labels,
-                        sample_rows, search_k, select_k, side_pool, silhouette_rows, submit, threads,
-                        unit_rows)
+                        quiet_convergence, sample_rows, search_k, select_k, side_pool, silhouette_rows,
+                        submit, threads, unit_rows)
 
 #: The "exact" method: above this many articles k-means runs in mini-batches (MiniBatchKMeans) …
 MINIBATCH_THRESHOLD = 5_000
@@ -651,12 +656,14 @@ def fit_topics(
         raise TopicInputError(f"k={k} must be between 1 and {n} (articles with kept terms)")
     if k is None:
         _check_ks(ks, n)
-    pool = side_pool()
-    try:
-        return _fit_topics(tfidf, X, Xf, filled, n, k, ks, seed, method, resolved, params, cache, nmf_terms, pool)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    with quiet_convergence():  # the filter for both threads, restored once both are done
+        pool = side_pool()
+        try:
+            return _fit_topics(tfidf, X, Xf, filled, n, k, ks, seed, method, resolved, params, cache, nmf_terms,
+                               pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _nmf_or_none(tfidf: Tfidf, k: int, seed: int, n_terms: int) -> "NmfTopics | None":

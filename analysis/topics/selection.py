@@ -60,6 +60,7 @@ import json
 import logging
 import os
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -287,6 +288,19 @@ def submit(pool, function: Callable, *args, **kwargs):
     return pool.submit(_own_threads(function), *args, **kwargs)
 
 
+@contextmanager
+def quiet_convergence():
+    """A context ignoring scikit-learn's ``ConvergenceWarning``, for the calling thread and the threads it
+    starts inside: every fit of the step ignores it (the silhouette judges the result), and
+    ``warnings.catch_warnings`` inside concurrent threads restore each other's filters in any order, so
+    the calling thread sets the filter for all of them and restores the filters once they are done."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
 def concurrent_map(function: Callable, items) -> list:
     """``[function(i) for i in items]``, on up to :data:`CONCURRENT` threads (each computation on
     :data:`THREADS` library threads, so every result is the one a single thread would give)."""
@@ -295,8 +309,8 @@ def concurrent_map(function: Callable, items) -> list:
         return [function(i) for i in items]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(CONCURRENT, available_cores(), len(items)),
-                            thread_name_prefix="topics") as pool:
+    with quiet_convergence(), ThreadPoolExecutor(max_workers=min(CONCURRENT, available_cores(), len(items)),
+                                                 thread_name_prefix="topics") as pool:
         return list(pool.map(_own_threads(function), items))
 
 
