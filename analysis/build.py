@@ -46,6 +46,7 @@ from .perarticle.mentions import discover_officials, discovery_table, load_regis
 from .perarticle.stage import Runner, discovery_hits_table
 from .progress import Steps, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
+from .topics.selection import preload as preload_topics
 from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
                            representative_articles, tfidf_from_arrays, tfidf_summary)
 from .aggregate.formulations import formulation_table
@@ -128,6 +129,8 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         tables["registry"] = registry
         tables["mentions"] = None  # computed per article below; its place in the table order is here
         tables["discovered_officials"] = None  # from the per-article stage below; its place in the order is here
+    # The topics step's libraries are imported while the workers tokenise (joined before that step).
+    preloading = preload_topics()
     with steps.step("tokenising"):
         # Per article, cached, on the workers: mentions, tokens, term counts, formulations;
         # the corpus tables aggregated from them.
@@ -144,6 +147,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         tables["prominence"] = page_prominence(tables["mentions"], result.articles)
         tables.update(per_article)
     with steps.step("topics"):
+        preloading.join()
         try:
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
             stage = kept["stage"]
@@ -155,7 +159,9 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
             except OSError as err:
                 log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
                 topic_cache = None
-            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts), cache=topic_cache)
+            # The NMF check is fitted beside the clustering (same tables as fitted after it).
+            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts), cache=topic_cache,
+                               nmf_terms=10)
         except TopicInputError as exc:
             # Too few articles (or terms) to cluster is a property of the corpus, not an error:
             # the other tables are still worth writing.
@@ -168,7 +174,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
             tables["tfidf_summary"] = tfidf_summary(model.tfidf)
             tables["representative_articles"] = representative_articles(model, result.articles, n=3)
             try:
-                nmf = nmf_topics(model.tfidf, model.k, n_terms=10)
+                nmf = model.nmf if model.nmf is not None else nmf_topics(model.tfidf, model.k, n_terms=10)
             except TopicInputError as exc:
                 log.warning("NMF topics skipped: %s", exc)
             else:

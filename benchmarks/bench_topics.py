@@ -184,6 +184,8 @@ def child(spec: dict) -> dict:
 
     cache = spec.get("cache")
     extra = {"cache": cache} if cache and "cache" in inspect.signature(topics.fit_topics).parameters else {}
+    if "nmf_terms" in inspect.signature(topics.fit_topics).parameters:
+        extra["nmf_terms"] = 10  # as the build: the NMF check beside the clustering
     if spec["kind"] == "planted":
         tokens, _ = synthetic_tokens(spec["n"])
         articles = None
@@ -214,7 +216,8 @@ def child(spec: dict) -> dict:
         topics.tfidf_summary(model.tfidf)
         if articles is not None:
             topics.representative_articles(model, articles, n=3)
-        topics.nmf_topics(model.tfidf, model.k, n_terms=10)
+        if getattr(model, "nmf", None) is None:
+            topics.nmf_topics(model.tfidf, model.k, n_terms=10)
     t3, c3 = time.perf_counter(), time.process_time()
     filled = labels >= 0
     sil, _ = topics.cosine_silhouette(tfidf.matrix[filled], labels[filled])

@@ -391,7 +391,7 @@ def test_fit_topics_reuses_the_chosen_fit(sample, monkeypatch):
 
     monkeypatch.setattr(topics, "_fit_k", counting)
     model = topics.fit_topics(sample[1])
-    assert calls == list(range(2, 9))  # one fit per k tried, none for the winner again
+    assert sorted(calls) == list(range(2, 9))  # one fit per k tried (two at a time), none for the winner again
     sel, fits = topics.choose_k(model.tfidf, return_fits=True)
     assert set(fits) == set(sel["k"])
     win = fits[model.k]
@@ -442,6 +442,25 @@ def test_identical_tables_with_one_and_two_threads(mixed, method, monkeypatch):
     for other in out[1:]:
         for a, b in zip(out[0], other):
             pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("method", ["sparse", "svd"])
+def test_concurrent_fits_give_the_tables_of_fits_in_turn(mixed, method, monkeypatch):
+    # The k of a round, the map and the NMF check run on two Python threads (CONCURRENT = 2) or in turn
+    # (1): the same tables, and model.nmf is nmf_topics' own result.
+    tf = topics.tfidf_matrix(mixed[0])
+    monkeypatch.setattr(selection, "SELECTION_SAMPLE", 300)
+    out = []
+    for concurrent in (2, 1):
+        monkeypatch.setattr(selection, "CONCURRENT", concurrent)
+        m = topics.fit_topics(tf, method=method, nmf_terms=10)
+        alone = topics.nmf_topics(tf, m.k, n_terms=10)
+        pd.testing.assert_frame_equal(m.nmf.articles, alone.articles)
+        pd.testing.assert_frame_equal(m.nmf.terms, alone.terms)
+        out.append((m.selection, topics.clusters_table(m), topics.cluster_terms(m), m.nmf.articles, m.nmf.terms))
+    for a, b in zip(*out):
+        pd.testing.assert_frame_equal(a, b)
+    assert topics.fit_topics(tf, method=method).nmf is None  # only when asked for
 
 
 def test_too_small_or_indistinguishable_corpora_raise_a_clear_error():

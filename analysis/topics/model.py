@@ -44,7 +44,12 @@ on corpora with planted subjects, the generated corpus and the development corpu
   (:func:`spherical_refine`).  Choosing k so costs about one fit, at any
   corpus size;
 * k-means, SVD and NMF run on ``selection.THREADS`` = 1 thread: on shared
-  cores a second one costs several times the CPU for the same result.
+  cores a second one costs several times the CPU for the same result;
+* independent fits run side by side instead, on ``selection.CONCURRENT`` = 2
+  Python threads (at most the cores): the k of one round of the search, and
+  the map's SVD and the NMF check (``fit_topics(nmf_terms=...)``, as the
+  build calls it) beside the final fit.  Each is the computation it is alone,
+  so the tables are the same bit for bit, at the same CPU time.
 
 Columns new in 2026 (issue 19.9): ``topic_selection`` gains ``largest_share``,
 ``eligible``, ``extended``, ``at_edge`` (:func:`choose_k`); ``cluster_terms``
@@ -85,7 +90,8 @@ from analysis.tokens import apply_aliases, is_term, load_stopwords
 from .labels import distinctiveness, listed_terms, top_terms
 from .selection import (LSA_COMPONENTS, MAX_SHARE, SELECTION_COLUMNS, SELECTION_DTYPES, SELECTION_SAMPLE,  # noqa: F401
                         SILHOUETTE_TOLERANCE, TopicInputError, as_cache, canonical_labels, cosine_silhouette, kmeans_labels,
-                        sample_rows, search_k, select_k, silhouette_rows, threads, unit_rows)
+                        quiet_convergence, sample_rows, search_k, select_k, side_pool, silhouette_rows,
+                        submit, threads, unit_rows)
 
 #: The "exact" method: above this many articles k-means runs in mini-batches (MiniBatchKMeans) …
 MINIBATCH_THRESHOLD = 5_000
@@ -547,6 +553,7 @@ class TopicModel:
     seed: int
     params: dict = field(default_factory=dict)
     silhouettes: np.ndarray | None = field(default=None, repr=False)
+    nmf: "NmfTopics | None" = field(default=None, repr=False, compare=False)
 
 
 def _centroids(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
@@ -602,6 +609,7 @@ def fit_topics(
     min_chars: int = 2,
     method: str = "auto",
     cache=None,
+    nmf_terms: int | None = None,
 ) -> TopicModel:
     """TF-IDF, k chosen by silhouette (unless ``k`` is given), k-means, LSA map.
 
@@ -620,6 +628,13 @@ def fit_topics(
     the result is the same either way).  Too few articles (fewer than 3 with
     kept terms, or k out of range) raise :class:`TopicInputError`, which the
     command line reports and skips.
+
+    ``nmf_terms``: also the NMF check with k topics, ``nmf_topics(tfidf, k, seed=seed,
+    n_terms=nmf_terms)``, kept as ``model.nmf`` (``None`` when NMF cannot be fitted: call
+    :func:`nmf_topics` for the reason).  The LSA map and the NMF check do not depend on the
+    clustering, so they run on a second thread beside it (:func:`~analysis.topics.selection.side_pool`),
+    each fit on :data:`~analysis.topics.selection.THREADS` library threads: the same results as in
+    turn, in about the time of the longer of the two.
 
     >>> t = pd.DataFrame({"article_id": list("abcd"), "tokens": [["生态", "环境"], ["生态", "环境", "保护"],
     ...                   ["外交官", "元宵"], ["外交官", "元宵", "文化"]]})
@@ -641,6 +656,33 @@ def fit_topics(
         raise TopicInputError(f"k={k} must be between 1 and {n} (articles with kept terms)")
     if k is None:
         _check_ks(ks, n)
+    with quiet_convergence():  # the filter for both threads, restored once both are done
+        pool = side_pool()
+        try:
+            return _fit_topics(tfidf, X, Xf, filled, n, k, ks, seed, method, resolved, params, cache, nmf_terms,
+                               pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _nmf_or_none(tfidf: Tfidf, k: int, seed: int, n_terms: int) -> "NmfTopics | None":
+    try:
+        return nmf_topics.__wrapped__(tfidf, k, seed=seed, n_terms=n_terms)  # in the caller's threads context
+    except TopicInputError:
+        return None
+
+
+def _fit_topics(tfidf, X, Xf, filled, n, k, ks, seed, method, resolved, params, cache, nmf_terms,
+                pool) -> TopicModel:
+    """:func:`fit_topics` once its arguments are checked; ``pool``: the thread beside this one."""
+    # The map's 2-D LSA of every article depends on nothing else: beside the selection.
+    coords = submit(pool, lsa_coordinates, X, seed=seed)
+    nmf = None
+
+    def start_nmf(k_: int):
+        return None if nmf_terms is None else submit(pool, _nmf_or_none, tfidf, int(k_), seed, nmf_terms)
+
     fit: KFit | None = None
     selection = pd.DataFrame({c: pd.Series(dtype=t) for c, t in SELECTION_DTYPES.items()})
     started = time.perf_counter()
@@ -654,6 +696,7 @@ def fit_topics(
             _indistinguishable(table, n, ks)
             selection = table
             k = int(selection.loc[selection["chosen"], "k"].item())
+        nmf = start_nmf(k)  # beside the final fit
         sub_labels = kmeans_labels(unit_rows(np.asarray(Xf @ basis.T)), int(k), seed, SVD_N_INIT)
         sub_labels, params["refine_rounds"] = spherical_refine(Xf, sub_labels, int(k))
         fitted_method = f"lsa{basis.shape[0]}-kmeans+spherical"
@@ -664,6 +707,8 @@ def fit_topics(
         fit = fits[k] if fits is not None else None
     elif resolved == "sparse":
         fit = _fit_k(Xf, int(k), seed)
+    if nmf is None:
+        nmf = start_nmf(k)
     if resolved == "exact":  # refit the chosen k, as before
         sub_labels, _, fitted_method = _kmeans(Xf, k, seed)
     elif fit is not None:
@@ -679,8 +724,9 @@ def fit_topics(
     if n:
         silhouettes[filled] = silhouette_rows(Xf, labels[filled])[0]
     return TopicModel(tfidf=tfidf, k=int(k), labels=labels, centroids=centroids,
-                      coords=lsa_coordinates(X, seed=seed), selection=selection, method=fitted_method,
-                      seed=seed, params=params, silhouettes=silhouettes)
+                      coords=coords.result(), selection=selection, method=fitted_method,
+                      seed=seed, params=params, silhouettes=silhouettes,
+                      nmf=None if nmf is None else nmf.result())
 
 
 # --------------------------------------------------------------------------- tables

@@ -58,7 +58,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -97,6 +99,13 @@ SILHOUETTE_TOLERANCE = 0.1
 #: choosing k on 5,000 of them took 3.7 s of CPU on one thread and 23.8 s on two, the final fit 4.3 s
 #: against 11.9 s; identical results either way).
 THREADS: int | None = 1
+#: Independent fits the topics step runs at once, on as many Python threads (at most the cores): the
+#: k of one round of the search (:func:`search_k`), and the map's SVD and the NMF check beside the
+#: final fit (:func:`analysis.topics.model.fit_topics`).  Each fit runs on :data:`THREADS` library
+#: threads, so its result is the one it has alone, bit for bit: only the order in which they finish
+#: changes.  Unlike a second library thread, which waits for the first at every step, such threads
+#: cost no more CPU than running the fits in turn.
+CONCURRENT = 2
 #: Bump when the selection changes in a way the code hash would not show (it is in every fingerprint).
 SELECTION_VERSION = 1
 
@@ -195,6 +204,116 @@ def threads():
     return nullcontext() if THREADS is None else threadpool_limits(limits=THREADS)
 
 
+#: What the topics step imports (scikit-learn pulls in most of SciPy: 1.5–4 s, more from a cold disk).
+LIBRARIES = ("threadpoolctl", "sklearn.feature_extraction.text", "sklearn.cluster", "sklearn.decomposition")
+
+
+def preload():
+    """Import :data:`LIBRARIES` on a background thread, so that a build pays for them while it waits for
+    its per-article workers instead of in the topics step; returns the (started, daemon) thread, to be
+    joined before the step.  A failed import is left for the step to report.
+
+    >>> preload().join()
+    """
+    import importlib
+    import threading
+
+    def run():
+        for name in LIBRARIES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the topics step imports them again and says why
+                return
+
+    thread = threading.Thread(target=run, name="topics-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _own_threads(function: Callable) -> Callable:
+    """``function`` run with OpenMP on :data:`THREADS` threads in the calling thread.  OpenMP's thread
+    count is a per-thread setting (a new thread starts from the library's default), while BLAS's is
+    global, set by the :func:`threads` context of the thread that started the pool."""
+    if THREADS is None:
+        return function
+
+    def run(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=THREADS, user_api="openmp"):
+            return function(*args, **kwargs)
+
+    return run
+
+
+def side_pool():
+    """One thread beside the calling one for an independent fit of the topics step (submit through
+    :func:`submit`); ``None`` when :data:`CONCURRENT` or the cores allow one thread only (then
+    :func:`submit` runs the fit at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if min(CONCURRENT, available_cores()) < 2:
+        return None
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="topics")
+
+
+class _Done:
+    """A result computed at once (no pool), with the interface of a future."""
+
+    def __init__(self, function, args, kwargs):
+        try:
+            self._value, self._error = function(*args, **kwargs), None
+        except Exception as err:  # noqa: BLE001 - raised again by result(), as a future would
+            self._value, self._error = None, err
+
+    def result(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def submit(pool, function: Callable, *args, **kwargs):
+    """``function(*args, **kwargs)`` on ``pool`` (a :func:`side_pool`), or at once when it is ``None``;
+    returns a future either way."""
+    if pool is None:
+        return _Done(function, args, kwargs)
+    return pool.submit(_own_threads(function), *args, **kwargs)
+
+
+@contextmanager
+def quiet_convergence():
+    """A context ignoring scikit-learn's ``ConvergenceWarning``, for the calling thread and the threads it
+    starts inside: every fit of the step ignores it (the silhouette judges the result), and
+    ``warnings.catch_warnings`` inside concurrent threads restore each other's filters in any order, so
+    the calling thread sets the filter for all of them and restores the filters once they are done."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def concurrent_map(function: Callable, items) -> list:
+    """``[function(i) for i in items]``, on up to :data:`CONCURRENT` threads (each computation on
+    :data:`THREADS` library threads, so every result is the one a single thread would give)."""
+    items = list(items)
+    if len(items) < 2 or min(CONCURRENT, available_cores()) < 2:
+        return [function(i) for i in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with quiet_convergence(), ThreadPoolExecutor(max_workers=min(CONCURRENT, available_cores(), len(items)),
+                                                 thread_name_prefix="topics") as pool:
+        return list(pool.map(_own_threads(function), items))
+
+
 def unit_rows(Z: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero)."""
     norms = np.linalg.norm(Z, axis=1)
@@ -271,8 +390,8 @@ def search_k(fit: Callable[[int], tuple[np.ndarray, float, float]], n: int, ks=N
     todo = first_ks(n) if ks is None else list(ks)
     extended = False
     while todo:
-        for k in todo:
-            labels, silhouette, inertia = fit(k)
+        # The k of one round are independent fits: on CONCURRENT threads, results in k order.
+        for k, (labels, silhouette, inertia) in zip(todo, concurrent_map(fit, todo)):
             sizes = np.bincount(labels, minlength=k)
             # Rounded so that the table, and the choice, do not hinge on the last float bits.
             rows.append({"k": k, "silhouette": round(silhouette, 6), "inertia": round(inertia, 6),
