@@ -74,7 +74,7 @@ RULES_VERSION = "2"  # 2: width folding, boilerplate masking, alias joins
 
 USERDICT_COLUMNS = ["word", "freq", "tag", "category", "source"]
 BOILERPLATE_COLUMNS = ["kind", "pattern", "source"]
-BOILERPLATE_KINDS = ("dateline", "agency", "byline", "photo_credit", "editorial")
+BOILERPLATE_KINDS = ("dateline", "agency", "byline", "photo_credit", "editorial", "timestamp")
 ALIAS_COLUMNS = ["alias", "term", "kind", "source"]
 ALIAS_KINDS = ("place", "institution", "organisation")
 
@@ -323,7 +323,10 @@ class _Masker:
         patterns = frame["pattern"].tolist()
         self.regex = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         first = _first_characters(patterns) if patterns else None
-        self.starts = re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]") if first else None
+        # A pattern anchored at the start of the text (^, \A: _TEXT_START) is tried there first.
+        self.anchored = bool(first) and _TEXT_START in first
+        chars = "".join(re.escape(c) for c in sorted(first - {_TEXT_START})) if first else ""
+        self.starts = re.compile(f"[{chars}]" if chars else "(?!)") if first else None
 
     def __call__(self, text: str) -> str:
         if self.regex is None:
@@ -331,7 +334,9 @@ class _Masker:
         if self.starts is None:
             return self.regex.sub(lambda m: " " * len(m.group()), text)
         pieces, pos = [], 0
-        for start in self.starts.finditer(text):
+        if self.anchored and (hit := self.regex.match(text)) is not None:
+            pieces, pos = [" " * hit.end()], hit.end()
+        for start in self.starts.finditer(text, pos):
             at = start.start()
             if at < pos:
                 continue
@@ -343,6 +348,10 @@ class _Masker:
             return text
         pieces.append(text[pos:])
         return "".join(pieces)
+
+
+#: In :func:`_first_characters`: a match may start at the start of the text (a pattern opening with ^ or \A).
+_TEXT_START = ""
 
 
 def _first_characters(patterns: list[str]) -> frozenset[str] | None:
@@ -376,6 +385,8 @@ def _first_of(items: list, parser) -> set[str] | None:
         name = str(op)
         if name == "LITERAL":
             return found | {chr(arg)}
+        if name == "AT" and str(arg) in ("AT_BEGINNING", "AT_BEGINNING_STRING"):
+            return found | {_TEXT_START}  # only at the start of the text (no multiline flag: refused above)
         if name in ("ASSERT", "ASSERT_NOT", "AT"):
             continue  # zero-width: the match starts at the next item
         if name == "IN":

@@ -108,6 +108,18 @@ def test_period_summary_aggregates_by_the_context_bin(generated_tables):
     assert "by quarter: 16 quarters" in sentence and f"{busiest['articles']} ({busiest['period']})" in sentence
 
 
+def test_period_summary_counts_no_pages_for_a_table_without_them(sample_tables):
+    """Issue 19b, item 3: a table of items without page numbers has 0 pages per period, as Table 1.1 says,
+    not one per issue; pages given are counted."""
+    table = pd.DataFrame({"source": "articles.csv", "issue_date": ["2025-01-01", "2025-01-01", "2025-01-02"],
+                          "page": ["", "", ""], "n_chars": 100, "headline": "甲", "date_basis": "issue"})
+    assert period_summary(table, "M")["pages"].tolist() == [0]
+    assert period_summary(table.assign(page=["1", "2", "1"]), "M")["pages"].tolist() == [3]
+    assert period_summary(table.assign(page=["1", "", None]), "M")["pages"].tolist() == [1]
+    arts = sample_tables["articles"]  # a page corpus: its page files
+    assert period_summary(arts, "M")["pages"].sum() == arts["source"].nunique() == 2
+
+
 def test_periods_labels_weeks_by_monday_and_keeps_undated_apart():
     labels = periods(pd.Series(["2024-12-01", "2024-12-02", "", "not a date"]), "W")
     assert labels.tolist() == ["2024-11-25", "2024-12-02", "undated", "undated"]
@@ -127,8 +139,11 @@ def test_checks_sentence_counts_what_can_be_checked(sample_tables, generated_tab
     short = int((gen["n_chars"] < ch1.SHORT_ARTICLE).sum())
     text = str(ch1.checks_sentence("table", gen, generated_tables["unattributed_headlines"],
                                    generated_tables["captions"]))
-    assert "not segmented here" in text and f"(a fragment, a continuation from another page, or a caption read as " \
-        f"text): {short}" in text
+    assert "not segmented here" in text and f"(on an article table, a notice or a brief, or a record whose text was " \
+        f"not collected): {short}" in text
+    assert "continuation from another page" not in text  # the causes of short page text are not claimed for a table
+    pages_text = str(ch1.checks_sentence("pages", arts, sample_tables["unattributed_headlines"], sample_tables["captions"]))
+    assert "(a fragment, a continuation from another page, or a caption read as text)" in pages_text
     assert "attributed to no article" not in text  # an article table has no headlines to attribute
 
 

@@ -259,6 +259,23 @@ def test_one_article_corpus_gives_sentences_not_errors(generated_tables):
     assert "no terms" in terms.top_terms_text(tf.head(0), ctx).markdown
 
 
+def test_formulations_text_picks_the_widest_from_the_formulations_it_describes():
+    """Issue 19b, item 2: the "most widely used" is not a common word the sentence before excludes; the
+    numbered slogans spelled out are counted, not claimed for all."""
+    formulas = pd.DataFrame({
+        "formulation": ["发展", "两个维护", "四项行动", "十四五"], "kind": ["formulation", "numbered", "numbered", "numbered"],
+        "count": [900, 40, 12, 30], "n_articles": [800, 30, 10, 25], "first_issue_date": "2025-01-01",
+        "rank_basis": ["common word", "set phrase", "few quotes", "set phrase"], "expansion": ["", "", "甲、乙、丙、丁", ""]})
+    text = terms.formulations_text(formulas, 1000).markdown
+    assert "“两个维护”, appears in 30 of the 1,000 articles (3%)" in text and "“发展”, appears" not in text
+    assert "For 1 of the 3 numbered slogans the corpus itself lists the items" in text
+    only_common = terms.formulations_text(formulas.head(1), 1000).markdown
+    assert "most widely used" not in only_common
+    assert "None of the 3 numbered slogans is spelled out" in terms.formulations_text(
+        formulas.assign(expansion=""), 1000).markdown
+    assert "source line where the text is published" in terms.concordance_text("发展", "top", 3, 2, 3).markdown
+
+
 # --------------------------------------------------------------------------- figures
 
 def test_figures_have_english_axis_titles_and_chinese_terms(generated_tables, tmp_path):

@@ -157,6 +157,28 @@ def test_date_from_issue(day, issue, month, year, expected):
     assert date_from_issue(day, issue, month, year) == expected
 
 
+def test_a_date_after_the_issue_keeps_the_issue_date(tmp_path):
+    """Issue 19b, item 4: a report cannot be dated after its issue; a dateline announcing a coming event
+    (1–4 days after the broadcast on a national TV transcript corpus) leaves the issue date, on a page and
+    in an article table."""
+    rules = OpeningRules(read_agencies())
+    later = rules.read("央视网消息（晚间新闻）：1月8日，全国农业工作会议将在北京开幕。", "2025-01-05")
+    assert (later.dateline, later.date, later.source_agency) == ("1月8日", "", "other")
+    same = rules.read("央视网消息（晚间新闻）：1月5日，全国农业工作会议在北京开幕。", "2025-01-05")
+    assert same.date == "2025-01-05"
+    assert rules.read("新华社北京１月７日电　会议将开幕。", "2025-01-05").date == ""
+    seg = split_articles("会议将开幕\n\n本报讯（记者 张三）1月8日，区里将开会。\n", "2025-01-05")
+    assert (seg.articles[0].date, seg.articles[0].date_basis) == ("2025-01-05", "issue")
+    table = tmp_path / "articles.csv"
+    pd.DataFrame({"date": ["2025-01-05", "2025-01-05"], "title": ["将开幕", "开幕"],
+                  "text": ["央视网消息（晚间新闻）：1月8日，会议将开幕。", "央视网消息（晚间新闻）：1月4日，会议开幕。"]}
+                 ).to_csv(table, index=False)
+    read = read_article_table(table)
+    dated = read.set_index("headline")[["date", "date_basis"]]
+    assert dated.loc["将开幕"].tolist() == ["2025-01-05", "issue"] and dated.loc["开幕"].tolist() == ["2025-01-04", "dateline"]
+    assert (read["date"] <= read["issue_date"]).all()
+
+
 def test_source_summary_counts_and_shares_per_period():
     arts = pd.DataFrame({"issue_date": ["1998-01-01", "1998-01-02", "1998-01-20", "1998-02-03"],
                          "source_agency": ["新华社", "本报", "新华社", "none"]})

@@ -153,3 +153,22 @@ def test_fast_masking_and_folding_equal_the_plain_ones(articles):
     # A pattern that may start anywhere ([一-龥]) falls back to the plain substitution.
     odd = _Masker(pd.DataFrame({"pattern": ["[\u4e00-\u9fff]{2}电"]}))
     assert odd.starts is None and odd("北京电讯") == "   讯"
+
+
+def test_masker_tries_patterns_anchored_at_the_start_only_there():
+    """A pattern opening with ^ or \\A (a web credit of any outlet, ``[一-龥]{1,10}?网消息``) keeps the fast
+    masker: it is tried once at the start of the text, and gives what regex.sub gives."""
+    from analysis.tokens import _Masker, read_boilerplate
+
+    credit = r"^\s*[\u4e00-\u9fff]{1,10}?网消息(?:\([^()]{0,20}\))?:"
+    masker = _Masker(pd.DataFrame({"pattern": [credit, "本报讯"]}))
+    assert masker.starts is not None and masker.anchored
+    texts = ["光明网消息(晚间新闻):会议。本报讯", "会议。光明网消息:会议", " 光明网消息:本报讯", "本报讯光明网消息:", "光明网", ""]
+    for text in texts:
+        assert masker(text) == masker.regex.sub(lambda m: " " * len(m.group()), text)
+    assert masker("光明网消息(晚间新闻):会议").strip() == "会议"
+    assert masker("会议。光明网消息:会议") == "会议。光明网消息:会议"
+    alone = _Masker(pd.DataFrame({"pattern": [r"\A光明网"]}))
+    assert alone.anchored and alone("光明网光明网") == "   光明网"
+    default = _Masker(read_boilerplate())
+    assert default.anchored and default.starts is not None  # the default list's web credits are anchored

@@ -186,7 +186,33 @@ def test_datelines_and_credits_are_blanked():
     assert len(prepared) == len(text)
     assert prepared.split() == ["国务院总理李鹏今天会见了客人。"]
     assert "本报讯" not in Segmenter().cut("本报讯（记者 王蕾蕾）11月29日至30日，丰台区工作务虚会召开")
-    assert set(read_boilerplate()["kind"]) == {"dateline", "agency", "byline", "photo_credit"}
+    assert set(read_boilerplate()["kind"]) == {"dateline", "agency", "byline", "photo_credit", "timestamp"}
+
+
+def test_web_credits_and_scrape_timestamps_are_blanked():
+    """Issue 19b, item 1: a web credit (X网消息（programme）：, X网讯, the agencies' credit forms) opening
+    an item and a scraper's timestamp (更新时间：…, a bare ISO time) are blanked, in both widths; on a
+    national TV transcript corpus they had been the 4th-7th terms, the strongest collocation and an
+    NMF topic term."""
+    from analysis.corpus.read import read_agencies
+
+    body = "今天上午，会议召开。"
+    for credit in ["央视网消息（晚间新闻）：", "央视网消息(晚间新闻):", "光明网消息：", "中国青年网讯（记者 张三）",
+                   "　新华网消息（晚间新闻）：", "据新华社报道，", "新华社消息："]:
+        assert prepare_text(credit + body).strip(" ,") == fold_width(body), credit
+    for name in read_agencies():  # every agency OpeningRules credits, in its credit forms
+        assert prepare_text(f"{name}消息（晚间新闻）：{body}").strip() == fold_width(body), name
+        assert prepare_text(f"据{name}报道，{body}").strip(" ,") == fold_width(body), name
+    for stamp in ["更新时间：2026-03-01T19:30:00Z", "更新时间：2026-03-01T19:30:00.000Z", "---\n更新时间：2026-03-01T19:30",
+                  "更新时间：２０２６－０３－０１Ｔ１９：３０：００Ｚ", "更新时间：2026年3月1日 19:30", "2026-03-01T19:30Z",
+                  "２０２６－０３－０１Ｔ１９：３０：００．０００Ｚ", "2026-03-01T19:30:00+08:00"]:
+        assert prepare_text(body + stamp).strip() == fold_width(body), stamp
+    # Look-alikes stay: the credit only opens an item, 讯息 is a word, a date is not a timestamp.
+    for text in ["会议讨论了光明网消息推送。", "互联网消息推送服务", "互联网讯息安全", "2026年3月1日，会议召开。", "1998-2026年", "20260301T1930"]:
+        assert prepare_text(text) == fold_width(text), text
+    tokens = Segmenter().cut("央视网消息（晚间新闻）：今天上午，会议召开。\n更新时间：2026-03-01T19:30:00.000Z")
+    assert not {"央视网", "消息", "晚间新闻", "2026", "T19", "更新", "时间"} & set(tokens)
+    assert audit_terms(pd.DataFrame({"term": ["央视网消息", "发展"]}))["problem"].tolist() == ["boilerplate"]
 
 
 @pytest.mark.parametrize("which", ["national", "sample"])

@@ -27,8 +27,9 @@ Segmentation, in order:
    ``央视网消息（…）：``) and, after them or alone, a date opening the body
    (``2月12日下午，``; ``11月29日至30日`` gives the first day; ``５日，``).
    What the date does not print comes from the issue (a December dateline
-   in a January issue is the previous year's).  Without a dateline the
-   article is dated by its issue (``date_basis = "issue"``).  The source is
+   in a January issue is the previous year's).  Without a dateline, or
+   when the dateline's date falls after the issue (a coming event announced),
+   the article is dated by its issue (``date_basis = "issue"``).  The source is
    ``本报`` (本报讯, 本报…讯, 本报记者, a reporter with no agency), ``新华社``,
    ``other`` (another agency of ``data/defaults/agencies.csv``) or ``none``.  A
    paragraph opening with a dated agency dateline starts an article, as
@@ -218,7 +219,8 @@ def _number(text: str) -> int:
 
 #: A dateline is at most this many days before its issue (older: a date a story looks back to) …
 MAX_AGE_DAYS = 31
-#: … and at most this many after it (a misprint, or a weekly dating a coming event).
+#: … and at most this many after it (a misprint, or a coming event), when the year or month is inferred;
+#: :meth:`OpeningRules.read` then dates an article with such a date by its issue (no report is later than it).
 GRACE_DAYS = 7
 
 
@@ -317,6 +319,13 @@ class OpeningRules:
     >>> o = rules.read("今天（1月5日），国家统计局发布", "2025-01-05")
     >>> o.dateline, o.date, o.source_agency
     ('', '', 'none')
+
+    A date after the issue (an announcement of a coming event) dates nothing:
+    the article keeps its issue date.
+
+    >>> o = rules.read("1月8日，全国农业工作会议将开幕", "2025-01-05")
+    >>> o.dateline, o.date
+    ('1月8日', '')
     """
 
     def __init__(self, agencies: dict[str, str] | None = None):
@@ -365,6 +374,10 @@ class OpeningRules:
                 dateline = head[d.start("dateline"):d.end("dateline")]
                 date = self._date(d, issue_date)
                 at = d.end()
+        if date and issue_date and date > issue_date:
+            # A report is not dated after its issue: a later date announces a coming event (the
+            # dateline stays, as printed; the article is dated by its issue).
+            date = ""
         return Opening(dateline, date, source, agency, byline, at if (source != "none" or dateline) else 0)
 
     def opens_article(self, line: str) -> bool:

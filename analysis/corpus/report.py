@@ -20,7 +20,7 @@ import pandas as pd
 
 from analysis.io import read_csv_frame
 from .clean import clean_line, parse_caption
-from .folder import as_corpus, fact_file
+from .folder import TABLE_SUFFIXES, as_corpus, fact_file
 from .layout import page_blocks
 from .pages import Page, read_manifest, read_pages
 from .periods import period_labels
@@ -135,16 +135,21 @@ PERIOD_COLUMNS = ["period", "issues", "pages", "articles", "characters", "median
 def period_summary(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     """Per period of issue dates: issues, pages, articles, characters, median length, headlines, datelines.
 
-    ``pages`` counts distinct (issue, page) pairs for an article table, page
-    files for a page corpus. One row per period that has articles, in time order
+    ``pages`` counts page files for a page corpus, and distinct (issue, page)
+    pairs of the rows of an article table that name a page: a table without
+    page numbers has 0 pages, as the corpus's own summary says (not one page
+    per issue). One row per period that has articles, in time order
     (periods labelled by :func:`analysis.corpus.periods.period_labels`; undated
     articles, if any, in a last row ``undated``).
     """
     if articles.empty:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
+    page = articles["page"].fillna("").astype(str).str.strip()
+    # A row of an article table (its source is the table file) is on a page only when it names one.
+    from_table = articles["source"].astype(str).str.lower().str.endswith(TABLE_SUFFIXES)
     frame = articles.assign(period=period_labels(articles["issue_date"], freq).to_numpy(),
-                            _page=articles["source"].astype(str) + "|" + articles["issue_date"].astype(str)
-                            + "|" + articles["page"].astype(str))
+                            _page=(articles["source"].astype(str) + "|" + articles["issue_date"].astype(str)
+                                   + "|" + page).where((page != "") | ~from_table))
     grouped = frame.groupby("period", sort=True)
     out = pd.DataFrame({
         "issues": grouped["issue_date"].nunique(),

@@ -231,8 +231,10 @@ def checks_sentence(kind: str, articles: pd.DataFrame, unattributed: pd.DataFram
     undated = n - _by_dateline(articles)
     duplicates = int(articles["text"].duplicated().sum()) if "text" in articles else 0
     items = [f"articles without a headline: {number(empty)} ({_pct(empty, n)})",
-             f"articles shorter than {SHORT_ARTICLE} characters (a fragment, a continuation from another page, or a "
-             f"caption read as text): {number(short)}",
+             f"articles shorter than {SHORT_ARTICLE} characters ("
+             + ("a fragment, a continuation from another page, or a caption read as text" if kind == "pages" else
+                "on an article table, a notice or a brief, or a record whose text was not collected")
+             + f"): {number(short)}",
              f"articles whose text repeats an earlier article word for word: {number(duplicates)}",
              f"articles dated by their issue rather than a dateline: {number(undated)} ({_pct(undated, n)})"]
     if kind == "pages":

@@ -249,7 +249,8 @@ def concordance_text(term: str, why: str, n_lines: int, n_articles: int, shown: 
     more = f"; the first {shown} are shown" if n_lines > shown else ""
     return say(f"The concordance below lists the occurrences of {_term_md(term)}, {reason}: "
                f"{plural(n_lines, 'line')} in {plural(n_articles, 'article')}{more}. Each line is one counted occurrence, linked "
-               "to the line of the page it was printed on.")
+               "to its source line where the text is published (the page line for a corpus of pages, the record of an "
+               "article table).")
 
 
 # --------------------------------------------------------------------------- paragraphs
@@ -333,16 +334,46 @@ def formulations_text(formulas: pd.DataFrame, n_docs: int, n: int = 3) -> say:
     top = "; ".join(f"“{md(f)}” ({plural(int(c), 'time')} in {plural(int(a), 'article')}, "
                     f"first on {d})" for f, c, a, d in zip(head["formulation"], head["count"], head["n_articles"],
                                                             head["first_issue_date"]))
-    widest = formulas.sort_values(["n_articles", "count"], ascending=False, kind="mergesort").iloc[0]
-    share = widest["n_articles"] / n_docs if n_docs else 0
+    # The most widely used among those the sentence describes: not an ordinary word, a number or a fragment.
+    candidates = (formulas[~formulas["rank_basis"].isin(NOT_FORMULATIONS)] if "rank_basis" in formulas.columns
+                  else formulas)
     n_set = int((formulas["rank_basis"] == "set phrase").sum()) if "rank_basis" in formulas.columns else 0
     text = (f"{plural(len(formulas), 'formulation')} found ({kinds_text}); {number(n_set)} rank as set phrases "
             f"(quoted or enumerated at least {MIN_QUOTED} times, in {MIN_QUOTED_ARTICLES} articles or more, and "
             f"neither an ordinary word, a number nor a fragment of a longer one). Ranked first: {top}.")
-    if n_docs > 1:
-        text += (f" The most widely used, “{md(widest['formulation'])}”, appears in {number(int(widest['n_articles']))} "
+    if n_docs > 1 and len(candidates):
+        widest = candidates.sort_values(["n_articles", "count"], ascending=False, kind="mergesort").iloc[0]
+        share = widest["n_articles"] / n_docs
+        text += (f" The most widely used of the others (not a common word, number or fragment), "
+                 f"“{md(widest['formulation'])}”, appears in {number(int(widest['n_articles']))} "
                  f"of the {number(n_docs)} articles ({share:.0%}).")
-    return say(text)
+    return say(text + numbered_sentence(formulas))
+
+
+#: ``rank_basis`` values of what is not a formulation in its own right (the formulations table flags them).
+NOT_FORMULATIONS = ("common word", "number", "fragment")
+
+
+def numbered_sentence(formulas: pd.DataFrame) -> str:
+    """How many numbered slogans the corpus itself spells out (a non-empty ``expansion``), computed.
+
+    >>> f = pd.DataFrame({"formulation": ["两个维护", "四项行动", "发展"], "kind": ["numbered", "numbered", "formulation"],
+    ...                   "expansion": ["", "甲、乙、丙、丁", ""]})
+    >>> print(numbered_sentence(f).strip())
+    For 1 of the 2 numbered slogans the corpus itself lists the items the number stands for (the table's `expansion`); the others are printed without them.
+    """
+    if formulas.empty or "kind" not in formulas.columns:
+        return ""
+    numbered = formulas[formulas["kind"].isin(["numbered", "enumeration"])]
+    if numbered.empty:
+        return ""
+    expanded = int((numbered["expansion"].fillna("").astype(str).str.strip() != "").sum()) \
+        if "expansion" in numbered.columns else 0
+    rest = "" if expanded == len(numbered) else "; the others are printed without them"
+    if expanded == 0:
+        return f" None of the {number(len(numbered))} numbered slogans is spelled out in the corpus (`expansion` is blank)."
+    return (f" For {number(expanded)} of the {number(len(numbered))} numbered slogans the corpus itself lists the items "
+            f"the number stands for (the table's `expansion`){rest}.")
 
 
 def summary(tables: dict[str, pd.DataFrame], ctx: Context, key: pd.DataFrame | None, split: dict | None) -> say:
