@@ -549,14 +549,21 @@ def trace(mentions: pd.DataFrame, articles: pd.DataFrame, *, name: str | None = 
 
 # --------------------------------------------------------------------------- posts and titles
 
+def _collective(holders: pd.DataFrame) -> bool:
+    """Whether two different persons of ``holders`` (registry rows of one title) hold it on a common day."""
+    spans = [(str(r.start) or "0000-00-00", str(r.end) or "9999-12-31", r.name) for r in holders.itertuples()]
+    return any(a[2] != b[2] and a[0] < b[1] and b[0] < a[1] for i, a in enumerate(spans) for b in spans[i + 1:])
+
+
 def successions(registry: pd.DataFrame, mentions: pd.DataFrame, *, start: str = "", end: str = "") -> pd.DataFrame:
     """Posts that pass from one person to another in the registry, with what the paper shows.
 
     Columns: ``title``, ``before``, ``after``, ``date`` (the successor's
     start), ``last_before`` (last mention of the predecessor with that title
     printed, '' if none), ``first_after`` (first such mention of the
-    successor).  Concurrent holders of one title (several 副区长) are not a
-    succession.  ``start``, ``end`` (ISO dates, '' for open): keep only
+    successor).  A title two persons ever hold at once (several 副区长, the
+    members of the Politburo Standing Committee) is a seat in a body, not a
+    post handed on: it has no successions.  ``start``, ``end`` (ISO dates, '' for open): keep only
     the successions dated within them, e.g. the corpus's first and last
     issue date (a registry of the national leadership reaches back decades).
     Sorted by date, title.
@@ -568,11 +575,15 @@ def successions(registry: pd.DataFrame, mentions: pd.DataFrame, *, start: str = 
     [['林国栋', '周卫民', '2021-07-01']]
     >>> len(successions(reg, none, start="2022-01-01")), len(successions(reg, none, end="2021-07-01"))
     (0, 1)
+    >>> body = pd.DataFrame({"name": ["甲", "乙", "丙"], "title": ["常委"] * 3,
+    ...                      "start": ["2017-10-25", "2012-11-15", "2022-10-23"], "end": ["2022-10-23", "", ""]})
+    >>> len(successions(body, none))
+    0
     """
     rows = []
     titled = mentions[mentions["title"].fillna("").astype(str) != ""] if len(mentions) else mentions
     for title, group in registry.groupby("title", sort=True):
-        if not str(title):
+        if not str(title) or _collective(group):
             continue
         group = group.sort_values("start", kind="stable")
         for prev, nxt in zip(group.itertuples(), list(group.itertuples())[1:]):
