@@ -494,6 +494,17 @@ def _curve(n: int, silhouette):
     return lambda k: (np.arange(n) % k, float(silhouette(k)), 0.0)
 
 
+def test_a_flat_silhouette_keeps_the_smallest_k_it_cannot_tell_from_the_best():
+    # Real news text: low, flat silhouettes above a few dozen clusters, the highest at the limit by a hair.
+    flat = {24: 0.0562, 28: 0.0524, 32: 0.0546, 36: 0.0532, 40: 0.0529, 44: 0.0545, 48: 0.0597}
+    table = selection.search_k(_curve(3000, lambda k: flat.get(k, 0.02 + k / 1000)), 3000)
+    assert table["k"].max() == 48 and table.loc[table["silhouette"].idxmax(), "k"] == 48
+    assert table.loc[table["chosen"], "k"].item() == 24 and not table["at_edge"].any()
+    # A clear peak is kept: neighbours further than the seed-to-seed spread below it are not "as good".
+    peaked = selection.search_k(_curve(1000, lambda k: 0.3 - abs(k - 8) / 50), 1000)
+    assert peaked.loc[peaked["chosen"], "k"].item() == 8
+
+
 def test_the_range_is_extended_while_the_best_silhouette_is_at_its_top():
     table = selection.search_k(_curve(1000, lambda k: 0.5 - abs(k - 20) / 100), 1000)
     assert table["k"].tolist() == list(range(2, 13)) + list(range(14, 25, 2))

@@ -28,7 +28,7 @@ from analysis.figures.topics import MAP_LABEL_ALL
 from analysis.tables import Tables
 from analysis.topics.labels import top_terms
 from analysis.topics.model import map_agreement
-from analysis.topics.selection import MAX_SHARE, SILHOUETTE_TOLERANCE
+from analysis.topics.selection import MAX_SHARE, SILHOUETTE_NOISE, SILHOUETTE_TOLERANCE
 from . import Context, number, say
 
 #: The built tables this chapter reads (all but ``articles`` are missing when the build skipped topics).
@@ -127,7 +127,12 @@ def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) 
     k, s = int(chosen["k"]), float(chosen["silhouette"])
     scored = selection.dropna(subset=["silhouette"])
     best = scored.loc[scored["silhouette"].idxmax()] if len(scored) else chosen
-    if int(best["k"]) != k:
+    if int(best["k"]) != k and float(best["silhouette"]) - s <= SILHOUETTE_NOISE + 1e-12:
+        text = (f"The highest mean silhouette, {float(best['silhouette']):.3f}, is at k = {int(best['k'])}; k = {k} "
+                f"({s:.3f}) is within {SILHOUETTE_NOISE} of it, as close as fits of one k from other seeds are to "
+                f"each other, so the silhouette does not tell them apart and the smaller k, with fewer clusters to "
+                f"name, is kept.")
+    elif int(best["k"]) != k:
         text = (f"The highest mean silhouette, {float(best['silhouette']):.3f}, is at k = {int(best['k'])}, but its "
                 f"largest cluster holds {float(best['largest_share']):.0%} of the articles; k = {k} "
                 f"({s:.3f}, within {SILHOUETTE_TOLERANCE:.0%} of it) has no cluster over "
