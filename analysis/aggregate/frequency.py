@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from analysis.corpus.periods import UNDATED, period_labels
 from analysis.corpus.read import source_line
-from analysis.perarticle.kinds import ngrams_arrow
+from analysis.perarticle.kinds import NGRAMS
 from analysis.perarticle.terms import terms_of
 from analysis.tokens import (boilerplate_matches, prepare_text, term_map, text_preparer, token_offsets,
                              tokenize_articles)
@@ -141,6 +141,60 @@ def term_frequency(folder: str | Path, by: str | None = None, *, con=None) -> pd
 # --------------------------------------------------------------------------- n-grams
 
 
+def ngram_counts(blobs: list[bytes], ns=NGRAMS) -> pa.Table:
+    """Per n-gram (``n`` of ``ns`` touching terms) of the encoded term runs ``blobs``
+    (:func:`analysis.perarticle.kinds.encode_runs`): ``n``, ``ngram`` (its terms joined by a space),
+    ``count`` (occurrences) and ``doc_freq`` (blobs it occurs in); rows in no particular order.
+
+    Counted on integer term ids with numpy (as :func:`~analysis.perarticle.kinds.ngrams_arrow` finds
+    them: n consecutive terms of one run), so a string is made per distinct n-gram, not per occurrence.
+
+    >>> from analysis.perarticle.kinds import encode_runs
+    >>> t = ngram_counts([encode_runs([["甲", "乙"], ["甲", "乙"]]), encode_runs([["甲", "乙", "丙"]])])
+    >>> sorted(map(tuple, t.to_pandas().values.tolist()))
+    [(2, '乙 丙', 1, 1), (2, '甲 乙', 3, 2), (3, '甲 乙 丙', 1, 1)]
+    """
+    text = pa.array(blobs, pa.binary()).cast(pa.string())
+    runs = pc.split_pattern(text, "\n")
+    runs = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar([], runs.type), runs)  # empty: no runs
+    owner = pc.list_parent_indices(runs).to_numpy()
+    terms = pc.split_pattern(pc.list_flatten(runs), "\t")
+    run = pc.list_parent_indices(terms).to_numpy()
+    encoded = pc.dictionary_encode(pc.list_flatten(terms))
+    ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    words = encoded.dictionary
+    width = max(len(words), 1)
+    parts = []
+    for n in ns:
+        if len(ids) < n:
+            continue
+        starts = np.flatnonzero(run[: len(run) - n + 1] == run[n - 1 :])
+        if not len(starts):
+            continue
+        # One integer per n-gram: the ids of its first k terms made dense (np.unique) before the next is added.
+        key = ids[starts]
+        for k in range(1, n):
+            if k > 1:
+                key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
+            key = key * width + ids[starts + k]
+        article = owner[run[starts]]
+        order = np.lexsort((article, key))
+        key, article = key[order], article[order]
+        first = np.concatenate([[True], key[1:] != key[:-1]])
+        pair = first | np.concatenate([[True], article[1:] != article[:-1]])
+        at = np.flatnonzero(first)
+        count = np.diff(np.append(at, len(key)))
+        docs = np.add.reduceat(pair.astype(np.int64), at)
+        where = starts[order[at]]
+        gram = pc.binary_join_element_wise(*[words.take(pa.array(ids[where + k])) for k in range(n)], " ")
+        parts.append(pa.table({"n": pa.array(np.full(len(at), n), pa.int64()), "ngram": gram,
+                               "count": pa.array(count, pa.int64()), "doc_freq": pa.array(docs, pa.int64())}))
+    if not parts:
+        return pa.table({"n": pa.array([], pa.int64()), "ngram": pa.array([], pa.string()),
+                         "count": pa.array([], pa.int64()), "doc_freq": pa.array([], pa.int64())})
+    return pa.concat_tables(parts)
+
+
 class NgramTotals:
     """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.stage.run_stage`,
     fed each article's runs of touching terms): per n-gram the count and the number of articles, never
@@ -157,11 +211,8 @@ class NgramTotals:
         self.total: pa.Table | None = None
 
     def __call__(self, batch: range, blobs: list[bytes]) -> None:
-        # Per article and n-gram its count, then per n-gram the counts summed and the articles counted.
-        rows = ngrams_arrow(blobs).group_by(["article", "n", "ngram"], use_threads=False).aggregate(
-            [("n", "count")]).rename_columns(["article", "n", "ngram", "count"])
-        part = rows.group_by(["n", "ngram"], use_threads=False).aggregate([("count", "sum"), ("count", "count")])
-        part = part.select(["n", "ngram", "count_sum", "count_count"]).rename_columns(["n", "ngram", "count", "doc_freq"])
+        # Per n-gram of the batch its count and its articles, then summed with the earlier batches'.
+        part = ngram_counts(blobs)
         if self.total is not None:
             part = pa.concat_tables([self.total, part]).group_by(["n", "ngram"], use_threads=False).aggregate(
                 [("count", "sum"), ("doc_freq", "sum")])

@@ -44,6 +44,7 @@ from __future__ import annotations
 import bisect
 import re
 from itertools import accumulate
+from operator import itemgetter
 from typing import Iterable
 
 import pandas as pd
@@ -73,6 +74,7 @@ OCCURRENCE_COLUMNS = [
 
 
 _SPACE = re.compile(r"[^\S\n]+")
+_OFFSET_PHRASE = itemgetter(2, 3)
 
 
 class _Offsets:
@@ -89,6 +91,8 @@ class _Offsets:
             removed += m.end() - m.start()
             self.orig.append(m.end())
             self.norm.append(m.end() - removed)
+        #: Nothing removed: every offset is its own (most fields; no bisection needed).
+        self.plain = removed == 0
 
     def __getitem__(self, at: int) -> int:
         k = bisect.bisect_right(self.norm, at) - 1
@@ -279,6 +283,21 @@ def formulation_expansions(quotes: Iterable[dict]) -> dict[str, str]:
     return out
 
 
+#: The automata of the last few sets of formulations: the stage's second pass calls
+#: :func:`extract_formulations` once per chunk with the corpus's same thousands of phrases.
+_AUTOMATA: dict[tuple[str, ...], PhraseAutomaton] = {}
+
+
+def phrase_automaton(phrases: tuple[str, ...]) -> PhraseAutomaton:
+    """The :class:`~analysis.automaton.PhraseAutomaton` of ``phrases``, made once per process (the last four kept)."""
+    found = _AUTOMATA.get(phrases)
+    if found is None:
+        if len(_AUTOMATA) >= 4:
+            _AUTOMATA.clear()
+        found = _AUTOMATA[phrases] = PhraseAutomaton(phrases)
+    return found
+
+
 def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations: bool = False, *,
                          kinds: dict[str, str] | None = None, corpus: Corpus | None = None,
                          bounds: list[dict] | None = None) -> pd.DataFrame:
@@ -327,20 +346,25 @@ def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations
     # Pass 2: count every use of every formulation, quoted or not: one automaton
     # for all of them, one pass per field.
     if kinds:
-        automaton = PhraseAutomaton(list(kinds))
+        automaton = phrase_automaton(tuple(kinds))
         phrases = automaton.phrases
         for index, article in enumerate(records):
             known = bounds[index] if bounds is not None else {}
             for field, norm, where in fields[index]:
+                found = automaton.find(norm)
+                if not found:
+                    continue
+                plain = where.plain
                 last_end: dict[str, int] = {}
                 cuts = None       # the field's word boundaries (in the field), found at its first unquoted match
                 enumerated = None
-                for at, stop, k in automaton.find(norm):
-                    phrase, end = phrases[k], stop - 1
+                block = []
+                for at, stop, k in found:
+                    phrase = phrases[k]
                     # Occurrences of one phrase do not overlap (as str.find counts them).
                     if at < last_end.get(phrase, 0):
                         continue
-                    offset = where[at]
+                    offset = at if plain else where[at]
                     quoted = (index, field, offset, phrase) in quoted_at
                     if enumerated is None:
                         enumerated = {(e_at, slogan) for e_at, slogan, _ in find_enumerations(norm, cut)}
@@ -349,12 +373,17 @@ def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations
                         if cuts is None:
                             cuts = set(known[field]) if field in known else \
                                 set(word_bounds(article[field], segmenter))
-                        if offset not in cuts or where[end] + 1 not in cuts:
+                        if offset not in cuts or (stop if plain else where[stop - 1] + 1) not in cuts:
                             continue    # part of other words: no use of the phrase
-                    last_end[phrase] = end + 1
-                    rows.append((index, field, offset, phrase, kinds[phrase], quoted, listed, article))
-    field_order = {f: i for i, f in enumerate(FIELDS)}
-    rows.sort(key=lambda r: (r[0], field_order[r[1]], r[2], r[3]))
+                    last_end[phrase] = stop
+                    block.append((index, field, offset, phrase, kinds[phrase], quoted, listed, article))
+                # The automaton reports matches by their end: a field's occurrences sorted by offset, then
+                # phrase (fields come in FIELDS order, articles in their order: the table's order).
+                block.sort(key=_OFFSET_PHRASE)
+                rows.extend(block)
+    if include_quotations:  # the quotations of pass 1 go in among them
+        field_order = {f: i for i, f in enumerate(FIELDS)}
+        rows.sort(key=lambda r: (r[0], field_order[r[1]], r[2], r[3]))
     lookups: dict[int, object] = {}
     out = []
     for index, field, offset, phrase, kind, quoted, listed, a in rows:

@@ -509,6 +509,9 @@ class Matcher:
         >>> matcher().units("县委书记")
         [('县委', 'organisation'), ('书记', 'post')]
         """
+        units = self.__dict__.setdefault("_units", {})  # per word, made once (a few hundred distinct words)
+        if word in units:
+            return units[word]
         memo: dict[int, list | None] = {0: []}
 
         def cut(end: int):
@@ -524,7 +527,8 @@ class Matcher:
                         break
             return memo[end]
 
-        return cut(len(word))
+        found = units[word] = cut(len(word))
+        return found
 
     def title_before(self, text: str, floor: int, start: int) -> tuple[str, int, bool]:
         """The title written right before the name at ``start``: ``(title, where it starts, past)``.
@@ -917,6 +921,14 @@ def normalise_title(m: Matcher, name: str, title: str, date: str = "") -> str:
     """
     if not title or name not in m.persons:
         return title
+    memo = m.__dict__.setdefault("_normalised", {})  # the same name, title and date recur within an issue
+    key = (name, title, date)
+    if key not in memo:
+        memo[key] = _normalise_title(m, name, title, date)
+    return memo[key]
+
+
+def _normalise_title(m: Matcher, name: str, title: str, date: str) -> str:
     posts = m.persons[name].posts
     force = {p[0]: any(q[0] == p[0] and _in_force(q[3], q[4], date) for q in posts) for p in posts if p[0]}
     out = []

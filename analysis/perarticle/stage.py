@@ -352,10 +352,17 @@ class ArticleCache:
         """Store (key, value) pairs of ``kind`` of generation ``gen`` in one transaction (``raw``: values
         already encoded).  A disk that is full or read-only is said once; the results are right, only not
         cached."""
-        rows = []
-        for key, value in items:
-            blob = value if raw else self.encode(kind, value)
-            rows.append((kind, key, blob, self._check(blob), gen))
+        self.put_groups([(kind, gen, items)], raw=raw)
+
+    def put_groups(self, groups: Iterable[tuple[str, int, Iterable[tuple[str, object]]]], raw: bool = False) -> None:
+        """Store ``(kind, gen, [(key, value), …])`` groups, all in one transaction: the stage stores a
+        whole batch at once (one commit, one sync of the file, instead of one per chunk and kind)."""
+        rows, sizes = [], {}
+        for kind, gen, items in groups:
+            for key, value in items:
+                blob = value if raw else self.encode(kind, value)
+                rows.append((kind, key, blob, self._check(blob), gen))
+                sizes[gen] = sizes.get(gen, 0) + len(blob)
         if not rows or self.unwritable is not None:
             return
         try:
@@ -368,8 +375,8 @@ class ArticleCache:
                 con.executemany("INSERT OR REPLACE INTO entries (kind, key, value, check_, gen) VALUES (?, ?, ?, ?, ?)",
                                 rows)
                 # What the size cap counts (the values' bytes: misses are new entries, so this is their size).
-                con.execute("UPDATE generations SET bytes = bytes + ? WHERE gen = ?",
-                            (sum(len(row[2]) for row in rows), gen))
+                con.executemany("UPDATE generations SET bytes = bytes + ? WHERE gen = ?",
+                                [(size, gen) for gen, size in sizes.items()])
         except sqlite3.OperationalError as err:
             self._unwritable(err)
         finally:
@@ -883,14 +890,16 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     try:
         def finish(batch, spans, results) -> None:
             """Store one batch's computed outputs, then hand the streamed kinds to their sinks."""
+            groups = []
             for idx, result in zip(spans, results()):
                 for kind, found in result.items():
                     fresh = []
                     for local, blob in found.items():
                         blobs[kind][idx[local]] = blob
                         fresh.append((keys[idx[local]][kind], blob))
-                    if store is not None:
-                        store.put_many(kind, fresh, raw=True, gen=gens[kind])
+                    groups.append((kind, gens[kind], fresh))
+            if store is not None:
+                store.put_groups(groups, raw=True)
             for kind, sink in streamed.items():
                 sink(batch, [blobs[kind][i] for i in batch])
                 for i in batch:

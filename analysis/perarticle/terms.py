@@ -81,6 +81,20 @@ class TermCounter:
         return ids, np.asarray(names, dtype=object)
 
 
+#: Per distinct piece: a word token or not (a corpus's vocabulary, not its millions of tokens, is tested).
+_WORDS: dict[str, bool] = {}
+
+
+def _is_word(piece: str) -> bool:
+    try:
+        return _WORDS[piece]
+    except KeyError:
+        if len(_WORDS) >= 2_000_000:  # a long-lived worker serving many corpora
+            _WORDS.clear()
+        found = _WORDS[piece] = is_word_token(piece)
+        return found
+
+
 class Streams:
     """The pieces of a chunk's texts, flat: every word, punctuation mark and space, in order.
 
@@ -102,8 +116,7 @@ class Streams:
         self.codes, self.vocabulary = np.asarray(codes, dtype=np.int64), np.asarray(vocabulary, dtype=object)
         if segmenter is not None and segmenter.joinable:
             self._join(segmenter)
-        self.word = np.fromiter((is_word_token(v) for v in self.vocabulary), dtype=bool,
-                                count=len(self.vocabulary))[self.codes]
+        self.word = np.fromiter(map(_is_word, self.vocabulary), dtype=bool, count=len(self.vocabulary))[self.codes]
         self._terms: tuple | None = None
 
     def _join(self, segmenter: Segmenter) -> None:
