@@ -74,7 +74,7 @@ RULES_VERSION = "2"  # 2: width folding, boilerplate masking, alias joins
 
 USERDICT_COLUMNS = ["word", "freq", "tag", "category", "source"]
 BOILERPLATE_COLUMNS = ["kind", "pattern", "source"]
-BOILERPLATE_KINDS = ("dateline", "agency", "byline", "photo_credit", "editorial", "timestamp")
+BOILERPLATE_KINDS = ("dateline", "agency", "byline", "photo_credit", "editorial", "timestamp", "markup")
 ALIAS_COLUMNS = ["alias", "term", "kind", "source"]
 ALIAS_KINDS = ("place", "institution", "organisation")
 

@@ -186,7 +186,7 @@ def test_datelines_and_credits_are_blanked():
     assert len(prepared) == len(text)
     assert prepared.split() == ["国务院总理李鹏今天会见了客人。"]
     assert "本报讯" not in Segmenter().cut("本报讯（记者 王蕾蕾）11月29日至30日，丰台区工作务虚会召开")
-    assert set(read_boilerplate()["kind"]) == {"dateline", "agency", "byline", "photo_credit", "timestamp"}
+    assert set(read_boilerplate()["kind"]) == {"dateline", "agency", "byline", "photo_credit", "timestamp", "markup"}
 
 
 def test_web_credits_and_scrape_timestamps_are_blanked():
@@ -210,6 +210,9 @@ def test_web_credits_and_scrape_timestamps_are_blanked():
     # Look-alikes stay: the credit only opens an item, 讯息 is a word, a date is not a timestamp.
     for text in ["会议讨论了光明网消息推送。", "互联网消息推送服务", "互联网讯息安全", "2026年3月1日，会议召开。", "1998-2026年", "20260301T1930"]:
         assert prepare_text(text) == fold_width(text), text
+    for entity in ["&#xA0;", "&#160;", "&nbsp;", "＆ｎｂｓｐ；"]:
+        assert prepare_text(body[:4] + entity + body[4:]).replace(" ", "") == fold_width(body).replace(" ", ""), entity
+    assert prepare_text("R&D投入") == fold_width("R&D投入")
     tokens = Segmenter().cut("央视网消息（晚间新闻）：今天上午，会议召开。\n更新时间：2026-03-01T19:30:00.000Z")
     assert not {"央视网", "消息", "晚间新闻", "2026", "T19", "更新", "时间"} & set(tokens)
     assert audit_terms(pd.DataFrame({"term": ["央视网消息", "发展"]}))["problem"].tolist() == ["boilerplate"]

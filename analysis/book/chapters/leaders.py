@@ -75,10 +75,22 @@ def _join_or(items) -> str:
 
 
 def _pct(x: float) -> str:
-    """``97%`` (``—`` for a missing value)."""
+    """``97%`` (``—`` for a missing value); near 0 or 100% as many decimals as it takes not to round to
+    either end (an interval's bound of 99.98% must not print as 100%).
+
+    >>> _pct(0.974), _pct(0.99976), _pct(1.0), _pct(0.0002), _pct(0.0)
+    ('97%', '99.98%', '100%', '0.02%', '0%')
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    return f"{100 * x:.0f}%"
+    value = 100 * float(x)
+    if 0 < value < 0.5 or 99.5 <= value < 100:
+        for digits in (1, 2, 3):
+            text = f"{value:.{digits}f}"
+            if 0 < float(text) < 100:
+                return f"{text}%"
+        return "<0.001%" if value < 50 else ">99.999%"
+    return f"{value:.0f}%"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

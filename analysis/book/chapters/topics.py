@@ -28,7 +28,7 @@ from analysis.figures.topics import MAP_LABEL_ALL
 from analysis.tables import Tables
 from analysis.topics.labels import top_terms
 from analysis.topics.model import map_agreement
-from analysis.topics.selection import MAX_SHARE, SILHOUETTE_NOISE, SILHOUETTE_TOLERANCE
+from analysis.topics.selection import K_LIMIT, MAX_SHARE, SILHOUETTE_NOISE, SILHOUETTE_TOLERANCE
 from . import Context, number, say
 
 #: The built tables this chapter reads (all but ``articles`` are missing when the build skipped topics).
@@ -84,8 +84,11 @@ def summary(ctx: Context, clusters: pd.DataFrame, cluster_terms: pd.DataFrame, s
              f"groups them into **{k} clusters**"]
     if len(chosen):
         s = float(chosen["silhouette"].iloc[0])
-        parts[0] += (f", k chosen among {int(selection['k'].min())}–{int(selection['k'].max())} by the highest mean "
-                     f"silhouette ({s:.3f}: {reading(s)}).")
+        best = float(selection["silhouette"].max())
+        how = (f"by the highest mean silhouette ({s:.3f}: {reading(s)})" if s >= best - 1e-12 else
+               f"by the mean silhouette ({s:.3f} at the k kept, {best:.3f} at the highest, for the reason the section "
+               f"on how many clusters gives: {reading(s)})")
+        parts[0] += f", k chosen among {int(selection['k'].min())}–{int(selection['k'].max())} {how}."
     else:
         parts[0] += "."
     big, small = int(sizes.idxmax()), int(sizes.idxmin())
@@ -165,6 +168,9 @@ def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) 
     if at_edge:
         text += (f" The chosen k is still the largest tried (k = {top}), and the silhouette was still rising: the "
                  "corpus may hold more groups than this search allowed.")
+    elif extended and int(best["k"]) == top and top >= K_LIMIT:
+        text += (f" The highest silhouette sits at k = {top}, the largest k the search allows (a limit, so that the "
+                 "clusters stay few enough to read); the k kept is below it by the rule above.")
     smallest = int(chosen["smallest_cluster"])
     if smallest <= 1:
         text += " Its smallest cluster is a single article."
@@ -191,8 +197,11 @@ def selection_caption(selection: pd.DataFrame) -> tuple[str, str]:
     lo, hi = int(selection["k"].min()), int(selection["k"].max())
     caption = (f"Mean silhouette (cosine) of k-means for k = {lo} to {hi}; the circled point, k = {k}, is the one "
                "kept. Read the height of the curve (how separated the clusters are) as much as its peak.")
+    best = selection.loc[selection["silhouette"].astype(float).idxmax()]
     alt = (f"Line chart of mean silhouette against the number of clusters k from {lo} to {hi}; the highest value, "
-           f"{s:.3f}, is at k = {k}, circled.")
+           f"{s:.3f}, is at k = {k}, circled." if int(best["k"]) == k else
+           f"Line chart of mean silhouette against the number of clusters k from {lo} to {hi}; the highest value, "
+           f"{float(best['silhouette']):.3f}, is at k = {int(best['k'])}; the k kept, {k} ({s:.3f}), is circled.")
     return caption, alt
 
 
