@@ -197,14 +197,21 @@ def numeral_value(numeral: str) -> int | None:
 
 
 def _named_items(items: list[str], counted: str) -> list[str]:
-    """The quoted items a numbered slogan names: the last one if it lists
-    exactly that many items (joined by 、), else the last N quotes."""
+    """The quoted items a numbered slogan names: the last quote if it lists
+    exactly that many items (joined by 、), else the last N quotes when the
+    sentence has N; nothing when the number is unknown, below two, or more
+    than the quotes before it (a slogan is not "expanded" by whatever was
+    quoted earlier in its sentence: 八项行动 after one quote names nothing).
+
+    >>> _named_items(["甲、乙"], "两个"), _named_items(["甲", "乙", "丙"], "两项"), _named_items(["甲"], "八项")
+    (['甲、乙'], ['乙', '丙'], [])
+    """
     n = numeral_value(counted[:-1])
-    if not items or n is None:
-        return items
+    if not items or n is None or n < 2:
+        return []
     if len(items[-1].split("、")) == n:
         return items[-1:]
-    return items[-n:] if len(items) >= n else items
+    return items[-n:] if len(items) >= n else []
 
 
 def article_fields(article) -> Iterable[tuple[str, str]]:
