@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import gc
 import os
 import sqlite3
 from pathlib import Path
@@ -597,6 +598,10 @@ def _warm_up(corpus: Corpus) -> None:
     import analysis.perarticle.terms  # noqa: F401
 
     get_segmenter(resident(corpus))._load()
+    # A worker lives for one build and allocates millions of short-lived acyclic objects: collect rarely, and
+    # never rescan what is loaded now (modules, the dictionary); see analysis.build.fewer_collections.
+    gc.set_threshold(20_000, 50, 100)
+    gc.freeze()
 
 
 def _die_with(build_pid: int) -> None:
