@@ -164,26 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.corpus and (len(args.corpus) > 1 or _is_collection(args.corpus[0])):
         return _build_collection(args)
     args.corpus = args.corpus[0] if args.corpus else None
+    return _guarded(_build, args, interrupted=f"{args.out} is unchanged")
+
+
+def _build(args) -> int:
+    """``build`` of one corpus, and what it wrote."""
     from .build import build
+    from .tables import Tables
 
-    # SIGTERM (a killed job) unwinds like Ctrl-C, so the staging folder is removed.
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        corpus = _corpus(args)
-        tables = build(args.out, corpus, progress=not args.quiet, workers=args.workers, scheduler=args.scheduler,
-                       force=args.force)
-    except InputError as err:  # OutputError (--out unusable, disk full) included
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except BuildError as err:  # a worker process or the Dask cluster failed
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"interrupted: {args.out} is unchanged", file=sys.stderr)
-        return 130
+    tables = build(args.out, _corpus(args), progress=not args.quiet, workers=args.workers, scheduler=args.scheduler,
+                   force=args.force)
     if not args.quiet:
-        from .tables import Tables
-
         if isinstance(tables, Tables):
             print(f"{args.out} is up to date (same corpus, facts, code and settings; --force rebuilds)")
         rows = tables.rows if isinstance(tables, Tables) else {name: len(frame) for name, frame in tables.items()}
@@ -200,27 +191,21 @@ def _is_collection(path) -> bool:
 
 def _build_collection(args) -> int:
     """``build`` with several ``--corpus`` (or one collection folder): every paper, then the comparison."""
-    from .api import collection_from
-    from .collection_build import build_collection
-
     if args.manifest or args.articles or args.paper:
         print("error: a collection takes --corpus folders only (no --manifest, --articles or --paper)",
               file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        collection = collection_from(args.corpus, leaders=args.leaders)
-        built = build_collection(args.out, collection, progress=not args.quiet, workers=args.workers,
-                                 scheduler=args.scheduler, force=args.force)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except BuildError as err:  # a worker process or the Dask cluster failed
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"interrupted: {args.out} is not complete (no collection.json); run the build again", file=sys.stderr)
-        return 130
+    return _guarded(_collection, args,
+                    interrupted=f"{args.out} is not complete (no collection.json); run the build again")
+
+
+def _collection(args) -> int:
+    """``build`` of a collection, and what it wrote."""
+    from .api import collection_from
+    from .collection_build import build_collection
+
+    built = build_collection(args.out, collection_from(args.corpus, leaders=args.leaders), progress=not args.quiet,
+                             workers=args.workers, scheduler=args.scheduler, force=args.force)
     if not args.quiet:
         manifest = built.manifest()
         for paper in manifest["papers"]:
@@ -256,7 +241,13 @@ def _tables(corpus):
     return corpus.tables(environment_tables_folder())
 
 
-def _guarded(command, args) -> int:
+def _guarded(command, args, *, interrupted: str | None = None) -> int:
+    """``command(args)``, its errors as exit codes with the message on stderr: 2 for bad input or output
+    (:class:`InputError`, OutputError included), 1 for a failed worker or Dask cluster.  With
+    ``interrupted`` (what an interruption leaves behind), Ctrl-C and SIGTERM (a killed job, unwound like
+    Ctrl-C so a staging folder is removed) end it with 130 and that message."""
+    if interrupted is not None:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return command(args)
     except InputError as err:
@@ -265,6 +256,11 @@ def _guarded(command, args) -> int:
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        print(f"interrupted: {interrupted}", file=sys.stderr)
+        return 130
 
 
 def _synthetic(args) -> int:

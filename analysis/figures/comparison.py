@@ -82,20 +82,9 @@ def plot_leader_rates(table: pd.DataFrame, names: list[str], papers=None, ax=Non
     papers = list(papers) if papers is not None else sorted(table["paper"].unique())
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.3 * len(names) * len(papers) + 1.4))
-    colours = _colours(papers)
-    height = 0.8 / max(1, len(papers))
     rates = table.set_index(["paper", "name"])["per_1000_articles"]
-    for k, paper in enumerate(papers):
-        values = [float(rates.get((paper, n), 0.0)) for n in names]
-        ax.barh([i + k * height for i in range(len(names))], values, height=height, color=colours[paper],
-                label=paper)
-    ax.set_yticks([i + 0.4 - height / 2 for i in range(len(names))], names)
-    ax.invert_yaxis()
-    ax.set_xlabel("Mentions per 1,000 articles (dates every paper covers)")
-    ax.legend(frameon=False, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.figure.tight_layout()
-    return ax
+    return _grouped_bars(ax, names, papers, lambda row, paper: float(rates.get((paper, row), 0.0)),
+                         "Mentions per 1,000 articles (dates every paper covers)", label=str)
 
 
 def plot_adoption(adoption: pd.DataFrame, phrases: list[str], papers=None):
@@ -139,16 +128,22 @@ def plot_reprint_shares(shares: pd.DataFrame, papers=None, ax=None):
     papers = list(papers) if papers is not None else sorted(shares["paper"].unique())
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.3 * len(papers) ** 2 + 1.4))
-    colours = _colours(papers)
-    height = 0.8 / max(1, len(papers))
     table = shares.set_index(["paper", "other"])["share"]
-    for k, other in enumerate(papers):
-        values = [float(table.get((paper, other), 0.0)) for paper in papers]
-        ax.barh([i + k * height for i in range(len(papers))], values, height=height, color=colours[other],
-                label=f"also in {other}")
-    ax.set_yticks([i + 0.4 - height / 2 for i in range(len(papers))], papers)
+    return _grouped_bars(ax, papers, papers, lambda paper, other: float(table.get((paper, other), 0.0)),
+                         "Share of the paper's articles with a near-duplicate", label=lambda other: f"also in {other}")
+
+
+def _grouped_bars(ax, rows: list, groups: list, value, xlabel: str, label):
+    """Horizontal bars, one group of bars per entry of ``rows`` (top to bottom), one bar per entry of
+    ``groups`` in the groups' colours: ``value(row, group)`` long, labelled ``label(group)``."""
+    colours = _colours(groups)
+    height = 0.8 / max(1, len(groups))
+    for k, group in enumerate(groups):
+        ax.barh([i + k * height for i in range(len(rows))], [value(row, group) for row in rows], height=height,
+                color=colours[group], label=label(group))
+    ax.set_yticks([i + 0.4 - height / 2 for i in range(len(rows))], rows)
     ax.invert_yaxis()
-    ax.set_xlabel("Share of the paper's articles with a near-duplicate")
+    ax.set_xlabel(xlabel)
     ax.legend(frameon=False, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()

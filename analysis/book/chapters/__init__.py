@@ -29,6 +29,7 @@ of their own.  This module holds what they share:
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +219,37 @@ def number(n: int | float) -> str:
     if isinstance(n, float) and not float(n).is_integer():
         return f"{n:,.2f}"
     return f"{int(n):,}"
+
+
+def join_and(items) -> str:
+    """``a``, ``a and b``, ``a, b and c``.
+
+    >>> join_and(["甲", "乙", "丙"])
+    '甲, 乙 and 丙'
+    """
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def percent(x: float) -> str:
+    """``97%`` (``—`` for a missing value); under 1% or over 99% as many decimals as it takes not to
+    read as none or all (a share of 0.4% is not 0%, an interval's bound of 99.98% is not 100%).
+
+    >>> percent(0.374), percent(0.0042), percent(0.99976), percent(1.0), percent(0.0)
+    ('37%', '0.4%', '99.98%', '100%', '0%')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    value = 100 * float(x)
+    if 0 < value < 1 or 99 < value < 100:
+        for digits in (1, 2, 3):
+            text = f"{value:.{digits}f}"
+            if 0 < float(text) < 100:
+                return f"{text}%"
+        return "<0.001%" if value < 50 else ">99.999%"
+    return f"{value:.0f}%"
 
 
 def _place(place: str) -> str:

@@ -12,13 +12,12 @@ This collection holds **2 papers**: *甲* (10 articles in 5 issues, 2024-01-01 t
 """
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 
 from analysis.book.escape import md
 
-from . import kernel_publishing, number, say
+from . import join_and, kernel_publishing, number, percent, say
 
 #: How a diffusion status reads in the chapter's table.
 STATUS_WORDS = {"first": "first", "adopted": "+{lag} d", "left-censored": "left-censored",
@@ -32,24 +31,6 @@ def publish_downloads() -> None:
     kernel_publishing("excerpts")
 
 
-def _join(items) -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _pct(x: float) -> str:
-    """``37%``; a share under 1% keeps a decimal (``0.4%``), so it does not read as none.
-
-    >>> _pct(0.374), _pct(0.0042), _pct(0.0)
-    ('37%', '0.4%', '0%')
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return f"{100 * x:.1f}%" if 0 < x < 0.01 else f"{100 * x:.0f}%"
-
-
 def _span(first: str, last: str) -> str:
     return first if first == last else f"{first} to {last}"
 
@@ -61,7 +42,7 @@ def intro_sentence(papers: pd.DataFrame, common: list[str]) -> say:
     every = "Both cover" if len(papers) == 2 else "All of them cover"
     shared = (f" {every} **{number(len(common))}** dates." if common else
               " No date is covered by every paper, so the leader comparison below has nothing to count.")
-    return say(f"This collection holds **{number(len(papers))} papers**: {_join(parts)}.{shared}")
+    return say(f"This collection holds **{number(len(papers))} papers**: {join_and(parts)}.{shared}")
 
 
 def coverage_sentence(coverage: pd.DataFrame) -> say:
@@ -70,12 +51,12 @@ def coverage_sentence(coverage: pd.DataFrame) -> say:
     if whole.empty:
         return say("No article is dated: there is no coverage to compare.")
     parts = [f"*{md(r.paper)}* prints {r.articles_per_issue:.1f} articles per issue, "
-             f"{_pct(r.share_本报)} credited to itself (本报), {_pct(r.share_新华社)} to Xinhua (新华社), "
-             f"{_pct(r.share_other)} to another agency and {_pct(r.share_none)} with no credit"
+             f"{percent(r.share_本报)} credited to itself (本报), {percent(r.share_新华社)} to Xinhua (新华社), "
+             f"{percent(r.share_other)} to another agency and {percent(r.share_none)} with no credit"
              for r in whole.itertuples()]
     most = whole.sort_values(["share_新华社", "paper"], ascending=[False, True]).iloc[0]
     return say("; ".join(parts) + f". The paper that relies most on Xinhua copy is *{md(most['paper'])}* "
-               f"({_pct(most['share_新华社'])} of its articles). Credits come from each article's dateline or opening "
+               f"({percent(most['share_新华社'])} of its articles). Credits come from each article's dateline or opening "
                "(本报讯, 新华社…电, 据新华社…); an article table without datelines (a broadcast transcript) has "
                "none, so its articles count as uncredited.")
 
@@ -102,7 +83,7 @@ def leaders_sentence(table: pd.DataFrame) -> say:
                          "(a paper without a registry of its own has no mention to count)")
         else:
             parts.append(f"*{md(r.paper)}* has {r.per_1000_articles:,.0f} mentions per 1,000 articles, "
-                         f"{_pct(r.front_share)} of the articles naming a leader on its front page or as its lead item")
+                         f"{percent(r.front_share)} of the articles naming a leader on its front page or as its lead item")
     return say(f"On the **{number(int(table['n_dates'].iloc[0]))}** dates every paper covers: " + "; ".join(parts)
                + ". The front page is page 1 where a paper gives pages, else the first item of the issue.")
 
@@ -115,7 +96,7 @@ def leader_table(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         for paper in sorted(table["paper"].unique()):
             hit = table[(table["paper"] == paper) & (table["name"] == name)]
             row[f"{paper} per 1,000"] = round(float(hit["per_1000_articles"].iloc[0]), 1) if len(hit) else 0.0
-            row[f"{paper} front"] = _pct(float(hit["front_share"].iloc[0])) if len(hit) else "—"
+            row[f"{paper} front"] = percent(float(hit["front_share"].iloc[0])) if len(hit) else "—"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -208,11 +189,11 @@ def reprint_sentence(pairs: pd.DataFrame, shares: pd.DataFrame) -> say:
         if len(others) and int(others["n_from_other"].sum()):
             best = others.sort_values(["share_from_other", "other"], ascending=[False, True]).iloc[0]
             said.append(f"{number(int(others['n_from_other'].sum()))} pair with an article another paper printed the "
-                        f"same day or earlier (most from *{md(best['other'])}*: {_pct(best['share_from_other'])})")
+                        f"same day or earlier (most from *{md(best['other'])}*: {percent(best['share_from_other'])})")
         elif len(others):
             said.append("none has a near-duplicate in another paper printed the same day or earlier")
         if len(own) and int(own["n_reprinted"].iloc[0]):
-            said.append(f"{number(int(own['n_reprinted'].iloc[0]))} ({_pct(float(own['share'].iloc[0]))}) have a "
+            said.append(f"{number(int(own['n_reprinted'].iloc[0]))} ({percent(float(own['share'].iloc[0]))}) have a "
                         "near-duplicate in the paper itself")
         parts.append(f"Of *{md(paper)}*'s {number(n)} articles, " + "; ".join(said) + ".")
     return say(" ".join(parts))
@@ -225,7 +206,7 @@ def keyness_sentence(keyness: pd.DataFrame, n: int = 5) -> say:
     parts = []
     for paper, group in keyness.groupby("paper", sort=True):
         spread = group[~group["one_article"].astype(bool)]
-        terms = _join([md(t) for t in spread["term"].head(n)])
+        terms = join_and([md(t) for t in spread["term"].head(n)])
         parts.append(f"*{md(paper)}*: {terms}")
     return say("The terms most distinctive of each paper against all the others (log-likelihood G², spread over "
                "more than one article): " + "; ".join(parts) + ".")

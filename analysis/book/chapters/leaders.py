@@ -38,7 +38,7 @@ from analysis.leaders.tables import (ACTIVITY_KINDS, CITATION_KINDS, activity, c
                                      mention_counts, successions, title_changes, top_persons)
 from analysis.leaders.validation import Validation
 from analysis.perarticle.mentions import KINDS
-from . import BIN_NAMES, Context, number, say
+from . import BIN_NAMES, Context, join_and, number, percent, say
 
 ANNOTATE_COMMAND = "python -m analysis annotate --corpus CORPUS_FOLDER --sample 200"
 TEMPLATE_COMMAND = "python -m analysis registry-template --corpus CORPUS_FOLDER"
@@ -56,14 +56,6 @@ OUT_OF_TERM_COLUMNS = ("name", "title", "title_raw", "date", "kind", "location",
 
 # --------------------------------------------------------------------------- small helpers
 
-def _join(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _join_or(items) -> str:
     """``a``, ``a or b``, ``a, b or c``.
 
@@ -72,25 +64,6 @@ def _join_or(items) -> str:
     """
     items = [str(i) for i in items]
     return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
-
-
-def _pct(x: float) -> str:
-    """``97%`` (``—`` for a missing value); near 0 or 100% as many decimals as it takes not to round to
-    either end (an interval's bound of 99.98% must not print as 100%).
-
-    >>> _pct(0.974), _pct(0.99976), _pct(1.0), _pct(0.0002), _pct(0.0)
-    ('97%', '99.98%', '100%', '0.02%', '0%')
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    value = 100 * float(x)
-    if 0 < value < 0.5 or 99.5 <= value < 100:
-        for digits in (1, 2, 3):
-            text = f"{value:.{digits}f}"
-            if 0 < float(text) < 100:
-                return f"{text}%"
-        return "<0.001%" if value < 50 else ">99.999%"
-    return f"{value:.0f}%"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -116,19 +89,19 @@ def _interval(ci: tuple) -> str:
     low, high = ci
     if any(isinstance(x, float) and math.isnan(x) for x in (low, high)):
         return ""
-    return f" (95% interval {_pct(low)}–{_pct(high)})"
+    return f" (95% interval {percent(low)}–{percent(high)})"
 
 
 def validation_phrase(v: Validation) -> str:
     """One sentence on how far the counts are checked, for the chapter's summary."""
     if v.state == "gold":
         return (f"Against a hand annotation of every mention in {_plural(v.details['articles'], 'article')} "
-                f"({md_code(v.file)}, {number(v.n)} mentions), precision is {_pct(v.precision)} and recall "
-                f"{_pct(v.recall)}.")
+                f"({md_code(v.file)}, {number(v.n)} mentions), precision is {percent(v.precision)} and recall "
+                f"{percent(v.recall)}.")
     if v.state == "annotation":
         return (f"A hand-marked sample of {number(v.n)} candidates ({md_code(v.file)}) puts precision, weighted by "
-                f"how common each kind of mention is, at {_pct(v.precision)}{_interval(v.precision_ci)} and recall "
-                f"of the registered spellings at about {_pct(v.recall)}{_interval(v.recall_ci)}.")
+                f"how common each kind of mention is, at {percent(v.precision)}{_interval(v.precision_ci)} and recall "
+                f"of the registered spellings at about {percent(v.recall)}{_interval(v.recall_ci)}.")
     if v.state in ("unvalidated", "unmarked"):
         return ("No hand check of this corpus exists yet, so these counts are **unvalidated**: "
                 "{ref}`leaders-accuracy` says how to check them.")
@@ -145,19 +118,19 @@ def validation_text(v: Validation) -> say:
             f"{md_code(v.file)} is a hand annotation of every person named in the headlines and bodies of "
             f"{_plural(d['articles'], 'article')} ({number(v.n)} mentions; bylines and photo credits are not "
             "mentions). A mention is correct when its article, location, name and kind match an annotated one. "
-            f"Precision is **{_pct(v.precision)}**{_interval(v.precision_ci)}, recall **{_pct(v.recall)}**"
+            f"Precision is **{percent(v.precision)}**{_interval(v.precision_ci)}, recall **{percent(v.recall)}**"
             f"{_interval(v.recall_ci)}: {_plural(d['missed'], 'annotated mention')} missed, "
             f"{_plural(d['spurious'], 'spurious mention')}. The titles as written agree in "
-            f"{_pct(d['title_agreement'])} of the matches and the source lines in {_pct(d['line_agreement'])}.")
+            f"{percent(d['title_agreement'])} of the matches and the source lines in {percent(d['line_agreement'])}.")
     if v.state == "annotation":
         return say(
             f"{md_code(v.file)} is a stratified sample of candidate mentions marked by hand ({number(v.n)} marked): "
             "each kind of mention, plus *rejected hits* (a registered name in the text that the extractor did "
             "not count), the only way to estimate what it misses. Each kind is sampled about equally however "
             "common it is, so the overall precision weights each kind's precision by its number of mentions in "
-            f"the corpus: **{_pct(v.precision)}**{_interval(v.precision_ci)} (a Wilson interval at the stratified "
+            f"the corpus: **{percent(v.precision)}**{_interval(v.precision_ci)} (a Wilson interval at the stratified "
             "sample's effective size). Recall is estimated at "
-            f"**{_pct(v.recall)}**{_interval(v.recall_ci)}, about {number(round(v.details['missed_estimate']))} "
+            f"**{percent(v.recall)}**{_interval(v.recall_ci)}, about {number(round(v.details['missed_estimate']))} "
             "mentions missed in the whole corpus. It sees only the registered spellings (names and their "
             "registered aliases) that the extractor rejected, not a person named in another form (习主席, a bare "
             "title, a variant the registry lacks), so it can only overstate recall. The table gives precision "
@@ -182,7 +155,7 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
     where = f"The {md(ctx.paper or ctx.corpus)} corpus ({_plural(ctx.n_articles, 'article')}, {ctx.span})"
     if not has_registry(registry):
         found = discovered.head(3)
-        names = _join([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in found.itertuples()])
+        names = join_and([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in found.itertuples()])
         scan = (f"A scan for names printed after a title finds **{number(len(discovered))}** "
                 f"{'official' if len(discovered) == 1 else 'officials'}"
                 + (f", most often {names}" if len(found) else "") + "; "
@@ -202,13 +175,13 @@ def summary(ctx: Context, registry: pd.DataFrame, mentions: pd.DataFrame, discov
         share = n_articles / ctx.n_articles if ctx.n_articles else math.nan
         parts.append(
             f"The extractor finds **{number(len(mentions))}** mentions of {number(mentions['name'].nunique())} of "
-            f"them in {_plural(n_articles, 'article')} ({_pct(share)} of the corpus): {number(len(own))} of a "
+            f"them in {_plural(n_articles, 'article')} ({percent(share)} of the corpus): {number(len(own))} of a "
             f"person's own activity, {number(len(cited))} citations of a leader's words or doctrine"
             + (f" and {number(len(foreign))} of foreign visitors. " if len(foreign) else ". "))
         top = top_persons(mentions, 3)
         if len(top):
             parts.append("Most named for their own activity: "
-                         + _join([f"{md(n)} ({number(c)})" for n, c in top.items()]) + ". ")
+                         + join_and([f"{md(n)} ({number(c)})" for n, c in top.items()]) + ". ")
     turnover = succession_phrase(successions(registry, mentions, start=ctx.first_date, end=ctx.last_date),
                                  within=True)
     if turnover:
@@ -253,7 +226,7 @@ def registry_text(registry: pd.DataFrame, ctx: Context | None = None) -> say:
                    "are empty, and {ref}`leaders-discovery` shows how to start one.")
     default = ctx is not None and "leaders" in ctx.defaulted_facts
     levels = registry.drop_duplicates("name")["level"].value_counts()
-    level_text = _join([f"{number(levels[k])} {k}" for k in ("national", "municipal", "district", "other")
+    level_text = join_and([f"{number(levels[k])} {k}" for k in ("national", "municipal", "district", "other")
                         if k in levels.index])
     starts = registry["start"].astype(str)
     ends = registry["end"].astype(str)
@@ -267,7 +240,7 @@ def registry_text(registry: pd.DataFrame, ctx: Context | None = None) -> say:
             "(no end date). ")
     if "needs_anchor" in registry.columns and (registry["needs_anchor"].astype(str) == "yes").any():
         names = sorted(set(registry.loc[registry["needs_anchor"].astype(str) == "yes", "name"]))
-        text += (f"{_join([md(n) for n in names])} {'is' if len(names) == 1 else 'are'} marked `needs_anchor`: the name is also a "
+        text += (f"{join_and([md(n) for n in names])} {'is' if len(names) == 1 else 'are'} marked `needs_anchor`: the name is also a "
                  "common word and counts only next to a title. ")
     if changes:
         text += (f"{_plural(len(changes), 'person')} {'holds' if len(changes) == 1 else 'hold'} more than one post, at "
@@ -299,8 +272,8 @@ def mentions_text(mentions: pd.DataFrame) -> say:
         return say("The mentions table is empty: no registered person is named in this corpus.")
     kinds = mentions["kind"].value_counts()
     places = mentions["location"].value_counts()
-    kind_text = _join([f"{number(kinds[k])} `{k}`" for k in KINDS if k in kinds.index])
-    place_text = _join([f"{number(places[k])} in the {k}" for k in ("headline", "subheadline", "lead", "body")
+    kind_text = join_and([f"{number(kinds[k])} `{k}`" for k in KINDS if k in kinds.index])
+    place_text = join_and([f"{number(places[k])} in the {k}" for k in ("headline", "subheadline", "lead", "body")
                         if k in places.index])
     return say(f"The table has {_plural(len(mentions), 'row')}: {kind_text}; {place_text}.")
 
@@ -354,12 +327,12 @@ def prominence_text(table: pd.DataFrame, registry: pd.DataFrame) -> say:
                f"{number(len(headlined))} of the {_plural(len(table), 'person')}")
         head = (f"{who} named for their own activity "
                 f"{'is' if len(headlined) == 1 else 'are'} named in a headline or subheadline: "
-                + _join([f"{md(r.name)} ({number(r.headline + r.subheadline)})" for r in shown.itertuples()]) + "; ")
+                + join_and([f"{md(r.name)} ({number(r.headline + r.subheadline)})" for r in shown.itertuples()]) + "; ")
     threshold = 3 if (table["total"] >= 3).any() else 1
     frequent = table[table["total"] >= threshold]
     lead = frequent.sort_values(["lead_share", "total", "name"], ascending=[False, False, True]).iloc[0]
     return say(head + f"among those named at least {_plural(threshold, 'time')}, {md(lead['name'])} has the "
-               f"largest share in the lead paragraph ({_pct(lead['lead_share'])} of {number(int(lead['total']))}).")
+               f"largest share in the lead paragraph ({percent(lead['lead_share'])} of {number(int(lead['total']))}).")
 
 
 #: The columns of the build's ``prominence`` table the chapter shows.
@@ -419,11 +392,11 @@ def front_page_text(table: pd.DataFrame, articles: pd.DataFrame, registry: pd.Da
     row = totals.loc[top]
     share = row["front_page"] / row["mentions"]
     ratio = share / base if base > 0 else float("nan")
-    compare = (f", {ratio:.1f} times the share of all articles that stand there ({_pct(base)})"
+    compare = (f", {ratio:.1f} times the share of all articles that stand there ({percent(base)})"
                if not math.isnan(ratio) else "")
-    text = (f"{_pct(base)} of the corpus's articles are {where}. The most-named person, {md(top)}, is named "
-            f"{_plural(int(row['mentions']), 'time')} for their own activity; {_pct(share)} of these mentions stand "
-            f"in front-page articles{compare}, and {_pct(row['headline'] / row['mentions'])} in a headline or "
+    text = (f"{percent(base)} of the corpus's articles are {where}. The most-named person, {md(top)}, is named "
+            f"{_plural(int(row['mentions']), 'time')} for their own activity; {percent(share)} of these mentions stand "
+            f"in front-page articles{compare}, and {percent(row['headline'] / row['mentions'])} in a headline or "
             "subheadline.")
     own = table[table["name"] == top].sort_values("period")
     if len(own) > 1:
@@ -438,7 +411,7 @@ def front_page_text(table: pd.DataFrame, articles: pd.DataFrame, registry: pd.Da
         among = ("the ten most-named persons" if len(frequent) == FRONT_PAGE_PEOPLE == 10 else
                  f"the {number(len(frequent))} most-named persons" if len(frequent) < len(totals) else
                  f"the {_plural(len(frequent), 'person')} named")
-        text += (f" Among {among}, {md(best)} has the largest front-page share ({_pct(shares.iloc[0])} of "
+        text += (f" Among {among}, {md(best)} has the largest front-page share ({percent(shares.iloc[0])} of "
                  f"{_plural(int(frequent.loc[best, 'mentions']), 'mention')}).")
     return say(text)
 
@@ -469,7 +442,7 @@ def co_mention_text(pairs: pd.DataFrame, registry: pd.DataFrame) -> say:
         return say("No article names two registered persons, so there are no co-mentions.")
     top = pairs.head(3)
     return say(f"{_plural(len(pairs), 'pair')} of persons share at least one article. The most frequent: "
-               + _join([f"{md(r.a)} and {md(r.b)} ({_plural(r.count, 'article')}, {r.first_date} to {r.last_date})"
+               + join_and([f"{md(r.a)} and {md(r.b)} ({_plural(r.count, 'article')}, {r.first_date} to {r.last_date})"
                         for r in top.itertuples()]) + ".")
 
 
@@ -508,12 +481,12 @@ def national_text(mentions: pd.DataFrame, registry: pd.DataFrame) -> say:
     cited = int(kinds.reindex(list(CITATION_KINDS), fill_value=0).sum())
     own = national[national["kind"].isin(ACTIVITY_KINDS)]
     text = (f"Leaders of the national level are named {_plural(len(national), 'time')}: "
-            + _join([f"{number(kinds[k])} `{k}`" for k in KINDS if k in kinds.index])
-            + f". {_pct(cited / len(national))} are citations of their words or doctrine")
+            + join_and([f"{number(kinds[k])} `{k}`" for k in KINDS if k in kinds.index])
+            + f". {percent(cited / len(national))} are citations of their words or doctrine")
     if len(own):
         who = own["name"].value_counts()
         text += (", and the mentions of own activity are of "
-                 + _join([f"{md(n)} ({number(c)})" for n, c in who.head(4).items()]))
+                 + join_and([f"{md(n)} ({number(c)})" for n, c in who.head(4).items()]))
     return say(text + ".")
 
 
@@ -568,9 +541,9 @@ def out_of_term_text(outside: pd.DataFrame, rule: str, mentions: pd.DataFrame, r
     names = outside["name"].value_counts()
     return say(f"{number(len(outside))} of the {_plural(len(mentions), 'mention')} fall outside every "
                f"registry term of the person (by {how}): "
-               + _join([f"{md(n)} ({number(c)})" for n, c in names.head(5).items()])
+               + join_and([f"{md(n)} ({number(c)})" for n, c in names.head(5).items()])
                + f". None of them is counted in {_join_or(IN_TERM_SECTIONS)} above; "
-               f"{_join(ALL_MENTION_SECTIONS)} include them. Each is a date to check: either the registry's term is "
+               f"{join_and(ALL_MENTION_SECTIONS)} include them. Each is a date to check: either the registry's term is "
                "too narrow (a post attested before its recorded start), or the name stands for someone else "
                "(or the article is about the past: a funeral, a doctrine named after a former leader).")
 
@@ -627,7 +600,7 @@ def discovery_text(discovered: pd.DataFrame, registry: pd.DataFrame) -> say:
         top = discovered.head(5)
         return say(f"Without a registry, a scan for title words followed by names (lists included) finds "
                    f"**{_plural(len(discovered), 'official')}**, most often "
-                   + _join([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in top.itertuples()])
+                   + join_and([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in top.itertuples()])
                    + ". The scan is generous: a title word before a word that only looks like a name gives a false "
                    "official, so every row needs a reader's check. " + steps)
     if discovered.empty:
@@ -635,7 +608,7 @@ def discovery_text(discovered: pd.DataFrame, registry: pd.DataFrame) -> say:
                    "titled name in the corpus is registered.")
     top = discovered.head(5)
     return say(f"The scan for title words followed by names finds {_plural(len(discovered), 'official')} that the "
-               "registry lacks, most often " + _join([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in top.itertuples()])
+               "registry lacks, most often " + join_and([f"{md(r.name)} ({md(r.title)}, {number(r.count)})" for r in top.itertuples()])
                + ". Their mentions are not counted anywhere above. " + steps)
 
 
