@@ -2,7 +2,8 @@
 # Build the book: environment (scripts/setup.sh), derived tables in
 # _build/data, the book's downloads, identity and configuration for the corpus
 # (python -m analysis publish: _build/published, _build/book_inputs), then every
-# notebook executed and the HTML written to _build/html, and the site finished
+# notebook executed, on every core (python -m analysis.book.execute, into the execution
+# cache the generated configuration names), and the HTML written to _build/html, and the site finished
 # and checked (python -m analysis.book.site: downloadable notebooks, every link
 # resolves, no machine path). Any warning, broken reference, notebook error,
 # broken link or machine path fails the build.
@@ -39,9 +40,11 @@ echo "book: derived tables -> $tables"
 .venv/bin/python -m analysis build --out "$tables" --quiet
 echo "book: downloads, identity and configuration -> _build/published, _build/book_inputs"
 .venv/bin/python -m analysis publish --data "$tables" ${ANALYSIS_CORPUS:+--corpus "$ANALYSIS_CORPUS"}
+echo "book: executing the notebooks (in parallel) -> _build/book_inputs/execution_cache"
+.venv/bin/python -m analysis.book.execute
 echo "book: building $out/_build/html"
 .venv/bin/jupyter-book build . --config _build/book_inputs/_config.yml --toc _build/book_inputs/_toc.yml \
     --path-output "$out" --all -W -n --keep-going
-.venv/bin/python -m analysis.book.site --html "$out/_build/html" --executed "$out/_build/jupyter_execute/book" \
+.venv/bin/python -m analysis.book.site --html "$out/_build/html" --executed _build/book_inputs/executed/book \
     --tables "$tables" ${ANALYSIS_CORPUS:+--corpus "$ANALYSIS_CORPUS"}
 echo "book: open $out/_build/html/index.html"

@@ -6,6 +6,7 @@ The checks over the built books (every link of the sample's and the generated co
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from analysis.book.site import broken_links, finish_site, machine_paths, run_command
 
@@ -51,6 +52,16 @@ def test_machine_paths_are_found_in_any_file(tmp_path):
     found = machine_paths(site, [tmp_path / "corpus"])
     assert any(line.startswith("tables/b.csv") for line in found), found
     assert any(line.startswith("book/x.html") and "/home/someone" in line for line in found), found
+
+
+def test_a_folder_is_found_as_a_path_not_as_letters_inside_embedded_image_data(tmp_path):
+    # A corpus in /data/c makes /data forbidden; base64 image data may hold the letters "/data".
+    site = _site(tmp_path)
+    blob = "data:image/png;base64,hum8XyJ6U/dataPUIpzK9+/datax=="
+    (site / "book" / "fig.svg").write_text(f'<svg><image href="{blob}"/></svg>', encoding="utf-8")
+    assert machine_paths(site, [Path("/data")]) == []
+    (site / "book" / "page.html").write_text("<p>read from /data/c/articles.parquet</p>", encoding="utf-8")
+    assert [line.split(":")[0] for line in machine_paths(site, [Path("/data")])] == ["book/page.html"]
 
 
 def test_downloadable_notebooks_open_with_the_command_that_runs_them(tmp_path):

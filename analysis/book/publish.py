@@ -717,7 +717,9 @@ def book_config(identity: Identity, base: str | Path = CONFIG) -> dict:
     """The book's configuration for a corpus: the project's ``_config.yml`` (``base``) with the corpus's
     title, authors, year, footer and repository.  Launch (Binder, Colab), repository, issues and source
     buttons point to the corpus's ``repository``; without one they are left out, and ``{{ repo_url }}``
-    names the project's code repository (where the notebooks and the package come from)."""
+    names the project's code repository (where the notebooks and the package come from).  Notebooks are
+    taken from the execution cache :data:`analysis.book.execute.EXECUTION_CACHE` (``execute_notebooks:
+    cache``), which ``scripts/book.sh`` fills after each publish."""
     config = copy.deepcopy(_load_yaml(Path(base)))
     code_url = str((config.get("repository") or {}).get("url") or "").rstrip("/")
     # The themes put the title (navbar) and the author (footer) into the page unescaped ({{ docstitle }},
@@ -742,6 +744,13 @@ def book_config(identity: Identity, base: str | Path = CONFIG) -> dict:
     theme["use_source_button"] = buttons and bool(theme.get("use_source_button", True))
     subs = config.setdefault("parse", {}).setdefault("myst_substitutions", {})
     subs["repo_url"] = identity.repository or code_url
+    # The notebooks' outputs come from the execution cache that python -m analysis.book.execute fills
+    # (every notebook, on every core) right after this folder is written; the folder is replaced whole by
+    # every publish, so the cache never holds a run on other tables, and jupyter-book executes any
+    # notebook it does not find there itself.
+    from .execute import EXECUTION_CACHE
+
+    config.setdefault("execute", {}).update({"execute_notebooks": "cache", "cache": EXECUTION_CACHE})
     return config
 
 

@@ -43,6 +43,8 @@ SKIP_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".t
 #: Absolute paths that name a machine's folders, whatever the machine (with :func:`machine_paths`' own list).
 MACHINE_PATH = re.compile(r"(?<![\w.])(?:/home/[^/\s\"'<>]+|/root/|/tmp/|/work/|/Users/[^/\s\"'<>]+|"
                           r"[A-Za-z]:\\\\Users\\\\|site-packages/)")
+#: A text :data:`MACHINE_PATH` can match holds one of these.
+MACHINE_PATH_PARTS = ("/home/", "/root/", "/tmp/", "/work/", "/Users/", "\\\\Users\\\\", "site-packages/")
 #: Schemes a link may use (anything else, e.g. ``javascript:``, is a problem).
 SAFE_SCHEMES = ("http", "https", "mailto")
 
@@ -124,6 +126,19 @@ def broken_links(html_dir: str | Path) -> list[str]:
     return problems
 
 
+def _as_path_in(path: str, text: str) -> bool:
+    """Whether ``text`` holds ``path`` as a path: not as letters inside a longer word or an embedded
+    image's base64 (a word cloud's data once held "…6U/tmpPUI…", which is not the folder /tmp)."""
+    at = text.find(path)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(path)] if at + len(path) < len(text) else " "
+        if not (before.isalnum() or before in "_.+/=-") and not (after.isalnum() or after in "_.+=-"):
+            return True
+        at = text.find(path, at + 1)
+    return False
+
+
 def machine_paths(html_dir: str | Path, forbidden=()) -> list[str]:
     """Files of the site at ``html_dir`` that contain an absolute path of the machine: one of ``forbidden``
     (e.g. the project's and the corpus's folders) or anything :data:`MACHINE_PATH` matches."""
@@ -133,10 +148,12 @@ def machine_paths(html_dir: str | Path, forbidden=()) -> list[str]:
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() not in SKIP_SUFFIXES):
         data = path.read_bytes()
         text = data.decode("utf-8", errors="replace")
-        found = [n for n in needles if n in text]
+        found = [n for n in needles if _as_path_in(n, text)]
         # The theme's and MathJax's own assets carry their authors' paths; nothing of this build is there.
         third_party = path.relative_to(root).parts[0] == "_static"
-        match = None if third_party else MACHINE_PATH.search(text)
+        # (the regex only where one of its fixed parts occurs: a scan of 360 MB of tables took 8 s)
+        match = None if third_party or not any(part in text for part in MACHINE_PATH_PARTS) \
+            else MACHINE_PATH.search(text)
         if match:
             found.append(match.group(0))
         if found:

@@ -1,0 +1,139 @@
+"""``python -m analysis.book.execute``: run the book's notebooks on every core before jupyter-book renders them.
+
+jupyter-book executes a book's notebooks one after another; on the development corpus (24,100 items)
+that was 55 of the book's 136 seconds, on one of two cores.  This step executes them in worker
+processes instead (jupyter-cache's ``local-parallel`` executor, each notebook in its own kernel, in
+its own folder as jupyter-book would run it) and stores the executed notebooks in the execution cache
+that the generated configuration names (:data:`EXECUTION_CACHE`, ``execute_notebooks: cache`` in
+``_build/book_inputs/_config.yml``); jupyter-book then renders the stored outputs.
+
+* The chapters run side by side; the pages listed in :data:`LAST` run after them (the reproducibility
+  page summarises what the chapters read).
+* The cache lives in ``_build/book_inputs``, which ``python -m analysis publish`` replaces as a whole,
+  so it never holds a notebook run on other tables: a run of jupyter-book without this step finds it
+  empty and executes every notebook itself, as before.
+* A notebook that fails here is reported (file, cell, error) and the step exits with status 1, before
+  any page is rendered.
+
+The same notebooks, with the same environment (``PYTHONHASHSEED``, ``ANALYSIS_*``), give the same
+outputs as jupyter-book's own execution; ``tests/test_book_execute.py`` checks it on the sample.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+from analysis.paths import PROJECT_ROOT
+
+#: The execution cache the generated configuration names (relative to the project, where book.sh runs).
+EXECUTION_CACHE = "_build/book_inputs/execution_cache"
+#: Where the executed notebooks are also written (``book/<name>.ipynb``), for the site's downloads:
+#: jupyter-book (myst-nb 1.4) writes the unexecuted source into ``jupyter_execute`` when it takes a
+#: notebook from the cache.
+EXECUTED = "_build/book_inputs/executed"
+#: Pages that read what the others produced: executed after them.
+LAST = ("book/reproducibility.ipynb",)
+#: Seconds a cell may take (the configuration's ``execute.timeout`` when it gives one).
+TIMEOUT = 300
+
+log = logging.getLogger(__name__)
+
+
+def toc_notebooks(toc: str | Path, root: Path = PROJECT_ROOT) -> list[Path]:
+    """The notebooks a table of contents lists, in its order (files that are not ``.ipynb`` left out)."""
+    def files(node) -> list[str]:
+        found = []
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(str(node["file"]))
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    found += files(value)
+        elif isinstance(node, list):
+            for item in node:
+                found += files(item)
+        return found
+
+    tree = yaml.safe_load(Path(toc).read_text(encoding="utf-8"))
+    names = ([str(tree["root"])] if "root" in tree else []) + files({k: v for k, v in tree.items() if k != "root"})
+    paths = []
+    for name in names:
+        path = root / name
+        if path.suffix == "":
+            path = path.with_suffix(".ipynb")
+        if path.suffix == ".ipynb" and path.is_file() and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE, *, timeout: int = TIMEOUT,
+                 root: Path = PROJECT_ROOT, executed: str | Path | None = EXECUTED) -> list[str]:
+    """Execute ``notebooks`` (those of :data:`LAST` after the others) in parallel worker processes and
+    store them in a new execution cache at ``cache_dir`` (any old one is removed first), and, when all
+    ran, as notebooks in ``executed`` (their path under ``root`` kept: ``book/01_corpus.ipynb``; None: not
+    written).  Returns the problems: one message per notebook that failed (empty when all ran)."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+    from myst_nb.ext.glue import extract_glue_data_cell
+
+    from analysis.io import write_text
+
+    def under_root(path) -> Path:
+        return Path(path) if Path(path).is_absolute() else root / path
+
+    cache_dir = under_root(cache_dir)
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    if executed is not None:
+        shutil.rmtree(under_root(executed), ignore_errors=True)
+    cache = get_cache(str(cache_dir))
+    last = [n for n in notebooks if n.resolve().relative_to(root.resolve()).as_posix() in LAST]
+    first = [n for n in notebooks if n not in last]
+    problems: list[str] = []
+    for group in (first, last):
+        if not group or problems:
+            continue
+        pks = [cache.add_nb_to_project(str(n.resolve())).pk for n in group]
+        executor = load_executor("local-parallel" if len(group) > 1 else "local-serial", cache=cache, logger=log)
+        result = executor.run_and_cache(filter_pks=pks, timeout=timeout, allow_errors=False)
+        for uri in result.excepted + result.errored:
+            record = cache.get_project_record(uri)
+            trace = re.sub(r"\x1b\[[0-9;]*m", "", record.traceback or "").strip().splitlines()  # no colour codes
+            problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: the notebook failed"
+                            + (f":\n{chr(10).join(trace[-25:])}" if trace else ""))
+    if executed is not None and not problems:
+        for notebook in notebooks:
+            _, merged = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))
+            for cell in merged.cells:
+                if cell.cell_type == "code":
+                    extract_glue_data_cell(cell)  # glued values leave the outputs, as when jupyter-book executes
+            write_text(nbformat.writes(merged),
+                       under_root(executed) / notebook.resolve().relative_to(root.resolve()))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.book.execute", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--toc", default=str(PROJECT_ROOT / "_build" / "book_inputs" / "_toc.yml"),
+                        help="the table of contents whose notebooks are executed")
+    parser.add_argument("--cache", default=EXECUTION_CACHE, help="the execution cache to (re)create")
+    parser.add_argument("--timeout", type=int, default=TIMEOUT, help="seconds a cell may take")
+    args = parser.parse_args(argv)
+    notebooks = toc_notebooks(args.toc)
+    problems = execute_book(notebooks, args.cache, timeout=args.timeout)
+    for line in problems:
+        print(f"execute: {line}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"execute: {len(notebooks)} notebook(s) executed into {args.cache}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

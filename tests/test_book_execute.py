@@ -1,0 +1,86 @@
+"""The book's notebooks executed side by side before jupyter-book renders them (analysis.book.execute).
+
+The whole book goes through this step in ``scripts/book.sh`` (run by ``scripts/test.sh`` on the sample,
+the generated corpus and the collection, each site then checked); here, small notebooks check the order,
+the outputs stored, the glued values taken out as jupyter-book does, and the error report.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from analysis.book.execute import LAST, execute_book, toc_notebooks
+from analysis.book.publish import book_config
+from analysis.corpus.identity import corpus_identity
+from analysis.corpus.folder import Corpus
+from analysis.paths import PROJECT_ROOT
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_generated_toc_lists_the_chapters_in_order_and_the_reproducibility_page():
+    names = [p.relative_to(PROJECT_ROOT).as_posix() for p in toc_notebooks(PROJECT_ROOT / "_toc.yml")]
+    assert names[:4] == ["book/01_corpus.ipynb", "book/02_term_frequency.ipynb", "book/03_leaders.ipynb",
+                         "book/04_topics.ipynb"]
+    assert "book/reproducibility.ipynb" in names and all(n.endswith(".ipynb") for n in names)
+
+
+def test_the_last_page_runs_after_the_others_and_every_output_is_stored(tmp_path):
+    root = tmp_path
+    # Each chapter leaves a file; the last page counts them (it would see fewer if it ran beside them).
+    first = [_notebook(root / "book" / f"0{i}_x.ipynb",
+                       f"import pathlib, time; time.sleep(0.5); pathlib.Path('done{i}').write_text('x')",
+                       f"print('chapter {i}')") for i in (1, 2, 3)]
+    last = _notebook(root / LAST[0], "import glob; print(len(glob.glob('done*')))",
+                     "from myst_nb import glue; glue('n_done', 3, display=False)")
+    problems = execute_book([*first, last], "cache", root=root, executed="executed")
+    assert problems == []
+    page = nbformat.read(root / "executed" / LAST[0], as_version=4)
+    assert page.cells[0].outputs[0]["text"] == "3\n"
+    # The glued value is not an output of the downloadable notebook (jupyter-book moves it to its glue data).
+    assert page.cells[1].outputs == []
+    chapter = nbformat.read(root / "executed" / "book" / "02_x.ipynb", as_version=4)
+    assert chapter.cells[1].outputs[0]["text"] == "chapter 2\n"
+    # The cache holds every notebook, matched by its code (what jupyter-book looks up).
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(root / "cache"))
+    for path in [*first, last]:
+        assert cache.match_cache_notebook(nbformat.read(path, as_version=4)) is not None
+
+
+def test_a_failing_notebook_is_reported_by_file_and_error_and_nothing_is_kept(tmp_path):
+    root = tmp_path
+    good = _notebook(root / "book" / "01_ok.ipynb", "x = 1")
+    bad = _notebook(root / "book" / "02_bad.ipynb", "raise ValueError('the tables are missing')")
+    (root / "executed" / "book").mkdir(parents=True)
+    (root / "executed" / "book" / "old.ipynb").write_text("{}", encoding="utf-8")
+    problems = execute_book([good, bad], "cache", root=root, executed="executed")
+    assert len(problems) == 1
+    assert problems[0].startswith("book/02_bad.ipynb: the notebook failed")
+    assert "ValueError: the tables are missing" in problems[0]
+    # No executed copies from an earlier run are left to be published.
+    assert not (root / "executed").exists()
+
+
+def test_the_generated_configuration_reads_the_notebooks_from_that_cache():
+    config = book_config(corpus_identity(Corpus()))
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["execute"]["cache"] == "_build/book_inputs/execution_cache"
+    # The project's own configuration still executes every notebook (jupyter-book run by hand).
+    base = yaml.safe_load((PROJECT_ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert base["execute"]["execute_notebooks"] == "force"
+
+
+@pytest.mark.parametrize("name", LAST)
+def test_the_pages_run_last_exist(name):
+    assert (PROJECT_ROOT / name).is_file()
