@@ -17,7 +17,7 @@ if os.environ.get("PYTHONHASHSEED") != "0":
     sys.exit("set PYTHONHASHSEED=0 first (nbval runs with it)")
 names = sys.argv[1:]
 if not names:
-    # The reproducibility page summarises the others' inputs, so it goes last.
+    # In the order the table of contents lists them (the reproducibility page last).
     chapters = sorted(str(p) for p in Path("book").glob("[0-9][0-9]_*.ipynb"))
     names = chapters + ["book/reproducibility.ipynb"]
 for name in names:

@@ -1,18 +1,17 @@
 """The book's notebooks executed side by side before jupyter-book renders them (analysis.book.execute).
 
 The whole book goes through this step in ``scripts/book.sh`` (run by ``scripts/test.sh`` on the sample,
-the generated corpus and the collection, each site then checked); here, small notebooks check the order,
-the outputs stored, the glued values taken out as jupyter-book does, and the error report.
+the generated corpus and the collection, each site then checked); here, small notebooks check the folder
+they run in, the outputs stored, the glued values taken out as jupyter-book does, and the error report.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
-import pytest
 import yaml
 
-from analysis.book.execute import LAST, execute_book, toc_notebooks
+from analysis.book.execute import execute_book, toc_notebooks
 from analysis.book.publish import book_config
 from analysis.corpus.identity import corpus_identity
 from analysis.corpus.folder import Corpus
@@ -34,27 +33,28 @@ def test_the_generated_toc_lists_the_chapters_in_order_and_the_reproducibility_p
     assert "book/reproducibility.ipynb" in names and all(n.endswith(".ipynb") for n in names)
 
 
-def test_the_last_page_runs_after_the_others_and_every_output_is_stored(tmp_path):
+def test_every_notebook_runs_in_its_own_folder_and_its_outputs_are_stored(tmp_path):
     root = tmp_path
-    # Each chapter leaves a file; the last page counts them (it would see fewer if it ran beside them).
-    first = [_notebook(root / "book" / f"0{i}_x.ipynb",
-                       f"import pathlib, time; time.sleep(0.5); pathlib.Path('done{i}').write_text('x')",
-                       f"print('chapter {i}')") for i in (1, 2, 3)]
-    last = _notebook(root / LAST[0], "import glob; print(len(glob.glob('done*')))",
+    notebooks = [_notebook(root / "book" / f"0{i}_x.ipynb",
+                           "import os, pathlib; print(pathlib.Path(os.getcwd()).name)",
+                           f"print('chapter {i}')") for i in (1, 2, 3)]
+    page = _notebook(root / "book" / "reproducibility.ipynb", "print(1 + 2)",
                      "from myst_nb import glue; glue('n_done', 3, display=False)")
-    problems = execute_book([*first, last], "cache", root=root, executed="executed")
+    problems = execute_book([*notebooks, page], "cache", root=root, executed="executed")
     assert problems == []
-    page = nbformat.read(root / "executed" / LAST[0], as_version=4)
-    assert page.cells[0].outputs[0]["text"] == "3\n"
+    done = nbformat.read(root / "executed" / "book" / "reproducibility.ipynb", as_version=4)
+    assert done.cells[0].outputs[0]["text"] == "3\n"
     # The glued value is not an output of the downloadable notebook (jupyter-book moves it to its glue data).
-    assert page.cells[1].outputs == []
+    assert done.cells[1].outputs == []
     chapter = nbformat.read(root / "executed" / "book" / "02_x.ipynb", as_version=4)
+    # Run in the notebook's own folder, as jupyter-book runs it (relative paths in a chapter resolve).
+    assert chapter.cells[0].outputs[0]["text"] == "book\n"
     assert chapter.cells[1].outputs[0]["text"] == "chapter 2\n"
     # The cache holds every notebook, matched by its code (what jupyter-book looks up).
     from jupyter_cache import get_cache
 
     cache = get_cache(str(root / "cache"))
-    for path in [*first, last]:
+    for path in [*notebooks, page]:
         assert cache.match_cache_notebook(nbformat.read(path, as_version=4)) is not None
 
 
@@ -79,8 +79,3 @@ def test_the_generated_configuration_reads_the_notebooks_from_that_cache():
     # The project's own configuration still executes every notebook (jupyter-book run by hand).
     base = yaml.safe_load((PROJECT_ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert base["execute"]["execute_notebooks"] == "force"
-
-
-@pytest.mark.parametrize("name", LAST)
-def test_the_pages_run_last_exist(name):
-    assert (PROJECT_ROOT / name).is_file()

@@ -7,8 +7,8 @@ its own folder as jupyter-book would run it) and stores the executed notebooks i
 that the generated configuration names (:data:`EXECUTION_CACHE`, ``execute_notebooks: cache`` in
 ``_build/book_inputs/_config.yml``); jupyter-book then renders the stored outputs.
 
-* The chapters run side by side; the pages listed in :data:`LAST` run after them (the reproducibility
-  page summarises what the chapters read).
+* Every notebook reads the built tables and the corpus, never another notebook's outputs, so all run
+  side by side (two at a time on two cores, in the table of contents' order as workers come free).
 * The cache lives in ``_build/book_inputs``, which ``python -m analysis publish`` replaces as a whole,
   so it never holds a notebook run on other tables: a run of jupyter-book without this step finds it
   empty and executes every notebook itself, as before.
@@ -37,8 +37,6 @@ EXECUTION_CACHE = "_build/book_inputs/execution_cache"
 #: jupyter-book (myst-nb 1.4) writes the unexecuted source into ``jupyter_execute`` when it takes a
 #: notebook from the cache.
 EXECUTED = "_build/book_inputs/executed"
-#: Pages that read what the others produced: executed after them.
-LAST = ("book/reproducibility.ipynb",)
 #: Seconds a cell may take (the configuration's ``execute.timeout`` when it gives one).
 TIMEOUT = 300
 
@@ -74,8 +72,7 @@ def toc_notebooks(toc: str | Path, root: Path = PROJECT_ROOT) -> list[Path]:
 
 def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE, *, timeout: int = TIMEOUT,
                  root: Path = PROJECT_ROOT, executed: str | Path | None = EXECUTED) -> list[str]:
-    """Execute ``notebooks`` (those of :data:`LAST` after the others) in parallel worker processes and
-    store them in a new execution cache at ``cache_dir`` (any old one is removed first), and, when all
+    """Execute ``notebooks`` in parallel worker processes and store them in a new execution cache at ``cache_dir`` (any old one is removed first), and, when all
     ran, as notebooks in ``executed`` (their path under ``root`` kept: ``book/01_corpus.ipynb``; None: not
     written).  Returns the problems: one message per notebook that failed (empty when all ran)."""
     import nbformat
@@ -93,20 +90,15 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
     if executed is not None:
         shutil.rmtree(under_root(executed), ignore_errors=True)
     cache = get_cache(str(cache_dir))
-    last = [n for n in notebooks if n.resolve().relative_to(root.resolve()).as_posix() in LAST]
-    first = [n for n in notebooks if n not in last]
     problems: list[str] = []
-    for group in (first, last):
-        if not group or problems:
-            continue
-        pks = [cache.add_nb_to_project(str(n.resolve())).pk for n in group]
-        executor = load_executor("local-parallel" if len(group) > 1 else "local-serial", cache=cache, logger=log)
-        result = executor.run_and_cache(filter_pks=pks, timeout=timeout, allow_errors=False)
-        for uri in result.excepted + result.errored:
-            record = cache.get_project_record(uri)
-            trace = re.sub(r"\x1b\[[0-9;]*m", "", record.traceback or "").strip().splitlines()  # no colour codes
-            problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: the notebook failed"
-                            + (f":\n{chr(10).join(trace[-25:])}" if trace else ""))
+    pks = [cache.add_nb_to_project(str(n.resolve())).pk for n in notebooks]
+    executor = load_executor("local-parallel" if len(notebooks) > 1 else "local-serial", cache=cache, logger=log)
+    result = executor.run_and_cache(filter_pks=pks, timeout=timeout, allow_errors=False)
+    for uri in sorted(result.excepted + result.errored):
+        record = cache.get_project_record(uri)
+        trace = re.sub(r"\x1b\[[0-9;]*m", "", record.traceback or "").strip().splitlines()  # no colour codes
+        problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: the notebook failed"
+                        + (f":\n{chr(10).join(trace[-25:])}" if trace else ""))
     if executed is not None and not problems:
         for notebook in notebooks:
             _, merged = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))

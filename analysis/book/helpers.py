@@ -192,7 +192,7 @@ def restrict_frame(frame: pd.DataFrame, policy: str | None = None) -> pd.DataFra
         cells = _object_cells(values)
         # Only the cells the policy changes go through excerpt (a 600,000-row table has a few).
         shortest = 1 if cut == "none" else EXCERPT_CHARS + 1
-        for i in np.flatnonzero(_str_lengths(cells) >= shortest):
+        for i in np.flatnonzero(_str_lengths(values, cells) >= shortest):
             cells[i] = excerpt(cells[i], cut)
         out[column] = cells
     return out
@@ -203,9 +203,34 @@ def _object_cells(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, copy=True)
 
 
-def _str_lengths(cells: np.ndarray) -> np.ndarray:
-    """Length of each string cell; -1 for any other value."""
+def _arrow_strings(values: pd.Series):
+    """The column as an Arrow string array when it is one (pandas' Arrow-backed strings), else None."""
+    import pyarrow as pa
+
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    array = pa.array(values, from_pandas=True)
+    return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
+def _str_lengths(values: pd.Series, cells: np.ndarray) -> np.ndarray:
+    """Length of each string cell of ``values`` (``cells``: the same as objects); -1 for any other value."""
+    import pyarrow.compute as pc
+
+    strings = _arrow_strings(values)
+    if strings is not None:  # at C speed: the big tables are read as Arrow strings
+        return pc.fill_null(pc.utf8_length(strings), -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return np.fromiter((len(v) if isinstance(v, str) else -1 for v in cells), dtype=np.int64, count=len(cells))
+
+
+def _formula_like(values: pd.Series, cells: np.ndarray) -> np.ndarray:
+    """Whether each cell is a string starting like a spreadsheet formula (:func:`neutralise_cell`)."""
+    import pyarrow.compute as pc
+
+    strings = _arrow_strings(values)
+    if strings is not None:
+        return pc.fill_null(pc.match_substring_regex(strings, "^[=+@\t\r-]"), False).to_numpy(zero_copy_only=False)
+    return np.array([isinstance(v, str) and v[:1] in _FORMULA_STARTS for v in cells], dtype=bool)
 #: From a chapter page (``_build/html/book/*.html``) to the HTML root.
 CHAPTER_TO_ROOT = "../"
 #: The Data page, relative to a chapter page (both live in ``book/``).
@@ -452,7 +477,7 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             cells = _object_cells(out[column])
             # Only cells that start like a formula can change.
-            for i in np.flatnonzero([isinstance(v, str) and v[:1] in _FORMULA_STARTS for v in cells]):
+            for i in np.flatnonzero(_formula_like(out[column], cells)):
                 cells[i] = neutralise_cell(cells[i])
             out[column] = cells
     return out

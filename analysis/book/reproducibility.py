@@ -398,8 +398,13 @@ def derived_tables(tables: Tables) -> pd.DataFrame:
     makers = tables.makers
     rows = []
     for path in sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and not p.name.startswith(".")):
+        twin = path.with_suffix(".parquet")
         if path.suffix == ".parquet":
             count = pq.ParquetFile(path).metadata.num_rows
+        elif twin.is_file():
+            # The build writes a table's CSV from the same frame as its Parquet file: the same rows, read
+            # from the Parquet metadata instead of parsing the CSV (2.2 million rows took seconds).
+            count = pq.ParquetFile(twin).metadata.num_rows
         else:
             count = len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
         rows.append({"file": path.name, "rows": int(count), "bytes": path.stat().st_size,
