@@ -1298,18 +1298,28 @@ def discovery_table(hits: pd.DataFrame, known: set[str], *, include_registered: 
     names ``known`` (:func:`registered_names`)."""
     if hits.empty:
         return pd.DataFrame(columns=DISCOVERY_COLUMNS)
-    out = []
-    for name, group in hits.groupby("name", sort=True):
-        counts = group["title"].value_counts()
-        best = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0][0]
-        first = group.sort_values(["date", "source", "line"], kind="stable").iloc[0]
-        out.append({
-            "name": name, "title": best, "titles": "；".join(sorted(counts.index)), "count": len(group),
-            "articles": group["article_id"].nunique(), "first_date": group["date"].min(),
-            "last_date": group["date"].max(), "in_registry": name in known,
-            "example_source": first["source"], "example_line": int(first["line"]), "example": first["context"],
-        })
-    result = pd.DataFrame(out, columns=DISCOVERY_COLUMNS)
+    # One grouped pass per column (a loop over 1,500 names with a sort each took seconds).
+    by_title = hits.groupby(["name", "title"], sort=False).size().rename("n").reset_index()
+    # Each name's title: the most frequent, then the longest, then the first in code-point order.
+    by_title["longer"] = -by_title["title"].str.len()
+    best = (by_title.sort_values(["name", "n", "longer", "title"], ascending=[True, False, True, True],
+                                 kind="stable").drop_duplicates("name").set_index("name")["title"])
+    titles = by_title.sort_values(["name", "title"], kind="stable").groupby("name", sort=True)["title"].agg("；".join)
+    grouped = hits.groupby("name", sort=True)
+    # The example: each name's first hit by date, source, line (ties in the hits' order).
+    first = (hits.sort_values(["name", "date", "source", "line"], kind="stable").drop_duplicates("name")
+             .set_index("name"))
+    names = titles.index
+    result = pd.DataFrame({
+        "name": names, "title": best.reindex(names).to_numpy(), "titles": titles.to_numpy(),
+        "count": grouped.size().reindex(names).to_numpy(), "articles": grouped["article_id"].nunique().reindex(names).to_numpy(),
+        "first_date": grouped["date"].min().reindex(names).to_numpy(),
+        "last_date": grouped["date"].max().reindex(names).to_numpy(),
+        "in_registry": [name in known for name in names],
+        "example_source": first["source"].reindex(names).to_numpy(),
+        "example_line": first["line"].reindex(names).astype(int).to_numpy(),
+        "example": first["context"].reindex(names).to_numpy(),
+    }, columns=DISCOVERY_COLUMNS)
     if not include_registered:
         result = result[~result["in_registry"]]
     result = result.sort_values(["count", "name"], ascending=[False, True], kind="stable")

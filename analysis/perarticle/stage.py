@@ -905,10 +905,15 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     # Whatever a kind uses is computed (or read) too, even if not asked for.
     wanted = list(kinds)
     kinds = [name for name in KINDS if name in wanted or any(name in KINDS[w].uses for w in wanted)]
-    # Row dicts a batch at a time (all at once would copy every text).
-    keys = [k for batch in batches(len(articles))
-            for k in stage_keys(row_records(articles.iloc[batch.start:batch.stop]), corpus, kinds,
-                                context=context)]
+    # Keys a batch at a time, just before the batch is looked up (row dicts of all articles at once would
+    # copy every text, and the workers start on the first batch while the next ones are keyed here).
+    n = len(articles)
+    keys: list = [None] * n
+
+    def key_batch(batch: range) -> None:
+        keys[batch.start:batch.stop] = stage_keys(row_records(articles.iloc[batch.start:batch.stop]), corpus,
+                                                  kinds, context=context)
+
     store = None
     gens = {kind: 0 for kind in kinds}
     if cache is not False:
@@ -918,7 +923,6 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
             log.warning("per-article cache unavailable (%s); computing without it", err.strerror or err)
         else:
             gens = store.use(generation_digests(corpus, kinds, context), corpus_identity(corpus))
-    n = len(keys)
     streamed = dict(sinks or {})
     blobs: dict[str, list] = {kind: [None] * n for kind in kinds}
     stats = {kind: {"cached": 0, "computed": 0} for kind in kinds}
@@ -944,6 +948,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
 
         pending = None
         for batch in batches(n):
+            key_batch(batch)
             for kind in kinds:
                 given = (known or {}).get(kind)
                 if given is not None:
