@@ -46,6 +46,7 @@ from .perarticle.mentions import discover_officials, discovery_table, load_regis
 from .perarticle.stage import Runner, discovery_hits_table, fewer_collections
 from .progress import Steps, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
+from .topics.cache import ModelCache, model_key
 from .topics.selection import preload as preload_topics
 from .topics.model import (TopicInputError, cluster_terms, clusters_table, fit_topics, nmf_topics,
                            representative_articles, tfidf_from_arrays, tfidf_summary)
@@ -159,9 +160,17 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
             except OSError as err:
                 log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
                 topic_cache = None
-            # The NMF check is fitted beside the clustering (same tables as fitted after it).
-            model = fit_topics(tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts), cache=topic_cache,
-                               nmf_terms=10)
+            tfidf = tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts)
+            # The fitted model is kept by its input: unchanged term counts (a warm or registry-only
+            # rebuild) reuse it, and the tables are the same either way.
+            models = ModelCache(topic_cache) if topic_cache is not None else None
+            key = model_key(tfidf, {"seed": 0, "nmf_terms": 10}) if models is not None else ""
+            model = models.get(key, tfidf) if models is not None else None
+            if model is None:
+                # The NMF check is fitted beside the clustering (same tables as fitted after it).
+                model = fit_topics(tfidf, cache=topic_cache, nmf_terms=10)
+                if models is not None:
+                    models.put(key, model)
         except TopicInputError as exc:
             # Too few articles (or terms) to cluster is a property of the corpus, not an error:
             # the other tables are still worth writing.
