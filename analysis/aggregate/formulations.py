@@ -52,7 +52,7 @@ import pandas as pd
 
 from analysis.automaton import PhraseAutomaton
 from analysis.perarticle.formulations import NUMERAL, is_number
-from .dataset import connect, dataset_sql
+from .dataset import connect, dataset_sql, query_frame
 
 #: Marked (quoted or enumerated) at least this often …
 MIN_QUOTED = 3
@@ -134,7 +134,7 @@ def formulation_table(folder: str | Path, expansions: dict[str, str] | None = No
     own = con is None
     con = con or connect()
     try:
-        frame = con.execute(sql).df()
+        frame = query_frame(con, sql)
     finally:
         if own:
             con.close()

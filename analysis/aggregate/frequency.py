@@ -38,7 +38,7 @@ from analysis.perarticle.kinds import NGRAMS
 from analysis.perarticle.terms import terms_of
 from analysis.tokens import (boilerplate_matches, prepare_text, term_map, text_preparer, token_offsets,
                              tokenize_articles)
-from .dataset import connect, dataset_sql
+from .dataset import connect, dataset_sql, query_frame
 
 #: Groupings of :func:`term_frequency`: its group column, and the SQL that gives it.
 GROUPINGS = {None: None, "issue": "issue_date", "month": "month"}
@@ -123,7 +123,7 @@ def term_frequency(folder: str | Path, by: str | None = None, *, con=None) -> pd
         ORDER BY t.grp, t."count" DESC, t.term
     """
     try:
-        frame = con.execute(sql).df()
+        frame = query_frame(con, sql)
     finally:
         if own:
             con.close()
