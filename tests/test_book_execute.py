@@ -39,13 +39,18 @@ def test_every_notebook_runs_in_its_own_folder_and_its_outputs_are_stored(tmp_pa
                            "import os, pathlib; print(pathlib.Path(os.getcwd()).name)",
                            f"print('chapter {i}')") for i in (1, 2, 3)]
     page = _notebook(root / "book" / "reproducibility.ipynb", "print(1 + 2)",
-                     "from myst_nb import glue; glue('n_done', 3, display=False)")
+                     "from myst_nb import glue; glue('n_done', 3, display=False)",
+                     "import matplotlib.pyplot as plt\n"
+                     "fig, ax = plt.subplots(); ax.plot([1, 2]); glue('fig-x', fig, display=False); plt.close(fig)")
     problems = execute_book([*notebooks, page], "cache", root=root, executed="executed")
     assert problems == []
     done = nbformat.read(root / "executed" / "book" / "reproducibility.ipynb", as_version=4)
     assert done.cells[0].outputs[0]["text"] == "3\n"
-    # The glued value is not an output of the downloadable notebook (jupyter-book moves it to its glue data).
+    # A glued value is not an output of the downloadable notebook (jupyter-book moves it to its glue data);
+    # a glued figure is shown as its image (Jupyter cannot render {glue:figure}).
     assert done.cells[1].outputs == []
+    assert [o["output_type"] for o in done.cells[2].outputs] == ["display_data"]
+    assert list(done.cells[2].outputs[0]["data"]) == ["image/png"]
     chapter = nbformat.read(root / "executed" / "book" / "02_x.ipynb", as_version=4)
     # Run in the notebook's own folder, as jupyter-book runs it (relative paths in a chapter resolve).
     assert chapter.cells[0].outputs[0]["text"] == "book\n"

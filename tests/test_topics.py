@@ -770,3 +770,13 @@ def test_the_final_fit_is_refined_on_the_tfidf_rows(mixed):
     assert model.params["refine_rounds"] < topics.REFINE_ITER
     assert (np.asarray(X @ centres.T).argmax(axis=1) == model.labels).all()
     assert np.allclose(np.nanmean(model.silhouettes), topics.cosine_silhouette(X, model.labels)[0])
+
+
+def test_the_vocabulary_sentence_counts_terms_per_article_from_the_exact_cells():
+    from analysis.book.chapters.topics import vocabulary_sentence
+
+    # 0.0021 (the rounded density) × 53,724 terms would say 113; 2,660,312 cells / 24,100 articles are 110.
+    summary = pd.DataFrame({"item": ["articles", "articles without kept terms", "terms kept", "non-zero cells",
+                                     "density"], "value": ["24100", "11", "53724", "2660312", "0.0021"]})
+    text = str(vocabulary_sentence(summary))
+    assert "about 110 of the kept terms" in text and "11 articles kept no term" in text

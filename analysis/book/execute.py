@@ -33,9 +33,9 @@ from analysis.paths import PROJECT_ROOT
 
 #: The execution cache the generated configuration names (relative to the project, where book.sh runs).
 EXECUTION_CACHE = "_build/book_inputs/execution_cache"
-#: Where the executed notebooks are also written (``book/<name>.ipynb``), for the site's downloads:
-#: jupyter-book (myst-nb 1.4) writes the unexecuted source into ``jupyter_execute`` when it takes a
-#: notebook from the cache.
+#: Where the executed notebooks are also written (``book/<name>.ipynb``), for the site's downloads, glued
+#: figures shown as images (:func:`_downloadable_outputs`): jupyter-book (myst-nb 1.4) writes the
+#: unexecuted source into ``jupyter_execute`` when it takes a notebook from the cache.
 EXECUTED = "_build/book_inputs/executed"
 #: Seconds a cell may take (the configuration's ``execute.timeout`` when it gives one).
 TIMEOUT = 300
@@ -78,7 +78,6 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
-    from myst_nb.ext.glue import extract_glue_data_cell
 
     from analysis.io import write_text
 
@@ -104,10 +103,32 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
             _, merged = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))
             for cell in merged.cells:
                 if cell.cell_type == "code":
-                    extract_glue_data_cell(cell)  # glued values leave the outputs, as when jupyter-book executes
+                    _downloadable_outputs(cell)
             write_text(nbformat.writes(merged),
                        under_root(executed) / notebook.resolve().relative_to(root.resolve()))
     return problems
+
+
+def _downloadable_outputs(cell) -> None:
+    """A code cell's outputs as a reader of the downloaded notebook should see them: a glued figure (which
+    only jupyter-book renders, through ``{glue:figure}``) becomes the image it is; other glued values leave
+    the outputs, as when jupyter-book executes the notebook."""
+    import nbformat
+
+    kept = []
+    for output in cell.get("outputs", []):
+        scrap = output.get("metadata", {}).get("scrapbook")
+        if scrap is None:
+            kept.append(output)
+            continue
+        prefix = len(scrap.get("mime_prefix", ""))
+        data = {key[prefix:]: value for key, value in output.get("data", {}).items()}
+        images = {key: value for key, value in data.items() if key.startswith("image/")}
+        if images:
+            kept.append(nbformat.v4.new_output("display_data", data=images))
+        elif not prefix:
+            kept.append(output)
+    cell.outputs = kept
 
 
 def main(argv: list[str] | None = None) -> int:
