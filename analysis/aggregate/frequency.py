@@ -209,20 +209,37 @@ class NgramTotals:
 
     def __init__(self):
         self.total: pa.Table | None = None
+        self.parts: list[pa.Table] = []   # batches counted since the last sum
+        self.pending = 0                   # their rows
 
     def __call__(self, batch: range, blobs: list[bytes]) -> None:
-        # Per n-gram of the batch its count and its articles, then summed with the earlier batches'.
+        # Per n-gram of the batch its count and its articles; summed with the earlier batches' once the
+        # batches since the last sum hold as many rows as the total.  Summing at every batch re-grouped the
+        # whole growing total each time (quadratic: most n-grams are rare, so the total grows with the
+        # corpus); this way each row is re-grouped a logarithmic number of times, and at most twice the
+        # total is held.  The sums, and the tables, are the same.
         part = ngram_counts(blobs)
-        if self.total is not None:
-            part = pa.concat_tables([self.total, part]).group_by(["n", "ngram"], use_threads=False).aggregate(
-                [("count", "sum"), ("doc_freq", "sum")])
-            part = part.select(["n", "ngram", "count_sum", "doc_freq_sum"]).rename_columns(
-                ["n", "ngram", "count", "doc_freq"])
-        self.total = part
+        self.parts.append(part)
+        self.pending += part.num_rows
+        if self.pending >= (self.total.num_rows if self.total is not None else 0):
+            self._sum()
+
+    def _sum(self) -> None:
+        tables = ([self.total] if self.total is not None else []) + self.parts
+        self.parts, self.pending = [], 0
+        if len(tables) == 1:
+            self.total = tables[0]
+            return
+        summed = pa.concat_tables(tables).group_by(["n", "ngram"], use_threads=False).aggregate(
+            [("count", "sum"), ("doc_freq", "sum")])
+        self.total = summed.select(["n", "ngram", "count_sum", "doc_freq_sum"]).rename_columns(
+            ["n", "ngram", "count", "doc_freq"])
 
     def table(self, n: int, min_count: int = 2) -> pd.DataFrame:
         """The n-grams of length ``n`` seen at least ``min_count`` times: ``ngram`` (terms joined by a
         space), ``count``, ``doc_freq``; sorted by count descending, then n-gram."""
+        if self.parts:
+            self._sum()
         if self.total is None:
             return pd.DataFrame({"ngram": pd.Series(dtype=object), "count": pd.Series(dtype="int64"),
                                  "doc_freq": pd.Series(dtype="int64")})
