@@ -2,8 +2,8 @@
 
 jupyter-book executes a book's notebooks one after another; on the development corpus (24,100 items)
 that was 55 of the book's 136 seconds, on one of two cores.  This step executes them in worker
-processes instead (jupyter-cache's ``local-parallel`` executor, each notebook in its own kernel, in
-its own folder as jupyter-book would run it) and stores the executed notebooks in the execution cache
+processes instead (jupyter-cache's ``local-parallel`` executor: one process per core, each notebook in
+its own kernel and its own folder as jupyter-book would run it; 22 s there) and stores the executed notebooks in the execution cache
 that the generated configuration names (:data:`EXECUTION_CACHE`, ``execute_notebooks: cache`` in
 ``_build/book_inputs/_config.yml``); jupyter-book then renders the stored outputs.
 
@@ -16,7 +16,10 @@ that the generated configuration names (:data:`EXECUTION_CACHE`, ``execute_noteb
   any page is rendered.
 
 The same notebooks, with the same environment (``PYTHONHASHSEED``, ``ANALYSIS_*``), give the same
-outputs as jupyter-book's own execution; ``tests/test_book_execute.py`` checks it on the sample.
+outputs as jupyter-book's own execution (compared on the sample's downloadable notebooks: identical but for
+the build time).  ``tests/test_book_execute.py`` checks the folder a notebook runs in, the stored outputs,
+the glued values and the error report; ``scripts/test.sh`` builds three books through this step and checks
+their sites.
 """
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ EXECUTION_CACHE = "_build/book_inputs/execution_cache"
 #: figures shown as images (:func:`_downloadable_outputs`): jupyter-book (myst-nb 1.4) writes the
 #: unexecuted source into ``jupyter_execute`` when it takes a notebook from the cache.
 EXECUTED = "_build/book_inputs/executed"
-#: Seconds a cell may take (the configuration's ``execute.timeout`` when it gives one).
+#: Seconds a cell may take, unless ``--timeout`` or the configuration beside the table of contents
+#: (``execute.timeout``) says otherwise.
 TIMEOUT = 300
 
 log = logging.getLogger(__name__)
@@ -72,9 +76,10 @@ def toc_notebooks(toc: str | Path, root: Path = PROJECT_ROOT) -> list[Path]:
 
 def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE, *, timeout: int = TIMEOUT,
                  root: Path = PROJECT_ROOT, executed: str | Path | None = EXECUTED) -> list[str]:
-    """Execute ``notebooks`` in parallel worker processes and store them in a new execution cache at ``cache_dir`` (any old one is removed first), and, when all
-    ran, as notebooks in ``executed`` (their path under ``root`` kept: ``book/01_corpus.ipynb``; None: not
-    written).  Returns the problems: one message per notebook that failed (empty when all ran)."""
+    """Execute ``notebooks`` in parallel worker processes and store them in a new execution cache at
+    ``cache_dir`` (any old one is removed first) and, when all ran, as notebooks in ``executed`` (their path
+    under ``root`` kept: ``book/01_corpus.ipynb``; None: not written).  Returns the problems: one message per
+    notebook that failed (empty when all ran)."""
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
@@ -138,8 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=EXECUTION_CACHE, help="the execution cache to (re)create")
     parser.add_argument("--timeout", type=int, default=TIMEOUT, help="seconds a cell may take")
     args = parser.parse_args(argv)
+    timeout = args.timeout
+    config = Path(args.toc).with_name("_config.yml")
+    if args.timeout == TIMEOUT and config.is_file():
+        # The book's own setting, as jupyter-book would apply it.
+        given = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("execute", {}).get("timeout")
+        timeout = int(given) if given else TIMEOUT
     notebooks = toc_notebooks(args.toc)
-    problems = execute_book(notebooks, args.cache, timeout=args.timeout)
+    problems = execute_book(notebooks, args.cache, timeout=timeout)
     for line in problems:
         print(f"execute: {line}", file=sys.stderr)
     if problems:
