@@ -182,7 +182,8 @@ def sample_note(key: str, ctx: Context) -> say:
     if not ctx.is_sample:
         return say("")
     markdown = sample_notes().get(key, key)
-    return say(":::{note} On the sample pages\n" + markdown.strip() + "\n:::")
+    # An admonition, not {note}: a {note} takes no title, and its first line ran into the text.
+    return say(":::{admonition} On the sample pages\n:class: note\n" + markdown.strip() + "\n:::")
 
 
 #: The facts whose default (``data/defaults/``) a chapter names where it uses it: file and what it holds.
