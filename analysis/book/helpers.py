@@ -230,7 +230,9 @@ def _formula_like(values: pd.Series, cells: np.ndarray) -> np.ndarray:
     strings = _arrow_strings(values)
     if strings is not None:
         return pc.fill_null(pc.match_substring_regex(strings, "^[=+@\t\r-]"), False).to_numpy(zero_copy_only=False)
-    return np.array([isinstance(v, str) and v[:1] in _FORMULA_STARTS for v in cells], dtype=bool)
+    return np.array([isinstance(v, str) and v[:1] in FORMULA_STARTS for v in cells], dtype=bool)
+
+
 #: From a chapter page (``_build/html/book/*.html``) to the HTML root.
 CHAPTER_TO_ROOT = "../"
 #: The Data page, relative to a chapter page (both live in ``book/``).
@@ -453,6 +455,10 @@ def shown_href(stem: str, root: str = CHAPTER_TO_ROOT) -> str:
     return f"{root}{SHOWN_URL_DIR}/{stem}.csv"
 
 
+#: First characters with which a spreadsheet reads a cell as a formula.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def neutralise_cell(value):
     """A CSV cell safe to open in a spreadsheet: text that would start a formula (``= + - @``, a tab or a
     carriage return) gets a leading ``'``; numbers (``-1.5``) are left alone.
@@ -460,7 +466,7 @@ def neutralise_cell(value):
     >>> print(neutralise_cell("=HYPERLINK(x)"), neutralise_cell("-1.5"), neutralise_cell("+86 10"))
     '=HYPERLINK(x) -1.5 '+86 10
     """
-    if not isinstance(value, str) or not value or value[0] not in "=+-@\t\r":
+    if not isinstance(value, str) or not value or value[0] not in FORMULA_STARTS:
         return value
     try:
         float(value)
@@ -482,8 +488,6 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = cells
     return out
 
-
-_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def write_shown(frame: pd.DataFrame, folder: str | Path | None = None) -> str | None:
