@@ -409,7 +409,7 @@ def test_auto_chooses_k_on_a_sample_in_lsa_space_from_small_corpus_size(mixed, m
     tf = topics.tfidf_matrix(tokens)
     svd = topics.fit_topics(tf)
     assert svd.method == f"lsa{selection.LSA_COMPONENTS}-kmeans+spherical" and svd.params["resolved"] == "svd"
-    assert svd.params["n_init"] == topics.SVD_N_INIT and svd.params["selection_sample"] == len(tokens)
+    assert svd.params["n_init"] == 1 and svd.params["selection_sample"] == len(tokens)
     sparse = topics.fit_topics(tf, method="sparse")
     assert sparse.method == "kmeans" and sparse.params["n_init"] == topics.N_INIT
     monkeypatch.setattr(topics, "SMALL_CORPUS", 1_000)
@@ -577,7 +577,8 @@ def test_the_choice_of_k_is_cached_by_the_samples_fingerprint(mixed, monkeypatch
     monkeypatch.setattr(selection, "kmeans_labels", lambda *a: fits.append(a[1]) or real(*a))
     again = topics.fit_topics(tf, cache=cache)
     assert (cache.misses, cache.hits) == (1, 1) and again.params["selection_cached"] is True
-    assert fits == []  # no k fitted on the sample: only the final fit (in model) ran
+    # Of the k tried, only the chosen one is fitted on the sample again (where the final fit starts).
+    assert fits == [first.k]
     _assert_same(plain, first)
     _assert_same(plain, again)
     # An edit outside the sample: the same sampled articles, the same choice, read from the cache.
@@ -780,3 +781,16 @@ def test_the_vocabulary_sentence_counts_terms_per_article_from_the_exact_cells()
                                      "density"], "value": ["24100", "11", "53724", "2660312", "0.0021"]})
     text = str(vocabulary_sentence(summary))
     assert "about 110 of the kept terms" in text and "11 articles kept no term" in text
+
+
+def test_the_final_fit_starts_from_the_samples_clusters():
+    # Two well-separated groups of directions: started from the sample's centres, Lloyd keeps that
+    # partition; without centres (or with unusable ones) it falls back to k-means++ starts.
+    rng = np.random.default_rng(0)
+    Z = selection.unit_rows(np.vstack([rng.normal([5, 0, 0], 0.3, (40, 3)), rng.normal([0, 5, 0], 0.3, (60, 3))]))
+    truth = np.array([1] * 40 + [0] * 60)  # canonical: the larger group is cluster 0
+    centres = selection.sample_centres(Z, truth, 2)
+    assert np.allclose(np.linalg.norm(centres, axis=1), 1.0)
+    assert topics.lsa_kmeans(Z, 2, 0, centres).tolist() == truth.tolist()
+    assert topics.lsa_kmeans(Z, 2, 0, None).tolist() == truth.tolist()
+    assert topics.lsa_kmeans(Z, 2, 0, np.zeros((2, 3))).tolist() == truth.tolist()  # zero rows: fallback

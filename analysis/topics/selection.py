@@ -531,18 +531,30 @@ def lsa_basis(X: sp.csr_matrix, seed: int) -> np.ndarray:
     return comps * np.where(signs == 0, 1.0, signs)[:, None]
 
 
+def sample_centres(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The k clusters' mean directions (unit rows, k × dimensions) of the rows ``Z`` labelled ``labels``
+    (0 … k-1; an empty cluster's row is zero)."""
+    sums = np.zeros((k, Z.shape[1]))
+    np.add.at(sums, labels, Z)
+    return unit_rows(sums)
+
+
 def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | None, terms: Sequence[str],
              article_ids: Sequence[str],
              ks=None, *, seed: int = 0, cache: SelectionCache | None = None,
-             choose: bool = True) -> tuple[pd.DataFrame | None, np.ndarray, dict]:
+             choose: bool = True, k: int | None = None) -> tuple[pd.DataFrame | None, np.ndarray, dict, np.ndarray]:
     """Choose k on the fixed sample in its LSA space (see the module docstring).
 
     ``X``: the TF-IDF rows (unit length, no zero row) of the articles ``article_ids``; ``counts``: gives
     the term counts of the rows it is given (positions in ``X``; same columns), so only the sample's are
     ever copied (``None``: the sample's TF-IDF rows of ``X`` are used as they are); ``terms``: the column
     labels.  Returns the selection table, the LSA basis over ``X``'s columns (components ×
-    terms: the final fit's space) and facts for the model's params (sample size, fingerprint, whether
-    the table came from ``cache``).  ``choose=False``: the basis only (k is given; the table is ``None``).
+    terms: the final fit's space), facts for the model's params (sample size, fingerprint, whether
+    the table came from ``cache``) and the **centres** of the chosen k's fit on the sample
+    (:func:`sample_centres`, in the basis's space: where the final fit on every article starts).
+    ``choose=False``: k is given (``k``); no table (``None``), the centres of ``k``'s fit on the sample.
+    A table read from ``cache`` gives the same centres: the chosen k is fitted on the sample again, as
+    the search fitted it (same rows, same seed).
     """
     n = X.shape[0]
     rows = sample_rows(article_ids, SELECTION_SAMPLE, seed)
@@ -567,24 +579,33 @@ def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | N
     key = fingerprint(source, terms, settings)
     table = cache.get(key) if cache is not None and choose else None
     cached = table is not None
+    Zs = unit_rows(np.asarray(Xs @ basis.T))
+    n_s = Xs.shape[0]
+    fitted: dict[int, np.ndarray] = {}
     if table is None and choose:
-        Zs = unit_rows(np.asarray(Xs @ basis.T))
-        n_s = Xs.shape[0]
         if n_s < 3:
             raise TopicInputError(f"choosing k needs at least 3 sampled articles with shared terms, found {n_s}")
-        bad = [k for k in (ks or []) if not 2 <= int(k) < n_s]
+        bad = [k_ for k_ in (ks or []) if not 2 <= int(k_) < n_s]
         if bad:
             raise TopicInputError(f"k must be between 2 and {n_s - 1} (articles of the selection sample - 1), "
                                   f"got {bad}")
 
-        def fit(k: int):
-            labels = kmeans_labels(Zs, k, seed, SELECTION_N_INIT)
+        def fit(k_: int):
+            labels = kmeans_labels(Zs, k_, seed, SELECTION_N_INIT)
+            fitted[k_] = labels
             silhouette, inertia = cosine_silhouette(Xs, labels)
             return labels, silhouette, inertia
 
-        table = search_k(fit, n_s, None if ks is None else sorted({int(k) for k in ks}))
+        table = search_k(fit, n_s, None if ks is None else sorted({int(k_) for k_ in ks}))
         if cache is not None and not table["silhouette"].isna().all():
             cache.put(key, table)
+    if choose:
+        k = int(table.loc[table["chosen"], "k"].item())
+    centres = None
+    if k is not None and 1 <= int(k) <= n_s:
+        k = int(k)
+        labels = fitted[k] if k in fitted else kmeans_labels(Zs, k, seed, SELECTION_N_INIT)
+        centres = sample_centres(Zs, labels, k)
     full = np.zeros((basis.shape[0], X.shape[1]))
     full[:, kept] = basis
-    return table, full, {"selection_sample": len(rows), "fingerprint": key, "selection_cached": cached}
+    return table, full, {"selection_sample": len(rows), "fingerprint": key, "selection_cached": cached}, centres
