@@ -90,8 +90,8 @@ def table_makers(names) -> dict[str, str]:
 
 def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
                  progress: bool = False, steps: Steps | None = None, workers: int | None = None, scheduler=None,
-                 dataset: str | Path | None = None, cache=True, staging: Path | None = None
-                 ) -> dict[str, pd.DataFrame]:
+                 dataset: str | Path | None = None, cache=True, staging: Path | None = None,
+                 writer: "TableWriter | None" = None) -> dict[str, pd.DataFrame]:
     """Compute every output table of a corpus; return ``{name: DataFrame}`` (nothing written but ``dataset``).
 
     ``corpus``: a :class:`~analysis.corpus.folder.Corpus`, or what names one
@@ -104,18 +104,20 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     False); ``dataset``: folder for its Parquet dataset (None: a temporary
     one); ``staging``: the build's staging folder (:func:`build`), where the
     tokens table is written as soon as it is complete (a :class:`WrittenTable`
-    in the result).
+    in the result); ``writer``: a :class:`TableWriter` into that folder, given
+    every table that no later step changes as soon as it is complete (the
+    topics step then runs while they are written).
     """
     corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
     # The workers start (and load the segmenter) while this process reads the corpus.
     with fewer_collections(), Runner(workers, scheduler, corpus.settings) as runner:
         runner.warm_up(corpus)
         return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
-                             scheduler=scheduler, dataset=dataset, cache=cache, staging=staging)
+                             scheduler=scheduler, dataset=dataset, cache=cache, staging=staging, writer=writer)
 
 
 def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset, cache,
-                  staging) -> dict[str, pd.DataFrame]:
+                  staging, writer=None) -> dict[str, pd.DataFrame]:
     with steps.step("reading"):
         result = read_corpus(corpus, progress=progress)
         _check_annotations(corpus, result.articles)
@@ -147,6 +149,9 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         # Front page (or lead item), headline and per-issue rates per person and year.
         tables["prominence"] = page_prominence(tables["mentions"], result.articles)
         tables.update(per_article)
+    if writer is not None:
+        # No later step changes these tables: they are written while the topics are fitted.
+        writer.submit(tables)
     with steps.step("topics"):
         preloading.join()
         try:
@@ -281,30 +286,96 @@ def _files(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
     return out
 
 
+class TableWriter:
+    """Writes tables into a staging folder on background threads, each file with its size and checksum,
+    while the build goes on computing others (:func:`build` uses one for the tables that are complete
+    before the topics step).
+
+    A context manager: leaving it, by success or error, waits for every write it started (a folder is
+    never deleted or renamed while a thread writes into it) and drops the ones not started.  The files
+    and their bytes are those :func:`_write_into` writes; only when they are written changes.  One
+    thread by default: a table being written is held twice (as Arrow too), and at 192,000 articles the
+    writing is when the build's memory peaks.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with TableWriter(folder) as w:
+    ...     w.submit({"t": pd.DataFrame({"a": [1, 2]})})
+    ...     sorted(w.result("t.csv")) == ["bytes", "path", "sha256"]
+    True
+    """
+
+    def __init__(self, folder: Path, threads: int = 1):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.folder = Path(folder)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="write")
+        self._files: dict[str, object] = {}
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, tables: Mapping[str, pd.DataFrame | None]) -> None:
+        """Start writing every file of ``tables`` (a table not yet computed, None, or already written, a
+        :class:`WrittenTable`, is left out; a file submitted before is not written again)."""
+        for name, filename in _files(tables):
+            frame = tables[name]
+            if frame is None or isinstance(frame, WrittenTable) or filename in self._files:
+                continue
+            self._files[filename] = self._pool.submit(_write_file, frame, self.folder / filename)
+
+    def result(self, filename: str) -> dict | None:
+        """``{"path", "bytes", "sha256"}`` of a submitted file once written (its error raised here), None
+        when it was not submitted."""
+        future = self._files.get(filename)
+        return None if future is None else future.result()
+
+
+def _write_file(frame: pd.DataFrame, path: Path) -> dict:
+    """Write one table file (Parquet or CSV by its name); its path, size and checksum."""
+    path = (write_parquet if path.name.endswith(".parquet") else write_csv)(frame, path)
+    return {"path": path, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
 def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = False,
-                inputs: str | None = None, seconds: Steps | None = None, pause: float = 0.0) -> list[Path]:
+                inputs: str | None = None, seconds: Steps | None = None, pause: float = 0.0,
+                writer: TableWriter | None = None) -> list[Path]:
     """Write every table and, last, ``build.json`` into ``folder`` (a staging folder).
 
+    ``writer``: the :class:`TableWriter` into ``folder`` that has written (or is writing) some of the
+    files already; the others are given to it now.
     ``pause``: the fault-injection hook of :class:`~analysis.settings.Settings` (seconds to wait
     after the first file, announced on stdout).
     """
-    written = []
-    for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
-                                                      enabled=progress)):
-        if isinstance(tables[name], WrittenTable):  # written earlier, into this folder
-            written.append(tables[name].path)
-            continue
-        writer = write_parquet if filename.endswith(".parquet") else write_csv
-        written.append(writer(tables[name], folder / filename))
-        if pause and k == 0:
-            # Fault-injection hook: announce the write phase, then wait to be killed.
-            print(f"ANALYSIS_TEST_PAUSE_WRITE: paused after {filename}", flush=True)
-            time.sleep(pause)
+    own = writer is None
+    writer = writer if writer is not None else TableWriter(folder)
+    try:
+        writer.submit(tables)
+        written, facts = [], {}
+        for k, (name, filename) in enumerate(progress_bar(_files(tables), desc="writing tables", unit="file",
+                                                          enabled=progress)):
+            if isinstance(tables[name], WrittenTable):  # written earlier, into this folder
+                written.append(tables[name].path)
+                continue
+            done = writer.result(filename)
+            written.append(done["path"])
+            facts[done["path"].name] = {"bytes": done["bytes"], "sha256": done["sha256"]}
+            if pause and k == 0:
+                # Fault-injection hook: announce the write phase, then wait to be killed.
+                print(f"ANALYSIS_TEST_PAUSE_WRITE: paused after {filename}", flush=True)
+                time.sleep(pause)
+    finally:
+        if own:
+            writer.__exit__(None, None, None)
     now = time.time_ns()
     manifest = {
         "complete": True,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "files": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in written},
+        "files": {p.name: facts.get(p.name) or {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+                  for p in written},
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
         "makers": table_makers(list(tables)),
     }
@@ -372,10 +443,10 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
         return Tables(out, corpus.settings)
     steps = Steps(STEPS, enabled=progress)
     try:
-        with folder as staging:
+        with folder as staging, TableWriter(staging) as writer:
             try:
                 tables = build_tables(corpus, progress=progress, steps=steps, workers=workers, scheduler=scheduler,
-                                      dataset=staging / DATASET_DIR, staging=staging)
+                                      dataset=staging / DATASET_DIR, staging=staging, writer=writer)
             except DatasetWriteError as err:
                 # The dataset is the first thing written into the staging folder.
                 raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
@@ -383,7 +454,7 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
             with steps.step("writing"):
                 try:
                     _write_into(tables, staging, progress, inputs=digest, seconds=steps,
-                                pause=corpus.settings.pause_write)
+                                pause=corpus.settings.pause_write, writer=writer)
                 except OSError as err:
                     raise OutputError(folder.out, f"writing the tables failed ({err.strerror or err}); "
                                                   "the previous tables are unchanged") from None

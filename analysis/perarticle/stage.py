@@ -61,11 +61,9 @@ FIRST_PASS = tuple(name for name, kind in KINDS.items() if not kind.context)
 
 
 def _h(*parts: str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+    """SHA-256 of the parts, each followed by a NUL byte (one encode and one update: the stage hashes a
+    few parts per output per article, and a loop of updates cost it a second per 24,000 articles)."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8") + b"\0").hexdigest()
 
 
 def _field_text(value) -> str:
