@@ -90,7 +90,9 @@ def write_dataset(articles: pd.DataFrame, tables: dict[str, pd.DataFrame], folde
             frame.insert(0, "article_order", frame["article_id"].map(order_of).astype("int64"))
             frame.insert(1, "row", pd.RangeIndex(len(frame), dtype="int64"))  # the table's own order
             frame["year"] = frame["article_id"].map(year_of).astype(str)
-            _write(pa.Table.from_pandas(frame, preserve_index=False), folder / name)
+            # One chunk per column: the files' row groups then depend on the rows only, not on how the
+            # frame was assembled (the occurrences come batch by batch).
+            _write(pa.Table.from_pandas(frame, preserve_index=False).combine_chunks(), folder / name)
         return folder
     except OSError as err:
         raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
