@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from analysis.perarticle.kinds import counts_arrow, tokens_arrow
+from analysis.perarticle.stage import BATCH
 from analysis.settings import Settings, default_settings
 
 log = logging.getLogger(__name__)
@@ -114,19 +115,45 @@ class CountsSink:
     writes that batch's ``articles`` and ``term_counts`` parts of the dataset under ``folder`` and adds the
     counts to ``matrix`` (:class:`CountMatrix`), so the long table is never whole in memory."""
 
-    def __init__(self, articles: pd.DataFrame, folder: Path, matrix: "CountMatrix | None" = None):
+    def __init__(self, articles: pd.DataFrame, folder: Path, matrix: "CountMatrix | None" = None,
+                 group: int = BATCH):
         self.columns = ArticleColumns(articles)
         self.folder = Path(folder)
         self.matrix = matrix
         self.part = 0
+        # Batches smaller than ``group`` (the stage's last ones) are kept and written together, so that a
+        # part holds ``group`` articles however the stage cut them.
+        self.group = group
+        self._pending: list[tuple[pa.Table, pa.Table]] = []
 
     def __call__(self, batch: range, blobs: list[bytes]) -> None:
         try:
-            self._write(batch, blobs)
+            self._pending.append(self._tables(batch, blobs))
+            if sum(a.num_rows for a, _ in self._pending) >= self.group:
+                self._flush()
         except OSError as err:
             raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
 
-    def _write(self, batch: range, blobs: list[bytes]) -> None:
+    def close(self) -> None:
+        """Write the batches kept (call once the stage is done)."""
+        try:
+            self._flush()
+        except OSError as err:
+            raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        articles = pa.concat_tables([a for a, _ in self._pending]).combine_chunks()
+        counts_table = pa.concat_tables([c for _, c in self._pending]).combine_chunks()
+        self._pending = []
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write(articles, self.folder / "articles", self.part)
+        _write(counts_table, self.folder / "term_counts", self.part)
+        self.part += 1
+
+    def _tables(self, batch: range, blobs: list[bytes]) -> tuple[pa.Table, pa.Table]:
+        """One batch's ``articles`` and ``term_counts`` rows (its counts added to the matrix)."""
         c = self.columns
         sl = slice(batch.start, batch.stop)
         n_tokens, long = counts_arrow(blobs, batch.start)
@@ -149,22 +176,22 @@ class CountsSink:
             "n_tokens": articles["n_tokens"].take(local),
             "year": articles["year"].take(local),
         })
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _write(articles, self.folder / "articles", self.part)
-        _write(counts_table, self.folder / "term_counts", self.part)
-        self.part += 1
+        return articles, counts_table
 
 
 class TokensSink:
-    """Takes the stage's encoded tokens batch by batch: into ``path`` (Parquet, one row group per batch)
-    or, without a path, into an Arrow table kept in memory (:attr:`table`).  Counts word tokens."""
+    """Takes the stage's encoded tokens batch by batch: into ``path`` (Parquet, one row group per
+    ``group`` articles: smaller batches are kept until then) or, without a path, into an Arrow table
+    kept in memory (:attr:`table`).  Counts word tokens."""
 
-    def __init__(self, articles: pd.DataFrame, path: Path | None = None):
+    def __init__(self, articles: pd.DataFrame, path: Path | None = None, group: int = BATCH):
         self.ids = [str(a) for a in articles["article_id"]]
         self.path = None if path is None else Path(path)
         self.n_tokens = 0
         self.rows = 0
+        self.group = group
         self._parts: list[pa.Table] = []
+        self._pending: list[pa.Table] = []
         self._writer = None
         self._tmp = None
 
@@ -175,8 +202,17 @@ class TokensSink:
         if self.path is None:
             self._parts.append(table)
             return
+        self._pending.append(table)
+        if sum(t.num_rows for t in self._pending) >= self.group:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
         import pyarrow.parquet as pq
 
+        table = self._pending[0] if len(self._pending) == 1 else pa.concat_tables(self._pending).combine_chunks()
+        self._pending = []
         try:
             if self._writer is None:
                 # Written under a temporary name and renamed when complete (atomic, as every output).
@@ -187,6 +223,8 @@ class TokensSink:
             raise DatasetWriteError(err.errno, err.strerror or str(err)) from err
 
     def close(self) -> None:
+        if self.path is not None:
+            self._flush()
         if self._writer is not None:
             self._writer.close()
             os.replace(self._tmp, self.path)

@@ -68,12 +68,14 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
     try:
         totals, matrix = NgramTotals(), CountMatrix()
         tokens_sink = TokensSink(articles, tokens_path)
-        sinks = {"tokens": tokens_sink, "counts": CountsSink(articles, folder, matrix), "runs": totals}
+        counts_sink = CountsSink(articles, folder, matrix)
+        sinks = {"tokens": tokens_sink, "counts": counts_sink, "runs": totals}
         own = runner is None
         runner = runner or Runner(workers, scheduler)
         try:
             stage = run_stage(articles, corpus, runner=runner, cache=cache, sinks=sinks)
             tokens_sink.close()
+            counts_sink.close()
             stage.count_matrix = matrix
             stage.tokens_path = None if tokens_path is None else Path(tokens_path)
             timings["per_article"] = time.perf_counter() - t0
