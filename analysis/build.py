@@ -43,7 +43,7 @@ from .leaders.protocol import protocol_order
 from .leaders.tables import page_prominence
 from .leaders.validation import check_annotation, read_annotation, read_gold
 from .perarticle.mentions import discover_officials, discovery_table, load_registry, registered_names
-from .perarticle.stage import Runner, discovery_hits_table, fewer_collections
+from .perarticle.stage import Runner, discovery_hits_table, fewer_collections, likely_cached
 from .progress import Steps, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
 from .topics.cache import ModelCache, model_key
@@ -109,9 +109,11 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     topics step then runs while they are written).
     """
     corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
-    # The workers start (and load the segmenter) while this process reads the corpus.
+    # The workers start (and load the segmenter) while this process reads the corpus, unless the cache
+    # looks full (then they start only if an output is missing).
     with fewer_collections(), Runner(workers, scheduler, corpus.settings) as runner:
-        runner.warm_up(corpus)
+        if not likely_cached(corpus, cache):
+            runner.warm_up(corpus)
         return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
                              scheduler=scheduler, dataset=dataset, cache=cache, staging=staging, writer=writer)
 

@@ -557,11 +557,11 @@ def _resolved_frequencies(words: pd.DataFrame, digest: str, cache: Path) -> list
 
 
 def _default_backend() -> str:
-    try:
-        import rjieba  # noqa: F401
-    except ImportError:
-        return "jieba"
-    return "rjieba"
+    # Whether rjieba is installed, without importing it (0.14 s: the parent of a build that finds every
+    # per-article output cached never segments).
+    from importlib.util import find_spec
+
+    return "rjieba" if find_spec("rjieba") is not None else "jieba"
 
 
 @dataclass

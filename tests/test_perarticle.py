@@ -223,3 +223,23 @@ def test_cache_that_cannot_be_written_only_warns(articles, tmp_path, monkeypatch
         stage = run_stage(articles, workers=1, cache=tmp_path / "c")
     assert any("disk is full" in r.getMessage() for r in caplog.records)
     assert stage.tokens.equals(run_stage(articles, workers=1, cache=False).tokens)
+
+
+def test_a_full_cache_is_recognised_before_the_corpus_is_read(gen_corpus, tmp_path, monkeypatch):
+    """The build starts its workers early only when the cache does not already hold the corpus's
+    outputs under today's code and facts; with a full cache it never starts them."""
+    from analysis.build import build_tables
+    from analysis.perarticle import stage
+
+    corpus = Corpus()
+    assert not stage.likely_cached(corpus, tmp_path / "c") and not stage.likely_cached(corpus, False)
+    started = []
+    real = stage.Runner.warm_up
+    monkeypatch.setattr(stage.Runner, "warm_up", lambda self, c: started.append(1) or real(self, c))
+    first = build_tables(corpus, workers=2, cache=tmp_path / "c", dataset=tmp_path / "ds1")
+    assert started == [1] and stage.likely_cached(corpus, tmp_path / "c")
+    second = build_tables(corpus, workers=2, cache=tmp_path / "c", dataset=tmp_path / "ds2")
+    assert started == [1]  # not started again: every output came from the cache
+    pd.testing.assert_frame_equal(first["mentions"], second["mentions"])
+    # Another corpus has not used these entries.
+    assert not stage.likely_cached(gen_corpus[0], tmp_path / "c")
