@@ -141,7 +141,9 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
-        tables["discovered_officials"] = discovery_table(discovery_hits_table(kept["stage"]), registered_names(registry))
+        stage = kept.pop("stage")
+        tables["discovered_officials"] = discovery_table(discovery_hits_table(stage), registered_names(registry))
+        stage.release()  # the topics need only its count matrix and article ids
         # Who is listed before whom, from lists of names only (a change of rank, not of salience).
         tables["protocol_order"] = protocol_order(tables["mentions"])
         # Front page (or lead item), headline and per-issue rates per person and year.
@@ -151,7 +153,6 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         preloading.join()
         try:
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
-            stage = kept["stage"]
             vocabulary, rows, cols, counts = stage.count_matrix.arrays()
             # The choice of k is kept by the selection sample's fingerprint: unchanged sampled articles,
             # no refitting of every k (the tables are the same either way).
@@ -161,6 +162,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
                 log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
                 topic_cache = None
             tfidf = tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts)
+            del rows, cols, counts  # copied into the matrix: not held through the fitting
             # The fitted model is kept by its input: unchanged term counts (a warm or registry-only
             # rebuild) reuse it, and the tables are the same either way.
             models = ModelCache(topic_cache) if topic_cache is not None else None

@@ -86,6 +86,7 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         timings["stats"] = stage.stats
         t0 = time.perf_counter()
         mentions = mentions_table(stage)
+        stage.release("bounds", "mentions")  # the quotes still give the expansions below
         timings["tables"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         write_dataset(articles, {"formulation_occurrences": occurrences, "mentions": mentions}, folder)
@@ -95,6 +96,7 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         try:
             freqs = {name: term_frequency(folder, by, con=con) for name, by in FREQUENCY_TABLES.items()}
             table = formulation_table(folder, expansions(stage), con=con)
+            stage.release("quotes")
         finally:
             con.close()
         # Collocations score bigrams by their words' corpus counts: the term-frequency table's.
