@@ -74,6 +74,7 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         runner = runner or Runner(workers, scheduler)
         try:
             stage = run_stage(articles, corpus, runner=runner, cache=cache, sinks=sinks)
+            stage.release(keys=True)  # stored in the cache; the second pass has its own
             tokens_sink.close()
             stage.count_matrix = matrix
             stage.tokens_path = None if tokens_path is None else Path(tokens_path)

@@ -858,15 +858,17 @@ class StageResult:
         for blob in blobs:
             yield decode(blob)
 
-    def release(self, *kinds: str) -> None:
+    def release(self, *kinds: str, keys: bool = False) -> None:
         """Let go of the values of ``kinds`` (bytes and decoded), once every table made from them is made;
-        without ``kinds``, of every per-article value and the cache keys (the articles, the count matrix
-        and the stats stay).  Held through the topics step, the keys and the mentions, discoveries, quotes and
-        bounds (bytes and decoded) of 192,000 articles raised the build process's peak from 3,580 to 4,980 MB."""
-        for kind in kinds or list(self.blobs):
+        ``keys``: of the cache keys (about 1.1 kB an article); with neither, of every per-article value and
+        the keys (the articles, the count matrix and the stats stay).  Held through the topics step, the
+        keys and the mentions, discoveries, quotes and bounds (bytes and decoded) of 192,000 articles
+        raised the build process's peak from 3,580 to 4,980 MB."""
+        everything = not kinds and not keys
+        for kind in list(self.blobs) if everything else kinds:
             self.blobs[kind] = None
             self._decoded.pop(kind, None)
-        if not kinds:
+        if keys or everything:
             self.keys = None
 
     @property
