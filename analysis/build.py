@@ -109,6 +109,7 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     topics step then runs while they are written).
     """
     corpus = as_corpus(corpus, manifest, articles, paper=paper, leaders=leaders)
+    _count_physical_cores()
     # The workers start (and load the segmenter) while this process reads the corpus, unless the cache
     # looks full (then they start only if an output is missing).
     with fewer_collections(), Runner(workers, scheduler, corpus.settings) as runner:
@@ -116,6 +117,20 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
             runner.warm_up(corpus)
         return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
                              scheduler=scheduler, dataset=dataset, cache=cache, staging=staging, writer=writer)
+
+
+def _count_physical_cores() -> None:
+    """Have joblib count the physical cores now, while this process is small (the count is cached).
+
+    scikit-learn's k-means asks for it, and joblib runs ``lscpu`` once per process to find it: from
+    the topics step of the 64× corpus that forked a 2.7 GB process (for an instant two copies of its
+    resident pages, 5,989 MB for the process tree, sampled), from here one of some 150 MB.
+    """
+    try:
+        import joblib
+    except ImportError:  # scikit-learn, which needs it, is then missing too: the topics step says so
+        return
+    joblib.cpu_count(only_physical_cores=True)
 
 
 def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset, cache,
@@ -145,7 +160,9 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
                                          cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
     with steps.step("terms and formulations"):
         tables["mentions"] = per_article.pop("mentions")
-        tables["discovered_officials"] = discovery_table(discovery_hits_table(kept["stage"]), registered_names(registry))
+        stage = kept.pop("stage")
+        tables["discovered_officials"] = discovery_table(discovery_hits_table(stage), registered_names(registry))
+        stage.release()  # the topics need only its count matrix and article ids
         # Who is listed before whom, from lists of names only (a change of rank, not of salience).
         tables["protocol_order"] = protocol_order(tables["mentions"])
         # Front page (or lead item), headline and per-issue rates per person and year.
@@ -158,7 +175,6 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         preloading.join()
         try:
             # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
-            stage = kept["stage"]
             vocabulary, rows, cols, counts = stage.count_matrix.arrays()
             # The choice of k is kept by the selection sample's fingerprint: unchanged sampled articles,
             # no refitting of every k (the tables are the same either way).
@@ -168,6 +184,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
                 log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
                 topic_cache = None
             tfidf = tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts)
+            del rows, cols, counts  # copied into the matrix: not held through the fitting
             # The fitted model is kept by its input: unchanged term counts (a warm or registry-only
             # rebuild) reuse it, and the tables are the same either way.
             models = ModelCache(topic_cache) if topic_cache is not None else None

@@ -53,8 +53,32 @@ def _peak_mb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KB on Linux
 
 
+def give_back_memory() -> None:
+    """Return the memory freed so far to the system: Arrow's pool (mimalloc) and the C heap (glibc's
+    ``malloc_trim``; elsewhere nothing is done).
+
+    Freed memory otherwise stays in the process, and each step's peak lands on top of what the steps
+    before it freed: reading the 64× corpus (192,000 articles) left 1,466 MB resident of which 474 MB
+    were in use, and the topics step began with 2,076 MB resident, 1,860 MB once given back.
+    """
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:
+        pass
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            pass
+
+
 class Steps:
     """A bar over the named steps of a longer job; ``with steps.step("topics"):`` around each.
+    Memory freed in a step is returned to the system when it ends (:func:`give_back_memory`).
 
     >>> steps = Steps(["reading", "writing"], enabled=False)
     >>> with steps.step("reading"):
@@ -84,6 +108,7 @@ class Steps:
             self._bar.set_description(f"build: {name}", refresh=True)
         start = time.perf_counter()
         yield
+        give_back_memory()
         self.seconds[name] = round(time.perf_counter() - start, 3)
         self.peak_mb[name] = _peak_mb()
         self.done.append(name)

@@ -55,9 +55,11 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
     ``stage_out``: a dict that receives the per-article results (``"stage"``:
     :class:`analysis.perarticle.stage.StageResult`, with its ``count_matrix``
     for the topics).  ``timings``: a dict that receives seconds per step.
-    ``runner``: a :class:`~analysis.perarticle.stage.Runner` to use (and
-    leave open) instead of a new one; ``workers``, ``scheduler``, ``cache``:
-    as :func:`~analysis.perarticle.stage.run_stage` takes them.
+    ``runner``: a :class:`~analysis.perarticle.stage.Runner` to use instead
+    of a new one (its worker processes are stopped once the per-article
+    passes are done; used again, it starts new ones); ``workers``,
+    ``scheduler``, ``cache``: as :func:`~analysis.perarticle.stage.run_stage`
+    takes them.
     """
     corpus = corpus if corpus is not None else Corpus.sample()
     timings = {} if timings is None else timings
@@ -70,10 +72,10 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         tokens_sink = TokensSink(articles, tokens_path)
         counts_sink = CountsSink(articles, folder, matrix)
         sinks = {"tokens": tokens_sink, "counts": counts_sink, "runs": totals}
-        own = runner is None
         runner = runner or Runner(workers, scheduler)
         try:
             stage = run_stage(articles, corpus, runner=runner, cache=cache, sinks=sinks)
+            stage.release(keys=True)  # stored in the cache; the second pass has its own
             tokens_sink.close()
             counts_sink.close()
             stage.count_matrix = matrix
@@ -82,12 +84,15 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
             t0 = time.perf_counter()
             occurrences = formulation_occurrences(stage, runner=runner, cache=cache)
         finally:
-            if own:
-                runner.close()
+            # The worker processes are not needed past the two passes: stopped now, a runner passed in
+            # too, they no longer hold their 255 MB each (64x corpus) through the aggregation, the topics
+            # and the writing.
+            runner.close()
         timings["formulation_occurrences"] = time.perf_counter() - t0
         timings["stats"] = stage.stats
         t0 = time.perf_counter()
         mentions = mentions_table(stage)
+        stage.release("bounds", "mentions")  # the quotes still give the expansions below
         timings["tables"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         write_dataset(articles, {"formulation_occurrences": occurrences, "mentions": mentions}, folder)
@@ -97,6 +102,7 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         try:
             freqs = {name: term_frequency(folder, by, con=con) for name, by in FREQUENCY_TABLES.items()}
             table = formulation_table(folder, expansions(stage), con=con)
+            stage.release("quotes")
         finally:
             con.close()
         # Collocations score bigrams by their words' corpus counts: the term-frequency table's.

@@ -1082,9 +1082,9 @@ def enumerations(text: str, found: list[dict]) -> list[tuple[int, int]]:
     return out
 
 
-def mentions_frame(rows: list[dict]) -> pd.DataFrame:
-    """Mention records (dicts with :data:`MENTION_COLUMNS`) as the mentions table: typed, in its sort order
-    (issue date, source, article, location, offset)."""
+def mentions_frame(rows: list[dict] | dict[str, list]) -> pd.DataFrame:
+    """Mention records (dicts with :data:`MENTION_COLUMNS`, or their columns: ``{column: values}``) as the
+    mentions table: typed, in its sort order (issue date, source, article, location, offset)."""
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     for column in ("enumeration", "list_order"):
         frame[column] = frame[column].fillna(0)      # records of an earlier version lack them
