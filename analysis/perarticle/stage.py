@@ -1129,11 +1129,10 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
     parts: list[pd.DataFrame] = []
 
     def collect(batch: range, blobs: list[bytes]) -> None:
-        # One JSON document for the whole batch: one parse instead of one per article.
-        per_article = json.loads(b"[" + b",".join(blobs) + b"]")
-        rows = [tuple(row) for rows in per_article for row in rows]
-        if rows:
-            parts.append(pd.DataFrame(rows, columns=OCCURRENCE_COLUMNS))
+        decode = KINDS["occurrences"].decode
+        columns = table_columns((decode(blob) for blob in blobs), OCCURRENCE_COLUMNS)
+        if columns:
+            parts.append(pd.DataFrame(columns, columns=OCCURRENCE_COLUMNS))
 
     second = run_stage(stage.articles, stage.corpus, kinds=("occurrences",),
                        context={"formulations": list(formulations.items())}, workers=workers, scheduler=scheduler,

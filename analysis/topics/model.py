@@ -514,6 +514,12 @@ def choose_k(matrix, ks=None, *, seed: int = 0, method: str = "auto", return_fit
     return (frame, fits) if return_fits else frame
 
 
+def _usable(centres: np.ndarray | None, k: int) -> bool:
+    """Whether ``centres`` can start a fit of k: k finite rows, none of them zero."""
+    return (centres is not None and centres.shape[0] == k and bool(np.isfinite(centres).all())
+            and not (np.abs(centres).sum(axis=1) == 0).any())
+
+
 def lsa_kmeans(Z: np.ndarray, k: int, seed: int, centres: np.ndarray | None) -> np.ndarray:
     """Canonical labels of the one fit of k on every article's LSA rows ``Z``: Lloyd's k-means started
     from ``centres`` (the chosen k's clusters on the selection sample, in the same space:
@@ -525,8 +531,7 @@ def lsa_kmeans(Z: np.ndarray, k: int, seed: int, centres: np.ndarray | None) -> 
     the final silhouette is 0.0558 against 0.0561 (seed-to-seed spread of one k: 0.005); on planted
     subjects see ``benchmarks/bench_topics.py``.
     """
-    if centres is None or centres.shape[0] != k or not np.isfinite(centres).all() or \
-            (np.abs(centres).sum(axis=1) == 0).any():
+    if not _usable(centres, k):
         return kmeans_labels(Z, k, seed, SVD_N_INIT)
     from sklearn.cluster import KMeans
 
@@ -729,7 +734,7 @@ def _fit_topics(tfidf, X, Xf, filled, n, k, ks, seed, method, resolved, params, 
             k = int(selection.loc[selection["chosen"], "k"].item())
         nmf = start_nmf(k)  # beside the final fit
         sub_labels = lsa_kmeans(unit_rows(np.asarray(Xf @ basis.T)), int(k), seed, centres)
-        params["n_init"] = 1 if centres is not None else SVD_N_INIT
+        params["n_init"] = 1 if _usable(centres, int(k)) else SVD_N_INIT
         sub_labels, params["refine_rounds"] = spherical_refine(Xf, sub_labels, int(k))
         fitted_method = f"lsa{basis.shape[0]}-kmeans+spherical"
         params["seconds"]["fit"] = round(time.perf_counter() - started - params["seconds"]["selection"], 3)
