@@ -329,11 +329,28 @@ def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations
     ``corpus``: whose segmenter cuts enumerations and whose pages give the
     headlines' lines (None: the sample's).
     """
-    rows = []
-    quoted_at: set[tuple[int, str, int, str]] = set()
     # A list of rows (dicts) is taken as it is: the per-article stage has them, and a DataFrame round trip
     # costs more than the scan.
     records = articles if isinstance(articles, list) else row_records(articles)
+    out = [(phrase, kind, quoted, listed, str(records[index]["article_id"]), records[index].get("issue_date", ""),
+            records[index].get("source", ""), field, line, offset)
+           for index, field, offset, phrase, kind, quoted, listed, line
+           in occurrence_rows(records, include_quotations, kinds=kinds, corpus=corpus, bounds=bounds)]
+    frame = pd.DataFrame(out, columns=OCCURRENCE_COLUMNS)
+    return frame.astype({"quoted": bool, "enumerated": bool, "line": "int64", "offset": "int64"})
+
+
+def occurrence_rows(records: list[dict], include_quotations: bool = False, *, kinds: dict[str, str] | None = None,
+                    corpus: Corpus | None = None, bounds: list[dict] | None = None) -> list[tuple]:
+    """The occurrences of :func:`extract_formulations` as tuples ``(index, field, offset, formulation,
+    kind, quoted, enumerated, line)`` (``index``: the article's position in ``records``), in the table's
+    order: what the per-article stage stores, without a frame or the article's own columns on each row.
+
+    >>> occurrence_rows([{"article_id": "a", "text": "推进“两园一河”建设，两园一河"}])
+    [(0, 'text', 3, '两园一河', 'numbered', True, False, 0), (0, 'text', 11, '两园一河', 'numbered', False, False, 0)]
+    """
+    rows = []
+    quoted_at: set[tuple[int, str, int, str]] = set()
     corpus = corpus if corpus is not None else Corpus.sample()
     segmenter = get_segmenter(corpus)
     cut = segmenter.cut
@@ -395,7 +412,5 @@ def extract_formulations(articles: pd.DataFrame | list[dict], include_quotations
     out = []
     for index, field, offset, phrase, kind, quoted, listed, a in rows:
         line = lookups.get(index) or lookups.setdefault(index, line_lookup(a, pages))
-        out.append((phrase, kind, quoted, listed, str(a["article_id"]), a.get("issue_date", ""),
-                    a.get("source", ""), field, line(field, offset), offset))
-    frame = pd.DataFrame(out, columns=OCCURRENCE_COLUMNS)
-    return frame.astype({"quoted": bool, "enumerated": bool, "line": "int64", "offset": "int64"})
+        out.append((index, field, offset, phrase, kind, quoted, listed, line(field, offset)))
+    return out

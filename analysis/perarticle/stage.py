@@ -42,6 +42,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
+from analysis.corpus.field_lines import FIELDS
 from analysis.corpus.folder import Corpus
 from analysis.errors import WorkerLost
 from analysis.io import row_records
@@ -1129,8 +1130,7 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
     parts: list[pd.DataFrame] = []
 
     def collect(batch: range, blobs: list[bytes]) -> None:
-        decode = KINDS["occurrences"].decode
-        columns = table_columns((decode(blob) for blob in blobs), OCCURRENCE_COLUMNS)
+        columns = occurrence_columns(stage.articles.iloc[batch.start:batch.stop], blobs, formulations)
         if columns:
             parts.append(pd.DataFrame(columns, columns=OCCURRENCE_COLUMNS))
 
@@ -1143,6 +1143,47 @@ def formulation_occurrences(stage: StageResult, *, workers: int | None = None, s
     frame = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts
              else pd.DataFrame([], columns=OCCURRENCE_COLUMNS))
     return frame.astype({"quoted": bool, "line": "int64", "offset": "int64"})
+
+
+def occurrence_columns(articles: pd.DataFrame, blobs: list[bytes], kinds: dict[str, str]) -> dict[str, list] | list:
+    """The occurrences table's columns (:data:`~analysis.perarticle.formulations.OCCURRENCE_COLUMNS`) from
+    the cached occurrences of ``articles`` (:func:`~analysis.perarticle.kinds.compute_occurrences`, one
+    blob per row): each occurrence's kind from ``kinds``, its article's id, date and source from the row
+    (as :func:`~analysis.perarticle.formulations.extract_formulations` writes them); no rows: ``[]``.
+
+    >>> from analysis.perarticle.kinds import encode_json
+    >>> arts = pd.DataFrame({"article_id": ["a", "b"], "issue_date": ["2024-01-01", None], "source": ["p1", "p2"]})
+    >>> cols = occurrence_columns(arts, [encode_json([]), encode_json([["两园一河", 1, 0, 2, 4, 3]])],
+    ...                           {"两园一河": "numbered"})
+    >>> [cols[c][0] for c in OCCURRENCE_COLUMNS]
+    ['两园一河', 'numbered', True, False, 'b', None, 'p2', 'text', 4, 3]
+    """
+    decode = KINDS["occurrences"].decode
+    names = [c for c in ("article_id", "issue_date", "source") if c in articles.columns]
+    out: dict[str, list] = {c: [] for c in OCCURRENCE_COLUMNS}
+    phrase_col, kind_col, quoted_col, listed_col = (out[c] for c in ("formulation", "kind", "quoted", "enumerated"))
+    field_col, line_col, offset_col = out["field"], out["line"], out["offset"]
+    # Equal strings share one object (a phrase on thousands of rows), as in table_columns.
+    shared: dict[str, str] = {}
+    share = shared.setdefault
+    for record, blob in zip(row_records(articles[names]), blobs):
+        found = decode(blob)
+        if not found:
+            continue
+        n = len(found)
+        phrases, quoted, listed, fields, lines, offsets = zip(*found)
+        phrases = [share(p, p) for p in phrases]
+        phrase_col.extend(phrases)
+        kind_col.extend(kinds[p] for p in phrases)
+        quoted_col.extend(map(bool, quoted))
+        listed_col.extend(map(bool, listed))
+        field_col.extend(FIELDS[f] for f in fields)
+        line_col.extend(lines)
+        offset_col.extend(offsets)
+        out["article_id"].extend([str(record["article_id"])] * n)
+        out["issue_date"].extend([jsonable(record.get("issue_date", ""))] * n)
+        out["source"].extend([jsonable(record.get("source", ""))] * n)
+    return out if phrase_col else []
 
 
 def table_columns(per_article: Iterable[list], columns: list[str]) -> dict[str, list] | list:
