@@ -305,3 +305,18 @@ def test_a_cache_file_damaged_after_its_check_is_checked_and_set_aside(articles,
     with caplog.at_level(logging.WARNING, logger="analysis.perarticle.stage"):
         third = run_stage(articles, workers=1, cache=cache)
     assert not caplog.records and third.stats["tokens"]["computed"] == 0
+
+
+def test_a_forced_rebuild_from_a_full_cache_imports_no_scikit_learn(tmp_path):
+    """Nothing to compute and the topic model cached: scikit-learn (0.8 s to import) is never imported."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build")}
+    build = [sys.executable, "-m", "analysis", "build", "--quiet", "--workers", "1", "--out", str(tmp_path / "out")]
+    subprocess.run(build, env=env, check=True)
+    probe = ("import runpy, sys; sys.argv = " + repr(["analysis", *build[3:], "--force"]) +
+             "\ntry:\n    runpy.run_module('analysis', run_name='__main__')\nexcept SystemExit as e:\n"
+             "    assert not e.code, e.code\nassert 'sklearn' not in sys.modules, 'scikit-learn imported'")
+    subprocess.run([sys.executable, "-c", probe], env=env, check=True)

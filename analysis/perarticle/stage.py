@@ -801,6 +801,9 @@ class Runner:
         self._pool = None
         self._client = None
         self._warming: list = []
+        #: Called (once, then cleared) when the first job is submitted: a build whose per-article outputs
+        #: all look cached starts what it would have started beside the workers only once there is work.
+        self.on_work: Callable[[], object] | None = None
         if scheduler is not None:
             from analysis.perarticle.distributed import check_address
 
@@ -858,6 +861,9 @@ class Runner:
         """
         if not jobs:
             return list
+        if self.on_work is not None:
+            started, self.on_work = self.on_work, None
+            started()
         if self.scheduler is not None:
             from analysis.perarticle.distributed import get_client, submit_ordered
 
