@@ -249,10 +249,21 @@ def _dictionary_path(path: str | Path | None) -> Path:
 
 def _dictionary_key(raw: bytes) -> str:
     """What a cached dictionary depends on: the file's bytes, jieba's version, this cache's format."""
-    from analysis.tokens import _jieba_version
-
     return hashlib.sha256(f"{DICTIONARY_CACHE_VERSION}\0{_jieba_version()}\0".encode()
                           + hashlib.sha256(raw).digest()).hexdigest()
+
+
+def _jieba_version() -> str:
+    """The installed jieba's version, from its metadata (importing jieba takes 0.5 s); as
+    :mod:`analysis.tokens` reads it (that module is left alone: every per-article key covers its bytes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jieba")
+    except PackageNotFoundError:
+        import jieba
+
+        return jieba.__version__
 
 
 def _read_dictionary(file: Path, key: str):
