@@ -113,10 +113,34 @@ def build_tables(corpus=None, manifest=None, articles=None, *, paper: str = "", 
     # The workers start (and load the segmenter) while this process reads the corpus, unless the cache
     # looks full (then they start only if an output is missing).
     with fewer_collections(), Runner(workers, scheduler, corpus.settings) as runner:
+        preload = Preload()
         if not likely_cached(corpus, cache):
             runner.warm_up(corpus)
+            preload.start()
+        else:
+            # Nothing to compute, and the topic model most likely cached: scikit-learn is not needed
+            # (importing it, 0.8 s of the GIL, slowed a forced rebuild of 3,000 articles by half a
+            # second); it is imported beside the workers if they turn out to be needed after all.
+            runner.on_work = preload.start
         return _build_tables(runner, corpus, progress=progress, steps=steps or Steps(STEPS, enabled=False),
-                             scheduler=scheduler, dataset=dataset, cache=cache, staging=staging, writer=writer)
+                             scheduler=scheduler, dataset=dataset, cache=cache, staging=staging, writer=writer,
+                             preload=preload)
+
+
+class Preload:
+    """The topics step's libraries imported on a background thread (:func:`analysis.topics.selection.preload`),
+    once started; :meth:`join` waits for them if they were."""
+
+    def __init__(self):
+        self.thread = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = preload_topics()
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _count_physical_cores() -> None:
@@ -134,7 +158,7 @@ def _count_physical_cores() -> None:
 
 
 def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset, cache,
-                  staging, writer=None) -> dict[str, pd.DataFrame]:
+                  staging, writer=None, preload: Preload | None = None) -> dict[str, pd.DataFrame]:
     with steps.step("reading"):
         result = read_corpus(corpus, progress=progress)
         _check_annotations(corpus, result.articles)
@@ -150,7 +174,9 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
         tables["mentions"] = None  # computed per article below; its place in the table order is here
         tables["discovered_officials"] = None  # from the per-article stage below; its place in the order is here
     # The topics step's libraries are imported while the workers tokenise (joined before that step).
-    preloading = preload_topics()
+    preloading = preload if preload is not None else Preload()
+    if preload is None:
+        preloading.start()
     with steps.step("tokenising"):
         # Per article, cached, on the workers: mentions, tokens, term counts, formulations;
         # the corpus tables aggregated from them.

@@ -184,3 +184,95 @@ def test_ranking_rules_are_parameters():
     assert rank_formulations(agg, words, min_quoted=2).set_index("formulation").loc["三个代表", "rank_basis"] == \
         "set phrase"
     assert rank_formulations(agg.iloc[0:0], words).empty
+
+
+# --------------------------------------------------------------------------- jieba's dictionary, cached
+
+
+def _dictionary_file(tmp_path, lines: str):
+    path = tmp_path / "dict.txt"
+    path.write_text(lines, encoding="utf-8")
+    return path
+
+
+def test_cached_dictionary_gives_the_parsed_frequencies(tmp_path, monkeypatch):
+    import analysis.aggregate.formulations as f
+
+    source = _dictionary_file(tmp_path, "中国 129470 ns\n两会 511 j\n发展 5 v\n坏行\n零 x n\n")
+    cache = tmp_path / "cache"
+    words = ["中国", "两会", "两个确立", "坏行", "零"]
+    expected = {w: c for w, c in f.jieba_dictionary(source).items() if w in words}
+    assert expected == {"中国": 129470, "两会": 511}
+    assert f.dictionary_frequencies(words, cache, source) == expected  # a miss: parsed, then written
+    [written] = list(cache.glob("dictionary-*.arrow"))
+
+    def no_parse(lines):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(f, "_parse_dictionary", no_parse)
+    assert f.dictionary_frequencies(words, cache, source) == expected  # a hit: read, not parsed
+    assert f.dictionary_frequencies([], cache, source) == {}
+    assert list(cache.glob("dictionary-*.arrow")) == [written]
+
+
+def test_cached_dictionary_is_keyed_by_the_file_and_jiebas_version(tmp_path, monkeypatch):
+    import analysis.aggregate.formulations as f
+
+    source = _dictionary_file(tmp_path, "中国 10 ns\n")
+    cache = tmp_path / "cache"
+    assert f.dictionary_frequencies(["中国"], cache, source) == {"中国": 10}
+    source.write_text("中国 20 ns\n", encoding="utf-8")  # same size, new bytes
+    assert f.dictionary_frequencies(["中国"], cache, source) == {"中国": 20}
+    assert len(list(cache.glob("dictionary-*.arrow"))) == 2
+    key = f._dictionary_key(source.read_bytes())
+    monkeypatch.setattr(f, "_jieba_version", lambda: "9.9.9")
+    assert f._dictionary_key(source.read_bytes()) != key
+    assert f.dictionary_frequencies(["中国"], cache, source) == {"中国": 20}
+    assert len(list(cache.glob("dictionary-*.arrow"))) == 3
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "foreign"])
+def test_a_damaged_cached_dictionary_is_parsed_again_with_one_warning(tmp_path, caplog, damage):
+    import logging
+
+    import analysis.aggregate.formulations as f
+
+    source = _dictionary_file(tmp_path, "".join(f"词{i} {i + 1} n\n" for i in range(2000)))
+    cache = tmp_path / "cache"
+    expected = {"词5": 6, "词1999": 2000}
+    assert f.dictionary_frequencies(["词5", "词1999", "无"], cache, source) == expected
+    [written] = list(cache.glob("dictionary-*.arrow"))
+    data = written.read_bytes()
+    written.write_bytes({"garbage": b"not a dictionary" * 100, "truncated": data[: len(data) // 2],
+                         "flipped": data[:-100] + bytes([data[-100] ^ 1]) + data[-99:],
+                         "foreign": f._DICTIONARY_MAGIC + b"0" * 64 + data[len(f._DICTIONARY_MAGIC) + 64:]}[damage])
+    with caplog.at_level(logging.WARNING, logger="analysis.aggregate.formulations"):
+        assert f.dictionary_frequencies(["词5", "词1999", "无"], cache, source) == expected
+    assert len([r for r in caplog.records if "cached jieba dictionary" in r.getMessage()]) == 1
+    caplog.clear()
+    assert written.read_bytes() == data  # written again, whole
+    with caplog.at_level(logging.WARNING, logger="analysis.aggregate.formulations"):
+        assert f.dictionary_frequencies(["词5", "词1999", "无"], cache, source) == expected
+    assert not caplog.records
+
+
+def test_a_dictionary_cache_that_cannot_be_written_only_warns(tmp_path, caplog):
+    import logging
+
+    import analysis.aggregate.formulations as f
+
+    source = _dictionary_file(tmp_path, "中国 10 ns\n")
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder would be")
+    with caplog.at_level(logging.WARNING, logger="analysis.aggregate.formulations"):
+        assert f.dictionary_frequencies(["中国"], blocked, source) == {"中国": 10}
+    assert any("could not cache" in r.getMessage() for r in caplog.records)
+
+
+def test_the_build_ranks_with_the_cached_dictionary_as_with_the_parsed_one(articles, tmp_path):
+    from analysis.aggregate.formulations import dictionary_frequencies, jieba_dictionary
+
+    phrases = ["中国", "发展", "两个确立", "一国两制", "第一"]
+    full = jieba_dictionary()
+    for _ in range(2):  # a miss, then a hit
+        assert dictionary_frequencies(phrases, tmp_path) == {p: full[p] for p in phrases if p in full}

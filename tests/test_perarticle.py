@@ -243,3 +243,80 @@ def test_a_full_cache_is_recognised_before_the_corpus_is_read(gen_corpus, tmp_pa
     pd.testing.assert_frame_equal(first["mentions"], second["mentions"])
     # Another corpus has not used these entries.
     assert not stage.likely_cached(gen_corpus[0], tmp_path / "c")
+
+
+def _quick_checks(monkeypatch) -> list[str]:
+    """The ``PRAGMA quick_check`` statements run from now on (every connection traced)."""
+    seen: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.set_trace_callback(lambda sql: seen.append(sql) if "quick_check" in sql else None)
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    return seen
+
+
+def test_the_cache_file_is_checked_again_only_when_changed_since(articles, tmp_path, monkeypatch):
+    import os
+
+    cache = tmp_path / "c"
+    clean = run_stage(articles, workers=1, cache=cache)
+    assert (cache / ArticleCache.CHECKED).is_file()
+    seen = _quick_checks(monkeypatch)
+    again = run_stage(articles, workers=1, cache=cache)  # reads and writes it, leaves it recorded
+    assert seen == [] and again.stats["tokens"]["computed"] == 0
+    run_stage(articles, workers=1, cache=cache)
+    assert seen == []
+    # Changed by anything but this cache (here only its times): checked again, then recorded again.
+    path = cache / ArticleCache.FILE
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
+    run_stage(articles, workers=1, cache=cache)
+    assert len(seen) == 1
+    # A journal left by an interrupted write: checked.
+    (cache / f"{ArticleCache.FILE}-journal").write_bytes(b"")
+    run_stage(articles, workers=1, cache=cache)
+    assert len(seen) == 2
+    (cache / f"{ArticleCache.FILE}-journal").unlink(missing_ok=True)  # SQLite removes an empty one
+    # A record that is unreadable or not this file's: checked, no error.
+    for record in (b"\xff\xfe not json", b'{"version": 1, "signature": [1, 2, 3, 4, 5]}', b"[]"):
+        (cache / ArticleCache.CHECKED).write_bytes(record)
+        assert run_stage(articles, workers=1, cache=cache).tokens.equals(clean.tokens)
+    assert len(seen) == 5
+
+
+def test_a_cache_file_damaged_after_its_check_is_checked_and_set_aside(articles, tmp_path, monkeypatch, caplog):
+    cache = tmp_path / "c"
+    clean = run_stage(articles, workers=1, cache=cache)
+    path = cache / ArticleCache.FILE
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data), 2 * page):  # every other page, the header left intact
+        data[start:start + page] = b"\xa5" * min(page, len(data) - start)
+    path.write_bytes(bytes(data))  # the same size, but a new modification time
+    seen = _quick_checks(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle.stage"):
+        again = run_stage(articles, workers=1, cache=cache)
+    assert seen and any("unreadable" in r.getMessage() for r in caplog.records)
+    assert again.tokens.equals(clean.tokens) and again.mentions == clean.mentions
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="analysis.perarticle.stage"):
+        third = run_stage(articles, workers=1, cache=cache)
+    assert not caplog.records and third.stats["tokens"]["computed"] == 0
+
+
+def test_a_forced_rebuild_from_a_full_cache_imports_no_scikit_learn(tmp_path):
+    """Nothing to compute and the topic model cached: scikit-learn (0.8 s to import) is never imported."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build")}
+    build = [sys.executable, "-m", "analysis", "build", "--quiet", "--workers", "1", "--out", str(tmp_path / "out")]
+    subprocess.run(build, env=env, check=True)
+    probe = ("import runpy, sys; sys.argv = " + repr(["analysis", *build[3:], "--force"]) +
+             "\ntry:\n    runpy.run_module('analysis', run_name='__main__')\nexcept SystemExit as e:\n"
+             "    assert not e.code, e.code\nassert 'sklearn' not in sys.modules, 'scikit-learn imported'")
+    subprocess.run([sys.executable, "-c", probe], env=env, check=True)

@@ -794,3 +794,25 @@ def test_the_final_fit_starts_from_the_samples_clusters():
     assert topics.lsa_kmeans(Z, 2, 0, centres).tolist() == truth.tolist()
     assert topics.lsa_kmeans(Z, 2, 0, None).tolist() == truth.tolist()
     assert topics.lsa_kmeans(Z, 2, 0, np.zeros((2, 3))).tolist() == truth.tolist()  # zero rows: fallback
+
+
+def test_sublinear_tfidf_is_scikit_learns_to_the_bit():
+    """The build's TF-IDF (no scikit-learn import) gives the very values of TfidfTransformer."""
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from analysis.topics.model import sublinear_tfidf
+
+    rng = np.random.default_rng(7)
+    for trial in range(20):
+        n, m = int(rng.integers(1, 300)), int(rng.integers(1, 2000))
+        X = sp.random(n, m, density=float(rng.uniform(0.001, 0.3)), format="csr", random_state=trial)
+        X.data = np.ceil(X.data * int(rng.integers(1, 200)))
+        X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)
+        X.sort_indices()
+        ours = sublinear_tfidf(X)
+        theirs = sp.csr_matrix(TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(X))
+        assert ours.data.tobytes() == theirs.data.tobytes()
+        assert np.array_equal(ours.indices, theirs.indices) and np.array_equal(ours.indptr, theirs.indptr)
+        assert ours.indices.dtype == theirs.indices.dtype and ours.shape == theirs.shape

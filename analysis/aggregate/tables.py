@@ -101,7 +101,8 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         con = connect(corpus.settings, None if scheduler is not None else runner.workers)
         try:
             freqs = {name: term_frequency(folder, by, con=con) for name, by in FREQUENCY_TABLES.items()}
-            table = formulation_table(folder, expansions(stage), con=con)
+            table = formulation_table(folder, expansions(stage), con=con,
+                                      dictionary_cache=_dictionary_cache(corpus, cache))
             stage.release("quotes")
         finally:
             con.close()
@@ -118,3 +119,14 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         stage_out["stage"] = stage
     return {"mentions": mentions, "tokens": tokens, **freqs, "formulations": table,
             "formulation_occurrences": occurrences, **ngram_tables}
+
+
+def _dictionary_cache(corpus: Corpus, cache) -> Path | None:
+    """Where the parsed jieba dictionary is kept (:func:`~analysis.aggregate.formulations.dictionary_frequencies`):
+    the build folder's ``cache/jieba``, as the segmenter's; None when caching is off or the folder cannot be made."""
+    if cache is False:
+        return None
+    try:
+        return corpus.cache_dir("jieba")
+    except OSError:
+        return None

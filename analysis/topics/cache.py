@@ -40,14 +40,13 @@ def model_key(tfidf, settings: dict) -> str:
     ids, terms, term counts (or values) and parameters, ``settings`` (seed, k, NMF terms …), the topic
     modules' code and the numerical libraries' versions."""
     import scipy
-    import sklearn
 
     source = tfidf.counts if tfidf.counts is not None else tfidf.matrix
     digest = hashlib.sha256()
     here = Path(__file__).parent
     meta = {"version": CACHE_VERSION, "settings": settings, "params": tfidf.params,
             "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _CODE],
-            "numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "sklearn": _sklearn_version(),
             "shape": list(source.shape)}
     digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
     for labels in (tfidf.article_ids, tfidf.terms):
@@ -56,6 +55,19 @@ def model_key(tfidf, settings: dict) -> str:
     for array in (source.indptr, source.indices, source.data):
         digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
+
+
+def _sklearn_version() -> str:
+    """scikit-learn's version, from its metadata when installed as a distribution (``sklearn.__version__``
+    is the same string): importing it costs a build whose model is cached 0.8 s."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scikit-learn")
+    except PackageNotFoundError:
+        import sklearn
+
+        return sklearn.__version__
 
 
 class ModelCache:

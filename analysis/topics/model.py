@@ -261,6 +261,50 @@ def tfidf_from_counts(
                              n_lists=n)
 
 
+def sublinear_tfidf(X: sp.csr_matrix) -> sp.csr_matrix:
+    """``TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(X)`` of
+    scikit-learn, computed as it computes it, operation for operation, so the values are the same
+    bits (tested against it): without importing scikit-learn, 0.8 s of a forced rebuild whose
+    topic model is cached and which fits nothing.  ``X``: counts, CSR with sorted indices.
+
+    idf = ln((1 + n) / (1 + df)) + 1; each value 1 + ln(count), times its term's idf; each row divided
+    by its L2 norm, summed over the row in order as scikit-learn's compiled loop sums it.
+
+    >>> X = sp.csr_matrix(np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 1.0]]))
+    >>> sublinear_tfidf(X).toarray().round(4).tolist()
+    [[0.5565, 0.0, 0.8309], [0.0, 0.9219, 0.3874]]
+    """
+    data = X.data.astype(np.float64)  # a copy, as scikit-learn's
+    n_samples = X.shape[0]
+    df = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
+    df += 1.0
+    idf = np.full_like(df, fill_value=n_samples + 1, dtype=np.float64)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    np.log(data, data)
+    data += 1.0
+    data *= idf[X.indices]
+    # Each row's sum of squares, added left to right (one position of every row at a time: rows by
+    # length, longest first, so those still adding are a prefix).
+    squares = data * data
+    starts = X.indptr[:-1].astype(np.int64)
+    lengths = np.diff(X.indptr).astype(np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    by_length = lengths[order]
+    first = starts[order]
+    sums = np.zeros(n_samples, dtype=np.float64)
+    sorted_sums = np.zeros(n_samples, dtype=np.float64)
+    for position in range(int(by_length[0]) if n_samples else 0):
+        active = int(np.searchsorted(-by_length, -position, side="left"))  # rows longer than position
+        sorted_sums[:active] += squares[first[:active] + position]
+    sums[order] = sorted_sums
+    norms = np.sqrt(sums)
+    norms[sums == 0.0] = 1.0  # an empty row is left as it is
+    data /= np.repeat(norms, lengths)
+    return sp.csr_matrix((data, X.indices.copy(), X.indptr.copy()), shape=X.shape)
+
+
 def tfidf_from_arrays(
     article_ids: Sequence[str],
     vocabulary: Sequence[str],
@@ -280,8 +324,6 @@ def tfidf_from_arrays(
     :class:`analysis.aggregate.CountMatrix`).  Only the vocabulary is looked at in
     Python; the matrix is assembled by numpy and scipy."""
     from numbers import Integral
-
-    from sklearn.feature_extraction.text import TfidfTransformer
 
     stop = load_stopwords() if stopwords is None else frozenset(stopwords)
     ids = np.asarray([str(a) for a in article_ids], dtype=object)
@@ -343,7 +385,7 @@ def tfidf_from_arrays(
     X = X[:, np.flatnonzero(mask)].tocsr()
     X.sort_indices()
     doc_freq = np.bincount(X.indices, minlength=X.shape[1]).astype(np.int64)
-    matrix = sp.csr_matrix(TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit_transform(X))
+    matrix = sublinear_tfidf(X)
     # The counts share the matrix's index arrays (4 more bytes per stored cell, not 12).
     same = np.array_equal(matrix.indptr, X.indptr) and np.array_equal(matrix.indices, X.indices)
     counts = sp.csr_matrix((X.data.astype(np.int32), matrix.indices if same else X.indices,
