@@ -760,17 +760,43 @@ def test_nmf_on_a_sample_gives_every_article_a_topic(mixed):
     assert topics.partition_agreement(nmf.articles["topic"], whole.articles["topic"])["value"].iloc[0] > 0.5
 
 
-def test_the_final_fit_is_refined_on_the_tfidf_rows(mixed):
+def _refine_moves(X, labels, k, rounds):
+    """Articles moved by each of ``rounds`` rounds of spherical k-means from ``labels`` (written out
+    here, independently of ``spherical_refine``), and the labels after them."""
+    labels = np.asarray(labels)
+    moves = []
+    for _ in range(rounds):
+        centres = topics._centroids(X, labels, k)
+        centres /= np.linalg.norm(centres, axis=1)[:, None]
+        nearest = np.asarray(X @ centres.T).argmax(axis=1)
+        moves.append(int((nearest != labels).sum()))
+        labels = nearest
+    return moves, labels
+
+
+def test_the_final_fit_is_refined_on_the_tfidf_rows_until_few_articles_move(mixed, monkeypatch):
+    starts = []
+    real = topics.spherical_refine
+    monkeypatch.setattr(topics, "spherical_refine", lambda X, labels, k, **kw: starts.append(labels) or
+                        real(X, labels, k, **kw))
     tf = topics.tfidf_matrix(mixed[0])
     model = topics.fit_topics(tf)
-    X = tf.matrix
-    k = model.k
-    centres = topics._centroids(X, model.labels, k)
-    centres /= np.linalg.norm(centres, axis=1)[:, None]
-    # A fixed point of spherical k-means: every article is nearest its own cluster's mean direction.
-    assert model.params["refine_rounds"] < topics.REFINE_ITER
-    assert (np.asarray(X @ centres.T).argmax(axis=1) == model.labels).all()
+    X, k, rounds = tf.matrix, model.k, model.params["refine_rounds"]
+    assert len(starts) == 1 and 0 < rounds < topics.REFINE_ITER
+    # The rounds stop at the first that moves at most REFINE_MOVED of the articles (its moves kept).
+    moves, after = _refine_moves(X, starts[0], k, rounds)
+    limit = topics.REFINE_MOVED * X.shape[0]
+    assert all(m > limit for m in moves[:-1]) and 0 < moves[-1] <= limit, moves
+    assert model.labels.tolist() == selection.canonical_labels(after).tolist()
     assert np.allclose(np.nanmean(model.silhouettes), topics.cosine_silhouette(X, model.labels)[0])
+    # moved_share=0: until nothing moves, a fixed point of spherical k-means (every article nearest its
+    # own cluster's mean direction), whose silhouette the early stop is close to.
+    fixed, fixed_rounds = topics.spherical_refine(X, starts[0], k, moved_share=0)
+    assert rounds <= fixed_rounds < topics.REFINE_ITER
+    centres = topics._centroids(X, fixed, k)
+    centres /= np.linalg.norm(centres, axis=1)[:, None]
+    assert (np.asarray(X @ centres.T).argmax(axis=1) == fixed).all()
+    assert abs(topics.cosine_silhouette(X, fixed)[0] - topics.cosine_silhouette(X, model.labels)[0]) < 0.002
 
 
 def test_the_vocabulary_sentence_counts_terms_per_article_from_the_exact_cells():
