@@ -760,6 +760,54 @@ def test_nmf_on_a_sample_gives_every_article_a_topic(mixed):
     assert topics.partition_agreement(nmf.articles["topic"], whole.articles["topic"])["value"].iloc[0] > 0.5
 
 
+def test_the_lsa_runs_in_single_precision_with_double_precision_starts(mixed, monkeypatch):
+    import sklearn.cluster
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.metrics import adjusted_rand_score
+
+    tf = topics.tfidf_matrix(mixed[0])
+    X = tf.matrix[~tf.empty_rows]
+    basis = selection.lsa_basis(X, 0)
+    assert basis.dtype == np.float64 and basis.shape == (selection.LSA_COMPONENTS, X.shape[1])
+    # The subspace of a double-precision SVD (cosines of the principal angles).
+    double = TruncatedSVD(basis.shape[0], algorithm="randomized", n_iter=5, random_state=0).fit(X).components_
+    assert np.linalg.svd(basis @ double.T, compute_uv=False).min() > 0.9999
+    Z = selection.unit_rows(np.asarray(X @ basis.T))
+    starts, fitted = [], []
+    real_starts, real_fit = sklearn.cluster.kmeans_plusplus, sklearn.cluster.KMeans.fit
+    monkeypatch.setattr(sklearn.cluster, "kmeans_plusplus", lambda Y, k, **kw: starts.append(Y.dtype) or
+                        real_starts(Y, k, **kw))
+    monkeypatch.setattr(sklearn.cluster.KMeans, "fit", lambda self, Y, *a, **kw: fitted.append(Y.dtype) or
+                        real_fit(self, Y, *a, **kw))
+    for k in (3, 6, 9, 12):
+        starts.clear(), fitted.clear()
+        single = selection.kmeans_labels(Z.astype(selection.LSA_DTYPE), k, 0, 3)
+        assert starts == [np.float64] * 3 and fitted == [np.float32] * 3
+        # The same starts (scikit-learn's draws) and the same fit as KMeans in double precision.
+        assert adjusted_rand_score(single, selection.kmeans_labels(Z, k, 0, 3)) > 0.98
+
+
+def test_a_sampled_nmf_runs_in_single_precision_and_agrees_with_double(mixed, monkeypatch):
+    from sklearn.decomposition import NMF
+
+    seen = []
+    real = NMF.fit_transform
+    monkeypatch.setattr(NMF, "fit_transform", lambda self, X, *a, **kw: seen.append((X.dtype, self.tol)) or
+                        real(self, X, *a, **kw))
+    tf = topics.tfidf_matrix(mixed[0])
+    single = topics.nmf_topics(tf, 6, sample=300)
+    topics.nmf_topics(tf, 6, sample=None)  # every article fitted: double precision, NMF_TOL
+    assert seen == [(np.float32, topics.NMF_SAMPLE_TOL), (np.float64, topics.NMF_TOL)]
+    assert single.articles["weight"].dtype == np.float64 and single.terms["weight"].dtype == np.float64
+    monkeypatch.setattr(topics, "NMF_DTYPE", np.float64)
+    monkeypatch.setattr(topics, "NMF_SAMPLE_TOL", topics.NMF_TOL)
+    double = topics.nmf_topics(tf, 6, sample=300)
+    agreement = topics.partition_agreement(single.articles["topic"], double.articles["topic"])
+    assert agreement["value"].iloc[0] > 0.9, agreement
+    heads = [set(t.groupby("topic").head(3)["term"]) for t in (single.terms, double.terms)]
+    assert len(heads[0] & heads[1]) >= 0.8 * len(heads[1])
+
+
 def _refine_moves(X, labels, k, rounds):
     """Articles moved by each of ``rounds`` rounds of spherical k-means from ``labels`` (written out
     here, independently of ``spherical_refine``), and the labels after them."""
