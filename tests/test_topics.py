@@ -1,6 +1,7 @@
 """Topic clustering on the real sample pages and on corpora made from their paragraphs."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -442,6 +443,23 @@ def test_identical_tables_with_one_and_two_threads(mixed, method, monkeypatch):
     for other in out[1:]:
         for a, b in zip(out[0], other):
             pd.testing.assert_frame_equal(a, b)
+
+
+def test_the_thread_limit_covers_the_libraries_scikit_learn_loads_on_first_import():
+    # threadpoolctl limits the libraries loaded when the context starts; scikit-learn's first import
+    # loads SciPy's own OpenBLAS (the SVD's LU and QR) and OpenMP (k-means), which a first fit in a
+    # fresh process must not run on their default threads (3 here, whatever the machine's cores).
+    code = ("import json, sys; from threadpoolctl import threadpool_info; "
+            "from analysis.topics import selection; assert 'sklearn' not in sys.modules\n"
+            "with selection.threads():\n"
+            "    import sklearn.decomposition, sklearn.cluster; info = threadpool_info()\n"
+            "print(json.dumps([[i['internal_api'], i['filepath'], i['num_threads']] for i in info]))")
+    env = {**os.environ, "OMP_NUM_THREADS": "3", "OPENBLAS_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=PROJECT_ROOT, capture_output=True,
+                         text=True).stdout
+    info = json.loads(out.strip().splitlines()[-1])
+    assert {api for api, _, _ in info} >= {"openblas", "openmp"} and len(info) >= 3, info
+    assert all(n == selection.THREADS for _, _, n in info), info
 
 
 @pytest.mark.parametrize("method", ["sparse", "svd"])

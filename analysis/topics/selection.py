@@ -207,16 +207,33 @@ def cosine_silhouette(X, labels) -> tuple[float, float]:
 
 
 def threads():
-    """A context in which the numerical libraries use :data:`THREADS` threads (restored on exit)."""
+    """A context in which the numerical libraries use :data:`THREADS` threads (restored on exit).
+
+    The libraries of :data:`LIBRARIES` are imported first: threadpoolctl limits the libraries already
+    loaded, and scikit-learn's first import loads two more (SciPy's own OpenBLAS, which the SVD's LU
+    and QR steps use, and OpenMP, which k-means uses), so a first fit in a process that had not yet
+    imported scikit-learn ran them on every core: on the development corpus a sample LSA basis
+    different in the fifth decimal from the next fit's, and another silhouette for one k."""
     from contextlib import nullcontext
 
+    if THREADS is None:
+        return nullcontext()
+    import_libraries()
     from threadpoolctl import threadpool_limits
 
-    return nullcontext() if THREADS is None else threadpool_limits(limits=THREADS)
+    return threadpool_limits(limits=THREADS)
 
 
 #: What the topics step imports (scikit-learn pulls in most of SciPy: 1.5–4 s, more from a cold disk).
 LIBRARIES = ("threadpoolctl", "sklearn.feature_extraction.text", "sklearn.cluster", "sklearn.decomposition")
+
+
+def import_libraries() -> None:
+    """Import :data:`LIBRARIES` (at once when they already are)."""
+    import importlib
+
+    for name in LIBRARIES:
+        importlib.import_module(name)
 
 
 def preload():
@@ -226,15 +243,13 @@ def preload():
 
     >>> preload().join()
     """
-    import importlib
     import threading
 
     def run():
-        for name in LIBRARIES:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the topics step imports them again and says why
-                return
+        try:
+            import_libraries()
+        except Exception:  # noqa: BLE001 - the topics step imports them again and says why
+            return
 
     thread = threading.Thread(target=run, name="topics-preload", daemon=True)
     thread.start()
