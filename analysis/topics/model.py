@@ -37,11 +37,13 @@ on corpora with planted subjects, the generated corpus and the development corpu
   fit kept (no refit), the silhouette exact over all articles;
 * from 500 articles, k is chosen on a fixed sample of at most
   ``SELECTION_SAMPLE`` = 10,000 articles in its own 100-dimension LSA space
-  (three starts per k, silhouette exact on the sample's TF-IDF rows), the
+  (single precision, ``selection.LSA_DTYPE``; three starts per k, silhouette exact on the sample's
+  TF-IDF rows), the
   table cached by the sample's fingerprint (``cache``); the chosen k is then
   fitted once on every article in that LSA space, starting from its
   clusters on the sample (:func:`lsa_kmeans`), and refined by spherical
-  k-means on the TF-IDF rows (:func:`spherical_refine`).  Choosing k so
+  k-means on the TF-IDF rows (:func:`spherical_refine`, until a round moves at most
+  ``REFINE_MOVED`` of the articles).  Choosing k so
   costs about one fit, at any corpus size;
 * k-means, SVD and NMF run on ``selection.THREADS`` = 1 thread: on shared
   cores a second one costs several times the CPU for the same result;
