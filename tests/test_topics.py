@@ -1,6 +1,7 @@
 """Topic clustering on the real sample pages and on corpora made from their paragraphs."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -444,6 +445,23 @@ def test_identical_tables_with_one_and_two_threads(mixed, method, monkeypatch):
             pd.testing.assert_frame_equal(a, b)
 
 
+def test_the_thread_limit_covers_the_libraries_scikit_learn_loads_on_first_import():
+    # threadpoolctl limits the libraries loaded when the context starts; scikit-learn's first import
+    # loads SciPy's own OpenBLAS (the SVD's LU and QR) and OpenMP (k-means), which a first fit in a
+    # fresh process must not run on their default threads (3 here, whatever the machine's cores).
+    code = ("import json, sys; from threadpoolctl import threadpool_info; "
+            "from analysis.topics import selection; assert 'sklearn' not in sys.modules\n"
+            "with selection.threads():\n"
+            "    import sklearn.decomposition, sklearn.cluster; info = threadpool_info()\n"
+            "print(json.dumps([[i['internal_api'], i['filepath'], i['num_threads']] for i in info]))")
+    env = {**os.environ, "OMP_NUM_THREADS": "3", "OPENBLAS_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=PROJECT_ROOT, capture_output=True,
+                         text=True).stdout
+    info = json.loads(out.strip().splitlines()[-1])
+    assert {api for api, _, _ in info} >= {"openblas", "openmp"} and len(info) >= 3, info
+    assert all(n == selection.THREADS for _, _, n in info), info
+
+
 @pytest.mark.parametrize("method", ["sparse", "svd"])
 def test_concurrent_fits_give_the_tables_of_fits_in_turn(mixed, method, monkeypatch):
     # The k of a round, the map and the NMF check run on two Python threads (CONCURRENT = 2) or in turn
@@ -760,17 +778,91 @@ def test_nmf_on_a_sample_gives_every_article_a_topic(mixed):
     assert topics.partition_agreement(nmf.articles["topic"], whole.articles["topic"])["value"].iloc[0] > 0.5
 
 
-def test_the_final_fit_is_refined_on_the_tfidf_rows(mixed):
+def test_the_lsa_runs_in_single_precision_with_double_precision_starts(mixed, monkeypatch):
+    import sklearn.cluster
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.metrics import adjusted_rand_score
+
+    tf = topics.tfidf_matrix(mixed[0])
+    X = tf.matrix[~tf.empty_rows]
+    basis = selection.lsa_basis(X, 0)
+    assert basis.dtype == np.float64 and basis.shape == (selection.LSA_COMPONENTS, X.shape[1])
+    # The subspace of a double-precision SVD (cosines of the principal angles).
+    double = TruncatedSVD(basis.shape[0], algorithm="randomized", n_iter=5, random_state=0).fit(X).components_
+    assert np.linalg.svd(basis @ double.T, compute_uv=False).min() > 0.9999
+    Z = selection.unit_rows(np.asarray(X @ basis.T))
+    starts, fitted = [], []
+    real_starts, real_fit = sklearn.cluster.kmeans_plusplus, sklearn.cluster.KMeans.fit
+    monkeypatch.setattr(sklearn.cluster, "kmeans_plusplus", lambda Y, k, **kw: starts.append(Y.dtype) or
+                        real_starts(Y, k, **kw))
+    monkeypatch.setattr(sklearn.cluster.KMeans, "fit", lambda self, Y, *a, **kw: fitted.append(Y.dtype) or
+                        real_fit(self, Y, *a, **kw))
+    for k in (3, 6, 9, 12):
+        starts.clear(), fitted.clear()
+        single = selection.kmeans_labels(Z.astype(selection.LSA_DTYPE), k, 0, 3)
+        assert starts == [np.float64] * 3 and fitted == [np.float32] * 3
+        # The same starts (scikit-learn's draws) and the same fit as KMeans in double precision.
+        assert adjusted_rand_score(single, selection.kmeans_labels(Z, k, 0, 3)) > 0.98
+
+
+def test_a_sampled_nmf_runs_in_single_precision_and_agrees_with_double(mixed, monkeypatch):
+    from sklearn.decomposition import NMF
+
+    seen = []
+    real = NMF.fit_transform
+    monkeypatch.setattr(NMF, "fit_transform", lambda self, X, *a, **kw: seen.append((X.dtype, self.tol)) or
+                        real(self, X, *a, **kw))
+    tf = topics.tfidf_matrix(mixed[0])
+    single = topics.nmf_topics(tf, 6, sample=300)
+    topics.nmf_topics(tf, 6, sample=None)  # every article fitted: double precision, NMF_TOL
+    assert seen == [(np.float32, topics.NMF_SAMPLE_TOL), (np.float64, topics.NMF_TOL)]
+    assert single.articles["weight"].dtype == np.float64 and single.terms["weight"].dtype == np.float64
+    monkeypatch.setattr(topics, "NMF_DTYPE", np.float64)
+    monkeypatch.setattr(topics, "NMF_SAMPLE_TOL", topics.NMF_TOL)
+    double = topics.nmf_topics(tf, 6, sample=300)
+    agreement = topics.partition_agreement(single.articles["topic"], double.articles["topic"])
+    assert agreement["value"].iloc[0] > 0.9, agreement
+    heads = [set(t.groupby("topic").head(3)["term"]) for t in (single.terms, double.terms)]
+    assert len(heads[0] & heads[1]) >= 0.8 * len(heads[1])
+
+
+def _refine_moves(X, labels, k, rounds):
+    """Articles moved by each of ``rounds`` rounds of spherical k-means from ``labels`` (written out
+    here, independently of ``spherical_refine``), and the labels after them."""
+    labels = np.asarray(labels)
+    moves = []
+    for _ in range(rounds):
+        centres = topics._centroids(X, labels, k)
+        centres /= np.linalg.norm(centres, axis=1)[:, None]
+        nearest = np.asarray(X @ centres.T).argmax(axis=1)
+        moves.append(int((nearest != labels).sum()))
+        labels = nearest
+    return moves, labels
+
+
+def test_the_final_fit_is_refined_on_the_tfidf_rows_until_few_articles_move(mixed, monkeypatch):
+    starts = []
+    real = topics.spherical_refine
+    monkeypatch.setattr(topics, "spherical_refine", lambda X, labels, k, **kw: starts.append(labels) or
+                        real(X, labels, k, **kw))
     tf = topics.tfidf_matrix(mixed[0])
     model = topics.fit_topics(tf)
-    X = tf.matrix
-    k = model.k
-    centres = topics._centroids(X, model.labels, k)
-    centres /= np.linalg.norm(centres, axis=1)[:, None]
-    # A fixed point of spherical k-means: every article is nearest its own cluster's mean direction.
-    assert model.params["refine_rounds"] < topics.REFINE_ITER
-    assert (np.asarray(X @ centres.T).argmax(axis=1) == model.labels).all()
+    X, k, rounds = tf.matrix, model.k, model.params["refine_rounds"]
+    assert len(starts) == 1 and 0 < rounds < topics.REFINE_ITER
+    # The rounds stop at the first that moves at most REFINE_MOVED of the articles (its moves kept).
+    moves, after = _refine_moves(X, starts[0], k, rounds)
+    limit = topics.REFINE_MOVED * X.shape[0]
+    assert all(m > limit for m in moves[:-1]) and 0 < moves[-1] <= limit, moves
+    assert model.labels.tolist() == selection.canonical_labels(after).tolist()
     assert np.allclose(np.nanmean(model.silhouettes), topics.cosine_silhouette(X, model.labels)[0])
+    # moved_share=0: until nothing moves, a fixed point of spherical k-means (every article nearest its
+    # own cluster's mean direction), whose silhouette the early stop is close to.
+    fixed, fixed_rounds = topics.spherical_refine(X, starts[0], k, moved_share=0)
+    assert rounds <= fixed_rounds < topics.REFINE_ITER
+    centres = topics._centroids(X, fixed, k)
+    centres /= np.linalg.norm(centres, axis=1)[:, None]
+    assert (np.asarray(X @ centres.T).argmax(axis=1) == fixed).all()
+    assert abs(topics.cosine_silhouette(X, fixed)[0] - topics.cosine_silhouette(X, model.labels)[0]) < 0.002
 
 
 def test_the_vocabulary_sentence_counts_terms_per_article_from_the_exact_cells():
