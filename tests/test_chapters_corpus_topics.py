@@ -312,3 +312,24 @@ def test_one_article_corpus_skips_topics_with_a_sentence(generated_folder, tmp_p
     assert "covers one date" in str(ch1.periods_sentence(ctx, by_period))
     assert "all articles fall in one day" in str(ch1.periods_sentence(ctx, by_period))
     assert str(ch1.lengths_sentence(tables["articles"], histogram=False)).startswith("The one article has")
+
+
+def test_selection_sentence_warns_when_the_search_hung_on_a_hair():
+    # The development corpus: k = 12 ahead of k = 11 by 0.0001 decided the extension (and so k = 28).
+    ks = list(range(2, 13)) + list(range(14, 25, 2))
+    sil = [0.02 + k / 1000 for k in range(2, 11)] + [0.0413, 0.0414] + [0.04 + k / 1000 for k in range(14, 25, 2)]
+    table = pd.DataFrame({"k": ks, "silhouette": sil, "n_articles": 10_000, "smallest_cluster": 50, "largest_share": 0.2,
+                          "extended": [k > 12 for k in ks],
+                          "chosen": [k == 24 for k in ks]})
+    text = str(ch4.selection_sentence(table))
+    assert "extended past k = 12 because it scored 0.0001 above the best smaller k" in text
+    # A clear lead: no warning.
+    clear = table.assign(silhouette=[s if k != 12 else 0.06 for k, s in zip(ks, sil)])
+    assert "extended past" not in str(ch4.selection_sentence(clear))
+    # The edited corpus: k = 11 ahead by a hair, the search ended at 12.
+    first = table[~table["extended"]].assign(silhouette=sil[:9] + [0.0414, 0.0413],
+                                             chosen=[k == 9 for k in range(2, 13)])
+    assert "ended at k = 12, whose silhouette was 0.0001 below the best" in str(ch4.selection_sentence(first))
+    # Ended far below the best: no warning.
+    peaked = first.assign(silhouette=[0.3 - abs(k - 6) / 50 for k in range(2, 13)])
+    assert "ended at" not in str(ch4.selection_sentence(peaked))

@@ -28,7 +28,7 @@ from analysis.figures.topics import MAP_LABEL_ALL
 from analysis.tables import Tables
 from analysis.topics.labels import top_terms
 from analysis.topics.model import map_agreement
-from analysis.topics.selection import K_LIMIT, MAX_SHARE, SILHOUETTE_NOISE, SILHOUETTE_TOLERANCE
+from analysis.topics.selection import K_LIMIT, MAX_SHARE, SILHOUETTE_NOISE, SILHOUETTE_TOLERANCE, next_ks
 from . import Context, number, say
 
 #: The built tables this chapter reads (all but ``articles`` are missing when the build skipped topics).
@@ -168,6 +168,7 @@ def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) 
                else k == top and len(selection) > 1)
     if extended:
         text += f" The silhouette was highest at the top of the first range tried, so the range was extended to k = {top}."
+    text += _hairline(selection)
     if at_edge:
         text += (f" The chosen k is still the largest tried (k = {top}), and the silhouette was still rising: the "
                  "corpus may hold more groups than this search allowed.")
@@ -182,6 +183,47 @@ def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) 
                  f"of the {number(n_clustered)} articles (model selection costs the same at any corpus size); "
                  f"the chosen k was then fitted once on all of them, and the clusters below are that fit's.")
     return say(text)
+
+
+def _hairline(selection: pd.DataFrame) -> str:
+    """A warning when the search's end hung on less than the silhouette can tell apart: a range extended
+    because its top k led the others by under :data:`SILHOUETTE_NOISE`, or ended although its top k was
+    that close to the best ("" otherwise).  On the development corpus k = 12 led k = 11 by 0.0001; editing
+    1% of the articles reversed it, the search stopped, and k = 28 became k = 16.
+
+    >>> t = pd.DataFrame({"k": [2, 3, 4, 6, 8], "silhouette": [0.1, 0.139, 0.14, 0.2, 0.19],
+    ...                   "extended": [False, False, False, True, True], "n_articles": 100})
+    >>> _hairline(t)
+    ' The range was extended past k = 4 because it scored 0.0010 above the best smaller k, less than fits of one k from other seeds differ (0.005): a slightly different corpus could end the search there and keep another k.'
+    """
+    if "extended" not in selection.columns or len(selection) < 2:
+        return ""
+    table = selection.dropna(subset=["silhouette"]).sort_values("k")
+    ks = table["k"].astype(int).tolist()
+    score = dict(zip(ks, table["silhouette"].astype(float)))
+    n = int(table["n_articles"].max()) if "n_articles" in table.columns else 10**9
+    tried = [k for k, e in zip(ks, table["extended"].astype(bool)) if not e]
+    while tried:
+        top = max(tried)
+        rest = [score[k] for k in tried if k != top]
+        following = [k for k in next_ks(top, n) if k in score]
+        if not rest:
+            return ""
+        if following:
+            lead = score[top] - max(rest)
+            if 0 <= lead < SILHOUETTE_NOISE:
+                return (f" The range was extended past k = {top} because it scored {lead:.4f} above the best smaller "
+                        f"k, less than fits of one k from other seeds differ ({SILHOUETTE_NOISE}): a slightly "
+                        "different corpus could end the search there and keep another k.")
+            tried += following
+            continue
+        gap = max(rest) - score[top]
+        if 0 < gap < SILHOUETTE_NOISE and top == max(ks) and next_ks(top, n):
+            return (f" The search ended at k = {top}, whose silhouette was {gap:.4f} below the best, less than fits "
+                    f"of one k from other seeds differ ({SILHOUETTE_NOISE}): a slightly different corpus could have "
+                    "extended the range and kept another k.")
+        return ""
+    return ""
 
 
 #: The columns of the selection table shown on the page; the download holds every column.
