@@ -320,3 +320,32 @@ def test_a_forced_rebuild_from_a_full_cache_imports_no_scikit_learn(tmp_path):
              "\ntry:\n    runpy.run_module('analysis', run_name='__main__')\nexcept SystemExit as e:\n"
              "    assert not e.code, e.code\nassert 'sklearn' not in sys.modules, 'scikit-learn imported'")
     subprocess.run([sys.executable, "-c", probe], env=env, check=True)
+
+
+def test_the_second_pass_takes_the_first_pass_keys_and_digests(gen_corpus, tmp_path, monkeypatch):
+    import analysis.perarticle.stage as stage_module
+    from analysis.perarticle.stage import carried_keys, corpus_formulations, formulation_occurrences
+
+    corpus, articles = gen_corpus
+    first = run_stage(articles, corpus, workers=1, cache=tmp_path / "c")
+    carried = carried_keys(first, ("occurrences",))
+    assert set(carried["keys"]) == {"bounds"} and set(carried["contents"]) == {None}
+    assert carried["keys"]["bounds"] == [k["bounds"] for k in first.keys]
+    context = {"formulations": list(corpus_formulations(first.quotes).items())}
+    records = articles.to_dict("records")
+    fresh = stage_keys(records, corpus, ("bounds", "occurrences"), context=context)
+    given = stage_module._given(carried, range(len(records)))
+    assert stage_keys(records, corpus, ("bounds", "occurrences"), context=context, given=given) == fresh
+    # The second pass then hashes no whole row and no bounds again, and finds every occurrence it cached.
+    expected = formulation_occurrences(first, workers=1, cache=tmp_path / "c")
+    hashed = []
+    real = stage_module._content
+    monkeypatch.setattr(stage_module, "_content", lambda record, fields: hashed.append(fields) or real(record, fields))
+    again = formulation_occurrences(first, workers=1, cache=tmp_path / "c", carried=carried)
+    assert hashed == [] and first.stats["occurrences"] == {"cached": len(articles), "computed": 0}
+    pd.testing.assert_frame_equal(again, expected)
+    # Without carried key material (keys released), it hashes them itself.
+    first.release(keys=True)
+    assert carried_keys(first, ("occurrences",)) is None
+    formulation_occurrences(first, workers=1, cache=tmp_path / "c")
+    assert None in hashed

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.corpus.folder import Corpus
-from analysis.perarticle.stage import (Runner, expansions, formulation_occurrences, mentions_table,
+from analysis.perarticle.stage import (Runner, carried_keys, expansions, formulation_occurrences, mentions_table,
                                        run_stage)
 from .dataset import CountMatrix, CountsSink, TokensSink, WrittenTable, connect, write_dataset
 from .formulations import formulation_table
@@ -75,14 +75,17 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         runner = runner or Runner(workers, scheduler)
         try:
             stage = run_stage(articles, corpus, runner=runner, cache=cache, sinks=sinks)
-            stage.release(keys=True)  # stored in the cache; the second pass has its own
+            # Stored in the cache; the second pass takes the little it needs (whole-row digests, bounds keys).
+            carried = carried_keys(stage, ("occurrences",))
+            stage.release(keys=True)
             tokens_sink.close()
             counts_sink.close()
             stage.count_matrix = matrix
             stage.tokens_path = None if tokens_path is None else Path(tokens_path)
             timings["per_article"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            occurrences = formulation_occurrences(stage, runner=runner, cache=cache)
+            occurrences = formulation_occurrences(stage, runner=runner, cache=cache, carried=carried)
+            carried = None
         finally:
             # The worker processes are not needed past the two passes: stopped now, a runner passed in
             # too, they no longer hold their 255 MB each (64x corpus) through the aggregation, the topics
