@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from .build import build
+from .inputs import library_version
 from .collection import compare, reprints
 from .collection.folder import COLLECTION_MANIFEST, COLLECTION_TABLES, Collection, CollectionTables
 from .inputs import input_digest, signatures, up_to_date
@@ -40,17 +41,8 @@ def _digest(collection: Collection, digests: list[str]) -> str:
     parts = {"papers": digests, "slugs": collection.slugs, "phrases": list(collection.phrases),
              "title": collection.title, "thresholds": [reprints.JACCARD_THRESHOLD, reprints.LSH_THRESHOLD,
                                                        reprints.NUM_PERM, reprints.SHINGLE, reprints.MIN_CHARS],
-             "library:datasketch": _version("datasketch")}
+             "library:datasketch": library_version("datasketch")}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def _version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "absent"
 
 
 def _glossary_phrases(corpus) -> list[str]:

@@ -41,6 +41,24 @@ LIBRARIES = ("duckdb", "jieba", "numpy", "pandas", "pyarrow", "rjieba", "scikit-
 PACKAGE = Path(__file__).resolve().parent
 
 
+def library_version(distribution: str, module: str | None = None) -> str:
+    """The installed version of ``distribution``, read from its metadata without importing it (importing
+    jieba takes 0.5 s, scikit-learn 0.8 s); where it is not installed as a distribution, ``module``'s
+    ``__version__`` (the same string), else ``"absent"``.
+
+    >>> library_version("pandas") == __import__("pandas").__version__, library_version("no-such-library")
+    (True, 'absent')
+    """
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        if module is None:
+            return "absent"
+        import importlib
+
+        return importlib.import_module(module).__version__
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -96,10 +114,7 @@ def input_digest(corpus) -> tuple[str, dict[str, str]]:
     for path in sorted(PACKAGE.rglob("*.py")):
         parts[f"code:{path.relative_to(PACKAGE).as_posix()}"] = _sha256(path)
     for name in LIBRARIES:
-        try:
-            parts[f"library:{name}"] = version(name)
-        except PackageNotFoundError:
-            parts[f"library:{name}"] = "absent"
+        parts[f"library:{name}"] = library_version(name)
     settings = corpus.settings
     parts["setting:timezone"] = settings.timezone
     parts["setting:date_range"] = "/".join(settings.date_range())

@@ -225,7 +225,7 @@ def test_cached_dictionary_is_keyed_by_the_file_and_jiebas_version(tmp_path, mon
     assert f.dictionary_frequencies(["中国"], cache, source) == {"中国": 20}
     assert len(list(cache.glob("dictionary-*.arrow"))) == 2
     key = f._dictionary_key(source.read_bytes())
-    monkeypatch.setattr(f, "_jieba_version", lambda: "9.9.9")
+    monkeypatch.setattr(f, "library_version", lambda *names: "9.9.9")
     assert f._dictionary_key(source.read_bytes()) != key
     assert f.dictionary_frequencies(["中国"], cache, source) == {"中国": 20}
     assert len(list(cache.glob("dictionary-*.arrow"))) == 3

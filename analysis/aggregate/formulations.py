@@ -55,8 +55,9 @@ from typing import Iterable
 import pandas as pd
 
 from analysis.automaton import PhraseAutomaton
-from analysis.perarticle.formulations import NUMERAL, is_number
+from analysis.inputs import library_version
 from analysis.io import atomic_path
+from analysis.perarticle.formulations import NUMERAL, is_number
 from .dataset import connect, dataset_sql, query_frame
 
 log = logging.getLogger(__name__)
@@ -249,21 +250,8 @@ def _dictionary_path(path: str | Path | None) -> Path:
 
 def _dictionary_key(raw: bytes) -> str:
     """What a cached dictionary depends on: the file's bytes, jieba's version, this cache's format."""
-    return hashlib.sha256(f"{DICTIONARY_CACHE_VERSION}\0{_jieba_version()}\0".encode()
+    return hashlib.sha256(f"{DICTIONARY_CACHE_VERSION}\0{library_version('jieba', 'jieba')}\0".encode()
                           + hashlib.sha256(raw).digest()).hexdigest()
-
-
-def _jieba_version() -> str:
-    """The installed jieba's version, from its metadata (importing jieba takes 0.5 s); as
-    :mod:`analysis.tokens` reads it (that module is left alone: every per-article key covers its bytes)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("jieba")
-    except PackageNotFoundError:
-        import jieba
-
-        return jieba.__version__
 
 
 def _read_dictionary(file: Path, key: str):

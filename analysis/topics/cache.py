@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.inputs import library_version
+
 log = logging.getLogger(__name__)
 
 #: Bumped when what an entry holds changes.
@@ -46,7 +48,9 @@ def model_key(tfidf, settings: dict) -> str:
     here = Path(__file__).parent
     meta = {"version": CACHE_VERSION, "settings": settings, "params": tfidf.params,
             "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _CODE],
-            "numpy": np.__version__, "scipy": scipy.__version__, "sklearn": _sklearn_version(),
+            "numpy": np.__version__, "scipy": scipy.__version__,
+            # From its metadata: importing scikit-learn costs a build whose model is cached 0.8 s.
+            "sklearn": library_version("scikit-learn", "sklearn"),
             "shape": list(source.shape)}
     digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
     for labels in (tfidf.article_ids, tfidf.terms):
@@ -55,19 +59,6 @@ def model_key(tfidf, settings: dict) -> str:
     for array in (source.indptr, source.indices, source.data):
         digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
-
-
-def _sklearn_version() -> str:
-    """scikit-learn's version, from its metadata when installed as a distribution (``sklearn.__version__``
-    is the same string): importing it costs a build whose model is cached 0.8 s."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("scikit-learn")
-    except PackageNotFoundError:
-        import sklearn
-
-        return sklearn.__version__
 
 
 class ModelCache:
