@@ -177,70 +177,129 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
     preloading = preload if preload is not None else Preload()
     if preload is None:
         preloading.start()
-    with steps.step("tokenising"):
-        # Per article, cached, on the workers: mentions, tokens, term counts, formulations;
-        # the corpus tables aggregated from them.
-        kept: dict = {}
-        per_article = per_article_tables(result.articles, corpus, scheduler=scheduler, runner=runner,
-                                         tokens_path=None if staging is None else Path(staging) / "tokens.parquet",
-                                         cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail)
-    with steps.step("terms and formulations"):
-        tables["mentions"] = per_article.pop("mentions")
-        stage = kept.pop("stage")
-        tables["discovered_officials"] = discovery_table(discovery_hits_table(stage), registered_names(registry))
-        stage.release()  # the topics need only its count matrix and article ids
-        # Who is listed before whom, from lists of names only (a change of rank, not of salience).
-        tables["protocol_order"] = protocol_order(tables["mentions"])
-        # Front page (or lead item), headline and per-issue rates per person and year.
-        tables["prominence"] = page_prominence(tables["mentions"], result.articles)
-        tables.update(per_article)
-    if writer is not None:
-        # No later step changes these tables: they are written while the topics are fitted.
-        writer.submit(tables)
-    with steps.step("topics"):
-        preloading.join()
-        try:
-            # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
-            vocabulary, rows, cols, counts = stage.count_matrix.arrays()
-            # The choice of k is kept by the selection sample's fingerprint: unchanged sampled articles,
-            # no refitting of every k (the tables are the same either way).
+    # The topic model is fitted on a thread of its own from the moment the term counts are complete
+    # (the workers are done then), beside the aggregation, the tables of people and the writing: those
+    # run mostly on one core, the fit mostly in BLAS and OpenMP, which do not hold the GIL.
+    with TopicFit(corpus, cache, preloading) as topics:
+        with steps.step("tokenising"):
+            # Per article, cached, on the workers: mentions, tokens, term counts, formulations;
+            # the corpus tables aggregated from them.
+            kept: dict = {}
+            per_article = per_article_tables(result.articles, corpus, scheduler=scheduler, runner=runner,
+                                             tokens_path=None if staging is None else Path(staging) / "tokens.parquet",
+                                             cache=cache, dataset=dataset, stage_out=kept, timings=steps.detail,
+                                             on_counts=topics.start)
+        with steps.step("terms and formulations"):
+            tables["mentions"] = per_article.pop("mentions")
+            stage = kept.pop("stage")
+            tables["discovered_officials"] = discovery_table(discovery_hits_table(stage), registered_names(registry))
+            stage.release()  # the topics need only its count matrix and article ids
+            # Who is listed before whom, from lists of names only (a change of rank, not of salience).
+            tables["protocol_order"] = protocol_order(tables["mentions"])
+            # Front page (or lead item), headline and per-issue rates per person and year.
+            tables["prominence"] = page_prominence(tables["mentions"], result.articles)
+            tables.update(per_article)
+        if writer is not None:
+            # No later step changes these tables: they are written while the topics are fitted.
+            writer.submit(tables)
+        with steps.step("topics"):
             try:
-                topic_cache = corpus.cache_dir("topics") if cache is not False else None
-            except OSError as err:
-                log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
-                topic_cache = None
-            tfidf = tfidf_from_arrays(stage.ids, vocabulary, rows, cols, counts)
-            del rows, cols, counts  # copied into the matrix: not held through the fitting
-            # The fitted model is kept by its input: unchanged term counts (a warm or registry-only
-            # rebuild) reuse it, and the tables are the same either way.
-            models = ModelCache(topic_cache) if topic_cache is not None else None
-            key = model_key(tfidf, {"seed": 0, "nmf_terms": 10}) if models is not None else ""
-            model = models.get(key, tfidf) if models is not None else None
-            if model is None:
-                # The NMF check is fitted beside the clustering (same tables as fitted after it).
-                model = fit_topics(tfidf, cache=topic_cache, nmf_terms=10)
-                if models is not None:
-                    models.put(key, model)
-        except TopicInputError as exc:
-            # Too few articles (or terms) to cluster is a property of the corpus, not an error:
-            # the other tables are still worth writing.
-            log.warning("topic clustering skipped: %s", exc)
-        else:
-            tables["clusters"] = clusters_table(model)
-            tables["cluster_terms"] = cluster_terms(model, 10)
-            tables["topic_selection"] = model.selection
-            # What chapter 4 shows besides the clusters, so the notebook never refits a model.
-            tables["tfidf_summary"] = tfidf_summary(model.tfidf)
-            tables["representative_articles"] = representative_articles(model, result.articles, n=3)
-            try:
-                nmf = model.nmf if model.nmf is not None else nmf_topics(model.tfidf, model.k, n_terms=10)
+                model = topics.result()
             except TopicInputError as exc:
-                log.warning("NMF topics skipped: %s", exc)
+                # Too few articles (or terms) to cluster is a property of the corpus, not an error:
+                # the other tables are still worth writing.
+                log.warning("topic clustering skipped: %s", exc)
             else:
-                tables["nmf_terms"], tables["nmf_articles"] = nmf.terms, nmf.articles
+                tables["clusters"] = clusters_table(model)
+                tables["cluster_terms"] = cluster_terms(model, 10)
+                tables["topic_selection"] = model.selection
+                # What chapter 4 shows besides the clusters, so the notebook never refits a model.
+                tables["tfidf_summary"] = tfidf_summary(model.tfidf)
+                tables["representative_articles"] = representative_articles(model, result.articles, n=3)
+                try:
+                    nmf = model.nmf if model.nmf is not None else nmf_topics(model.tfidf, model.k, n_terms=10)
+                except TopicInputError as exc:
+                    log.warning("NMF topics skipped: %s", exc)
+                else:
+                    tables["nmf_terms"], tables["nmf_articles"] = nmf.terms, nmf.articles
+            steps.seconds["topics fit (thread)"] = topics.seconds
     for _, row in result.unattributed.iterrows():
         log.warning("%s, line %s: headline not attributed to any article: %s", row["source"], row["line"], row["headline"])
     return tables
+
+
+class TopicFit:
+    """The topic model of a build, fitted on a thread of its own (:meth:`start`) while the build goes on.
+
+    The model is kept by its input (:class:`~analysis.topics.cache.ModelCache`): unchanged term
+    counts (a warm or registry-only rebuild) reuse it, and the tables are the same either way.
+    :meth:`result` waits for it (raising what the fit raised: :class:`TopicInputError` for too few
+    articles or terms).  A context manager: leaving it waits for the fit, and by an error, drops it.
+    ``seconds``: how long the fit took on its thread.
+    """
+
+    def __init__(self, corpus: Corpus, cache, preload: "Preload"):
+        self.corpus, self.cache, self.preload = corpus, cache, preload
+        self.seconds = 0.0
+        self._thread = None
+        self._model = self._error = None
+        self._abandoned = False
+
+    def start(self, stage) -> None:
+        """Fit on ``stage``'s count matrix and article ids (taken now, in the calling thread)."""
+        import threading
+
+        # The arrays are taken here so that the stage may be released while the fit runs.
+        ids, (vocabulary, rows, cols, counts) = stage.ids, stage.count_matrix.arrays()
+        self._thread = threading.Thread(target=self._run, args=(ids, vocabulary, rows, cols, counts),
+                                        name="topics-fit")
+        self._thread.start()
+
+    def _run(self, ids, vocabulary, rows, cols, counts) -> None:
+        start = time.perf_counter()
+        try:
+            self.preload.join()
+            self._model = self._fit(ids, vocabulary, rows, cols, counts)
+        except BaseException as err:  # noqa: BLE001 - handed to the build's thread by result()
+            self._error = err
+        finally:
+            self.seconds = round(time.perf_counter() - start, 3)
+
+    def _fit(self, ids, vocabulary, rows, cols, counts):
+        try:
+            topic_cache = self.corpus.cache_dir("topics") if self.cache is not False else None
+        except OSError as err:
+            log.warning("topic selection cache unavailable (%s); choosing k without it", err.strerror or err)
+            topic_cache = None
+        # The TF-IDF matrix from the per-article term counts (the same matrix as from the tokens).
+        tfidf = tfidf_from_arrays(ids, vocabulary, rows, cols, counts)
+        del rows, cols, counts  # copied into the matrix: not held through the fitting
+        models = ModelCache(topic_cache) if topic_cache is not None else None
+        key = model_key(tfidf, {"seed": 0, "nmf_terms": 10}) if models is not None else ""
+        model = models.get(key, tfidf) if models is not None else None
+        if model is None and not self._abandoned:
+            # The NMF check is fitted beside the clustering (same tables as fitted after it).
+            model = fit_topics(tfidf, cache=topic_cache, nmf_terms=10)
+            if models is not None and not self._abandoned:
+                models.put(key, model)
+        return model
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._model
+
+    def __enter__(self) -> "TopicFit":
+        return self
+
+    def __exit__(self, kind, *exc) -> None:
+        # Left by an error (or Ctrl-C): the fit is not kept, but waited for, as the table writer's
+        # threads are; a process must not exit while a thread runs inside BLAS or OpenMP.
+        if kind is not None:
+            self._abandoned = True
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _check_annotations(corpus: Corpus, articles: pd.DataFrame) -> None:

@@ -62,3 +62,58 @@ def test_a_stored_model_comes_back_whole_and_old_entries_are_evicted(tmp_path, t
     for i in range(6):
         cache.put(f"{i}" * 64, model)
     assert len(list(tmp_path.glob("model-*"))) == 4
+
+
+def test_the_topic_fit_runs_beside_the_tables_of_people(tmp_path, monkeypatch):
+    # The tables of people (protocol order) wait until the fit has started: they run only if the fit
+    # started before them, on its own thread, and the tables are those of a build without the wait.
+    import threading
+
+    import analysis.build as build_module
+
+    corpus = Corpus(settings=Settings(build_dir=tmp_path / "build"))
+    build(tmp_path / "a", corpus, workers=1)
+    started = threading.Event()
+    real_fit, real_order = build_module.fit_topics, build_module.protocol_order
+
+    def fit(*args, **kwargs):
+        started.set()
+        return real_fit(*args, **kwargs)
+
+    def order(*args, **kwargs):
+        assert started.wait(60), "the topic fit had not started when the tables of people were made"
+        return real_order(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "fit_topics", fit)
+    monkeypatch.setattr(build_module, "protocol_order", order)
+    fresh = Corpus(settings=Settings(build_dir=tmp_path / "fresh"))
+    build(tmp_path / "b", fresh, workers=1)
+    assert _checksums(tmp_path / "b") == _checksums(tmp_path / "a")
+
+
+def test_a_build_that_fails_beside_the_fit_waits_for_it_and_keeps_no_model(tmp_path, monkeypatch):
+    import threading
+
+    import pytest
+
+    import analysis.build as build_module
+
+    failed = threading.Event()
+    real_fit = build_module.fit_topics
+
+    def fit(*args, **kwargs):
+        assert failed.wait(60)
+        return real_fit(*args, **kwargs)
+
+    def order(*args, **kwargs):
+        failed.set()
+        raise RuntimeError("the tables of people failed")
+
+    monkeypatch.setattr(build_module, "fit_topics", fit)
+    monkeypatch.setattr(build_module, "protocol_order", order)
+    corpus = Corpus(settings=Settings(build_dir=tmp_path / "build"))
+    with pytest.raises(RuntimeError, match="tables of people"):
+        build(tmp_path / "a", corpus, workers=1)
+    assert not [t for t in threading.enumerate() if t.name == "topics-fit"]  # waited for, not left running
+    assert not list((tmp_path / "build").rglob("model-*"))  # a failed build's fit is not kept
+    assert not (tmp_path / "a").exists()

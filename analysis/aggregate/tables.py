@@ -24,6 +24,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,8 @@ FREQUENCY_TABLES = {"term_frequency": None, "term_frequency_by_issue": "issue", 
 def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, workers: int | None = None,
                        scheduler=None, cache=True, dataset: str | Path | None = None,
                        timings: dict | None = None, stage_out: dict | None = None,
-                       runner=None, tokens_path: str | Path | None = None) -> dict[str, pd.DataFrame]:
+                       runner=None, tokens_path: str | Path | None = None,
+                       on_counts: Callable | None = None) -> dict[str, pd.DataFrame]:
     """The build's per-article tables: ``mentions``, ``tokens``, ``term_frequency`` (corpus, by
     issue, by month), ``formulations``, ``formulation_occurrences``, ``collocations``, ``trigrams``,
     with the facts of ``corpus`` (None: the sample).
@@ -59,7 +61,9 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
     of a new one (its worker processes are stopped once the per-article
     passes are done; used again, it starts new ones); ``workers``,
     ``scheduler``, ``cache``: as :func:`~analysis.perarticle.stage.run_stage`
-    takes them.
+    takes them.  ``on_counts``: called with the stage's result once its
+    count matrix is complete and the workers are stopped, before the
+    aggregation (the build starts the topic fit there).
     """
     corpus = corpus if corpus is not None else Corpus.sample()
     timings = {} if timings is None else timings
@@ -93,6 +97,8 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
             runner.close()
         timings["formulation_occurrences"] = time.perf_counter() - t0
         timings["stats"] = stage.stats
+        if on_counts is not None:
+            on_counts(stage)
         t0 = time.perf_counter()
         mentions = mentions_table(stage)
         stage.release("bounds", "mentions")  # the quotes still give the expansions below
