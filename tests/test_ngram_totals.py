@@ -34,3 +34,28 @@ def test_many_batches_give_the_tables_of_one():
 def test_no_batch_gives_empty_tables():
     totals = NgramTotals()
     assert totals.table(2).empty and list(totals.table(3).columns) == ["ngram", "count", "doc_freq"]
+
+
+def _plain_counts(blobs: list[bytes], n: int, min_count: int) -> pd.DataFrame:
+    """The n-gram table counted the plain way: every n consecutive terms of a run, as strings."""
+    from collections import Counter
+
+    from analysis.perarticle.kinds import decode_runs
+
+    count, docs = Counter(), Counter()
+    for blob in blobs:
+        grams = [" ".join(run[i:i + n]) for run in decode_runs(blob) for i in range(len(run) - n + 1)]
+        count.update(grams)
+        docs.update(set(grams))
+    rows = sorted(((g, c, docs[g]) for g, c in count.items() if c >= min_count), key=lambda r: (-r[1], r[0]))
+    return pd.DataFrame(rows, columns=["ngram", "count", "doc_freq"]).astype({"count": "int64", "doc_freq": "int64"})
+
+
+def test_the_sums_are_those_of_counting_strings():
+    blobs = _blobs(2000, seed=3)
+    totals = NgramTotals()
+    for start in range(0, len(blobs), 300):
+        totals(range(start, min(start + 300, len(blobs))), blobs[start:start + 300])
+    for n in (2, 3):
+        for min_count in (1, 2):
+            pd.testing.assert_frame_equal(totals.table(n, min_count=min_count), _plain_counts(blobs, n, min_count))

@@ -141,64 +141,19 @@ def term_frequency(folder: str | Path, by: str | None = None, *, con=None) -> pd
 # --------------------------------------------------------------------------- n-grams
 
 
-def ngram_counts(blobs: list[bytes], ns=NGRAMS) -> pa.Table:
-    """Per n-gram (``n`` of ``ns`` touching terms) of the encoded term runs ``blobs``
-    (:func:`analysis.perarticle.kinds.encode_runs`): ``n``, ``ngram`` (its terms joined by a space),
-    ``count`` (occurrences) and ``doc_freq`` (blobs it occurs in); rows in no particular order.
-
-    Counted on integer term ids with numpy (as :func:`~analysis.perarticle.kinds.ngrams_arrow` finds
-    them: n consecutive terms of one run), so a string is made per distinct n-gram, not per occurrence.
-
-    >>> from analysis.perarticle.kinds import encode_runs
-    >>> t = ngram_counts([encode_runs([["甲", "乙"], ["甲", "乙"]]), encode_runs([["甲", "乙", "丙"]])])
-    >>> sorted(map(tuple, t.to_pandas().values.tolist()))
-    [(2, '乙 丙', 1, 1), (2, '甲 乙', 3, 2), (3, '甲 乙 丙', 1, 1)]
-    """
-    text = pa.array(blobs, pa.binary()).cast(pa.string())
-    runs = pc.split_pattern(text, "\n")
-    runs = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar([], runs.type), runs)  # empty: no runs
-    owner = pc.list_parent_indices(runs).to_numpy()
-    terms = pc.split_pattern(pc.list_flatten(runs), "\t")
-    run = pc.list_parent_indices(terms).to_numpy()
-    encoded = pc.dictionary_encode(pc.list_flatten(terms))
-    ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    words = encoded.dictionary
-    width = max(len(words), 1)
-    parts = []
-    for n in ns:
-        if len(ids) < n:
-            continue
-        starts = np.flatnonzero(run[: len(run) - n + 1] == run[n - 1 :])
-        if not len(starts):
-            continue
-        # One integer per n-gram: the ids of its first k terms made dense (np.unique) before the next is added.
-        key = ids[starts]
-        for k in range(1, n):
-            if k > 1:
-                key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
-            key = key * width + ids[starts + k]
-        article = owner[run[starts]]
-        order = np.lexsort((article, key))
-        key, article = key[order], article[order]
-        first = np.concatenate([[True], key[1:] != key[:-1]])
-        pair = first | np.concatenate([[True], article[1:] != article[:-1]])
-        at = np.flatnonzero(first)
-        count = np.diff(np.append(at, len(key)))
-        docs = np.add.reduceat(pair.astype(np.int64), at)
-        where = starts[order[at]]
-        gram = pc.binary_join_element_wise(*[words.take(pa.array(ids[where + k])) for k in range(n)], " ")
-        parts.append(pa.table({"n": pa.array(np.full(len(at), n), pa.int64()), "ngram": gram,
-                               "count": pa.array(count, pa.int64()), "doc_freq": pa.array(docs, pa.int64())}))
-    if not parts:
-        return pa.table({"n": pa.array([], pa.int64()), "ngram": pa.array([], pa.string()),
-                         "count": pa.array([], pa.int64()), "doc_freq": pa.array([], pa.int64())})
-    return pa.concat_tables(parts)
+#: Bits of a term id in an n-gram's integer key (:class:`NgramTotals`): two ids share one int64.
+_ID_BITS = 31
 
 
 class NgramTotals:
     """Sums the stage's n-grams batch by batch (a sink for :func:`analysis.perarticle.stage.run_stage`,
     fed each article's runs of touching terms): per n-gram the count and the number of articles, never
     every article's n-grams at once.
+
+    The n-grams are summed as integers: each term gets an id the first time any batch sees it, and an
+    n-gram is the pair ``(first two ids, third id)``; its string is made only for the n-grams a table
+    keeps (seen at least twice).  Grouping millions of n-gram strings was a sixth of a forced rebuild of
+    the development corpus.
 
     >>> from analysis.perarticle.kinds import encode_runs
     >>> totals = NgramTotals()
@@ -207,10 +162,29 @@ class NgramTotals:
     [['甲 乙', 3, 2]]
     """
 
-    def __init__(self):
-        self.total: pa.Table | None = None
-        self.parts: list[pa.Table] = []   # batches counted since the last sum
-        self.pending = 0                   # their rows
+    def __init__(self, ns=NGRAMS):
+        self.ns = tuple(ns)
+        if max(self.ns, default=2) > 3:
+            raise ValueError(f"n-grams of at most 3 terms are summed as integers, not {max(self.ns)}")
+        self.ids: dict[str, int] = {}     # term → id, in the order first seen
+        self.words: list[str] = []        # id → term
+        # Per n: the summed (hi, lo, count, doc_freq) columns, and the batches counted since the last sum.
+        self.total: dict[int, tuple | None] = {n: None for n in self.ns}
+        self.parts: dict[int, list[tuple]] = {n: [] for n in self.ns}
+        self.pending = {n: 0 for n in self.ns}  # rows of those batches
+
+    def _global_ids(self, words: pa.Array) -> np.ndarray:
+        ids, known = self.ids, self.words
+        out = np.empty(len(words), dtype=np.int64)
+        for i, word in enumerate(words.to_pylist()):
+            found = ids.get(word)
+            if found is None:
+                found = ids[word] = len(known)
+                known.append(word)
+            out[i] = found
+        if len(known) >= 1 << _ID_BITS:
+            raise ValueError(f"more than {1 << _ID_BITS} distinct terms: n-gram keys would overflow")
+        return out
 
     def __call__(self, batch: range, blobs: list[bytes]) -> None:
         # Per n-gram of the batch its count and its articles; summed with the earlier batches' once the
@@ -218,36 +192,75 @@ class NgramTotals:
         # whole growing total each time (quadratic: most n-grams are rare, so the total grows with the
         # corpus); this way each row is re-grouped a logarithmic number of times, and at most twice the
         # total is held.  The sums, and the tables, are the same.
-        part = ngram_counts(blobs)
-        self.parts.append(part)
-        self.pending += part.num_rows
-        if self.pending >= (self.total.num_rows if self.total is not None else 0):
-            self._sum()
+        text = pa.array(blobs, pa.binary()).cast(pa.string())
+        runs = pc.split_pattern(text, "\n")
+        runs = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar([], runs.type), runs)  # empty: no runs
+        owner = pc.list_parent_indices(runs).to_numpy()
+        terms = pc.split_pattern(pc.list_flatten(runs), "\t")
+        run = pc.list_parent_indices(terms).to_numpy()
+        encoded = pc.dictionary_encode(pc.list_flatten(terms))
+        ids = self._global_ids(encoded.dictionary)[encoded.indices.to_numpy(zero_copy_only=False)]
+        for n in self.ns:
+            if len(ids) < n:
+                continue
+            starts = np.flatnonzero(run[: len(run) - n + 1] == run[n - 1:])
+            if not len(starts):
+                continue
+            hi = (ids[starts] << _ID_BITS) | ids[starts + 1]
+            lo = ids[starts + 2] if n == 3 else np.zeros(len(starts), dtype=np.int64)
+            article = owner[run[starts]]
+            order = np.lexsort((article, lo, hi))
+            hi, lo, article = hi[order], lo[order], article[order]
+            first = _changes(hi, lo)
+            pair = first | np.concatenate([[True], article[1:] != article[:-1]])
+            at = np.flatnonzero(first)
+            count = np.diff(np.append(at, len(hi)))
+            docs = np.add.reduceat(pair.astype(np.int64), at)
+            self.parts[n].append((hi[at], lo[at], count, docs))
+            self.pending[n] += len(at)
+            total = self.total[n]
+            if self.pending[n] >= (len(total[0]) if total is not None else 0):
+                self._sum(n)
 
-    def _sum(self) -> None:
-        tables = ([self.total] if self.total is not None else []) + self.parts
-        self.parts, self.pending = [], 0
-        if len(tables) == 1:
-            self.total = tables[0]
+    def _sum(self, n: int) -> None:
+        tables = ([self.total[n]] if self.total[n] is not None else []) + self.parts[n]
+        self.parts[n], self.pending[n] = [], 0
+        if len(tables) <= 1:
+            self.total[n] = tables[0] if tables else self.total[n]
             return
-        summed = pa.concat_tables(tables).group_by(["n", "ngram"], use_threads=False).aggregate(
-            [("count", "sum"), ("doc_freq", "sum")])
-        self.total = summed.select(["n", "ngram", "count_sum", "doc_freq_sum"]).rename_columns(
-            ["n", "ngram", "count", "doc_freq"])
+        hi, lo, count, docs = (np.concatenate(column) for column in zip(*tables))
+        order = np.lexsort((lo, hi))
+        hi, lo = hi[order], lo[order]
+        at = np.flatnonzero(_changes(hi, lo))
+        self.total[n] = (hi[at], lo[at], np.add.reduceat(count[order], at), np.add.reduceat(docs[order], at))
 
     def table(self, n: int, min_count: int = 2) -> pd.DataFrame:
         """The n-grams of length ``n`` seen at least ``min_count`` times: ``ngram`` (terms joined by a
         space), ``count``, ``doc_freq``; sorted by count descending, then n-gram."""
-        if self.parts:
-            self._sum()
-        if self.total is None:
+        if n in self.parts and self.parts[n]:
+            self._sum(n)
+        total = self.total.get(n)
+        if total is None:
             return pd.DataFrame({"ngram": pd.Series(dtype=object), "count": pd.Series(dtype="int64"),
                                  "doc_freq": pd.Series(dtype="int64")})
-        mask = pc.and_(pc.equal(self.total["n"], n), pc.greater_equal(self.total["count"], min_count))
-        kept = self.total.filter(mask)
-        frame = pd.DataFrame({"ngram": kept["ngram"].to_pylist(), "count": kept["count"].to_numpy(),
-                              "doc_freq": kept["doc_freq"].to_numpy()}).astype({"count": "int64", "doc_freq": "int64"})
-        return frame.sort_values(["count", "ngram"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+        hi, lo, count, docs = total
+        keep = count >= min_count
+        hi, lo = hi[keep], lo[keep]
+        words = pa.array(self.words, pa.string())
+        parts = [hi >> _ID_BITS, hi & ((1 << _ID_BITS) - 1)] + ([lo] if n == 3 else [])
+        gram = pc.binary_join_element_wise(*[words.take(pa.array(p)) for p in parts], " ")
+        kept = pa.table({"ngram": gram, "count": count[keep], "doc_freq": docs[keep]})
+        # Arrow orders strings by their UTF-8 bytes, which is Python's order of code points; stable.
+        kept = kept.take(pc.sort_indices(kept, sort_keys=[("count", "descending"), ("ngram", "ascending")]))
+        return pd.DataFrame({"ngram": kept["ngram"].to_pylist(), "count": kept["count"].to_numpy(),
+                             "doc_freq": kept["doc_freq"].to_numpy()}).astype({"count": "int64", "doc_freq": "int64"})
+
+
+def _changes(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Where a sorted run of (hi, lo) keys starts a new key."""
+    if not len(hi):
+        return np.zeros(0, dtype=bool)
+    return np.concatenate([[True], (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])])
 
 
 def _xlogx_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
