@@ -93,3 +93,26 @@ def test_enumerations_of_found_mentions():
              dict(kind="coverage", title_raw="", offset=3, end=5, span_start=3, span_end=5),
              dict(kind="coverage", title_raw="", offset=8, end=10, span_start=8, span_end=10)]
     assert enumerations(text, found) == [(1, 1), (1, 2), (0, 0)]
+
+
+def test_a_list_keeps_each_person_once_in_printed_order_whatever_the_row_order(national):
+    _, mentions, _ = national
+    rows = [  # one enumeration: 乙 twice, a tie on list_order (kept as listed), a missing title
+        {"article_id": "x", "date": "2023-01-02", "location": "body", "enumeration": 1, "list_order": 2,
+         "offset": 9, "name": "乙", "title": None},
+        {"article_id": "x", "date": "2023-01-02", "location": "body", "enumeration": 1, "list_order": 1,
+         "offset": 3, "name": "甲", "title": "主任"},
+        {"article_id": "x", "date": "2023-01-02", "location": "body", "enumeration": 1, "list_order": 3,
+         "offset": 12, "name": "乙", "title": "副主任"},
+        {"article_id": "x", "date": "2023-01-02", "location": "body", "enumeration": 1, "list_order": 3,
+         "offset": 15, "name": "丙", "title": ""},
+        # a list of one person is no list
+        {"article_id": "y", "date": "2023-01-03", "location": "lead", "enumeration": 1, "list_order": 1,
+         "offset": 0, "name": "甲", "title": ""},
+    ]
+    lists = protocol_lists(pd.DataFrame(rows))
+    assert lists[["article_id", "names", "titles", "n"]].values.tolist() == [["x", ("甲", "乙", "丙"), ("主任", "", ""), 3]]
+    # The national corpus's lists and orders do not depend on the order of the mentions' rows.
+    shuffled = mentions.sample(frac=1, random_state=7)
+    pd.testing.assert_frame_equal(protocol_lists(shuffled), protocol_lists(mentions))
+    pd.testing.assert_frame_equal(protocol_order(shuffled), protocol_order(mentions))
