@@ -245,6 +245,40 @@ def test_a_full_cache_is_recognised_before_the_corpus_is_read(gen_corpus, tmp_pa
     assert not stage.likely_cached(gen_corpus[0], tmp_path / "c")
 
 
+def test_one_worker_makes_the_segmenters_cache_files_for_all(tmp_path):
+    """On a cold build folder the first warming worker makes jieba's dictionary and the user words'
+    frequencies (3 s of CPU); the others wait for it and read its files instead of making them too."""
+    from analysis.perarticle.stage import Runner
+    from analysis.settings import Settings
+    from analysis.tokens import get_segmenter
+
+    corpus = Corpus(settings=Settings(build_dir=tmp_path / "build"))
+    assert not get_segmenter(corpus).cached()
+    with Runner(3) as runner:
+        made = [future.result() for future in runner.warm_up(corpus)]
+    assert made == [True, False, False]
+    assert get_segmenter(corpus).cached()
+    with Runner(2) as runner:
+        assert [future.result() for future in runner.warm_up(corpus)] == [False, False]
+
+
+def test_a_failing_first_warm_up_does_not_hold_the_others(monkeypatch, tmp_path):
+    """The others wait for the first warming worker's signal, which it gives even when loading fails."""
+    import threading
+
+    from analysis.perarticle import stage
+
+    loaded = threading.Event()
+    monkeypatch.setattr(stage, "_SEGMENTER_LOADED", loaded)
+
+    def broken(corpus):
+        raise OSError("no dictionary")
+    monkeypatch.setattr(stage, "get_segmenter", broken)
+    with pytest.raises(OSError):
+        stage._warm_up(Corpus(), first=True)
+    assert loaded.is_set()
+
+
 def _quick_checks(monkeypatch) -> list[str]:
     """The ``PRAGMA quick_check`` statements run from now on (every connection traced)."""
     seen: list[str] = []
