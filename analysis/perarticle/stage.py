@@ -1075,38 +1075,57 @@ def batches(n: int, size: int = BATCH) -> list[range]:
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-#: The smallest batch the stage's last batches are halved down to (:func:`stage_batches`).
+#: The smallest batch the stage's first and last batches are cut down to (:func:`stage_batches`).
+FIRST_BATCH = 512
 LAST_BATCH = 512
 
 
-def stage_batches(n: int, size: int = BATCH, last: int = LAST_BATCH) -> list[range]:
-    """The stage's batches of ``n`` articles: ``size`` each, the last ``size`` (or fewer) in halves down
-    to about ``last`` articles.
+def stage_batches(n: int, size: int = BATCH, first: int = FIRST_BATCH, last: int = LAST_BATCH) -> list[range]:
+    """The stage's batches of ``n`` articles: ``size`` each, but the first ``size`` in pieces doubling
+    from about ``first`` articles and the last ``size`` (or fewer) in halves down to about ``last``
+    (a corpus of one batch: its first half doubling, its second half halving).
 
-    The parent stores and sums one batch while the workers compute the next, so the workers wait
-    while it finishes the last one, and the next pass waits for that too: a last batch of 7,716
-    articles (the development corpus) kept both cores idle for seconds.  Halving the last batch keeps
-    each batch's finishing about as long as the next one's computing.  The halves stay inside the
-    last ``size`` articles, so the files written a batch at a time (the tokens' row groups, the
-    dataset's parts) are cut every ``size`` articles as before (the sinks keep the halves until then).
+    The parent keys a batch before the workers get it, and stores and sums one batch while the workers
+    compute the next.  So the workers waited while it keyed the whole first batch (2 s on the
+    development corpus), and while it finished the last one, and the next pass waited for that too (a
+    last batch of 7,716 articles kept both cores idle for seconds).  Pieces doubling at the start (the
+    parent keys each while the workers compute the one before) and halving at the end keep both busy.
+    The pieces stay inside the first and last ``size`` articles, so the files written a batch at a time (the tokens' row
+    groups, the dataset's parts) are cut every ``size`` articles as before (the sinks keep the pieces
+    until then).
 
     >>> [len(b) for b in stage_batches(24_100)]
-    [8192, 8192, 3858, 1929, 965, 964]
+    [1024, 1024, 2048, 4096, 8192, 3858, 1929, 965, 964]
     >>> [len(b) for b in stage_batches(9)], [len(b) for b in stage_batches(3_000)]
-    ([9], [1500, 750, 750])
+    ([9], [750, 750, 750, 750])
     """
-    full = max(0, (n - 1) // size)
-    sizes, rest = [size] * full, n - full * size
-    while rest > 2 * last:
-        sizes.append((rest + 1) // 2)
-        rest -= sizes[-1]
-    if rest:
-        sizes.append(rest)
+    if n <= 2 * first:
+        return [range(0, n)] if n else []
+    if n <= size:  # the one batch is the first and the last
+        head, middle, tail = n // 2, [], n - n // 2
+    else:
+        head, *middle, tail = [min(size, n - start) for start in range(0, n, size)]
+    sizes = [*reversed(_halves(head, first)), *middle, *_halves(tail, last)]
     out, start = [], 0
     for length in sizes:
         out.append(range(start, start + length))
         start += length
     return out
+
+
+def _halves(n: int, smallest: int) -> list[int]:
+    """``n`` cut in halves, each the half of what is left, down to about ``smallest`` (largest first).
+
+    >>> _halves(7_716, 512), _halves(900, 512)
+    ([3858, 1929, 965, 964], [900])
+    """
+    sizes, rest = [], n
+    while rest > 2 * smallest:
+        sizes.append((rest + 1) // 2)
+        rest -= sizes[-1]
+    if rest:
+        sizes.append(rest)
+    return sizes
 
 
 def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Sequence[str] = FIRST_PASS,
