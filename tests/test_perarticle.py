@@ -245,6 +245,66 @@ def test_a_full_cache_is_recognised_before_the_corpus_is_read(gen_corpus, tmp_pa
     assert not stage.likely_cached(gen_corpus[0], tmp_path / "c")
 
 
+@pytest.mark.parametrize("n", [1, 5, 20, 21, 24, 25, 40, 57])
+def test_the_stages_batches_start_and_end_small_and_keep_the_files_cut_every_batch(n, tmp_path):
+    """The first and last batches are cut in pieces (the workers start sooner, and end later), yet the
+    tokens' row groups still hold a whole batch each."""
+    import pyarrow.parquet as pq
+
+    from analysis.aggregate.dataset import TokensSink
+    from analysis.perarticle.kinds import encode_tokens
+    from analysis.perarticle.stage import stage_batches
+
+    size = 8
+    pieces = stage_batches(n, size, first=1, last=1)
+    assert [i for b in pieces for i in b] == list(range(n))
+    if n > size:
+        assert len(pieces[0]) <= 2 and len(pieces[-1]) <= 2
+    articles = pd.DataFrame({"article_id": [f"a{i}" for i in range(n)]})
+    sink = TokensSink(articles, tmp_path / "tokens.parquet", group=size)
+    for piece in pieces:
+        sink(piece, [encode_tokens([f"t{i}"]) for i in piece])
+    sink.close()
+    written = pq.ParquetFile(tmp_path / "tokens.parquet")
+    groups = [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)]
+    assert groups == [min(size, n - start) for start in range(0, n, size)]
+    assert written.read()["article_id"].to_pylist() == list(articles["article_id"])
+
+
+def test_one_worker_makes_the_segmenters_cache_files_for_all(tmp_path):
+    """On a cold build folder the first warming worker makes jieba's dictionary and the user words'
+    frequencies (3 s of CPU); the others wait for it and read its files instead of making them too."""
+    from analysis.perarticle.stage import Runner
+    from analysis.settings import Settings
+    from analysis.tokens import get_segmenter
+
+    corpus = Corpus(settings=Settings(build_dir=tmp_path / "build"))
+    assert not get_segmenter(corpus).cached()
+    with Runner(3) as runner:
+        made = [future.result() for future in runner.warm_up(corpus)]
+    assert made == [True, False, False]
+    assert get_segmenter(corpus).cached()
+    with Runner(2) as runner:
+        assert [future.result() for future in runner.warm_up(corpus)] == [False, False]
+
+
+def test_a_failing_first_warm_up_does_not_hold_the_others(monkeypatch, tmp_path):
+    """The others wait for the first warming worker's signal, which it gives even when loading fails."""
+    import threading
+
+    from analysis.perarticle import stage
+
+    loaded = threading.Event()
+    monkeypatch.setattr(stage, "_SEGMENTER_LOADED", loaded)
+
+    def broken(corpus):
+        raise OSError("no dictionary")
+    monkeypatch.setattr(stage, "get_segmenter", broken)
+    with pytest.raises(OSError):
+        stage._warm_up(Corpus(), first=True)
+    assert loaded.is_set()
+
+
 def _quick_checks(monkeypatch) -> list[str]:
     """The ``PRAGMA quick_check`` statements run from now on (every connection traced)."""
     seen: list[str] = []

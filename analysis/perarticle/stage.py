@@ -752,23 +752,56 @@ def fewer_collections(thresholds: tuple[int, int, int] = BUILD_GC_THRESHOLDS) ->
         gc.set_threshold(*previous)
 
 
-def _warm_up(corpus: Corpus) -> None:
-    """In a fresh worker: import what the per-article stage calls and load the corpus's segmenter."""
-    import analysis.perarticle.formulations  # noqa: F401
-    import analysis.perarticle.mentions  # noqa: F401
-    import analysis.perarticle.terms  # noqa: F401
+#: In a worker process: the pool's event set once the worker warming up first has loaded the segmenter
+#: (:func:`_warm_up`); None elsewhere.
+_SEGMENTER_LOADED = None
 
-    get_segmenter(resident(corpus))._load()
+#: Seconds a warming worker waits for the first one before loading the segmenter itself.
+WARM_UP_WAIT = 60.0
+
+
+def _warm_up(corpus: Corpus, first: bool = True) -> bool:
+    """In a fresh worker: import what the per-article stage calls and load the corpus's segmenter.
+    Returns whether this worker had to make the segmenter's cache files (:meth:`~analysis.tokens.Segmenter.cached`).
+
+    On a cold build folder loading makes jieba's prefix dictionary and the user words' frequencies
+    (3 s of CPU), and every worker did it at once, beside the parent reading the corpus.  Only the
+    ``first`` one does now; the others import, wait for it (:data:`_SEGMENTER_LOADED`), then read its
+    cache files.  It signals even when it fails, so a cache that cannot be written costs the others
+    their own loading, never a wait longer than its.
+    """
+    try:
+        import analysis.perarticle.formulations  # noqa: F401
+        import analysis.perarticle.mentions  # noqa: F401
+        import analysis.perarticle.terms  # noqa: F401
+
+        if not first and _SEGMENTER_LOADED is not None:
+            _SEGMENTER_LOADED.wait(WARM_UP_WAIT)
+        segmenter = get_segmenter(resident(corpus))
+        made = not segmenter.cached()
+        segmenter._load()
+    finally:
+        if first and _SEGMENTER_LOADED is not None:
+            _SEGMENTER_LOADED.set()
     # A worker lives for one build and allocates millions of short-lived acyclic objects: collect rarely, and
     # never rescan what is loaded now (modules, the dictionary); see fewer_collections.
     gc.set_threshold(*BUILD_GC_THRESHOLDS)
     gc.freeze()
+    return made
+
+
+def _start_worker(build_pid: int, loaded=None) -> None:
+    """Initializer of every worker process: :func:`_die_with` the build, and keep the pool's
+    ``loaded`` event for :func:`_warm_up` (an event reaches a worker only as it starts)."""
+    global _SEGMENTER_LOADED
+    _SEGMENTER_LOADED = loaded
+    _die_with(build_pid)
 
 
 def _die_with(build_pid: int) -> None:
-    """Initializer of every worker process: end this worker when the build process ``build_pid`` ends,
-    however it ends (kill -9 included), so no worker outlives it holding memory and the build's
-    stdout (``build … | cat`` returns).
+    """In every worker process as it starts (:func:`_start_worker`): end this worker when the build
+    process ``build_pid`` ends, however it ends (kill -9 included), so no worker outlives it holding
+    memory and the build's stdout (``build … | cat`` returns).
 
     Linux's ``PR_SET_PDEATHSIG`` ends the worker with its parent; a worker started by the forkserver
     has the forkserver as its parent, which lives as long as its workers do, so a thread also waits on
@@ -866,8 +899,9 @@ class Runner:
             # forkserver: workers start from a clean process (no copied locks or
             # threads of the parent), cheaper than spawn on Linux.
             method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, n_jobs), mp_context=mp.get_context(method),
-                                             initializer=_die_with, initargs=(os.getpid(),))
+            context = mp.get_context(method)
+            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, n_jobs), mp_context=context,
+                                             initializer=_start_worker, initargs=(os.getpid(), context.Event()))
         return self._pool
 
     def _reset(self) -> None:
@@ -876,13 +910,18 @@ class Runner:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def warm_up(self, corpus: Corpus) -> None:
+    def warm_up(self, corpus: Corpus) -> list:
         """Start the worker processes now and have each import the stage's modules and load the
-        corpus's segmenter, while the parent reads the corpus (a worker's start costs about a second)."""
+        corpus's segmenter, while the parent reads the corpus (a worker's start costs about a second).
+        Returns the futures of :func:`_warm_up` (none in-process or on Dask).
+
+        The pool hands its jobs out in order, so the first job is taken before (or by the same worker
+        as) any other: the others wait only while it runs."""
         if self.scheduler is not None or self.workers == 1:
-            return
+            return []
         pool = self._processes(self.workers)
-        self._warming = [pool.submit(_warm_up, corpus) for _ in range(self.workers)]
+        self._warming = [pool.submit(_warm_up, corpus, i == 0) for i in range(self.workers)]
+        return self._warming
 
     def map(self, fn: Callable, jobs: list[tuple]) -> list:
         """``[fn(*job) for job in jobs]``, in job order."""
@@ -1036,38 +1075,57 @@ def batches(n: int, size: int = BATCH) -> list[range]:
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-#: The smallest batch the stage's last batches are halved down to (:func:`stage_batches`).
+#: The smallest batch the stage's first and last batches are cut down to (:func:`stage_batches`).
+FIRST_BATCH = 512
 LAST_BATCH = 512
 
 
-def stage_batches(n: int, size: int = BATCH, last: int = LAST_BATCH) -> list[range]:
-    """The stage's batches of ``n`` articles: ``size`` each, the last ``size`` (or fewer) in halves down
-    to about ``last`` articles.
+def stage_batches(n: int, size: int = BATCH, first: int = FIRST_BATCH, last: int = LAST_BATCH) -> list[range]:
+    """The stage's batches of ``n`` articles: ``size`` each, but the first ``size`` in pieces doubling
+    from about ``first`` articles and the last ``size`` (or fewer) in halves down to about ``last``
+    (a corpus of one batch: its first half doubling, its second half halving).
 
-    The parent stores and sums one batch while the workers compute the next, so the workers wait
-    while it finishes the last one, and the next pass waits for that too: a last batch of 7,716
-    articles (the development corpus) kept both cores idle for seconds.  Halving the last batch keeps
-    each batch's finishing about as long as the next one's computing.  The halves stay inside the
-    last ``size`` articles, so the files written a batch at a time (the tokens' row groups, the
-    dataset's parts) are cut every ``size`` articles as before (the sinks keep the halves until then).
+    The parent keys a batch before the workers get it, and stores and sums one batch while the workers
+    compute the next.  So the workers waited while it keyed the whole first batch (2 s on the
+    development corpus), and while it finished the last one, and the next pass waited for that too (a
+    last batch of 7,716 articles kept both cores idle for seconds).  Pieces doubling at the start (the
+    parent keys each while the workers compute the one before) and halving at the end keep both busy.
+    The pieces stay inside the first and last ``size`` articles, so the files written a batch at a time (the tokens' row
+    groups, the dataset's parts) are cut every ``size`` articles as before (the sinks keep the pieces
+    until then).
 
     >>> [len(b) for b in stage_batches(24_100)]
-    [8192, 8192, 3858, 1929, 965, 964]
+    [1024, 1024, 2048, 4096, 8192, 3858, 1929, 965, 964]
     >>> [len(b) for b in stage_batches(9)], [len(b) for b in stage_batches(3_000)]
-    ([9], [1500, 750, 750])
+    ([9], [750, 750, 750, 750])
     """
-    full = max(0, (n - 1) // size)
-    sizes, rest = [size] * full, n - full * size
-    while rest > 2 * last:
-        sizes.append((rest + 1) // 2)
-        rest -= sizes[-1]
-    if rest:
-        sizes.append(rest)
+    if n <= 2 * first:
+        return [range(0, n)] if n else []
+    if n <= size:  # the one batch is the first and the last
+        head, middle, tail = n // 2, [], n - n // 2
+    else:
+        head, *middle, tail = [min(size, n - start) for start in range(0, n, size)]
+    sizes = [*reversed(_halves(head, first)), *middle, *_halves(tail, last)]
     out, start = [], 0
     for length in sizes:
         out.append(range(start, start + length))
         start += length
     return out
+
+
+def _halves(n: int, smallest: int) -> list[int]:
+    """``n`` cut in halves, each the half of what is left, down to about ``smallest`` (largest first).
+
+    >>> _halves(7_716, 512), _halves(900, 512)
+    ([3858, 1929, 965, 964], [900])
+    """
+    sizes, rest = [], n
+    while rest > 2 * smallest:
+        sizes.append((rest + 1) // 2)
+        rest -= sizes[-1]
+    if rest:
+        sizes.append(rest)
+    return sizes
 
 
 def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Sequence[str] = FIRST_PASS,
