@@ -1173,13 +1173,16 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
     later = {KINDS[k].fields for k in KINDS if KINDS[k].context and k not in kinds}
     contents: dict = {f: [None] * n for f in later}
 
-    def key_batch(batch: range) -> None:
+    def key_batch(batch: range) -> list[dict]:
+        """Key the batch's articles; their records, which the workers then receive (made once: making
+        them cost the parent more than the keys)."""
         out: list | None = [] if contents else None
-        keys[batch.start:batch.stop] = stage_keys(row_records(articles.iloc[batch.start:batch.stop]), corpus,
-                                                  kinds, context=context, digests=digests,
+        records = records_of(articles, batch)
+        keys[batch.start:batch.stop] = stage_keys(records, corpus, kinds, context=context, digests=digests,
                                                   given=_given(carried, batch), contents_out=out)
         for f, column in contents.items():
             column[batch.start:batch.stop] = [c.get(f) for c in out]
+        return records
 
     store = None
     gens = {kind: 0 for kind in kinds}
@@ -1215,7 +1218,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
 
         pending = None
         for batch in stage_batches(n):
-            key_batch(batch)
+            batch_records = key_batch(batch)
             for kind in kinds:
                 given = (known or {}).get(kind)
                 if given is not None:
@@ -1241,7 +1244,7 @@ def run_stage(articles: pd.DataFrame, corpus: Corpus | None = None, *, kinds: Se
                 given = {u: {j: blobs[u][i] for j, i in enumerate(idx)
                              if blobs[u][i] is not None and any(u in KINDS[k].uses for k in needs[i])}
                          for u in kinds}
-                records = records_of(articles, idx)
+                records = [batch_records[i - batch.start] for i in idx]
                 jobs.append((corpus, records, [needs[i] for i in idx], given, context))
                 spans.append(idx)
             # The workers start on this batch while the previous one is stored and summed here.
