@@ -1,6 +1,8 @@
 """The book's configuration, references and committed notebooks, checked without building."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import stat
 
@@ -229,6 +231,84 @@ def test_offline_assets_search_and_published_folders():
     from analysis.book.helpers import DATA_URL_DIR, RAW_URL_DIR
     excluded = set(_yaml("_config.yml")["exclude_patterns"])
     assert DATA_URL_DIR not in excluded and RAW_URL_DIR not in excluded
+
+
+# A Sphinx build of one Chinese page with what a book configuration gives the search index, read as jupyter-book
+# reads it: the local extensions it loads (their folders on sys.path) and the search language. Run in a process of
+# its own, whose TMPDIR is the system temp folder.
+SEARCH_BUILD = r"""
+import sys
+from pathlib import Path
+
+import yaml
+from jupyter_book.config import get_final_config
+from sphinx.application import Sphinx
+
+config, src, out = map(Path, sys.argv[1:4])
+local = yaml.safe_load(config.read_text(encoding="utf-8"))["sphinx"].get("local_extensions") or {}
+final, _ = get_final_config(user_yaml=config, cli_config={"latex_individualpages": False}, validate=False)
+overrides = {"extensions": [name for name in final["extensions"] if name in local],
+             "html_search_language": final["html_search_language"]}
+Sphinx(src, None, out / "html", out / ".doctrees", "html", confoverrides=overrides, status=None,
+       warningiserror=True).build()
+"""
+
+
+def _search_build(config, tmp_path):
+    import subprocess
+    import sys
+
+    src, out, temp = tmp_path / "src", tmp_path / "out", tmp_path / "tmp"
+    for folder in (src, out, temp):
+        folder.mkdir(parents=True)
+    (src / "index.rst").write_text("两园一河\n========\n\n倍增追赶，发展新质生产力。\n", encoding="utf-8")
+    (src / "conf.py").write_text("", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", SEARCH_BUILD, str(config), str(src), str(out)],
+                          env={**os.environ, "TMPDIR": str(temp)}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    index = (out / "html" / "searchindex.js").read_text(encoding="utf-8")
+    assert "生产力" in json.loads(index[index.index("(") + 1:index.rindex(")")])["terms"]  # jieba's words
+    return (sorted(p.relative_to(out).as_posix() for p in out.rglob("jieba*") if p.is_file()),
+            sorted(p.name for p in temp.iterdir()))
+
+
+def test_the_search_index_caches_jieba_in_the_build_folder(tmp_path):
+    """html_search_language zh starts jieba, which caches its dictionary in the system temp folder (TMPDIR)
+    unless told otherwise: with the project's configuration, and with the copy the book is built with, it is
+    cached in the build's doctree folder."""
+    from analysis.book.publish import write_config
+    from analysis.corpus.folder import Corpus
+    from analysis.corpus.identity import corpus_identity
+
+    in_build = ([".doctrees/jieba/jieba.cache"], [])
+    assert _search_build(PROJECT_ROOT / "_config.yml", tmp_path / "project") == in_build
+    write_config(corpus_identity(Corpus()), tmp_path / "book_inputs")
+    assert _search_build(tmp_path / "book_inputs" / "_config.yml", tmp_path / "generated") == in_build
+    # The same build without the local extension: the cache goes to TMPDIR, which the checks above would see.
+    plain = _yaml("_config.yml")
+    del plain["sphinx"]["local_extensions"]
+    plain["sphinx"]["config"]["extensions"].remove("jieba_cache")
+    (tmp_path / "plain.yml").write_text(yaml.safe_dump(plain, allow_unicode=True), encoding="utf-8")
+    assert _search_build(tmp_path / "plain.yml", tmp_path / "plain") == ([], ["jieba.cache"])
+
+
+def test_the_generated_configuration_carries_its_local_extensions(tmp_path):
+    """jupyter-book reads a local extension's folder relative to the configuration file; the book's is written
+    into the book inputs (python -m analysis publish), with copies of the extensions beside it."""
+    from analysis.book.publish import write_config
+    from analysis.corpus.folder import Corpus
+    from analysis.corpus.identity import corpus_identity
+
+    local = _yaml("_config.yml")["sphinx"]["local_extensions"]
+    assert local == {"jieba_cache": "book/_ext"}
+    assert set(local) <= set(_yaml("_config.yml")["sphinx"]["config"]["extensions"])
+    write_config(corpus_identity(Corpus()), tmp_path)
+    generated = yaml.safe_load((tmp_path / "_config.yml").read_text(encoding="utf-8"))["sphinx"]
+    assert set(generated["local_extensions"]) == set(local)
+    for name, folder in generated["local_extensions"].items():
+        copy = tmp_path / folder / f"{name}.py"
+        assert copy.resolve().is_relative_to(tmp_path.resolve()), "the book inputs name no folder outside them"
+        assert copy.read_bytes() == (PROJECT_ROOT / local[name] / f"{name}.py").read_bytes()
 
 
 def test_bibliography_renders_each_date_once():

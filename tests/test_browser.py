@@ -599,6 +599,85 @@ def test_tables_keep_essential_columns_readable(built_html, server, browser, res
     assert not problems, f"{len(problems)} clipped cell(s) at {WIDTHS[device]} px:\n" + "\n".join(problems[:40])
 
 
+# Every table of a page's text, whoever drew it: a data frame a notebook shows as it is, or a Markdown table, is
+# not a show_table table, so TABLE_REPORT does not see it, yet it can be cut off just the same.
+WIDE_TABLE_REPORT = r"""
+(() => {
+  const scroller = el => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) return p;
+    }
+    return document.documentElement;
+  };
+  const text = document.querySelector("article.bd-article") || document.body;
+  return Array.from(text.querySelectorAll("table")).map((table, index) => {
+    const r = table.getBoundingClientRect();
+    const box = scroller(table);
+    return {index, classes: table.className, helpers: table.classList.contains("fx-table"),
+            matrix: table.classList.contains("fx-matrix"), width: r.width, right: r.right,
+            box: box.clientWidth, boxClasses: box.className || box.tagName,
+            header: Array.from(table.querySelectorAll("th")).map(th => th.innerText.trim()).slice(0, 6).join(" | "),
+            viewport: document.documentElement.clientWidth};
+  });
+})()
+"""
+
+
+def wide_table_problems(page: str, report: list[dict]) -> list[str]:
+    """Tables wider than the box they scroll in or than the window; a matrix scrolls sideways by design."""
+    problems = []
+    for table in report:
+        if table["matrix"]:
+            continue
+        where = f"{page} table {table['index']} ({table['classes'] or 'no class'}: {table['header']!r})"
+        if table["width"] > table["box"] + 1:
+            problems.append(f"{where}: {table['width']:.0f} px wide in a box of {table['box']} px "
+                            f"({table['boxClasses']}), so part of it is out of sight")
+        elif table["right"] > table["viewport"] + 1:
+            problems.append(f"{where}: ends at {table['right']:.0f} px, outside the window")
+    return problems
+
+
+def test_wide_table_check_detects_a_data_frame_shown_as_it_is(tmp_path, browser, reset_width):
+    """The check itself: pandas' own HTML of a table of checksums is wider than a phone; show_table's is not."""
+    from analysis.book.helpers import show_table
+    import pandas as pd
+
+    frame = pd.DataFrame({"path": ["data/raw/000_170871a187ecc0e6.txt"], "bytes": [12345],
+                          "sha256": ["826333b5b971" + "0" * 52], "status": ["matches manifest"]})
+    css = (PROJECT_ROOT / "book" / "_static" / "fengtai.css").read_text(encoding="utf-8")
+    page = ("<!DOCTYPE html><html><head><meta name='viewport' content='width=device-width'>"
+            "<style>{css}.output{{overflow-x:auto}}</style></head><body><div class='output'>{table}</div></body></html>")
+    with pd.option_context("display.max_colwidth", 80):
+        raw = frame.set_index("path")._repr_html_()
+    (tmp_path / "raw.html").write_text(page.format(css=css, table=raw), encoding="utf-8")
+    (tmp_path / "helpers.html").write_text(page.format(css=css, table=show_table(frame).html), encoding="utf-8")
+    set_width(browser, 420)
+    with serve(tmp_path) as url:
+        browser.open(url + "helpers.html")
+        assert wide_table_problems("helpers", browser.evaluate(WIDE_TABLE_REPORT)) == []
+        browser.open(url + "raw.html")
+        found = wide_table_problems("raw", browser.evaluate(WIDE_TABLE_REPORT))
+    assert len(found) == 1 and "dataframe" in found[0] and "out of sight" in found[0], found
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_no_table_is_wider_than_its_page(built_html, server, browser, reset_width, device):
+    """At 1400 and 420 px every table of every page fits its column (matrices scroll, and are checked apart);
+    the reproducibility page, all tables, shows them through show_table like the chapters."""
+    set_width(browser, WIDTHS[device])
+    problems, on_reproducibility = [], []
+    for page in book_pages(built_html):
+        browser.open(urllib.parse.urljoin(server, page))
+        report = browser.evaluate(WIDE_TABLE_REPORT)
+        problems += wide_table_problems(page, report)
+        if page == "book/reproducibility.html":
+            on_reproducibility = report
+    assert len(on_reproducibility) >= 7, f"the reproducibility page shows {len(on_reproducibility)} table(s)"
+    assert not problems, f"{len(problems)} table(s) too wide at {WIDTHS[device]} px:\n" + "\n".join(problems)
+    assert all(t["helpers"] for t in on_reproducibility), [t["classes"] for t in on_reproducibility]
+
+
 FIGURE_REPORT = r"""
 Array.from(document.querySelectorAll("article.bd-article img")).map(img => {
   const figure = img.closest("figure");

@@ -19,7 +19,8 @@ from analysis.book.chapters import topics as ch4
 from analysis.build import build_tables
 from analysis.corpus.folder import Corpus
 from analysis.corpus.periods import period_labels as periods
-from analysis.corpus.report import corpus_pages, period_summary, repair_examples, table_overview
+from analysis.corpus.report import (corpus_pages, issue_gaps, period_summary, publishing_weekdays, repair_examples,
+                                    table_overview)
 from analysis.settings import Settings
 from analysis.synthetic import PAPER, generate_corpus
 from analysis.topics.model import cluster_period_shares, map_agreement, nmf_partition
@@ -82,6 +83,68 @@ def test_sample_summary_counts_pages_issues_and_headlines(sample_tables):
     missing = int((arts["headline"] == "").sum())
     assert missing == 2 and f"{missing} articles (22 %) have no headline" in text
     assert "2 photo captions" in text.lower() and "every headline was attributed" in text
+
+
+def test_sample_says_how_many_days_of_its_range_have_no_issue(sample_tables):
+    ctx, arts = _ctx(sample_tables), sample_tables["articles"]
+    days = (pd.Timestamp(ctx.last_date) - pd.Timestamp(ctx.first_date)).days + 1
+    assert (ctx.first_date, ctx.last_date, days) == ("2024-12-01", "2025-02-13", 75)
+    # Two issues show no schedule: every day counts.
+    weekdays = publishing_weekdays(arts)
+    assert weekdays == tuple(range(7))
+    text = str(ch1.gaps_sentence(ctx, issue_gaps(arts, weekdays), weekdays))
+    assert "Of the 75 days from 2024-12-01 to 2025-02-13, 73 have no issue, in one gap: 73 days in a row, " \
+           "2024-12-02 to 2025-02-12." in text
+    summary = str(ch1.summary(ctx, arts, sample_tables["captions"], sample_tables["unattributed_headlines"]))
+    assert "in 2 issues from 2024-12-01 to 2025-02-13 (73 days of that range without one)." in summary
+
+
+def test_generated_corpus_with_issues_removed_names_its_gaps(tmp_path):
+    """A twice-weekly paper with three of its issues taken out: the gaps are those three days, not the five
+    days a week it never appears."""
+    folder = generate_corpus(tmp_path / "gen", n_articles=400, start="2021-01-01", end="2021-06-30")
+    rows = pd.read_csv(folder / "articles.csv", dtype=str, keep_default_na=False)
+    assert rows["date"].nunique() == 52  # every Tuesday and Friday has articles
+    removed = ["2021-03-02", "2021-03-05", "2021-05-14"]  # a Tuesday and the Friday after it; a lone Friday
+    rows[~rows["date"].isin(removed)].to_csv(folder / "articles.csv", index=False)
+    tables = _build(tmp_path / "build", folder)
+    ctx, arts = _ctx(tables), tables["articles"]
+    assert not set(removed) & set(arts["issue_date"])
+    weekdays = publishing_weekdays(arts)
+    assert weekdays == (1, 4)
+    gaps = issue_gaps(arts, weekdays)
+    assert gaps.values.tolist() == [["2021-03-02", "2021-03-05", 2], ["2021-05-14", "2021-05-14", 1]]
+    text = str(ch1.gaps_sentence(ctx, gaps, weekdays))
+    assert (f"The issues fall on Tuesdays and Fridays, so only those days are counted: of the 52 from {ctx.span}, "
+            "3 have no issue, in 2 gaps; the longest: 2 issue days in a row, 2021-03-02 to 2021-03-05; one issue "
+            "day, 2021-05-14.") in text
+    summary = str(ch1.summary(ctx, arts, kind=_kind(tables)))
+    assert "in 49 issues from 2021-01-01 to 2021-06-29 (on Tuesdays and Fridays; 3 of those days without one)." \
+        in summary
+    # The same paper with nothing removed: no gap.
+    full = pd.DataFrame({"issue_date": sorted(set(arts["issue_date"]) | set(removed))})
+    assert issue_gaps(full, weekdays).empty
+    assert str(ch1.gaps_sentence(ctx, issue_gaps(full, weekdays), weekdays)).endswith("every one has an issue.")
+
+
+def test_a_daily_corpus_names_its_missing_days():
+    days = pd.date_range("2022-01-01", "2022-03-31").strftime("%Y-%m-%d")
+    ctx = context({"corpus": "daily", "paper": "日报", "is_sample": False, "n_articles": 0,
+                   "first_date": days[0], "last_date": days[-1]})
+    singles = pd.DataFrame({"issue_date": [d for d in days if d not in ("2022-02-01", "2022-03-08")]})
+    assert publishing_weekdays(singles) == tuple(range(7))
+    text = str(ch1.gaps_sentence(ctx, issue_gaps(singles), tuple(range(7))))
+    assert "Of the 90 days from 2022-01-01 to 2022-03-31, 2 have no issue, each a single day: 2022-02-01 and " \
+           "2022-03-08." in text
+    every_tenth = pd.DataFrame({"issue_date": [d for k, d in enumerate(days) if k % 10 != 5]})
+    assert "Of the 90 days from 2022-01-01 to 2022-03-31, 9 have no issue, never two days in a row; the first 3: " \
+           "2022-01-06, 2022-01-16 and 2022-01-26." in str(ch1.gaps_sentence(ctx, issue_gaps(every_tenth),
+                                                                             publishing_weekdays(every_tenth)))
+    week = {d.strftime("%Y-%m-%d") for d in pd.date_range("2022-02-07", "2022-02-13")}  # a week off
+    runs = pd.DataFrame({"issue_date": [d for d in days if d not in week | {"2022-03-08"}]})
+    text = str(ch1.gaps_sentence(ctx, issue_gaps(runs), publishing_weekdays(runs)))
+    assert "8 have no issue, in 2 gaps; the longest: 7 days in a row, 2022-02-07 to 2022-02-13; one day, " \
+           "2022-03-08." in text
 
 
 def test_table_corpus_gets_sentences_not_page_cells(generated_tables):

@@ -41,6 +41,7 @@ and into ``_build/book_inputs`` (read by the build, not published):
   derived tables with SHA-256, rows and size, and the licences;
 * ``glossary.md`` -- the corpus's glossary (``book/glossary.md`` includes it);
 * ``citation.md`` -- the reproducibility page's "How to cite";
+* ``_ext/`` -- copies of the book's local Sphinx extensions (``book/_ext``), which that ``_config.yml`` loads;
 * ``jieba_userdict.txt`` -- the words the search index must keep whole
   (the corpus's ``userdict.csv`` and glossary terms), for Sphinx's Chinese search;
 * ``corpus_statement.md`` -- what this build of the book is about, for the
@@ -104,6 +105,9 @@ GLOSSARY = DATA_DIR / "glossary.csv"
 #: ones of a corpus from them.
 CONFIG = PROJECT_ROOT / "_config.yml"
 TOC = PROJECT_ROOT / "_toc.yml"
+#: The folder, in the book inputs, of copies of the local Sphinx extensions: jupyter-book finds them relative to
+#: the configuration file, and the configuration written there names no folder outside the book inputs.
+EXTENSIONS_DIR = "_ext"
 GLOSSARY_DOC = "book/glossary"
 #: The columns of an article table the site may publish (the ones :func:`analysis.corpus.read.read_article_table`
 #: reads); any other column only when ``corpus.toml`` lists it in ``publish_columns``.
@@ -713,14 +717,29 @@ def _load_yaml(path: Path) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
 
 
+def local_extensions(base: str | Path = CONFIG) -> dict[str, Path]:
+    """``{module: file}`` of the local Sphinx extensions ``base`` names (``sphinx: local_extensions``, each
+    folder relative to the configuration file).
+
+    >>> {name: path.relative_to(PROJECT_ROOT).as_posix() for name, path in local_extensions().items()}
+    {'jieba_cache': 'book/_ext/jieba_cache.py'}
+    """
+    local = (_load_yaml(Path(base)).get("sphinx") or {}).get("local_extensions") or {}
+    return {name: Path(base).parent / folder / f"{name}.py" for name, folder in local.items()}
+
+
 def book_config(identity: Identity, base: str | Path = CONFIG) -> dict:
     """The book's configuration for a corpus: the project's ``_config.yml`` (``base``) with the corpus's
     title, authors, year, footer and repository.  Launch (Binder, Colab), repository, issues and source
     buttons point to the corpus's ``repository``; without one they are left out, and ``{{ repo_url }}``
     names the project's code repository (where the notebooks and the package come from).  Notebooks are
     taken from the execution cache :data:`analysis.book.execute.EXECUTION_CACHE` (``execute_notebooks:
-    cache``), which ``scripts/book.sh`` fills after each publish."""
+    cache``), which ``scripts/book.sh`` fills after each publish.  Local Sphinx extensions are read from
+    their copies in the book inputs (:data:`EXTENSIONS_DIR`, :func:`local_extensions`)."""
     config = copy.deepcopy(_load_yaml(Path(base)))
+    local = (config.get("sphinx") or {}).get("local_extensions") or {}
+    for name in local:
+        local[name] = EXTENSIONS_DIR
     code_url = str((config.get("repository") or {}).get("url") or "").rstrip("/")
     # The themes put the title (navbar) and the author (footer) into the page unescaped ({{ docstitle }},
     # {{ author }}): corpus values, so HTML-escaped here (the <title>, escaped again, shows &lt; for a "<").
@@ -752,6 +771,13 @@ def book_config(identity: Identity, base: str | Path = CONFIG) -> dict:
 
     config.setdefault("execute", {}).update({"execute_notebooks": "cache", "cache": EXECUTION_CACHE})
     return config
+
+
+def write_config(identity: Identity, folder: str | Path, base: str | Path = CONFIG) -> None:
+    """:func:`book_config` as ``folder/_config.yml``, with copies of the local Sphinx extensions it loads."""
+    _write(Path(folder) / "_config.yml", _dump_yaml(book_config(identity, base)))
+    for name, source in local_extensions(base).items():
+        _write(Path(folder) / EXTENSIONS_DIR / f"{name}.py", source.read_text(encoding="utf-8"))
 
 
 def default_footer(identity: Identity) -> str:
@@ -906,7 +932,7 @@ def publish(corpus: Corpus, derived: str | Path = DERIVED, out: str | Path = PUB
         _favicon(stage_out / "favicon.ico")
         _write(stage_out / "CITATION.cff", citation_cff(identity))
         _write(stage_out / "citation.bib", citation_bibtex(identity) + "\n")
-        _write(stage_in / "_config.yml", _dump_yaml(book_config(identity)))
+        write_config(identity, stage_in)
         _write(stage_in / "_toc.yml", _dump_yaml(book_toc(glossary_file is not None)))
         _write(stage_in / "intro_head.md", intro_head(identity))
         _write(stage_in / "reading_guide.md", reading_guide(policy, glossary_file is not None,

@@ -206,3 +206,57 @@ def table_overview(articles: pd.DataFrame) -> pd.DataFrame:
         "last_issue": grouped["issue_date"].max(),
         "pages": grouped["page"].apply(lambda s: int(s.fillna("").astype(str).replace("", pd.NA).nunique())),
     }).reset_index()
+
+
+#: Until its busiest weekday has this many issues, a corpus shows no schedule (two issues fall on two weekdays
+#: whatever the paper's): every day counts.
+SCHEDULE_MIN_ISSUES = 4
+
+GAP_COLUMNS = ["first_missing", "last_missing", "missed"]
+
+
+def _issue_days(articles: pd.DataFrame) -> pd.DatetimeIndex:
+    dates = pd.to_datetime(articles["issue_date"].fillna("").astype(str), format="%Y-%m-%d", errors="coerce")
+    return pd.DatetimeIndex(dates.dropna().unique()).sort_values()
+
+
+def publishing_weekdays(articles: pd.DataFrame) -> tuple[int, ...]:
+    """The weekdays (0 = Monday) the paper appears on, read from its issue dates: those with at least half as
+    many issues as the busiest weekday, so a daily keeps all seven however many days it misses, while a paper of
+    Tuesdays and Fridays is not charged with five missing days a week, nor a weekday paper with its weekends
+    for one Saturday special.  Every weekday while no weekday has :data:`SCHEDULE_MIN_ISSUES` issues.
+
+    >>> days = pd.date_range("2021-01-01", "2021-03-31")
+    >>> publishing_weekdays(pd.DataFrame({"issue_date": days[days.day_of_week.isin([1, 4])].strftime("%Y-%m-%d")}))
+    (1, 4)
+    """
+    per_weekday = pd.Series(_issue_days(articles).day_of_week).value_counts()
+    if per_weekday.empty or per_weekday.max() < SCHEDULE_MIN_ISSUES:
+        return tuple(range(7))
+    return tuple(sorted(int(d) for d, n in per_weekday.items() if 2 * n >= per_weekday.max()))
+
+
+def issue_gaps(articles: pd.DataFrame, weekdays: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """Runs of publishing days (``weekdays``, default :func:`publishing_weekdays`) without an issue, between
+    the first and the last issue date: ``first_missing``, ``last_missing`` (YYYY-MM-DD), ``missed``
+    (publishing days in the run).  Longest first, then in time order; no rows when none is missing.
+
+    >>> arts = pd.DataFrame({"issue_date": ["2024-05-06", "2024-05-07", "2024-05-10", "2024-05-12", ""]})
+    >>> issue_gaps(arts, tuple(range(7))).values.tolist()
+    [['2024-05-08', '2024-05-09', 2], ['2024-05-11', '2024-05-11', 1]]
+    """
+    days = _issue_days(articles)
+    if len(days) < 2:
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    weekdays = publishing_weekdays(articles) if weekdays is None else weekdays
+    calendar = pd.date_range(days[0], days[-1], freq="D")
+    expected = calendar[calendar.day_of_week.isin(weekdays) | calendar.isin(days)]
+    present = expected.isin(days)
+    # Each missing day belongs to the run that follows the same number of issues.
+    run = pd.Series(present.cumsum(), index=expected)[~present]
+    rows = [{"first_missing": dates.index[0].strftime("%Y-%m-%d"),
+             "last_missing": dates.index[-1].strftime("%Y-%m-%d"), "missed": len(dates)}
+            for _, dates in run.groupby(run)]
+    gaps = pd.DataFrame(rows, columns=GAP_COLUMNS)
+    return (gaps.sort_values(["missed", "first_missing"], ascending=[False, True], kind="stable")
+            .reset_index(drop=True))

@@ -22,8 +22,8 @@ import pandas as pd
 
 from analysis.book.escape import md, md_code
 from analysis.corpus.periods import UNDATED
-from analysis.corpus.report import REPAIRS
-from . import Context, number, say
+from analysis.corpus.report import REPAIRS, issue_gaps, publishing_weekdays
+from . import Context, join_and, number, say
 
 #: An article shorter than this (characters) is worth a look: a fragment, a continuation, a caption.
 SHORT_ARTICLE = 100
@@ -57,6 +57,27 @@ def _by_dateline(articles: pd.DataFrame) -> int:
     return int((articles["date_basis"] == "dateline").sum())
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: The longest gaps the chapter names; the others are counted.
+SHOWN_GAPS = 3
+
+
+def _weekdays(weekdays: tuple[int, ...]) -> str:
+    """``Tuesdays and Fridays``."""
+    return join_and(WEEKDAYS[d] + "s" for d in weekdays)
+
+
+def _missing_clause(articles: pd.DataFrame) -> str:
+    """`` (3 days of that range without one)``: the summary's word on missing issues (see :func:`gaps_sentence`)."""
+    weekdays = publishing_weekdays(articles)
+    missing = int(issue_gaps(articles, weekdays)["missed"].sum())
+    if len(weekdays) == 7:
+        return f" ({_n(missing, 'day')} of that range without one)" if missing else " (every day of that range has one)"
+    return f" (on {_weekdays(weekdays)}; {number(missing)} of those days without one)" if missing \
+        else f" (on {_weekdays(weekdays)}, every one of them)"
+
+
 def summary(ctx: Context, articles: pd.DataFrame, captions: pd.DataFrame | None = None,
             unattributed: pd.DataFrame | None = None, *, kind: str = "pages") -> say:
     """The chapter's opening: what the corpus is and what this chapter finds about it."""
@@ -66,6 +87,8 @@ def summary(ctx: Context, articles: pd.DataFrame, captions: pd.DataFrame | None 
                    "check the corpus folder (its manifest or article table) and run `python -m analysis build` again.")
     issues = _issues(articles).nunique()
     span = f"from {ctx.first_date} to {ctx.last_date}" if ctx.first_date != ctx.last_date else f"of {ctx.first_date}"
+    if issues > 1:
+        span += _missing_clause(articles)
     paper = f"the {md(ctx.paper)}" if ctx.paper else "the paper"
     if kind == "pages":
         pages = articles["source"].nunique()
@@ -202,6 +225,39 @@ def periods_sentence(ctx: Context, by_period: pd.DataFrame) -> say:
                f"articles, from {number(int(low['articles']))} articles ({low['period']}) to "
                f"{number(int(top['articles']))} ({top['period']}), a median of "
                f"{_median(dated['articles'])} per {name}.{tail}")
+
+
+def gaps_sentence(ctx: Context, gaps: pd.DataFrame, weekdays: tuple[int, ...]) -> say:
+    """Publishing days without an issue between the first and the last (``gaps``:
+    :func:`analysis.corpus.report.issue_gaps` on ``weekdays``, :func:`~analysis.corpus.report.publishing_weekdays`),
+    and the longest runs of them."""
+    if not ctx.first_date or ctx.first_date == ctx.last_date:
+        return say("With issues of one date at most, there is no range in which an issue could be missing.")
+    calendar = pd.date_range(ctx.first_date, ctx.last_date, freq="D")
+    total = int(calendar.day_of_week.isin(weekdays).sum())
+    missing = int(gaps["missed"].sum())
+    daily = len(weekdays) == 7
+    unit = "day" if daily else "issue day"
+    if daily:
+        lead = f"Of the {number(total)} days from {ctx.span}, "
+    else:
+        # A paper that never appears on Mondays has not missed its Mondays.
+        lead = (f"The issues fall on {_weekdays(weekdays)}, so only those days are counted: of the {number(total)} "
+                f"from {ctx.span}, ")
+    if not missing:
+        return say(lead + "every one has an issue.")
+    lead += f"{number(missing)} {'has' if missing == 1 else 'have'} no issue"
+    if (gaps["missed"] == 1).all():
+        dates = join_and(gaps["first_missing"].head(SHOWN_GAPS))
+        detail = (f", each a single {unit}: {dates}." if len(gaps) <= SHOWN_GAPS
+                  else f", never two {unit}s in a row; the first {SHOWN_GAPS}: {dates}.")
+    else:
+        longest = [f"{_n(int(g.missed), unit)} in a row, {g.first_missing} to {g.last_missing}" if g.missed > 1
+                   else f"one {unit}, {g.first_missing}" for g in gaps.head(SHOWN_GAPS).itertuples()]
+        detail = (f", in {_n(len(gaps), 'gap')}; the longest: " if len(gaps) > 1 else ", in one gap: ") \
+            + "; ".join(longest) + "."
+    return say(lead + detail + " Whether the paper did not appear on such a day or the corpus lacks its issue, "
+               "the text alone cannot tell.")
 
 
 def lengths_sentence(articles: pd.DataFrame, *, histogram: bool) -> say:
