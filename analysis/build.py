@@ -44,7 +44,7 @@ from .leaders.tables import page_prominence
 from .leaders.validation import check_annotation, read_annotation, read_gold
 from .perarticle.mentions import discover_officials, discovery_table, load_registry, registered_names
 from .perarticle.stage import Runner, discovery_hits_table, fewer_collections, likely_cached
-from .progress import Steps, progress_bar
+from .progress import Steps, give_back_memory, progress_bar
 from .tables import DATASET_DIR, MANIFEST, Tables
 from .topics.cache import ModelCache, model_key
 from .topics.selection import preload as preload_topics
@@ -251,6 +251,9 @@ class TopicFit:
 
         # The arrays are taken here so that the stage may be released while the fit runs.
         ids, (vocabulary, rows, cols, counts) = stage.ids, stage.count_matrix.arrays()
+        # What the per-article passes freed goes back to the system first: the fit's large arrays are
+        # mapped afresh, not made from the heap's free blocks, and would land on top of them.
+        give_back_memory()
         self._thread = threading.Thread(target=self._run, args=(ids, vocabulary, rows, cols, counts),
                                         name="topics-fit")
         self._thread.start()
