@@ -765,7 +765,8 @@ def _warm_up(corpus: Corpus, first: bool = True) -> bool:
     Returns whether this worker had to make the segmenter's cache files (:meth:`~analysis.tokens.Segmenter.cached`).
 
     On a cold build folder loading makes jieba's prefix dictionary and the user words' frequencies
-    (3 s of CPU), and every worker did it at once, beside the parent reading the corpus.  Only the
+    (1.6 s of CPU on the development corpus's build machine), and every worker did it at once, beside
+    the parent reading the corpus.  Only the
     ``first`` one does now; the others import, wait for it (:data:`_SEGMENTER_LOADED`), then read its
     cache files.  It signals even when it fails, so a cache that cannot be written costs the others
     their own loading, never a wait longer than its.
