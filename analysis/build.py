@@ -193,7 +193,7 @@ def _build_tables(runner, corpus: Corpus, *, progress, steps, scheduler, dataset
             tables["mentions"] = per_article.pop("mentions")
             stage = kept.pop("stage")
             tables["discovered_officials"] = discovery_table(discovery_hits_table(stage), registered_names(registry))
-            stage.release()  # the topics need only its count matrix and article ids
+            stage.release()  # the topic fit took its count matrix and article ids when it started
             # Who is listed before whom, from lists of names only (a change of rank, not of salience).
             tables["protocol_order"] = protocol_order(tables["mentions"])
             # Front page (or lead item), headline and per-issue rates per person and year.
@@ -288,6 +288,8 @@ class TopicFit:
         return model
 
     def result(self):
+        if self._thread is None:
+            raise RuntimeError("the topic fit was never started (per_article_tables did not report its counts)")
         self._thread.join()
         if self._error is not None:
             raise self._error
