@@ -713,9 +713,10 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
     """
     named = {} if named is None else named
     found: list[dict] = []
-    # Datelines and credits are blanked here (same length), so a title never
-    # reaches back into 新华社北京１月５日电.
-    blanked = m.prepare(text)
+    # Datelines and credits are blanked (same length), so a title never reaches back into
+    # 新华社北京１月５日电; made at the first match that needs it: most fields have none, and preparing a
+    # long text costs more than scanning it.
+    blanked = None
     resolved: list[tuple[int, str]] = []      # (offset, name) of settled bare titles in this field
     prev_end = 0          # end of the previous person match: a title never reaches back past it
     prev_title = ""
@@ -726,6 +727,7 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
             if m.continues_name(text, start, end) and not _phrase_kind(m, text, start, end):
                 continue                                  # 李岚 in 李岚清, 高峰 in 高峰会; not 邓小平 in 邓小平理论
             person = m.persons[key]
+            blanked = m.prepare(text) if blanked is None else blanked
             cut = max(_clause_start(text, start, 0), prev_end, blanked.rfind(" ", 0, start) + 1)
             written, title_start, past = m.title_before(text, cut, start)
             title, anchor, after_end = "", False, end
@@ -780,6 +782,7 @@ def _scan_field(m: Matcher, text: str, date: str, anchored: set[str],
                 if log is not None:                       # 习近平总书记、国家主席: his second post
                     log.append((start, key, name, "", "another post of the person just named"))
                 continue
+            blanked = m.prepare(text) if blanked is None else blanked
             floor = max(clause, prev_end, blanked.rfind(" ", 0, start) + 1)
             written = _settles(m, text, floor, start, key, name, organisation, named)
             last_ok = written is not None and _last_use_is_holders(text, start, key, name, resolved)
