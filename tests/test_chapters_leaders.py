@@ -158,6 +158,27 @@ def test_successions_and_title_changes_of_the_generated_registry(generated):
     changes = title_changes(title_timeline(generated["mentions"]))
     assert changes["name"].tolist() == ["周卫民"]
     assert changes["sequence"].iloc[0].startswith("区委副书记 (") and "→ 区委书记 (" in changes["sequence"].iloc[0]
+    assert changes["changed"].tolist() == [True]
+
+
+def test_titles_printed_side_by_side_are_not_a_sequence():
+    """A national leader's posts are printed over the same years: listed with ；, not chained with →, and the
+    chapter does not call them a change of title; a title printed only after the others stopped is one."""
+    titles = pd.DataFrame({
+        "name": ["甲"] * 3 + ["乙"] * 2, "title": ["总书记", "国家主席", "中央军委主席", "市委书记", "政治局常委"],
+        "count": [9, 8, 7, 1, 5], "written": [""] * 5,
+        "first_date": ["2022-01-01", "2022-01-01", "2022-01-21", "2022-03-05", "2022-10-23"],
+        "last_date": ["2026-08-21", "2026-08-21", "2026-07-31", "2022-03-05", "2026-08-17"]})
+    changes = title_changes(titles)
+    assert changes.set_index("name")["changed"].to_dict() == {"甲": False, "乙": True}
+    assert "→" not in changes.set_index("name").loc["甲", "sequence"]
+    assert changes.set_index("name").loc["乙", "sequence"] == "市委书记 (2022-03-05–2022-03-05) → 政治局常委 (2022-10-23–2026-08-17)"
+    registry = pd.DataFrame({"name": ["甲", "乙"], "post": ["总书记", "市委书记"]})
+    text = chapter.titles_text(titles, registry).markdown
+    assert "For 1 of them a title is first printed after every earlier one" in text
+    assert "The others' titles overlap in time" in text
+    alone = chapter.titles_text(titles[titles["name"] == "甲"], registry).markdown
+    assert "For 0 of them" in alone and "Their titles overlap in time" in alone
 
 
 def test_no_registry_shows_discovered_officials_and_empty_sections(unregistered):

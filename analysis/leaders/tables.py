@@ -607,15 +607,34 @@ def title_changes(titles: pd.DataFrame) -> pd.DataFrame:
     """Persons printed with two or more titles, from :func:`title_timeline`'s table.
 
     Columns: ``name``, ``n_titles``, ``mentions`` (with any of those
-    titles), ``sequence`` (titles by first date, each with its first and
-    last date).  Sorted by mentions (descending), then name.
+    titles), ``changed`` (a title first printed after every earlier one had
+    last been printed: a change of title, not two posts or forms of one post
+    printed side by side) and ``sequence``: the titles by first date, each
+    with its first and last date, joined by `` → `` where the next one starts
+    after every earlier one has stopped and by ``；`` where they overlap (a
+    national leader's 总书记, 国家主席 and 中央军委主席 are printed over the
+    same years: a list, not a succession).  Sorted by mentions (descending),
+    then name.
+
+    >>> t = pd.DataFrame({"name": ["甲"] * 3, "title": ["副书记", "书记", "主任"], "count": [2, 3, 1],
+    ...                   "first_date": ["2021-01-05", "2021-08-01", "2021-09-01"],
+    ...                   "last_date": ["2021-06-30", "2022-01-01", "2021-09-01"]})
+    >>> title_changes(t)[["changed", "sequence"]].values.tolist()
+    [[True, '副书记 (2021-01-05–2021-06-30) → 书记 (2021-08-01–2022-01-01)；主任 (2021-09-01–2021-09-01)']]
     """
     rows = []
     for name, group in titles.groupby("name", sort=True):
         if len(group) < 2:
             continue
         group = group.sort_values(["first_date", "title"], kind="stable")
+        parts: list[str] = []
+        latest = ""  # the last date of every title so far
+        for r in group.itertuples():
+            if parts:
+                parts.append(" → " if str(r.first_date) > latest else "；")
+            parts.append(f"{r.title} ({r.first_date}–{r.last_date})")
+            latest = max(latest, str(r.last_date))
         rows.append({"name": name, "n_titles": len(group), "mentions": int(group["count"].sum()),
-                     "sequence": " → ".join(f"{r.title} ({r.first_date}–{r.last_date})" for r in group.itertuples())})
-    frame = pd.DataFrame(rows, columns=["name", "n_titles", "mentions", "sequence"])
+                     "changed": " → " in parts, "sequence": "".join(parts)})
+    frame = pd.DataFrame(rows, columns=["name", "n_titles", "mentions", "changed", "sequence"]).astype({"changed": bool})
     return frame.sort_values(["mentions", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)

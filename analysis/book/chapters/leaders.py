@@ -428,10 +428,15 @@ def titles_text(titles: pd.DataFrame, registry: pd.DataFrame) -> say:
     if changes.empty:
         return say(head + "Each is printed with one title only: no change of title shows in this corpus.")
     first = changes.iloc[0]
+    changed = int(changes["changed"].sum())
+    whose = "Their" if changed == 0 else "The others'"
+    overlap = ("" if changed == len(changes) else
+               f"{whose} titles overlap in time (；): posts held together, or forms of one post, printed side by side. ")
     return say(head + f"{_plural(len(changes), 'person')} {'is' if len(changes) == 1 else 'are'} printed with "
-               f"more than one; the most named of them, {md(first['name'])}: {md(first['sequence'])}. A new title is a "
-               "promotion or transfer only when the registry's dates agree; the same post written "
-               "with or without the place name in front is not one.")
+               f"more than one; the most named of them, {md(first['name'])}: {md(first['sequence'])}. "
+               f"For {changed} of them a title is first printed after every earlier one was last printed (→): "
+               f"a change of title. {overlap}A new title is a promotion or transfer only when the registry's "
+               "dates agree; the same post written with or without the place name in front is not one.")
 
 
 def co_mention_text(pairs: pd.DataFrame, registry: pd.DataFrame) -> say:
