@@ -77,6 +77,39 @@ def test_a_failing_notebook_is_reported_by_file_and_error_and_nothing_is_kept(tm
     assert not (root / "executed").exists()
 
 
+_RACE_CELL = (
+    "import pathlib, sys\n"
+    "runs = pathlib.Path('runs.txt')\n"
+    "runs.write_text((runs.read_text() if runs.exists() else '') + 'x')\n"
+    "if len(runs.read_text()) <= {lost}:\n"
+    "    sys.stderr.write('zmq.error.ZMQError: Address already in use (addr=tcp://127.0.0.1:37751)\\n')")
+
+
+def test_a_notebook_whose_kernel_lost_its_port_runs_again_alone(tmp_path):
+    """Two kernels started at once can pick the same local port; the loser's traceback lands in the cells'
+    stderr, which fails the book (seen in a build of the sample).  Such a notebook is run again; here the
+    first run loses, the second does not, and no stderr is kept."""
+    root = tmp_path
+    other = _notebook(root / "book" / "01_ok.ipynb", "print('fine')")
+    raced = _notebook(root / "book" / "02_raced.ipynb", _RACE_CELL.format(lost=1), "print('done')")
+    assert execute_book([other, raced], "cache", root=root, executed="executed") == []
+    assert (root / "book" / "runs.txt").read_text() == "xx"
+    done = nbformat.read(root / "executed" / "book" / "02_raced.ipynb", as_version=4)
+    assert done.cells[0].outputs == [] and done.cells[1].outputs[0]["text"] == "done\n"
+
+
+def test_a_kernel_that_loses_its_port_every_time_is_reported(tmp_path):
+    from analysis.book.execute import RACE_RETRIES
+
+    root = tmp_path
+    other = _notebook(root / "book" / "01_ok.ipynb", "print('fine')")
+    raced = _notebook(root / "book" / "02_raced.ipynb", _RACE_CELL.format(lost=99))
+    problems = execute_book([other, raced], "cache", root=root, executed="executed")
+    assert len(problems) == 1 and problems[0].startswith("book/02_raced.ipynb: its kernel lost a local port")
+    assert (root / "book" / "runs.txt").read_text() == "x" * (RACE_RETRIES + 1)
+    assert not (root / "executed").exists()
+
+
 def test_the_generated_configuration_reads_the_notebooks_from_that_cache():
     config = book_config(corpus_identity(Corpus()))
     assert config["execute"]["execute_notebooks"] == "cache"
