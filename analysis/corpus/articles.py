@@ -193,11 +193,10 @@ def _cut_byline(raw_lines: list[str], numbers: list[int]) -> tuple[list[str], li
 SOURCE_AGENCIES = ("本报", "新华社", "other", "none")
 
 # Full-width ASCII → half-width and the ideographic space → space: one character for one, so
-# offsets in the folded text are offsets in the text.
-# Full-width ASCII → half-width, ideographic space → space, as a table indexed by code point: str.translate
-# with a dict raises and catches a KeyError for every character not in it (most of them), twice the time of
-# a list lookup (22 against 10 µs an opening on the development corpus).  A character beyond the list is
-# left as it is (an IndexError is a LookupError).
+# offsets in the folded text are offsets in the text.  A table indexed by code point, not a dict:
+# str.translate with a dict raises and catches a KeyError for every character not in it (most of them),
+# twice the time of a list lookup (22 against 10 µs an opening on the development corpus).  A character
+# beyond the list is left as it is (an IndexError is a LookupError).
 _FOLD = list(range(0x10000))
 for _c in range(0xFF01, 0xFF5F):
     _FOLD[_c] = _c - 0xFEE0

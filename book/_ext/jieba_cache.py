@@ -4,8 +4,9 @@ Sphinx's Chinese search (``html_search_language: zh``) segments every page with 
 which caches its prefix dictionary in the system temp folder (``tempfile.gettempdir()``): a file outside the
 build, which any later build on the machine reads, whoever wrote it.  This puts the cache in the Sphinx
 build's own cache folder (its doctree folder: ``<output>/_build/.doctrees/jieba``) before the search index
-starts jieba, and keeps jieba's progress lines (the dictionary's loading, and the cache's path on this machine)
-out of the build's log, as the analysis package's own segmenter does.  Registered in ``_config.yml`` (``sphinx: local_extensions``).
+starts jieba, and keeps jieba's progress lines (the dictionary's loading, and the cache's path on this
+machine) out of the build's log, as the analysis package's own segmenter does.  Registered in
+``_config.yml`` (``sphinx: local_extensions``).
 """
 from __future__ import annotations
 
