@@ -103,7 +103,7 @@ def per_article_tables(articles: pd.DataFrame, corpus: Corpus | None = None, *, 
         timings["tables"] = time.perf_counter() - t0
         if on_counts is not None:
             # After the bounds and mentions are let go (and the memory given back): a cold build of
-            # 192,000 articles peaks at 3,508 MB for the process tree so, 3,734 MB with the fit started
+            # 192,000 articles peaks at 3,508 MB for the process tree this way, 3,734 MB with the fit started
             # before them (3,179 MB with the fit after the aggregation, not beside it).
             on_counts(stage)
         t0 = time.perf_counter()

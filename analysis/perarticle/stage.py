@@ -770,8 +770,7 @@ def _warm_up(corpus: Corpus, first: bool = True) -> bool:
 
     On a cold build folder loading makes jieba's prefix dictionary and the user words' frequencies
     (1.6 s of CPU on the development corpus's build machine), and every worker did it at once, beside
-    the parent reading the corpus.  Only the
-    ``first`` one does now; the others import, wait for it (:data:`_SEGMENTER_LOADED`), then read its
+    the parent reading the corpus.  Only the ``first`` one does now; the others import, wait for it (:data:`_SEGMENTER_LOADED`), then read its
     cache files.  It signals even when it fails, so a cache that cannot be written costs the others
     their own loading, never a wait longer than its.
     """
