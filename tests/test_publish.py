@@ -238,6 +238,13 @@ def test_without_full_policy_no_article_text_leaves(tmp_path, policy):
                 assert set(frame[column]) <= {"", "(not published)"}, f"{path.name}.{column} published text"
     listing = (tmp_path / "i" / "data_listing.md").read_text(encoding="utf-8")
     assert ("excerpts only" if policy != "none" else "What of the text is published: none") in listing
+    # The listing's rows are those of the published files, rewritten (articles) or copied.
+    for row in result["tables"].itertuples():
+        path = tmp_path / "p" / row.file
+        n = (len(pd.read_parquet(path)) if path.suffix == ".parquet"
+             else len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")))
+        assert row.rows == n, f"{row.file}: listed with {row.rows} rows, has {n}"
+    assert result["tables"].set_index("table").loc["articles", "note"].str.contains("without text").all()
 
 
 def test_full_policy_publishes_records_with_article_anchors_but_no_unlisted_column(tmp_path):

@@ -189,10 +189,15 @@ def restrict_frame(frame: pd.DataFrame, policy: str | None = None) -> pd.DataFra
             continue
         # Any other text column is cut too: a column these lists do not know never carries an article.
         cut = policy if str(column) in TEXT_COLUMNS else "excerpts"
-        cells = _object_cells(values)
-        # Only the cells the policy changes go through excerpt (a 600,000-row table has a few).
+        # Only the cells the policy changes go through excerpt (a 600,000-row table has a few), and a
+        # column with none is left as it is: turning Arrow strings into objects and back was most of
+        # publishing the development corpus's tables.
         shortest = 1 if cut == "none" else EXCERPT_CHARS + 1
-        for i in np.flatnonzero(_str_lengths(values, cells) >= shortest):
+        changed = np.flatnonzero(_str_lengths(values) >= shortest)
+        if not len(changed):
+            continue
+        cells = _object_cells(values)
+        for i in changed:
             cells[i] = excerpt(cells[i], cut)
         out[column] = cells
     return out
@@ -213,24 +218,26 @@ def _arrow_strings(values: pd.Series):
     return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
 
 
-def _str_lengths(values: pd.Series, cells: np.ndarray) -> np.ndarray:
-    """Length of each string cell of ``values`` (``cells``: the same as objects); -1 for any other value."""
+def _str_lengths(values: pd.Series) -> np.ndarray:
+    """Length of each string cell of ``values``; -1 for any other value."""
     import pyarrow.compute as pc
 
     strings = _arrow_strings(values)
     if strings is not None:  # at C speed: the big tables are read as Arrow strings
         return pc.fill_null(pc.utf8_length(strings), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    cells = values.to_numpy(dtype=object)
     return np.fromiter((len(v) if isinstance(v, str) else -1 for v in cells), dtype=np.int64, count=len(cells))
 
 
-def _formula_like(values: pd.Series, cells: np.ndarray) -> np.ndarray:
+def _formula_like(values: pd.Series) -> np.ndarray:
     """Whether each cell is a string starting like a spreadsheet formula (:func:`neutralise_cell`)."""
     import pyarrow.compute as pc
 
     strings = _arrow_strings(values)
     if strings is not None:
         return pc.fill_null(pc.match_substring_regex(strings, "^[=+@\t\r-]"), False).to_numpy(zero_copy_only=False)
-    return np.array([isinstance(v, str) and v[:1] in FORMULA_STARTS for v in cells], dtype=bool)
+    return np.array([isinstance(v, str) and v[:1] in FORMULA_STARTS for v in values.to_numpy(dtype=object)],
+                    dtype=bool)
 
 
 #: From a chapter page (``_build/html/book/*.html``) to the HTML root.
@@ -480,10 +487,14 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            cells = _object_cells(out[column])
-            # Only cells that start like a formula can change.
-            for i in np.flatnonzero(_formula_like(out[column], cells)):
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            # Only cells that start like a formula can change (a column with none is left as it is).
+            changed = np.flatnonzero(_formula_like(values))
+            if not len(changed):
+                continue
+            cells = _object_cells(values)
+            for i in changed:
                 cells[i] = neutralise_cell(cells[i])
             out[column] = cells
     return out

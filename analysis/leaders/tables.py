@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import re
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -407,12 +406,17 @@ def co_mentions(mentions: pd.DataFrame, kinds=ACTIVITY_KINDS + ("foreign",), uni
     chosen = counted(mentions)
     chosen = chosen[chosen["kind"].isin(kinds)]
     keys = ["article_id"] if unit == "article" else ["article_id", "location", "sentence"]
-    rows = []
-    for _, group in chosen.groupby(keys, sort=True):
-        names = sorted(set(group["name"]))
-        date = group["date"].iloc[0]
-        rows.extend((a, b, date) for a, b in combinations(names, 2))
-    frame = pd.DataFrame(rows, columns=["a", "b", "date"])
+    # Pairs by a self-join on the article (or sentence), not a loop over its groups (8,000 articles of
+    # the development corpus: 2 of the leaders chapter's 9 seconds).  A unit's date is its first row's;
+    # a unit with a missing key is left out, as grouping leaves it out.
+    chosen = chosen.dropna(subset=keys).reset_index(drop=True)
+    first = ~chosen.duplicated(subset=keys, keep="first")
+    dates = chosen.loc[first, keys + ["date"]]
+    names = chosen[keys + ["name"]].drop_duplicates()
+    pairs = names.merge(names, on=keys, suffixes=("_a", "_b"))
+    pairs = pairs[pairs["name_a"] < pairs["name_b"]].merge(dates, on=keys, how="left")
+    frame = pd.DataFrame({"a": pairs["name_a"].to_numpy(), "b": pairs["name_b"].to_numpy(),
+                          "date": pairs["date"].to_numpy()})
     table = frame.groupby(["a", "b"]).agg(count=("date", "size"), first_date=("date", "min"),
                                           last_date=("date", "max")).reset_index()
     return table.sort_values(["count", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)

@@ -34,7 +34,7 @@ from analysis.book.helpers import source_link
 from analysis.corpus.read import source_line
 from analysis.figures.terms import SIGNIFICANT_G2
 from analysis.tables import Tables
-from analysis.tokens import token_offsets
+from analysis.tokens import text_preparer, token_offsets
 from analysis.aggregate.formulations import MIN_QUOTED, MIN_QUOTED_ARTICLES
 
 #: The built tables this chapter reads.
@@ -423,7 +423,7 @@ def dictionary_text(userdict: pd.DataFrame, ctx: Context) -> say:
 
 def example_sentence(tables: Tables, articles: pd.DataFrame, words: set[str], *,
                      tokens: pd.DataFrame | None = None, max_chars: int = 80,
-                     scan: int = 300) -> tuple[str, list[str], str, int]:
+                     scan: int = 300, corpus=None) -> tuple[str, list[str], str, int]:
     """A sentence of the corpus as the build segmented it: the one with most dictionary words.
 
     Looks at the sentences of the first ``scan`` articles (ending in 。！？, at
@@ -431,17 +431,20 @@ def example_sentence(tables: Tables, articles: pd.DataFrame, words: set[str], *,
     line)``; ties go to the earliest.  Empty strings when no article has text.
     Only those articles' tokens are read from ``tables`` (``tokens``: a
     tokens table to use instead), and their texts when ``articles`` has none
-    (:func:`full_articles`).
+    (:func:`full_articles`).  ``corpus``: whose boilerplate the segmenter blanked
+    (the build's corpus; None: the sample's).
     """
     articles = full_articles(tables, articles, articles["article_id"].head(scan))
     if tokens is None:
         tokens = tokens_of(tables, articles["article_id"])
     by_id = dict(zip(tokens["article_id"].astype(str), tokens["tokens"]))
+    # The text prepared as the segmenter prepared it, with the boilerplate read once (not once an article).
+    prepare = text_preparer(corpus)
     best = (-1, "", [], "", 0)
     for _, article in articles.head(scan).iterrows():
         text = str(article["text"])
         toks = list(by_id.get(str(article["article_id"]), []))
-        offsets = token_offsets(text, toks)
+        offsets = token_offsets(prepare(text), toks, prepared=True)
         start = 0
         for match in re.finditer(r"[。！？]", text):
             end = match.end()
