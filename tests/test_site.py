@@ -64,6 +64,16 @@ def test_a_folder_is_found_as_a_path_not_as_letters_inside_embedded_image_data(t
     assert [line.split(":")[0] for line in machine_paths(site, [Path("/data")])] == ["book/page.html"]
 
 
+def test_a_path_beside_chinese_text_is_judged_by_the_character_not_its_bytes(tmp_path):
+    # The site is searched as bytes: the character before a path is decoded whole.  After full-width
+    # punctuation (：) a path begins; after a Han character, as after a Latin letter, it does not.
+    site = _site(tmp_path)
+    (site / "book" / "names.html").write_text("<p>习近平/data，数据/datax</p>", encoding="utf-8")
+    assert machine_paths(site, [Path("/data")]) == []
+    (site / "book" / "colon.html").write_text("<p>路径：/data/c/articles.parquet</p>", encoding="utf-8")
+    assert [line.split(":")[0] for line in machine_paths(site, [Path("/data")])] == ["book/colon.html"]
+
+
 def test_downloadable_notebooks_open_with_the_command_that_runs_them(tmp_path):
     site = tmp_path / "site"
     sources, executed = site / "_sources" / "book", tmp_path / "exec"
