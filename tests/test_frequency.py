@@ -139,3 +139,33 @@ def test_the_builds_tokens_table(articles, tmp_path, built):
     assert [list(t) for t in back["tokens"]] == [list(t) for t in tokens["tokens"]]
     empty = per_article_tables(articles.iloc[0:0], workers=1, cache=False)
     assert all(len(frame) == 0 for frame in empty.values())
+
+
+@pytest.mark.parametrize("freq", ["W", "M", "Q", "Y"])
+def test_period_term_frequency_sums_issues_as_a_plain_group_by_does(freq):
+    # 40,000 per-issue rows over 400 issue dates (three years), 3,000 terms, some rows undated or with a date
+    # that is not one: the sums, rates and order of a plain group-by of the labelled rows.
+    import numpy as np
+
+    from analysis.aggregate.frequency import PERIOD_COLUMNS, period_term_frequency
+    from analysis.corpus.periods import UNDATED, period_labels
+
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2022-01-01", periods=1100, freq="D").strftime("%Y-%m-%d")[rng.permutation(1100)[:400]]
+    issue = np.array(list(dates) + ["", "2023-02-30", None], dtype=object)[rng.integers(403, size=40_000)]
+    by_issue = pd.DataFrame({"issue_date": issue, "term": [f"词{i}" for i in rng.zipf(1.3, 40_000) % 3000],
+                             "count": rng.integers(1, 9, 40_000), "doc_freq": rng.integers(1, 4, 40_000)})
+    sizes = pd.DataFrame({"issue_date": list(dates) + [""], "n_tokens": rng.integers(50, 900, 401)})
+    got = period_term_frequency(by_issue, sizes, freq)
+
+    labelled = by_issue.assign(period=period_labels(by_issue["issue_date"], freq).to_numpy())
+    sums = (labelled[labelled["period"] != UNDATED].groupby(["period", "term"])[["count", "doc_freq"]].sum()
+            .reset_index())
+    sized = sizes.assign(period=period_labels(sizes["issue_date"], freq).to_numpy())
+    totals = sized[sized["period"] != UNDATED].groupby("period")["n_tokens"].agg(["sum", "size"])
+    sums["n_tokens"] = sums["period"].map(totals["sum"])
+    sums["n_docs"] = sums["period"].map(totals["size"])
+    sums["rate_per_10k"] = sums["count"] / sums["n_tokens"] * 10_000
+    expected = sums.sort_values(["period", "count", "term"], ascending=[True, False, True], kind="mergesort")
+    assert len(got) > 1000 and set(got["period"]) == set(expected["period"])
+    pd.testing.assert_frame_equal(got, expected[PERIOD_COLUMNS].reset_index(drop=True), check_dtype=False)
