@@ -328,6 +328,32 @@ def test_figures_draw_chinese_without_missing_glyphs(tmp_path, sample, model):
     assert all((tmp_path / f).stat().st_size > 10_000 for f in ("map.png", "k.png", "sizes.png"))
 
 
+def test_a_large_maps_dots_are_one_image_in_the_svg_and_a_small_maps_stay_vector(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from analysis.figures.topics import MAP_VECTOR_DOTS
+
+    rng = np.random.default_rng(0)
+    for n in (40, MAP_VECTOR_DOTS + 1000):
+        clusters = pd.DataFrame({"article_id": [f"a{i}" for i in range(n)], "cluster": np.arange(n) % 4,
+                                 "x": rng.normal(size=n), "y": rng.normal(size=n)})
+        terms = pd.DataFrame({"cluster": np.repeat(np.arange(4), 3), "rank": np.tile([1, 2, 3], 4),
+                              "term": [f"词{i}" for i in range(12)]})
+        arts = pd.DataFrame({"article_id": clusters["article_id"], "headline": "标题", "text": "正文"})
+        ax = plot_cluster_map(clusters, terms, arts)
+        assert all(c.get_rasterized() == (n > MAP_VECTOR_DOTS) for c in ax.collections)
+        ax.figure.savefig(tmp_path / f"map{n}.svg", format="svg")
+        svg = (tmp_path / f"map{n}.svg").read_text(encoding="utf-8")
+        assert ("<image" in svg) == (n > MAP_VECTOR_DOTS)
+        if n > MAP_VECTOR_DOTS:  # one element a dot less than the same map with vector dots
+            for collection in ax.collections:
+                collection.set_rasterized(False)
+            ax.figure.savefig(tmp_path / "vector.svg", format="svg")
+            vector = (tmp_path / "vector.svg").read_text(encoding="utf-8")
+            assert vector.count("<use ") - svg.count("<use ") >= n
+        plt.close("all")
+
+
 # --------------------------------------------------------------------------- scaling
 
 
