@@ -23,6 +23,7 @@ from .collection.folder import Collection, CollectionTables, is_collection_folde
 from .collection_build import build_collection
 from .corpus import folder as _folder
 from .inputs import input_digest, up_to_date
+from .io import FolderBusy, OutputFolder
 from .settings import Settings
 from .tables import MANIFEST, Tables
 
@@ -47,10 +48,18 @@ class Corpus(_folder.Corpus):
 
     def tables(self, out: str | Path, *, workers: int | None = None, scheduler=None) -> Tables:
         """The tables of this corpus in ``out``, built first when ``out`` is missing or holds a build of
-        other inputs (corpus, facts, code, settings)."""
+        other inputs (corpus, facts, code, settings).
+
+        When another process is building ``out`` (two chapters started at once on stale tables), this
+        waits for it and takes its tables if they are this corpus's, instead of failing on its lock."""
         digest, _ = input_digest(self)
-        if not up_to_date(out, digest, MANIFEST):
-            build(out, self, workers=workers, scheduler=scheduler, force=True)
+        while not up_to_date(out, digest, MANIFEST):
+            try:
+                build(out, self, workers=workers, scheduler=scheduler, force=True)
+            except FolderBusy:
+                OutputFolder(out).wait()
+                continue
+            break
         return Tables(out, self.settings)
 
 

@@ -385,6 +385,10 @@ class OutputError(InputError):
     """The output folder cannot be used or written (names the folder)."""
 
 
+class FolderBusy(OutputError):
+    """Another build is writing the output folder now (it holds the folder's lock)."""
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -517,8 +521,8 @@ class OutputFolder:
                     holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
                 finally:
                     os.close(fd)
-                raise OutputError(self.out, f"another build (pid {holder}) is writing this folder; "
-                                            f"wait for it to finish (lock file {self.lock_path})") from None
+                raise FolderBusy(self.out, f"another build (pid {holder}) is writing this folder; "
+                                           f"wait for it to finish (lock file {self.lock_path})") from None
             # The holder before us may have unlinked the file after we opened it:
             # then our lock is on a dead inode and we start again.
             try:
@@ -530,6 +534,19 @@ class OutputFolder:
                 os.write(fd, f"{os.getpid()}\n".encode())
                 self._lock_fd = fd
                 return
+            os.close(fd)
+
+    def wait(self) -> None:
+        """Return once no build holds this folder's lock (at once when none does)."""
+        import fcntl
+
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # blocks until the writer lets go (or dies)
+        finally:
             os.close(fd)
 
     def _unlock(self) -> None:

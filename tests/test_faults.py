@@ -105,6 +105,25 @@ def test_interrupt_during_write_cleans_up_and_keeps_old_tables(tmp_path, sig):
     assert leftovers(out) == []  # no staging folder, no lock file
 
 
+def test_a_chapter_finding_its_tables_being_built_waits_for_them(tmp_path, monkeypatch):
+    # Two chapters started at once on stale tables: the second finds the first's build holding the folder
+    # and waits for it, then reads its tables (the same corpus: it does not build them again).
+    import analysis.api as api
+
+    out = tmp_path / "out"
+    proc = start_paused_build(out, pause=3)
+    assert main(["build", "--out", str(out), "--articles", str(tmp_path / "new.csv"), "--quiet"]) == 2
+    attempts = []
+    monkeypatch.setattr(api, "build", lambda *a, **k: attempts.append(a) or build_module.build(*a, **k))
+    started = time.monotonic()
+    tables = api.Corpus(tmp_path / "new.csv").tables(out)
+    assert time.monotonic() - started > 1.0, "returned before the running build ended"
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert len(attempts) == 1, "built the tables again after waiting for them"
+    assert len(tables.load("articles")) == 2 and json.loads((out / "build.json").read_text())["rows"]["articles"] == 2
+
+
 def test_second_build_into_same_folder_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
     proc = start_paused_build(out, pause=3)
