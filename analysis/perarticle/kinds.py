@@ -164,6 +164,44 @@ def decode_runs(blob: bytes) -> list[list[str]]:
     return [line.split("\t") for line in text.split("\n")] if text else []
 
 
+def encode_occurrences(found: list[list]) -> bytes:
+    r"""An article's formulation occurrences (``[phrase, quoted, enumerated, field, line, offset]``, all
+    but the phrase integers) as lines of tab-separated fields, which the aggregation splits with Arrow
+    (:func:`occurrences_arrow`) instead of parsing JSON per article in Python.  A phrase holding a tab
+    or a line break (never one of the corpus's phrases so far: they are written without whitespace but
+    paragraph breaks) makes the article's blob JSON after a line break, read by :func:`decode_occurrences`.
+
+    >>> encode_occurrences([["两园一河", 1, 0, 2, 4, 3], ["十四五", 0, 0, 2, 5, 9]]).decode()
+    '两园一河\t1\t0\t2\t4\t3\n十四五\t0\t0\t2\t5\t9'
+    >>> decode_occurrences(encode_occurrences([["a\nb", 0, 1, 0, 1, 2]])), decode_occurrences(b"")
+    ([['a\nb', 0, 1, 0, 1, 2]], [])
+    """
+    if any("\t" in f[0] or "\n" in f[0] for f in found):
+        return b"\n" + encode_json(found)
+    return "\n".join([f"{p}\t{q}\t{e}\t{f}\t{line}\t{at}" for p, q, e, f, line, at in found]).encode("utf-8")
+
+
+def decode_occurrences(blob: bytes) -> list[list]:
+    if blob[:1] == b"\n":
+        return decode_json(blob[1:])
+    text = blob.decode("utf-8")
+    return [[p, *map(int, rest)] for p, *rest in (line.split("\t") for line in text.split("\n"))] if text else []
+
+
+def occurrences_arrow(blobs: list[bytes]) -> pa.Table | None:
+    """Long table ``article`` (the blob's index), ``formulation``, ``quoted``, ``enumerated``, ``field``,
+    ``line``, ``offset`` of encoded occurrences (:func:`encode_occurrences`), split by Arrow; None when a
+    blob is in the JSON form (the caller decodes those one by one)."""
+    if any(b[:1] == b"\n" for b in blobs):
+        return None
+    lines = _lines(blobs)
+    fields = pc.split_pattern(pc.list_flatten(lines), "\t")
+    number = {name: pc.cast(pc.list_element(fields, i), pa.int64())
+              for i, name in enumerate(("quoted", "enumerated", "field", "line", "offset"), start=1)}
+    return pa.table({"article": pc.cast(pc.list_parent_indices(lines), pa.int64()),
+                     "formulation": pc.list_element(fields, 0), **number})
+
+
 def _lines(blobs: list[bytes]) -> pa.ListArray:
     """Each blob's lines as a list array (an empty blob: no lines), decoded by Arrow, not per line in Python."""
     text = pa.array(blobs, pa.binary()).cast(pa.string())
@@ -363,7 +401,8 @@ def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
     :data:`~analysis.corpus.field_lines.FIELDS`): the kind of a formulation is the context's and the
     article's id, date and source are its row's, so they are not stored once per occurrence (the
     development corpus has 27 occurrences an article; they were 60% of the cache's bytes of this kind).
-    :func:`analysis.perarticle.stage.formulation_occurrences` makes the table's rows again."""
+    :func:`analysis.perarticle.stage.formulation_occurrences` makes the table's rows again.  Encoded as
+    lines (:func:`encode_occurrences`), which the aggregation splits with Arrow."""
     from analysis.corpus.field_lines import FIELDS
     from analysis.perarticle.formulations import occurrence_rows
 
@@ -374,7 +413,7 @@ def compute_occurrences(chunk: Chunk, rows: list[int]) -> list[bytes]:
             records, kinds=chunk.context["formulations"], corpus=chunk.corpus,
             bounds=[chunk.value("bounds", i) for i in rows]):
         per[index].append([phrase, int(quoted), int(listed), field_index[field], line, offset])
-    return [encode_json(found) for found in per]
+    return [encode_occurrences(found) for found in per]
 
 
 _SEGMENTER_FACTS = ("userdict", "boilerplate", "aliases")
@@ -397,7 +436,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("discoveries", compute_discoveries, ("analysis.perarticle.mentions",), fields=None,
          facts=_MENTION_FACTS + ("nonnames",)),
     Kind("occurrences", compute_occurrences, ("analysis.perarticle.formulations",), fields=None,
-         facts=_SEGMENTER_FACTS, uses=("bounds",), context=("formulations",), page=True),
+         facts=_SEGMENTER_FACTS, uses=("bounds",), context=("formulations",), page=True,
+         encode=encode_occurrences, decode=decode_occurrences),
 )}
 
 
