@@ -175,6 +175,9 @@ def _given(carried: dict | None, batch: range) -> list[tuple[dict, dict]] | None
     return [({f: v[i] for f, v in contents.items()}, {u: v[i] for u, v in keys.items()}) for i in batch]
 
 
+_JSON_PLAIN = (str, int, bool, type(None))
+
+
 def _content(record: dict, fields: tuple[str, ...] | None, text_digest: str | None = None) -> str:
     """What of ``record`` a kind reading ``fields`` depends on, as one string (None: the whole row).
 
@@ -190,8 +193,11 @@ def _content(record: dict, fields: tuple[str, ...] | None, text_digest: str | No
         return _field_text(text)
     shown = {"sha256": text_digest} if text_digest is not None and isinstance(text, str) else None
     if fields is None:
-        return json.dumps({k: shown if k == "text" and shown is not None else jsonable(v) for k, v in record.items()},
-                          ensure_ascii=False, sort_keys=True)
+        # Only values JSON cannot write as they are go through jsonable (most are strings: 0.6 -> 0.35 s a pass).
+        row = {k: v if type(v) in _JSON_PLAIN else jsonable(v) for k, v in record.items()}
+        if shown is not None:
+            row["text"] = shown
+        return json.dumps(row, ensure_ascii=False, sort_keys=True)
     return json.dumps([shown if f == "text" and shown is not None else
                        _field_text(record.get(f)) if isinstance(record.get(f), str) else None for f in fields],
                       ensure_ascii=False)
