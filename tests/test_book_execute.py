@@ -117,3 +117,23 @@ def test_the_generated_configuration_reads_the_notebooks_from_that_cache():
     # The project's own configuration still executes every notebook (jupyter-book run by hand).
     base = yaml.safe_load((PROJECT_ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert base["execute"]["execute_notebooks"] == "force"
+
+
+def test_each_notebooks_time_is_kept_and_the_longest_starts_first_next_time(tmp_path):
+    """The seconds of every notebook's run are kept beside the build (not in the execution cache, which
+    publishing replaces), and the next run starts the longest first; a notebook never timed starts first."""
+    from analysis.book.execute import TIMES, read_times, run_order
+
+    root = tmp_path
+    quick = _notebook(root / "book" / "01_quick.ipynb", "x = 1")
+    slow = _notebook(root / "book" / "02_slow.ipynb", "import time; time.sleep(2)")
+    middle = _notebook(root / "book" / "03_middle.ipynb", "import time; time.sleep(1)")
+    assert execute_book([quick, slow, middle], "cache", root=root, executed=None, times=root / "times") == []
+    times = read_times(root / "times")
+    assert set(times) == {"book/01_quick.ipynb", "book/02_slow.ipynb", "book/03_middle.ipynb"}
+    assert times["book/02_slow.ipynb"] > times["book/03_middle.ipynb"] > times["book/01_quick.ipynb"]
+    new = _notebook(root / "book" / "04_new.ipynb", "x = 2")
+    assert run_order([quick, slow, middle, new], times, root) == [new, slow, middle, quick]
+    # An unreadable record is no record (the order is an optimisation).
+    (root / "times" / TIMES).write_text("{not json", encoding="utf-8")
+    assert read_times(root / "times") == {} and run_order([quick, slow], {}, root) == [quick, slow]

@@ -463,3 +463,13 @@ def test_mention_columns_read_from_the_encoding_equal_the_decoded_records(gen_co
     decoded = mentions_frame(table_columns([KINDS["mentions"].decode(b) for b in blobs], MENTION_COLUMNS))
     assert len(decoded) > 100
     pd.testing.assert_frame_equal(mentions_frame(record_columns(blobs, MENTION_COLUMNS)), decoded, check_exact=True)
+
+
+def test_a_new_cache_file_has_large_pages_and_reclaims_freed_ones(articles, tmp_path):
+    run_stage(articles.head(3), workers=1, cache=tmp_path / "c")
+    con = sqlite3.connect(tmp_path / "c" / ArticleCache.FILE)
+    try:
+        assert con.execute("PRAGMA page_size").fetchone()[0] == ArticleCache.PAGE_SIZE == 16384
+        assert con.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+    finally:
+        con.close()

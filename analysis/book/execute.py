@@ -8,7 +8,10 @@ that the generated configuration names (:data:`EXECUTION_CACHE`, ``execute_noteb
 ``_build/book_inputs/_config.yml``); jupyter-book then renders the stored outputs.
 
 * Every notebook reads the built tables and the corpus, never another notebook's outputs, so all run
-  side by side (two at a time on two cores, in the table of contents' order as workers come free).
+  side by side (two at a time on two cores), the longest first as workers come free: each notebook's
+  seconds of its last run are kept in the build folder (:data:`TIMES`, ``_build/cache/execute``); a
+  notebook never timed starts first, in the table of contents' order.  On the development corpus the
+  table of contents' order put chapters 1, 3 and 4 (39 s) on one worker beside chapter 2 (26 s).
 * The cache lives in ``_build/book_inputs``, which ``python -m analysis publish`` replaces as a whole,
   so it never holds a notebook run on other tables: a run of jupyter-book without this step finds it
   empty and executes every notebook itself, as before.
@@ -26,6 +29,7 @@ their sites.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import shutil
@@ -52,6 +56,9 @@ TIMEOUT = 300
 #: cells as stderr, which fails the book.  Such a notebook is run again, alone (:data:`RACE_RETRIES` times).
 PORT_RACE = ("ZMQError", "Address already in use")
 RACE_RETRIES = 2
+
+#: Where the notebooks' last execution times are kept, in the build folder's cache (``cache_dir("execute")``).
+TIMES = "execution_seconds.json"
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +90,70 @@ def toc_notebooks(toc: str | Path, root: Path = PROJECT_ROOT) -> list[Path]:
     return paths
 
 
+def run_order(notebooks: list[Path], seconds: dict[str, float], root: Path = PROJECT_ROOT) -> list[Path]:
+    """``notebooks`` in the order they are started: those without a time in ``seconds`` (by path under
+    ``root``) first, in their order, then the longest first (ties in their order): with workers taking the
+    next notebook as they come free, the longest no longer starts last.
+
+    >>> nbs = [Path("/b/01.ipynb"), Path("/b/02.ipynb"), Path("/b/03.ipynb"), Path("/b/04.ipynb")]
+    >>> [p.stem for p in run_order(nbs, {"01.ipynb": 7.0, "02.ipynb": 26.0, "04.ipynb": 16.5}, Path("/b"))]
+    ['03', '02', '04', '01']
+    """
+    def known(path: Path):
+        return seconds.get(_relative(path, root))
+
+    fresh = [n for n in notebooks if known(n) is None]
+    timed = sorted((n for n in notebooks if known(n) is not None), key=lambda n: -float(known(n)))
+    return fresh + timed
+
+
+def _relative(path: Path, root: Path) -> str:
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_times(folder: str | Path | None) -> dict[str, float]:
+    """The last execution seconds kept in ``folder`` (:data:`TIMES`; empty when none or unreadable: the
+    order is an optimisation, never a reason to fail)."""
+    if folder is None:
+        return {}
+    try:
+        found = json.loads((Path(folder) / TIMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))} if isinstance(found, dict) else {}
+
+
+def _keep_times(folder: str | Path | None, cache, notebooks: list[Path], root: Path) -> None:
+    """Add the execution seconds of this run's notebooks (jupyter-cache's records) to ``folder``'s :data:`TIMES`."""
+    if folder is None:
+        return
+    from analysis.io import write_text
+
+    wanted = {str(Path(n).resolve()): _relative(n, root) for n in notebooks}
+    times = read_times(folder)
+    for record in cache.list_cache_records():
+        name = wanted.get(str(Path(record.uri).resolve()))
+        took = (record.data or {}).get("execution_seconds")
+        if name is not None and isinstance(took, (int, float)):
+            times[name] = round(float(took), 2)
+    try:
+        write_text(json.dumps(times, indent=1, sort_keys=True), Path(folder) / TIMES)
+    except OSError as err:  # a read-only build folder costs the order next time, never the book
+        log.warning("could not keep the notebooks' execution times in %s (%s)", folder, err.strerror or err)
+
+
 def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE, *, timeout: int = TIMEOUT,
-                 root: Path = PROJECT_ROOT, executed: str | Path | None = EXECUTED) -> list[str]:
+                 root: Path = PROJECT_ROOT, executed: str | Path | None = EXECUTED,
+                 times: str | Path | None = None) -> list[str]:
     """Execute ``notebooks`` in parallel worker processes and store them in a new execution cache at
     ``cache_dir`` (any old one is removed first) and, when all ran, as notebooks in ``executed`` (their path
-    under ``root`` kept: ``book/01_corpus.ipynb``; None: not written).  Returns the problems: one message per
-    notebook that failed (empty when all ran)."""
+    under ``root`` kept: ``book/01_corpus.ipynb``; None: not written).  ``times``: a folder where each
+    notebook's seconds are kept, to start the longest first next time (:func:`run_order`; None: the given
+    order).  Returns the problems: one message per notebook that failed (empty when all ran)."""
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
@@ -104,12 +169,14 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
         shutil.rmtree(under_root(executed), ignore_errors=True)
     cache = get_cache(str(cache_dir))
     problems: list[str] = []
-    pks = [cache.add_nb_to_project(str(n.resolve())).pk for n in notebooks]
+    # Added in the order they should start: the pool takes them in that order as its workers come free.
+    ordered = run_order(notebooks, read_times(times), root)
+    pks = [cache.add_nb_to_project(str(n.resolve())).pk for n in ordered]
     executor = load_executor("local-parallel" if len(notebooks) > 1 else "local-serial", cache=cache, logger=log)
     result = executor.run_and_cache(filter_pks=pks, timeout=timeout, allow_errors=False)
     failed = set(result.excepted + result.errored)
     for _ in range(RACE_RETRIES):
-        raced = _raced(cache, notebooks, pks, failed)
+        raced = _raced(cache, ordered, pks, failed)
         if not raced:
             break
         log.warning("%d notebook(s) lost a local port to a kernel started beside them; running them again, alone",
@@ -117,12 +184,13 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
         again = load_executor("local-serial", cache=cache, logger=log).run_and_cache(
             filter_pks=list(raced.values()), timeout=timeout, allow_errors=False)
         failed = (failed - set(raced)) | set(again.excepted + again.errored)
+    _keep_times(times, cache, notebooks, root)
     for uri in sorted(failed):
         record = cache.get_project_record(uri)
         trace = re.sub(r"\x1b\[[0-9;]*m", "", record.traceback or "").strip().splitlines()  # no colour codes
         problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: the notebook failed"
                         + (f":\n{chr(10).join(trace[-25:])}" if trace else ""))
-    for uri in sorted(_raced(cache, notebooks, pks, failed, remove=False)):
+    for uri in sorted(_raced(cache, ordered, pks, failed, remove=False)):
         problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: its kernel lost a local port to "
                         f"another kernel in each of {RACE_RETRIES + 1} runs (its cells' stderr: {PORT_RACE[0]})")
     if executed is not None and not problems:
@@ -198,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         given = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("execute", {}).get("timeout")
         timeout = int(given) if given else TIMEOUT
     notebooks = toc_notebooks(args.toc)
-    problems = execute_book(notebooks, args.cache, timeout=timeout)
+    from analysis.settings import default_settings
+
+    try:
+        times = default_settings().cache_dir("execute")
+    except OSError:
+        times = None
+    problems = execute_book(notebooks, args.cache, timeout=timeout, times=times)
     for line in problems:
         print(f"execute: {line}", file=sys.stderr)
     if problems:
