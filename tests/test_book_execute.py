@@ -147,3 +147,12 @@ def test_each_notebooks_time_is_kept_and_the_longest_starts_first_next_time(tmp_
     # An unreadable record is no record (the order is an optimisation).
     (root / "times" / TIMES).write_text("{not json", encoding="utf-8")
     assert read_times(root / "times") == {} and run_order([quick, slow], {}, root) == [quick, slow]
+
+
+def test_the_times_are_kept_in_the_build_folder_the_environment_names(tmp_path, monkeypatch):
+    from analysis.book.execute import times_folder
+
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path / "build"))
+    assert times_folder() == tmp_path / "build" / "cache" / "execute" and times_folder().is_dir()
+    monkeypatch.setenv("ANALYSIS_DATE_MIN", "not a date")
+    assert times_folder() is None

@@ -115,6 +115,18 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def times_folder() -> Path | None:
+    """Where the notebooks' times are kept: the build folder's ``cache/execute`` (``$ANALYSIS_BUILD_DIR``, as
+    the build's own caches; None when the environment's settings are malformed or the folder cannot be made)."""
+    from analysis.errors import InputError
+    from analysis.settings import Settings
+
+    try:
+        return Settings.from_environment().cache_dir("execute")
+    except (InputError, OSError):
+        return None
+
+
 def read_times(folder: str | Path | None) -> dict[str, float]:
     """The last execution seconds kept in ``folder`` (:data:`TIMES`; empty when none or unreadable: the
     order is an optimisation, never a reason to fail)."""
@@ -266,13 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         given = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("execute", {}).get("timeout")
         timeout = int(given) if given else TIMEOUT
     notebooks = toc_notebooks(args.toc)
-    from analysis.settings import default_settings
-
-    try:
-        times = default_settings().cache_dir("execute")
-    except OSError:
-        times = None
-    problems = execute_book(notebooks, args.cache, timeout=timeout, times=times)
+    problems = execute_book(notebooks, args.cache, timeout=timeout, times=times_folder())
     for line in problems:
         print(f"execute: {line}", file=sys.stderr)
     if problems:
