@@ -436,14 +436,14 @@ def keyness_from_counts(
         return table
     wanted = pd.Index(vocabulary).get_indexer(table["term"])
     # One side at a time, so only one side's sorted arrays are in memory.
-    disp_t = _dispersion_arrays(list(side(True)), wanted)
-    disp_r = _dispersion_arrays(list(side(False)), wanted)
-    empty = (0, 0.0, math.nan, math.nan)
-    rows = []
-    for code, key_for in zip(wanted, table["key_for"]):
-        dt, dr = disp_t.get(code, empty), disp_r.get(code, empty)
-        n, rng, dp, top = dt if key_for == "target" else dr
-        rows.append((dt[0], dr[0], n, rng, dp, top, bool(n == 1 or (top == top and top >= ONE_ARTICLE_SHARE))))
+    n_t, _, _, _ = disp_t = _dispersion_arrays(list(side(True)), wanted)
+    n_r, _, _, _ = disp_r = _dispersion_arrays(list(side(False)), wanted)
+    on_target = (table["key_for"] == "target").to_numpy()
+    n, rng, dp, top = (np.where(on_target, t, r) for t, r in zip(disp_t, disp_r))
+    with np.errstate(invalid="ignore"):
+        one = (n == 1) | (top >= ONE_ARTICLE_SHARE)  # NaN (no article) compares False
+    rows = {"n_articles_target": n_t, "n_articles_reference": n_r, "n_articles": n, "range": rng, "dp": dp,
+            "top_article_share": top, "one_article": one}
     extra = pd.DataFrame(rows, columns=DISPERSION_COLUMNS, index=table.index)
     table = pd.concat([table, extra], axis=1)
     return table.astype({"n_articles_target": "int64", "n_articles_reference": "int64", "n_articles": "int64",
@@ -467,9 +467,11 @@ def _positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
     return pd.Index(keys).get_indexer(wanted)
 
 
-def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray) -> dict[int, tuple[int, float, float, float]]:
-    """Dispersion over one side's articles, for the term codes ``wanted``: ``{code: (n_articles,
-    range share, Gries' DP, top article share)}``.
+def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dispersion over one side's articles, for the term codes ``wanted``: four arrays aligned with
+    ``wanted``, ``(n_articles, range share, Gries' DP, top article share)``; a term absent from the side
+    has ``(0, 0.0, NaN, NaN)``.
 
     ``arrays``: ``[codes, where, values, sizes]``, long arrays of term code,
     article index within the side and count, then the side's article sizes;
@@ -478,13 +480,21 @@ def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray) -> dict[int
     DP (Gries 2008): with ``s_i`` the share of the side's tokens in article
     ``i`` and ``v_i`` the share of the term's uses there, DP = ½ Σ |v_i − s_i|.
     Each term's articles are summed in article order, as the token-based
-    computation before it did, so the floats are the same to the bit.
+    computation before it did, so the floats are the same to the bit: the terms
+    with the same number of articles are one matrix, summed along its rows
+    (NumPy sums a contiguous row as it sums the same values alone), so the cost
+    is a few array operations per distinct number of articles, not per term.
     """
     codes, where, values, sizes = arrays
     arrays.clear()
+    wanted = np.asarray(wanted)
+    n_articles = np.zeros(len(wanted), dtype=np.int64)
+    range_share = np.zeros(len(wanted))
+    dp = np.full(len(wanted), np.nan)
+    top = np.full(len(wanted), np.nan)
     total_size = sizes.sum()
     if len(sizes) == 0 or total_size == 0:
-        return {}
+        return n_articles, range_share, dp, top
     share = sizes / total_size
     if len(where) < 2 or (np.diff(where) >= 0).all():
         order = np.argsort(codes, kind="stable")  # rows in article order already: by term, then article
@@ -494,22 +504,26 @@ def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray) -> dict[int
     where = where[order]
     values = values[order]
     del order
-    wanted = np.asarray(wanted)
     starts = np.searchsorted(codes, wanted, side="left")
-    stops = np.searchsorted(codes, wanted, side="right")
-    out = {}
-    n_parts = len(sizes)
-    for code, a, b in zip(wanted.tolist(), starts.tolist(), stops.tolist()):
-        if a == b:
-            continue
-        idx = where[a:b]
-        counts = values[a:b].astype(float)
-        f = counts.sum()
-        v = counts / f
+    lengths = np.searchsorted(codes, wanted, side="right") - starts
+    n_articles[:] = lengths
+    range_share[:] = lengths / len(sizes)
+    present = np.flatnonzero(lengths > 0)
+    by_length = present[np.argsort(lengths[present], kind="stable")]
+    bounds = np.flatnonzero(np.diff(lengths[by_length])) + 1
+    groups = np.split(by_length, bounds) if len(by_length) else []
+    # At most about a million cells at once, so memory stays that of the per-term loop it replaced.
+    for group in (g[at : at + max(1, (1 << 20) // int(lengths[g[0]]))] for g in groups
+                  for at in range(0, len(g), max(1, (1 << 20) // int(lengths[g[0]])))):
+        length = int(lengths[group[0]])
+        rows = starts[group][:, None] + np.arange(length)  # terms × articles, contiguous rows
+        counts = values[rows].astype(float)
+        f = counts.sum(axis=1)
+        side_share = share[where[rows]]
         # Articles without the term contribute |0 - s_i| = s_i.
-        dp = 0.5 * (np.abs(v - share[idx]).sum() + (1.0 - share[idx].sum()))
-        out[code] = (b - a, (b - a) / n_parts, float(dp), float(counts.max() / f))
-    return out
+        dp[group] = 0.5 * (np.abs(counts / f[:, None] - side_share).sum(axis=1) + (1.0 - side_share.sum(axis=1)))
+        top[group] = counts.max(axis=1) / f
+    return n_articles, range_share, dp, top
 
 
 def audit_terms(table: pd.DataFrame, top: int = 100, column: str = "term", boilerplate=None) -> pd.DataFrame:
@@ -693,22 +707,37 @@ def compact_term_counts(batches, n_rows: int) -> pd.DataFrame:
     48,000-article generated corpus) take 12 bytes each and no string;
     reading them whole through Arrow and pandas peaked at 300 MB more.
     """
+    import pyarrow as pa
+
     orders, codes, counts = (np.empty(n_rows, dtype=np.int32) for _ in range(3))
-    vocabulary: dict[str, int] = {}
+    dictionaries, spans = [], []
     at = 0
     for batch in batches:
         term = batch.column("term")
-        ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in term.dictionary.to_pylist()),
-                          dtype=np.int32, count=len(term.dictionary))
         stop = at + batch.num_rows
         if stop > n_rows:
             raise ValueError(f"term counts: more than the {n_rows} rows announced")
-        codes[at:stop] = ids[term.indices.to_numpy(zero_copy_only=False)]
+        # The batch's own codes for now; mapped to the one vocabulary once every dictionary is known.
+        codes[at:stop] = term.indices.to_numpy(zero_copy_only=False)
         orders[at:stop] = batch.column("article_order").to_numpy()
         counts[at:stop] = batch.column("count").to_numpy()
+        dictionaries.append(term.dictionary)
+        spans.append((at, stop, len(term.dictionary)))
         at = stop
     if at != n_rows:
         raise ValueError(f"term counts: read {at} rows, {n_rows} announced")
+    # Arrow numbers the terms of all the dictionaries, in turn, by first appearance (as a dict filled
+    # dictionary by dictionary would, without a Python call per entry).
+    if dictionaries:
+        encoded = pa.concat_arrays([d.cast(pa.large_string()) for d in dictionaries]).dictionary_encode()
+        ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        vocabulary = encoded.dictionary.to_pylist()
+    else:
+        ids, vocabulary = np.empty(0, dtype=np.int32), []
+    first = 0
+    for begin, end, size in spans:
+        codes[begin:end] = ids[first : first + size][codes[begin:end]]
+        first += size
     # copy=False: the three arrays become the frame's columns as they are.
     return pd.DataFrame({"article_order": orders, "term": pd.Categorical.from_codes(codes, categories=list(vocabulary)),
                          "count": counts}, copy=False)
