@@ -36,7 +36,7 @@ from .aggregate.dataset import DatasetWriteError, WrittenTable
 from .aggregate.tables import per_article_tables
 from .corpus.folder import Corpus, as_corpus, check_not_input
 from .corpus.read import read_corpus
-from .errors import InputError
+from .errors import InputError, WorkerStartError
 from .inputs import input_digest, signatures, up_to_date
 from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.protocol import protocol_order
@@ -510,6 +510,28 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
     return written
 
 
+def refuse_in_worker_start() -> None:
+    """Raise :class:`WorkerStartError` in a worker process that is still starting.
+
+    A worker started by the ``forkserver`` or ``spawn`` method imports the script that started the
+    build again (Python's multiprocessing does, to find its functions).  A script that builds at its
+    top level, outside ``if __name__ == "__main__":``, would then build in every worker too, and that
+    build waits for the folder the first one holds, which waits for its workers: the build hung,
+    silently.  Now the worker stops at once with this message, and the build reports the lost worker.
+
+    >>> refuse_in_worker_start()  # the main process: nothing to refuse
+    """
+    import multiprocessing
+
+    # multiprocessing marks a process that is importing its parent's main module this way (the same
+    # mark makes it refuse to start processes of its own at that point).
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise WorkerStartError(
+            "a build was started while a worker process was importing the script that started the build: "
+            "put the script's code under `if __name__ == \"__main__\":` (worker processes import the script "
+            "again, and must not build)")
+
+
 def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: str = "", leaders=None,
           progress: bool = False, workers: int | None = None, scheduler=None, force: bool = False
           ) -> Mapping[str, pd.DataFrame]:
@@ -533,6 +555,7 @@ def build(out: str | Path, corpus=None, manifest=None, articles=None, *, paper: 
     ...
     analysis.io.OutputError: /dev/null/out: --out lies under /dev/null, which is a file
     """
+    refuse_in_worker_start()
     folder = OutputFolder(out)
     try:
         folder.check()  # a wrong --out is reported before the corpus is even read

@@ -32,3 +32,8 @@ class BuildError(RuntimeError):
     """A build could not finish for a reason outside its input: a worker process died twice on the same
     articles, a Dask cluster lost its workers or stopped answering.  The message says what happened
     and to which articles."""
+
+
+class WorkerStartError(RuntimeError):
+    """A build was started inside a worker process while it was starting (it was importing the script
+    that started the build: see :func:`analysis.build.refuse_in_worker_start`)."""

@@ -744,3 +744,39 @@ def test_wildcards_in_a_build_folder_that_is_read_back(tmp_path):
     odd = tmp_path / "copy [1]"
     shutil.copytree(out, odd)
     assert int(Tables(odd).query("SELECT count(*) AS n FROM perarticle.term_counts")["n"].iloc[0]) > 0
+
+
+UNGUARDED_SCRIPT = """\
+import sys
+from analysis.api import Corpus
+from analysis.settings import Settings
+
+# No `if __name__ == "__main__":` -- every worker process imports this file again.
+Corpus(sys.argv[1], settings=Settings.from_environment()).tables(sys.argv[2], workers=2)
+print("built")
+"""
+
+
+def test_a_script_that_builds_without_a_main_guard_fails_with_a_hint_instead_of_hanging(tmp_path, hundred):
+    """A student's script that builds at its top level: the workers import it again and used to start a
+    build of their own, waiting for the folder the first build held while it waited for them (the
+    script hung for ever, without a word).  Now it ends at once, says why, and writes nothing."""
+    folder, _ = hundred
+    script = tmp_path / "my_analysis.py"
+    script.write_text(UNGUARDED_SCRIPT, encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "ANALYSIS_BUILD_DIR": str(tmp_path / "build"), "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run([sys.executable, str(script), str(folder), str(out)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode != 0 and "built" not in done.stdout
+    assert "WorkerStartError" in done.stderr and 'if __name__ == "__main__":' in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("analysis.errors.BuildError") and "importing my_analysis.py" in last, last
+    assert not out.exists() and leftovers(out) == []
+    # The same script with the guard builds.
+    script.write_text(UNGUARDED_SCRIPT.replace("Corpus(sys.argv[1]", 'if __name__ == "__main__":\n    Corpus(sys.argv[1]')
+                      .replace('print("built")', '    print("built")'), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(folder), str(out)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and done.stdout.strip() == "built", done.stderr[-2000:]
+    assert (out / "build.json").is_file()

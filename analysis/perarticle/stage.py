@@ -974,8 +974,15 @@ class Runner:
             return submit_ordered(self._client, fn, jobs, timeout=self.settings.dask_timeout)
         if self.workers == 1 or (len(jobs) == 1 and self._pool is None):
             return lambda: [fn(*job) for job in jobs]
+        from concurrent.futures.process import BrokenProcessPool
+
         pool = self._processes(len(jobs))
-        futures = [pool.submit(fn, *job) for job in jobs]
+        futures: list = []
+        for job in jobs:
+            try:
+                futures.append(pool.submit(fn, *job))
+            except BrokenProcessPool:  # a worker died before every job was handed out: run it again below
+                futures.append(None)
         return lambda: self._results(fn, jobs, futures)
 
     def _results(self, fn: Callable, jobs: list[tuple], futures: list) -> list:
@@ -985,6 +992,8 @@ class Runner:
         lost: list[int] = []
         for i, future in enumerate(futures):
             try:
+                if future is None:
+                    raise BrokenProcessPool("the pool broke before this job was submitted")
                 out[i] = future.result()
             except BrokenProcessPool:
                 lost.append(i)
@@ -1317,7 +1326,20 @@ def _lost_articles(articles: pd.DataFrame, rows: list[int], corpus: Corpus):
     shown = ", ".join(ids[:10]) + (f" … ({len(ids)} articles)" if len(ids) > 10 else "")
     return BuildError(f"{corpus.text}: a worker process died twice while computing articles {shown} "
                       "(killed, or out of memory?); the previous tables are unchanged; try fewer --workers, "
-                      "or look at those articles (a huge text?)")
+                      f"or look at those articles (a huge text?){_script_hint()}")
+
+
+def _script_hint() -> str:
+    """When the build was started by a script (not ``python -m``): the other way workers die at once, a
+    build at the script's top level (:func:`analysis.build.refuse_in_worker_start` says so in the
+    workers' own messages)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        return ""
+    return (f"; or, if the messages above say a worker was importing {Path(main.__file__).name}, put that script's "
+            "code under `if __name__ == \"__main__\":`")
 
 
 def formulation_occurrences(stage: StageResult, *, workers: int | None = None, scheduler=None,
