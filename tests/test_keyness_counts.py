@@ -92,3 +92,23 @@ def test_integer_keys_are_looked_up_without_an_index():
                                   [True, False, False], min_count=1, key="article_order")
     assert_same(by_order, as_text)
     assert by_order.set_index("term").loc["甲", "count_target"] == 1  # article 9's 8 are left out
+
+
+def test_keyness_of_a_generated_corpus_is_the_reference_to_the_bit(tmp_path):
+    """On 1,500 generated articles, where common terms are in hundreds of articles (NumPy sums more than
+    eight values pairwise, so the order of the additions shows in the last bits), the dispersion computed
+    one matrix per number of articles equals the reference computed one term at a time."""
+    from analysis.corpus.read import read_corpus
+    from analysis.synthetic import generate_corpus
+    from analysis.tokens import tokenize_articles
+
+    folder = generate_corpus(tmp_path / "gen", 1500, start="2020-01-01", end="2021-12-31", seed=5)
+    articles = read_corpus(folder, cache=False).articles
+    tokens = tokenize_articles(articles)
+    counts = article_term_counts(tokens)
+    sizes = pd.DataFrame({"article_id": tokens["article_id"].astype(str), "n_tokens": tokens["tokens"].map(len)})
+    mask = (articles["date"].astype(str) >= "2021-07-01").to_numpy()
+    assert 100 < mask.sum() < len(mask) - 100
+    after = keyness_from_counts(counts.astype({"term": "category"}), sizes, mask)
+    assert after["n_articles"].max() > 300 and after["n_articles"].nunique() > 50
+    assert_same(after, keyness_before(articles, tokens, mask))
