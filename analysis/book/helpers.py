@@ -835,9 +835,18 @@ def save_figure_files(figure, name: str, folder: str | Path) -> tuple[Path, Path
     with atomic_path(svg) as tmp:
         figure.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
     with atomic_path(png) as tmp:
-        figure.savefig(tmp, format="png", dpi=2 * figure.get_dpi(), bbox_inches="tight",
-                       metadata={"Software": None})
+        Path(tmp).write_bytes(figure_png(figure))
     return svg, png
+
+
+def figure_png(figure) -> bytes:
+    """``figure`` as a PNG at twice its nominal resolution, cropped to its content, with no software
+    version: the download file of :func:`save_figure_files`, and the very image a Jupyter kernel shows
+    inline with the "retina" format (:func:`analysis.figures.style.use_cjk_font`), so the book draws it
+    once for both."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(figure, fmt="retina", metadata={"Software": None})
 
 
 class GluedFigure:
@@ -859,13 +868,24 @@ class GluedFigure:
     >>> plt.close(fig)
     """
 
-    def __init__(self, figure):
+    def __init__(self, figure, png: bytes | None = None):
         from analysis.figures.digest import figure_digest
 
         self.figure = figure
         self.digest = figure_digest(figure)
+        #: The retina PNG already drawn (:func:`figure_png`), shown instead of drawing the figure again.
+        self.png = png
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        if self.png is not None:
+            # What the retina formatter gives for the figure (base64 text, half the pixels as its size).
+            from binascii import b2a_base64
+
+            from IPython.core.pylabtools import _pngxy
+
+            width, height = _pngxy(self.png)
+            return ({"image/png": b2a_base64(self.png, newline=False).decode("ascii"), "text/plain": self.digest},
+                    {"image/png": {"width": width // 2, "height": height // 2}})
         from IPython.core.formatters import format_display_data
 
         data, metadata = format_display_data(self.figure, include=include, exclude=exclude)
@@ -874,6 +894,34 @@ class GluedFigure:
 
     def __repr__(self) -> str:
         return self.digest
+
+
+def _inline_format_is_retina() -> bool:
+    """Whether this kernel shows a figure as one retina PNG and nothing else (what
+    :func:`analysis.figures.style.use_cjk_font` sets: the image :func:`figure_png` draws)."""
+    import functools
+
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import retina_figure
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    from matplotlib.figure import Figure
+
+    printers = {}
+    for mime, formatter in shell.display_formatter.formatters.items():
+        if mime == "text/plain" or not formatter.enabled:
+            continue
+        try:
+            printers[mime] = formatter.lookup_by_type(Figure)
+        except KeyError:
+            continue
+    printer = printers.get("image/png")
+    return (list(printers) == ["image/png"] and isinstance(printer, functools.partial)
+            and printer.func is retina_figure and printer.keywords == {"base64": True, "bbox_inches": "tight"})
 
 
 def caption_figure(fig, name: str, caption: str | None = None, alt: str | None = None) -> None:
@@ -904,9 +952,10 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     if tiny:
         plt.close(figure)
         raise ValueError(f"figure {name!r}: text under {MIN_FONT_PT} pt is unreadable on a phone: {', '.join(tiny[:5])}")
+    png = None
     if _publishing["folder"] is not None:
-        save_figure_files(figure, name, _publishing["folder"])
-    glue(name, GluedFigure(figure), display=False)
+        png = save_figure_files(figure, name, _publishing["folder"])[1].read_bytes()
+    glue(name, GluedFigure(figure, png=png if _inline_format_is_retina() else None), display=False)
     plt.close(figure)
 
 
