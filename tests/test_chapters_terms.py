@@ -468,3 +468,14 @@ def test_load_tables_keeps_only_the_article_columns_it_needs(sample_tables):
     ids = sample_tables["articles"]["article_id"].iloc[[3, 0]]
     rows = terms.full_articles(sample_tables, loaded["articles"], ids)
     pd.testing.assert_frame_equal(rows, sample_tables["articles"].iloc[[0, 3]].reset_index(drop=True))
+
+
+def test_trend_terms_are_the_most_frequent_terms_found_in_a_period():
+    """In frequency order, only terms some period has, at most n; Arrow-backed strings (as the tables
+    are read) or plain ones."""
+    tf = pd.DataFrame({"term": ["发展", "改革", "创新", "开放", "协调", "绿色"], "count": [9, 8, 7, 6, 5, 4]})
+    period_tf = pd.DataFrame({"period": ["2024-01"] * 4, "term": ["绿色", "创新", "发展", "共享"]})
+    for frame in (period_tf, period_tf.astype({"term": "string[pyarrow]"})):
+        assert terms.trend_terms(frame, tf, n=2) == ["发展", "创新"]
+        assert terms.trend_terms(frame, tf, n=8) == ["发展", "创新", "绿色"]
+    assert terms.trend_terms(period_tf.iloc[:0], tf) == []

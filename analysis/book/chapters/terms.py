@@ -23,6 +23,7 @@ tokens of the few articles quoted (:func:`concordance_lines`,
 """
 from __future__ import annotations
 
+import itertools
 import re
 
 import pandas as pd
@@ -117,8 +118,10 @@ def period_phrase(label: str, code: str) -> str:
 
 def trend_terms(period_tf: pd.DataFrame, tf: pd.DataFrame, n: int = 8) -> list[str]:
     """Terms for the period chart: the ``n`` most frequent terms of the corpus that occur in any period."""
-    present = set(period_tf["term"]) if len(period_tf) else set()
-    return [t for t in tf["term"] if t in present][:n]
+    # The distinct terms through Arrow (iterating 2 million Arrow-backed strings one by one took 1.2 s on
+    # the development corpus), and the frequency table read only as far as the n-th term found.
+    present = set(pd.unique(period_tf["term"]).tolist()) if len(period_tf) else set()
+    return list(itertools.islice((t for t in tf["term"] if t in present), n))
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
