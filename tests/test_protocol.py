@@ -116,3 +116,35 @@ def test_a_list_keeps_each_person_once_in_printed_order_whatever_the_row_order(n
     shuffled = mentions.sample(frac=1, random_state=7)
     pd.testing.assert_frame_equal(protocol_lists(shuffled), protocol_lists(mentions))
     pd.testing.assert_frame_equal(protocol_order(shuffled), protocol_order(mentions))
+
+
+def _sequences_one_list_at_a_time(mentions: pd.DataFrame) -> pd.DataFrame:
+    """protocol_sequences as it was written first, one group at a time: the reference."""
+    from analysis.leaders.tables import LOCATIONS
+
+    chosen = mentions[mentions["enumeration"] > 0]
+    rows = []
+    for (article_id, location, _), group in chosen.groupby(["article_id", "location", "enumeration"], sort=False):
+        if len(group) < 2:
+            continue
+        group = group.sort_values("list_order")
+        rows.append({"date": group["date"].iloc[0], "article_id": article_id, "location": location,
+                     "sentence": int(group["sentence"].iloc[0]), "n": len(group), "sequence": " > ".join(group["name"]),
+                     "titles": " > ".join(t or "—" for t in group["title"])})
+    frame = pd.DataFrame(rows, columns=["date", "article_id", "location", "sentence", "n", "sequence", "titles"])
+    rank = frame["location"].map({loc: i for i, loc in enumerate(LOCATIONS)})
+    return (frame.assign(_r=rank).sort_values(["date", "article_id", "_r", "sentence"], kind="stable")
+            .drop(columns="_r").reset_index(drop=True))
+
+
+def test_roll_calls_are_those_of_the_one_list_at_a_time_reference(national):
+    """The roll calls of 500 generated national articles, as the table is and with its rows shuffled:
+    the same frame as the reference that sorted each list on its own."""
+    _, mentions, _ = national
+    expected = _sequences_one_list_at_a_time(mentions)
+    assert len(expected) > 50 and expected["n"].max() >= 3 and expected["titles"].str.contains("—").any()
+    pd.testing.assert_frame_equal(protocol_sequences(mentions), expected, check_exact=True)
+    shuffled = mentions.sample(frac=1.0, random_state=7)
+    pd.testing.assert_frame_equal(protocol_sequences(shuffled), _sequences_one_list_at_a_time(shuffled),
+                                  check_exact=True)
+    assert protocol_sequences(mentions.iloc[:0]).empty
