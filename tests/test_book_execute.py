@@ -156,3 +156,57 @@ def test_the_times_are_kept_in_the_build_folder_the_environment_names(tmp_path, 
     assert times_folder() == tmp_path / "build" / "cache" / "execute" and times_folder().is_dir()
     monkeypatch.setenv("ANALYSIS_DATE_MIN", "not a date")
     assert times_folder() is None
+
+
+def _losing_records(monkeypatch, notebook_name: str, times: int) -> list[int]:
+    """Make jupyter-cache forget the stored run of ``notebook_name`` after each of its first ``times`` runs,
+    as it once did by itself (the run reported as done, no record in the cache); returns the runs counted."""
+    import jupyter_cache.executors as executors
+
+    real = executors.load_executor
+    runs = []
+
+    def load_executor(name, cache, logger=None):
+        executor = real(name, cache=cache, logger=logger)
+        run = executor.run_and_cache
+
+        def run_and_cache(**kwargs):
+            result = run(**kwargs)
+            for record in list(cache.list_cache_records()):
+                if Path(record.uri).name == notebook_name:
+                    runs.append(1)
+                    if len(runs) <= times:
+                        cache.remove_cache(record.pk)
+            return result
+
+        executor.run_and_cache = run_and_cache
+        return executor
+
+    monkeypatch.setattr(executors, "load_executor", load_executor)
+    return runs
+
+
+def test_a_run_reported_but_not_recorded_is_run_again(tmp_path, monkeypatch):
+    """jupyter-cache once reported a notebook's run as done and kept no record of it: the step failed with
+    a KeyError.  Such a notebook now runs again, alone, and the book goes on."""
+    root = tmp_path
+    other = _notebook(root / "book" / "01_ok.ipynb", "print('fine')")
+    lost = _notebook(root / "book" / "02_lost.ipynb", "print('done')")
+    runs = _losing_records(monkeypatch, "02_lost.ipynb", times=1)
+    assert execute_book([other, lost], "cache", root=root, executed="executed") == []
+    assert len(runs) == 2
+    done = nbformat.read(root / "executed" / "book" / "02_lost.ipynb", as_version=4)
+    assert done.cells[0].outputs[0]["text"] == "done\n"
+
+
+def test_a_run_never_recorded_is_reported_not_raised(tmp_path, monkeypatch):
+    from analysis.book.execute import RACE_RETRIES
+
+    root = tmp_path
+    other = _notebook(root / "book" / "01_ok.ipynb", "print('fine')")
+    lost = _notebook(root / "book" / "02_lost.ipynb", "print('done')")
+    runs = _losing_records(monkeypatch, "02_lost.ipynb", times=99)
+    problems = execute_book([other, lost], "cache", root=root, executed="executed")
+    assert len(problems) == 1 and problems[0].startswith("book/02_lost.ipynb: jupyter-cache reported its run as done")
+    assert len(runs) == RACE_RETRIES + 1
+    assert not (root / "executed").exists()

@@ -18,7 +18,10 @@ that the generated configuration names (:data:`EXECUTION_CACHE`, ``execute_noteb
 * A notebook that fails here is reported (file, cell, error) and the step exits with status 1, before
   any page is rendered.
 * A notebook whose kernel lost a local port to the kernel started beside it (:data:`PORT_RACE` in its
-  cells' stderr, or in its error) is run again, alone, up to :data:`RACE_RETRIES` times.
+  cells' stderr, or in its error) is run again, alone, up to :data:`RACE_RETRIES` times; so is one whose
+  run jupyter-cache reported as done but did not record (seen once in a test run of two notebooks: the
+  cache had no run of it, and the step failed with a ``KeyError`` rather than a message).  One still
+  unrecorded after the retries is reported as such.
 
 The same notebooks, with the same environment (``PYTHONHASHSEED``, ``ANALYSIS_*``), give the same
 outputs as jupyter-book's own execution (compared on the sample's downloadable notebooks: identical but for
@@ -191,8 +194,8 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
         raced = _raced(cache, ordered, pks, failed)
         if not raced:
             break
-        log.warning("%d notebook(s) lost a local port to a kernel started beside them; running them again, alone",
-                    len(raced))
+        log.warning("%d notebook(s) lost a local port to a kernel started beside them, or their run was not "
+                    "recorded; running them again, alone", len(raced))
         again = load_executor("local-serial", cache=cache, logger=log).run_and_cache(
             filter_pks=list(raced.values()), timeout=timeout, allow_errors=False)
         failed = (failed - set(raced)) | set(again.excepted + again.errored)
@@ -202,9 +205,15 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
         trace = re.sub(r"\x1b\[[0-9;]*m", "", record.traceback or "").strip().splitlines()  # no colour codes
         problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: the notebook failed"
                         + (f":\n{chr(10).join(trace[-25:])}" if trace else ""))
-    for uri in sorted(_raced(cache, ordered, pks, failed, remove=False)):
-        problems.append(f"{Path(uri).relative_to(root.resolve()).as_posix()}: its kernel lost a local port to "
-                        f"another kernel in each of {RACE_RETRIES + 1} runs (its cells' stderr: {PORT_RACE[0]})")
+    unrecorded: set[str] = set()
+    for uri in sorted(_raced(cache, ordered, pks, failed, remove=False, unrecorded=unrecorded)):
+        name = Path(uri).relative_to(root.resolve()).as_posix()
+        if uri in unrecorded:
+            problems.append(f"{name}: jupyter-cache reported its run as done but kept no record of it, in each "
+                            f"of {RACE_RETRIES + 1} runs (in {cache_dir})")
+        else:
+            problems.append(f"{name}: its kernel lost a local port to another kernel in each of "
+                            f"{RACE_RETRIES + 1} runs (its cells' stderr: {PORT_RACE[0]})")
     if executed is not None and not problems:
         for notebook in notebooks:
             _, merged = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))
@@ -216,10 +225,11 @@ def execute_book(notebooks: list[Path], cache_dir: str | Path = EXECUTION_CACHE,
     return problems
 
 
-def _raced(cache, notebooks: list[Path], pks: list[int], failed: set[str], remove: bool = True) -> dict[str, int]:
-    """``{uri: project pk}`` of the notebooks whose run shows :data:`PORT_RACE`: in the stderr of a stored
-    run (whose cache record is removed, with ``remove``, so that it runs again) or in a failed run's
-    traceback."""
+def _raced(cache, notebooks: list[Path], pks: list[int], failed: set[str], remove: bool = True,
+           unrecorded: set[str] | None = None) -> dict[str, int]:
+    """``{uri: project pk}`` of the notebooks to run again: those whose run shows :data:`PORT_RACE` (in the
+    stderr of a stored run, whose cache record is removed with ``remove``, or in a failed run's traceback),
+    and those that did not fail but have no stored run (their uris also added to ``unrecorded``)."""
     import nbformat
 
     found = {}
@@ -231,7 +241,10 @@ def _raced(cache, notebooks: list[Path], pks: list[int], failed: set[str], remov
             continue
         try:
             stored, merged = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))
-        except KeyError:
+        except KeyError:  # reported as run, yet not in the cache
+            found[record.uri] = pk
+            if unrecorded is not None:
+                unrecorded.add(record.uri)
             continue
         if any(o.get("output_type") == "stream" and o.get("name") == "stderr"
                and any(s in o.get("text", "") for s in PORT_RACE)
