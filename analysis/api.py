@@ -18,14 +18,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .build import build
+from .build import build, built_tables
 from .collection.folder import Collection, CollectionTables, is_collection_folder
 from .collection_build import build_collection
 from .corpus import folder as _folder
-from .inputs import input_digest, up_to_date
-from .io import FolderBusy, OutputFolder
 from .settings import Settings
-from .tables import MANIFEST, Tables
+from .tables import Tables
 
 #: The environment variables the book's notebooks read (at the edge, here only).
 CORPUS_ENV = "ANALYSIS_CORPUS"
@@ -52,15 +50,7 @@ class Corpus(_folder.Corpus):
 
         When another process is building ``out`` (two chapters started at once on stale tables), this
         waits for it and takes its tables if they are this corpus's, instead of failing on its lock."""
-        digest, _ = input_digest(self)
-        while not up_to_date(out, digest, MANIFEST):
-            try:
-                build(out, self, workers=workers, scheduler=scheduler, force=True)
-            except FolderBusy:
-                OutputFolder(out).wait()
-                continue
-            break
-        return Tables(out, self.settings)
+        return built_tables(out, self, workers=workers, scheduler=scheduler)
 
 
 def environment_corpus(environ=None) -> Corpus:

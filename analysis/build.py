@@ -38,7 +38,7 @@ from .corpus.folder import Corpus, as_corpus, check_not_input
 from .corpus.read import read_corpus
 from .errors import InputError, WorkerStartError
 from .inputs import input_digest, signatures, up_to_date
-from .io import OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
+from .io import FolderBusy, OutputError, OutputFolder, sha256_file, write_csv, write_parquet, write_text
 from .leaders.protocol import protocol_order
 from .leaders.tables import page_prominence
 from .leaders.validation import check_annotation, read_annotation, read_gold
@@ -508,6 +508,26 @@ def _write_into(tables: dict[str, pd.DataFrame], folder: Path, progress: bool = 
     manifest["signatures"] = signatures(paths, now)
     written.append(write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", folder / MANIFEST))
     return written
+
+
+def built_tables(out: str | Path, corpus, *, workers: int | None = None, scheduler=None,
+                 progress: bool = False) -> Tables:
+    """The tables of ``corpus`` in ``out``, built first when ``out`` is missing or holds a build of other
+    inputs (corpus, facts, code, settings).
+
+    When another process is building ``out`` (two chapters started at once on stale tables, or a chapter
+    started while ``scripts/book.sh`` builds), this waits for it and takes its tables if they are this
+    corpus's, instead of failing on its lock.  ``corpus``: a :class:`~analysis.corpus.folder.Corpus`.
+    """
+    digest, _ = input_digest(corpus)
+    while not up_to_date(out, digest, MANIFEST):
+        try:
+            build(out, corpus, workers=workers, scheduler=scheduler, force=True, progress=progress)
+        except FolderBusy:
+            OutputFolder(out).wait()
+            continue
+        break
+    return Tables(out, corpus.settings)
 
 
 def refuse_in_worker_start() -> None:

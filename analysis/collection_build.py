@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .build import build
+from .build import build, built_tables
 from .inputs import library_version
 from .collection import compare, reprints
 from .collection.folder import COLLECTION_MANIFEST, COLLECTION_TABLES, Collection, CollectionTables
@@ -148,9 +148,11 @@ def build_collection(out, collection: Collection, *, progress: bool = False, wor
         clock = time.perf_counter()
         digest, _ = input_digest(corpus)
         target = out / slug
-        if force or not up_to_date(target, digest, MANIFEST):
-            build(target, corpus, progress=progress, workers=workers, scheduler=scheduler, force=force)
-        papers.append(Tables(target, corpus.settings))
+        if force:
+            build(target, corpus, progress=progress, workers=workers, scheduler=scheduler, force=True)
+            papers.append(Tables(target, corpus.settings))
+        else:  # waits for another process building the same paper, as a chapter waits for its tables
+            papers.append(built_tables(target, corpus, progress=progress, workers=workers, scheduler=scheduler))
         digests.append(digest)
         seconds[f"paper:{slug}"] = round(time.perf_counter() - clock, 3)
     digest = _digest(collection, digests)

@@ -114,7 +114,8 @@ def test_a_chapter_finding_its_tables_being_built_waits_for_them(tmp_path, monke
     proc = start_paused_build(out, pause=3)
     assert main(["build", "--out", str(out), "--articles", str(tmp_path / "new.csv"), "--quiet"]) == 2
     attempts = []
-    monkeypatch.setattr(api, "build", lambda *a, **k: attempts.append(a) or build_module.build(*a, **k))
+    real_build = build_module.build
+    monkeypatch.setattr(build_module, "build", lambda *a, **k: attempts.append(a) or real_build(*a, **k))
     started = time.monotonic()
     tables = api.Corpus(tmp_path / "new.csv").tables(out)
     assert time.monotonic() - started > 1.0, "returned before the running build ended"
@@ -780,3 +781,27 @@ def test_a_script_that_builds_without_a_main_guard_fails_with_a_hint_instead_of_
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0 and done.stdout.strip() == "built", done.stderr[-2000:]
     assert (out / "build.json").is_file()
+
+
+def test_a_collection_finding_a_paper_being_built_waits_for_it(tmp_path):
+    """A collection's paper folder held by another build (the comparison chapter started while
+    ``scripts/book.sh`` builds the collection): the collection build waits for it, as a chapter waits for
+    its tables, then builds the paper's own tables, instead of failing on the lock."""
+    from analysis.api import collection_from
+    from analysis.collection_build import build_collection
+    from analysis.synthetic import generate_collection
+    from analysis.tables import Tables
+
+    collection = collection_from(generate_collection(tmp_path / "corpus", 40, seed=0))
+    out = tmp_path / "out"
+    out.mkdir()
+    slug = collection.slugs[0]
+    proc = start_paused_build(out / slug, pause=3)
+    started = time.monotonic()
+    tables = build_collection(out, collection)
+    assert time.monotonic() - started > 1.0, "returned before the running build ended"
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    ids = Tables(out / slug).load("articles")["article_id"].astype(str)
+    assert len(ids) > 40 and ids.str.startswith(f"{slug}-").all()  # the paper's own, not the other build's two
+    assert (out / "collection.json").is_file() and tables.folder == out
