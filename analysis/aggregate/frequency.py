@@ -511,18 +511,17 @@ def _dispersion_arrays(arrays: list[np.ndarray], wanted: np.ndarray
     present = np.flatnonzero(lengths > 0)
     by_length = present[np.argsort(lengths[present], kind="stable")]
     bounds = np.flatnonzero(np.diff(lengths[by_length])) + 1
-    groups = np.split(by_length, bounds) if len(by_length) else []
-    # At most about a million cells at once, so memory stays that of the per-term loop it replaced.
-    for group in (g[at : at + max(1, (1 << 20) // int(lengths[g[0]]))] for g in groups
-                  for at in range(0, len(g), max(1, (1 << 20) // int(lengths[g[0]])))):
+    for group in np.split(by_length, bounds) if len(by_length) else []:
         length = int(lengths[group[0]])
-        rows = starts[group][:, None] + np.arange(length)  # terms × articles, contiguous rows
-        counts = values[rows].astype(float)
-        f = counts.sum(axis=1)
-        side_share = share[where[rows]]
-        # Articles without the term contribute |0 - s_i| = s_i.
-        dp[group] = 0.5 * (np.abs(counts / f[:, None] - side_share).sum(axis=1) + (1.0 - side_share.sum(axis=1)))
-        top[group] = counts.max(axis=1) / f
+        step = max(1, (1 << 20) // length)  # about a million cells at a time: the loop it replaced used less
+        for part in (group[at : at + step] for at in range(0, len(group), step)):
+            rows = starts[part][:, None] + np.arange(length)  # terms × articles, contiguous rows
+            counts = values[rows].astype(float)
+            f = counts.sum(axis=1)
+            side_share = share[where[rows]]
+            # Articles without the term contribute |0 - s_i| = s_i.
+            dp[part] = 0.5 * (np.abs(counts / f[:, None] - side_share).sum(axis=1) + (1.0 - side_share.sum(axis=1)))
+            top[part] = counts.max(axis=1) / f
     return n_articles, range_share, dp, top
 
 
