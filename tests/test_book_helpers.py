@@ -177,3 +177,32 @@ def test_long_unbreakable_cells_are_marked_so_they_can_wrap():
     page = show_table(pd.DataFrame({"sha256": [digest], "note": ["短文本 short words only"]}))._repr_html_()
     assert f'class="fx-essential fx-long">{digest}</td>' in page
     assert 'data-label="note" class="fx-essential" lang="zh-CN"' in page
+
+
+def test_figure_files_are_written_for_any_figure(tmp_path):
+    """The downloads of a figure: an SVG and a 2x PNG (the kernel's retina image), also for a figure without
+    axes, which IPython's printer skips; the same figure gives the same bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.book.helpers import save_figure_files
+    from analysis.figures.style import use_cjk_font
+
+    use_cjk_font()  # as in the book: the pinned fonts, and the SVG's ids salted so they repeat
+
+    def drawn(fig, folder):
+        svg, png = save_figure_files(fig, "fig-x", folder)
+        return svg.read_bytes(), png.read_bytes()
+
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=100)
+    ax.plot([1, 2, 3])
+    first, again = drawn(fig, tmp_path / "a"), drawn(fig, tmp_path / "b")
+    assert first == again and first[1][:8] == b"\x89PNG\r\n\x1a\n" and b"Software" not in first[1]
+    assert int.from_bytes(first[1][16:20], "big") > 300  # twice the nominal 3 in x 100 dpi, less the crop
+    empty = plt.figure(figsize=(3, 2))
+    empty.text(0.5, 0.5, "no axes")
+    svg, png = drawn(empty, tmp_path / "c")
+    assert svg.startswith(b"<?xml") and png[:8] == b"\x89PNG\r\n\x1a\n"
+    plt.close("all")

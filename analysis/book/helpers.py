@@ -846,7 +846,14 @@ def figure_png(figure) -> bytes:
     once for both."""
     from IPython.core.pylabtools import print_figure
 
-    return print_figure(figure, fmt="retina", metadata={"Software": None})
+    data = print_figure(figure, fmt="retina", metadata={"Software": None})
+    if data is None:  # a figure without axes, which IPython does not print: drawn as before
+        import io
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=2 * figure.get_dpi(), bbox_inches="tight", metadata={"Software": None})
+        data = buffer.getvalue()
+    return data
 
 
 class GluedFigure:
@@ -955,7 +962,9 @@ def caption_figure(fig, name: str, caption: str | None = None, alt: str | None =
     png = None
     if _publishing["folder"] is not None:
         png = save_figure_files(figure, name, _publishing["folder"])[1].read_bytes()
-    glue(name, GluedFigure(figure, png=png if _inline_format_is_retina() else None), display=False)
+    # The kernel shows nothing for a figure without axes or lines; the drawn PNG only stands in for what it shows.
+    shown = png if png is not None and (figure.axes or figure.lines) and _inline_format_is_retina() else None
+    glue(name, GluedFigure(figure, png=shown), display=False)
     plt.close(figure)
 
 
