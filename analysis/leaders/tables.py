@@ -482,7 +482,7 @@ def protocol_sequences(mentions: pd.DataFrame) -> pd.DataFrame:
     check_mentions(mentions)
     chosen = mentions[mentions["enumeration"] > 0]
     # Each list's rows together (lists in order of first appearance), in printed order: one sort of the
-    # whole table instead of a sort per list (5,000 lists on the development corpus: 1.5 s).
+    # whole table instead of a sort per list (on the development corpus's 46,451 mentions: 0.85 → 0.03 s).
     group = chosen.groupby(["article_id", "location", "enumeration"], sort=False).ngroup().to_numpy()
     order = np.lexsort((chosen["list_order"].to_numpy(), group))
     group = group[order]
