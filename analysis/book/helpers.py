@@ -842,18 +842,13 @@ def save_figure_files(figure, name: str, folder: str | Path) -> tuple[Path, Path
 def figure_png(figure) -> bytes:
     """``figure`` as a PNG at twice its nominal resolution, cropped to its content, with no software
     version: the download file of :func:`save_figure_files`, and the very image a Jupyter kernel shows
-    inline with the "retina" format (:func:`analysis.figures.style.use_cjk_font`), so the book draws it
-    once for both."""
-    from IPython.core.pylabtools import print_figure
+    inline with the "retina" format (:func:`analysis.figures.style.use_cjk_font`: IPython saves it with
+    these settings), so the book draws it once for both."""
+    import io
 
-    data = print_figure(figure, fmt="retina", metadata={"Software": None})
-    if data is None:  # a figure without axes, which IPython does not print: drawn as before
-        import io
-
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=2 * figure.get_dpi(), bbox_inches="tight", metadata={"Software": None})
-        data = buffer.getvalue()
-    return data
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=2 * figure.get_dpi(), bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 class GluedFigure:
