@@ -150,9 +150,8 @@ def build_collection(out, collection: Collection, *, progress: bool = False, wor
         target = out / slug
         if force:
             build(target, corpus, progress=progress, workers=workers, scheduler=scheduler, force=True)
-            papers.append(Tables(target, corpus.settings))
-        else:  # waits for another process building the same paper, as a chapter waits for its tables
-            papers.append(built_tables(target, corpus, progress=progress, workers=workers, scheduler=scheduler))
+        # Built when stale; waits for another process building the same paper, as a chapter waits for its tables.
+        papers.append(built_tables(target, corpus, progress=progress, workers=workers, scheduler=scheduler))
         digests.append(digest)
         seconds[f"paper:{slug}"] = round(time.perf_counter() - clock, 3)
     digest = _digest(collection, digests)
