@@ -582,6 +582,50 @@ def test_a_k_with_a_cluster_over_a_third_gives_way_to_an_eligible_k_as_good():
     assert table.loc[table["chosen"], "k"].item() == 3
 
 
+def test_ward_merges_of_single_points_are_scipys_ward_linkage_and_weights_count_as_points():
+    from scipy.cluster.hierarchy import cut_tree, linkage
+    from sklearn.metrics import adjusted_rand_score
+
+    points = np.random.default_rng(0).normal(size=(40, 5))
+    groups = selection.ward_merges(points, np.ones(40))
+    tree = cut_tree(linkage(points, "ward"))
+    for k in range(1, 41):
+        assert sorted(set(groups[k].tolist())) == list(range(k))
+        assert adjusted_rand_score(tree[:, 40 - k], groups[k]) == 1.0
+        if k < 40:  # nested: each group of k + 1 lies within one group of k
+            assert (pd.crosstab(groups[k + 1], groups[k]).gt(0).sum(axis=1) == 1).all()
+    # A centre of size 3 merges as three identical points would (they merge first, at no cost).
+    weighted = selection.ward_merges(points[:10], np.array([3] + [1] * 9))
+    repeated = selection.ward_merges(np.vstack([points[:10], points[[0, 0]]]), np.ones(12))
+    for k in range(1, 11):
+        assert adjusted_rand_score(repeated[k][:10], weighted[k]) == 1.0
+
+
+def test_the_search_fits_k_means_once_and_merges_its_clusters_down_to_each_k(mixed, monkeypatch):
+    monkeypatch.setattr(selection, "SELECTION_SAMPLE", 300)
+    fits = []
+    real = selection.kmeans_labels
+    monkeypatch.setattr(selection, "kmeans_labels", lambda Z, k, seed, n_init: fits.append((k, n_init))
+                        or real(Z, k, seed, n_init))
+    tf = topics.tfidf_matrix(mixed[0])
+    model = topics.fit_topics(tf)
+    assert fits == [(selection.K_LIMIT, selection.SELECTION_N_INIT)] and len(model.selection) > 1
+    # Each k's partition of the sample is the merge of that fit's clusters into k groups, refined: they
+    # mostly agree (the refinement moves a few articles).
+    made = []
+    real_labels = selection.Hierarchy.labels
+    monkeypatch.setattr(selection.Hierarchy, "labels", lambda self, k: made.append((self, k, real_labels(self, k)))
+                        or made[-1][2])
+    assert topics.fit_topics(tf).selection.equals(model.selection)
+    assert sorted(k for _, k, _ in made) == sorted(model.selection["k"]) and len({id(h) for h, _, _ in made}) == 1
+    agreement = []
+    for hierarchy, k, labels in made:
+        assert len(np.unique(labels)) == k
+        merged = hierarchy.groups[k][hierarchy.base]
+        agreement.append(topics.partition_agreement(labels, merged)["value"].iloc[0])
+    assert min(agreement) > 0.75
+
+
 def test_the_sample_is_a_function_of_the_article_ids():
     ids = [f"a{i:04d}" for i in range(1000)]
     rows = selection.sample_rows(ids, 100, seed=0)
@@ -616,13 +660,15 @@ def test_the_choice_of_k_is_cached_by_the_samples_fingerprint(mixed, monkeypatch
     first = topics.fit_topics(tf, cache=cache)
     assert (cache.misses, cache.hits) == (1, 0) and first.params["selection_cached"] is False
     assert len(list((tmp_path / "topics").glob("selection-*.parquet"))) == 1
-    fits = []
-    real = selection.kmeans_labels
+    fits, refined = [], []
+    real, real_labels = selection.kmeans_labels, selection.Hierarchy.labels
     monkeypatch.setattr(selection, "kmeans_labels", lambda *a: fits.append(a[1]) or real(*a))
+    monkeypatch.setattr(selection.Hierarchy, "labels", lambda self, k: refined.append(k) or real_labels(self, k))
     again = topics.fit_topics(tf, cache=cache)
     assert (cache.misses, cache.hits) == (1, 1) and again.params["selection_cached"] is True
-    # Of the k tried, only the chosen one is fitted on the sample again (where the final fit starts).
-    assert fits == [first.k]
+    # Of the k tried, only the chosen one is made again on the sample (where the final fit starts): from the
+    # one k-means fit of the largest k, as the search made it.
+    assert fits == [selection.search_top(300)] and refined == [first.k]
     _assert_same(plain, first)
     _assert_same(plain, again)
     # An edit outside the sample: the same sampled articles, the same choice, read from the cache.
@@ -777,8 +823,9 @@ def test_labels_are_distinctive_terms_and_no_term_names_more_than_two_clusters(g
         assert (np.diff(distinctive["distinctiveness"]) <= 0).all()
         assert (distinctive["distinctiveness"] > 0).all()
     assert (terms["doc_freq"] >= np.minimum(2, terms["n_articles"])).all()
-    # The heaviest terms (the labels before) would have listed the shared word 中国 for three clusters or more.
-    heaviest = [set(np.asarray(model.tfidf.terms)[np.argsort(-c, kind="stable")[:10]]) for c in model.centroids]
+    # Ranked by weight (the labels before), the shared word 中国 is among the twenty heaviest terms of three
+    # clusters or more.
+    heaviest = [set(np.asarray(model.tfidf.terms)[np.argsort(-c, kind="stable")[:20]]) for c in model.centroids]
     assert sum("中国" in top for top in heaviest) > 2
     assert terms.loc[terms["term"] == "中国", "cluster"].nunique() <= 2
     # Lift and distinctiveness as documented.

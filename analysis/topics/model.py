@@ -37,8 +37,10 @@ on corpora with planted subjects, the generated corpus and the development corpu
   fit kept (no refit), the silhouette exact over all articles;
 * from 500 articles, k is chosen on a fixed sample of at most
   ``SELECTION_SAMPLE`` = 10,000 articles in its own 100-dimension LSA space
-  (single precision, ``selection.LSA_DTYPE``; three starts per k, silhouette exact on the sample's
-  TF-IDF rows), the
+  (single precision, ``selection.LSA_DTYPE``): one k-means fit of the largest k
+  (48, three starts), its clusters merged by Ward's criterion down to each k
+  tried and refined by k-means (:class:`~analysis.topics.selection.Hierarchy`),
+  the silhouette exact on the sample's TF-IDF rows; the
   table cached by the sample's fingerprint (``cache``); the chosen k is then
   fitted once on every article in that LSA space, starting from its
   clusters on the sample (:func:`lsa_kmeans`), and refined by spherical

@@ -34,9 +34,13 @@ corpus whatever its size:
    terms in at least two sampled articles; :func:`sample_tfidf`), so the
    choice depends on the sampled articles only;
 3. :data:`LSA_COMPONENTS` LSA dimensions of it (truncated SVD, rows scaled to
-   unit length), k-means (:data:`SELECTION_N_INIT` k-means++ starts) in that
-   space for each k, and the exact mean silhouette (cosine) of each fit on the
-   sample's TF-IDF rows (:func:`cosine_silhouette`, from cluster sums);
+   unit length); in that space **one** k-means fit of the largest k the
+   search may try (:func:`search_top`: :data:`K_LIMIT`; :data:`SELECTION_N_INIT`
+   k-means++ starts), its clusters merged by Ward's criterion
+   (:func:`ward_merges`) down to each k tried, and each k's merged groups
+   refined by Lloyd's k-means from their means (:class:`Hierarchy`); the exact
+   mean silhouette (cosine) of each k's partition on the sample's TF-IDF rows
+   (:func:`cosine_silhouette`, from cluster sums);
 4. the table is cached by the sample's **fingerprint** (:func:`fingerprint`: a
    hash of the sampled articles' term counts, in order, and of the settings and
    this code) in a cache folder passed explicitly (:class:`SelectionCache`): a
@@ -45,12 +49,29 @@ corpus whatever its size:
 
 The sample's LSA directions are also the space in which
 :func:`analysis.topics.model.fit_topics` then fits the chosen k once on every
-article.  Plain k-means (Lloyd) rather than mini-batches on the sample:
-measured on the development corpus (5,000 articles, k = 8 … 44, six seeds),
-mini-batch silhouettes vary by 0.002–0.005 from seed to seed, as much as
-neighbouring k differ, against 0.001–0.003 for k-means with three starts,
-whose silhouettes are also higher; the search costs about one final fit
-either way, at any corpus size (``benchmarks/bench_topics.py``).
+article.
+
+Why one fit merged down rather than a fit per k (the search alone, on the
+sample's LSA rows, one thread; ``benchmarks/bench_topics.py`` compares the final
+partitions):
+each k's refinement starts near its optimum and stops after a few Lloyd rounds,
+so the search costs about a third of fitting every k from three k-means++
+starts, and the merged partitions end at higher silhouettes and are steadier
+from seed to seed:
+
+* development corpus (10,000 of 24,100 articles sampled), seeds 0–4: k kept
+  28, 28, 32, 28, 28 at silhouettes 0.058–0.060, 2.9–4.0 s of CPU, against
+  28, 24, 28, 28, 22 at 0.051–0.057 and 9.1–11.6 s with a fit per k;
+* 48,000 articles with nine planted subjects (10,000 sampled), seeds 0–3: k
+  kept 10 each time, the sample's partition agreeing with the planted subjects
+  at adjusted Rand index 0.69–0.72, 3.1–3.4 s; with a fit per k 10, 10, 9, 10,
+  0.72–0.74, 8.6–9.3 s;
+* 3,000 such articles (all sampled): 10 each time, 0.71–0.72, 0.8–0.9 s;
+  with a fit per k 11, 10, 10, 9, 0.69–0.73, 1.9–2.2 s.
+
+Plain k-means (Lloyd) rather than mini-batches: on the development corpus
+(5,000 articles, k = 8 … 44, six seeds) mini-batch silhouettes vary by
+0.002–0.005 from seed to seed, as much as neighbouring k differ.
 
 >>> sample_rows(["a", "b", "c"], 5).tolist()
 [0, 1, 2]
@@ -64,6 +85,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,7 +112,8 @@ LSA_COMPONENTS = 100
 #: fit) run in single precision, about half the CPU of double precision for the same basis (on the
 #: development corpus's sample the captured variance agrees to five digits) and the same k.
 LSA_DTYPE = np.float32
-#: k-means++ starts per k on the sample.
+#: k-means++ starts of the one fit of the largest k on the sample (:class:`Hierarchy`), and of a k given
+#: rather than chosen.
 SELECTION_N_INIT = 3
 #: The k tried first.
 FIRST_KS = tuple(range(2, 13))
@@ -118,7 +141,7 @@ THREADS: int | None = 1
 #: cost no more CPU than running the fits in turn.
 CONCURRENT = 2
 #: Bump when the selection changes in a way the code hash would not show (it is in every fingerprint).
-SELECTION_VERSION = 1
+SELECTION_VERSION = 2
 
 SELECTION_DTYPES = {"k": "int64", "silhouette": "float64", "inertia": "float64", "smallest_cluster": "int64",
                     "n_articles": "int64", "chosen": bool, "largest_share": "float64", "eligible": bool,
@@ -378,6 +401,88 @@ def kmeans_labels(Z, k: int, seed: int, n_init: int) -> np.ndarray:
     return canonical_labels(np.asarray(raw, dtype=np.int64))
 
 
+def ward_merges(centres: np.ndarray, sizes: np.ndarray) -> dict[int, np.ndarray]:
+    """Ward's agglomeration of clusters given by their ``centres`` (means) and ``sizes``: for every k from
+    ``len(sizes)`` down to 1, the group (0 … k-1, numbered by first cluster) of each cluster.
+
+    Each step merges the two groups whose union adds least to the within-group sum of squared distances,
+    ``n_a n_b / (n_a + n_b) · |c_a - c_b|²`` (the k-means objective of the clusters' articles, their own
+    spread left aside); ties go to the first pair in row order, so the result is a function of the input.
+
+    >>> groups = ward_merges(np.array([[0.0], [0.1], [5.0], [5.2]]), np.array([3, 1, 2, 2]))
+    >>> groups[2].tolist(), groups[3].tolist()
+    ([0, 0, 1, 1], [0, 0, 1, 2])
+    """
+    top = len(sizes)
+    means = np.asarray(centres, dtype=np.float64).copy()
+    weight = np.asarray(sizes, dtype=np.float64).copy()
+
+    def costs(a: int) -> np.ndarray:
+        total = weight[a] + weight
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pair = np.where(total > 0, weight[a] * weight / total, 0.0)
+        return pair * ((means - means[a]) ** 2).sum(axis=1)
+
+    cost = np.full((top, top), np.inf)
+    for a in range(top):
+        cost[a, a + 1:] = costs(a)[a + 1:]
+    member = np.arange(top)
+    out = {top: member.copy()}
+    for k in range(top - 1, 0, -1):
+        a, b = np.unravel_index(int(np.argmin(cost)), cost.shape)  # a < b: the upper triangle only
+        total = weight[a] + weight[b]
+        means[a] = (means[a] * weight[a] + means[b] * weight[b]) / total if total > 0 else means[a]
+        weight[a] = total
+        member[member == b] = a
+        cost[b, :] = cost[:, b] = np.inf
+        alive = np.unique(member)
+        fresh = costs(a)
+        cost[alive[alive < a], a] = fresh[alive[alive < a]]
+        cost[a, alive[alive > a]] = fresh[alive[alive > a]]
+        out[k] = np.unique(member, return_inverse=True)[1].astype(np.int64)
+    return out
+
+
+def cluster_means(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The mean row (double precision) of each of the k clusters of ``Z`` (an empty cluster's is zero)."""
+    n = Z.shape[0]
+    # One sparse product: ``np.add.at`` took 0.1 s a call on 10,000 × 100 single-precision rows.
+    member = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    sums = np.asarray(member @ np.asarray(Z, dtype=np.float64))
+    return sums / np.maximum(np.bincount(labels, minlength=k), 1)[:, None]
+
+
+class Hierarchy:
+    """The fits of every k on the sample's LSA rows from one fit of the largest (see the module docstring).
+
+    ``top``: the largest k the search may try (:func:`search_top`); its fit (:data:`SELECTION_N_INIT` k-means++ starts,
+    :func:`kmeans_labels`) is made once, its clusters merged by :func:`ward_merges`, and
+    :meth:`labels` gives each smaller k's partition: its merged groups, refined by Lloyd's k-means from
+    their means (scikit-learn's ``KMeans`` with that start, so it ends where a fit from k-means++ starts
+    would: at a local optimum of k).  Nothing is shared between calls but the base fit, so the search
+    refines several k at once on its threads."""
+
+    def __init__(self, Z: np.ndarray, top: int, seed: int):
+        self.Z, self.top, self.seed = Z, int(top), seed
+        self.base = kmeans_labels(Z, self.top, seed, SELECTION_N_INIT)
+        sizes = np.bincount(self.base, minlength=self.top)
+        self.groups = ward_merges(cluster_means(Z, self.base, self.top), sizes)
+
+    def labels(self, k: int) -> np.ndarray:
+        """Canonical labels of k (1 … ``top``) on the rows of ``Z``."""
+        from sklearn.cluster import KMeans
+        from sklearn.exceptions import ConvergenceWarning
+
+        merged = self.groups[int(k)][self.base]
+        if k == self.top or k < 2:
+            return canonical_labels(merged)
+        start = cluster_means(self.Z, merged, k).astype(self.Z.dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            raw = KMeans(n_clusters=k, init=start, n_init=1, random_state=self.seed).fit_predict(self.Z)
+        return canonical_labels(np.asarray(raw, dtype=np.int64))
+
+
 # --------------------------------------------------------------------------- the range of k and the choice
 
 
@@ -395,6 +500,16 @@ def next_ks(top: int, n: int) -> list[int]:
     """
     step = max(1, top // EXTENSION_STEPS)
     return list(range(top + step, min(2 * top, K_LIMIT, n - 1) + 1, step))
+
+
+def search_top(n: int, ks=None) -> int:
+    """The largest k a search on ``n`` articles may try: the largest of ``ks`` when given, else
+    :data:`K_LIMIT` (at most ``n - 1``).
+
+    >>> search_top(10_000), search_top(30), search_top(10_000, [2, 3, 4])
+    (48, 29, 4)
+    """
+    return max(int(k) for k in ks) if ks else max(1, min(K_LIMIT, n - 1))
 
 
 def selection_frame(rows: Sequence[dict]) -> pd.DataFrame:
@@ -623,6 +738,16 @@ def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | N
     Zs = unit_rows(np.asarray(Xs @ basis.T)).astype(LSA_DTYPE)
     n_s = Xs.shape[0]
     fitted: dict[int, np.ndarray] = {}
+    made: list[Hierarchy] = []
+    lock = threading.Lock()
+
+    def hierarchy() -> Hierarchy:
+        """The one fit of the largest k the search may try, made on first use (the threads wait for it)."""
+        with lock:
+            if not made:
+                made.append(Hierarchy(Zs, search_top(n_s, ks), seed))
+        return made[0]
+
     if table is None and choose:
         if n_s < 3:
             raise TopicInputError(f"choosing k needs at least 3 sampled articles with shared terms, found {n_s}")
@@ -632,7 +757,7 @@ def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | N
                                   f"got {bad}")
 
         def fit(k_: int):
-            labels = kmeans_labels(Zs, k_, seed, SELECTION_N_INIT)
+            labels = hierarchy().labels(k_)
             fitted[k_] = labels
             silhouette, inertia = cosine_silhouette(Xs, labels)
             return labels, silhouette, inertia
@@ -640,13 +765,15 @@ def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | N
         table = search_k(fit, n_s, None if ks is None else sorted({int(k_) for k_ in ks}))
         if cache is not None and not table["silhouette"].isna().all():
             cache.put(key, table)
+    centres = None
     if choose:
         k = int(table.loc[table["chosen"], "k"].item())
-    centres = None
-    if k is not None and 1 <= int(k) <= n_s:
-        k = int(k)
-        labels = fitted[k] if k in fitted else kmeans_labels(Zs, k, seed, SELECTION_N_INIT)
+        # From the cache: the chosen k's fit again, as the search made it (same rows, same seed).
+        labels = fitted[k] if k in fitted else hierarchy().labels(k)
         centres = sample_centres(Zs, labels, k)
+    elif k is not None and 1 <= int(k) <= n_s:
+        k = int(k)  # given, not chosen: a fit of its own
+        centres = sample_centres(Zs, kmeans_labels(Zs, k, seed, SELECTION_N_INIT), k)
     full = np.zeros((basis.shape[0], X.shape[1]))
     full[:, kept] = basis
     return table, full, {"selection_sample": len(rows), "fingerprint": key, "selection_cached": cached}, centres
