@@ -51,23 +51,23 @@ The sample's LSA directions are also the space in which
 :func:`analysis.topics.model.fit_topics` then fits the chosen k once on every
 article.
 
-Why one fit merged down rather than a fit per k (the search alone, on the
-sample's LSA rows, one thread; ``benchmarks/bench_topics.py`` compares the final
-partitions):
-each k's refinement starts near its optimum and stops after a few Lloyd rounds,
-so the search costs about a third of fitting every k from three k-means++
-starts, and the merged partitions end at higher silhouettes and are steadier
-from seed to seed:
+Why one fit merged down rather than a fit per k: each k's refinement starts
+near its optimum and stops after a few Lloyd rounds, so the search costs about
+a third of fitting every k from three k-means++ starts, and the merged
+partitions end at higher silhouettes and are steadier:
 
-* development corpus (10,000 of 24,100 articles sampled), seeds 0–4: k kept
-  28, 28, 32, 28, 28 at silhouettes 0.058–0.060, 2.9–4.0 s of CPU, against
-  28, 24, 28, 28, 22 at 0.051–0.057 and 9.1–11.6 s with a fit per k;
-* 48,000 articles with nine planted subjects (10,000 sampled), seeds 0–3: k
-  kept 10 each time, the sample's partition agreeing with the planted subjects
-  at adjusted Rand index 0.69–0.72, 3.1–3.4 s; with a fit per k 10, 10, 9, 10,
-  0.72–0.74, 8.6–9.3 s;
-* 3,000 such articles (all sampled): 10 each time, 0.71–0.72, 0.8–0.9 s;
-  with a fit per k 11, 10, 10, 9, 0.69–0.73, 1.9–2.2 s.
+* development corpus, :func:`select_k` on its 10,000 sampled articles, one
+  thread, seeds 0–4 (the seed of the SVD and of k-means): k kept 28, 28, 24,
+  28, 28 at silhouettes 0.054–0.059, 6.0–6.9 s of CPU with the sample's SVD;
+  a fit per k kept 28, 32, 22, 20, 8 (0.041–0.058), 14.6–15.9 s when its
+  range reached 48;
+* the whole topics step (``benchmarks/bench_topics.py``, back to back): on the
+  development corpus the same k = 28, final silhouette 0.0558 → 0.0575, the
+  choice 9.9 → 5.4 s; 3,000 articles with nine planted subjects: k 11 → 10,
+  agreement with the planted subjects 0.710 → 0.736 (adjusted Rand index);
+  48,000 of them: the same k and partition, the choice 4.1 → 3.6 s.  A corpus
+  whose best k is small pays for the fit at :data:`K_LIMIT`, which a search
+  per k stopping at 12 does not make, and gains less.
 
 Plain k-means (Lloyd) rather than mini-batches: on the development corpus
 (5,000 articles, k = 8 … 44, six seeds) mini-batch silhouettes vary by
