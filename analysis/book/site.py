@@ -150,19 +150,25 @@ def _as_path_in(path: str, text: str | bytes) -> bool:
 def machine_paths(html_dir: str | Path, forbidden=()) -> list[str]:
     """Files of the site at ``html_dir`` that contain an absolute path of the machine: one of ``forbidden``
     (e.g. the project's and the corpus's folders) or anything :data:`MACHINE_PATH` matches."""
+    from ahocorasick_rs import BytesAhoCorasick, MatchKind
+
     root = Path(html_dir)
     needles = sorted({str(f) for f in forbidden if str(f) not in ("", "/", ".")}, key=len, reverse=True)
     parts = [part.encode("utf-8") for part in MACHINE_PATH_PARTS]
+    # One pass over each file's bytes finds every needle and fixed part at once (a site of 358 MB of
+    # tables: 3.2 s for a search per needle and part, one after the other).
+    automaton = BytesAhoCorasick([n.encode("utf-8") for n in needles] + parts, matchkind=MatchKind.Standard)
     problems = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() not in SKIP_SUFFIXES):
         # Searched as bytes, and decoded only where the regex must look (a site of 330 MB of tables: the
         # decoding was a third of the check).
         data = path.read_bytes()
-        found = [n for n in needles if _as_path_in(n, data)]
+        seen = {i for i, _, _ in automaton.find_matches_as_indexes(data, overlapping=True)}
+        found = [n for i, n in enumerate(needles) if i in seen and _as_path_in(n, data)]
         # The theme's and MathJax's own assets carry their authors' paths; nothing of this build is there.
         third_party = path.relative_to(root).parts[0] == "_static"
         # (the regex only where one of its fixed parts occurs: a scan of 360 MB of tables took 8 s)
-        match = None if third_party or not any(part in data for part in parts) \
+        match = None if third_party or not any(i >= len(needles) for i in seen) \
             else MACHINE_PATH.search(data.decode("utf-8", errors="replace"))
         if match:
             found.append(match.group(0))
