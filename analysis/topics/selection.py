@@ -689,9 +689,7 @@ def lsa_basis(X: sp.csr_matrix, seed: int) -> np.ndarray:
 def sample_centres(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """The k clusters' mean directions (unit rows, k × dimensions) of the rows ``Z`` labelled ``labels``
     (0 … k-1; an empty cluster's row is zero)."""
-    sums = np.zeros((k, Z.shape[1]))
-    np.add.at(sums, labels, Z)
-    return unit_rows(sums)
+    return unit_rows(cluster_means(Z, labels, k))
 
 
 def select_k(X: sp.csr_matrix, counts: Callable[[np.ndarray], sp.csr_matrix] | None, terms: Sequence[str],
