@@ -406,8 +406,9 @@ def ward_merges(centres: np.ndarray, sizes: np.ndarray) -> dict[int, np.ndarray]
     ``len(sizes)`` down to 1, the group (0 … k-1, numbered by first cluster) of each cluster.
 
     Each step merges the two groups whose union adds least to the within-group sum of squared distances,
-    ``n_a n_b / (n_a + n_b) · |c_a - c_b|²`` (the k-means objective of the clusters' articles, their own
-    spread left aside); ties go to the first pair in row order, so the result is a function of the input.
+    ``n_a n_b / (n_a + n_b) · |c_a - c_b|²`` (exactly what the merge adds to the k-means objective of their
+    articles, whatever their spread); ties go to the first pair in row order, so the result is a function of
+    the input.
 
     >>> groups = ward_merges(np.array([[0.0], [0.1], [5.0], [5.2]]), np.array([3, 1, 2, 2]))
     >>> groups[2].tolist(), groups[3].tolist()
@@ -455,8 +456,8 @@ def cluster_means(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
 class Hierarchy:
     """The fits of every k on the sample's LSA rows from one fit of the largest (see the module docstring).
 
-    ``top``: the largest k the search may try (:func:`search_top`); its fit (:data:`SELECTION_N_INIT` k-means++ starts,
-    :func:`kmeans_labels`) is made once, its clusters merged by :func:`ward_merges`, and
+    ``top``: the largest k the search may try (:func:`search_top`); its fit (:data:`SELECTION_N_INIT`
+    k-means++ starts, :func:`kmeans_labels`) is made once, its clusters merged by :func:`ward_merges`, and
     :meth:`labels` gives each smaller k's partition: its merged groups, refined by Lloyd's k-means from
     their means (scikit-learn's ``KMeans`` with that start, so it ends where a fit from k-means++ starts
     would: at a local optimum of k).  Nothing is shared between calls but the base fit, so the search
