@@ -94,7 +94,7 @@ from analysis.tokens import apply_aliases, is_term, load_stopwords
 from .labels import distinctiveness, listed_terms, top_terms
 from .selection import (LSA_COMPONENTS, LSA_DTYPE, MAX_SHARE, SELECTION_COLUMNS, SELECTION_DTYPES,  # noqa: F401
                         SELECTION_SAMPLE, SILHOUETTE_TOLERANCE, TopicInputError, as_cache, canonical_labels,
-                        cosine_silhouette, kmeans_labels, quiet_convergence, sample_rows, search_k, select_k,
+                        cluster_means, cosine_silhouette, kmeans_labels, quiet_convergence, sample_rows, search_k, select_k,
                         side_pool, silhouette_rows, submit, threads, unit_rows)
 
 #: The "exact" method: above this many articles k-means runs in mini-batches (MiniBatchKMeans) …
@@ -660,13 +660,8 @@ class TopicModel:
     nmf: "NmfTopics | None" = field(default=None, repr=False, compare=False)
 
 
-def _centroids(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
-    """Exact mean vector of each cluster (whatever algorithm produced the labels)."""
-    valid = np.flatnonzero(labels >= 0)
-    member = sp.csr_matrix((np.ones(len(valid)), (labels[valid], valid)), shape=(k, X.shape[0]))
-    sums = np.asarray((member @ X).todense())
-    sizes = np.bincount(labels[valid], minlength=k).astype(float)
-    return sums / np.maximum(sizes, 1)[:, None]
+#: Exact mean vector of each cluster (whatever algorithm produced the labels).
+_centroids = cluster_means
 
 
 def lsa_coordinates(matrix, *, seed: int = 0) -> np.ndarray:
