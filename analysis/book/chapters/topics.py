@@ -179,9 +179,11 @@ def selection_sentence(selection: pd.DataFrame, n_clustered: int | None = None) 
     if smallest <= 1:
         text += " Its smallest cluster is a single article."
     if "n_articles" in selection.columns and n_clustered and int(chosen["n_articles"]) < n_clustered:
-        text += (f" Each k was fitted and scored on a fixed random sample of {number(int(chosen['n_articles']))} "
-                 f"of the {number(n_clustered)} articles (model selection costs the same at any corpus size); "
-                 f"the chosen k was then fitted once on all of them, and the clusters below are that fit's.")
+        text += (f" Every k was scored on a fixed random sample of {number(int(chosen['n_articles']))} of the "
+                 f"{number(n_clustered)} articles: k-means was fitted once there, with the largest k the search "
+                 "allows, and its clusters merged step by step (Ward's criterion) and refined into each smaller k, "
+                 "so model selection costs about one fit at any corpus size; the chosen k was then fitted once on "
+                 "all of them, and the clusters below are that fit's.")
     return say(text)
 
 
